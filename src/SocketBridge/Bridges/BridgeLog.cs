@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace SocketBridge.Bridges;
+
+/// <summary>The bridges' log entries, with the SPEC 6 field names as template properties.</summary>
+internal static partial class BridgeLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Bridge}: listening on {Listen} ({Mode}, at most {MaxConnections} connections)")]
+    public static partial void Listening(ILogger logger, string bridge, string listen, string mode, int maxConnections);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Bridge}: stopped listening on {Listen}")]
+    public static partial void StoppedListening(ILogger logger, string bridge, string listen);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
+    public static partial void ChildExited(ILogger logger, string bridge, string connectionId, string peer, int childPid, int exitStatus, long durationMs);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} killed by {Signal} after {DurationMs} ms")]
+    public static partial void ChildKilled(ILogger logger, string bridge, string connectionId, string peer, int childPid, string signal, long durationMs);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId} from {Peer}: cannot launch {Exec}: {Error}")]
+    public static partial void SpawnFailed(ILogger logger, string bridge, string connectionId, string peer, string exec, string error);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} child {ChildPid}: {Line}")]
+    public static partial void ChildStandardError(ILogger logger, string bridge, string connectionId, int childPid, string line);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}")]
+    public static partial void Refused(ILogger logger, string bridge, string peer, string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "{Bridge}: accept on {Listen} failed: {Error}")]
+    public static partial void AcceptFailed(ILogger logger, string bridge, string listen, string error);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId}: {Error}")]
+    public static partial void ConnectionFailed(ILogger logger, string bridge, string connectionId, string error);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "{Bridge}: {Active} connection(s) still open after {ShutdownTimeout}; killing them")]
+    public static partial void ShutdownTimedOut(ILogger logger, string bridge, int active, TimeSpan shutdownTimeout);
+}

@@ -1,0 +1,50 @@
+using System.Collections;
+
+namespace SocketBridge.Bridges;
+
+/// <summary>
+/// The fields of one connection (SPEC 6 names), carried as a logging scope
+/// so every entry about the connection has them.
+/// </summary>
+public sealed class ConnectionScope(string bridge, Connection connection) : IReadOnlyList<KeyValuePair<string, object>>
+{
+    private readonly KeyValuePair<string, object>[] _fields = Build(bridge, connection);
+
+    public int Count => _fields.Length;
+
+    public KeyValuePair<string, object> this[int index] => _fields[index];
+
+    public IEnumerator<KeyValuePair<string, object>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, object>>)_fields).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => _fields.GetEnumerator();
+
+    public override string ToString() => $"{bridge} {connection.Id}";
+
+    private static KeyValuePair<string, object>[] Build(string bridge, Connection connection)
+    {
+        PeerInfo peer = connection.Peer;
+        if (peer.Remote is { } remote)
+        {
+            return
+            [
+                new("Bridge", bridge),
+                new("ConnectionId", connection.Id),
+                new("RemoteAddr", remote.Address.ToString()),
+                new("RemotePort", remote.Port),
+            ];
+        }
+
+        if (peer.Credentials is { } c)
+        {
+            return
+            [
+                new("Bridge", bridge),
+                new("ConnectionId", connection.Id),
+                new("RemoteUid", c.Uid),
+                new("RemotePid", c.Pid),
+            ];
+        }
+
+        return [new("Bridge", bridge), new("ConnectionId", connection.Id)];
+    }
+}

@@ -1,0 +1,24 @@
+using SocketBridge.Configuration;
+
+namespace SocketBridge.Cli;
+
+/// <summary>Loads the configuration for a command and prints every problem, one a line.</summary>
+public static class ConfigurationReporter
+{
+    public static SocketBridgeOptions? Load(Func<SocketBridgeOptions> load, TextWriter errors)
+    {
+        try
+        {
+            return load();
+        }
+        catch (ConfigurationException ex)
+        {
+            foreach (ConfigurationError error in ex.Errors)
+            {
+                errors.WriteLine(error.ToString());
+            }
+
+            return null;
+        }
+    }
+}

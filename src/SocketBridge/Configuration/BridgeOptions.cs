@@ -1,0 +1,52 @@
+using System.Net;
+using SocketBridge.Endpoints;
+using SocketBridge.Native;
+
+namespace SocketBridge.Configuration;
+
+/// <summary>
+/// One bridge, validated (SPEC 3). The running code takes this, never the
+/// raw configuration.
+/// </summary>
+public sealed record BridgeOptions
+{
+    public required string Name { get; init; }
+
+    /// <summary>The file that last defined a key of this bridge.</summary>
+    public required string File { get; init; }
+
+    public required Endpoint Listen { get; init; }
+
+    /// <summary>For a TCP <see cref="Listen"/>: the addresses to bind, resolved at load.</summary>
+    public IReadOnlyList<IPEndPoint> ListenAddresses { get; init; } = [];
+
+    public BridgeMode Mode { get; init; } = BridgeMode.Spawn;
+
+    public ExecOptions? Exec { get; init; }
+
+    public Endpoint? Target { get; init; }
+
+    /// <summary><c>Environment</c> and then <c>PassEnvironment</c>, as KEY=VALUE.</summary>
+    public IReadOnlyList<string> Environment { get; init; } = [];
+
+    public string WorkingDirectory { get; init; } = "/";
+
+    /// <summary>The <c>User</c> and <c>Group</c> to run programs as; null runs them as the daemon.</summary>
+    public Credentials? Credentials { get; init; }
+
+    public uint SocketMode { get; init; } = 0x1B0; // 0660
+
+    public uint? SocketUid { get; init; }
+
+    public uint? SocketGid { get; init; }
+
+    public int Backlog { get; init; } = 4096;
+
+    public int MaxConnections { get; init; } = 64;
+
+    public StandardErrorMode StandardError { get; init; } = StandardErrorMode.Journal;
+
+    public bool KeepAlive { get; init; }
+
+    public bool NoDelay { get; init; } = true;
+}

@@ -1,0 +1,447 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using SocketBridge.Endpoints;
+using SocketBridge.Native;
+
+namespace SocketBridge.Configuration;
+
+/// <summary>Reads and validates one entry of <c>Bridges</c> (SPEC 3), reporting every problem.</summary>
+public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environment)
+{
+    public static readonly IReadOnlyList<string> Keys =
+    [
+        "Listen", "Mode", "Exec", "Target", "Environment", "PassEnvironment", "WorkingDirectory",
+        "User", "Group", "SocketMode", "SocketUser", "SocketGroup", "Backlog", "MaxConnections",
+        "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
+        "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol", "StandardError", "KeepAlive", "NoDelay",
+    ];
+
+    /// <summary>Keys of the SPEC that later versions implement; refused rather than silently ignored.</summary>
+    private static readonly IReadOnlyList<string> NotYetSupported =
+    [
+        "Target", "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
+        "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol",
+    ];
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
+    private static partial Regex NamePattern();
+
+    public BridgeOptions? Read(ConfigNode bridge, ErrorCollector errors)
+    {
+        int before = errors.Errors.Count;
+        if (!NamePattern().IsMatch(bridge.Name))
+        {
+            errors.Add(bridge, "a bridge name must match [a-z0-9][a-z0-9._-]* (lower case)");
+        }
+
+        if (!bridge.IsObject)
+        {
+            errors.Add(bridge, $"must be an object of bridge keys, not {NodeReader.Describe(bridge)}");
+            return null;
+        }
+
+        foreach (ConfigNode key in bridge.Children!.Values)
+        {
+            string? known = Keys.FirstOrDefault(k => string.Equals(k, key.Name, StringComparison.OrdinalIgnoreCase));
+            if (known is null)
+            {
+                errors.Add(key, KeySuggestion.ForUnknown(key.Name, Keys));
+            }
+            else if (NotYetSupported.Contains(known))
+            {
+                errors.Add(key, "is not supported by this version of socketbridge yet");
+            }
+        }
+
+        var options = new BridgeOptions { Name = bridge.Name, File = bridge.File, Listen = new UnixEndpoint("/") };
+        options = ReadListen(bridge, errors, options);
+        options = ReadMode(bridge, errors, options);
+        options = ReadExec(bridge, errors, options);
+        options = ReadEnvironment(bridge, errors, options);
+        options = ReadProcessKeys(bridge, errors, options);
+        options = ReadSocketKeys(bridge, errors, options);
+        options = ReadLimits(bridge, errors, options);
+        return errors.Errors.Count == before ? options : null;
+    }
+
+    private BridgeOptions ReadListen(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        ConfigNode? node = bridge["Listen"];
+        if (node is null)
+        {
+            errors.Add(bridge.File, $"{bridge.Path}:Listen", "is required (the endpoint to listen on, e.g. \"tcp:127.0.0.1:8080\")");
+            return options;
+        }
+
+        if (!NodeReader.TryString(node, errors, out string text))
+        {
+            return options;
+        }
+
+        if (!EndpointParser.TryParse(text, out Endpoint? endpoint, out string error))
+        {
+            errors.Add(node, error);
+            return options;
+        }
+
+        switch (endpoint)
+        {
+            case TcpEndpoint tcp:
+                return options with { Listen = tcp, ListenAddresses = ResolveListen(tcp, node, errors) };
+            case UnixEndpoint:
+                return options with { Listen = endpoint! };
+            default:
+                errors.Add(node, $"{endpoint!.Scheme}: endpoints are not supported by this version of socketbridge yet");
+                return options;
+        }
+    }
+
+    private IReadOnlyList<IPEndPoint> ResolveListen(TcpEndpoint tcp, ConfigNode node, ErrorCollector errors)
+    {
+        if (tcp.IsAnyAddress)
+        {
+            return [new IPEndPoint(environment.SupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any, tcp.Port)];
+        }
+
+        if (IPAddress.TryParse(tcp.Host, out IPAddress? literal))
+        {
+            return [new IPEndPoint(literal, tcp.Port)];
+        }
+
+        IPAddress[] addresses;
+        try
+        {
+            addresses = environment.ResolveHost(tcp.Host);
+        }
+        catch (SocketException ex)
+        {
+            errors.Add(node, $"cannot resolve host \"{tcp.Host}\": {ex.Message}");
+            return [];
+        }
+
+        var result = new List<IPEndPoint>();
+        foreach (IPAddress address in addresses)
+        {
+            if (address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+                && !result.Any(e => e.Address.Equals(address)))
+            {
+                result.Add(new IPEndPoint(address, tcp.Port));
+            }
+        }
+
+        if (result.Count == 0)
+        {
+            errors.Add(node, $"host \"{tcp.Host}\" has no IP address");
+        }
+
+        return result;
+    }
+
+    private static BridgeOptions ReadMode(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        ConfigNode? node = bridge["Mode"];
+        BridgeMode mode = bridge["Target"] is null ? BridgeMode.Spawn : BridgeMode.Forward;
+        if (node is not null && NodeReader.TryString(node, errors, out string text))
+        {
+            switch (text)
+            {
+                case "spawn":
+                    mode = BridgeMode.Spawn;
+                    break;
+                case "handoff":
+                case "forward":
+                    errors.Add(node, $"{text} mode is not supported by this version of socketbridge yet");
+                    break;
+                default:
+                    errors.Add(node, $"\"{text}\" is not a mode (expected spawn, handoff or forward)");
+                    break;
+            }
+        }
+
+        return options with { Mode = mode };
+    }
+
+    private BridgeOptions ReadExec(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        ConfigNode? node = bridge["Exec"];
+        if (node is null)
+        {
+            if (options.Mode is BridgeMode.Spawn or BridgeMode.Handoff)
+            {
+                errors.Add(bridge.File, $"{bridge.Path}:Exec", $"is required in {options.Mode.ToString().ToLowerInvariant()} mode (the program to launch, as an argv array)");
+            }
+
+            return options;
+        }
+
+        if (!node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            errors.Add(node, $"must be an argv array, as [\"{node.Value.GetString()}\"], not a string");
+            return options;
+        }
+
+        if (!NodeReader.TryStringArray(node, errors, out List<string> argv))
+        {
+            return options;
+        }
+
+        if (argv.Count == 0)
+        {
+            errors.Add(node, "must name a program (an empty array was given)");
+            return options;
+        }
+
+        if (argv.Any(a => a.Contains('\0', StringComparison.Ordinal)))
+        {
+            errors.Add(node, "arguments may not contain NUL characters");
+            return options;
+        }
+
+        if (!ExecResolver.TryResolve(argv[0], environment.GetVariable("PATH"), out string path, out string error))
+        {
+            errors.Add(node, error);
+            return options;
+        }
+
+        return options with { Exec = new ExecOptions(path, argv) };
+    }
+
+    private BridgeOptions ReadEnvironment(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        var variables = new List<string>();
+        ConfigNode? node = bridge["Environment"];
+        if (node is not null)
+        {
+            if (!node.IsObject)
+            {
+                errors.Add(node, $"must be an object of NAME: \"value\" pairs, not {NodeReader.Describe(node)}");
+            }
+            else
+            {
+                foreach (ConfigNode variable in node.Children!.Values)
+                {
+                    if (CheckVariableName(variable, variable.Name, errors) && NodeReader.TryString(variable, errors, out string value))
+                    {
+                        if (value.Contains('\0', StringComparison.Ordinal))
+                        {
+                            errors.Add(variable, "a value may not contain NUL characters");
+                            continue;
+                        }
+
+                        variables.Add($"{variable.Name}={value}");
+                    }
+                }
+            }
+        }
+
+        node = bridge["PassEnvironment"];
+        if (node is not null && NodeReader.TryStringArray(node, errors, out List<string> names))
+        {
+            foreach (string name in names)
+            {
+                if (CheckVariableName(node, name, errors))
+                {
+                    string? value = environment.GetVariable(name);
+                    if (value is not null)
+                    {
+                        variables.Add($"{name}={value}");
+                    }
+                }
+            }
+        }
+
+        return options with { Environment = variables };
+    }
+
+    private static bool CheckVariableName(ConfigNode node, string name, ErrorCollector errors)
+    {
+        if (name.Length == 0 || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+        {
+            errors.Add(node, $"\"{name}\" is not a valid variable name");
+            return false;
+        }
+
+        if (ReservedVariables.Names.Contains(name))
+        {
+            errors.Add(node, $"{name} is set by socketbridge itself for every launched program");
+            return false;
+        }
+
+        return true;
+    }
+
+    private BridgeOptions ReadProcessKeys(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        ConfigNode? node = bridge["WorkingDirectory"];
+        if (node is not null && NodeReader.TryString(node, errors, out string directory))
+        {
+            if (!directory.StartsWith('/'))
+            {
+                errors.Add(node, $"\"{directory}\" must be an absolute path");
+            }
+            else if (!Directory.Exists(directory))
+            {
+                errors.Add(node, $"{directory} is not an existing directory");
+            }
+            else
+            {
+                options = options with { WorkingDirectory = directory };
+            }
+        }
+
+        (uint Uid, uint Gid)? user = null;
+        uint? group = null;
+        ConfigNode? userNode = bridge["User"];
+        if (userNode is not null && NodeReader.TryString(userNode, errors, out string userName))
+        {
+            user = Accounts.FindUser(userName);
+            if (user is null)
+            {
+                errors.Add(userNode, $"there is no user \"{userName}\"");
+            }
+        }
+
+        ConfigNode? groupNode = bridge["Group"];
+        if (groupNode is not null && NodeReader.TryString(groupNode, errors, out string groupName))
+        {
+            group = Accounts.FindGroup(groupName);
+            if (group is null)
+            {
+                errors.Add(groupNode, $"there is no group \"{groupName}\"");
+            }
+        }
+
+        if (user is not null || group is not null)
+        {
+            uint uid = user?.Uid ?? environment.EffectiveUid;
+            uint gid = group ?? user?.Gid ?? environment.EffectiveGid;
+            if (environment.EffectiveUid != 0 && (uid != environment.EffectiveUid || gid != environment.EffectiveGid))
+            {
+                errors.Add(userNode ?? groupNode!, "launching programs as another user or group needs the daemon to run as root");
+            }
+            else
+            {
+                uint[] groups = user is not null ? Accounts.SupplementaryGroups(uid, gid) : [gid];
+                options = options with { Credentials = new Credentials(uid, gid, groups) };
+            }
+        }
+
+        node = bridge["StandardError"];
+        if (node is not null && NodeReader.TryString(node, errors, out string stderr))
+        {
+            switch (stderr)
+            {
+                case "journal":
+                    options = options with { StandardError = StandardErrorMode.Journal };
+                    break;
+                case "socket":
+                    options = options with { StandardError = StandardErrorMode.Socket };
+                    break;
+                case "null":
+                    options = options with { StandardError = StandardErrorMode.Null };
+                    break;
+                default:
+                    errors.Add(node, $"\"{stderr}\" is not one of journal, socket or null");
+                    break;
+            }
+        }
+
+        return options;
+    }
+
+    private static BridgeOptions ReadSocketKeys(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        bool createsFile = options.Listen is UnixEndpoint { IsAbstract: false } or FifoEndpoint;
+        foreach (string key in (string[])["SocketMode", "SocketUser", "SocketGroup"])
+        {
+            ConfigNode? node = bridge[key];
+            if (node is null)
+            {
+                continue;
+            }
+
+            if (!createsFile && bridge["Listen"] is not null)
+            {
+                errors.Add(node, $"only applies to a unix:/path or fifo: endpoint, not {options.Listen}");
+                continue;
+            }
+
+            if (!NodeReader.TryString(node, errors, out string text))
+            {
+                if (key == "SocketMode" && !node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.Number)
+                {
+                    errors.Add(node, "write the mode as an octal string, as \"0660\"");
+                }
+
+                continue;
+            }
+
+            switch (key)
+            {
+                case "SocketMode":
+                    if (OctalModeParser.TryParse(text, out uint mode, out string error))
+                    {
+                        options = options with { SocketMode = mode };
+                    }
+                    else
+                    {
+                        errors.Add(node, error);
+                    }
+
+                    break;
+                case "SocketUser":
+                    (uint Uid, uint Gid)? user = Accounts.FindUser(text);
+                    if (user is null)
+                    {
+                        errors.Add(node, $"there is no user \"{text}\"");
+                    }
+                    else
+                    {
+                        options = options with { SocketUid = user.Value.Uid };
+                    }
+
+                    break;
+                default:
+                    uint? group = Accounts.FindGroup(text);
+                    if (group is null)
+                    {
+                        errors.Add(node, $"there is no group \"{text}\"");
+                    }
+                    else
+                    {
+                        options = options with { SocketGid = group };
+                    }
+
+                    break;
+            }
+        }
+
+        return options;
+    }
+
+    private static BridgeOptions ReadLimits(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        if (bridge["Backlog"] is { } backlog && NodeReader.TryInteger(backlog, errors, 1, 65535, out int b))
+        {
+            options = options with { Backlog = b };
+        }
+
+        if (bridge["MaxConnections"] is { } max && NodeReader.TryInteger(max, errors, 1, 1_000_000, out int m))
+        {
+            options = options with { MaxConnections = m };
+        }
+
+        if (bridge["KeepAlive"] is { } keepAlive && NodeReader.TryBoolean(keepAlive, errors, out bool k))
+        {
+            options = options with { KeepAlive = k };
+        }
+
+        if (bridge["NoDelay"] is { } noDelay && NodeReader.TryBoolean(noDelay, errors, out bool n))
+        {
+            options = options with { NoDelay = n };
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+
+namespace SocketBridge.Configuration;
+
+/// <summary>
+/// One key of the merged configuration: an object of further keys or a JSON
+/// value, with the file that last set it, so errors can name that file.
+/// </summary>
+public sealed class ConfigNode
+{
+    private ConfigNode(string path, string file)
+    {
+        Path = path;
+        File = file;
+    }
+
+    /// <summary>The key as messages show it, e.g. <c>Bridges:echo:Listen</c>.</summary>
+    public string Path { get; }
+
+    /// <summary>The file that last set this key.</summary>
+    public string File { get; private set; }
+
+    /// <summary>The value when this key is not an object.</summary>
+    public JsonElement Value { get; private set; }
+
+    /// <summary>The keys of an object, in the order first seen; names compare case-insensitively.</summary>
+    public Dictionary<string, ConfigNode>? Children { get; private set; }
+
+    public bool IsObject => Children is not null;
+
+    /// <summary>The last segment of <see cref="Path"/>.</summary>
+    public string Name => Path[(Path.LastIndexOf(':') + 1)..];
+
+    public static ConfigNode CreateRoot(string file) => new(string.Empty, file) { Children = new(StringComparer.OrdinalIgnoreCase) };
+
+    /// <summary>
+    /// Lays <paramref name="element"/> from <paramref name="file"/> over this
+    /// node: objects merge key by key, anything else (arrays too) replaces.
+    /// </summary>
+    public void Merge(JsonElement element, string file)
+    {
+        File = file;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Children = null;
+            Value = element.Clone();
+            return;
+        }
+
+        Children ??= new(StringComparer.OrdinalIgnoreCase);
+        Value = default;
+        foreach (JsonProperty property in element.EnumerateObject())
+        {
+            if (!Children.TryGetValue(property.Name, out ConfigNode? child))
+            {
+                child = new ConfigNode(Path.Length == 0 ? property.Name : $"{Path}:{property.Name}", file);
+                Children.Add(property.Name, child);
+            }
+
+            child.Merge(property.Value, file);
+        }
+    }
+
+    public ConfigNode? this[string key] => Children is not null && Children.TryGetValue(key, out ConfigNode? child) ? child : null;
+}

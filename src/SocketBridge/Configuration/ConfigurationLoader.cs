@@ -1,0 +1,186 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace SocketBridge.Configuration;
+
+/// <summary>
+/// Reads the configuration files (SPEC 3), merges them key by key in order,
+/// and validates the result in one pass that collects every error.
+/// </summary>
+public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
+{
+    private static readonly string[] TopLevelKeys = ["SocketBridge", "Bridges"];
+    private static readonly string[] DaemonKeys = ["ControlSocket", "ShutdownTimeout", "LogLevel"];
+
+    private static readonly JsonDocumentOptions JsonOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public ConfigurationLoader()
+        : this(new ConfigurationEnvironment())
+    {
+    }
+
+    /// <summary>Loads <paramref name="files"/>; throws <see cref="ConfigurationException"/> with every problem.</summary>
+    public SocketBridgeOptions Load(IReadOnlyList<string> files)
+    {
+        var errors = new ErrorCollector();
+        if (files.Count == 0)
+        {
+            errors.Add(ConfigurationFiles.MainFile, string.Empty, $"no configuration: neither it nor {ConfigurationFiles.DropInDirectory}/*.json exists (give files with -c)");
+            throw new ConfigurationException(errors.Errors);
+        }
+
+        var sources = new List<(string File, string Text)>();
+        foreach (string file in files)
+        {
+            try
+            {
+                sources.Add((file, File.ReadAllText(file)));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                errors.Add(file, string.Empty, $"cannot read: {ex.Message}");
+            }
+        }
+
+        SocketBridgeOptions? options = LoadSources(sources, errors);
+        if (errors.HasErrors)
+        {
+            throw new ConfigurationException(errors.Errors);
+        }
+
+        return options!;
+    }
+
+    /// <summary>Loads configuration text that did not come from a file (for <c>serve</c>), named <paramref name="origin"/> in messages.</summary>
+    public SocketBridgeOptions LoadText(string origin, string json)
+    {
+        var errors = new ErrorCollector();
+        SocketBridgeOptions? options = LoadSources([(origin, json)], errors);
+        if (errors.HasErrors)
+        {
+            throw new ConfigurationException(errors.Errors);
+        }
+
+        return options!;
+    }
+
+    private SocketBridgeOptions? LoadSources(IReadOnlyList<(string File, string Text)> sources, ErrorCollector errors)
+    {
+        ConfigNode root = ConfigNode.CreateRoot(sources.Count > 0 ? sources[0].File : string.Empty);
+        foreach ((string file, string text) in sources)
+        {
+            try
+            {
+                using JsonDocument document = JsonDocument.Parse(text, JsonOptions);
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add(file, string.Empty, $"must hold a JSON object with SocketBridge and Bridges, not {NodeReader.Describe(document.RootElement)}");
+                    continue;
+                }
+
+                root.Merge(document.RootElement, file);
+            }
+            catch (JsonException ex)
+            {
+                errors.Add(file, string.Empty, $"is not valid JSON: line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}: {FirstSentence(ex.Message)}");
+            }
+        }
+
+        foreach (ConfigNode key in root.Children!.Values)
+        {
+            if (!TopLevelKeys.Contains(key.Name, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(key, KeySuggestion.ForUnknown(key.Name, TopLevelKeys));
+            }
+        }
+
+        DaemonOptions daemon = ReadDaemon(root["SocketBridge"], errors);
+        var bridges = new List<BridgeOptions>();
+        ConfigNode? bridgesNode = root["Bridges"];
+        if (bridgesNode is not null)
+        {
+            if (!bridgesNode.IsObject)
+            {
+                errors.Add(bridgesNode, $"must be an object keyed by bridge name, not {NodeReader.Describe(bridgesNode)}");
+            }
+            else
+            {
+                var reader = new BridgeOptionsReader(environment);
+                foreach (ConfigNode bridge in bridgesNode.Children!.Values)
+                {
+                    BridgeOptions? options = reader.Read(bridge, errors);
+                    if (options is not null)
+                    {
+                        bridges.Add(options);
+                    }
+                }
+            }
+        }
+
+        return errors.HasErrors ? null : new SocketBridgeOptions(daemon, bridges, sources.Select(s => s.File).ToArray());
+    }
+
+    private static DaemonOptions ReadDaemon(ConfigNode? section, ErrorCollector errors)
+    {
+        var options = new DaemonOptions();
+        if (section is null)
+        {
+            return options;
+        }
+
+        if (!section.IsObject)
+        {
+            errors.Add(section, $"must be an object, not {NodeReader.Describe(section)}");
+            return options;
+        }
+
+        foreach (ConfigNode key in section.Children!.Values)
+        {
+            if (!DaemonKeys.Contains(key.Name, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(key, KeySuggestion.ForUnknown(key.Name, DaemonKeys));
+            }
+        }
+
+        if (section["ControlSocket"] is { } control && NodeReader.TryString(control, errors, out string path))
+        {
+            if (!path.StartsWith('/'))
+            {
+                errors.Add(control, $"\"{path}\" must be an absolute path");
+            }
+            else
+            {
+                options = options with { ControlSocket = path };
+            }
+        }
+
+        if (section["ShutdownTimeout"] is { } timeout && NodeReader.TryDuration(timeout, errors, out TimeSpan span))
+        {
+            options = options with { ShutdownTimeout = span };
+        }
+
+        if (section["LogLevel"] is { } level && NodeReader.TryString(level, errors, out string text))
+        {
+            if (Enum.TryParse(text, ignoreCase: true, out LogLevel parsed) && Enum.IsDefined(parsed) && !int.TryParse(text, out _))
+            {
+                options = options with { LogLevel = parsed };
+            }
+            else
+            {
+                errors.Add(level, $"\"{text}\" is not a level (Trace, Debug, Information, Warning, Error, Critical or None)");
+            }
+        }
+
+        return options;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        int end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message.TrimEnd('.') : message[..end];
+    }
+}

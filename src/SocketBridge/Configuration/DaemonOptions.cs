@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace SocketBridge.Configuration;
+
+/// <summary>The <c>SocketBridge</c> section (SPEC 3).</summary>
+public sealed record DaemonOptions
+{
+    public const string DefaultControlSocket = "/run/socketbridge/control.sock";
+
+    public string ControlSocket { get; init; } = DefaultControlSocket;
+
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+}

@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketBridge.Native;
+
+namespace SocketBridge.Endpoints;
+
+/// <summary>
+/// A listening socket a bridge owns, and the socket file it created (if
+/// any), which it removes when disposed, but only if that path is still the
+/// very file it created (SPEC 8).
+/// </summary>
+public sealed class BoundListener : IDisposable
+{
+    private readonly string? _createdPath;
+    private readonly FileStatus? _createdFile;
+    private int _disposed;
+
+    public BoundListener(Socket socket, Endpoint endpoint, string? createdPath = null, FileStatus? createdFile = null)
+    {
+        Socket = socket;
+        Endpoint = endpoint;
+        _createdPath = createdPath;
+        _createdFile = createdFile;
+        LocalEndPoint = socket.LocalEndPoint!;
+    }
+
+    public Socket Socket { get; }
+
+    /// <summary>The configured endpoint this socket serves.</summary>
+    public Endpoint Endpoint { get; }
+
+    /// <summary>The address actually bound (getsockname).</summary>
+    public EndPoint LocalEndPoint { get; }
+
+    /// <summary>How logs and <c>status</c> show this socket: the bound address for TCP, else the endpoint.</summary>
+    public string Display => LocalEndPoint is IPEndPoint ip ? TcpDisplay(ip) : Endpoint.ToString()!;
+
+    /// <summary>Closes the socket; idempotent. The file stays until <see cref="Dispose"/>.</summary>
+    public void Close()
+    {
+        Socket.Dispose();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Socket.Dispose();
+        if (_createdPath is not null && _createdFile is { } created)
+        {
+            FileStatus? now = Posix.TryLStat(_createdPath);
+            if (now is { IsSocket: true } current && current.IsSameFile(created))
+            {
+                Posix.Unlink(_createdPath);
+            }
+        }
+    }
+
+    private static string TcpDisplay(IPEndPoint ip) =>
+        ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"tcp:[{ip.Address}]:{ip.Port}" : $"tcp:{ip.Address}:{ip.Port}";
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketBridge.Configuration;
+using SocketBridge.Native;
+
+namespace SocketBridge.Endpoints;
+
+/// <summary>Creates the listening sockets of a bridge, following the safety rules of SPEC 8.</summary>
+public static class ListenerBinder
+{
+    /// <summary>Binds every socket of <paramref name="bridge"/>; on failure none is left open.</summary>
+    public static IReadOnlyList<BoundListener> Bind(BridgeOptions bridge)
+    {
+        var bound = new List<BoundListener>();
+        try
+        {
+            switch (bridge.Listen)
+            {
+                case TcpEndpoint tcp:
+                    foreach (IPEndPoint address in bridge.ListenAddresses)
+                    {
+                        bound.Add(BindTcp(bridge, tcp, address));
+                    }
+
+                    break;
+                case UnixEndpoint unix:
+                    bound.Add(UnixSocketBinder.Bind(bridge, unix));
+                    break;
+                default:
+                    throw new ListenException($"bridge {bridge.Name}: cannot listen on {bridge.Listen}: not supported");
+            }
+
+            return bound;
+        }
+        catch
+        {
+            foreach (BoundListener listener in bound)
+            {
+                listener.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static BoundListener BindTcp(BridgeOptions bridge, TcpEndpoint endpoint, IPEndPoint address)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (address.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                // "*" is one dual-stack socket; a specific IPv6 address is IPv6 only.
+                socket.DualMode = endpoint.IsAnyAddress;
+            }
+
+            socket.Bind(address);
+            socket.Listen(bridge.Backlog);
+            return new BoundListener(socket, endpoint);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            string where = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address.Address}]:{address.Port}" : address.ToString();
+            throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint} ({where}): {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+namespace SocketBridge.Native;
+
+/// <summary>The Linux errno values the daemon reacts to (asm-generic/errno-base.h).</summary>
+internal static class Errno
+{
+    public const int ENOENT = 2;
+    public const int EINTR = 4;
+    public const int ECHILD = 10;
+    public const int EACCES = 13;
+    public const int EEXIST = 17;
+    public const int ENOTDIR = 20;
+    public const int ERANGE = 34;
+}

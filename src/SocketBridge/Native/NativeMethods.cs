@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+
+namespace SocketBridge.Native;
+
+/// <summary>
+/// Every P/Invoke of the daemon. Functions named sb_* are in
+/// socketbridge_native.c; the rest are libc's own. Callers use the safe
+/// wrappers beside this file (Posix, ProcessSpawner), never these directly.
+/// </summary>
+internal static unsafe partial class NativeMethods
+{
+    private const string Helper = "libsocketbridge-native";
+    private const string Libc = "libc";
+
+    [LibraryImport(Helper, EntryPoint = "sb_spawn")]
+    internal static partial int Spawn(SpawnRequest* request, out int failedStep);
+
+    [LibraryImport(Helper, EntryPoint = "sb_wait_any_exited")]
+    internal static partial int WaitAnyExited();
+
+    [LibraryImport(Helper, EntryPoint = "sb_reap")]
+    internal static partial int Reap(int pid, out int status);
+
+    [LibraryImport(Helper, EntryPoint = "sb_lstat", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int LStat(string path, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
+
+    [LibraryImport(Helper, EntryPoint = "sb_lookup_user", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int LookupUser(string name, out uint uid, out uint gid);
+
+    [LibraryImport(Helper, EntryPoint = "sb_user_name")]
+    internal static partial int UserName(uint uid, byte* name, int size);
+
+    [LibraryImport(Helper, EntryPoint = "sb_lookup_group", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int LookupGroup(string name, out uint gid);
+
+    [LibraryImport(Helper, EntryPoint = "sb_user_groups", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int UserGroups(string name, uint gid, uint* groups, int capacity);
+
+    [LibraryImport(Helper, EntryPoint = "sb_peer_credentials")]
+    internal static partial int PeerCredentials(int fd, out int pid, out uint uid, out uint gid);
+
+    [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
+
+    [LibraryImport(Libc, EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chown(string path, uint uid, uint gid);
+
+    [LibraryImport(Libc, EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chmod(string path, uint mode);
+
+    [LibraryImport(Libc, EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Rename(string from, string to);
+
+    [LibraryImport(Libc, EntryPoint = "mkdtemp", SetLastError = true)]
+    internal static partial byte* MkdTemp(byte* template);
+
+    [LibraryImport(Libc, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Unlink(string path);
+
+    [LibraryImport(Libc, EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int RmDir(string path);
+
+    [LibraryImport(Libc, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Access(string path, int mode);
+
+    [LibraryImport(Libc, EntryPoint = "socketpair", SetLastError = true)]
+    internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Libc, EntryPoint = "geteuid")]
+    internal static partial uint GetEUid();
+
+    [LibraryImport(Libc, EntryPoint = "getegid")]
+    internal static partial uint GetEGid();
+}

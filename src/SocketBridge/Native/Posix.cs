@@ -1,0 +1,123 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SocketBridge.Native;
+
+/// <summary>
+/// Safe wrappers over the file, account and signal calls the daemon makes.
+/// Every failure is a <see cref="NativeCallException"/> naming the call and
+/// the path.
+/// </summary>
+public static unsafe class Posix
+{
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+
+    private const int AF_UNIX = 1;
+    private const int SOCK_STREAM = 1;
+    private const int SOCK_CLOEXEC = 0x80000;
+    private const int X_OK = 1;
+
+    public static uint EffectiveUid => NativeMethods.GetEUid();
+
+    public static uint EffectiveGid => NativeMethods.GetEGid();
+
+    /// <summary>lstat(2); null when the path does not exist.</summary>
+    public static FileStatus? TryLStat(string path)
+    {
+        int rc = NativeMethods.LStat(path, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
+        if (rc == -Errno.ENOENT || rc == -Errno.ENOTDIR)
+        {
+            return null;
+        }
+
+        if (rc < 0)
+        {
+            throw new NativeCallException("lstat", path, -rc);
+        }
+
+        return new FileStatus(mode, uid, gid, dev, ino);
+    }
+
+    public static void Chmod(string path, uint mode) =>
+        Check(NativeMethods.Chmod(path, mode), "chmod", path);
+
+    public static void Chown(string path, uint uid, uint gid) =>
+        Check(NativeMethods.Chown(path, uid, gid), "chown", path);
+
+    public static void Rename(string from, string to) =>
+        Check(NativeMethods.Rename(from, to), "rename", $"{from}, {to}");
+
+    public static void Unlink(string path) =>
+        Check(NativeMethods.Unlink(path), "unlink", path);
+
+    public static void RemoveDirectory(string path) =>
+        Check(NativeMethods.RmDir(path), "rmdir", path);
+
+    public static bool IsExecutable(string path) => NativeMethods.Access(path, X_OK) == 0;
+
+    /// <summary>mkdtemp(3): a new directory, mode 0700, that no one else can have created.</summary>
+    public static string MakeTemporaryDirectory(string directory, string prefix)
+    {
+        string template = Path.Combine(directory, prefix + "XXXXXX");
+        byte[] bytes = new byte[Encoding.UTF8.GetByteCount(template) + 1];
+        Encoding.UTF8.GetBytes(template, bytes);
+        fixed (byte* p = bytes)
+        {
+            if (NativeMethods.MkdTemp(p) == null)
+            {
+                throw new NativeCallException("mkdtemp", template, Marshal.GetLastPInvokeError());
+            }
+        }
+
+        return Encoding.UTF8.GetString(bytes, 0, bytes.Length - 1);
+    }
+
+    /// <summary>kill(2); false when the process (group) no longer exists.</summary>
+    public static bool Kill(int pid, int signal) => NativeMethods.Kill(pid, signal) == 0;
+
+    /// <summary>A connected pair of Unix stream sockets, both close-on-exec.</summary>
+    public static (SafeSocketHandle First, SafeSocketHandle Second) SocketPair()
+    {
+        int* fds = stackalloc int[2];
+        if (NativeMethods.SocketPair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+        {
+            throw new NativeCallException("socketpair", "AF_UNIX", Marshal.GetLastPInvokeError());
+        }
+
+        return (new SafeSocketHandle(fds[0], ownsHandle: true), new SafeSocketHandle(fds[1], ownsHandle: true));
+    }
+
+    /// <summary>SO_PEERCRED: the pid, uid and gid of a Unix socket's peer.</summary>
+    public static (int Pid, uint Uid, uint Gid) PeerCredentials(SafeSocketHandle socket)
+    {
+        bool added = false;
+        socket.DangerousAddRef(ref added);
+        try
+        {
+            int rc = NativeMethods.PeerCredentials((int)socket.DangerousGetHandle(), out int pid, out uint uid, out uint gid);
+            if (rc < 0)
+            {
+                throw new NativeCallException("getsockopt", "SO_PEERCRED", -rc);
+            }
+
+            return (pid, uid, gid);
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
+    private static void Check(int rc, string call, string subject)
+    {
+        if (rc < 0)
+        {
+            throw new NativeCallException(call, subject, Marshal.GetLastPInvokeError());
+        }
+    }
+}

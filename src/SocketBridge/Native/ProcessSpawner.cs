@@ -1,0 +1,157 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SocketBridge.Native;
+
+/// <summary>What a launched program gets: the safe-handle side of sb_spawn.</summary>
+public sealed class SpawnSpec
+{
+    public required string Path { get; init; }
+
+    public required IReadOnlyList<string> Arguments { get; init; }
+
+    /// <summary>KEY=VALUE strings, without LISTEN_PID.</summary>
+    public required IReadOnlyList<string> Environment { get; init; }
+
+    /// <summary>Adds LISTEN_PID set to the program's own pid (sd_listen_fds(3)).</summary>
+    public bool SetListenPid { get; init; }
+
+    public string? WorkingDirectory { get; init; }
+
+    public Credentials? Credentials { get; init; }
+
+    public bool NewSession { get; init; } = true;
+}
+
+/// <summary>uid, gid and supplementary groups for a launched program.</summary>
+public sealed record Credentials(uint Uid, uint Gid, uint[] Groups);
+
+/// <summary>The program could not be started; names the step and the path.</summary>
+public sealed class SpawnException(string message, int errno) : Exception(message)
+{
+    public int Errno { get; } = errno;
+}
+
+/// <summary>Launches programs through sb_spawn (vfork + one exec).</summary>
+public static unsafe class ProcessSpawner
+{
+    private const int ListenPidDigits = 11;
+
+    /// <summary>
+    /// Starts the program with child descriptor i a copy of fds[i]. Returns its pid.
+    /// The caller keeps the descriptors alive for the duration of the call.
+    /// </summary>
+    public static int Spawn(SpawnSpec spec, ReadOnlySpan<int> fds)
+    {
+        int strings = 1 + spec.Arguments.Count + spec.Environment.Count + (spec.WorkingDirectory is null ? 0 : 1);
+        int bytes = Utf8Size(spec.Path) + Utf8Size(spec.WorkingDirectory);
+        foreach (string a in spec.Arguments)
+        {
+            bytes += Utf8Size(a);
+        }
+
+        foreach (string e in spec.Environment)
+        {
+            bytes += Utf8Size(e);
+        }
+
+        if (spec.SetListenPid)
+        {
+            bytes += "LISTEN_PID=".Length + ListenPidDigits + 1;
+        }
+
+        int envCount = spec.Environment.Count + (spec.SetListenPid ? 1 : 0);
+        nuint pointerBytes = (nuint)((spec.Arguments.Count + 1 + envCount + 1) * sizeof(byte*));
+        byte* block = (byte*)NativeMemory.Alloc(pointerBytes + (nuint)bytes);
+        try
+        {
+            byte** argv = (byte**)block;
+            byte** envp = argv + spec.Arguments.Count + 1;
+            byte* cursor = block + pointerBytes;
+
+            byte* path = Put(ref cursor, spec.Path);
+            for (int i = 0; i < spec.Arguments.Count; i++)
+            {
+                argv[i] = Put(ref cursor, spec.Arguments[i]);
+            }
+
+            argv[spec.Arguments.Count] = null;
+            for (int i = 0; i < spec.Environment.Count; i++)
+            {
+                envp[i] = Put(ref cursor, spec.Environment[i]);
+            }
+
+            byte* listenPid = null;
+            if (spec.SetListenPid)
+            {
+                envp[spec.Environment.Count] = cursor;
+                cursor += Encoding.ASCII.GetBytes("LISTEN_PID=", new Span<byte>(cursor, 11));
+                listenPid = cursor;
+                new Span<byte>(cursor, ListenPidDigits + 1).Clear();
+                cursor += ListenPidDigits + 1;
+            }
+
+            envp[envCount] = null;
+            byte* cwd = spec.WorkingDirectory is null ? null : Put(ref cursor, spec.WorkingDirectory);
+
+            uint[] groups = spec.Credentials?.Groups ?? [];
+            fixed (int* fdArray = fds)
+            fixed (uint* groupArray = groups)
+            {
+                var request = new SpawnRequest
+                {
+                    Path = path,
+                    Argv = argv,
+                    Envp = envp,
+                    ListenPidDigits = listenPid,
+                    Fds = fdArray,
+                    FdCount = fds.Length,
+                    NewSession = spec.NewSession ? 1 : 0,
+                    WorkingDirectory = cwd,
+                    SetCredentials = spec.Credentials is null ? 0 : 1,
+                    Uid = spec.Credentials?.Uid ?? 0,
+                    Gid = spec.Credentials?.Gid ?? 0,
+                    Groups = groupArray,
+                    GroupCount = groups.Length,
+                };
+
+                int pid = NativeMethods.Spawn(&request, out int step);
+                if (pid < 0)
+                {
+                    throw new SpawnException(Describe(step, spec, -pid), -pid);
+                }
+
+                return pid;
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(block);
+        }
+    }
+
+    private static string Describe(int step, SpawnSpec spec, int errno)
+    {
+        string reason = Marshal.GetPInvokeErrorMessage(errno);
+        return step switch
+        {
+            1 => $"dup2 of the connection descriptors: {reason}",
+            2 => $"setsid: {reason}",
+            3 => $"setting uid {spec.Credentials?.Uid} gid {spec.Credentials?.Gid}: {reason}",
+            4 => $"chdir({spec.WorkingDirectory}): {reason}",
+            5 => $"execve({spec.Path}): {reason}",
+            _ => $"vfork: {reason}",
+        };
+    }
+
+    private static int Utf8Size(string? s) => s is null ? 0 : Encoding.UTF8.GetByteCount(s) + 1;
+
+    private static byte* Put(ref byte* cursor, string s)
+    {
+        byte* start = cursor;
+        int n = Encoding.UTF8.GetBytes(s, new Span<byte>(cursor, int.MaxValue / 2));
+        cursor[n] = 0;
+        cursor += n + 1;
+        return start;
+    }
+}

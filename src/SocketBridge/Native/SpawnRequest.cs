@@ -1,0 +1,22 @@
+using System.Runtime.InteropServices;
+
+namespace SocketBridge.Native;
+
+/// <summary>Mirrors sb_spawn_request in socketbridge_native.c.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct SpawnRequest
+{
+    public byte* Path;
+    public byte** Argv;
+    public byte** Envp;
+    public byte* ListenPidDigits;
+    public int* Fds;
+    public int FdCount;
+    public int NewSession;
+    public byte* WorkingDirectory;
+    public int SetCredentials;
+    public uint Uid;
+    public uint Gid;
+    public uint* Groups;
+    public int GroupCount;
+}

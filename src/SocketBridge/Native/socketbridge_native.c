@@ -1,0 +1,323 @@
+/*
+ * socketbridge_native.c: the few things the daemon cannot do safely from
+ * managed code.
+ *
+ * sb_spawn launches a program for a connection. A .NET process is
+ * multithreaded, so the child must run no managed code between fork and
+ * exec; like glibc's posix_spawn(3) (and .NET's own Process.Start) it uses
+ * vfork(2) and does only async-signal-safe system calls in the child. Unlike
+ * posix_spawn it can also put the child's own pid in LISTEN_PID
+ * (sd_listen_fds(3)), drop privileges and start a new session, so the
+ * program is set up with exactly one exec and no shell shim.
+ *
+ * Credentials are changed with raw system calls: glibc's setuid() family
+ * broadcasts to every thread of the calling process, which in a vfork child
+ * are the daemon's threads.
+ *
+ * The rest are thin wrappers whose C structs (struct stat, struct passwd,
+ * siginfo_t, struct ucred) differ between architectures.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SB_MAX_FDS 8
+
+/* Mirrors SocketBridge.Native.SpawnRequest; keep the two in step. */
+typedef struct {
+    const char *path;          /* absolute path of the program */
+    char *const *argv;         /* NULL-terminated */
+    char *const *envp;         /* NULL-terminated */
+    char *listen_pid_digits;   /* inside an envp string, 11 bytes, or NULL */
+    const int32_t *fds;        /* child fd i becomes a copy of fds[i] */
+    int32_t fd_count;          /* at most SB_MAX_FDS */
+    int32_t new_session;       /* setsid() in the child */
+    const char *working_directory; /* or NULL */
+    int32_t set_credentials;   /* change uid, gid and groups */
+    uint32_t uid;
+    uint32_t gid;
+    const uint32_t *groups;
+    int32_t group_count;
+} sb_spawn_request;
+
+/* Which step of the child failed, so the daemon can name the call. */
+enum {
+    SB_STEP_NONE = 0,
+    SB_STEP_FDS = 1,
+    SB_STEP_SETSID = 2,
+    SB_STEP_CREDENTIALS = 3,
+    SB_STEP_CHDIR = 4,
+    SB_STEP_EXEC = 5,
+};
+
+static void write_decimal(char *digits, long value)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value > 0 && n < (int)sizeof tmp);
+    for (int i = 0; i < n; i++)
+        digits[i] = tmp[n - 1 - i];
+    digits[n] = '\0';
+}
+
+static int close_from(int first)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
+        return 0;
+#endif
+    /* Older kernels: close what could be open. */
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 1048576)
+        max = 1048576;
+    for (long fd = first; fd < max; fd++)
+        close((int)fd);
+    return 0;
+}
+
+/*
+ * Runs in the vfork child: may only call async-signal-safe functions, must
+ * not return, and reports a failure through *error and *step (memory shared
+ * with the suspended parent).
+ */
+static void child(const sb_spawn_request *r, volatile int *error, volatile int *step)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    /* The runtime's handlers and ignored signals (SIGPIPE) must not leak
+     * into the program. sigaction fails harmlessly for SIGKILL, SIGSTOP and
+     * the C library's internal signals. */
+    for (int s = 1; s < NSIG; s++)
+        sigaction(s, &dfl, NULL);
+
+    int high[SB_MAX_FDS];
+    *step = SB_STEP_FDS;
+    /* Move every source above the target range first, so a source that is
+     * itself 0..3 is not clobbered by an earlier dup2. */
+    for (int i = 0; i < r->fd_count; i++) {
+        high[i] = fcntl(r->fds[i], F_DUPFD_CLOEXEC, r->fd_count);
+        if (high[i] < 0)
+            goto fail;
+    }
+    for (int i = 0; i < r->fd_count; i++) {
+        if (dup2(high[i], i) < 0)
+            goto fail;
+        /* The daemon's sockets are non-blocking; the program expects the
+         * ordinary blocking descriptors inetd gives. */
+        int flags = fcntl(i, F_GETFL);
+        if (flags >= 0 && (flags & O_NONBLOCK))
+            fcntl(i, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    close_from(r->fd_count);
+
+    if (r->new_session) {
+        *step = SB_STEP_SETSID;
+        if (setsid() < 0)
+            goto fail;
+    }
+
+    if (r->set_credentials) {
+        *step = SB_STEP_CREDENTIALS;
+        if (syscall(SYS_setgroups, (size_t)r->group_count, r->groups) < 0)
+            goto fail;
+        if (syscall(SYS_setresgid, r->gid, r->gid, r->gid) < 0)
+            goto fail;
+        if (syscall(SYS_setresuid, r->uid, r->uid, r->uid) < 0)
+            goto fail;
+    }
+
+    if (r->working_directory) {
+        *step = SB_STEP_CHDIR;
+        if (chdir(r->working_directory) < 0)
+            goto fail;
+    }
+
+    if (r->listen_pid_digits)
+        write_decimal(r->listen_pid_digits, (long)syscall(SYS_getpid));
+
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    *step = SB_STEP_EXEC;
+    execve(r->path, r->argv, r->envp);
+
+fail:
+    *error = errno;
+    _exit(127);
+}
+
+/*
+ * Returns the child's pid, or -errno with *failed_step set. On failure the
+ * child has already exited and has been reaped.
+ */
+int32_t sb_spawn(const sb_spawn_request *r, int32_t *failed_step)
+{
+    if (r->fd_count < 0 || r->fd_count > SB_MAX_FDS)
+        return -EINVAL;
+
+    volatile int error = 0;
+    volatile int step = SB_STEP_NONE;
+
+    /* Block every signal so that no handler of the runtime runs in the
+     * child on the parent's stack before the child resets them. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+
+    pid_t pid = vfork();
+    if (pid == 0)
+        child(r, &error, &step);
+
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    if (pid < 0) {
+        *failed_step = SB_STEP_NONE;
+        return -saved;
+    }
+    if (error != 0) {
+        /* The child wrote error before _exit, and vfork returns only after
+         * the child exited or exec'd: it is gone, reap it here. */
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        *failed_step = step;
+        return -error;
+    }
+    *failed_step = SB_STEP_NONE;
+    return pid;
+}
+
+/*
+ * Waits until some child has exited without reaping it (WNOWAIT), so the
+ * daemon can still signal its process group until it decides to reap.
+ * Returns the pid, or -errno (-ECHILD when there are no children).
+ */
+int32_t sb_wait_any_exited(void)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    for (;;) {
+        if (waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) == 0)
+            return info.si_pid;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
+/* Reaps one exited child. Returns 1 with *status (as waitpid) or -errno. */
+int32_t sb_reap(int32_t pid, int32_t *status)
+{
+    int s = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &s, WNOHANG);
+        if (r == pid) {
+            *status = s;
+            return 1;
+        }
+        if (r == 0)
+            return 0;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
+/* lstat(2) reduced to what the daemon needs. Returns 0 or -errno. */
+int32_t sb_lstat(const char *path, uint32_t *mode, uint32_t *uid, uint32_t *gid, uint64_t *dev, uint64_t *ino)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return -errno;
+    *mode = st.st_mode;
+    *uid = st.st_uid;
+    *gid = st.st_gid;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
+}
+
+/* getpwnam_r(3). Returns 0, -ENOENT when there is no such user, or -errno. */
+int32_t sb_lookup_user(const char *name, uint32_t *uid, uint32_t *gid)
+{
+    char buffer[16384];
+    struct passwd pw, *result = NULL;
+    int rc = getpwnam_r(name, &pw, buffer, sizeof buffer, &result);
+    if (rc != 0)
+        return -rc;
+    if (result == NULL)
+        return -ENOENT;
+    *uid = pw.pw_uid;
+    *gid = pw.pw_gid;
+    return 0;
+}
+
+/* getpwuid_r(3): the name of a uid, for messages. */
+int32_t sb_user_name(uint32_t uid, char *name, int32_t size)
+{
+    char buffer[16384];
+    struct passwd pw, *result = NULL;
+    int rc = getpwuid_r(uid, &pw, buffer, sizeof buffer, &result);
+    if (rc != 0)
+        return -rc;
+    if (result == NULL)
+        return -ENOENT;
+    size_t n = strlen(pw.pw_name);
+    if ((int32_t)n >= size)
+        return -ERANGE;
+    memcpy(name, pw.pw_name, n + 1);
+    return 0;
+}
+
+/* getgrnam_r(3). */
+int32_t sb_lookup_group(const char *name, uint32_t *gid)
+{
+    char buffer[65536];
+    struct group gr, *result = NULL;
+    int rc = getgrnam_r(name, &gr, buffer, sizeof buffer, &result);
+    if (rc != 0)
+        return -rc;
+    if (result == NULL)
+        return -ENOENT;
+    *gid = gr.gr_gid;
+    return 0;
+}
+
+/* getgrouplist(3): the supplementary groups a user gets at login
+ * (initgroups semantics). Returns the count, or -ERANGE when capacity is too
+ * small. */
+int32_t sb_user_groups(const char *name, uint32_t gid, uint32_t *groups, int32_t capacity)
+{
+    int n = capacity;
+    if (getgrouplist(name, gid, (gid_t *)groups, &n) < 0)
+        return -ERANGE;
+    return n;
+}
+
+/* SO_PEERCRED on a connected Unix socket. */
+int32_t sb_peer_credentials(int32_t fd, int32_t *pid, uint32_t *uid, uint32_t *gid)
+{
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return -errno;
+    *pid = cred.pid;
+    *uid = cred.uid;
+    *gid = cred.gid;
+    return 0;
+}

@@ -1,0 +1,16 @@
+namespace SocketBridge.Processes;
+
+/// <summary>How a launched program ended: an exit status, or the signal that killed it.</summary>
+public readonly record struct ChildExit(int? ExitStatus, int? Signal)
+{
+    /// <summary>Decodes a wait(2) status word.</summary>
+    public static ChildExit FromWaitStatus(int status)
+    {
+        int signal = status & 0x7f;
+        return signal == 0 ? new ChildExit((status >> 8) & 0xff, null) : new ChildExit(null, signal);
+    }
+
+    public string SignalName => Signal is { } s ? SignalNames.Name(s) : string.Empty;
+
+    public override string ToString() => ExitStatus is { } code ? $"status {code}" : $"signal {SignalName}";
+}

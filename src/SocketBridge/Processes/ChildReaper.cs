@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Logging;
+using SocketBridge.Native;
+
+namespace SocketBridge.Processes;
+
+/// <summary>
+/// Reaps every launched program, so there is never a zombie. One thread
+/// waits in waitid(P_ALL, WEXITED|WNOWAIT) and hands each exit to its
+/// <see cref="ChildProcess"/>; spawning and registering hold a shared lock
+/// that the dispatch takes exclusively, so an exit is never seen before its
+/// child is registered.
+/// </summary>
+public sealed partial class ChildReaper : IDisposable
+{
+    private readonly ReaderWriterLockSlim _lock = new();
+    private readonly Dictionary<int, ChildProcess> _children = [];
+    private readonly AutoResetEvent _spawned = new(false);
+    private readonly ILogger<ChildReaper> _logger;
+    private readonly Thread _thread;
+    private volatile bool _disposed;
+
+    public ChildReaper(ILogger<ChildReaper> logger)
+    {
+        _logger = logger;
+        _thread = new Thread(Run) { IsBackground = true, Name = "child reaper" };
+        _thread.Start();
+    }
+
+    /// <summary>The number of programs launched and not yet reaped.</summary>
+    public int Count
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _children.Count;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Launches a program (see <see cref="ProcessSpawner"/>) and starts watching it.</summary>
+    public ChildProcess Spawn(SpawnSpec spec, ReadOnlySpan<int> fds)
+    {
+        ChildProcess child;
+        _lock.EnterReadLock();
+        try
+        {
+            int pid = ProcessSpawner.Spawn(spec, fds);
+            child = new ChildProcess(pid, spec.NewSession);
+            lock (_children)
+            {
+                _children.Add(pid, child);
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        _spawned.Set();
+        return child;
+    }
+
+    /// <summary>Signals every live program's group.</summary>
+    public void SignalAll(int signal)
+    {
+        ChildProcess[] children;
+        lock (_children)
+        {
+            children = [.. _children.Values];
+        }
+
+        foreach (ChildProcess child in children)
+        {
+            child.Signal(signal);
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _spawned.Set();
+    }
+
+    private void Run()
+    {
+        while (!_disposed)
+        {
+            int pid = NativeMethods.WaitAnyExited();
+            if (pid == -Errno.ECHILD)
+            {
+                _spawned.WaitOne();
+                continue;
+            }
+
+            if (pid <= 0)
+            {
+                LogWaitFailed(_logger, -pid);
+                Thread.Sleep(100);
+                continue;
+            }
+
+            _lock.EnterWriteLock();
+            try
+            {
+                ChildProcess? child;
+                lock (_children)
+                {
+                    _children.Remove(pid, out child);
+                }
+
+                if (child is null)
+                {
+                    // Not launched through Spawn: reap it anyway, never leave a zombie.
+                    // (A program that failed to start was already reaped by sb_spawn.)
+                    if (NativeMethods.Reap(pid, out int status) == 1)
+                    {
+                        LogUnknownChild(_logger, pid, ChildExit.FromWaitStatus(status).ToString());
+                    }
+                }
+                else
+                {
+                    child.Reap();
+                }
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "waitid failed with errno {Errno}")]
+    private static partial void LogWaitFailed(ILogger logger, int errno);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "reaped process {ChildPid} that socketbridge did not launch ({Outcome})")]
+    private static partial void LogUnknownChild(ILogger logger, int childPid, string outcome);
+}
