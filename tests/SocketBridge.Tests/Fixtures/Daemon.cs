@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace SocketBridge.Tests.Fixtures;
+
+/// <summary>
+/// The real socketbridge daemon, started on a temporary configuration and
+/// ready once it sent READY=1 to a NOTIFY_SOCKET of the test's own. Disposing
+/// it stops it (SIGTERM, then SIGKILL) and removes its directory.
+/// </summary>
+public sealed class Daemon : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Socket _notify;
+    private readonly List<string> _logs = [];
+    private readonly List<string> _notifications = [];
+    private readonly Task _notifyLoop;
+    private readonly TaskCompletionSource<bool> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _ownsDirectory;
+
+    private Daemon(Process process, Socket notify, TempDirectory directory, bool ownsDirectory)
+    {
+        _process = process;
+        _notify = notify;
+        Directory = directory;
+        _ownsDirectory = ownsDirectory;
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_logs)
+                {
+                    _logs.Add(e.Data);
+                }
+            }
+        };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_logs)
+                {
+                    _logs.Add(e.Data);
+                }
+            }
+        };
+        _process.Exited += (_, _) => _exited.TrySetResult(true);
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        _notifyLoop = ReceiveNotificationsAsync();
+    }
+
+    public TempDirectory Directory { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string[] Logs
+    {
+        get
+        {
+            lock (_logs)
+            {
+                return [.. _logs];
+            }
+        }
+    }
+
+    public string[] Notifications
+    {
+        get
+        {
+            lock (_notifications)
+            {
+                return [.. _notifications];
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="configJson"/> to config.json in a new directory and starts run -c on it.</summary>
+    public static Task<Daemon> StartAsync(string configJson, TempDirectory? directory = null)
+    {
+        bool owns = directory is null;
+        directory ??= new TempDirectory();
+        string config = directory.Write("config.json", configJson);
+        return StartAsync(["run", "-c", config], directory, owns);
+    }
+
+    /// <summary>Starts socketbridge with <paramref name="args"/> and waits for READY=1.</summary>
+    public static async Task<Daemon> StartAsync(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null)
+    {
+        Daemon daemon = Launch(args, directory, ownsDirectory, environment);
+        try
+        {
+            await daemon.WaitReadyAsync();
+        }
+        catch
+        {
+            await daemon.DisposeAsync();
+            throw;
+        }
+
+        return daemon;
+    }
+
+    /// <summary>Starts socketbridge without waiting for readiness (for start-up failures).</summary>
+    public static Daemon Launch(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null)
+    {
+        string notifyPath = directory["notify.sock"];
+        var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
+        var start = new ProcessStartInfo(Binary.Path)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["NOTIFY_SOCKET"] = notifyPath;
+        if (environment is not null)
+        {
+            foreach ((string key, string value) in environment)
+            {
+                start.Environment[key] = value;
+            }
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.Start();
+        process.StandardInput.Close();
+        return new Daemon(process, notify, directory, ownsDirectory);
+    }
+
+    public async Task WaitReadyAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Notifications.Any(n => n.Split('\n').Contains("READY=1")))
+        {
+            if (_process.HasExited)
+            {
+                await _exited.Task;
+                throw new InvalidOperationException($"socketbridge exited with {_process.ExitCode} before READY=1:\n{string.Join('\n', Logs)}");
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                throw new TimeoutException($"socketbridge sent no READY=1 within 20 s:\n{string.Join('\n', Logs)}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Waits until a log line satisfies <paramref name="match"/> and returns it.</summary>
+    public async Task<string> WaitForLogAsync(Func<string, bool> match, string what, TimeSpan? timeout = null)
+    {
+        string? found = null;
+        await Wait.UntilAsync(() => (found = Logs.FirstOrDefault(match)) is not null, $"a log line with {what}; log so far:\n{string.Join('\n', Logs)}", timeout);
+        return found!;
+    }
+
+    public Task<string> WaitForLogAsync(string contains, TimeSpan? timeout = null) =>
+        WaitForLogAsync(l => l.Contains(contains, StringComparison.Ordinal), $"\"{contains}\"", timeout);
+
+    public void Signal(int signal) => LibC.Kill(_process.Id, signal);
+
+    /// <summary>SIGTERM, then the exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan? timeout = null)
+    {
+        if (!_process.HasExited)
+        {
+            Signal(LibC.SIGTERM);
+        }
+
+        return await WaitExitAsync(timeout);
+    }
+
+    public async Task<int> WaitExitAsync(TimeSpan? timeout = null)
+    {
+        await Wait.ForAsync(_exited.Task, "socketbridge to exit", timeout ?? TimeSpan.FromSeconds(30));
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                Signal(LibC.SIGTERM);
+                Task finished = await Task.WhenAny(_exited.Task, Task.Delay(TimeSpan.FromSeconds(20)));
+                if (finished != _exited.Task)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    _process.WaitForExit();
+                }
+            }
+        }
+        finally
+        {
+            _notify.Dispose();
+            try
+            {
+                await _notifyLoop;
+            }
+            catch (Exception)
+            {
+            }
+
+            _process.Dispose();
+            if (_ownsDirectory)
+            {
+                Directory.Dispose();
+            }
+        }
+    }
+
+    private async Task ReceiveNotificationsAsync()
+    {
+        byte[] buffer = new byte[4096];
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = await _notify.ReceiveAsync(buffer, SocketFlags.None);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException or OperationCanceledException)
+            {
+                return;
+            }
+
+            lock (_notifications)
+            {
+                _notifications.Add(Encoding.UTF8.GetString(buffer, 0, n));
+            }
+        }
+    }
+}
