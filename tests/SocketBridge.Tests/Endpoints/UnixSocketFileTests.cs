@@ -1,0 +1,153 @@
+using System.Net.Sockets;
+using SocketBridge.Native;
+using SocketBridge.Tests.Fixtures;
+
+namespace SocketBridge.Tests.Endpoints;
+
+/// <summary>The socket files the daemon creates and the paths it must not touch (SPEC 8).</summary>
+public sealed class UnixSocketFileTests
+{
+    [Fact]
+    public async Task The_socket_file_gets_SocketMode_and_its_owner_and_no_staging_directory_is_left()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["owned.sock"];
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "owned": { "Listen": "unix:{{path}}", "Exec": ["cat"],
+                "SocketMode": "0640", "SocketUser": "nobody", "SocketGroup": "nogroup" } } }
+            """, dir);
+
+        FileStatus status = Posix.TryLStat(path)!.Value;
+        Assert.True(status.IsSocket);
+        Assert.Equal(Convert.ToUInt32("640", 8), status.Permissions);
+        Assert.Equal(65534u, status.Uid);
+        Assert.Equal(65534u, status.Gid);
+        Assert.Equal(["config.json", "notify.sock", "owned.sock"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task The_default_SocketMode_is_0660_whatever_the_umask()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["default.sock"];
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "default": { "Listen": "unix:{{path}}", "Exec": ["cat"] } } }
+            """, dir);
+
+        Assert.Equal(Convert.ToUInt32("660", 8), Posix.TryLStat(path)!.Value.Permissions);
+    }
+
+    [Fact]
+    public async Task A_stale_socket_file_is_replaced()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["stale.sock"];
+        // A socket file whose process is gone (.NET would unlink its own on Dispose; Python does not).
+        var made = await Clients.RunProgramAsync(ChildScripts.Python, ["-c", $"import socket; socket.socket(socket.AF_UNIX).bind('{path}')"]);
+        Assert.Equal(0, made.ExitCode);
+
+        FileStatus before = Posix.TryLStat(path)!.Value;
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "stale": { "Listen": "unix:{{path}}", "Exec": ["/bin/echo", "fresh"] } } }
+            """, dir);
+
+        Assert.False(Posix.TryLStat(path)!.Value.IsSameFile(before));
+        Assert.Equal("fresh\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path)));
+    }
+
+    [Fact]
+    public async Task A_socket_with_a_live_listener_is_a_startup_error_naming_the_path_and_is_left_alone()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["live.sock"];
+        using var live = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        live.Bind(new UnixDomainSocketEndPoint(path));
+        live.Listen();
+        FileStatus before = Posix.TryLStat(path)!.Value;
+
+        dir.Write("config.json", $$"""
+            { "Bridges": { "live": { "Listen": "unix:{{path}}", "Exec": ["cat"] } } }
+            """);
+        await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
+        int exit = await daemon.WaitExitAsync();
+
+        Assert.Equal(1, exit);
+        Assert.Contains(daemon.Logs, l => l.Contains($"bridge live: cannot listen on unix:{path}: another process is listening on {path}"));
+        Assert.True(Posix.TryLStat(path)!.Value.IsSameFile(before));
+        using Socket stillThere = await Clients.ConnectUnixAsync(path); // the other listener still works
+    }
+
+    [Theory]
+    [InlineData("regular")]
+    [InlineData("directory")]
+    [InlineData("fifo")]
+    public async Task A_path_that_is_not_a_socket_is_never_deleted(string kind)
+    {
+        using var dir = new TempDirectory();
+        string path = dir["precious"];
+        switch (kind)
+        {
+            case "regular":
+                File.WriteAllText(path, "keep me");
+                break;
+            case "directory":
+                Directory.CreateDirectory(path);
+                break;
+            default:
+                Assert.Equal(0, (await Clients.RunProgramAsync("mkfifo", [path])).ExitCode);
+                break;
+        }
+
+        FileStatus before = Posix.TryLStat(path)!.Value;
+        dir.Write("config.json", $$"""
+            { "Bridges": { "precious": { "Listen": "unix:{{path}}", "Exec": ["cat"] } } }
+            """);
+        await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
+
+        Assert.Equal(1, await daemon.WaitExitAsync());
+        Assert.Contains(daemon.Logs, l => l.Contains($"{path} exists and is {before.Kind}, not a socket; it was left untouched"));
+        FileStatus after = Posix.TryLStat(path)!.Value;
+        Assert.True(after.IsSameFile(before));
+        Assert.Equal(before.Mode, after.Mode);
+        if (kind == "regular")
+        {
+            Assert.Equal("keep me", File.ReadAllText(path));
+        }
+    }
+
+    [Fact]
+    public async Task When_one_bridge_cannot_listen_the_others_release_their_sockets()
+    {
+        using var dir = new TempDirectory();
+        string good = dir["good.sock"];
+        string blocked = dir["blocked"];
+        File.WriteAllText(blocked, "not a socket");
+        dir.Write("config.json", $$"""
+            { "Bridges": {
+                "a-good": { "Listen": "unix:{{good}}", "Exec": ["cat"] },
+                "b-blocked": { "Listen": "unix:{{blocked}}", "Exec": ["cat"] } } }
+            """);
+        await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
+
+        Assert.Equal(1, await daemon.WaitExitAsync());
+        Assert.Null(Posix.TryLStat(good));
+        Assert.DoesNotContain(daemon.Logs, l => l.Contains("   at "));
+    }
+
+    [Fact]
+    public async Task A_tcp_port_in_use_is_a_startup_error_naming_the_address()
+    {
+        using var dir = new TempDirectory();
+        int port = Ports.Free();
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+        taken.Listen();
+        dir.Write("config.json", $$"""
+            { "Bridges": { "busy": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["cat"] } } }
+            """);
+        await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
+
+        Assert.Equal(1, await daemon.WaitExitAsync());
+        Assert.Contains(daemon.Logs, l => l.Contains($"bridge busy: cannot listen on tcp:127.0.0.1:{port}") && l.Contains("in use"));
+    }
+}
