@@ -89,11 +89,21 @@ public static class CommandLine
         command.SetAction((result, _) =>
         {
             string json = ServeConfiguration(result.GetValue(endpoint)!, result.GetValue(program)!);
-            SocketBridgeOptions? options = ConfigurationReporter.Load(() => new ConfigurationLoader().LoadText("command line", json), Console.Error);
+            SocketBridgeOptions? options = ConfigurationReporter.Load(() => new ConfigurationLoader().LoadText(ServeOrigin, json), Console.Error, ServeError);
             return options is null ? Task.FromResult(ExitCodes.Config) : DaemonRunner.RunAsync(options);
         });
         return command;
     }
+
+    private const string ServeOrigin = "socketbridge serve";
+
+    /// <summary>serve has no file: its errors name the argument, not a configuration key.</summary>
+    private static string ServeError(ConfigurationError error) => error.Key switch
+    {
+        "Bridges:serve:Listen" => $"{ServeOrigin}: ENDPOINT: {error.Message}",
+        "Bridges:serve:Exec" => $"{ServeOrigin}: PROGRAM: {error.Message}",
+        _ => error.ToString(),
+    };
 
     private static SocketBridgeOptions? Load(string[]? files) =>
         ConfigurationReporter.Load(() => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files ?? [])), Console.Error);

@@ -5,7 +5,7 @@ namespace SocketBridge.Cli;
 /// <summary>Loads the configuration for a command and prints every problem, one a line.</summary>
 public static class ConfigurationReporter
 {
-    public static SocketBridgeOptions? Load(Func<SocketBridgeOptions> load, TextWriter errors)
+    public static SocketBridgeOptions? Load(Func<SocketBridgeOptions> load, TextWriter errors, Func<ConfigurationError, string>? format = null)
     {
         try
         {
@@ -15,7 +15,7 @@ public static class ConfigurationReporter
         {
             foreach (ConfigurationError error in ex.Errors)
             {
-                errors.WriteLine(error.ToString());
+                errors.WriteLine(format is null ? error.ToString() : format(error));
             }
 
             return null;

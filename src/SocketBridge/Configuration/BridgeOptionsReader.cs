@@ -43,7 +43,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
         foreach (ConfigNode key in bridge.Children!.Values)
         {
-            string? known = Keys.FirstOrDefault(k => string.Equals(k, key.Name, StringComparison.OrdinalIgnoreCase));
+            string? known = Keys.FirstOrDefault(k => string.Equals(k, key.Name, StringComparison.Ordinal));
             if (known is null)
             {
                 errors.Add(key, KeySuggestion.ForUnknown(key.Name, Keys));
@@ -367,13 +367,14 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 continue;
             }
 
+            if (key == "SocketMode" && !node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.Number)
+            {
+                errors.Add(node, $"must be an octal string, as \"0{node.Value.GetRawText()}\", not the number {node.Value.GetRawText()}");
+                continue;
+            }
+
             if (!NodeReader.TryString(node, errors, out string text))
             {
-                if (key == "SocketMode" && !node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.Number)
-                {
-                    errors.Add(node, "write the mode as an octal string, as \"0660\"");
-                }
-
                 continue;
             }
 

@@ -23,7 +23,7 @@ public sealed class ConfigNode
     /// <summary>The value when this key is not an object.</summary>
     public JsonElement Value { get; private set; }
 
-    /// <summary>The keys of an object, in the order first seen; names compare case-insensitively.</summary>
+    /// <summary>The keys of an object, in the order first seen. Names are case-sensitive, as in JSON: a bridge "Web" is not "web".</summary>
     public Dictionary<string, ConfigNode>? Children { get; private set; }
 
     public bool IsObject => Children is not null;
@@ -31,7 +31,7 @@ public sealed class ConfigNode
     /// <summary>The last segment of <see cref="Path"/>.</summary>
     public string Name => Path[(Path.LastIndexOf(':') + 1)..];
 
-    public static ConfigNode CreateRoot(string file) => new(string.Empty, file) { Children = new(StringComparer.OrdinalIgnoreCase) };
+    public static ConfigNode CreateRoot(string file) => new(string.Empty, file) { Children = new(StringComparer.Ordinal) };
 
     /// <summary>
     /// Lays <paramref name="element"/> from <paramref name="file"/> over this
@@ -47,7 +47,7 @@ public sealed class ConfigNode
             return;
         }
 
-        Children ??= new(StringComparer.OrdinalIgnoreCase);
+        Children ??= new(StringComparer.Ordinal);
         Value = default;
         foreach (JsonProperty property in element.EnumerateObject())
         {

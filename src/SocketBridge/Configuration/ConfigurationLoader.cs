@@ -16,6 +16,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
     {
         CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        AllowDuplicateProperties = false,
     };
 
     public ConfigurationLoader()
@@ -36,6 +37,12 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         var sources = new List<(string File, string Text)>();
         foreach (string file in files)
         {
+            if (Directory.Exists(file))
+            {
+                errors.Add(file, string.Empty, "is a directory, not a configuration file");
+                continue;
+            }
+
             try
             {
                 sources.Add((file, File.ReadAllText(file)));
@@ -86,13 +93,14 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
             }
             catch (JsonException ex)
             {
-                errors.Add(file, string.Empty, $"is not valid JSON: line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}: {FirstSentence(ex.Message)}");
+                string where = ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : string.Empty;
+                errors.Add(file, string.Empty, $"is not valid JSON{where}: {Reason(ex.Message)}");
             }
         }
 
         foreach (ConfigNode key in root.Children!.Values)
         {
-            if (!TopLevelKeys.Contains(key.Name, StringComparer.OrdinalIgnoreCase))
+            if (!TopLevelKeys.Contains(key.Name, StringComparer.Ordinal))
             {
                 errors.Add(key, KeySuggestion.ForUnknown(key.Name, TopLevelKeys));
             }
@@ -140,7 +148,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
 
         foreach (ConfigNode key in section.Children!.Values)
         {
-            if (!DaemonKeys.Contains(key.Name, StringComparer.OrdinalIgnoreCase))
+            if (!DaemonKeys.Contains(key.Name, StringComparer.Ordinal))
             {
                 errors.Add(key, KeySuggestion.ForUnknown(key.Name, DaemonKeys));
             }
@@ -178,9 +186,23 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         return options;
     }
 
-    private static string FirstSentence(string message)
+    /// <summary>
+    /// The parser's reason, on one short line: its message can quote the
+    /// rest of the file, which may hold secrets and many lines.
+    /// </summary>
+    private static string Reason(string message)
     {
-        int end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message.TrimEnd('.') : message[..end];
+        int end = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        string reason = (end < 0 ? message : message[..end]).Trim().TrimEnd('.');
+        int quoted = reason.IndexOf('\'', StringComparison.Ordinal);
+        int close = quoted < 0 ? -1 : reason.IndexOf('\'', quoted + 1);
+        if (close - quoted > 24)
+        {
+            // A quoted token can run to the end of the file: keep its start only.
+            reason = reason[..(quoted + 21)] + "…" + reason[close..];
+        }
+
+        reason = string.Join(' ', reason.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
+        return reason.Length > 120 ? reason[..120] + "…" : reason;
     }
 }

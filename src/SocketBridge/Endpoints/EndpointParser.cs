@@ -67,7 +67,7 @@ public static class EndpointParser
     {
         endpoint = null;
         int colon = rest.LastIndexOf(':');
-        if (colon < 0)
+        if (colon < 0 || (rest.StartsWith('[') && rest.LastIndexOf(']') > colon))
         {
             error = $"\"{text}\" has no port (expected tcp:HOST:PORT)";
             return false;

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketBridge.Tests.Fixtures;
+
+namespace SocketBridge.Tests.Cli;
+
+/// <summary>SPEC 2: <c>socketbridge check</c> validates exactly as run would, prints every problem, binds nothing.</summary>
+public sealed class CheckCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_valid_configuration_passes_the_check_and_the_bridges_are_listed()
+    {
+        int port = Ports.Free();
+        string socket = _dir["echo.sock"];
+        string config = _dir.Write("socketbridge.json", $$"""
+            {
+              "Bridges": {
+                "web": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat", "-u"] },
+                "echo": { "Listen": "unix:{{socket}}", "Exec": ["cat"] }
+              }
+            }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(string.Empty, result.Stderr);
+        string[] lines = result.Stdout.Split('\n');
+        Assert.Contains(config, result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("web", StringComparison.Ordinal) && l.Contains($"tcp:127.0.0.1:{port}", StringComparison.Ordinal) && l.Contains("/bin/cat -u", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("echo", StringComparison.Ordinal) && l.Contains($"unix:{socket}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_broken_configuration_fails_the_check_with_exit_78_and_one_line_per_problem_naming_file_bridge_and_key()
+    {
+        string config = _dir.Write("socketbridge.json", """
+            {
+              "SocketBridge": { "ShutdownTimeout": "10" },
+              "Bridges": {
+                "web": { "Lisen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"] },
+                "echo": { "Listen": "tcp:127.0.0.1:8081", "Exec": "/bin/cat", "Backlog": 0 }
+              }
+            }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        Assert.DoesNotContain("valid", result.Stdout, StringComparison.Ordinal);
+        string[] lines = result.StderrLines;
+        Assert.True(lines.Length == 5, result.ToString());
+        Assert.Contains(lines, l => l.StartsWith($"{config}: SocketBridge:ShutdownTimeout: \"10\" needs a unit", StringComparison.Ordinal));
+        Assert.Contains($"{config}: Bridges:web:Lisen: unknown key (did you mean Listen?)", lines);
+        Assert.Contains(lines, l => l.StartsWith($"{config}: Bridges:web:Listen: is required", StringComparison.Ordinal));
+        Assert.Contains($"{config}: Bridges:echo:Exec: must be an argv array, as [\"/bin/cat\"], not a string", lines);
+        Assert.Contains($"{config}: Bridges:echo:Backlog: must be from 1 to 65535, not 0", lines);
+    }
+
+    [Fact]
+    public async Task Check_binds_nothing_so_the_port_stays_free_and_no_socket_file_appears()
+    {
+        int port = Ports.Free();
+        string socket = _dir["web.sock"];
+        string config = _dir.Write("socketbridge.json", $$"""
+            {
+              "Bridges": {
+                "web": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] },
+                "local": { "Listen": "unix:{{socket}}", "Exec": ["/bin/cat"] }
+              }
+            }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.False(Path.Exists(socket), $"check created {socket}");
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        listener.Listen();
+    }
+
+    [Fact]
+    public async Task Check_passes_while_the_running_daemon_holds_the_port_and_the_socket()
+    {
+        int port = Ports.Free();
+        string socket = _dir["web.sock"];
+        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        tcp.Listen();
+        using var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        unix.Bind(new UnixDomainSocketEndPoint(socket));
+        unix.Listen();
+        string config = _dir.Write("socketbridge.json", $$"""
+            {
+              "Bridges": {
+                "web": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] },
+                "local": { "Listen": "unix:{{socket}}", "Exec": ["/bin/cat"] }
+              }
+            }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using Socket client = await Clients.ConnectUnixAsync(socket);
+        using Socket accepted = await unix.AcceptAsync().WaitAsync(Wait.DefaultTimeout);
+        Assert.True(accepted.Connected);
+    }
+
+    [Fact]
+    public async Task Two_c_options_merge_with_the_later_file_changing_one_key()
+    {
+        int first = Ports.Free();
+        int second = Ports.Free();
+        string main = _dir.Write("socketbridge.json", $$"""
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{first}}", "Exec": ["/bin/cat", "-u"] } } }
+            """);
+        string dropIn = _dir.Write("10-port.json", $$"""
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{second}}" } } }
+            """);
+
+        CliResult merged = await Fixtures.Cli.RunAsync("check", "-c", main, "-c", dropIn);
+        CliResult reversed = await Fixtures.Cli.RunAsync("check", "-c", dropIn, "-c", main);
+
+        Assert.True(merged.ExitCode == 0, merged.ToString());
+        Assert.Contains($"tcp:127.0.0.1:{second}", merged.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain($"tcp:127.0.0.1:{first}", merged.Stdout, StringComparison.Ordinal);
+        Assert.Contains("/bin/cat -u", merged.Stdout, StringComparison.Ordinal);
+        Assert.True(reversed.ExitCode == 0, reversed.ToString());
+        Assert.Contains($"tcp:127.0.0.1:{first}", reversed.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain($"tcp:127.0.0.1:{second}", reversed.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_mistake_in_a_drop_in_is_reported_against_the_drop_in_file()
+    {
+        int port = Ports.Free();
+        string main = _dir.Write("socketbridge.json", $$"""
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] } } }
+            """);
+        string dropIn = _dir.Write("20-typo.json", """
+            { "Bridges": { "web": { "NoDelay": "false" } } }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", main, "-c", dropIn);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        Assert.Equal([$"{dropIn}: Bridges:web:NoDelay: must be true or false, not the string \"false\""], result.StderrLines);
+    }
+
+    [Fact]
+    public async Task Invalid_JSON_fails_the_check_naming_the_file_and_the_line()
+    {
+        string config = _dir.Write("socketbridge.json", "{\n  \"Bridges\": {\n    \"web\": { \"Listen\": \"tcp:127.0.0.1:8080\", }\n    \"echo\": {}\n  }\n}\n");
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        string line = Assert.Single(result.StderrLines);
+        Assert.StartsWith($"{config}: is not valid JSON at line 4,", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_does_not_exist_fails_the_check_naming_it()
+    {
+        string missing = _dir["missing.json"];
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", missing);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        string line = Assert.Single(result.StderrLines);
+        Assert.StartsWith($"{missing}: cannot read", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_Exec_without_execute_permission_fails_the_check()
+    {
+        string program = _dir.Write("handler.sh", "#!/bin/sh\nexec cat\n");
+        File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        string config = _dir.Write("socketbridge.json", $$"""
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{program}}"] } } }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        Assert.Equal([$"{config}: Bridges:web:Exec: {program} is not executable"], result.StderrLines);
+    }
+}
