@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
@@ -6,30 +5,27 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Bridges;
 
 /// <summary>
-/// A running bridge: its listening sockets, an accept loop for each, the
-/// connection limit, and the connections in flight. What happens to a
-/// connection is the <see cref="IBridgeMode"/>'s business.
+/// A running bridge: its listening sockets, each run by the bridge's
+/// <see cref="IBridgeMode"/>, its counters, and its shutdown.
 /// </summary>
 public sealed class Bridge : IDisposable
 {
     private readonly IReadOnlyList<BoundListener> _listeners;
     private readonly IBridgeMode _mode;
-    private readonly ConnectionIdGenerator _ids;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _accepting = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _kill = new();
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<Task> _acceptLoops = [];
-    private volatile bool _draining;
+    private readonly BridgeContext _context;
+    private readonly List<Task> _loops = [];
 
     public Bridge(BridgeOptions options, IReadOnlyList<BoundListener> listeners, IBridgeMode mode, ConnectionIdGenerator ids, ILogger logger)
     {
         Options = options;
         _listeners = listeners;
         _mode = mode;
-        _ids = ids;
         _logger = logger;
+        _context = new BridgeContext(options, Counters, ids, logger, _accepting.Token, _stop.Token, _kill.Token);
     }
 
     public BridgeOptions Options { get; }
@@ -43,32 +39,27 @@ public sealed class Bridge : IDisposable
         foreach (BoundListener listener in _listeners)
         {
             BridgeLog.Listening(_logger, Options.Name, listener.Display, Options.Mode.ToString().ToLowerInvariant(), Options.MaxConnections);
-            _acceptLoops.Add(AcceptLoopAsync(listener));
+            _loops.Add(Task.Run(() => _mode.RunAsync(listener, _context)));
         }
     }
 
     /// <summary>
-    /// Stops accepting, asks the connections to end, ends them after
+    /// Stops listening, asks the connections to end, ends them after
     /// <paramref name="timeout"/>, and removes the socket files the bridge created.
     /// </summary>
     public async Task StopAsync(TimeSpan timeout)
     {
         StopAccepting();
-        _draining = true;
-        if (Counters.Active == 0)
-        {
-            _drained.TrySetResult();
-        }
-
+        Task drained = Counters.DrainAsync();
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (!await WaitDrainedAsync(timeout).ConfigureAwait(false))
+        if (!await CompletesWithinAsync(drained, timeout).ConfigureAwait(false))
         {
             BridgeLog.ShutdownTimedOut(_logger, Options.Name, Counters.Active, timeout);
             await _kill.CancelAsync().ConfigureAwait(false);
-            await WaitDrainedAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await CompletesWithinAsync(drained, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
 
-        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+        await CompletesWithinAsync(Task.WhenAll(_loops), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         foreach (BoundListener listener in _listeners)
         {
             listener.Dispose();
@@ -88,6 +79,12 @@ public sealed class Bridge : IDisposable
         _kill.Dispose();
     }
 
+    private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
+    {
+        Task finished = await Task.WhenAny(task, Task.Delay(timeout)).ConfigureAwait(false);
+        return finished == task;
+    }
+
     private void StopAccepting()
     {
         if (_accepting.IsCancellationRequested)
@@ -100,100 +97,6 @@ public sealed class Bridge : IDisposable
         {
             listener.Close();
             BridgeLog.StoppedListening(_logger, Options.Name, listener.Display);
-        }
-    }
-
-    private async Task<bool> WaitDrainedAsync(TimeSpan timeout)
-    {
-        Task finished = await Task.WhenAny(_drained.Task, Task.Delay(timeout)).ConfigureAwait(false);
-        return finished == _drained.Task;
-    }
-
-    private async Task AcceptLoopAsync(BoundListener listener)
-    {
-        CancellationToken token = _accepting.Token;
-        while (!token.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.Socket.AcceptAsync(token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException ex)
-            {
-                if (token.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                // Out of descriptors or memory: say so, pause briefly, and keep serving.
-                BridgeLog.AcceptFailed(_logger, Options.Name, listener.Display, ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None).ConfigureAwait(false);
-                continue;
-            }
-
-            Admit(socket, listener);
-        }
-    }
-
-    private void Admit(Socket socket, BoundListener listener)
-    {
-        if (!Counters.TryAdmit(Options.MaxConnections))
-        {
-            PeerInfo refused = PeerInfo.Of(socket);
-            socket.Dispose();
-            BridgeLog.Refused(_logger, Options.Name, refused.Display, $"MaxConnections ({Options.MaxConnections}) reached");
-            return;
-        }
-
-        try
-        {
-            if (socket.ProtocolType == ProtocolType.Tcp)
-            {
-                socket.NoDelay = Options.NoDelay;
-                if (Options.KeepAlive)
-                {
-                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-                }
-            }
-
-            var connection = new Connection(socket, _ids.Next(), PeerInfo.Of(socket), listener);
-            _ = Task.Run(() => ServeAsync(connection));
-        }
-        catch (SocketException)
-        {
-            // The client went away between accept and now.
-            socket.Dispose();
-            Finish();
-        }
-    }
-
-    private async Task ServeAsync(Connection connection)
-    {
-        try
-        {
-            await _mode.ServeAsync(connection, _stop.Token, _kill.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            BridgeLog.ConnectionFailed(_logger, Options.Name, connection.Id, ex.Message);
-        }
-        finally
-        {
-            connection.Dispose();
-            Finish();
-        }
-    }
-
-    private void Finish()
-    {
-        if (Counters.Release() == 0 && _draining)
-        {
-            _drained.TrySetResult();
         }
     }
 }

@@ -1,11 +1,13 @@
 namespace SocketBridge.Bridges;
 
-/// <summary>Live counts of a bridge, for logs and status.</summary>
+/// <summary>Live counts of a bridge, for logs and status, and the signal that its last connection ended.</summary>
 public sealed class BridgeCounters
 {
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _total;
     private long _refused;
     private int _active;
+    private volatile bool _draining;
 
     public int Active => Volatile.Read(ref _active);
 
@@ -33,6 +35,24 @@ public sealed class BridgeCounters
         return false;
     }
 
-    /// <summary>Frees a slot; returns how many are still active.</summary>
-    public int Release() => Interlocked.Decrement(ref _active);
+    /// <summary>Frees a slot.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _active) == 0 && _draining)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>From now on, completes once no connection is active.</summary>
+    public Task DrainAsync()
+    {
+        _draining = true;
+        if (Active == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        return _drained.Task;
+    }
 }

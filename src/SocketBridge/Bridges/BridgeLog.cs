@@ -23,6 +23,21 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} child {ChildPid}: {Line}")]
     public static partial void ChildStandardError(ILogger logger, string bridge, string connectionId, int childPid, string line);
 
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: a connection is pending on {Listen}; launched child {ChildPid} with the listening socket")]
+    public static partial void HandoffLaunched(ILogger logger, string bridge, string connectionId, int childPid, string listen);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms; watching the socket again")]
+    public static partial void HandoffExited(ILogger logger, string bridge, string connectionId, int childPid, int exitStatus, long durationMs);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} killed by {Signal} after {DurationMs} ms; watching the socket again")]
+    public static partial void HandoffKilled(ILogger logger, string bridge, string connectionId, int childPid, string signal, long durationMs);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId}: cannot launch {Exec}: {Error}")]
+    public static partial void HandoffSpawnFailed(ILogger logger, string bridge, string connectionId, string exec, string error);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "{Bridge}: the program failed at once with connections still queued; starting it again in {Pause}")]
+    public static partial void HandoffPaused(ILogger logger, string bridge, TimeSpan pause);
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}")]
     public static partial void Refused(ILogger logger, string bridge, string peer, string reason);
 

@@ -1,10 +1,10 @@
 namespace SocketBridge.Bridges;
 
 /// <summary>
-/// What a bridge does with each accepted connection (SPEC 5). The accept loop
-/// does not know whether it spawns, hands off or forwards.
+/// What an accepting bridge does with each connection (SPEC 5: spawn,
+/// forward). The accept loop does not know which.
 /// </summary>
-public interface IBridgeMode
+public interface IConnectionHandler
 {
     /// <summary>
     /// Serves one connection and completes when it is finished. When

@@ -14,7 +14,7 @@ namespace SocketBridge.Bridges;
 /// StandardError says, in a new session, with exactly the SPEC's
 /// environment. The connection lasts as long as the program.
 /// </summary>
-public sealed class SpawnMode : IBridgeMode
+public sealed class SpawnMode : IConnectionHandler
 {
     /// <summary>How long, after the program exits, its stderr may still be read before the end is logged.</summary>
     private static readonly TimeSpan StandardErrorGrace = TimeSpan.FromMilliseconds(500);

@@ -23,9 +23,9 @@ public static class CommandLine
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            foreach (System.CommandLine.Parsing.ParseError error in result.Errors)
+            foreach (string message in result.Errors.Select(e => e.Message).Distinct())
             {
-                Console.Error.WriteLine($"socketbridge: {error.Message}");
+                Console.Error.WriteLine($"socketbridge: {message}");
             }
 
             Console.Error.WriteLine("Try 'socketbridge --help'.");

@@ -19,16 +19,21 @@ public static partial class DaemonRunner
 {
     public static async Task<int> RunAsync(SocketBridgeOptions options)
     {
+        // First, before anything could pass LISTEN_* on (sd_listen_fds(3)).
+        InheritedSockets inherited = InheritedSockets.FromEnvironment();
         Serilog.Core.Logger serilog = LoggingSetup.CreateLogger(options.Daemon.LogLevel);
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(options.Daemon.LogLevel);
         builder.Services.AddSerilog(serilog, dispose: true);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(inherited);
         builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSingleton<ServiceNotifier>();
         builder.Services.AddSingleton<ChildReaper>();
         builder.Services.AddSingleton<BridgeHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BridgeHost>());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<WatchdogService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Daemon.ShutdownTimeout + TimeSpan.FromSeconds(10));
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
 

@@ -90,6 +90,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             case TcpEndpoint tcp:
                 return options with { Listen = tcp, ListenAddresses = ResolveListen(tcp, node, errors) };
             case UnixEndpoint:
+            case SystemdEndpoint:
                 return options with { Listen = endpoint! };
             default:
                 errors.Add(node, $"{endpoint!.Scheme}: endpoints are not supported by this version of socketbridge yet");
@@ -150,6 +151,8 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                     mode = BridgeMode.Spawn;
                     break;
                 case "handoff":
+                    mode = BridgeMode.Handoff;
+                    break;
                 case "forward":
                     errors.Add(node, $"{text} mode is not supported by this version of socketbridge yet");
                     break;
@@ -350,7 +353,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         return options;
     }
 
-    private static BridgeOptions ReadSocketKeys(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    private BridgeOptions ReadSocketKeys(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
     {
         bool createsFile = options.Listen is UnixEndpoint { IsAbstract: false } or FifoEndpoint;
         foreach (string key in (string[])["SocketMode", "SocketUser", "SocketGroup"])
@@ -397,6 +400,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                     {
                         errors.Add(node, $"there is no user \"{text}\"");
                     }
+                    else if (environment.EffectiveUid != 0 && user.Value.Uid != environment.EffectiveUid)
+                    {
+                        errors.Add(node, $"giving the socket to user \"{text}\" needs the daemon to run as root");
+                    }
                     else
                     {
                         options = options with { SocketUid = user.Value.Uid };
@@ -408,6 +415,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                     if (group is null)
                     {
                         errors.Add(node, $"there is no group \"{text}\"");
+                    }
+                    else if (environment.EffectiveUid != 0 && !environment.IsMemberOf(group.Value))
+                    {
+                        errors.Add(node, $"giving the socket to group \"{text}\" needs the daemon to run as root or as a member of that group");
                     }
                     else
                     {

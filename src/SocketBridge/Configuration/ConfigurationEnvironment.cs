@@ -16,4 +16,7 @@ public class ConfigurationEnvironment
     public virtual uint EffectiveUid => Posix.EffectiveUid;
 
     public virtual uint EffectiveGid => Posix.EffectiveGid;
+
+    /// <summary>Whether the daemon may give a file this group without being root (chown(2)).</summary>
+    public virtual bool IsMemberOf(uint gid) => gid == EffectiveGid || Posix.SupplementaryGroups().Contains(gid);
 }

@@ -15,13 +15,20 @@ public sealed class BoundListener : IDisposable
     private readonly FileStatus? _createdFile;
     private int _disposed;
 
-    public BoundListener(Socket socket, Endpoint endpoint, string? createdPath = null, FileStatus? createdFile = null)
+    public BoundListener(Socket socket, Endpoint endpoint, string? createdPath = null, FileStatus? createdFile = null, string? inheritedName = null)
     {
         Socket = socket;
         Endpoint = endpoint;
         _createdPath = createdPath;
         _createdFile = createdFile;
+        InheritedName = inheritedName;
         LocalEndPoint = socket.LocalEndPoint!;
+        UnixPath = endpoint switch
+        {
+            UnixEndpoint unix => unix.Path,
+            _ when LocalEndPoint is UnixDomainSocketEndPoint bound => UnixSocketPath(bound),
+            _ => null,
+        };
     }
 
     public Socket Socket { get; }
@@ -32,8 +39,28 @@ public sealed class BoundListener : IDisposable
     /// <summary>The address actually bound (getsockname).</summary>
     public EndPoint LocalEndPoint { get; }
 
+    /// <summary>The path of a Unix socket ('@' for abstract) as clients reach it; null for TCP.</summary>
+    public string? UnixPath { get; }
+
+    /// <summary>The name the service manager passed the socket with, when it was inherited rather than bound.</summary>
+    public string? InheritedName { get; }
+
     /// <summary>How logs and <c>status</c> show this socket: the bound address for TCP, else the endpoint.</summary>
-    public string Display => LocalEndPoint is IPEndPoint ip ? TcpDisplay(ip) : Endpoint.ToString()!;
+    public string Display
+    {
+        get
+        {
+            string address = LocalEndPoint is IPEndPoint ip ? TcpDisplay(ip) : UnixPath is null ? Endpoint.ToString()! : $"unix:{UnixPath}";
+            return InheritedName is null ? address : $"{address} (passed by systemd as {InheritedName})";
+        }
+    }
+
+    /// <summary>A Unix socket address as text, '@' marking the abstract namespace.</summary>
+    public static string UnixSocketPath(UnixDomainSocketEndPoint endpoint)
+    {
+        string path = endpoint.ToString();
+        return path.Length > 0 && path[0] == '\0' ? "@" + path[1..] : path;
+    }
 
     /// <summary>Closes the socket; idempotent. The file stays until <see cref="Dispose"/>.</summary>
     public void Close()

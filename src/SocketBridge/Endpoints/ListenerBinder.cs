@@ -1,15 +1,19 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketBridge.Configuration;
-using SocketBridge.Native;
+using SocketBridge.Systemd;
 
 namespace SocketBridge.Endpoints;
 
 /// <summary>Creates the listening sockets of a bridge, following the safety rules of SPEC 8.</summary>
 public static class ListenerBinder
 {
-    /// <summary>Binds every socket of <paramref name="bridge"/>; on failure none is left open.</summary>
-    public static IReadOnlyList<BoundListener> Bind(BridgeOptions bridge)
+    /// <summary>
+    /// Binds every socket of <paramref name="bridge"/>, or adopts the one
+    /// the service manager passed for it (by name for systemd:, by address
+    /// for tcp: and unix:); on failure none is left open.
+    /// </summary>
+    public static IReadOnlyList<BoundListener> Bind(BridgeOptions bridge, InheritedSockets inherited)
     {
         var bound = new List<BoundListener>();
         try
@@ -19,12 +23,23 @@ public static class ListenerBinder
                 case TcpEndpoint tcp:
                     foreach (IPEndPoint address in bridge.ListenAddresses)
                     {
-                        bound.Add(BindTcp(bridge, tcp, address));
+                        bound.Add(inherited.TakeByAddress(address) is { } passed
+                            ? new BoundListener(passed.Socket, tcp, inheritedName: passed.Name)
+                            : BindTcp(bridge, tcp, address));
                     }
 
                     break;
                 case UnixEndpoint unix:
-                    bound.Add(UnixSocketBinder.Bind(bridge, unix));
+                    bound.Add(inherited.TakeByPath(unix.Path) is { } socket
+                        ? new BoundListener(socket.Socket, unix, inheritedName: socket.Name)
+                        : UnixSocketBinder.Bind(bridge, unix));
+                    break;
+                case SystemdEndpoint systemd:
+                    InheritedSocket named = inherited.TakeByName(systemd.Name) ?? throw new ListenException(
+                        $"bridge {bridge.Name}: Listen: {systemd} was not passed by the service manager ("
+                        + (inherited.All.Count == 0 ? "no sockets were passed: start the daemon through its .socket unit or systemd-socket-activate" : $"LISTEN_FDNAMES has {inherited.Names}")
+                        + ")");
+                    bound.Add(new BoundListener(named.Socket, systemd, inheritedName: named.Name));
                     break;
                 default:
                     throw new ListenException($"bridge {bridge.Name}: cannot listen on {bridge.Listen}: not supported");

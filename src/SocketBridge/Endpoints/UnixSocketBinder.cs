@@ -115,6 +115,15 @@ public static class UnixSocketBinder
             throw new ListenException($"{fail}: {path} exists and is {existing.Value.Kind}, not a socket; it was left untouched");
         }
 
+        // Ask the kernel first: connecting would hand the other listener a connection.
+        switch (Posix.UnixListenerExists(existing.Value))
+        {
+            case true:
+                throw new ListenException($"{fail}: another process is listening on {path}");
+            case false:
+                return; // Stale: nobody listens; the rename will replace it.
+        }
+
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {

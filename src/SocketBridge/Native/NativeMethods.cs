@@ -39,6 +39,18 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_peer_credentials")]
     internal static partial int PeerCredentials(int fd, out int pid, out uint uid, out uint gid);
 
+    [LibraryImport(Helper, EntryPoint = "sb_unix_listener_exists")]
+    internal static partial int UnixListenerExists(ulong inode, uint majorDevice, uint minorDevice);
+
+    [LibraryImport(Helper, EntryPoint = "sb_split_device")]
+    internal static partial void SplitDevice(ulong device, out uint majorDevice, out uint minorDevice);
+
+    [LibraryImport(Helper, EntryPoint = "sb_set_cloexec")]
+    internal static partial int SetCloseOnExec(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_wait_readable")]
+    internal static partial int WaitReadable(int fd, int timeoutMilliseconds);
+
     [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 
@@ -65,6 +77,9 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Libc, EntryPoint = "getgroups", SetLastError = true)]
+    internal static partial int GetGroups(int size, uint* list);
 
     [LibraryImport(Libc, EntryPoint = "geteuid")]
     internal static partial uint GetEUid();

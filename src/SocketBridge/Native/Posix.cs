@@ -23,6 +23,19 @@ public static unsafe class Posix
 
     public static uint EffectiveGid => NativeMethods.GetEGid();
 
+    /// <summary>getgroups(2): the supplementary groups of the daemon.</summary>
+    public static uint[] SupplementaryGroups()
+    {
+        int n = NativeMethods.GetGroups(0, null);
+        uint[] groups = new uint[Math.Max(n, 0)];
+        fixed (uint* p = groups)
+        {
+            n = NativeMethods.GetGroups(groups.Length, p);
+        }
+
+        return n < 0 ? [] : groups[..n];
+    }
+
     /// <summary>lstat(2); null when the path does not exist.</summary>
     public static FileStatus? TryLStat(string path)
     {
@@ -72,6 +85,51 @@ public static unsafe class Posix
         }
 
         return Encoding.UTF8.GetString(bytes, 0, bytes.Length - 1);
+    }
+
+    /// <summary>
+    /// Whether a process listens on the Unix socket file <paramref name="file"/>,
+    /// asked of the kernel (sock_diag) without connecting; null when the kernel cannot say.
+    /// </summary>
+    public static bool? UnixListenerExists(FileStatus file)
+    {
+        NativeMethods.SplitDevice(file.Device, out uint major, out uint minor);
+        int rc = NativeMethods.UnixListenerExists(file.Inode, major, minor);
+        return rc < 0 ? null : rc == 1;
+    }
+
+    /// <summary>Marks a descriptor close-on-exec (FD_CLOEXEC), so programs never inherit it.</summary>
+    public static void SetCloseOnExec(int fd, string subject)
+    {
+        int rc = NativeMethods.SetCloseOnExec(fd);
+        if (rc < 0)
+        {
+            throw new NativeCallException("fcntl(F_SETFD)", subject, -rc);
+        }
+    }
+
+    /// <summary>poll(2) for readability: true when a connection is pending on a listening socket.</summary>
+    public static bool WaitReadable(SafeSocketHandle socket, TimeSpan timeout)
+    {
+        bool added = false;
+        socket.DangerousAddRef(ref added);
+        try
+        {
+            int rc = NativeMethods.WaitReadable((int)socket.DangerousGetHandle(), (int)timeout.TotalMilliseconds);
+            if (rc < 0)
+            {
+                throw new NativeCallException("poll", "listening socket", -rc);
+            }
+
+            return rc == 1;
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>kill(2); false when the process (group) no longer exists.</summary>

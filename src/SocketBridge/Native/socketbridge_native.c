@@ -21,11 +21,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -96,14 +102,14 @@ static int close_from(int first)
  */
 static void child(const sb_spawn_request *r, volatile int *error, volatile int *step)
 {
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
     /* The runtime's handlers and ignored signals (SIGPIPE) must not leak
-     * into the program. sigaction fails harmlessly for SIGKILL, SIGSTOP and
-     * the C library's internal signals. */
-    for (int s = 1; s < NSIG; s++)
-        sigaction(s, &dfl, NULL);
+     * into the program. The raw system call, because glibc's sigaction()
+     * refuses its own internal signals (32, 33), which can be inherited as
+     * ignored too. An all-zero kernel struct sigaction is SIG_DFL, no flags,
+     * empty mask, whatever the architecture's field order. */
+    unsigned long dfl[4] = { 0, 0, 0, 0 };
+    for (int s = 1; s <= 64; s++)
+        syscall(SYS_rt_sigaction, s, dfl, NULL, (size_t)8);
 
     int high[SB_MAX_FDS];
     *step = SB_STEP_FDS;
@@ -320,4 +326,106 @@ int32_t sb_peer_credentials(int32_t fd, int32_t *pid, uint32_t *uid, uint32_t *g
     *uid = cred.uid;
     *gid = cred.gid;
     return 0;
+}
+
+/*
+ * Is some process listening on the Unix socket file with this inode and
+ * device? Asks the kernel through sock_diag(7) (NETLINK_SOCK_DIAG,
+ * UNIX_DIAG_VFS), as ss(8) does, rather than connecting, which would hand
+ * the other listener a connection. Returns 1, 0, or -errno when the kernel
+ * cannot say.
+ */
+int32_t sb_unix_listener_exists(uint64_t ino, uint32_t major_dev, uint32_t minor_dev)
+{
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0)
+        return -errno;
+
+    struct {
+        struct nlmsghdr nlh;
+        struct unix_diag_req req;
+    } request;
+    memset(&request, 0, sizeof request);
+    request.nlh.nlmsg_len = sizeof request;
+    request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    request.req.sdiag_family = AF_UNIX;
+    request.req.udiag_states = 1u << 10; /* TCP_LISTEN */
+    request.req.udiag_show = UDIAG_SHOW_VFS;
+
+    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+    if (sendto(fd, &request, sizeof request, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+
+    int found = 0;
+    long buffer[8192 / sizeof(long)];
+    for (;;) {
+        ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            return -e;
+        }
+        struct nlmsghdr *h = (struct nlmsghdr *)buffer;
+        for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_type == NLMSG_DONE) {
+                close(fd);
+                return found;
+            }
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                struct nlmsgerr *err = NLMSG_DATA(h);
+                close(fd);
+                return err->error < 0 ? err->error : -EIO;
+            }
+            struct unix_diag_msg *msg = NLMSG_DATA(h);
+            struct rtattr *attr = (struct rtattr *)(msg + 1);
+            int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
+            for (; RTA_OK(attr, len); attr = RTA_NEXT(attr, len)) {
+                if (attr->rta_type != UNIX_DIAG_VFS)
+                    continue;
+                struct unix_diag_vfs *vfs = RTA_DATA(attr);
+                /* udiag_vfs_dev is the kernel's dev_t: major << 20 | minor. */
+                if (vfs->udiag_vfs_ino == (uint32_t)ino
+                    && (vfs->udiag_vfs_dev >> 20) == major_dev
+                    && (vfs->udiag_vfs_dev & 0xfffff) == minor_dev)
+                    found = 1;
+            }
+        }
+    }
+}
+
+/* The major and minor numbers of a st_dev, as glibc encodes it. */
+void sb_split_device(uint64_t dev, uint32_t *major_dev, uint32_t *minor_dev)
+{
+    *major_dev = major(dev);
+    *minor_dev = minor(dev);
+}
+
+/* fcntl(F_SETFD, FD_CLOEXEC) on an inherited descriptor. */
+int32_t sb_set_cloexec(int32_t fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+        return -errno;
+    return 0;
+}
+
+/* Waits until fd is readable (a connection is pending on a listening socket)
+ * or timeout_ms passes. Returns 1 when readable, 0 on timeout, or -errno. */
+int32_t sb_wait_readable(int32_t fd, int32_t timeout_ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    int rc = poll(&p, 1, timeout_ms);
+    if (rc < 0)
+        return errno == EINTR ? 0 : -errno;
+    if (rc == 0)
+        return 0;
+    if (p.revents & POLLNVAL)
+        return -EBADF;
+    return 1;
 }

@@ -43,17 +43,7 @@ public sealed class ChildEnvironment
         variables.Add($"SOCKETBRIDGE_CONNECTION_ID={connection.Id}");
         PeerInfo peer = connection.Peer;
         variables.Add($"PROTO={peer.Protocol}");
-        switch (connection.Listener.Endpoint)
-        {
-            case TcpEndpoint:
-                var listening = (IPEndPoint)connection.Listener.LocalEndPoint;
-                variables.Add(Invariant($"PORT={listening.Port}"));
-                variables.Add($"ADDR={Unmapped(listening.Address)}");
-                break;
-            case UnixEndpoint unix:
-                variables.Add($"SOCKET_PATH={unix.Path}");
-                break;
-        }
+        AddListenerVariables(variables, connection.Listener);
 
         if (peer.Remote is { } remote)
         {
@@ -77,6 +67,20 @@ public sealed class ChildEnvironment
         }
 
         return variables;
+    }
+
+    /// <summary>PORT and ADDR, or SOCKET_PATH: where the listening socket is.</summary>
+    public static void AddListenerVariables(List<string> variables, BoundListener listener)
+    {
+        if (listener.LocalEndPoint is IPEndPoint listening)
+        {
+            variables.Add(Invariant($"PORT={listening.Port}"));
+            variables.Add($"ADDR={Unmapped(listening.Address)}");
+        }
+        else if (listener.UnixPath is { } path)
+        {
+            variables.Add($"SOCKET_PATH={path}");
+        }
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -14,6 +14,7 @@ public sealed partial class ChildReaper : IDisposable
 {
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly Dictionary<int, ChildProcess> _children = [];
+    private readonly HashSet<int> _lingering = [];
     private readonly AutoResetEvent _spawned = new(false);
     private readonly ILogger<ChildReaper> _logger;
     private readonly Thread _thread;
@@ -81,6 +82,25 @@ public sealed partial class ChildReaper : IDisposable
         }
     }
 
+    /// <summary>
+    /// Signals the process groups whose leader has exited but whose members
+    /// (processes the program left behind) still run. Returns how many groups
+    /// still exist. A group's number cannot be reused while it has members.
+    /// </summary>
+    public int SignalLingering(int signal)
+    {
+        lock (_lingering)
+        {
+            _lingering.RemoveWhere(group => !Posix.Kill(-group, 0));
+            foreach (int group in _lingering)
+            {
+                Posix.Kill(-group, signal);
+            }
+
+            return _lingering.Count;
+        }
+    }
+
     public void Dispose()
     {
         _disposed = true;
@@ -126,6 +146,13 @@ public sealed partial class ChildReaper : IDisposable
                 else
                 {
                     child.Reap();
+                    if (child.LeadsGroup && Posix.Kill(-pid, 0))
+                    {
+                        lock (_lingering)
+                        {
+                            _lingering.Add(pid);
+                        }
+                    }
                 }
             }
             finally

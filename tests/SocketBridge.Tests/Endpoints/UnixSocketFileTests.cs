@@ -74,7 +74,30 @@ public sealed class UnixSocketFileTests
         Assert.Equal(1, exit);
         Assert.Contains(daemon.Logs, l => l.Contains($"bridge live: cannot listen on unix:{path}: another process is listening on {path}"));
         Assert.True(Posix.TryLStat(path)!.Value.IsSameFile(before));
+        Assert.False(live.Poll(0, SelectMode.SelectRead), "the check must not have connected to the live listener");
         using Socket stillThere = await Clients.ConnectUnixAsync(path); // the other listener still works
+    }
+
+    [Fact]
+    public async Task A_second_daemon_on_the_same_path_fails_without_sending_the_first_a_connection()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["shared.sock"];
+        await using Daemon first = await Daemon.StartAsync($$"""
+            { "Bridges": { "first": { "Listen": "unix:{{path}}", "Exec": ["/bin/echo", "first"] } } }
+            """, dir);
+
+        using var other = new TempDirectory();
+        other.Write("config.json", $$"""
+            { "Bridges": { "second": { "Listen": "unix:{{path}}", "Exec": ["/bin/echo", "second"] } } }
+            """);
+        await using Daemon second = Daemon.Launch(["run", "-c", other["config.json"]], other, ownsDirectory: false);
+
+        Assert.Equal(1, await second.WaitExitAsync());
+        Assert.Contains(second.Logs, l => l.Contains($"another process is listening on {path}"));
+        Assert.Equal("first\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path)));
+        await first.WaitForLogAsync(l => l.Contains("first ") && l.Contains("exited with status 0"), "the client's connection");
+        Assert.Single(first.Logs, l => l.Contains("first ") && l.Contains(": child ") && (l.Contains("exited") || l.Contains("killed")));
     }
 
     [Theory]

@@ -208,7 +208,7 @@ public sealed class ChildContractTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "signals": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/sh", "-c", "grep -E '^Sig(Ign|Blk)' /proc/$$/status"] } } }
+            { "Bridges": { "signals": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"] } } }
             """);
 
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));

@@ -36,8 +36,13 @@ public sealed class LimitsTests
         first.Shutdown(SocketShutdown.Send);
         await Clients.ReadToEndAsync(first);
         await daemon.WaitForLogAsync(l => l.Contains("limited ") && l.Contains("exited with status 0"), "the first connection's end");
-        using Socket fourth = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
-        Assert.StartsWith("hello", await Clients.ReadLineAsync(fourth));
+        string? greeting = null;
+        await Wait.UntilAsync(() =>
+        {
+            using Socket fourth = Clients.ConnectTcpAsync(IPAddress.Loopback, port).GetAwaiter().GetResult();
+            greeting = Clients.ReadLineAsync(fourth).GetAwaiter().GetResult();
+            return greeting.StartsWith("hello", StringComparison.Ordinal);
+        }, "a new client to be served once a slot is free");
     }
 
     [Fact]

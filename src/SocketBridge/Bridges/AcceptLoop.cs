@@ -1,0 +1,94 @@
+using System.Net.Sockets;
+using SocketBridge.Endpoints;
+
+namespace SocketBridge.Bridges;
+
+/// <summary>
+/// The accepting modes (spawn, forward): accept, admit within
+/// MaxConnections or refuse at once, and serve each connection on the thread
+/// pool so accepting goes on meanwhile. No thread per connection.
+/// </summary>
+public sealed class AcceptLoop(IConnectionHandler handler) : IBridgeMode
+{
+    private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
+
+    public async Task RunAsync(BoundListener listener, BridgeContext context)
+    {
+        CancellationToken token = context.Accepting;
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.Socket.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                if (token.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                // Out of descriptors or memory: say so, pause briefly, and keep serving.
+                BridgeLog.AcceptFailed(context.Logger, context.Options.Name, listener.Display, ex.Message);
+                await Task.Delay(AcceptErrorPause, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            Admit(socket, listener, context);
+        }
+    }
+
+    private void Admit(Socket socket, BoundListener listener, BridgeContext context)
+    {
+        if (!context.Counters.TryAdmit(context.Options.MaxConnections))
+        {
+            PeerInfo refused = PeerInfo.Of(socket);
+            socket.Dispose();
+            BridgeLog.Refused(context.Logger, context.Options.Name, refused.Display, $"MaxConnections ({context.Options.MaxConnections}) reached");
+            return;
+        }
+
+        try
+        {
+            if (socket.ProtocolType == ProtocolType.Tcp)
+            {
+                socket.NoDelay = context.Options.NoDelay;
+                if (context.Options.KeepAlive)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                }
+            }
+
+            var connection = new Connection(socket, context.Ids.Next(), PeerInfo.Of(socket), listener);
+            _ = Task.Run(() => ServeAsync(connection, context));
+        }
+        catch (SocketException)
+        {
+            // The client went away between accept and now.
+            socket.Dispose();
+            context.Counters.Release();
+        }
+    }
+
+    private async Task ServeAsync(Connection connection, BridgeContext context)
+    {
+        try
+        {
+            await handler.ServeAsync(connection, context.Stop, context.Kill).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            BridgeLog.ConnectionFailed(context.Logger, context.Options.Name, connection.Id, ex.Message);
+        }
+        finally
+        {
+            connection.Dispose();
+            context.Counters.Release();
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
+using SocketBridge.Native;
+using SocketBridge.Processes;
+
+namespace SocketBridge.Bridges;
+
+/// <summary>
+/// upstart-socket-bridge's <c>start on socket</c>, inetd <c>wait</c>,
+/// systemd <c>Accept=no</c> (SPEC 5, handoff): when a connection is pending
+/// and the program is not running, launch it once with the listening socket
+/// as fd 3 and never accept for it. When it exits, watch again: a
+/// connection still queued, or a new one, starts it again at once.
+/// </summary>
+public sealed class HandoffMode : IBridgeMode
+{
+    /// <summary>How often the wait for a pending connection looks at cancellation.</summary>
+    private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A program that fails faster than this with connections still queued is started again only after <see cref="CrashPause"/>.</summary>
+    private static readonly TimeSpan QuickFailure = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan CrashPause = TimeSpan.FromSeconds(1);
+
+    private readonly BridgeOptions _bridge;
+    private readonly ExecOptions _exec;
+    private readonly ChildReaper _reaper;
+    private readonly SafeFileHandle _devNull;
+    private readonly List<string> _common;
+
+    public HandoffMode(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull)
+    {
+        _bridge = bridge;
+        _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
+        _reaper = reaper;
+        _devNull = devNull;
+        _common = [];
+        if (!bridge.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
+        {
+            _common.Add(ChildEnvironment.DefaultPath);
+        }
+
+        _common.AddRange(bridge.Environment);
+        _common.Add("LISTEN_FDS=1");
+        _common.Add($"LISTEN_FDNAMES={bridge.Name}");
+        _common.Add("UPSTART_EVENTS=socket");
+        _common.Add("UPSTART_FDS=3");
+        _common.Add($"UPSTART_JOB={bridge.Name}");
+        _common.Add($"SOCKETBRIDGE_BRIDGE={bridge.Name}");
+    }
+
+    public async Task RunAsync(BoundListener listener, BridgeContext context)
+    {
+        List<string> environment = [.. _common, $"PROTO={Protocol(listener)}"];
+        ChildEnvironment.AddListenerVariables(environment, listener);
+        while (await WaitPendingAsync(listener, context.Accepting).ConfigureAwait(false))
+        {
+            if (!context.Counters.TryAdmit(1))
+            {
+                break;
+            }
+
+            TimeSpan ran;
+            ChildExit? exit;
+            try
+            {
+                (ran, exit) = await LaunchAndWaitAsync(listener, environment, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                context.Counters.Release();
+            }
+
+            bool failed = exit is null || exit.Value.ExitStatus is not 0;
+            if (failed && ran < QuickFailure && !context.Accepting.IsCancellationRequested)
+            {
+                // Never a tight loop of a program that cannot serve the queue.
+                BridgeLog.HandoffPaused(context.Logger, _bridge.Name, CrashPause);
+                await Task.Delay(CrashPause, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(TimeSpan Ran, ChildExit? Exit)> LaunchAndWaitAsync(BoundListener listener, List<string> environment, BridgeContext context)
+    {
+        string id = context.Ids.Next();
+        long started = Stopwatch.GetTimestamp();
+        (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
+        using var output = new Socket(readEnd);
+        ChildProcess child;
+        bool listenerAdded = false, nullAdded = false, outputAdded = false;
+        SafeSocketHandle socket = listener.Socket.SafeHandle;
+        try
+        {
+            socket.DangerousAddRef(ref listenerAdded);
+            _devNull.DangerousAddRef(ref nullAdded);
+            writeEnd.DangerousAddRef(ref outputAdded);
+            int listening = (int)socket.DangerousGetHandle(), nul = (int)_devNull.DangerousGetHandle(), log = (int)writeEnd.DangerousGetHandle();
+            var spec = new SpawnSpec
+            {
+                Path = _exec.Path,
+                Arguments = _exec.Arguments,
+                Environment = [.. environment, $"SOCKETBRIDGE_CONNECTION_ID={id}"],
+                SetListenPid = true,
+                WorkingDirectory = _bridge.WorkingDirectory,
+                Credentials = _bridge.Credentials,
+            };
+            child = _reaper.Spawn(spec, [nul, log, log, listening]);
+        }
+        catch (Exception ex) when (ex is SpawnException or NativeCallException)
+        {
+            BridgeLog.HandoffSpawnFailed(context.Logger, _bridge.Name, id, _exec.Path, ex.Message);
+            return (Stopwatch.GetElapsedTime(started), null);
+        }
+        finally
+        {
+            Release(socket, listenerAdded);
+            Release(_devNull, nullAdded);
+            Release(writeEnd, outputAdded);
+            writeEnd.Dispose();
+        }
+
+        BridgeLog.HandoffLaunched(context.Logger, _bridge.Name, id, child.Pid, listener.Display);
+        Task forwarding = StandardErrorForwarder.RunAsync(output, line => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, child.Pid, line), CancellationToken.None);
+        ChildExit exit;
+        using (context.Stop.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGTERM), child))
+        using (context.Kill.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGKILL), child))
+        {
+            exit = await child.Exited.ConfigureAwait(false);
+        }
+
+        await Task.WhenAny(forwarding, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None)).ConfigureAwait(false);
+        long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (exit.ExitStatus is { } status)
+        {
+            BridgeLog.HandoffExited(context.Logger, _bridge.Name, id, child.Pid, status, duration);
+        }
+        else
+        {
+            BridgeLog.HandoffKilled(context.Logger, _bridge.Name, id, child.Pid, exit.SignalName, duration);
+        }
+
+        return (Stopwatch.GetElapsedTime(started), exit);
+    }
+
+    /// <summary>Waits, without accepting, until a connection is pending; false once the bridge stops.</summary>
+    private static Task<bool> WaitPendingAsync(BoundListener listener, CancellationToken token) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                while (!token.IsCancellationRequested)
+                {
+                    try
+                    {
+                        if (Posix.WaitReadable(listener.Socket.SafeHandle, PollSlice))
+                        {
+                            return !token.IsCancellationRequested;
+                        }
+                    }
+                    catch (Exception ex) when (ex is ObjectDisposedException or NativeCallException)
+                    {
+                        return false;
+                    }
+                }
+
+                return false;
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+    private static string Protocol(BoundListener listener) => listener.LocalEndPoint.AddressFamily switch
+    {
+        AddressFamily.InterNetwork => "inet",
+        AddressFamily.InterNetworkV6 => "inet6",
+        _ => "unix",
+    };
+
+    private static void Release(SafeHandle handle, bool added)
+    {
+        if (added)
+        {
+            handle.DangerousRelease();
+        }
+    }
+}
