@@ -105,20 +105,25 @@ public sealed class Daemon : IAsyncDisposable
         return daemon;
     }
 
-    /// <summary>Starts socketbridge without waiting for readiness (for start-up failures).</summary>
-    public static Daemon Launch(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts socketbridge without waiting for readiness (for start-up
+    /// failures, or under a launcher such as systemd-socket-activate given as
+    /// <paramref name="launcher"/>, which execs socketbridge after it).
+    /// </summary>
+    public static Daemon Launch(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null)
     {
         string notifyPath = directory["notify.sock"];
         var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
-        var start = new ProcessStartInfo(Binary.Path)
+        string[] command = [.. launcher ?? [], Binary.Path, .. args];
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (string arg in args)
+        foreach (string arg in command[1..])
         {
             start.ArgumentList.Add(arg);
         }

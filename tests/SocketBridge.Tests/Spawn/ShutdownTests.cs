@@ -56,6 +56,26 @@ public sealed class ShutdownTests
     }
 
     [Fact]
+    public async Task Processes_a_program_left_behind_in_its_group_are_ended_at_shutdown()
+    {
+        int port = Ports.Free();
+        // The program exits at once; a background process it started keeps the connection.
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "leaver": { "Listen": "tcp:127.0.0.1:{{port}}",
+                "Exec": ["/bin/sh", "-c", "sleep 600 & echo left $!"] } } }
+            """);
+        using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
+        int leftBehind = int.Parse((await Clients.ReadLineAsync(client)).Split(' ')[1]);
+        await daemon.WaitForLogAsync(l => l.Contains("leaver ") && l.Contains("exited with status 0"), "the program's end");
+        Assert.True(ProcFs.IsAlive(leftBehind));
+
+        Assert.Equal(0, await daemon.StopAsync());
+
+        await Wait.UntilAsync(() => !ProcFs.IsAlive(leftBehind), "the left-behind process to end");
+        Assert.Equal(string.Empty, await Clients.ReadToEndAsync(client));
+    }
+
+    [Fact]
     public async Task A_SIGHUP_does_not_kill_the_daemon()
     {
         int port = Ports.Free();
