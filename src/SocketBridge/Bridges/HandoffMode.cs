@@ -15,7 +15,9 @@ namespace SocketBridge.Bridges;
 /// systemd <c>Accept=no</c> (SPEC 5, handoff): when a connection is pending
 /// and the program is not running, launch it once with the listening socket
 /// as fd 3 and never accept for it. When it exits, watch again: a
-/// connection still queued, or a new one, starts it again at once.
+/// connection still queued, or a new one, starts it again at once. Its
+/// stdin is /dev/null; stdout and stderr go to the log (StandardError=journal)
+/// or to /dev/null (StandardError=null).
 /// </summary>
 public sealed class HandoffMode : IBridgeMode
 {
@@ -109,7 +111,8 @@ public sealed class HandoffMode : IBridgeMode
                 WorkingDirectory = _bridge.WorkingDirectory,
                 Credentials = _bridge.Credentials,
             };
-            child = _reaper.Spawn(spec, [nul, log, log, listening]);
+            int target = _bridge.StandardError == StandardErrorMode.Null ? nul : log;
+            child = _reaper.Spawn(spec, [nul, target, target, listening]);
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {

@@ -92,6 +92,11 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             case UnixEndpoint:
             case SystemdEndpoint:
                 return options with { Listen = endpoint! };
+            case LaunchdEndpoint when OperatingSystem.IsMacOS():
+                return options with { Listen = endpoint! };
+            case LaunchdEndpoint:
+                errors.Add(node, "launchd: endpoints work only on macOS, where launchd passes the job's sockets");
+                return options;
             default:
                 errors.Add(node, $"{endpoint!.Scheme}: endpoints are not supported by this version of socketbridge yet");
                 return options;
@@ -337,6 +342,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 case "journal":
                     options = options with { StandardError = StandardErrorMode.Journal };
+                    break;
+                case "socket" when options.Mode == BridgeMode.Handoff:
+                    errors.Add(node, "a handoff program has no connection of its own to write to (use journal or null)");
                     break;
                 case "socket":
                     options = options with { StandardError = StandardErrorMode.Socket };

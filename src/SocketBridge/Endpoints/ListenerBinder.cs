@@ -41,8 +41,22 @@ public static class ListenerBinder
                         + ")");
                     bound.Add(new BoundListener(named.Socket, systemd, inheritedName: named.Name));
                     break;
+                case LaunchdEndpoint launchd when OperatingSystem.IsMacOS():
+                    try
+                    {
+                        foreach (Socket passed in Launchd.LaunchdSockets.Activate(launchd.Name))
+                        {
+                            bound.Add(new BoundListener(passed, launchd, inheritedName: launchd.Name));
+                        }
+                    }
+                    catch (Native.NativeCallException ex)
+                    {
+                        throw new ListenException($"bridge {bridge.Name}: Listen: {launchd}: {ex.Message}", ex);
+                    }
+
+                    break;
                 default:
-                    throw new ListenException($"bridge {bridge.Name}: cannot listen on {bridge.Listen}: not supported");
+                    throw new ListenException($"bridge {bridge.Name}: cannot listen on {bridge.Listen}: not supported on this system");
             }
 
             return bound;

@@ -11,6 +11,7 @@ internal static unsafe partial class NativeMethods
 {
     private const string Helper = "libsocketbridge-native";
     private const string Libc = "libc";
+    private const string LibSystem = "/usr/lib/libSystem.B.dylib";
 
     [LibraryImport(Helper, EntryPoint = "sb_spawn")]
     internal static partial int Spawn(SpawnRequest* request, out int failedStep);
@@ -80,6 +81,13 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "getgroups", SetLastError = true)]
     internal static partial int GetGroups(int size, uint* list);
+
+    /// <summary>launch_activate_socket(3) (macOS): the descriptors of a launchd job's socket; the array is malloc'd.</summary>
+    [LibraryImport(LibSystem, EntryPoint = "launch_activate_socket", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int LaunchActivateSocket(string name, out int* fds, out nuint count);
+
+    [LibraryImport(LibSystem, EntryPoint = "free")]
+    internal static partial void FreeLibSystem(void* pointer);
 
     [LibraryImport(Libc, EntryPoint = "geteuid")]
     internal static partial uint GetEUid();
