@@ -28,6 +28,10 @@ public static class ChildScripts
         s = socket.socket(fileno=os.dup(0))
         peer = s.getpeername()
         family = s.family.name
+        options = {}
+        if s.family != socket.AF_UNIX:
+            options = {"nodelay": s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0,
+                       "keepalive": s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0}
         s.close()
         # The environment as exec'd (os.environ has Python's own additions, such as LC_CTYPE).
         with open('/proc/self/environ', 'rb') as f:
@@ -37,7 +41,7 @@ public static class ChildScripts
             "uid": os.getuid(), "gid": os.getgid(), "groups": sorted(os.getgroups()),
             "cwd": os.getcwd(), "env": env, "fds": sorted(fds),
             "peer": peer if isinstance(peer, str) else [peer[0], peer[1]],
-            "family": family,
+            "family": family, "options": options,
             "same_socket": [os.fstat(0).st_ino == os.fstat(fd).st_ino for fd in (1, 3)],
             "stderr_kind": "socket" if os.path.stat.S_ISSOCK(os.fstat(2).st_mode) else "other",
             "blocking": os.get_blocking(0),
