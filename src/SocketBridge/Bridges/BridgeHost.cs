@@ -18,6 +18,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     private readonly ChildReaper _reaper;
     private readonly ServiceNotifier _notifier;
     private readonly InheritedSockets _inherited;
+    private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<BridgeHost> _logger;
     private readonly ConnectionIdGenerator _ids = new();
@@ -26,8 +27,9 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     private readonly CancellationTokenSource _statusLoop = new();
     private Task _statusUpdates = Task.CompletedTask;
 
-    public BridgeHost(SocketBridgeOptions options, ChildReaper reaper, ServiceNotifier notifier, InheritedSockets inherited, ILoggerFactory loggerFactory)
+    public BridgeHost(SocketBridgeOptions options, ChildReaper reaper, ServiceNotifier notifier, InheritedSockets inherited, TimeProvider time, ILoggerFactory loggerFactory)
     {
+        _time = time;
         _options = options;
         _inherited = inherited;
         _reaper = reaper;
@@ -149,6 +151,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     {
         BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger)),
         BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),
+        BridgeMode.Forward => new AcceptLoop(new ForwardMode(options, logger, _time)),
         _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
     };
 

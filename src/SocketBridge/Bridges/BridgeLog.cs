@@ -38,6 +38,15 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "{Bridge}: the program failed at once with connections still queued; starting it again in {Pause}")]
     public static partial void HandoffPaused(ILogger logger, string bridge, TimeSpan pause);
 
+    [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: forwarded to {Target}: {BytesIn} bytes in, {BytesOut} bytes out, {DurationMs} ms, {Outcome}")]
+    public static partial void Forwarded(ILogger logger, string bridge, string connectionId, string peer, string target, long bytesIn, long bytesOut, long durationMs, string outcome);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} from {Peer}: refused, cannot reach {Error}")]
+    public static partial void TargetUnreachable(ILogger logger, string bridge, string connectionId, string peer, string error);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} from {Peer}: refused, cannot reach {Error}; {Suppressed} more refused for the same reason since the last entry")]
+    public static partial void TargetUnreachableSummary(ILogger logger, string bridge, string connectionId, string peer, string error, long suppressed);
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}")]
     public static partial void Refused(ILogger logger, string bridge, string peer, string reason);
 

@@ -26,6 +26,15 @@ public sealed record BridgeOptions
 
     public Endpoint? Target { get; init; }
 
+    /// <summary>For a TCP <see cref="Target"/>: the addresses to try in order, resolved at load.</summary>
+    public IReadOnlyList<IPEndPoint> TargetAddresses { get; init; } = [];
+
+    /// <summary>Forward: how long to wait for Target to accept.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Forward: close a connection after this long with no bytes either way; null never.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
     /// <summary><c>Environment</c> and then <c>PassEnvironment</c>, as KEY=VALUE.</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
 

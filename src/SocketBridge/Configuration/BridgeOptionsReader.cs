@@ -20,8 +20,8 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     /// <summary>Keys of the SPEC that later versions implement; refused rather than silently ignored.</summary>
     private static readonly IReadOnlyList<string> NotYetSupported =
     [
-        "Target", "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
-        "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol",
+        "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
+        "ExitIdleTime", "ProxyProtocol",
     ];
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
@@ -58,6 +58,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         options = ReadListen(bridge, errors, options);
         options = ReadMode(bridge, errors, options);
         options = ReadExec(bridge, errors, options);
+        options = ReadForwarding(bridge, errors, options);
         options = ReadEnvironment(bridge, errors, options);
         options = ReadProcessKeys(bridge, errors, options);
         options = ReadSocketKeys(bridge, errors, options);
@@ -159,7 +160,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                     mode = BridgeMode.Handoff;
                     break;
                 case "forward":
-                    errors.Add(node, $"{text} mode is not supported by this version of socketbridge yet");
+                    mode = BridgeMode.Forward;
                     break;
                 default:
                     errors.Add(node, $"\"{text}\" is not a mode (expected spawn, handoff or forward)");
@@ -213,6 +214,79 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
 
         return options with { Exec = new ExecOptions(path, argv) };
+    }
+
+    private BridgeOptions ReadForwarding(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        ConfigNode? target = bridge["Target"];
+        if (options.Mode == BridgeMode.Forward)
+        {
+            if (target is null)
+            {
+                errors.Add(bridge.File, $"{bridge.Path}:Target", "is required in forward mode (the endpoint to connect to, e.g. \"tcp:127.0.0.1:8080\")");
+            }
+            else if (NodeReader.TryString(target, errors, out string text))
+            {
+                if (!EndpointParser.TryParse(text, out Endpoint? endpoint, out string error))
+                {
+                    errors.Add(target, error);
+                }
+                else if (endpoint is TcpEndpoint tcp)
+                {
+                    if (tcp.IsAnyAddress)
+                    {
+                        errors.Add(target, $"\"{text}\": a target needs an address to connect to, not *");
+                    }
+                    else
+                    {
+                        options = options with { Target = tcp, TargetAddresses = ResolveListen(tcp, target, errors) };
+                    }
+                }
+                else if (endpoint is UnixEndpoint)
+                {
+                    options = options with { Target = endpoint };
+                }
+                else
+                {
+                    errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp: or unix:)");
+                }
+            }
+
+            if (bridge["Exec"] is { } exec)
+            {
+                errors.Add(exec, "an on-demand backend (Exec with Target) is not supported by this version of socketbridge yet");
+            }
+        }
+        else if (target is not null)
+        {
+            errors.Add(target, $"only applies to forward mode, not {options.Mode.ToString().ToLowerInvariant()}");
+        }
+
+        foreach (string key in (string[])["ConnectTimeout", "IdleTimeout"])
+        {
+            if (bridge[key] is not { } node)
+            {
+                continue;
+            }
+
+            if (options.Mode != BridgeMode.Forward)
+            {
+                errors.Add(node, $"only applies to forward mode: in {options.Mode.ToString().ToLowerInvariant()} mode the program owns the connection");
+            }
+            else if (NodeReader.TryDuration(node, errors, out TimeSpan span))
+            {
+                if (span <= TimeSpan.Zero)
+                {
+                    errors.Add(node, "must be longer than zero");
+                }
+                else
+                {
+                    options = key == "ConnectTimeout" ? options with { ConnectTimeout = span } : options with { IdleTimeout = span };
+                }
+            }
+        }
+
+        return options;
     }
 
     private BridgeOptions ReadEnvironment(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)

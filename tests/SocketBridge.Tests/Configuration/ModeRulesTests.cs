@@ -34,4 +34,35 @@ public sealed class ModeRulesTests
 
         Assert.Equal("systemd:web", Assert.Single(options.Bridges).Listen.ToString());
     }
+
+    [Theory]
+    [InlineData("\"Mode\": \"forward\"", "test.json: Bridges:f:Target: is required in forward mode (the endpoint to connect to, e.g. \"tcp:127.0.0.1:8080\")")]
+    [InlineData("\"Target\": \"tcp:*:80\"", "test.json: Bridges:f:Target: \"tcp:*:80\": a target needs an address to connect to, not *")]
+    [InlineData("\"Target\": \"fifo:/tmp/x\"", "test.json: Bridges:f:Target: fifo: targets are not supported (expected tcp: or unix:)")]
+    [InlineData("\"Target\": \"tcp:127.0.0.1:80\", \"Mode\": \"spawn\", \"Exec\": [\"/bin/cat\"]", "test.json: Bridges:f:Target: only applies to forward mode, not spawn")]
+    [InlineData("\"Exec\": [\"/bin/cat\"], \"IdleTimeout\": \"5s\"", "test.json: Bridges:f:IdleTimeout: only applies to forward mode: in spawn mode the program owns the connection")]
+    [InlineData("\"Target\": \"tcp:127.0.0.1:80\", \"ConnectTimeout\": \"0s\"", "test.json: Bridges:f:ConnectTimeout: must be longer than zero")]
+    [InlineData("\"Target\": \"tcp:127.0.0.1:80\", \"Exec\": [\"/bin/cat\"]", "test.json: Bridges:f:Exec: an on-demand backend (Exec with Target) is not supported by this version of socketbridge yet")]
+    public void Forward_keys_are_checked_against_the_mode(string keys, string expected)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => new ConfigurationLoader().LoadText("test.json", $$"""
+            { "Bridges": { "f": { "Listen": "tcp:127.0.0.1:7001", {{keys}} } } }
+            """));
+
+        Assert.Equal(expected, Assert.Single(ex.Errors).ToString());
+    }
+
+    [Fact]
+    public void A_Target_makes_forward_the_default_mode_with_the_documented_timeouts()
+    {
+        SocketBridgeOptions options = new ConfigurationLoader().LoadText("test.json", """
+            { "Bridges": { "f": { "Listen": "tcp:127.0.0.1:7001", "Target": "unix:@backend" } } }
+            """);
+
+        BridgeOptions bridge = Assert.Single(options.Bridges);
+        Assert.Equal(BridgeMode.Forward, bridge.Mode);
+        Assert.Equal("unix:@backend", bridge.Target!.ToString());
+        Assert.Equal(TimeSpan.FromSeconds(5), bridge.ConnectTimeout);
+        Assert.Null(bridge.IdleTimeout);
+    }
 }

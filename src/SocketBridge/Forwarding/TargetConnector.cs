@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
+
+namespace SocketBridge.Forwarding;
+
+/// <summary>Connects to a forward bridge's Target within ConnectTimeout, trying each resolved address in turn.</summary>
+public static class TargetConnector
+{
+    /// <summary>The connected socket, or an exception whose message names the target and the reason.</summary>
+    public static async Task<Socket> ConnectAsync(BridgeOptions bridge, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(bridge.ConnectTimeout);
+        Exception? last = null;
+        foreach (EndPoint address in Addresses(bridge))
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, address.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
+            try
+            {
+                await socket.ConnectAsync(address, timeout.Token).ConfigureAwait(false);
+                if (socket.ProtocolType == ProtocolType.Tcp)
+                {
+                    socket.NoDelay = true;
+                }
+
+                return socket;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                socket.Dispose();
+                throw new TargetUnreachableException($"{bridge.Target}: no answer within {bridge.ConnectTimeout}");
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                last = ex;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        throw new TargetUnreachableException($"{bridge.Target}: {last?.Message ?? "no address"}");
+    }
+
+    private static IEnumerable<EndPoint> Addresses(BridgeOptions bridge) => bridge.Target switch
+    {
+        UnixEndpoint unix => [new UnixDomainSocketEndPoint(unix.KernelPath)],
+        _ => bridge.TargetAddresses,
+    };
+}
