@@ -46,6 +46,19 @@ public sealed class ForwardMode(BridgeOptions bridge, ILogger logger, TimeProvid
         // A forwarded connection may finish during a graceful stop; only the kill deadline cuts it.
         using (target)
         {
+            if (bridge.ProxyProtocol != ProxyProtocolVersion.None)
+            {
+                try
+                {
+                    await target.SendAsync(ProxyProtocolHeader.Build(bridge.ProxyProtocol, connection.Peer), SocketFlags.None, kill).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+                {
+                    BridgeLog.ConnectionFailed(logger, bridge.Name, connection.Id, $"sending the PROXY header to {bridge.Target}: {ex.Message}");
+                    return;
+                }
+            }
+
             RelayResult result = await Relay.RunAsync(connection.Socket, target, bridge.IdleTimeout, kill).ConfigureAwait(false);
             string outcome = result.Outcome switch
             {

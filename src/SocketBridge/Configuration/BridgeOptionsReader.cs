@@ -21,7 +21,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     private static readonly IReadOnlyList<string> NotYetSupported =
     [
         "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
-        "ExitIdleTime", "ProxyProtocol",
+        "ExitIdleTime",
     ];
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
@@ -260,6 +260,29 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         else if (target is not null)
         {
             errors.Add(target, $"only applies to forward mode, not {options.Mode.ToString().ToLowerInvariant()}");
+        }
+
+        if (bridge["ProxyProtocol"] is { } proxy)
+        {
+            if (options.Mode != BridgeMode.Forward)
+            {
+                errors.Add(proxy, $"only applies to forward mode, not {options.Mode.ToString().ToLowerInvariant()}");
+            }
+            else if (NodeReader.TryString(proxy, errors, out string version))
+            {
+                switch (version)
+                {
+                    case "v1":
+                        options = options with { ProxyProtocol = Forwarding.ProxyProtocolVersion.V1 };
+                        break;
+                    case "v2":
+                        options = options with { ProxyProtocol = Forwarding.ProxyProtocolVersion.V2 };
+                        break;
+                    default:
+                        errors.Add(proxy, $"\"{version}\" is not a PROXY protocol version (expected v1 or v2)");
+                        break;
+                }
+            }
         }
 
         foreach (string key in (string[])["ConnectTimeout", "IdleTimeout"])
