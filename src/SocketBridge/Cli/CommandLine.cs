@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using SocketBridge.Configuration;
+using SocketBridge.Import;
 
 namespace SocketBridge.Cli;
 
-/// <summary>The command line of SPEC 2: run, check, serve, --help, --version.</summary>
+/// <summary>The command line of SPEC 2: run, check, serve, import, --help, --version.</summary>
 public static class CommandLine
 {
     public static RootCommand Build()
@@ -14,6 +15,8 @@ public static class CommandLine
         root.Subcommands.Add(BuildRun());
         root.Subcommands.Add(BuildCheck());
         root.Subcommands.Add(BuildServe());
+        root.Subcommands.Add(BuildPipe());
+        root.Subcommands.Add(BuildImport([new UpstartImporter()]));
         return root;
     }
 
@@ -95,6 +98,29 @@ public static class CommandLine
         return command;
     }
 
+    /// <summary>import FORMAT FILE...: one subcommand per importer (upstart; xinetd joins it here).</summary>
+    private static Command BuildImport(IEnumerable<IJobImporter> importers)
+    {
+        var command = new Command("import", "Print the configuration equivalent to other superservers' job files; say on stderr what cannot be translated.");
+        foreach (IJobImporter importer in importers)
+        {
+            var files = new Argument<string[]>("FILE") { Description = importer.FileDescription, Arity = ArgumentArity.OneOrMore };
+            files.Validators.Add(result =>
+            {
+                // An unknown option is bad usage, not a file name (./-name.conf reads such a file).
+                foreach (string option in result.Tokens.Select(t => t.Value).Where(v => v.Length > 1 && v[0] == '-'))
+                {
+                    result.AddError($"Unrecognized command or argument '{option}'.");
+                }
+            });
+            var format = new Command(importer.Format, $"Print the SocketBridge configuration equivalent to {importer.Format} job files on stdout, and what cannot be translated on stderr.") { files };
+            format.SetAction(result => new ImportRunner(importer, Console.Out, Console.Error).Run(result.GetValue(files)!));
+            command.Subcommands.Add(format);
+        }
+
+        return command;
+    }
+
     private const string ServeOrigin = "socketbridge serve";
 
     /// <summary>serve has no file: its errors name the argument, not a configuration key.</summary>
@@ -104,6 +130,14 @@ public static class CommandLine
         "Bridges:serve:Exec" => $"{ServeOrigin}: PROGRAM: {error.Message}",
         _ => error.ToString(),
     };
+
+    private static Command BuildPipe()
+    {
+        var endpoint = new Argument<string>("ENDPOINT") { Description = "tcp:HOST:PORT, unix:/path or unix:@name" };
+        var command = new Command("pipe", "Connect stdin and stdout to an endpoint, half-closing each way on EOF (for shell scripts).") { endpoint };
+        command.SetAction((result, token) => PipeCommand.RunAsync(result.GetValue(endpoint)!, Console.Error, token));
+        return command;
+    }
 
     private static SocketBridgeOptions? Load(string[]? files) =>
         ConfigurationReporter.Load(() => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files ?? [])), Console.Error);

@@ -13,7 +13,7 @@ public static class TargetConnector
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(bridge.ConnectTimeout);
-        Exception? last = null;
+        SocketException? last = null;
         foreach (EndPoint address in Addresses(bridge))
         {
             var socket = new Socket(address.AddressFamily, SocketType.Stream, address.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
@@ -44,7 +44,7 @@ public static class TargetConnector
             }
         }
 
-        throw new TargetUnreachableException($"{bridge.Target}: {last?.Message ?? "no address"}");
+        throw new TargetUnreachableException($"{bridge.Target}: {(last is null ? "no address" : ConnectFailure.Describe(bridge.Target!, last))}");
     }
 
     private static IEnumerable<EndPoint> Addresses(BridgeOptions bridge) => bridge.Target switch

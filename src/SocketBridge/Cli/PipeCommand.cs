@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketBridge.Endpoints;
+
+namespace SocketBridge.Cli;
+
+/// <summary>
+/// <c>socketbridge pipe ENDPOINT</c> (SPEC 2): stdin to the endpoint and the
+/// endpoint to stdout, for shell scripts. stdin's EOF becomes a half-close
+/// of the connection; the endpoint's EOF closes stdout and ends the command.
+/// An endpoint that cannot be reached is one line on stderr and exit 69.
+/// </summary>
+public static class PipeCommand
+{
+    private const int BufferSize = 64 * 1024;
+
+    public static async Task<int> RunAsync(string text, TextWriter errors, CancellationToken cancellationToken)
+    {
+        if (!EndpointParser.TryParse(text, out Endpoint? endpoint, out string error))
+        {
+            await errors.WriteLineAsync($"socketbridge pipe: ENDPOINT: {error}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        Socket socket;
+        try
+        {
+            socket = await ConnectAsync(endpoint!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or NotSupportedException)
+        {
+            string reason = ex is SocketException socketError ? ConnectFailure.Describe(endpoint!, socketError) : ex.Message;
+            await errors.WriteLineAsync($"socketbridge pipe: cannot reach {endpoint}: {reason}").ConfigureAwait(false);
+            return ExitCodes.Unavailable;
+        }
+
+        using (socket)
+        using (Stream stdin = Console.OpenStandardInput(BufferSize))
+        using (Stream stdout = Console.OpenStandardOutput(BufferSize))
+        {
+            Task up = Task.Run(() => CopyInAsync(stdin, socket, cancellationToken), CancellationToken.None);
+            try
+            {
+                await CopyOutAsync(socket, stdout, cancellationToken).ConfigureAwait(false);
+                if (up.IsCompleted)
+                {
+                    await up.ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or IOException)
+            {
+                await errors.WriteLineAsync($"socketbridge pipe: {endpoint}: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+        }
+
+        // The endpoint is done; stdin may never end (a terminal), so it is not waited for.
+        return ExitCodes.Success;
+    }
+
+    private static async Task<Socket> ConnectAsync(Endpoint endpoint, CancellationToken cancellationToken)
+    {
+        switch (endpoint)
+        {
+            case TcpEndpoint tcp when !tcp.IsAnyAddress:
+                IPAddress[] addresses = IPAddress.TryParse(tcp.Host, out IPAddress? literal)
+                    ? [literal]
+                    : await Dns.GetHostAddressesAsync(tcp.Host, cancellationToken).ConfigureAwait(false);
+                SocketException? last = null;
+                foreach (IPAddress address in addresses)
+                {
+                    var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                    try
+                    {
+                        await socket.ConnectAsync(new IPEndPoint(address, tcp.Port), cancellationToken).ConfigureAwait(false);
+                        return socket;
+                    }
+                    catch (SocketException ex)
+                    {
+                        socket.Dispose();
+                        last = ex;
+                    }
+                }
+
+                throw last ?? new SocketException((int)SocketError.HostNotFound);
+            case UnixEndpoint unix:
+                var local = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await local.ConnectAsync(new UnixDomainSocketEndPoint(unix.KernelPath), cancellationToken).ConfigureAwait(false);
+                    return local;
+                }
+                catch
+                {
+                    local.Dispose();
+                    throw;
+                }
+
+            default:
+                throw new NotSupportedException($"pipe connects to tcp:HOST:PORT, unix:/path or unix:@name, not {endpoint.Scheme}:");
+        }
+    }
+
+    private static async Task CopyInAsync(Stream stdin, Socket socket, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[BufferSize];
+        try
+        {
+            int n;
+            while ((n = await stdin.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                for (int sent = 0; sent < n;)
+                {
+                    sent += await socket.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or OperationCanceledException)
+        {
+            // The endpoint went away; the other direction reports it.
+        }
+    }
+
+    private static async Task CopyOutAsync(Socket socket, Stream stdout, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[BufferSize];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            await stdout.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

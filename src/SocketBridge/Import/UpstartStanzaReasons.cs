@@ -1,0 +1,51 @@
+using System.Collections.Frozen;
+
+namespace SocketBridge.Import;
+
+/// <summary>
+/// Why an Upstart stanza has no SocketBridge equivalent, and what to do
+/// instead; and the stanzas that describe a job without changing how it runs.
+/// </summary>
+public static class UpstartStanzaReasons
+{
+    private const string AroundProgram = "socketbridge runs no commands before or after the program; run them from the program itself (a script block, for example)";
+
+    /// <summary>Stanzas with nothing to translate: documentation, and events SocketBridge does not emit.</summary>
+    public static readonly FrozenSet<string> Descriptive = new[]
+    {
+        "description", "author", "version", "usage", "emits", "export",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    public static readonly FrozenDictionary<string, string> NotTranslated = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["stop on"] = "a handoff program runs until it exits by itself, or until socketbridge stops or the bridge is removed",
+        ["respawn"] = "socketbridge starts the program again when a connection is pending after it exited, and not before",
+        ["respawn limit"] = "socketbridge never gives up on a bridge; a program that fails within a second with connections queued is started again after a one-second pause",
+        ["task"] = "nothing waits for a handoff program; it runs until it exits, and starts again when a connection is pending",
+        ["normal exit"] = "exit statuses are only logged; they restart or stop nothing",
+        ["instance"] = "a handoff bridge runs one copy of its program at a time",
+        ["manual"] = "the bridge listens as soon as socketbridge runs; leave the job out of the configuration to keep it disabled",
+        ["pre-start exec"] = AroundProgram,
+        ["pre-start script"] = AroundProgram,
+        ["post-start exec"] = AroundProgram,
+        ["post-start script"] = AroundProgram,
+        ["pre-stop exec"] = AroundProgram,
+        ["pre-stop script"] = AroundProgram,
+        ["post-stop exec"] = AroundProgram,
+        ["post-stop script"] = AroundProgram,
+        ["kill timeout"] = "the time between SIGTERM and SIGKILL at stop is SocketBridge:ShutdownTimeout, for the whole daemon",
+        ["kill signal"] = "socketbridge stops programs with SIGTERM",
+        ["reload signal"] = "socketbridge passes no reload on to programs",
+        ["expect"] = "socketbridge follows the process it started: the program must stay in the foreground (no fork, no daemon, no raise(SIGSTOP)), or its turn ends when that process exits",
+        ["limit"] = "programs inherit socketbridge's resource limits; set them in the socketbridge unit (LimitNOFILE= ...) or with prlimit in Exec",
+        ["umask"] = "programs inherit socketbridge's umask; set it in a script (umask 022; exec ...)",
+        ["nice"] = "programs inherit socketbridge's priority; start the program with nice in Exec",
+        ["oom"] = "programs inherit socketbridge's OOM score; write /proc/self/oom_score_adj in a script",
+        ["oom score"] = "programs inherit socketbridge's OOM score; write /proc/self/oom_score_adj in a script",
+        ["chroot"] = "socketbridge does not chroot; use chroot(8) in Exec",
+        ["apparmor load"] = "socketbridge does not manage AppArmor profiles; load it beforehand",
+        ["apparmor switch"] = "socketbridge does not change AppArmor profiles; use aa-exec in Exec",
+        ["cgroup"] = "programs stay in socketbridge's own cgroup",
+        ["end script"] = "an end script without a script before it",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+}

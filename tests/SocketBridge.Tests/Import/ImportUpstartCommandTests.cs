@@ -1,0 +1,221 @@
+using System.Net;
+using System.Text.Json;
+using SocketBridge.Tests.Fixtures;
+
+namespace SocketBridge.Tests.Import;
+
+/// <summary>SPEC 2: <c>socketbridge import upstart FILE...</c> through the real binary.</summary>
+public sealed class ImportUpstartCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>The start on lines of socket-event(7), IPv6, and upstart-socket-bridge's older PATH= spelling.</summary>
+    [Theory]
+    [InlineData("PROTO=inet PORT=80 ADDR=127.0.0.1", "tcp:127.0.0.1:80")]
+    [InlineData("PROTO=inet6 PORT=80 ADDR=::1", "tcp:[::1]:80")]
+    [InlineData("PROTO=unix SOCKET_PATH=/var/run/.s.pgsql.1234", "unix:/var/run/.s.pgsql.1234")]
+    [InlineData("PROTO=unix PATH=/var/run/foo.sock", "unix:/var/run/foo.sock")]
+    [InlineData("PROTO=unix SOCKET_PATH=@/at/upstart/example", "unix:@/at/upstart/example")]
+    public async Task A_socket_event_example_gives_a_configuration_that_check_accepts(string socket, string listen)
+    {
+        string job = _dir.Write("example.conf", $"""
+            description "socket-event(7) example"
+            start on socket {socket}
+            exec /bin/cat
+            """);
+
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "upstart", job);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        JsonElement bridge = JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("Bridges").GetProperty("example");
+        Assert.Equal(listen, bridge.GetProperty("Listen").GetString());
+        Assert.Equal("handoff", bridge.GetProperty("Mode").GetString());
+        Assert.Equal(["/bin/cat"], bridge.GetProperty("Exec").EnumerateArray().Select(e => e.GetString()));
+
+        string config = _dir.Write("imported.json", imported.Stdout);
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains($"example: handoff on {listen}", check.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Several_jobs_become_one_configuration_that_check_accepts_and_untranslatable_stanzas_are_reported_with_file_and_line()
+    {
+        string web = _dir.Write("Web_Server.conf", """
+            start on socket PROTO=inet PORT=8080 ADDR=127.0.0.1
+            stop on runlevel [!2345]
+            respawn
+            setuid root
+            chdir /tmp
+            env GREETING="hello world"
+            limit nofile 1024 1024
+            exec /usr/bin/python3 -m http.server --port=8080
+            """);
+        string pg = _dir.Write("pg.conf", """
+            start on (socket PROTO=unix SOCKET_PATH=/var/run/.s.pgsql.1234
+                      or started network-manager)
+            pre-start script
+              mkdir -p /var/run/pg
+            end script
+            script
+              exec /bin/cat "$SOCKET_PATH"
+            end script
+            """);
+        string cron = _dir.Write("cron.conf", "start on runlevel [2345]\nexec /usr/sbin/cron -f\n");
+
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "upstart", web, pg, cron);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        string[] expected =
+        [
+            $"{web}:2: stop on: not translated: ",
+            $"{web}:3: respawn: not translated: ",
+            $"{web}:7: limit: not translated: ",
+            $"{web}: bridge name: web_server (UPSTART_JOB=web_server), from the job name \"Web_Server\"",
+            $"{pg}:1: start on: not translated: started network-manager: ",
+            $"{pg}:3: pre-start script: not translated: ",
+            $"{cron}: skipped: not a socket job (start on runlevel [2345])",
+            "socketbridge import upstart: 2 of 3 file(s) translated, 2 bridge(s)",
+        ];
+        Assert.True(expected.Length == imported.StderrLines.Length, imported.ToString());
+        Assert.All(expected.Zip(imported.StderrLines), pair => Assert.StartsWith(pair.First, pair.Second, StringComparison.Ordinal));
+
+        JsonElement bridges = JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("Bridges");
+        Assert.Equal(["web_server", "pg"], bridges.EnumerateObject().Select(p => p.Name));
+        JsonElement webBridge = bridges.GetProperty("web_server");
+        Assert.Equal(("root", "/tmp", "hello world"), (webBridge.GetProperty("User").GetString(), webBridge.GetProperty("WorkingDirectory").GetString(), webBridge.GetProperty("Environment").GetProperty("GREETING").GetString()));
+        Assert.Equal(["/bin/sh", "-e", "-c", "  exec /bin/cat \"$SOCKET_PATH\""], bridges.GetProperty("pg").GetProperty("Exec").EnumerateArray().Select(e => e.GetString()));
+
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+    }
+
+    [Fact]
+    public async Task Files_without_a_socket_job_exit_78_and_print_no_configuration()
+    {
+        string cron = _dir.Write("cron.conf", "start on runlevel [2345]\nexec /usr/sbin/cron -f\n");
+        string empty = _dir.Write("empty.conf", "# nothing\n");
+
+        CliResult result = await Fixtures.Cli.RunAsync("import", "upstart", cron, empty);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        Assert.Equal(string.Empty, result.Stdout);
+        Assert.Contains($"{empty}: skipped: no start on socket stanza: not a socket job", result.StderrLines);
+    }
+
+    [Fact]
+    public async Task A_file_that_cannot_be_read_is_named_and_exits_1_while_the_others_are_still_translated()
+    {
+        string job = _dir.Write("echo.conf", "start on socket PROTO=inet PORT=7 ADDR=127.0.0.1\nexec /bin/cat\n");
+        string missing = _dir["missing.conf"];
+
+        CliResult result = await Fixtures.Cli.RunAsync("import", "upstart", missing, _dir.Path, job);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"{missing}: cannot read: no such file", result.StderrLines);
+        Assert.Contains($"{_dir.Path}: cannot read: is a directory", result.StderrLines);
+        Assert.Equal("tcp:127.0.0.1:7", JsonDocument.Parse(result.Stdout).RootElement.GetProperty("Bridges").GetProperty("echo").GetProperty("Listen").GetString());
+    }
+
+    [Theory]
+    [InlineData("import")]
+    [InlineData("import upstart")]
+    [InlineData("import upstart --frobnicate x.conf")]
+    [InlineData("import sysvinit x.conf")]
+    public async Task Import_without_a_format_or_files_is_bad_usage(string command)
+    {
+        CliResult result = await Fixtures.Cli.RunAsync(command.Split(' '));
+
+        Assert.True(result.ExitCode == 64, result.ToString());
+        Assert.Equal(string.Empty, result.Stdout);
+    }
+
+    [Fact]
+    public async Task A_job_of_the_same_name_in_another_directory_gets_its_own_bridge_name()
+    {
+        Directory.CreateDirectory(_dir["a"]);
+        Directory.CreateDirectory(_dir["b"]);
+        string first = _dir.Write("a/echo.conf", "start on socket PROTO=inet PORT=7 ADDR=127.0.0.1\nexec /bin/cat\n");
+        string second = _dir.Write("b/echo.conf", "start on socket PROTO=inet PORT=8 ADDR=127.0.0.1\nexec /bin/cat\n");
+
+        CliResult result = await Fixtures.Cli.RunAsync("import", "upstart", first, second);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["echo", "echo-2"], JsonDocument.Parse(result.Stdout).RootElement.GetProperty("Bridges").EnumerateObject().Select(p => p.Name));
+        Assert.Contains($"{second}: bridge echo: named echo-2: an earlier file has a bridge echo", result.StderrLines);
+    }
+
+    [Fact]
+    public async Task An_override_file_next_to_the_job_is_read_after_it()
+    {
+        string job = _dir.Write("echo.conf", "start on socket PROTO=inet PORT=7 ADDR=127.0.0.1\nexec /bin/cat\n");
+        string overrides = _dir.Write("echo.override", "start on socket PROTO=inet PORT=17 ADDR=127.0.0.1\n");
+
+        CliResult result = await Fixtures.Cli.RunAsync("import", "upstart", job);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("tcp:127.0.0.1:17", JsonDocument.Parse(result.Stdout).RootElement.GetProperty("Bridges").GetProperty("echo").GetProperty("Listen").GetString());
+        Assert.Contains($"{job}:1: start on: not translated: replaced by the start on at {overrides}:1", result.StderrLines);
+    }
+
+    /// <summary>An Upstart job's program, unchanged: accepts one connection from fd 3 and answers it.</summary>
+    private const string Answer = """
+        import os, socket
+        listening = socket.socket(fileno=3)
+        conn, _ = listening.accept()
+        question = conn.recv(1024).decode().strip()
+        conn.sendall(("%s: %s from %s, UPSTART_FDS=%s UPSTART_EVENTS=%s UPSTART_JOB=%s PROTO=%s\n" % (
+            os.environ["GREETING"], question, os.environ.get("ADDR") or os.environ.get("SOCKET_PATH"),
+            os.environ["UPSTART_FDS"], os.environ["UPSTART_EVENTS"], os.environ["UPSTART_JOB"], os.environ["PROTO"])).encode())
+        conn.close()
+        """;
+
+    [Fact]
+    public async Task An_imported_tcp_job_runs_under_the_daemon_and_answers_from_fd_3()
+    {
+        int port = Ports.Free();
+        string program = _dir.Write("answer.py", Answer);
+        string job = _dir.Write("answer.conf", $"""
+            description "answers one connection from fd 3"
+            start on socket PROTO=inet PORT={port} ADDR=127.0.0.1
+            stop on runlevel [!2345]
+            env GREETING="hello from upstart"
+            exec /usr/bin/python3 {program}
+            """);
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "upstart", job);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+
+        await using Daemon daemon = await Daemon.StartAsync(imported.Stdout, _dir);
+        string answer = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "ping\n");
+
+        Assert.Equal("hello from upstart: ping from 127.0.0.1, UPSTART_FDS=3 UPSTART_EVENTS=socket UPSTART_JOB=answer PROTO=inet\n", answer);
+        await daemon.WaitForLogAsync("exited with status 0");
+    }
+
+    [Fact]
+    public async Task An_imported_unix_job_with_a_script_and_the_older_PATH_spelling_runs_under_the_daemon()
+    {
+        string program = _dir.Write("answer.py", Answer);
+        string socket = _dir["answer.sock"];
+        string job = _dir.Write("answer.conf", $"""
+            start on socket PROTO=unix PATH={socket}
+            env GREETING="hello from a script"
+            script
+              # the shell finds python3 in PATH, which PATH= no longer replaces
+              exec python3 {program}
+            end script
+            """);
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "upstart", job);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        Assert.Contains(imported.StderrLines, l => l.StartsWith($"{job}:1: start on: PATH= is the older spelling", StringComparison.Ordinal));
+
+        await using Daemon daemon = await Daemon.StartAsync(imported.Stdout, _dir);
+        string answer = await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(socket), "ping\n");
+
+        Assert.Equal($"hello from a script: ping from {socket}, UPSTART_FDS=3 UPSTART_EVENTS=socket UPSTART_JOB=answer PROTO=unix\n", answer);
+    }
+}

@@ -1,0 +1,198 @@
+using SocketBridge.Import;
+
+namespace SocketBridge.Tests.Import;
+
+/// <summary>What an Upstart socket job becomes: a handoff bridge, and a note for every stanza that has no equivalent.</summary>
+public sealed class UpstartImporterTests
+{
+    [Fact]
+    public void A_socket_job_becomes_a_handoff_bridge_with_its_program_user_group_directory_and_environment()
+    {
+        ImportedJob job = UpstartImporter.Translate("/etc/init/web.conf", """
+            description "a web server"
+            author "someone"
+            start on socket PROTO=inet PORT=80 ADDR=127.0.0.1
+            setuid www-data
+            setgid www-data
+            chdir /srv/www
+            env LANG=C.UTF-8
+            env GREETING="hello world"
+            env HOME
+            export GREETING
+            console log
+            exec /usr/sbin/tinyweb --root /srv/www
+            """);
+
+        Assert.Empty(job.Notes);
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal("web", bridge.Name);
+        Assert.Equal("tcp:127.0.0.1:80", bridge.Listen);
+        Assert.Equal("handoff", bridge.Mode);
+        Assert.Equal(["/usr/sbin/tinyweb", "--root", "/srv/www"], bridge.Exec);
+        Assert.Equal(("www-data", "www-data", "/srv/www"), (bridge.User, bridge.Group, bridge.WorkingDirectory));
+        Assert.Equal([new("LANG", "C.UTF-8"), new("GREETING", "hello world")], bridge.Environment);
+        Assert.Equal(["HOME"], bridge.PassEnvironment);
+    }
+
+    [Fact]
+    public void A_script_block_runs_under_sh_e_as_Upstart_ran_it()
+    {
+        ImportedJob job = UpstartImporter.Translate("pg.conf", """
+            start on socket PROTO=unix SOCKET_PATH=/var/run/.s.pgsql.1234
+            script
+              . /etc/default/pg
+              exec /usr/bin/pg-handler $OPTS
+            end script
+            """);
+
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal("unix:/var/run/.s.pgsql.1234", bridge.Listen);
+        Assert.Equal(["/bin/sh", "-e", "-c", "  . /etc/default/pg\n  exec /usr/bin/pg-handler $OPTS"], bridge.Exec);
+    }
+
+    [Fact]
+    public void Every_stanza_without_an_equivalent_is_reported_once_with_its_file_and_line()
+    {
+        ImportedJob job = UpstartImporter.Translate("job.conf", """
+            start on socket PROTO=inet PORT=8080
+            stop on runlevel [!2345]
+            respawn
+            respawn limit 10 5
+            task
+            expect fork
+            limit nofile 4096 4096
+            umask 022
+            nice 5
+            oom score -100
+            kill timeout 30
+            pre-start script
+              mkdir -p /run/job
+            end script
+            post-stop exec rm -rf /run/job
+            console output
+            frobnicate yes
+            exec /usr/bin/job
+            """);
+
+        Assert.Single(job.Bridges);
+        Assert.Equal(
+        [
+            "job.conf:2: stop on", "job.conf:3: respawn", "job.conf:4: respawn limit", "job.conf:5: task", "job.conf:6: expect",
+            "job.conf:7: limit", "job.conf:8: umask", "job.conf:9: nice", "job.conf:10: oom score", "job.conf:11: kill timeout",
+            "job.conf:12: pre-start script", "job.conf:15: post-stop exec", "job.conf:16: console output", "job.conf:17: frobnicate",
+        ],
+            job.Notes.Select(n => n.ToString().Split(": not translated: ")[0]));
+        Assert.All(job.Notes, n => Assert.Matches(": not translated: .{10,}", n.ToString()));
+        Assert.Contains("ShutdownTimeout", job.Notes.Single(n => n.Subject == "kill timeout").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_socket_event_combined_with_other_events_is_translated_and_the_other_events_reported()
+    {
+        ImportedJob job = UpstartImporter.Translate("job.conf", """
+            start on (socket PROTO=inet PORT=8080 ADDR=127.0.0.1
+                      and started dbus)
+            exec /usr/bin/job
+            """);
+
+        Assert.Equal("tcp:127.0.0.1:8080", Assert.Single(job.Bridges).Listen);
+        Assert.Equal(
+            "job.conf:1: start on: not translated: started dbus: the bridge starts the program when a connection is pending, whatever else happened",
+            Assert.Single(job.Notes).ToString());
+    }
+
+    [Fact]
+    public void Two_socket_events_become_two_bridges()
+    {
+        ImportedJob job = UpstartImporter.Translate("dual.conf", """
+            start on socket PROTO=inet PORT=80 ADDR=127.0.0.1 or socket PROTO=inet6 PORT=80 ADDR=::1
+            exec /usr/bin/job
+            """);
+
+        Assert.Equal([("dual", "tcp:127.0.0.1:80"), ("dual-2", "tcp:[::1]:80")], job.Bridges.Select(b => (b.Name, b.Listen)));
+        Assert.Contains("2 bridges (dual, dual-2)", Assert.Single(job.Notes).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_older_PATH_spelling_is_translated_with_a_note_that_the_program_gets_SOCKET_PATH()
+    {
+        ImportedJob job = UpstartImporter.Translate("old.conf", "start on socket PROTO=unix PATH=/var/run/old.sock\nexec /usr/bin/old\n");
+
+        Assert.Equal("unix:/var/run/old.sock", Assert.Single(job.Bridges).Listen);
+        Assert.Contains("SOCKET_PATH", Assert.Single(job.Notes).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_job_that_does_not_start_on_a_socket_is_skipped_with_one_line_saying_so()
+    {
+        ImportedJob job = UpstartImporter.Translate("cron.conf", """
+            start on runlevel [2345]
+            respawn
+            exec /usr/sbin/cron -f
+            """);
+
+        Assert.False(job.Translated);
+        Assert.Equal("cron.conf: skipped: not a socket job (start on runlevel [2345])", Assert.Single(job.Notes).ToString());
+    }
+
+    [Theory]
+    [InlineData("exec /usr/bin/x\n", "cron.conf: skipped: no start on socket stanza: not a socket job")]
+    [InlineData("start on socket PROTO=inet PORT=80\n", "cron.conf: skipped: nothing to run: no exec or script stanza")]
+    [InlineData("start on socket PROTO=inet PORT=http\nexec /usr/bin/x\n", "cron.conf: skipped: none of its socket events can be translated")]
+    [InlineData("start on socket PROTO=inet PORT=80\nexec /usr/bin/x 'open\n", "cron.conf: skipped: nothing to run")]
+    public void A_job_that_cannot_be_translated_is_skipped_saying_why(string text, string last)
+    {
+        ImportedJob job = UpstartImporter.Translate("cron.conf", text);
+
+        Assert.False(job.Translated);
+        Assert.Equal(last, job.Notes[^1].ToString());
+    }
+
+    [Fact]
+    public void Environment_the_daemon_sets_itself_is_reported_and_a_later_env_wins()
+    {
+        ImportedJob job = UpstartImporter.Translate("job.conf", """
+            start on socket PROTO=inet PORT=8080
+            env PORT=8080
+            env MODE=slow
+            env MODE=fast
+            env two words
+            exec /usr/bin/job
+            """);
+
+        Assert.Equal([new("MODE", "fast")], Assert.Single(job.Bridges).Environment);
+        Assert.Equal(
+        [
+            "job.conf:2: env: not translated: PORT is set by socketbridge itself for every program",
+            "job.conf:5: env: not translated: takes one KEY=VALUE word, not 2 (quote a value with blanks)",
+        ],
+            job.Notes.Select(n => n.ToString()));
+    }
+
+    [Fact]
+    public void An_override_file_replaces_the_stanzas_it_repeats_and_its_own_lines_are_named()
+    {
+        ImportedJob job = UpstartImporter.Translate(
+            "/etc/init/job.conf",
+            "start on socket PROTO=inet PORT=8080\nexec /usr/bin/job\n",
+            "/etc/init/job.override",
+            "exec /usr/bin/job --verbose\nmanual\n");
+
+        Assert.Equal(["/usr/bin/job", "--verbose"], Assert.Single(job.Bridges).Exec);
+        Assert.Equal(
+        [
+            "/etc/init/job.conf:2: exec: not translated: replaced by the exec at /etc/init/job.override:1",
+            "/etc/init/job.override:2: manual: not translated: the bridge listens as soon as socketbridge runs; leave the job out of the configuration to keep it disabled",
+        ],
+            job.Notes.Select(n => n.ToString()));
+    }
+
+    [Fact]
+    public void A_job_name_that_is_not_a_bridge_name_is_changed_and_the_change_noted()
+    {
+        ImportedJob job = UpstartImporter.Translate("/etc/init/My Job.conf", "start on socket PROTO=inet PORT=8080\nexec /usr/bin/job\n");
+
+        Assert.Equal("my-job", Assert.Single(job.Bridges).Name);
+        Assert.Equal("/etc/init/My Job.conf: bridge name: my-job (UPSTART_JOB=my-job), from the job name \"My Job\": a bridge name is [a-z0-9][a-z0-9._-]*", Assert.Single(job.Notes).ToString());
+    }
+}
