@@ -12,6 +12,9 @@ public sealed class AcceptLoop(IConnectionHandler handler) : IBridgeMode
 {
     private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Ends what the handler keeps beyond connections (an on-demand backend), once they have drained.</summary>
+    public ValueTask DisposeAsync() => handler is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+
     public async Task RunAsync(BoundListener listener, BridgeContext context)
     {
         CancellationToken token = context.Accepting;

@@ -60,6 +60,7 @@ public sealed class Bridge : IDisposable
         }
 
         await CompletesWithinAsync(Task.WhenAll(_loops), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await _mode.DisposeAsync().ConfigureAwait(false);
         foreach (BoundListener listener in _listeners)
         {
             listener.Dispose();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Forwarding;
 using SocketBridge.Processes;
 using SocketBridge.Systemd;
 
@@ -151,7 +152,11 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     {
         BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger)),
         BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),
-        BridgeMode.Forward => new AcceptLoop(new ForwardMode(options, logger, _time)),
+        BridgeMode.Forward => new AcceptLoop(new ForwardMode(
+            options,
+            options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, logger, _time),
+            logger,
+            _time)),
         _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
     };
 

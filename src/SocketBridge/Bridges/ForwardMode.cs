@@ -13,17 +13,33 @@ namespace SocketBridge.Bridges;
 /// the client is closed at once and the failure logged, summarised when
 /// many come together.
 /// </summary>
-public sealed class ForwardMode(BridgeOptions bridge, ILogger logger, TimeProvider time) : IConnectionHandler
+public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, ILogger logger, TimeProvider time) : IConnectionHandler, IAsyncDisposable
 {
     private readonly LogSummary _failures = new(time, TimeSpan.FromSeconds(1));
 
+    public ValueTask DisposeAsync() => backend?.DisposeAsync() ?? ValueTask.CompletedTask;
+
     public async Task ServeAsync(Connection connection, CancellationToken stop, CancellationToken kill)
+    {
+        try
+        {
+            await ForwardAsync(connection, kill).ConfigureAwait(false);
+        }
+        finally
+        {
+            backend?.Release();
+        }
+    }
+
+    private async Task ForwardAsync(Connection connection, CancellationToken kill)
     {
         using IDisposable? scope = logger.BeginScope(new ConnectionScope(bridge.Name, connection));
         Socket target;
         try
         {
-            target = await TargetConnector.ConnectAsync(bridge, kill).ConfigureAwait(false);
+            target = backend is null
+                ? await TargetConnector.ConnectAsync(bridge, kill).ConfigureAwait(false)
+                : await backend.ConnectAsync(kill).ConfigureAwait(false);
         }
         catch (TargetUnreachableException ex)
         {

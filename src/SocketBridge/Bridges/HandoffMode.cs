@@ -55,6 +55,8 @@ public sealed class HandoffMode : IBridgeMode
         _common.Add($"SOCKETBRIDGE_BRIDGE={bridge.Name}");
     }
 
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     public async Task RunAsync(BoundListener listener, BridgeContext context)
     {
         List<string> environment = [.. _common, $"PROTO={Protocol(listener)}"];

@@ -8,7 +8,7 @@ namespace SocketBridge.Bridges;
 /// or launch a program that accepts itself (<see cref="HandoffMode"/>). The
 /// <see cref="Bridge"/> does not know which.
 /// </summary>
-public interface IBridgeMode
+public interface IBridgeMode : IAsyncDisposable
 {
     /// <summary>Runs until <see cref="BridgeContext.Accepting"/> is cancelled.</summary>
     Task RunAsync(BoundListener listener, BridgeContext context);

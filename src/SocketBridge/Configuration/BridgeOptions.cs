@@ -32,6 +32,9 @@ public sealed record BridgeOptions
     /// <summary>Forward: how long to wait for Target to accept.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Forward with Exec: stop the on-demand backend after this long without connections; null never.</summary>
+    public TimeSpan? ExitIdleTime { get; init; }
+
     /// <summary>Forward: the PROXY protocol header sent to Target before any client byte.</summary>
     public Forwarding.ProxyProtocolVersion ProxyProtocol { get; init; }
 

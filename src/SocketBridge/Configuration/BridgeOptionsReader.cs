@@ -21,7 +21,6 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     private static readonly IReadOnlyList<string> NotYetSupported =
     [
         "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
-        "ExitIdleTime",
     ];
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
@@ -252,10 +251,6 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 }
             }
 
-            if (bridge["Exec"] is { } exec)
-            {
-                errors.Add(exec, "an on-demand backend (Exec with Target) is not supported by this version of socketbridge yet");
-            }
         }
         else if (target is not null)
         {
@@ -282,6 +277,18 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                         errors.Add(proxy, $"\"{version}\" is not a PROXY protocol version (expected v1 or v2)");
                         break;
                 }
+            }
+        }
+
+        if (bridge["ExitIdleTime"] is { } exitIdle)
+        {
+            if (options.Mode != BridgeMode.Forward || bridge["Exec"] is null)
+            {
+                errors.Add(exitIdle, "only applies to a forward bridge with an Exec (an on-demand backend)");
+            }
+            else if (NodeReader.TryDuration(exitIdle, errors, out TimeSpan span))
+            {
+                options = options with { ExitIdleTime = span };
             }
         }
 

@@ -42,7 +42,7 @@ public sealed class ModeRulesTests
     [InlineData("\"Target\": \"tcp:127.0.0.1:80\", \"Mode\": \"spawn\", \"Exec\": [\"/bin/cat\"]", "test.json: Bridges:f:Target: only applies to forward mode, not spawn")]
     [InlineData("\"Exec\": [\"/bin/cat\"], \"IdleTimeout\": \"5s\"", "test.json: Bridges:f:IdleTimeout: only applies to forward mode: in spawn mode the program owns the connection")]
     [InlineData("\"Target\": \"tcp:127.0.0.1:80\", \"ConnectTimeout\": \"0s\"", "test.json: Bridges:f:ConnectTimeout: must be longer than zero")]
-    [InlineData("\"Target\": \"tcp:127.0.0.1:80\", \"Exec\": [\"/bin/cat\"]", "test.json: Bridges:f:Exec: an on-demand backend (Exec with Target) is not supported by this version of socketbridge yet")]
+    [InlineData("\"Target\": \"tcp:127.0.0.1:80\", \"ExitIdleTime\": \"5s\"", "test.json: Bridges:f:ExitIdleTime: only applies to a forward bridge with an Exec (an on-demand backend)")]
     public void Forward_keys_are_checked_against_the_mode(string keys, string expected)
     {
         var ex = Assert.Throws<ConfigurationException>(() => new ConfigurationLoader().LoadText("test.json", $$"""

@@ -1,0 +1,274 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using SocketBridge.Configuration;
+using SocketBridge.Native;
+using SocketBridge.Processes;
+
+namespace SocketBridge.Forwarding;
+
+/// <summary>
+/// A forward bridge's backend started on demand (SPEC 5, forward with Exec):
+/// the first connection starts it and waits, up to ConnectTimeout, until
+/// Target accepts; after ExitIdleTime with no connection it is stopped; the
+/// next connection starts it again. A backend that keeps failing is started
+/// at most once a second, with the pause doubling up to half a minute while
+/// it keeps dying young, so it never runs in a tight loop.
+/// </summary>
+public sealed partial class OnDemandBackend : IAsyncDisposable
+{
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan MinimumRestartPause = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaximumRestartPause = TimeSpan.FromSeconds(30);
+
+    private readonly BridgeOptions _bridge;
+    private readonly ExecOptions _exec;
+    private readonly ChildReaper _reaper;
+    private readonly SafeFileHandle _devNull;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly object _gate = new();
+    private readonly List<string> _environment;
+    private ChildProcess? _child;
+    private long _startedAt;
+    private long _nextStartAllowed;
+    private TimeSpan _restartPause = MinimumRestartPause;
+    private int _connections;
+    private ITimer? _idleTimer;
+    private bool _idleStopRequested;
+    private bool _disposed;
+
+    public OnDemandBackend(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull, ILogger logger, TimeProvider time)
+    {
+        _bridge = bridge;
+        _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
+        _reaper = reaper;
+        _devNull = devNull;
+        _logger = logger;
+        _time = time;
+        _environment = [];
+        if (!bridge.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
+        {
+            _environment.Add(ChildEnvironment.DefaultPath);
+        }
+
+        _environment.AddRange(bridge.Environment);
+        _environment.Add($"SOCKETBRIDGE_BRIDGE={bridge.Name}");
+    }
+
+    /// <summary>
+    /// Connects to Target, starting the backend first if it is not running.
+    /// Every successful call is paired with <see cref="Release"/>.
+    /// </summary>
+    public async Task<Socket> ConnectAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _connections++;
+            _idleTimer?.Dispose();
+            _idleTimer = null;
+        }
+
+        try
+        {
+            long deadline = _time.GetTimestamp() + (long)(_bridge.ConnectTimeout.TotalSeconds * _time.TimestampFrequency);
+            string? lastError = null;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                EnsureRunning();
+                try
+                {
+                    return await TargetConnector.ConnectAsync(_bridge, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TargetUnreachableException ex)
+                {
+                    lastError = ex.Message;
+                }
+
+                if (_time.GetTimestamp() >= deadline)
+                {
+                    throw new TargetUnreachableException($"{lastError}; the backend {_exec.Path} did not accept within {_bridge.ConnectTimeout}");
+                }
+
+                await Task.Delay(RetryInterval, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+    }
+
+    /// <summary>A connection ended; the last one arms ExitIdleTime.</summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            if (--_connections == 0 && _bridge.ExitIdleTime is { } idle && _child is not null && !_disposed)
+            {
+                _idleTimer = _time.CreateTimer(static state => ((OnDemandBackend)state!).StopIfIdle(), this, idle, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        ChildProcess? child;
+        lock (_gate)
+        {
+            _disposed = true;
+            _idleTimer?.Dispose();
+            child = _child;
+        }
+
+        if (child is not null && child.Signal(Posix.SIGTERM))
+        {
+            if (await Task.WhenAny(child.Exited, Task.Delay(TimeSpan.FromSeconds(5), _time)).ConfigureAwait(false) != child.Exited)
+            {
+                child.Signal(Posix.SIGKILL);
+            }
+        }
+    }
+
+    private void EnsureRunning()
+    {
+        lock (_gate)
+        {
+            if (_child is not null || _disposed)
+            {
+                return;
+            }
+
+            long now = _time.GetTimestamp();
+            if (now < _nextStartAllowed)
+            {
+                return; // Crashed young: wait for the pause; connections keep trying until ConnectTimeout.
+            }
+
+            _child = Start();
+            _startedAt = now;
+            _nextStartAllowed = now + (long)(_restartPause.TotalSeconds * _time.TimestampFrequency);
+            _ = WatchAsync(_child);
+        }
+    }
+
+    private ChildProcess Start()
+    {
+        (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
+        var output = new Socket(readEnd);
+        bool nullAdded = false, outputAdded = false;
+        try
+        {
+            _devNull.DangerousAddRef(ref nullAdded);
+            writeEnd.DangerousAddRef(ref outputAdded);
+            int nul = (int)_devNull.DangerousGetHandle(), log = (int)writeEnd.DangerousGetHandle();
+            int target = _bridge.StandardError == StandardErrorMode.Null ? nul : log;
+            var spec = new SpawnSpec
+            {
+                Path = _exec.Path,
+                Arguments = _exec.Arguments,
+                Environment = _environment,
+                WorkingDirectory = _bridge.WorkingDirectory,
+                Credentials = _bridge.Credentials,
+            };
+            ChildProcess child = _reaper.Spawn(spec, [nul, target, target]);
+            LogStarted(_logger, _bridge.Name, child.Pid, _exec.ToString(), _bridge.Target!.ToString()!);
+            _ = ForwardOutputAsync(output, child.Pid);
+            return child;
+        }
+        catch (Exception ex) when (ex is SpawnException or NativeCallException)
+        {
+            output.Dispose();
+            LogStartFailed(_logger, _bridge.Name, _exec.Path, ex.Message);
+            throw new TargetUnreachableException($"{_bridge.Target}: cannot start the backend: {ex.Message}");
+        }
+        finally
+        {
+            if (nullAdded)
+            {
+                _devNull.DangerousRelease();
+            }
+
+            if (outputAdded)
+            {
+                writeEnd.DangerousRelease();
+            }
+
+            writeEnd.Dispose();
+        }
+    }
+
+    private async Task ForwardOutputAsync(Socket output, int pid)
+    {
+        using (output)
+        {
+            await StandardErrorForwarder.RunAsync(output, line => LogOutput(_logger, _bridge.Name, pid, line), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WatchAsync(ChildProcess child)
+    {
+        ChildExit exit = await child.Exited.ConfigureAwait(false);
+        lock (_gate)
+        {
+            TimeSpan lived = _time.GetElapsedTime(_startedAt);
+            bool stoppedByUs = _idleStopRequested || _disposed;
+            _idleStopRequested = false;
+            _child = null;
+            if (!stoppedByUs && lived < MaximumRestartPause)
+            {
+                // Died young on its own: pause longer before the next start.
+                _restartPause = TimeSpan.FromTicks(Math.Min(_restartPause.Ticks * 2, MaximumRestartPause.Ticks));
+            }
+            else
+            {
+                _restartPause = MinimumRestartPause;
+                _nextStartAllowed = 0;
+            }
+
+            if (stoppedByUs)
+            {
+                LogStopped(_logger, _bridge.Name, child.Pid, exit.ToString());
+            }
+            else
+            {
+                LogExited(_logger, _bridge.Name, child.Pid, exit.ToString(), (long)lived.TotalMilliseconds);
+            }
+        }
+    }
+
+    private void StopIfIdle()
+    {
+        lock (_gate)
+        {
+            if (_connections > 0 || _child is null || _disposed)
+            {
+                return;
+            }
+
+            _idleStopRequested = true;
+            LogStoppingIdle(_logger, _bridge.Name, _child.Pid, _bridge.ExitIdleTime!.Value);
+            _child.Signal(Posix.SIGTERM);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge}: started backend {ChildPid} ({Exec}) for {Target}")]
+    private static partial void LogStarted(ILogger logger, string bridge, int childPid, string exec, string target);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Bridge}: cannot start backend {Exec}: {Error}")]
+    private static partial void LogStartFailed(ILogger logger, string bridge, string exec, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge}: no connection for {ExitIdleTime}; stopping backend {ChildPid}")]
+    private static partial void LogStoppingIdle(ILogger logger, string bridge, int childPid, TimeSpan exitIdleTime);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge}: backend {ChildPid} stopped ({Outcome})")]
+    private static partial void LogStopped(ILogger logger, string bridge, int childPid, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Bridge}: backend {ChildPid} exited on its own ({Outcome}) after {DurationMs} ms; the next connection starts it again")]
+    private static partial void LogExited(ILogger logger, string bridge, int childPid, string outcome, long durationMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge} backend {ChildPid}: {Line}")]
+    private static partial void LogOutput(ILogger logger, string bridge, int childPid, string line);
+}
