@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using SocketBridge.Native;
 
 namespace SocketBridge.Forwarding;
 
@@ -8,7 +9,11 @@ namespace SocketBridge.Forwarding;
 /// directions are done (SPEC 5, forward). An EOF from one side becomes a
 /// half-close (shutdown for writing) of the other; an error on one side
 /// resets the other. Waiting is a zero-byte receive, so an idle connection
-/// holds no buffer; a busy one borrows a pooled buffer per direction.
+/// holds no buffer. On Linux the bytes move socket to pipe to socket with
+/// splice(2) and never enter the daemon's memory; when the receiving socket
+/// is full, what the pipe holds goes through a pooled buffer and an
+/// awaited send. Elsewhere, or if splice is refused, a pooled buffer is used
+/// throughout.
 /// </summary>
 public sealed class Relay
 {
@@ -18,6 +23,7 @@ public sealed class Relay
     private readonly Socket _target;
     private readonly TimeSpan? _idleTimeout;
     private readonly CancellationTokenSource _cancel;
+    private readonly long[] _moved = new long[2]; // client to target, target to client
     private int _reset;
     private string? _error;
 
@@ -35,10 +41,12 @@ public sealed class Relay
         var relay = new Relay(client, target, idleTimeout, abort);
         using (relay._cancel)
         {
-            Task<long> up = relay.PumpAsync(client, target);
-            Task<long> down = relay.PumpAsync(target, client);
-            long bytesIn = await up.ConfigureAwait(false);
-            long bytesOut = await down.ConfigureAwait(false);
+            Task up = relay.PumpAsync(client, target, 0);
+            Task down = relay.PumpAsync(target, client, 1);
+            await up.ConfigureAwait(false);
+            await down.ConfigureAwait(false);
+            long bytesIn = relay._moved[0];
+            long bytesOut = relay._moved[1];
             RelayOutcome outcome = Volatile.Read(ref relay._reset) != 0 ? RelayOutcome.Reset
                 : abort.IsCancellationRequested ? RelayOutcome.Aborted
                 : relay._cancel.IsCancellationRequested ? RelayOutcome.IdleTimeout
@@ -56,12 +64,16 @@ public sealed class Relay
     }
 
     /// <summary>Copies <paramref name="from"/> to <paramref name="to"/> until EOF, an error, or cancellation.</summary>
-    private async Task<long> PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, int direction)
     {
         CancellationToken token = _cancel.Token;
-        long total = 0;
         try
         {
+            if (OperatingSystem.IsLinux() && await SplicePumpAsync(from, to, direction, token).ConfigureAwait(false))
+            {
+                return;
+            }
+
             while (true)
             {
                 // Wait for data (or EOF) without holding a buffer.
@@ -77,11 +89,11 @@ public sealed class Relay
                         {
                             // EOF: pass it on as a half-close; the other direction goes on.
                             to.Shutdown(SocketShutdown.Send);
-                            return total;
+                            return;
                         }
 
                         await SendAllAsync(to, buffer.AsMemory(0, n), token).ConfigureAwait(false);
-                        total += n;
+                        _moved[direction] += n;
                         ArmIdleTimer();
                     }
                     while (n == buffer.Length);
@@ -97,9 +109,8 @@ public sealed class Relay
             // Idle timeout, shutdown, or the other direction failed: close both.
             Close(_client);
             Close(_target);
-            return total;
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             if (Interlocked.Exchange(ref _reset, 1) == 0)
             {
@@ -110,7 +121,112 @@ public sealed class Relay
             Reset(_client);
             Reset(_target);
             _cancel.Cancel();
-            return total;
+        }
+    }
+
+    /// <summary>
+    /// The splice(2) pump: true at EOF, false when the kernel refuses to
+    /// splice these sockets before any byte moved, so the caller goes on with buffers.
+    /// </summary>
+    private async Task<bool> SplicePumpAsync(Socket from, Socket to, int direction, CancellationToken token)
+    {
+        KernelPipe? pipe = null;
+        try
+        {
+            while (true)
+            {
+                await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token).ConfigureAwait(false);
+                pipe ??= new KernelPipe(); // only once there is something to move
+                while (true)
+                {
+                    int filled = Splice(from, to, pipe, fill: true, BufferSize);
+                    if (filled == KernelPipe.WouldBlock)
+                    {
+                        break; // drained: wait again
+                    }
+
+                    if (filled == 0)
+                    {
+                        to.Shutdown(SocketShutdown.Send);
+                        return true;
+                    }
+
+                    if (filled < 0)
+                    {
+                        if (_moved[direction] == 0 && filled is -22 or -38)
+                        {
+                            return false; // EINVAL, ENOSYS: not spliceable
+                        }
+
+                        throw new NativeCallException("splice", "from the sending socket", -filled);
+                    }
+
+                    int moved = 0;
+                    while (moved < filled)
+                    {
+                        int drained = Splice(from, to, pipe, fill: false, filled - moved);
+                        if (drained > 0)
+                        {
+                            moved += drained;
+                        }
+                        else if (drained == KernelPipe.WouldBlock)
+                        {
+                            // The receiver is full: take what the pipe holds and let SendAsync wait.
+                            moved += await SendFromPipeAsync(pipe, to, filled - moved, token).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            throw new NativeCallException("splice", "to the receiving socket", -drained);
+                        }
+                    }
+
+                    _moved[direction] += filled;
+                    ArmIdleTimer();
+                }
+            }
+        }
+        finally
+        {
+            pipe?.Dispose();
+        }
+    }
+
+    private static int Splice(Socket from, Socket to, KernelPipe pipe, bool fill, int count)
+    {
+        SafeSocketHandle handle = fill ? from.SafeHandle : to.SafeHandle;
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            int fd = (int)handle.DangerousGetHandle();
+            return fill ? pipe.FillFrom(fd, count) : pipe.DrainTo(fd, count);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private static async Task<int> SendFromPipeAsync(KernelPipe pipe, Socket to, int count, CancellationToken token)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(count);
+        try
+        {
+            int n = pipe.ReadInto(buffer.AsSpan(0, count));
+            if (n <= 0)
+            {
+                throw new NativeCallException("read", "splice buffer", n == 0 ? 5 : -n); // EIO: the pipe was empty
+            }
+
+            await SendAllAsync(to, buffer.AsMemory(0, n), token).ConfigureAwait(false);
+            return n;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
