@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
@@ -40,19 +39,12 @@ public sealed class HandoffMode : IBridgeMode
         _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
         _reaper = reaper;
         _devNull = devNull;
-        _common = [];
-        if (!bridge.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
-        {
-            _common.Add(ChildEnvironment.DefaultPath);
-        }
-
-        _common.AddRange(bridge.Environment);
+        _common = ServiceProgram.BaseEnvironment(bridge);
         _common.Add("LISTEN_FDS=1");
         _common.Add($"LISTEN_FDNAMES={bridge.Name}");
         _common.Add("UPSTART_EVENTS=socket");
         _common.Add("UPSTART_FDS=3");
         _common.Add($"UPSTART_JOB={bridge.Name}");
-        _common.Add($"SOCKETBRIDGE_BRIDGE={bridge.Name}");
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -93,17 +85,10 @@ public sealed class HandoffMode : IBridgeMode
     {
         string id = context.Ids.Next();
         long started = Stopwatch.GetTimestamp();
-        (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
-        using var output = new Socket(readEnd);
         ChildProcess child;
-        bool listenerAdded = false, nullAdded = false, outputAdded = false;
-        SafeSocketHandle socket = listener.Socket.SafeHandle;
+        Task forwarding;
         try
         {
-            socket.DangerousAddRef(ref listenerAdded);
-            _devNull.DangerousAddRef(ref nullAdded);
-            writeEnd.DangerousAddRef(ref outputAdded);
-            int listening = (int)socket.DangerousGetHandle(), nul = (int)_devNull.DangerousGetHandle(), log = (int)writeEnd.DangerousGetHandle();
             var spec = new SpawnSpec
             {
                 Path = _exec.Path,
@@ -113,24 +98,15 @@ public sealed class HandoffMode : IBridgeMode
                 WorkingDirectory = _bridge.WorkingDirectory,
                 Credentials = _bridge.Credentials,
             };
-            int target = _bridge.StandardError == StandardErrorMode.Null ? nul : log;
-            child = _reaper.Spawn(spec, [nul, target, target, listening]);
+            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, listener.Socket.SafeHandle, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
             BridgeLog.HandoffSpawnFailed(context.Logger, _bridge.Name, id, _exec.Path, ex.Message);
             return (Stopwatch.GetElapsedTime(started), null);
         }
-        finally
-        {
-            Release(socket, listenerAdded);
-            Release(_devNull, nullAdded);
-            Release(writeEnd, outputAdded);
-            writeEnd.Dispose();
-        }
 
         BridgeLog.HandoffLaunched(context.Logger, _bridge.Name, id, child.Pid, listener.Display);
-        Task forwarding = StandardErrorForwarder.RunAsync(output, line => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, child.Pid, line), CancellationToken.None);
         ChildExit exit;
         using (context.Stop.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGTERM), child))
         using (context.Kill.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGKILL), child))
@@ -184,12 +160,4 @@ public sealed class HandoffMode : IBridgeMode
         AddressFamily.InterNetworkV6 => "inet6",
         _ => "unix",
     };
-
-    private static void Release(SafeHandle handle, bool added)
-    {
-        if (added)
-        {
-            handle.DangerousRelease();
-        }
-    }
 }

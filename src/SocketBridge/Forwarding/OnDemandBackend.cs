@@ -46,14 +46,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
         _devNull = devNull;
         _logger = logger;
         _time = time;
-        _environment = [];
-        if (!bridge.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
-        {
-            _environment.Add(ChildEnvironment.DefaultPath);
-        }
-
-        _environment.AddRange(bridge.Environment);
-        _environment.Add($"SOCKETBRIDGE_BRIDGE={bridge.Name}");
+        _environment = ServiceProgram.BaseEnvironment(bridge);
     }
 
     /// <summary>
@@ -156,15 +149,8 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
 
     private ChildProcess Start()
     {
-        (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
-        var output = new Socket(readEnd);
-        bool nullAdded = false, outputAdded = false;
         try
         {
-            _devNull.DangerousAddRef(ref nullAdded);
-            writeEnd.DangerousAddRef(ref outputAdded);
-            int nul = (int)_devNull.DangerousGetHandle(), log = (int)writeEnd.DangerousGetHandle();
-            int target = _bridge.StandardError == StandardErrorMode.Null ? nul : log;
             var spec = new SpawnSpec
             {
                 Path = _exec.Path,
@@ -173,38 +159,14 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
                 WorkingDirectory = _bridge.WorkingDirectory,
                 Credentials = _bridge.Credentials,
             };
-            ChildProcess child = _reaper.Spawn(spec, [nul, target, target]);
+            ChildProcess child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, fd3: null, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line), out _);
             LogStarted(_logger, _bridge.Name, child.Pid, _exec.ToString(), _bridge.Target!.ToString()!);
-            _ = ForwardOutputAsync(output, child.Pid);
             return child;
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
-            output.Dispose();
             LogStartFailed(_logger, _bridge.Name, _exec.Path, ex.Message);
             throw new TargetUnreachableException($"{_bridge.Target}: cannot start the backend: {ex.Message}");
-        }
-        finally
-        {
-            if (nullAdded)
-            {
-                _devNull.DangerousRelease();
-            }
-
-            if (outputAdded)
-            {
-                writeEnd.DangerousRelease();
-            }
-
-            writeEnd.Dispose();
-        }
-    }
-
-    private async Task ForwardOutputAsync(Socket output, int pid)
-    {
-        using (output)
-        {
-            await StandardErrorForwarder.RunAsync(output, line => LogOutput(_logger, _bridge.Name, pid, line), CancellationToken.None).ConfigureAwait(false);
         }
     }
 
