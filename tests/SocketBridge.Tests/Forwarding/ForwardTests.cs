@@ -129,6 +129,52 @@ public sealed class ForwardTests
     }
 
     [Fact]
+    public async Task A_target_that_does_not_answer_is_given_up_after_ConnectTimeout()
+    {
+        int port = Ports.Free(), backendPort = Ports.Free();
+        // A listener that never accepts, its queue filled: further SYNs go unanswered.
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        silent.Bind(new IPEndPoint(IPAddress.Loopback, backendPort));
+        silent.Listen(0);
+        var fillers = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var quick = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+                try
+                {
+                    await filler.ConnectAsync(new IPEndPoint(IPAddress.Loopback, backendPort), quick.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // the queue is full
+                }
+            }
+
+            await using Daemon daemon = await Daemon.StartAsync($$"""
+                { "Bridges": { "silent": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "ConnectTimeout": "700ms" } } }
+                """);
+
+            using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal(string.Empty, await Clients.ReadToEndAsync(client, TimeSpan.FromSeconds(10)));
+
+            Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(8));
+            await daemon.WaitForLogAsync($"refused, cannot reach tcp:127.0.0.1:{backendPort}: no answer within 00:00:00.7000000");
+        }
+        finally
+        {
+            foreach (Socket filler in fillers)
+            {
+                filler.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_flood_of_refusals_is_summarised_in_the_log()
     {
         int port = Ports.Free(), backendPort = Ports.Free();
