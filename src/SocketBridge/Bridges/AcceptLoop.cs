@@ -15,8 +15,9 @@ public sealed class AcceptLoop(IConnectionHandler handler) : IBridgeMode
     /// <summary>Ends what the handler keeps beyond connections (an on-demand backend), once they have drained.</summary>
     public ValueTask DisposeAsync() => handler is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
 
-    public async Task RunAsync(BoundListener listener, BridgeContext context)
+    public async Task RunAsync(IListener bridgeListener, BridgeContext context)
     {
+        BoundListener listener = bridgeListener as BoundListener ?? throw new ArgumentException($"{bridgeListener.Display} is not a socket", nameof(bridgeListener));
         CancellationToken token = context.Accepting;
         while (!token.IsCancellationRequested)
         {

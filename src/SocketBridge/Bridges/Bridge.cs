@@ -10,7 +10,7 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public sealed class Bridge : IDisposable
 {
-    private readonly IReadOnlyList<BoundListener> _listeners;
+    private readonly IReadOnlyList<IListener> _listeners;
     private readonly IBridgeMode _mode;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _accepting = new();
@@ -19,7 +19,7 @@ public sealed class Bridge : IDisposable
     private readonly BridgeContext _context;
     private readonly List<Task> _loops = [];
 
-    public Bridge(BridgeOptions options, IReadOnlyList<BoundListener> listeners, IBridgeMode mode, ConnectionIdGenerator ids, ILogger logger)
+    public Bridge(BridgeOptions options, IReadOnlyList<IListener> listeners, IBridgeMode mode, ConnectionIdGenerator ids, ILogger logger)
     {
         Options = options;
         _listeners = listeners;
@@ -32,11 +32,11 @@ public sealed class Bridge : IDisposable
 
     public BridgeCounters Counters { get; } = new();
 
-    public IReadOnlyList<BoundListener> Listeners => _listeners;
+    public IReadOnlyList<IListener> Listeners => _listeners;
 
     public void Start()
     {
-        foreach (BoundListener listener in _listeners)
+        foreach (IListener listener in _listeners)
         {
             BridgeLog.Listening(_logger, Options.Name, listener.Display, Options.Mode.ToString().ToLowerInvariant(), Options.MaxConnections);
             _loops.Add(Task.Run(() => _mode.RunAsync(listener, _context)));
@@ -61,7 +61,7 @@ public sealed class Bridge : IDisposable
 
         await CompletesWithinAsync(Task.WhenAll(_loops), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await _mode.DisposeAsync().ConfigureAwait(false);
-        foreach (BoundListener listener in _listeners)
+        foreach (IListener listener in _listeners)
         {
             listener.Dispose();
         }
@@ -70,7 +70,7 @@ public sealed class Bridge : IDisposable
     public void Dispose()
     {
         StopAccepting();
-        foreach (BoundListener listener in _listeners)
+        foreach (IListener listener in _listeners)
         {
             listener.Dispose();
         }
@@ -94,7 +94,7 @@ public sealed class Bridge : IDisposable
         }
 
         _accepting.Cancel();
-        foreach (BoundListener listener in _listeners)
+        foreach (IListener listener in _listeners)
         {
             listener.Close();
             BridgeLog.StoppedListening(_logger, Options.Name, listener.Display);

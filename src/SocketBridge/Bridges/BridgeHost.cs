@@ -48,7 +48,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             foreach (BridgeOptions options in _options.Bridges)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                IReadOnlyList<BoundListener> listeners = ListenerBinder.Bind(options, _inherited);
+                IReadOnlyList<IListener> listeners = ListenerBinder.Bind(options, _inherited);
                 ILogger logger = _loggerFactory.CreateLogger($"SocketBridge.Bridges.{options.Name}");
                 _bridges.Add(new Bridge(options, listeners, CreateMode(options, logger), _ids, logger));
             }
@@ -148,7 +148,17 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         }
     }
 
-    private IBridgeMode CreateMode(BridgeOptions options, ILogger logger) => options.Mode switch
+    private IBridgeMode CreateMode(BridgeOptions options, ILogger logger) => (options.Mode, options.Listen) switch
+    {
+        (BridgeMode.Spawn, FifoEndpoint) => new FifoSpawnMode(options, _reaper, _devNull),
+        (BridgeMode.Forward, FifoEndpoint) => new FifoForwardMode(
+            options,
+            options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, logger, _time),
+            _time),
+        _ => CreateSocketMode(options, logger),
+    };
+
+    private IBridgeMode CreateSocketMode(BridgeOptions options, ILogger logger) => options.Mode switch
     {
         BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger)),
         BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),

@@ -58,4 +58,25 @@ internal static partial class BridgeLog
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "{Bridge}: {Active} connection(s) still open after {ShutdownTimeout}; killing them")]
     public static partial void ShutdownTimedOut(ILogger logger, string bridge, int active, TimeSpan shutdownTimeout);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
+    public static partial void FifoChildExited(ILogger logger, string bridge, string connectionId, string listen, int childPid, int exitStatus, long durationMs);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} killed by {Signal} after {DurationMs} ms")]
+    public static partial void FifoChildKilled(ILogger logger, string bridge, string connectionId, string listen, int childPid, string signal, long durationMs);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId} on {Listen}: cannot launch {Exec}: {Error}")]
+    public static partial void FifoSpawnFailed(ILogger logger, string bridge, string connectionId, string listen, string exec, string error);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} on {Listen}: session refused, cannot reach {Error}; its {BytesIn} bytes were read and discarded")]
+    public static partial void FifoTargetUnreachable(ILogger logger, string bridge, string connectionId, string listen, string error, long bytesIn);
+
+    [LoggerMessage(EventId = 44, Level = LogLevel.Error, Message = "{Bridge}: stopped serving {Listen}: {Error}")]
+    public static partial void FifoFailed(ILogger logger, string bridge, string listen, string error);
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "{Bridge} on {Listen}: session refused: {Reason}; trying again in {Pause}")]
+    public static partial void FifoRefused(ILogger logger, string bridge, string listen, string reason, TimeSpan pause);
+
+    [LoggerMessage(EventId = 46, Level = LogLevel.Warning, Message = "{Bridge} on {Listen}: the program failed at once with bytes still in the FIFO; starting it again in {Pause}")]
+    public static partial void FifoPaused(ILogger logger, string bridge, string listen, TimeSpan pause);
 }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Logging;
 
@@ -34,6 +35,12 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
     private async Task ForwardAsync(Connection connection, CancellationToken kill)
     {
         using IDisposable? scope = logger.BeginScope(new ConnectionScope(bridge.Name, connection));
+        if (bridge.Target is FifoEndpoint fifo)
+        {
+            await ForwardToFifoAsync(connection, fifo, kill).ConfigureAwait(false);
+            return;
+        }
+
         Socket target;
         try
         {
@@ -43,19 +50,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
         }
         catch (TargetUnreachableException ex)
         {
-            connection.Dispose();
-            if (_failures.TryLog(out long suppressed))
-            {
-                if (suppressed == 0)
-                {
-                    BridgeLog.TargetUnreachable(logger, bridge.Name, connection.Id, connection.Peer.Display, ex.Message);
-                }
-                else
-                {
-                    BridgeLog.TargetUnreachableSummary(logger, bridge.Name, connection.Id, connection.Peer.Display, ex.Message, suppressed);
-                }
-            }
-
+            Refuse(connection, ex.Message);
             return;
         }
 
@@ -76,14 +71,60 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
             }
 
             RelayResult result = await Relay.RunAsync(connection.Socket, target, bridge.IdleTimeout, kill).ConfigureAwait(false);
-            string outcome = result.Outcome switch
-            {
-                RelayOutcome.Completed => "closed",
-                RelayOutcome.IdleTimeout => $"closed after IdleTimeout ({bridge.IdleTimeout})",
-                RelayOutcome.Reset => $"reset ({result.Error})",
-                _ => "closed by shutdown",
-            };
+            string outcome = Describe(result);
             BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, bridge.Target!.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, outcome);
         }
     }
+
+    /// <summary>A FIFO Target is write-only: the client's bytes go in until its EOF; the client then gets EOF and close.</summary>
+    private async Task ForwardToFifoAsync(Connection connection, FifoEndpoint fifo, CancellationToken kill)
+    {
+        Stream target;
+        try
+        {
+            target = await FifoTarget.OpenAsync(fifo, bridge.ConnectTimeout, time, kill).ConfigureAwait(false);
+        }
+        catch (TargetUnreachableException ex)
+        {
+            Refuse(connection, ex.Message);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        RelayResult result;
+        await using (target.ConfigureAwait(false))
+        await using (var client = new NetworkStream(connection.Socket, ownsSocket: false))
+        {
+            result = await OneWayCopy.RunAsync(client, target, bridge.IdleTimeout, kill).ConfigureAwait(false);
+        }
+
+        BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, fifo.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, Describe(result));
+    }
+
+    private void Refuse(Connection connection, string reason)
+    {
+        connection.Dispose();
+        if (_failures.TryLog(out long suppressed))
+        {
+            if (suppressed == 0)
+            {
+                BridgeLog.TargetUnreachable(logger, bridge.Name, connection.Id, connection.Peer.Display, reason);
+            }
+            else
+            {
+                BridgeLog.TargetUnreachableSummary(logger, bridge.Name, connection.Id, connection.Peer.Display, reason, suppressed);
+            }
+        }
+    }
+
+    private string Describe(RelayResult result) => result.Outcome switch
+    {
+        RelayOutcome.Completed => "closed",
+        RelayOutcome.IdleTimeout => $"closed after IdleTimeout ({bridge.IdleTimeout})",
+        RelayOutcome.Reset => $"reset ({result.Error})",
+        _ => "closed by shutdown",
+    };
 }

@@ -49,8 +49,9 @@ public sealed class HandoffMode : IBridgeMode
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    public async Task RunAsync(BoundListener listener, BridgeContext context)
+    public async Task RunAsync(IListener bridgeListener, BridgeContext context)
     {
+        BoundListener listener = bridgeListener as BoundListener ?? throw new ArgumentException($"{bridgeListener.Display} is not a socket", nameof(bridgeListener));
         List<string> environment = [.. _common, $"PROTO={Protocol(listener)}"];
         ChildEnvironment.AddListenerVariables(environment, listener);
         while (await WaitPendingAsync(listener, context.Accepting).ConfigureAwait(false))
@@ -98,7 +99,7 @@ public sealed class HandoffMode : IBridgeMode
                 WorkingDirectory = _bridge.WorkingDirectory,
                 Credentials = _bridge.Credentials,
             };
-            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, listener.Socket.SafeHandle, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
+            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, listener.Socket.SafeHandle, stdin: null, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketBridge.Endpoints;
+using SocketBridge.Forwarding;
 
 namespace SocketBridge.Cli;
 
@@ -8,11 +9,14 @@ namespace SocketBridge.Cli;
 /// <c>socketbridge pipe ENDPOINT</c> (SPEC 2): stdin to the endpoint and the
 /// endpoint to stdout, for shell scripts. stdin's EOF becomes a half-close
 /// of the connection; the endpoint's EOF closes stdout and ends the command.
-/// An endpoint that cannot be reached is one line on stderr and exit 69.
+/// A FIFO only takes stdin. An endpoint that cannot be reached is one line
+/// on stderr and exit 69.
 /// </summary>
 public static class PipeCommand
 {
     private const int BufferSize = 64 * 1024;
+
+    private static readonly TimeSpan FifoReaderTimeout = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync(string text, TextWriter errors, CancellationToken cancellationToken)
     {
@@ -20,6 +24,11 @@ public static class PipeCommand
         {
             await errors.WriteLineAsync($"socketbridge pipe: ENDPOINT: {error}").ConfigureAwait(false);
             return ExitCodes.Usage;
+        }
+
+        if (endpoint is FifoEndpoint fifo)
+        {
+            return await WriteFifoAsync(fifo, errors, cancellationToken).ConfigureAwait(false);
         }
 
         Socket socket;
@@ -55,6 +64,38 @@ public static class PipeCommand
         }
 
         // The endpoint is done; stdin may never end (a terminal), so it is not waited for.
+        return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// A FIFO is one-way: stdin goes into it until EOF, nothing comes back.
+    /// No reader within <see cref="FifoReaderTimeout"/> (a forward bridge's
+    /// default ConnectTimeout) is exit 69.
+    /// </summary>
+    private static async Task<int> WriteFifoAsync(FifoEndpoint fifo, TextWriter errors, CancellationToken cancellationToken)
+    {
+        Stream target;
+        try
+        {
+            target = await FifoTarget.OpenAsync(fifo, FifoReaderTimeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TargetUnreachableException ex)
+        {
+            await errors.WriteLineAsync($"socketbridge pipe: cannot reach {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Unavailable;
+        }
+
+        await using (target.ConfigureAwait(false))
+        await using (Stream stdin = Console.OpenStandardInput(BufferSize))
+        {
+            RelayResult result = await OneWayCopy.RunAsync(stdin, target, idleTimeout: null, cancellationToken).ConfigureAwait(false);
+            if (result.Outcome != RelayOutcome.Completed)
+            {
+                await errors.WriteLineAsync($"socketbridge pipe: {fifo}: {result.Error ?? result.Outcome.ToString()}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+        }
+
         return ExitCodes.Success;
     }
 
@@ -97,7 +138,7 @@ public static class PipeCommand
                 }
 
             default:
-                throw new NotSupportedException($"pipe connects to tcp:HOST:PORT, unix:/path or unix:@name, not {endpoint.Scheme}:");
+                throw new NotSupportedException($"pipe connects to tcp:HOST:PORT, unix:/path, unix:@name or fifo:/path, not {endpoint.Scheme}:");
         }
     }
 

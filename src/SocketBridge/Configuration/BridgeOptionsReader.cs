@@ -91,6 +91,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 return options with { Listen = tcp, ListenAddresses = ResolveListen(tcp, node, errors) };
             case UnixEndpoint:
             case SystemdEndpoint:
+            case FifoEndpoint:
                 return options with { Listen = endpoint! };
             case LaunchdEndpoint when OperatingSystem.IsMacOS():
                 return options with { Listen = endpoint! };
@@ -154,6 +155,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 case "spawn":
                     mode = BridgeMode.Spawn;
+                    break;
+                case "handoff" when options.Listen is FifoEndpoint:
+                    errors.Add(node, "handoff mode with a fifo: Listen is not supported yet (use spawn or forward)");
                     break;
                 case "handoff":
                     mode = BridgeMode.Handoff;
@@ -245,9 +249,18 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 {
                     options = options with { Target = endpoint };
                 }
+                else if (endpoint is FifoEndpoint)
+                {
+                    if (bridge["Exec"] is not null)
+                    {
+                        errors.Add(target, "an on-demand backend (Exec) with a fifo: Target is not supported yet (use tcp: or unix:)");
+                    }
+
+                    options = options with { Target = endpoint };
+                }
                 else
                 {
-                    errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp: or unix:)");
+                    errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp:, unix: or fifo:)");
                 }
             }
 
@@ -262,6 +275,14 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             if (options.Mode != BridgeMode.Forward)
             {
                 errors.Add(proxy, $"only applies to forward mode, not {options.Mode.ToString().ToLowerInvariant()}");
+            }
+            else if (options.Listen is FifoEndpoint)
+            {
+                errors.Add(proxy, "does not apply to a fifo: Listen: a FIFO's writers have no address to pass on");
+            }
+            else if (options.Target is FifoEndpoint)
+            {
+                errors.Add(proxy, "does not apply to a fifo: Target (it needs a tcp: or unix: backend)");
             }
             else if (NodeReader.TryString(proxy, errors, out string version))
             {
@@ -446,6 +467,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 case "journal":
                     options = options with { StandardError = StandardErrorMode.Journal };
+                    break;
+                case "socket" when options.Listen is FifoEndpoint:
+                    errors.Add(node, "a FIFO is read-only: a program reading a fifo: Listen cannot write to it (use journal or null)");
                     break;
                 case "socket" when options.Mode == BridgeMode.Handoff:
                     errors.Add(node, "a handoff program has no connection of its own to write to (use journal or null)");

@@ -9,7 +9,7 @@ namespace SocketBridge.Endpoints;
 /// any), which it removes when disposed, but only if that path is still the
 /// very file it created (SPEC 8).
 /// </summary>
-public sealed class BoundListener : IDisposable
+public sealed class BoundListener : IListener
 {
     private readonly string? _createdPath;
     private readonly FileStatus? _createdFile;

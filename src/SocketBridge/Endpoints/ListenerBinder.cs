@@ -11,11 +11,11 @@ public static class ListenerBinder
     /// <summary>
     /// Binds every socket of <paramref name="bridge"/>, or adopts the one
     /// the service manager passed for it (by name for systemd:, by address
-    /// for tcp: and unix:); on failure none is left open.
+    /// for tcp: and unix:), or opens its FIFO; on failure none is left open.
     /// </summary>
-    public static IReadOnlyList<BoundListener> Bind(BridgeOptions bridge, InheritedSockets inherited)
+    public static IReadOnlyList<IListener> Bind(BridgeOptions bridge, InheritedSockets inherited)
     {
-        var bound = new List<BoundListener>();
+        var bound = new List<IListener>();
         try
         {
             switch (bridge.Listen)
@@ -33,6 +33,9 @@ public static class ListenerBinder
                     bound.Add(inherited.TakeByPath(unix.Path) is { } socket
                         ? new BoundListener(socket.Socket, unix, inheritedName: socket.Name)
                         : UnixSocketBinder.Bind(bridge, unix));
+                    break;
+                case FifoEndpoint fifo:
+                    bound.Add(FifoBinder.Bind(bridge, fifo));
                     break;
                 case SystemdEndpoint systemd:
                     InheritedSocket named = inherited.TakeByName(systemd.Name) ?? throw new ListenException(
@@ -63,7 +66,7 @@ public static class ListenerBinder
         }
         catch
         {
-            foreach (BoundListener listener in bound)
+            foreach (IListener listener in bound)
             {
                 listener.Dispose();
             }

@@ -4,6 +4,7 @@ namespace SocketBridge.Native;
 internal static class Errno
 {
     public const int ENOENT = 2;
+    public const int ENXIO = 6;
     public const int EINTR = 4;
     public const int ECHILD = 10;
     public const int EACCES = 13;

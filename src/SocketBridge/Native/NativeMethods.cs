@@ -52,6 +52,18 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_wait_readable")]
     internal static partial int WaitReadable(int fd, int timeoutMilliseconds);
 
+    [LibraryImport(Helper, EntryPoint = "sb_open_fifo", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenFifo(string path, int forWriting, out uint mode, out ulong dev, out ulong ino);
+
+    [LibraryImport(Helper, EntryPoint = "sb_reopen_fifo_writer")]
+    internal static partial int ReopenFifoWriter(int readFd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_set_nonblocking")]
+    internal static partial int SetNonBlocking(int fd, int on);
+
+    [LibraryImport(Libc, EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MkFifo(string path, uint mode);
+
     [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 

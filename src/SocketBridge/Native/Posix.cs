@@ -108,8 +108,8 @@ public static unsafe class Posix
         }
     }
 
-    /// <summary>poll(2) for readability: true when a connection is pending on a listening socket.</summary>
-    public static bool WaitReadable(SafeSocketHandle socket, TimeSpan timeout)
+    /// <summary>poll(2) for readability: true when a connection is pending on a listening socket, or a FIFO has bytes.</summary>
+    public static bool WaitReadable(SafeHandle socket, TimeSpan timeout)
     {
         bool added = false;
         socket.DangerousAddRef(ref added);
@@ -118,7 +118,7 @@ public static unsafe class Posix
             int rc = NativeMethods.WaitReadable((int)socket.DangerousGetHandle(), (int)timeout.TotalMilliseconds);
             if (rc < 0)
             {
-                throw new NativeCallException("poll", "listening socket", -rc);
+                throw new NativeCallException("poll", socket is SafeSocketHandle ? "listening socket" : "FIFO", -rc);
             }
 
             return rc == 1;

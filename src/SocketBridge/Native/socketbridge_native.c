@@ -429,3 +429,49 @@ int32_t sb_wait_readable(int32_t fd, int32_t timeout_ms)
         return -EBADF;
     return 1;
 }
+
+/* Opens a FIFO (fifo(7)) non-blocking and close-on-exec, never following a
+ * symbolic link. *mode, *dev and *ino describe what was opened (fstat), so
+ * the caller can refuse anything that is not a FIFO without having changed
+ * it: opening a regular file or device for reading or writing without
+ * O_CREAT/O_TRUNC does not modify it. for_writing: O_WRONLY, which fails
+ * with ENXIO while no process has the FIFO open for reading. Returns the
+ * descriptor or -errno. */
+int32_t sb_open_fifo(const char *path, int32_t for_writing, uint32_t *mode, uint64_t *dev, uint64_t *ino)
+{
+    int flags = (for_writing ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+    int fd = open(path, flags);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    *mode = st.st_mode;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return fd;
+}
+
+/* Opens for writing the very FIFO that read_fd reads, through
+ * /proc/self/fd, whatever has become of its path since. Returns the
+ * descriptor or -errno. */
+int32_t sb_reopen_fifo_writer(int32_t read_fd)
+{
+    char path[40] = "/proc/self/fd/";
+    write_decimal(path + 14, read_fd);
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+/* Sets or clears O_NONBLOCK. Returns 0 or -errno. */
+int32_t sb_set_nonblocking(int32_t fd, int32_t on)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return -errno;
+    flags = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    return fcntl(fd, F_SETFL, flags) < 0 ? -errno : 0;
+}

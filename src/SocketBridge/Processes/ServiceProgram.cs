@@ -8,7 +8,7 @@ namespace SocketBridge.Processes;
 
 /// <summary>
 /// Launches a program that is not a connection's own (a handoff program, an
-/// on-demand backend): stdin /dev/null, stdout and stderr to the log line by
+/// on-demand backend, a FIFO session's program): stdin /dev/null (or a FIFO), stdout and stderr to the log line by
 /// line (or /dev/null when StandardError is null), and optionally one more
 /// descriptor as fd 3.
 /// </summary>
@@ -29,7 +29,8 @@ public static class ServiceProgram
     }
 
     /// <summary>
-    /// Starts the program; <paramref name="output"/> completes once its output
+    /// Starts the program, its stdin <paramref name="stdin"/> or /dev/null;
+    /// <paramref name="output"/> completes once its output
     /// has been read to the end. Throws <see cref="SpawnException"/> or
     /// <see cref="NativeCallException"/> when it cannot be started.
     /// </summary>
@@ -39,22 +40,25 @@ public static class ServiceProgram
         BridgeOptions bridge,
         SafeFileHandle devNull,
         SafeHandle? fd3,
+        SafeHandle? stdin,
         Action<int, string> writeLine,
         out Task output)
     {
         (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
         var reader = new Socket(readEnd);
-        bool nullAdded = false, writerAdded = false, fd3Added = false;
+        bool nullAdded = false, writerAdded = false, fd3Added = false, stdinAdded = false;
         try
         {
             devNull.DangerousAddRef(ref nullAdded);
             writeEnd.DangerousAddRef(ref writerAdded);
             fd3?.DangerousAddRef(ref fd3Added);
+            stdin?.DangerousAddRef(ref stdinAdded);
             int nul = (int)devNull.DangerousGetHandle();
+            int input = stdin is null ? nul : (int)stdin.DangerousGetHandle();
             int log = bridge.StandardError == StandardErrorMode.Null ? nul : (int)writeEnd.DangerousGetHandle();
             ChildProcess child = fd3 is null
-                ? reaper.Spawn(spec, [nul, log, log])
-                : reaper.Spawn(spec, [nul, log, log, (int)fd3.DangerousGetHandle()]);
+                ? reaper.Spawn(spec, [input, log, log])
+                : reaper.Spawn(spec, [input, log, log, (int)fd3.DangerousGetHandle()]);
             output = ReadOutputAsync(reader, child.Pid, writeLine);
             return child;
         }
@@ -70,6 +74,11 @@ public static class ServiceProgram
             if (fd3 is not null)
             {
                 Release(fd3, fd3Added);
+            }
+
+            if (stdin is not null)
+            {
+                Release(stdin, stdinAdded);
             }
 
             writeEnd.Dispose();
