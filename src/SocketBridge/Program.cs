@@ -2,5 +2,15 @@ namespace SocketBridge;
 
 public static class Program
 {
-    public static int Main(string[] args) => Cli.CommandLine.Invoke(args);
+    public static int Main(string[] args)
+    {
+        // Socket completions run on the event-loop thread instead of hopping
+        // to the thread pool: a forwarded byte's round trip pays no thread
+        // switch (measured: about half the added latency). Read once, when
+        // the socket engine starts, so it is set before any socket exists.
+        // Nothing that blocks runs in a socket continuation: spawning goes
+        // through Task.Run, logging through an asynchronous sink.
+        Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        return Cli.CommandLine.Invoke(args);
+    }
 }

@@ -16,10 +16,15 @@ public static class LoggingSetup
             .MinimumLevel.Is(ToSerilog(level))
             // The host's own start-up and lifetime messages: socketbridge says what matters itself.
             .MinimumLevel.Override("Microsoft", LogEventLevel.Fatal)
-            .WriteTo.Console(
-                outputTemplate: OutputTemplate,
-                formatProvider: CultureInfo.InvariantCulture,
-                standardErrorFromLevel: LogEventLevel.Verbose)
+            // Written by a background worker, so connections never wait on the
+            // log; blockWhenFull: a burst is slowed down, never dropped.
+            .WriteTo.Async(
+                sink => sink.Console(
+                    outputTemplate: OutputTemplate,
+                    formatProvider: CultureInfo.InvariantCulture,
+                    standardErrorFromLevel: LogEventLevel.Verbose),
+                bufferSize: 10_000,
+                blockWhenFull: true)
             .CreateLogger();
     }
 

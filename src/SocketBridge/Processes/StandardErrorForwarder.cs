@@ -26,7 +26,10 @@ public static class StandardErrorForwarder
                 int read;
                 try
                 {
-                    read = await source.ReceiveAsync(buffer.AsMemory(0, MaxLineBytes), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    // Off the socket event loop before logging: a program flooding
+                    // stderr must not hold up other connections.
+                    read = await source.ReceiveAsync(buffer.AsMemory(0, MaxLineBytes), SocketFlags.None, cancellationToken)
+                        .AsTask().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
                 }
                 catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
                 {
