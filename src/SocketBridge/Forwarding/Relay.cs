@@ -139,7 +139,7 @@ public sealed class Relay
                 pipe ??= new KernelPipe(); // only once there is something to move
                 while (true)
                 {
-                    int filled = Splice(from, to, pipe, fill: true, BufferSize);
+                    int filled = Splice(from, to, pipe, fill: true, pipe.Capacity);
                     if (filled == KernelPipe.WouldBlock)
                     {
                         break; // drained: wait again

@@ -15,6 +15,8 @@ public sealed unsafe class KernelPipe : IDisposable
     private const uint SPLICE_F_MOVE = 1;
     private const uint SPLICE_F_NONBLOCK = 2;
     private const int EAGAIN = 11;
+    private const int DefaultSize = 64 * 1024;
+    private const int PreferredSize = 256 * 1024;
 
     /// <summary>What <see cref="FillFrom"/> and <see cref="DrainTo"/> return when nothing can move now (EAGAIN).</summary>
     public const int WouldBlock = int.MinValue;
@@ -32,7 +34,15 @@ public sealed unsafe class KernelPipe : IDisposable
 
         _read = new SafePipeHandle(fds[0], ownsHandle: true);
         _write = new SafePipeHandle(fds[1], ownsHandle: true);
+
+        // As systemd-socket-proxyd: a bigger pipe moves more per splice. Best
+        // effort: /proc/sys/fs/pipe-max-size or the user's pipe quota may refuse.
+        int granted = NativeMethods.SetPipeSize(fds[1], PreferredSize);
+        Capacity = granted > 0 ? granted : DefaultSize;
     }
+
+    /// <summary>What the pipe holds at most, so what one splice can move.</summary>
+    public int Capacity { get; }
 
     /// <summary>
     /// Moves up to <paramref name="count"/> bytes from socket <paramref name="fd"/>

@@ -46,6 +46,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_split_device")]
     internal static partial void SplitDevice(ulong device, out uint majorDevice, out uint minorDevice);
 
+    [LibraryImport(Helper, EntryPoint = "sb_set_pipe_size")]
+    internal static partial int SetPipeSize(int fd, int size);
+
     [LibraryImport(Helper, EntryPoint = "sb_set_cloexec")]
     internal static partial int SetCloseOnExec(int fd);
 

@@ -475,3 +475,11 @@ int32_t sb_set_nonblocking(int32_t fd, int32_t on)
     flags = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
     return fcntl(fd, F_SETFL, flags) < 0 ? -errno : 0;
 }
+
+/* fcntl(F_SETPIPE_SZ): a larger kernel buffer for splice(2) relays. Returns
+ * the size granted or -errno. */
+int32_t sb_set_pipe_size(int32_t fd, int32_t size)
+{
+    int rc = fcntl(fd, F_SETPIPE_SZ, size);
+    return rc < 0 ? -errno : rc;
+}
