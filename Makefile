@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | check | clean
+# SocketBridge: make build | run | test | check | clean | publish | install | deb
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test check clean
+.PHONY: all build run test check clean publish install uninstall deb
 
 all: build
 
@@ -30,3 +30,113 @@ check: build
 
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj
+
+## bench: forward mode against direct, systemd-socket-proxyd and socat, then
+## spawn rate against tcpserver; writes docs/benchmarks.md (5 to 7 minutes)
+## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
+BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp python3 gcc bc systemd
+BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp python3:python3 \
+                  gcc:gcc bc:bc systemd-socket-activate:systemd /lib/systemd/systemd-socket-proxyd:systemd
+
+.PHONY: bench bench-deps
+bench: build
+	@missing=""; for tp in $(BENCH_TOOLS); do command -v "$${tp%%:*}" >/dev/null 2>&1 || missing="$$missing $${tp%%:*} (package $${tp#*:})"; done; \
+	if [ -n "$$missing" ]; then echo "make bench: missing:$$missing" >&2; \
+	  echo "make bench: install them with 'make bench-deps' (apt-get install $(BENCH_PACKAGES))" >&2; exit 1; fi
+	@mkdir -p $(OUT)/bench docs
+	@echo "bench/forward.sh: relay throughput, latency, connection rate and memory (progress below)"
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge bench/forward.sh > $(OUT)/bench/forward.md
+	@echo "bench/spawn-rate.sh: spawn rate against tcpserver"
+	@bench/wait-ports.sh 47801 47802
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md > $(OUT)/bench/benchmarks.md
+	@mv $(OUT)/bench/benchmarks.md docs/benchmarks.md
+	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; echo "written: docs/benchmarks.md"
+
+bench-deps:
+	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update
+	$$([ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_PACKAGES)
+
+# ---------------------------------------------------------------------------
+# Packaging: a self-contained program (no .NET needed where it runs), its
+# installation, and a Debian package. See "Installing as a service" in README.md.
+
+VERSION     := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
+# No cross builds: gcc builds the native helper for this machine's architecture.
+RID         ?= linux-x64
+DEB_ARCH    ?= amd64
+PUBLISH     := $(OUT)/publish
+# dotnet's obj/ and bin/ for the publish, apart from those of `make build`
+# and the tests, so neither restores over the other.
+PUBLISH_OBJ := $(OUT)/publish-build
+SOURCES     := $(shell find src -type f \( -name '*.cs' -o -name '*.c' -o -name '*.csproj' \) -not -path '*/bin/*' -not -path '*/obj/*') Directory.Build.props
+
+PREFIX      ?= /usr
+DESTDIR     ?=
+SYSCONFDIR  ?= /etc
+LIBDIR      ?= $(PREFIX)/lib/socketbridge
+SBINDIR     ?= $(PREFIX)/sbin
+DOCDIR      ?= $(PREFIX)/share/doc/socketbridge
+# Debian 12 keeps packaged units in /lib/systemd/system; a /usr/local install
+# uses /usr/local/lib/systemd/system, which systemd also reads.
+UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+
+DEB_ROOT    := $(OUT)/deb/root
+DEB         := $(OUT)/socketbridge_$(VERSION)_$(DEB_ARCH).deb
+# xz at level 1: 6 s instead of 48 s at the default level, for a package 11 %
+# larger. `make deb DEB_COMPRESSION="-Zxz -z9"` for the smallest.
+DEB_COMPRESSION ?= -Zxz -z1
+
+## publish: a self-contained $(RID) program in out/publish (rebuilt when a source changes)
+publish: $(PUBLISH)/socketbridge
+
+# libcoreclrtraceptprovider.so (LTTng tracing) is loaded only when liblttng-ust
+# is installed: it is left out rather than made a dependency.
+$(PUBLISH)/socketbridge: $(SOURCES)
+	rm -rf $(PUBLISH)
+	$(DOTNET) publish $(PROJECT) -c Release -r $(RID) --self-contained true \
+	    --artifacts-path $(PUBLISH_OBJ) -o $(PUBLISH) --nologo -v quiet
+	rm -f $(PUBLISH)/libcoreclrtraceptprovider.so
+	touch $@
+
+## install: the program under $(PREFIX)/lib/socketbridge, $(PREFIX)/sbin/socketbridge,
+## the units, and /etc/socketbridge (an existing configuration is kept); honours DESTDIR
+install: $(PUBLISH)/socketbridge
+	rm -rf $(DESTDIR)$(LIBDIR)
+	install -d -m 0755 $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d
+	cp -R $(PUBLISH)/. $(DESTDIR)$(LIBDIR)/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(LIBDIR)
+	chmod 0755 $(DESTDIR)$(LIBDIR)/socketbridge
+	ln -sfnr $(DESTDIR)$(LIBDIR)/socketbridge $(DESTDIR)$(SBINDIR)/socketbridge
+	sed 's:/usr/sbin/socketbridge:$(SBINDIR)/socketbridge:g' packaging/socketbridge.service \
+	    > $(DESTDIR)$(UNITDIR)/socketbridge.service
+	install -m 0644 packaging/socketbridge.socket $(DESTDIR)$(UNITDIR)/socketbridge.socket
+	chmod 0644 $(DESTDIR)$(UNITDIR)/socketbridge.service
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 packaging/org.socketbridge.socketbridge.plist $(DESTDIR)$(DOCDIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/socketbridge/socketbridge.json || \
+	    install -m 0644 packaging/socketbridge.json $(DESTDIR)$(SYSCONFDIR)/socketbridge/socketbridge.json
+	test -e $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d/example.json.disabled || \
+	    install -m 0644 packaging/bridges.d/example.json.disabled $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d/
+
+## uninstall: what install put in place, except /etc/socketbridge
+uninstall:
+	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(SBINDIR)/socketbridge $(DESTDIR)$(UNITDIR)/socketbridge.service $(DESTDIR)$(UNITDIR)/socketbridge.socket
+
+## deb: out/socketbridge_$(VERSION)_$(DEB_ARCH).deb, built with dpkg-deb from an install into out/deb/root.
+## Depends is what dpkg-shlibdeps finds in the program (libc6, libgcc-s1, libstdc++6);
+## InvariantGlobalization spares libicu, and OpenSSL is loaded only for TLS, which is unused.
+deb: $(PUBLISH)/socketbridge
+	rm -rf $(OUT)/deb $(DEB)
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) \
+	    PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system LIBDIR=/usr/lib/socketbridge \
+	    SBINDIR=/usr/sbin DOCDIR=/usr/share/doc/socketbridge
+	install -d -m 0755 $(DEB_ROOT)/DEBIAN
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	    -e "s/@INSTALLED_SIZE@/$$(du -sk $(DEB_ROOT) | cut -f1)/" \
+	    packaging/deb/control.in > $(DEB_ROOT)/DEBIAN/control
+	install -m 0644 packaging/deb/conffiles $(DEB_ROOT)/DEBIAN/conffiles
+	install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm $(DEB_ROOT)/DEBIAN/
+	dpkg-deb --root-owner-group $(DEB_COMPRESSION) --build $(DEB_ROOT) $(DEB)

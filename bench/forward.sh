@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# Forward mode, side by side in one run: a client straight to the backend
+# ("direct"), through socketbridge (forward bridge), through
+# systemd-socket-proxyd (under systemd-socket-activate) and through socat
+# (TCP-LISTEN,fork). Measures, each BENCH_ROUNDS times (medians reported):
+#   - throughput tcp->tcp: iperf3 -c -n BENCH_SIZE against iperf3 -s
+#   - throughput tcp->unix: netbench send (BENCH_SIZE, then half-close, timed
+#     until the sink closes) to netbench sink on a Unix socket
+#   - latency: BENCH_RTT_COUNT sequential 1-byte round trips on one
+#     connection to an echo server, median and p99
+#   - short connections/s: BENCH_CONNS of (connect, 1 byte there and back,
+#     close) by BENCH_CONN_WORKERS threads
+#   - memory: a fresh relay, warmed up with 50 short connections; VmRSS (and
+#     Pss) before and after BENCH_IDLE idle connections that the echo server
+#     has all accepted (socat: the listener plus all its forked children)
+# Prints a Markdown table on stdout, progress on stderr.
+#   bench/forward.sh            (parameters from the environment, see below)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+
+rounds=${BENCH_ROUNDS:-3}
+size=${BENCH_SIZE:-1G}               # iperf3 -n syntax: 1G, 512M...
+rtt_count=${BENCH_RTT_COUNT:-20000}
+conns=${BENCH_CONNS:-3000}
+workers=${BENCH_CONN_WORKERS:-4}
+idle=${BENCH_IDLE:-1000}
+peers=${BENCH_PEERS:-direct socketbridge proxyd socat}
+# Below the usual ephemeral range (32768-60999): a port in it can be held by
+# one of the thousands of client sockets this benchmark itself opens.
+base=${BENCH_PORT_BASE:-29900}
+sb=${SOCKETBRIDGE_BIN:-$root/out/socketbridge}
+proxyd=${PROXYD:-/lib/systemd/systemd-socket-proxyd}
+
+missing=()
+for tool in iperf3 socat gcc python3 systemd-socket-activate; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+[[ -x $proxyd ]] || missing+=("$proxyd")
+[[ -x $sb ]] || missing+=("$sb (make build)")
+if ((${#missing[@]})); then
+  echo "bench/forward.sh: missing: ${missing[*]}" >&2
+  echo "  install with: make bench-deps  (apt-get install iperf3 socat gcc python3 systemd)" >&2
+  exit 1
+fi
+
+to_bytes() {
+  local n=${1%[KkMmGg]} u=${1: -1}
+  case $u in K|k) echo $((n << 10));; M|m) echo $((n << 20));; G|g) echo $((n << 30));; *) echo "$1";; esac
+}
+bytes=$(to_bytes "$size")
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if (($(ulimit -n) < 4 * idle + 1000)); then
+  echo "bench/forward.sh: open-file limit $(ulimit -n) is too low for $idle idle connections" >&2
+  exit 1
+fi
+
+work=$(mktemp -d /tmp/sb-forward-XXXXXX)
+pids=()
+kill_tree() { # a process this script started, and the children it forked (socat)
+  local p=$1 c
+  for c in $(pgrep -P "$p" 2>/dev/null); do kill "$c" 2>/dev/null || true; done
+  kill "$p" 2>/dev/null || true
+}
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill_tree "$p"; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+started() { pids+=("$1"); }
+stop() {
+  local p=$1 q keep=()
+  kill_tree "$p"
+  wait "$p" 2>/dev/null || true
+  for q in "${pids[@]}"; do [[ $q == "$p" ]] || keep+=("$q"); done
+  pids=("${keep[@]}")
+}
+log() { echo "$*" >&2; }
+fail() { echo "bench/forward.sh: $*" >&2; exit 1; }
+
+wait_listen() { # TCP port listening on 127.0.0.1 (no probe connection: iperf3 -s would log it)
+  local hex; hex=$(printf '%04X' "$1")
+  for _ in $(seq 200); do
+    grep -q "^ *[0-9]*: 0100007F:$hex 00000000:0000 0A" /proc/net/tcp && return 0
+    sleep 0.05
+  done
+  fail "nothing listens on 127.0.0.1:$1"
+}
+port_free() {
+  local hex; hex=$(printf '%04X' "$1")
+  ! grep -q "^ *[0-9]*: [0-9A-F]*:$hex [0-9A-F]*:0000 0A" /proc/net/tcp
+}
+
+gcc -O2 -Wall -pthread -o "$work/netbench" "$here/netbench.c"
+nb=$work/netbench
+
+# ---- ports ----
+p_iperf=$base; p_echo=$((base + 1)); sink=$work/sink.sock
+declare -A p_tcp p_unix p_rtt p_mem
+p_tcp[direct]=$p_iperf; p_rtt[direct]=$p_echo
+i=10
+for peer in socketbridge proxyd socat; do
+  p_tcp[$peer]=$((base + i)); p_unix[$peer]=$((base + i + 1)); p_rtt[$peer]=$((base + i + 2)); p_mem[$peer]=$((base + i + 3))
+  i=$((i + 10))
+done
+for p in $p_iperf $p_echo "${p_tcp[@]}" "${p_unix[@]}" "${p_rtt[@]}" "${p_mem[@]}"; do
+  port_free "$p" || fail "port $p is already in use (set BENCH_PORT_BASE)"
+done
+
+# ---- backends ----
+iperf3 -s -B 127.0.0.1 -p "$p_iperf" >"$work/iperf3-server.log" 2>&1 & started $!
+"$nb" echo "tcp:127.0.0.1:$p_echo" "$work/echo.count" >"$work/echo.log" 2>&1 & started $!
+"$nb" sink "unix:$sink" >"$work/sink.out" 2>"$work/sink.log" & started $!
+wait_listen "$p_iperf"; wait_listen "$p_echo"
+for _ in $(seq 100); do [[ -S $sink ]] && break; sleep 0.05; done
+[[ -S $sink ]] || fail "the sink did not start"
+live() { local n; n=$(tr -dc 0-9 <"$work/echo.count"); echo "${n:-0}"; }
+
+# ---- relays ----
+# start_relay PEER PORT TARGET NAME: sets relay_pid, the process to measure
+start_relay() {
+  local peer=$1 port=$2 target=$3 name=$4 pid
+  case $peer in
+    socketbridge)
+      local sbtarget=$target
+      [[ $target == /* ]] && sbtarget=unix:$target || sbtarget=tcp:$target
+      cat >"$work/$name.json" <<JSON
+{ "SocketBridge": { "LogLevel": "Warning" },
+  "Bridges": { "$name": { "Listen": "tcp:127.0.0.1:$port", "Target": "$sbtarget", "MaxConnections": 5000 } } }
+JSON
+      "$sb" run -c "$work/$name.json" >>"$work/socketbridge.log" 2>&1 & pid=$!
+      ;;
+    proxyd)
+      systemd-socket-activate -l "127.0.0.1:$port" "$proxyd" --connections-max=5000 "$target" >>"$work/proxyd.log" 2>&1 & pid=$!
+      ;;
+    socat)
+      local st=TCP:$target
+      [[ $target == /* ]] && st=UNIX-CONNECT:$target
+      socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr,backlog=4096" "$st" >>"$work/socat.log" 2>&1 & pid=$!
+      ;;
+  esac
+  started "$pid"
+  wait_listen "$port"
+  relay_pid=$pid
+}
+
+for peer in $peers; do
+  [[ $peer == direct ]] && continue
+  [[ -v p_mem[$peer] ]] || fail "unknown peer $peer (direct, socketbridge, proxyd, socat)"
+  start_relay "$peer" "${p_tcp[$peer]}" "127.0.0.1:$p_iperf" tcp
+  start_relay "$peer" "${p_unix[$peer]}" "$sink" unix
+  start_relay "$peer" "${p_rtt[$peer]}" "127.0.0.1:$p_echo" echo
+done
+# proxyd is exec'd by systemd-socket-activate at the first connection: make it so now
+for peer in $peers; do
+  [[ $peer == direct ]] || "$nb" connrate "tcp:127.0.0.1:${p_rtt[$peer]}" 20 1 >/dev/null
+done
+
+results=$work/results
+: >"$results"
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
+
+# ---- measurements: each sets $v (and $v2) ----
+m_tcp() { # PEER: iperf3 Gbit/s at the receiver
+  local try out
+  for try in 1 2 3; do
+    if out=$(iperf3 -c 127.0.0.1 -p "${p_tcp[$1]}" -n "$size" -J 2>&1) &&
+      v=$(python3 -c 'import json, sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))' <<<"$out"); then
+      return 0
+    fi
+    log "  iperf3 through $1 failed (try $try): $(grep -o '"error":.*' <<<"$out" | head -1)"
+    sleep 1
+  done
+  fail "iperf3 through $1 failed 3 times"
+}
+m_unix() { # PEER: Gbit/s, end to end (until the sink has read EOF and closed)
+  local addr=unix:$sink before out got
+  [[ $1 == direct ]] || addr=tcp:127.0.0.1:${p_unix[$1]}
+  before=$(wc -l <"$work/sink.out")
+  out=$("$nb" send "$addr" "$bytes") || fail "tcp->unix through $1 failed"
+  for _ in $(seq 100); do (($(wc -l <"$work/sink.out") > before)) && break; sleep 0.02; done
+  got=$(tail -n 1 "$work/sink.out")
+  ((got == bytes)) || fail "tcp->unix through $1: the sink got $got bytes of $bytes"
+  v=${out#* }
+}
+m_rtt() { # PEER: median and p99, us
+  local out
+  out=$("$nb" rtt "tcp:127.0.0.1:${p_rtt[$1]}" "$rtt_count") || fail "round trips through $1 failed"
+  v=${out% *}; v2=${out#* }
+}
+m_conn() { # PEER: connections/s
+  local out
+  out=$("$nb" connrate "tcp:127.0.0.1:${p_rtt[$1]}" "$conns" "$workers") || fail "short connections through $1: $out (rate, errors)"
+  v=${out% *}
+}
+rss_kib() { # PID: VmRSS and Pss, KiB, summed over PID and its children
+  local files=(/proc/"$1"/status) smaps=(/proc/"$1"/smaps_rollup) c
+  for c in $(pgrep -P "$1" 2>/dev/null); do files+=(/proc/"$c"/status); smaps+=(/proc/"$c"/smaps_rollup); done
+  echo "$(awk '/^VmRSS:/ {s += $2} END {print s + 0}' "${files[@]}" 2>/dev/null) $(awk '/^Pss:/ {s += $2} END {print s + 0}' "${smaps[@]}" 2>/dev/null)"
+}
+m_mem() { # PEER: MiB added (RSS, PSS) by IDLE idle connections, on a fresh relay
+  local peer=$1 port=${p_mem[$1]} pid hold base0 before after t0
+  start_relay "$peer" "$port" "127.0.0.1:$p_echo" mem; pid=$relay_pid
+  "$nb" connrate "tcp:127.0.0.1:$port" 50 2 >/dev/null || fail "warm-up through $peer failed"
+  sleep 1
+  base0=$(live)
+  before=$(rss_kib "$pid")
+  "$nb" hold "tcp:127.0.0.1:$port" "$idle" >"$work/hold.out" 2>"$work/hold.log" & hold=$!
+  started "$hold"
+  t0=$SECONDS
+  until (($(live) >= base0 + idle)) && grep -q ready "$work/hold.out"; do
+    kill -0 "$hold" 2>/dev/null || fail "idle connections through $peer: $(cat "$work/hold.log")"
+    ((SECONDS - t0 < 120)) || fail "idle connections through $peer: the backend has $(($(live) - base0)) of $idle after 120 s"
+    sleep 0.1
+  done
+  sleep 1
+  after=$(rss_kib "$pid")
+  stop "$hold"
+  stop "$pid"
+  t0=$SECONDS
+  until (($(live) <= base0)) || ((SECONDS - t0 > 30)); do sleep 0.1; done
+  read -r v v2 < <(python3 -c 'import sys; b = sys.argv[1].split(); a = sys.argv[2].split(); print("%.2f %.2f" % ((int(a[0]) - int(b[0])) / 1024, (int(a[1]) - int(b[1])) / 1024))' "$before" "$after")
+}
+
+start=$SECONDS
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+read -r -a order <<<"$peers"
+for r in $(seq "$rounds"); do
+  # alternate the order, so that a slow drift of the machine does not favour one peer
+  if ((r % 2 == 0)); then
+    rev=(); for ((k = ${#order[@]} - 1; k >= 0; k--)); do rev+=("${order[k]}"); done
+  else
+    rev=("${order[@]}")
+  fi
+  for peer in "${rev[@]}"; do
+    m_tcp "$peer"; record tcp "$peer" "$v"; log "round $r/$rounds $peer: tcp->tcp $v Gbit/s"
+  done
+  for peer in "${rev[@]}"; do
+    m_unix "$peer"; record unix "$peer" "$v"; log "round $r/$rounds $peer: tcp->unix $v Gbit/s"
+  done
+  for peer in "${rev[@]}"; do
+    m_rtt "$peer"; record rtt50 "$peer" "$v"; record rtt99 "$peer" "$v2"
+    log "round $r/$rounds $peer: round trip median $v us, p99 $v2 us"
+  done
+  for peer in "${rev[@]}"; do
+    m_conn "$peer"; record conn "$peer" "$v"; log "round $r/$rounds $peer: $v connections/s"
+  done
+  for peer in "${rev[@]}"; do
+    [[ $peer == direct ]] && continue
+    m_mem "$peer"; record rss "$peer" "$v"; record pss "$peer" "$v2"
+    log "round $r/$rounds $peer: $idle idle connections: +$v MiB RSS, +$v2 MiB PSS"
+  done
+done
+elapsed=$((SECONDS - start))
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+log "forward benchmark: $elapsed s"
+
+python3 - "$results" "$peers" "$rounds" "$size" "$rtt_count" "$conns" "$workers" "$idle" "$elapsed" "$load_start" "$load_end" <<'PY'
+import statistics, sys
+path, peers, rounds, size, rtt_count, conns, workers, idle, elapsed, load_start, load_end = sys.argv[1:]
+peers = peers.split()
+data = {}
+for line in open(path):
+    metric, peer, value = line.rstrip("\n").split("\t")
+    data.setdefault((metric, peer), []).append(float(value))
+med = lambda m, p: statistics.median(data[(m, p)]) if (m, p) in data else None
+names = {"direct": "direct", "socketbridge": "socketbridge", "proxyd": "systemd-socket-proxyd", "socat": "socat"}
+order = [p for p in ("direct", "socketbridge", "proxyd", "socat") if p in peers]
+
+def human(size):
+    units = {"K": "KiB", "M": "MiB", "G": "GiB"}
+    return f"{size[:-1]} {units[size[-1].upper()]}" if size[-1].upper() in units else f"{size} bytes"
+
+def fmt(v, digits):
+    return "—" if v is None else f"{v:,.{digits}f}"
+
+rows = []
+def throughput(metric, label):
+    d, px, sb = med(metric, "direct"), med(metric, "proxyd"), med(metric, "socketbridge")
+    cells = []
+    for p in order:
+        v = med(metric, p)
+        cells.append(fmt(v, 2) if p == "direct" or d is None else f"{fmt(v, 2)} ({v / d:.2f}×)")
+    ratio = f"{sb / px:.2f}×" if sb and px else "—"
+    target = ("met" if sb / px >= 1.0 else "**missed**") if sb and px else "—"
+    rows.append((label, cells, ratio, f"≥ 1.00× proxyd: {target}"))
+def latency(metric, label):
+    d, px, sb = med(metric, "direct"), med(metric, "proxyd"), med(metric, "socketbridge")
+    cells = []
+    for p in order:
+        v = med(metric, p)
+        cells.append(fmt(v, 1) if p == "direct" or d is None else f"{fmt(v, 1)} (+{v - d:.1f})")
+    if None not in (d, px, sb):
+        ratio = f"+{sb - d:.1f} vs +{px - d:.1f}"
+        target = "met" if sb - d <= px - d else "**missed**"
+    else:
+        ratio, target = "—", "—"
+    rows.append((label, cells, ratio, f"added ≤ proxyd's: {target}"))
+def rate(metric, label):
+    d, px, sb = med(metric, "direct"), med(metric, "proxyd"), med(metric, "socketbridge")
+    cells = [fmt(med(metric, p), 0) if p == "direct" or d is None else f"{fmt(med(metric, p), 0)} ({med(metric, p) / d:.2f}×)" for p in order]
+    rows.append((label, cells, f"{sb / px:.2f}×" if sb and px else "—", "—"))
+def memory(metric, label, limit):
+    px, sb = med(metric, "proxyd"), med(metric, "socketbridge")
+    n = int(idle)
+    cells = ["—" if p == "direct" else f"{fmt(med(metric, p), 1)} ({med(metric, p) * 1024 / n:.1f} KiB each)" for p in order]
+    ratio = f"{sb / px:.2f}×" if sb is not None and px else "—"
+    target = "—" if limit is None or sb is None else f"< {limit} MiB: " + ("met" if sb < limit else "**missed**")
+    rows.append((label, cells, ratio, target))
+
+throughput("tcp", f"throughput tcp→tcp, {human(size)}, iperf3 (Gbit/s)")
+throughput("unix", f"throughput tcp→unix, {human(size)} (Gbit/s)")
+latency("rtt50", "1-byte round trip, median (µs)")
+latency("rtt99", "1-byte round trip, p99 (µs)")
+rate("conn", f"short connections/s ({workers} clients)")
+memory("rss", f"memory added, {idle} idle connections, RSS (MiB)", 16)
+memory("pss", f"memory added, {idle} idle connections, PSS (MiB)", None)
+
+print(f"| forward, median of {rounds} | " + " | ".join(names[p] for p in order) + " | socketbridge vs proxyd | target |")
+print("| --- | " + " | ".join("---:" for _ in order) + " | ---: | --- |")
+for label, cells, ratio, target in rows:
+    print(f"| {label} | " + " | ".join(cells) + f" | {ratio} | {target} |")
+print()
+print(f"Throughput in parentheses: × direct. Round trips: µs added to direct. "
+      f"Round trips: {rtt_count} on one connection; short connections: {conns} in all. "
+      f"Memory: the relay's growth (socat: its listener plus every forked child) between "
+      f"a warmed-up start and {idle} connections held idle, each accepted by the backend. "
+      f"The run took {elapsed} s; load average {load_start} at its start, {load_end} at its end.")
+print()
+print("<details><summary>every round</summary>")
+print()
+print("| measurement | " + " | ".join(names[p] for p in order) + " |")
+print("| --- | " + " | ".join("---" for _ in order) + " |")
+for metric, label in (("tcp", "tcp→tcp Gbit/s"), ("unix", "tcp→unix Gbit/s"), ("rtt50", "round trip median µs"),
+                      ("rtt99", "round trip p99 µs"), ("conn", "connections/s"), ("rss", "RSS added MiB"), ("pss", "PSS added MiB")):
+    print(f"| {label} | " + " | ".join(", ".join(f"{v:g}" for v in data.get((metric, p), [])) or "—" for p in order) + " |")
+print()
+print("</details>")
+PY

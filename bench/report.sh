@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Writes docs/benchmarks.md (on stdout) from the tables of bench/forward.sh and
+# bench/spawn-rate.sh, with the machine and the versions they ran with.
+#   bench/report.sh FORWARD.md SPAWN.md > docs/benchmarks.md
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+forward=$1 spawn=$2
+sb=${SOCKETBRIDGE_BIN:-$root/out/socketbridge}
+dotnet=${DOTNET:-dotnet}
+
+first() { "$@" 2>&1 | head -n 1 || true; }
+pkg() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo unknown; }
+
+cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+mem=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+os=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown}" || echo unknown)
+sdk=$("$dotnet" --version 2>/dev/null || echo unknown)
+runtime=$("$dotnet" --list-runtimes 2>/dev/null | awk '/^Microsoft.NETCore.App/ {v = $2} END {print v}')
+version=$("$sb" --version 2>/dev/null || echo unknown)
+tree=""
+if git -C "$root" rev-parse --git-dir >/dev/null 2>&1 && [[ -n $(git -C "$root" status --porcelain -- src 2>/dev/null) ]]; then
+  tree=" (built from a working tree with uncommitted changes in src/)"
+fi
+
+cat <<EOF
+# Benchmarks
+
+The latest \`make bench\` run, written by it: forward mode against no relay at
+all, systemd-socket-proxyd and socat, then spawn mode against tcpserver. Run
+it again with \`make bench\` (\`make bench-deps\` installs what it needs); the
+scripts and their parameters are in [bench/](../bench/): \`forward.sh\`
+takes \`BENCH_ROUNDS\`, \`BENCH_SIZE\`, \`BENCH_RTT_COUNT\`, \`BENCH_CONNS\`,
+\`BENCH_CONN_WORKERS\`, \`BENCH_IDLE\`, \`BENCH_PEERS\` and \`BENCH_PORT_BASE\`
+from the environment. Everything runs on 127.0.0.1 on the one machine, client,
+relay and backend sharing its CPUs; numbers from a shared or busy machine
+move by tens of percent from run to run, so compare columns of the same run.
+
+Run on $(date -u '+%Y-%m-%d %H:%M UTC').
+
+| machine | |
+| --- | --- |
+| CPUs (\`nproc\`) | $(nproc) |
+| CPU | ${cpu:-unknown} |
+| memory | $mem |
+| kernel | $(uname -sr) $(uname -m) |
+| OS | $os |
+| .NET | SDK $sdk, runtime ${runtime:-unknown} |
+| socketbridge | $version$tree |
+| systemd-socket-proxyd | $(first /lib/systemd/systemd-socket-proxyd --version) |
+| socat | $(socat -V 2>/dev/null | awk '/^socat version/ {print $3; exit}') |
+| iperf3 | $(first iperf3 --version) |
+| tcpserver | ucspi-tcp $(pkg ucspi-tcp) |
+| ab | $(first ab -V | sed -e 's/^This is //' -e 's/ <.*//') |
+| gcc (the C clients) | $(gcc -dumpfullversion 2>/dev/null || echo unknown) |
+
+## Forward: socketbridge against systemd-socket-proxyd and socat
+
+bench/forward.sh. "direct" is the client talking to the backend itself:
+iperf3 -s for tcp→tcp; for tcp→unix a sink on a Unix socket that reads and
+discards (the client sends, half-closes, and stops the clock when the sink
+has closed, so every byte has arrived); an echo server for the round trips,
+the short connections and the idle connections. socketbridge is a forward
+bridge (\`LogLevel\` \`Warning\`, \`MaxConnections\` 5000);
+systemd-socket-proxyd runs under \`systemd-socket-activate -l\` with
+\`--connections-max=5000\`; socat is \`socat TCP-LISTEN:PORT,bind=127.0.0.1,fork,reuseaddr,backlog=4096 TCP:...\`
+(\`UNIX-CONNECT:\` for tcp→unix; with socat's default backlog of 5, a burst
+of connections waits for SYN retransmissions, and 1,000 idle connections took
+minutes to open). Memory is VmRSS from /proc (and Pss, which
+counts a page shared by N processes as 1/N: socat forks one process per
+connection, so its RSS sum counts the shared libraries a thousand times).
+
+EOF
+cat "$forward"
+cat <<EOF
+
+## Spawn: socketbridge against tcpserver
+
+bench/spawn-rate.sh: ApacheBench without keep-alive, so every request is a new
+connection and a new process of bench/http-ok.c, launched by a socketbridge
+spawn bridge and by \`tcpserver -RHl0\`.
+
+EOF
+cat "$spawn"

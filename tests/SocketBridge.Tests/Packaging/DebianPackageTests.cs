@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using SocketBridge.Tests.Fixtures;
+
+namespace SocketBridge.Tests.Packaging;
+
+/// <summary>`make deb` (SPEC 7): what the package holds, says and runs.</summary>
+[Collection(PackagingCollection.Name)]
+public sealed class DebianPackageTests(DebianPackage package)
+{
+    private const string Program = "./usr/lib/socketbridge/socketbridge";
+
+    [Fact]
+    public async Task The_package_holds_the_program_its_runtime_the_units_and_the_configuration()
+    {
+        Dictionary<string, PackagedFile> files = PackagedFile.Parse((await Tools.RunOkAsync("dpkg-deb", "-c", package.Path)).Stdout);
+
+        Assert.Equal("-rwxr-xr-x", files[Program].Mode);
+        Assert.Equal("../lib/socketbridge/socketbridge", files["./usr/sbin/socketbridge"].LinkTarget);
+        foreach (string beside in new[] { "libsocketbridge-native.so", "libcoreclr.so", "libhostfxr.so", "socketbridge.dll", "System.Private.CoreLib.dll" })
+        {
+            Assert.True(files.ContainsKey($"./usr/lib/socketbridge/{beside}"), $"{beside} is next to the program");
+        }
+
+        Assert.DoesNotContain(files.Keys, p => p.EndsWith("libcoreclrtraceptprovider.so", StringComparison.Ordinal));
+        Assert.Equal("-rw-r--r--", files["./lib/systemd/system/socketbridge.service"].Mode);
+        Assert.Equal("-rw-r--r--", files["./lib/systemd/system/socketbridge.socket"].Mode);
+        Assert.Equal("-rw-r--r--", files["./etc/socketbridge/socketbridge.json"].Mode);
+        Assert.Equal("-rw-r--r--", files["./etc/socketbridge/bridges.d/example.json.disabled"].Mode);
+        Assert.DoesNotContain(files.Keys, p => p.StartsWith("./etc/socketbridge/bridges.d/", StringComparison.Ordinal) && p.EndsWith(".json", StringComparison.Ordinal));
+        Assert.All(files.Values, f => Assert.Equal("root/root", f.Owner));
+    }
+
+    [Fact]
+    public async Task The_control_fields_name_the_version_and_depend_on_the_C_libraries_only()
+    {
+        string fields = (await Tools.RunOkAsync("dpkg-deb", "-f", package.Path, "Package", "Version", "Architecture", "Depends", "Installed-Size")).Stdout;
+        Dictionary<string, string> field = fields.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(": ", 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+
+        Assert.Equal("socketbridge", field["Package"]);
+        Assert.Equal(package.Version, field["Version"]);
+        Assert.Equal("amd64", field["Architecture"]);
+        string[] depends = field["Depends"].Split(',').Select(d => d.Trim().Split(' ')[0]).ToArray();
+        Assert.Contains("libc6", depends);
+        Assert.All(depends, d => Assert.Contains(d, new[] { "libc6", "libgcc-s1", "libstdc++6" }));
+        Assert.True(int.Parse(field["Installed-Size"]) > 10_000, $"Installed-Size {field["Installed-Size"]} KiB holds the runtime");
+    }
+
+    [Fact]
+    public async Task The_configuration_is_marked_as_conffiles_and_the_maintainer_scripts_are_executable()
+    {
+        string control = package.NewDirectory("control");
+        await Tools.RunOkAsync("dpkg-deb", "-e", package.Path, control);
+        Dictionary<string, PackagedFile> files = PackagedFile.Parse((await Tools.RunOkAsync("dpkg-deb", "-c", package.Path)).Stdout);
+
+        string[] conffiles = File.ReadAllLines(Path.Combine(control, "conffiles"));
+        Assert.Contains("/etc/socketbridge/socketbridge.json", conffiles);
+        Assert.Contains("/etc/socketbridge/bridges.d/example.json.disabled", conffiles);
+        Assert.All(conffiles, c => Assert.True(files.ContainsKey("." + c), $"conffile {c} is in the package"));
+        Assert.All(files.Keys.Where(p => p.StartsWith("./etc/", StringComparison.Ordinal) && !p.EndsWith('/')),
+            p => Assert.Contains(p[1..], conffiles));
+        foreach (string script in new[] { "postinst", "prerm", "postrm" })
+        {
+            Assert.True(File.GetUnixFileMode(Path.Combine(control, script)).HasFlag(UnixFileMode.UserExecute), $"{script} is executable");
+        }
+    }
+
+    [Fact]
+    public async Task Dpkg_keeps_an_edited_configuration_on_reinstall_and_removal_and_purge_removes_it()
+    {
+        // A private dpkg database; the maintainer scripts run unchrooted with DPKG_ROOT set, so they leave this machine's systemd alone.
+        string root = package.NewDirectory("dpkg-root");
+        Directory.CreateDirectory(Path.Combine(root, "var/lib/dpkg/info"));
+        Directory.CreateDirectory(Path.Combine(root, "var/lib/dpkg/updates"));
+        File.WriteAllText(Path.Combine(root, "var/lib/dpkg/status"), "");
+        string[] dpkg = [$"--root={root}", "--force-script-chrootless", "--force-depends", "--force-not-root"];
+        string config = Path.Combine(root, "etc/socketbridge/socketbridge.json");
+        string added = Path.Combine(root, "etc/socketbridge/bridges.d/echo.json");
+
+        await Tools.RunOkAsync("dpkg", [.. dpkg, "--install", package.Path]);
+        File.AppendAllText(config, "// edited\n");
+        File.WriteAllText(added, """{ "Bridges": {} }""");
+        await Tools.RunOkAsync("dpkg", [.. dpkg, "--install", package.Path]);
+
+        Assert.EndsWith("// edited\n", File.ReadAllText(config));
+        Assert.True(File.Exists(Path.Combine(root, "usr/lib/socketbridge/socketbridge")));
+
+        await Tools.RunOkAsync("dpkg", [.. dpkg, "--remove", "socketbridge"]);
+
+        Assert.False(Directory.Exists(Path.Combine(root, "usr/lib/socketbridge")));
+        Assert.False(Path.Exists(Path.Combine(root, "lib/systemd/system/socketbridge.service")));
+        Assert.EndsWith("// edited\n", File.ReadAllText(config));
+
+        await Tools.RunOkAsync("dpkg", [.. dpkg, "--purge", "socketbridge"]);
+
+        Assert.False(File.Exists(config));
+        Assert.True(File.Exists(added), "a bridge the administrator added survives purge");
+    }
+
+    [Fact]
+    public void The_packaged_program_is_self_contained()
+    {
+        string runtimeConfig = File.ReadAllText(Path.Combine(package.Root, "usr/lib/socketbridge/socketbridge.runtimeconfig.json"));
+
+        Assert.Contains("\"includedFrameworks\"", runtimeConfig);
+        Assert.DoesNotContain("\"frameworks\"", runtimeConfig);
+    }
+
+    [Fact]
+    public async Task The_unpacked_program_checks_the_shipped_configuration_where_no_dotnet_is_installed()
+    {
+        string program = Path.Combine(package.Root, "usr/sbin/socketbridge");
+        string config = Path.Combine(package.Root, "etc/socketbridge/socketbridge.json");
+
+        CliResult check = await WithoutDotnetAsync(program, "check", "-c", config);
+        CliResult version = await WithoutDotnetAsync(program, "--version");
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("configuration is valid", check.Stdout + check.Stderr);
+        Assert.True(version.ExitCode == 0, version.ToString());
+        Assert.StartsWith(package.Version, version.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task The_unpacked_program_serves_connections_where_no_dotnet_is_installed()
+    {
+        string program = Path.Combine(package.Root, "usr/sbin/socketbridge");
+        int port = Ports.Free();
+        var start = new ProcessStartInfo("unshare")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in (string[])["--mount", "/bin/sh", "-ec", HideDotnetScript, "sh", program, "serve", $"tcp:127.0.0.1:{port}", "--", "cat"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process daemon = Process.Start(start)!;
+        daemon.StandardInput.Close();
+        Task<string> stdout = daemon.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = daemon.StandardError.ReadToEndAsync();
+        try
+        {
+            // unshare, sh and env exec one another: the process becomes socketbridge itself.
+            Socket? client = null;
+            await Wait.UntilAsync(() => daemon.HasExited || (client = TryConnect(port)) is not null, "the unpacked socketbridge to listen");
+            if (daemon.HasExited)
+            {
+                Assert.Fail($"socketbridge exited with {daemon.ExitCode}: {await stdout}{await stderr}");
+            }
+
+            Assert.Equal("echoed by the package\n", await Clients.ExchangeAsync(client!, "echoed by the package\n"));
+        }
+        finally
+        {
+            if (!daemon.HasExited)
+            {
+                LibC.Kill(daemon.Id, LibC.SIGTERM);
+            }
+
+            await daemon.WaitForExitAsync().WaitAsync(Wait.DefaultTimeout);
+        }
+
+        Assert.Equal(0, daemon.ExitCode);
+    }
+
+    /// <summary>
+    /// Mounts empty directories over every .NET installation the apphost could
+    /// find (DOTNET_ROOT, /etc/dotnet, /usr/share/dotnet, /usr/lib/dotnet, the
+    /// one of `dotnet` on PATH), checks that no dotnet is left, then execs
+    /// "$@" with nothing but PATH=/usr/bin:/bin in its environment.
+    /// </summary>
+    private const string HideDotnetScript = """
+        for d in "${DOTNET_ROOT:-/nonexistent}" /etc/dotnet /usr/share/dotnet /usr/lib/dotnet \
+                 "$(dirname "$(readlink -f "$(command -v dotnet || echo /nonexistent/dotnet)")")"; do
+            if [ -d "$d" ]; then mount -t tmpfs -o size=1m none "$d"; fi
+        done
+        if env -i PATH=/usr/bin:/bin dotnet --info >/dev/null 2>&1; then echo "dotnet still runs" >&2; exit 99; fi
+        exec env -i PATH=/usr/bin:/bin "$@"
+        """;
+
+    private static Task<CliResult> WithoutDotnetAsync(params string[] command) => Tools.InMountNamespaceAsync(HideDotnetScript, command);
+
+    private static Socket? TryConnect(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
+            return socket;
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            return null;
+        }
+    }
+}
