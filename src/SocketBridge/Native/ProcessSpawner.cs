@@ -21,6 +21,13 @@ public sealed class SpawnSpec
     public Credentials? Credentials { get; init; }
 
     public bool NewSession { get; init; } = true;
+
+    /// <summary>
+    /// The program's RLIMIT_NOFILE soft limit (at most the hard limit). The
+    /// runtime raises the daemon's own to the hard limit; programs get the
+    /// conventional 1024 back, as systemd gives services. 0 inherits.
+    /// </summary>
+    public int OpenFilesSoftLimit { get; init; } = 1024;
 }
 
 /// <summary>uid, gid and supplementary groups for a launched program.</summary>
@@ -113,6 +120,7 @@ public static unsafe class ProcessSpawner
                     Gid = spec.Credentials?.Gid ?? 0,
                     Groups = groupArray,
                     GroupCount = groups.Length,
+                    OpenFilesSoftLimit = spec.OpenFilesSoftLimit,
                 };
 
                 int pid = NativeMethods.Spawn(&request, out int step);

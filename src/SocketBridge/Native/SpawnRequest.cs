@@ -19,4 +19,5 @@ internal unsafe struct SpawnRequest
     public uint Gid;
     public uint* Groups;
     public int GroupCount;
+    public int OpenFilesSoftLimit;
 }

@@ -30,6 +30,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
@@ -55,6 +56,7 @@ typedef struct {
     uint32_t gid;
     const uint32_t *groups;
     int32_t group_count;
+    int32_t open_files_soft_limit; /* RLIMIT_NOFILE soft limit for the program, 0 to inherit */
 } sb_spawn_request;
 
 /* Which step of the child failed, so the daemon can name the call. */
@@ -130,6 +132,18 @@ static void child(const sb_spawn_request *r, volatile int *error, volatile int *
             fcntl(i, F_SETFL, flags & ~O_NONBLOCK);
     }
     close_from(r->fd_count);
+
+    if (r->open_files_soft_limit > 0) {
+        /* The runtime raised its own soft limit to the hard one; programs get
+         * the conventional one back (select(2) cannot see fds >= 1024), as
+         * systemd gives its services. prlimit64 is the plain system call. */
+        struct rlimit limit;
+        if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &limit) == 0) {
+            rlim_t wanted = (rlim_t)r->open_files_soft_limit;
+            limit.rlim_cur = wanted < limit.rlim_max ? wanted : limit.rlim_max;
+            syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &limit, NULL);
+        }
+    }
 
     if (r->new_session) {
         *step = SB_STEP_SETSID;

@@ -217,6 +217,21 @@ public sealed class ChildContractTests
         Assert.Equal("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n", reply);
     }
 
+    [Fact]
+    public async Task The_program_gets_the_conventional_open_files_limit_not_the_runtimes_raised_one()
+    {
+        int port = Ports.Free();
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "limits": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn)"] } } }
+            """);
+
+        string[] limits = (await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port))).Trim().Split(' ');
+
+        string hard = File.ReadAllLines($"/proc/{daemon.Pid}/limits").Single(l => l.StartsWith("Max open files")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[4];
+        Assert.Equal(hard, limits[1]);
+        Assert.Equal(Math.Min(1024, long.Parse(hard)).ToString(), limits[0]);
+    }
+
     private static Dictionary<string, string> Environment(JsonElement info) =>
         info.GetProperty("env").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
 }
