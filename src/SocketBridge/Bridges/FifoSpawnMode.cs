@@ -19,8 +19,6 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public sealed class FifoSpawnMode : IBridgeMode
 {
-    /// <summary>How often the wait for bytes looks at cancellation.</summary>
-    private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan QuickFailure = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StandardErrorGrace = TimeSpan.FromMilliseconds(500);
@@ -45,7 +43,7 @@ public sealed class FifoSpawnMode : IBridgeMode
         FifoListener fifo = listener as FifoListener ?? throw new ArgumentException($"{listener.Display} is not a FIFO", nameof(listener));
         List<string> environment = ServiceProgram.BaseEnvironment(_bridge);
         environment.Add($"FIFO_PATH={fifo.Path}");
-        while (await WaitReadableAsync(fifo, context.Accepting).ConfigureAwait(false))
+        while (await ReadinessWait.WaitAsync(fifo.Reader, context.Accepting).ConfigureAwait(false))
         {
             if (!context.Counters.TryAdmit(_bridge.MaxConnections))
             {
@@ -149,30 +147,4 @@ public sealed class FifoSpawnMode : IBridgeMode
 
     private static Task PauseAsync(CancellationToken token) =>
         Task.Delay(Pause, token).ContinueWith(static _ => { }, TaskScheduler.Default);
-
-    /// <summary>Waits in poll(2), without reading, until the FIFO has bytes; false once the bridge stops.</summary>
-    private static Task<bool> WaitReadableAsync(FifoListener fifo, CancellationToken token) =>
-        Task.Factory.StartNew(
-            () =>
-            {
-                while (!token.IsCancellationRequested)
-                {
-                    try
-                    {
-                        if (Posix.WaitReadable(fifo.Reader, PollSlice))
-                        {
-                            return !token.IsCancellationRequested;
-                        }
-                    }
-                    catch (Exception ex) when (ex is ObjectDisposedException or NativeCallException)
-                    {
-                        return false;
-                    }
-                }
-
-                return false;
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
 }

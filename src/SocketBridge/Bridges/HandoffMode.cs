@@ -20,9 +20,6 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public sealed class HandoffMode : IBridgeMode
 {
-    /// <summary>How often the wait for a pending connection looks at cancellation.</summary>
-    private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(250);
-
     /// <summary>A program that fails faster than this with connections still queued is started again only after <see cref="CrashPause"/>.</summary>
     private static readonly TimeSpan QuickFailure = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan CrashPause = TimeSpan.FromSeconds(1);
@@ -54,7 +51,7 @@ public sealed class HandoffMode : IBridgeMode
         BoundListener listener = bridgeListener as BoundListener ?? throw new ArgumentException($"{bridgeListener.Display} is not a socket", nameof(bridgeListener));
         List<string> environment = [.. _common, $"PROTO={Protocol(listener)}"];
         ChildEnvironment.AddListenerVariables(environment, listener);
-        while (await WaitPendingAsync(listener, context.Accepting).ConfigureAwait(false))
+        while (await ReadinessWait.WaitAsync(listener.Socket.SafeHandle, context.Accepting).ConfigureAwait(false))
         {
             if (!context.Counters.TryAdmit(1))
             {
@@ -128,32 +125,6 @@ public sealed class HandoffMode : IBridgeMode
 
         return (Stopwatch.GetElapsedTime(started), exit);
     }
-
-    /// <summary>Waits, without accepting, until a connection is pending; false once the bridge stops.</summary>
-    private static Task<bool> WaitPendingAsync(BoundListener listener, CancellationToken token) =>
-        Task.Factory.StartNew(
-            () =>
-            {
-                while (!token.IsCancellationRequested)
-                {
-                    try
-                    {
-                        if (Posix.WaitReadable(listener.Socket.SafeHandle, PollSlice))
-                        {
-                            return !token.IsCancellationRequested;
-                        }
-                    }
-                    catch (Exception ex) when (ex is ObjectDisposedException or NativeCallException)
-                    {
-                        return false;
-                    }
-                }
-
-                return false;
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
 
     private static string Protocol(BoundListener listener) => listener.LocalEndPoint.AddressFamily switch
     {
