@@ -8,9 +8,12 @@ namespace SocketBridge.Bridges;
 /// MaxConnections or refuse at once, and serve each connection on the thread
 /// pool so accepting goes on meanwhile. No thread per connection.
 /// </summary>
-public sealed class AcceptLoop(IConnectionHandler handler) : IBridgeMode
+public sealed class AcceptLoop(IConnectionHandler handler, TimeProvider time) : IBridgeMode
 {
     private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Refusals come in floods: at most one entry a second, saying how many were left out.</summary>
+    private readonly Logging.LogSummary _refusals = new(time, TimeSpan.FromSeconds(1));
 
     /// <summary>Ends what the handler keeps beyond connections (an on-demand backend), once they have drained.</summary>
     public ValueTask DisposeAsync() => handler is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
@@ -49,11 +52,18 @@ public sealed class AcceptLoop(IConnectionHandler handler) : IBridgeMode
 
     private void Admit(Socket socket, BoundListener listener, BridgeContext context)
     {
+        PeerInfo peer = PeerInfo.Of(socket);
+        string? refusal = context.Options.Access.Refusal(peer);
+        if (refusal is not null)
+        {
+            context.Counters.CountRefused();
+            Refuse(socket, peer, refusal, context);
+            return;
+        }
+
         if (!context.Counters.TryAdmit(context.Options.MaxConnections))
         {
-            PeerInfo refused = PeerInfo.Of(socket);
-            socket.Dispose();
-            BridgeLog.Refused(context.Logger, context.Options.Name, refused.Display, $"MaxConnections ({context.Options.MaxConnections}) reached");
+            Refuse(socket, peer, $"MaxConnections ({context.Options.MaxConnections}) reached", context);
             return;
         }
 
@@ -68,7 +78,7 @@ public sealed class AcceptLoop(IConnectionHandler handler) : IBridgeMode
                 }
             }
 
-            var connection = new Connection(socket, context.Ids.Next(), PeerInfo.Of(socket), listener);
+            var connection = new Connection(socket, context.Ids.Next(), peer, listener);
             _ = Task.Run(() => ServeAsync(connection, context));
         }
         catch (SocketException)
@@ -76,6 +86,23 @@ public sealed class AcceptLoop(IConnectionHandler handler) : IBridgeMode
             // The client went away between accept and now.
             socket.Dispose();
             context.Counters.Release();
+        }
+    }
+
+    /// <summary>Closes a refused connection at once and logs it, summarised when they flood.</summary>
+    private void Refuse(Socket socket, PeerInfo peer, string reason, BridgeContext context)
+    {
+        socket.Dispose();
+        if (_refusals.TryLog(out long suppressed))
+        {
+            if (suppressed == 0)
+            {
+                BridgeLog.Refused(context.Logger, context.Options.Name, peer.Display, reason);
+            }
+            else
+            {
+                BridgeLog.RefusedSummary(context.Logger, context.Options.Name, peer.Display, reason, suppressed);
+            }
         }
     }
 

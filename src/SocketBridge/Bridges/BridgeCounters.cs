@@ -35,6 +35,9 @@ public sealed class BridgeCounters
         return false;
     }
 
+    /// <summary>Counts a connection refused before it asked for a slot (access control).</summary>
+    public void CountRefused() => Interlocked.Increment(ref _refused);
+
     /// <summary>Frees a slot.</summary>
     public void Release()
     {

@@ -50,6 +50,9 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}")]
     public static partial void Refused(ILogger logger, string bridge, string peer, string reason);
 
+    [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}; {Suppressed} more refused since the last entry")]
+    public static partial void RefusedSummary(ILogger logger, string bridge, string peer, string reason, long suppressed);
+
     [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "{Bridge}: accept on {Listen} failed: {Error}")]
     public static partial void AcceptFailed(ILogger logger, string bridge, string listen, string error);
 

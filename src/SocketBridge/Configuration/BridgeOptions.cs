@@ -59,6 +59,9 @@ public sealed record BridgeOptions
 
     public int MaxConnections { get; init; } = 64;
 
+    /// <summary>AllowFrom, DenyFrom, AllowUsers and AllowGroups, resolved at load.</summary>
+    public Access.AccessPolicy Access { get; init; } = SocketBridge.Access.AccessPolicy.Everyone;
+
     public StandardErrorMode StandardError { get; init; } = StandardErrorMode.Journal;
 
     public bool KeepAlive { get; init; }

@@ -20,7 +20,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     /// <summary>Keys of the SPEC that later versions implement; refused rather than silently ignored.</summary>
     private static readonly IReadOnlyList<string> NotYetSupported =
     [
-        "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
+        "MaxConnectionsPerSource", "RateLimit",
     ];
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
@@ -62,6 +62,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         options = ReadProcessKeys(bridge, errors, options);
         options = ReadSocketKeys(bridge, errors, options);
         options = ReadLimits(bridge, errors, options);
+        options = ReadAccess(bridge, errors, options);
         return errors.Errors.Count == before ? options : null;
     }
 
@@ -566,6 +567,93 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
 
         return options;
+    }
+
+    private static BridgeOptions ReadAccess(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        var ranges = new Dictionary<string, List<Access.CidrRange>>();
+        foreach (string key in (string[])["AllowFrom", "DenyFrom"])
+        {
+            var list = new List<Access.CidrRange>();
+            ranges[key] = list;
+            if (bridge[key] is not { } node || !CheckAccessApplies(node, options, errors, tcp: true) || !NodeReader.TryStringArray(node, errors, out List<string> texts))
+            {
+                continue;
+            }
+
+            foreach (string text in texts)
+            {
+                if (Access.CidrRange.TryParse(text, out Access.CidrRange range, out string error))
+                {
+                    list.Add(range);
+                }
+                else
+                {
+                    errors.Add(node, error);
+                }
+            }
+        }
+
+        var users = new HashSet<uint>();
+        var groups = new HashSet<uint>();
+        if (bridge["AllowUsers"] is { } usersNode && CheckAccessApplies(usersNode, options, errors, tcp: false) && NodeReader.TryStringArray(usersNode, errors, out List<string> userNames))
+        {
+            foreach (string name in userNames)
+            {
+                if (Accounts.FindUser(name) is { } user)
+                {
+                    users.Add(user.Uid);
+                }
+                else
+                {
+                    errors.Add(usersNode, $"there is no user \"{name}\"");
+                }
+            }
+        }
+
+        if (bridge["AllowGroups"] is { } groupsNode && CheckAccessApplies(groupsNode, options, errors, tcp: false) && NodeReader.TryStringArray(groupsNode, errors, out List<string> groupNames))
+        {
+            foreach (string name in groupNames)
+            {
+                if (Accounts.FindGroup(name) is { } gid)
+                {
+                    groups.Add(gid);
+                }
+                else
+                {
+                    errors.Add(groupsNode, $"there is no group \"{name}\"");
+                }
+            }
+        }
+
+        var policy = new Access.AccessPolicy(ranges["AllowFrom"], ranges["DenyFrom"], users, groups);
+        return policy.IsOpen ? options : options with { Access = policy };
+    }
+
+    /// <summary>Address lists apply to TCP listeners, credential lists to Unix ones; neither to what the daemon does not accept.</summary>
+    private static bool CheckAccessApplies(ConfigNode node, BridgeOptions options, ErrorCollector errors, bool tcp)
+    {
+        if (options.Mode == BridgeMode.Handoff)
+        {
+            errors.Add(node, "does not apply to handoff mode: the program accepts the connections, not socketbridge");
+            return false;
+        }
+
+        bool applies = options.Listen switch
+        {
+            TcpEndpoint => tcp,
+            UnixEndpoint => !tcp,
+            SystemdEndpoint or LaunchdEndpoint => true, // the passed socket's kind is known only at start
+            _ => false,
+        };
+        if (!applies)
+        {
+            errors.Add(node, tcp
+                ? $"applies to TCP clients, not to {options.Listen} (use AllowUsers or AllowGroups for Unix sockets)"
+                : $"applies to Unix-socket clients, not to {options.Listen} (use AllowFrom or DenyFrom for TCP)");
+        }
+
+        return applies;
     }
 
     private static BridgeOptions ReadLimits(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
