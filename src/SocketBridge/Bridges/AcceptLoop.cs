@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using SocketBridge.Access;
+using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 
 namespace SocketBridge.Bridges;
@@ -8,12 +10,14 @@ namespace SocketBridge.Bridges;
 /// MaxConnections or refuse at once, and serve each connection on the thread
 /// pool so accepting goes on meanwhile. No thread per connection.
 /// </summary>
-public sealed class AcceptLoop(IConnectionHandler handler, TimeProvider time) : IBridgeMode
+public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge, TimeProvider time) : IBridgeMode
 {
     private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Refusals come in floods: at most one entry a second, saying how many were left out.</summary>
     private readonly Logging.LogSummary _refusals = new(time, TimeSpan.FromSeconds(1));
+    private readonly SourceCounter? _perSource = bridge.MaxConnectionsPerSource is { } limit ? new SourceCounter(limit) : null;
+    private readonly TokenBucket? _rate = bridge.RateLimit is { } rate ? new TokenBucket(rate, time) : null;
 
     /// <summary>Ends what the handler keeps beyond connections (an on-demand backend), once they have drained.</summary>
     public ValueTask DisposeAsync() => handler is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
@@ -61,8 +65,24 @@ public sealed class AcceptLoop(IConnectionHandler handler, TimeProvider time) : 
             return;
         }
 
+        if (_rate is not null && !_rate.TryTake())
+        {
+            context.Counters.CountRefused();
+            Refuse(socket, peer, $"RateLimit ({_rate.Limit}) exceeded", context);
+            return;
+        }
+
+        string source = SourceOf(peer);
+        if (_perSource is not null && !_perSource.TryAcquire(source))
+        {
+            context.Counters.CountRefused();
+            Refuse(socket, peer, $"MaxConnectionsPerSource ({_perSource.Limit}) reached for {source}", context);
+            return;
+        }
+
         if (!context.Counters.TryAdmit(context.Options.MaxConnections))
         {
+            _perSource?.Release(source);
             Refuse(socket, peer, $"MaxConnections ({context.Options.MaxConnections}) reached", context);
             return;
         }
@@ -85,9 +105,16 @@ public sealed class AcceptLoop(IConnectionHandler handler, TimeProvider time) : 
         {
             // The client went away between accept and now.
             socket.Dispose();
+            _perSource?.Release(source);
             context.Counters.Release();
         }
     }
+
+    /// <summary>What MaxConnectionsPerSource counts: the client's IP address, or its uid on a Unix socket.</summary>
+    private static string SourceOf(PeerInfo peer) =>
+        peer.Remote is { } remote ? remote.Address.ToString()
+        : peer.Credentials is { } c ? $"uid {c.Uid}"
+        : "an unknown source";
 
     /// <summary>Closes a refused connection at once and logs it, summarised when they flood.</summary>
     private void Refuse(Socket socket, PeerInfo peer, string reason, BridgeContext context)
@@ -119,6 +146,7 @@ public sealed class AcceptLoop(IConnectionHandler handler, TimeProvider time) : 
         finally
         {
             connection.Dispose();
+            _perSource?.Release(SourceOf(connection.Peer));
             context.Counters.Release();
         }
     }

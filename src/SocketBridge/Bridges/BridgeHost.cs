@@ -160,13 +160,13 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
 
     private IBridgeMode CreateSocketMode(BridgeOptions options, ILogger logger) => options.Mode switch
     {
-        BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger), _time),
+        BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger), options, _time),
         BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),
         BridgeMode.Forward => new AcceptLoop(new ForwardMode(
             options,
             options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, logger, _time),
             logger,
-            _time), _time),
+            _time), options, _time),
         _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
     };
 

@@ -59,6 +59,12 @@ public sealed record BridgeOptions
 
     public int MaxConnections { get; init; } = 64;
 
+    /// <summary>Connections at once per client IP address (TCP) or uid (Unix); null for no limit.</summary>
+    public int? MaxConnectionsPerSource { get; init; }
+
+    /// <summary>New connections allowed per period, with as many as the burst; null for no limit.</summary>
+    public Access.RateLimit? RateLimit { get; init; }
+
     /// <summary>AllowFrom, DenyFrom, AllowUsers and AllowGroups, resolved at load.</summary>
     public Access.AccessPolicy Access { get; init; } = SocketBridge.Access.AccessPolicy.Everyone;
 

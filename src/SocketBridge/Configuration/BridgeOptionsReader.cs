@@ -17,12 +17,6 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol", "StandardError", "KeepAlive", "NoDelay",
     ];
 
-    /// <summary>Keys of the SPEC that later versions implement; refused rather than silently ignored.</summary>
-    private static readonly IReadOnlyList<string> NotYetSupported =
-    [
-        "MaxConnectionsPerSource", "RateLimit",
-    ];
-
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
     private static partial Regex NamePattern();
 
@@ -46,10 +40,6 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             if (known is null)
             {
                 errors.Add(key, KeySuggestion.ForUnknown(key.Name, Keys));
-            }
-            else if (NotYetSupported.Contains(known))
-            {
-                errors.Add(key, "is not supported by this version of socketbridge yet");
             }
         }
 
@@ -627,7 +617,48 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
 
         var policy = new Access.AccessPolicy(ranges["AllowFrom"], ranges["DenyFrom"], users, groups);
-        return policy.IsOpen ? options : options with { Access = policy };
+        if (!policy.IsOpen)
+        {
+            options = options with { Access = policy };
+        }
+
+        if (bridge["MaxConnectionsPerSource"] is { } perSource && CheckAcceptingMode(perSource, options, errors)
+            && NodeReader.TryInteger(perSource, errors, 1, 1_000_000, out int perSourceLimit))
+        {
+            options = options with { MaxConnectionsPerSource = perSourceLimit };
+        }
+
+        if (bridge["RateLimit"] is { } rate && CheckAcceptingMode(rate, options, errors) && NodeReader.TryString(rate, errors, out string rateText))
+        {
+            if (Access.RateLimit.TryParse(rateText, out Access.RateLimit limit, out string error))
+            {
+                options = options with { RateLimit = limit };
+            }
+            else
+            {
+                errors.Add(rate, error);
+            }
+        }
+
+        return options;
+    }
+
+    /// <summary>Per-source and rate limits apply where the daemon accepts connections.</summary>
+    private static bool CheckAcceptingMode(ConfigNode node, BridgeOptions options, ErrorCollector errors)
+    {
+        if (options.Mode == BridgeMode.Handoff)
+        {
+            errors.Add(node, "does not apply to handoff mode: the program accepts the connections, not socketbridge");
+            return false;
+        }
+
+        if (options.Listen is FifoEndpoint)
+        {
+            errors.Add(node, $"does not apply to {options.Listen}: a FIFO has sessions, not connections from sources");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Address lists apply to TCP listeners, credential lists to Unix ones; neither to what the daemon does not accept.</summary>
