@@ -47,7 +47,7 @@ public sealed class OnDemandBackendTests
         // The client waits while the backend starts (it binds only after 0.3 s).
         (int first, string echo) = await AskAsync(port, "one");
         Assert.Equal("one", echo);
-        Assert.Contains(daemon.Logs, l => l.Contains($"lazy: started backend {first}"));
+        await daemon.WaitForLogAsync($"lazy: started backend {first}");
         (int again, _) = await AskAsync(port, "two");
         Assert.Equal(first, again);
 
@@ -96,7 +96,7 @@ public sealed class OnDemandBackendTests
         await daemon.WaitForLogAsync("did not accept within 00:00:02.5000000");
         int starts = daemon.Logs.Count(l => l.Contains("crashy: started backend"));
         Assert.InRange(starts, 1, 3); // 1 s, then 2 s between starts: never a tight loop
-        Assert.Contains(daemon.Logs, l => l.Contains("crashy backend") && l.Contains("crashing at once"));
+        await daemon.WaitForLogAsync(l => l.Contains("crashy backend") && l.Contains("crashing at once"), "the backend's own output");
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class SocketActivationTests
         await daemon.WaitReadyAsync();
 
         Assert.Equal($"served on 127.0.0.1:{port} as connection pid-match=yes\n", reply);
-        Assert.Contains(daemon.Logs, l => l.Contains($"web: listening on tcp:127.0.0.1:{port} (passed by systemd as web)"));
+        await daemon.WaitForLogAsync($"web: listening on tcp:127.0.0.1:{port} (passed by systemd as web)");
         Assert.Equal("served on", (await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)))[..9]);
     }
 
@@ -41,7 +41,7 @@ public sealed class SocketActivationTests
         // Binding would fail with EADDRINUSE: the passed socket already listens there.
         Assert.Equal("adopted\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
         await daemon.WaitReadyAsync();
-        Assert.Contains(daemon.Logs, l => l.Contains($"adopt: listening on tcp:127.0.0.1:{port} (passed by systemd as"));
+        await daemon.WaitForLogAsync($"adopt: listening on tcp:127.0.0.1:{port} (passed by systemd as");
     }
 
     [Fact]
