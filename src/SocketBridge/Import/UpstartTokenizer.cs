@@ -12,27 +12,9 @@ public static class UpstartTokenizer
     /// <summary><paramref name="line"/> without its comment (a <c>#</c> outside quotes at the start of a word).</summary>
     public static string StripComment(string line)
     {
-        char quote = '\0';
-        for (int i = 0; i < line.Length; i++)
+        foreach (int i in Unquoted(line))
         {
-            char c = line[i];
-            if (quote == '\'')
-            {
-                quote = c == '\'' ? '\0' : quote;
-            }
-            else if (c == '\\')
-            {
-                i++;
-            }
-            else if (quote == '"')
-            {
-                quote = c == '"' ? '\0' : quote;
-            }
-            else if (c is '\'' or '"')
-            {
-                quote = c;
-            }
-            else if (c == '#' && (i == 0 || char.IsWhiteSpace(line[i - 1])))
+            if (line[i] == '#' && (i == 0 || char.IsWhiteSpace(line[i - 1])))
             {
                 return line[..i];
             }
@@ -45,6 +27,22 @@ public static class UpstartTokenizer
     public static int OpenParentheses(string text)
     {
         int depth = 0;
+        foreach (int i in Unquoted(text))
+        {
+            depth += text[i] switch
+            {
+                '(' => 1,
+                ')' => -1,
+                _ => 0,
+            };
+        }
+
+        return depth;
+    }
+
+    /// <summary>The positions of the characters outside quotes that no backslash escapes.</summary>
+    private static IEnumerable<int> Unquoted(string text)
+    {
         char quote = '\0';
         for (int i = 0; i < text.Length; i++)
         {
@@ -65,17 +63,11 @@ public static class UpstartTokenizer
             {
                 quote = c;
             }
-            else if (c == '(')
+            else
             {
-                depth++;
-            }
-            else if (c == ')')
-            {
-                depth--;
+                yield return i;
             }
         }
-
-        return depth;
     }
 
     /// <summary>
