@@ -72,7 +72,8 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
             return;
         }
 
-        string source = SourceOf(peer);
+        // Only a bridge with MaxConnectionsPerSource pays for naming the source.
+        string source = _perSource is null ? string.Empty : SourceOf(peer);
         if (_perSource is not null && !_perSource.TryAcquire(source))
         {
             context.Counters.CountRefused();
@@ -146,7 +147,10 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
         finally
         {
             connection.Dispose();
-            _perSource?.Release(SourceOf(connection.Peer));
+            if (_perSource is not null)
+            {
+                _perSource.Release(SourceOf(connection.Peer));
+            }
             context.Counters.Release();
         }
     }
