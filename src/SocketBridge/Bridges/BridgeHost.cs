@@ -50,6 +50,20 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // A SIGHUP that arrives while the bridges are being bound waits for them.
+        _reloading.Wait(cancellationToken);
+        try
+        {
+            return Start(cancellationToken);
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    private Task Start(CancellationToken cancellationToken)
+    {
         try
         {
             foreach (BridgeOptions options in _options.Bridges)
