@@ -64,6 +64,10 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
         {
             notes.Add(ImportNote.Skipped(path, sections.Count > 0 ? "no service section (its defaults apply to the services of the files after it)" : "no service section"));
         }
+        else if (bridges.Count == 0)
+        {
+            notes.Add(ImportNote.Skipped(path, "none of its services can be translated"));
+        }
 
         // Defaults are noted where they are, once, not again for every service they apply to.
         List<ImportNote> fresh = [.. notes.Where(_reported.Add)];
