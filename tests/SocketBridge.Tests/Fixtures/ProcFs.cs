@@ -44,5 +44,24 @@ public static class ProcFs
     public static int[] OpenDescriptors(int pid) =>
         Directory.GetFiles($"/proc/{pid}/fd").Select(p => int.Parse(Path.GetFileName(p))).Order().ToArray();
 
+    /// <summary>"fd -> target" for each open descriptor (socket:[inode], pipe:[inode], a path...), for failure messages.</summary>
+    public static string[] DescribeDescriptors(int pid)
+    {
+        var result = new List<string>();
+        foreach (int fd in OpenDescriptors(pid))
+        {
+            try
+            {
+                result.Add($"{fd} -> {new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget}");
+            }
+            catch (IOException)
+            {
+                // Closed since it was listed.
+            }
+        }
+
+        return [.. result];
+    }
+
     public static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
 }
