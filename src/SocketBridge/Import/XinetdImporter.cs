@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -95,12 +96,12 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
     private sealed class Translation(XinetdSection section, XinetdAttributes attributes, XinetdAttributes defaults, ServicesDatabase services, List<ImportNote> notes)
     {
         /// <summary>The attributes this translation reads; the others are noted.</summary>
-        private static readonly HashSet<string> Translated =
-        [
+        private static readonly FrozenSet<string> Translated = new[]
+        {
             "id", "type", "flags", "disable", "socket_type", "protocol", "wait", "user", "group", "instances", "server",
             "server_args", "only_from", "no_access", "env", "passenv", "port", "redirect", "bind", "interface",
             "per_source", "cps", "groups", "v6only",
-        ];
+        }.ToFrozenSet(StringComparer.Ordinal);
 
         private readonly string _subject = $"service {section.Name}";
 

@@ -19,6 +19,7 @@ public sealed class HostileClientTests
     public async Task Silent_clients_and_clients_that_never_read_a_flood_do_not_stop_a_well_behaved_client_of_a_forward_bridge_and_IdleTimeout_closes_them()
     {
         int port = Ports.Free(), backendPort = Ports.Free();
+        long flooded = 0;
         // The backend answers "NAME" with "hi NAME"; to "flood" it writes until the relay takes no more.
         await using Backend backend = Backend.Tcp(backendPort, async socket =>
         {
@@ -28,7 +29,7 @@ public sealed class HostileClientTests
                 byte[] chunk = new byte[65536];
                 while (true)
                 {
-                    await socket.SendAsync(chunk, SocketFlags.None);
+                    Interlocked.Add(ref flooded, await socket.SendAsync(chunk, SocketFlags.None));
                 }
             }
 
@@ -39,7 +40,7 @@ public sealed class HostileClientTests
         });
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "relay": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}",
-                "MaxConnections": 1000, "IdleTimeout": "10s" } } }
+                "MaxConnections": 1000, "IdleTimeout": "20s", "ConnectTimeout": "30s" } } }
             """);
 
         List<Socket> hostile = await ConnectHostileClientsAsync(port);
@@ -48,10 +49,28 @@ public sealed class HostileClientTests
             await Wait.UntilAsync(() => backend.Accepted == Silent + NonReaders, "the backend to have every hostile client's connection", TimeSpan.FromSeconds(60));
             Assert.True(ResourceCounts.Of(daemon.Pid).Descriptors > daemon.Baseline!.Descriptors + Silent + NonReaders, "the daemon holds the hostile connections");
 
-            Assert.Equal("hi good", await Wait.ForAsync(ExchangeLineAsync(port, "good"), "the well-behaved client's answer"));
+            // Until every buffer on the way is full, the floods are bulk transfer; then they stall, which is the hostile part.
+            long sent = -1;
+            var unchangedSince = System.Diagnostics.Stopwatch.StartNew();
+            await Wait.UntilAsync(
+                () =>
+                {
+                    long now = Interlocked.Read(ref flooded);
+                    if (now != sent)
+                    {
+                        sent = now;
+                        unchangedSince.Restart();
+                    }
+
+                    return sent > 0 && unchangedSince.Elapsed > TimeSpan.FromSeconds(1);
+                },
+                "the floods to stall on the clients that never read",
+                TimeSpan.FromSeconds(90));
+
+            Assert.Equal("hi good", await WellBehavedAsync(daemon, port));
 
             // No byte either way for IdleTimeout: the silent ones, and the stalled floods, are closed.
-            await Wait.UntilAsync(() => daemon.Logs.Count(l => l.Contains("closed after IdleTimeout (00:00:10)")) == Silent + NonReaders, "an IdleTimeout entry for each hostile client", TimeSpan.FromSeconds(60));
+            await Wait.UntilAsync(() => daemon.Logs.Count(l => l.Contains("closed after IdleTimeout (00:00:20)")) == Silent + NonReaders, "an IdleTimeout entry for each hostile client", TimeSpan.FromSeconds(60));
             long[] drained = await Task.WhenAll(hostile.Select(c => Clients.DrainAsync(c, TimeSpan.FromSeconds(30))));
             Assert.All(drained.Take(Silent), n => Assert.Equal(0, n));
             Assert.All(drained.Skip(Silent), n => Assert.True(n > 0, "a non-reader's connection had flooded before it stalled"));
@@ -79,7 +98,7 @@ public sealed class HostileClientTests
         {
             await Wait.UntilAsync(() => ProcFs.Children(daemon.Pid).Count == Silent + NonReaders, "a program for every hostile client", TimeSpan.FromSeconds(90));
 
-            Assert.Equal("hi good", await Wait.ForAsync(ExchangeLineAsync(port, "good"), "the well-behaved client's answer"));
+            Assert.Equal("hi good", await WellBehavedAsync(daemon, port));
             await daemon.WaitForLogAsync(l => l.Contains("greeter ") && l.Contains("exited with status 0"), "the well-behaved client's end");
             Assert.Equal(Silent + NonReaders, ProcFs.Children(daemon.Pid).Count);
         }
@@ -109,6 +128,19 @@ public sealed class HostileClientTests
         {
             clients.ForEach(c => c.Dispose());
             throw;
+        }
+    }
+
+    /// <summary>The well-behaved client's answer; when it fails, what the daemon logged about refusals and failures.</summary>
+    private static async Task<string> WellBehavedAsync(Daemon daemon, int port)
+    {
+        try
+        {
+            return await Wait.ForAsync(ExchangeLineAsync(port, "good"), "the well-behaved client's answer");
+        }
+        catch (Exception ex) when (ex is SocketException or TimeoutException or OperationCanceledException)
+        {
+            throw new Xunit.Sdk.XunitException($"the well-behaved client was not served: {ex.Message}\ndaemon warnings and errors:\n{string.Join('\n', daemon.Logs.Where(l => !l.Contains(" INF ", StringComparison.Ordinal)).TakeLast(20))}");
         }
     }
 
