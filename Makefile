@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | check | clean | publish | install | deb
+# SocketBridge: make build | run | test | test-native | check | clean | publish | install | deb
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test check clean publish install uninstall deb
+.PHONY: all build run test test-native check clean publish install uninstall deb
 
 all: build
 
@@ -58,11 +58,12 @@ bench-deps:
 	$$([ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_PACKAGES)
 
 # ---------------------------------------------------------------------------
-# Packaging: a self-contained program (no .NET needed where it runs), its
+# Packaging: a NativeAOT program (no .NET needed where it runs), its
 # installation, and a Debian package. See "Installing as a service" in README.md.
 
 VERSION     := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
-# No cross builds: gcc builds the native helper for this machine's architecture.
+# No cross builds: gcc builds the native helper and links the program for this
+# machine's architecture.
 RID         ?= linux-x64
 DEB_ARCH    ?= amd64
 PUBLISH     := $(OUT)/publish
@@ -87,28 +88,29 @@ DEB         := $(OUT)/socketbridge_$(VERSION)_$(DEB_ARCH).deb
 # larger. `make deb DEB_COMPRESSION="-Zxz -z9"` for the smallest.
 DEB_COMPRESSION ?= -Zxz -z1
 
-## publish: a self-contained $(RID) program in out/publish (rebuilt when a source changes)
+## publish: the NativeAOT $(RID) program, out/publish/socketbridge (rebuilt when a source changes)
 publish: $(PUBLISH)/socketbridge
 
-# libcoreclrtraceptprovider.so (LTTng tracing) is loaded only when liblttng-ust
-# is installed: it is left out rather than made a dependency.
+# One executable with the C helper linked in; it needs libc only. ILC writes
+# the symbols it strips to socketbridge.dbg beside it, which is not installed.
 $(PUBLISH)/socketbridge: $(SOURCES)
 	rm -rf $(PUBLISH)
-	$(DOTNET) publish $(PROJECT) -c Release -r $(RID) --self-contained true \
+	$(DOTNET) publish $(PROJECT) -c Release -r $(RID) -p:PublishAot=true \
 	    --artifacts-path $(PUBLISH_OBJ) -o $(PUBLISH) --nologo -v quiet
-	rm -f $(PUBLISH)/libcoreclrtraceptprovider.so
 	touch $@
 
-## install: the program under $(PREFIX)/lib/socketbridge, $(PREFIX)/sbin/socketbridge,
-## the units, and /etc/socketbridge (an existing configuration is kept); honours DESTDIR
+## test-native: the suite against the NativeAOT program (out/publish/socketbridge); the
+## packaging tests, which build their own package, run in `make test` only
+test-native: $(PUBLISH)/socketbridge
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge $(DOTNET) test $(TESTS) -c Release --nologo -v quiet \
+	    --filter "FullyQualifiedName!~SocketBridge.Tests.Packaging" --logger "console;verbosity=normal"
+
+## install: the program as $(PREFIX)/sbin/socketbridge, the units, and /etc/socketbridge
+## (an existing configuration is kept); honours DESTDIR
 install: $(PUBLISH)/socketbridge
-	rm -rf $(DESTDIR)$(LIBDIR)
-	install -d -m 0755 $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d
-	cp -R $(PUBLISH)/. $(DESTDIR)$(LIBDIR)/
-	chmod -R u=rwX,go=rX $(DESTDIR)$(LIBDIR)
-	chmod 0755 $(DESTDIR)$(LIBDIR)/socketbridge
-	ln -sfnr $(DESTDIR)$(LIBDIR)/socketbridge $(DESTDIR)$(SBINDIR)/socketbridge
+	install -m 0755 $(PUBLISH)/socketbridge $(DESTDIR)$(SBINDIR)/socketbridge
 	sed 's:/usr/sbin/socketbridge:$(SBINDIR)/socketbridge:g' packaging/socketbridge.service \
 	    > $(DESTDIR)$(UNITDIR)/socketbridge.service
 	install -m 0644 packaging/socketbridge.socket $(DESTDIR)$(UNITDIR)/socketbridge.socket
@@ -120,18 +122,19 @@ install: $(PUBLISH)/socketbridge
 	test -e $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d/example.json.disabled || \
 	    install -m 0644 packaging/bridges.d/example.json.disabled $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d/
 
-## uninstall: what install put in place, except /etc/socketbridge
+## uninstall: what install put in place, except /etc/socketbridge (and the
+## $(PREFIX)/lib/socketbridge directory of versions before the native program)
 uninstall:
 	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(SBINDIR)/socketbridge $(DESTDIR)$(UNITDIR)/socketbridge.service $(DESTDIR)$(UNITDIR)/socketbridge.socket
 
 ## deb: out/socketbridge_$(VERSION)_$(DEB_ARCH).deb, built with dpkg-deb from an install into out/deb/root.
-## Depends is what dpkg-shlibdeps finds in the program (libc6, libgcc-s1, libstdc++6);
+## Depends is what dpkg-shlibdeps finds in the program: libc6 alone (libm is part of it);
 ## InvariantGlobalization spares libicu, and OpenSSL is loaded only for TLS, which is unused.
 deb: $(PUBLISH)/socketbridge
 	rm -rf $(OUT)/deb $(DEB)
 	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) \
-	    PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system LIBDIR=/usr/lib/socketbridge \
+	    PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system \
 	    SBINDIR=/usr/sbin DOCDIR=/usr/share/doc/socketbridge
 	install -d -m 0755 $(DEB_ROOT)/DEBIAN
 	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
