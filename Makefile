@@ -2,6 +2,8 @@
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
+# The NativeAOT program of `make publish`, what install and deb ship.
+PUBLISH     := $(OUT)/publish
 PROJECT     := src/SocketBridge/SocketBridge.csproj
 TESTS       := tests/SocketBridge.Tests/SocketBridge.Tests.csproj
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
@@ -31,25 +33,28 @@ check: build
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj
 
-## bench: forward mode against direct, systemd-socket-proxyd and socat, then
-## spawn rate against tcpserver; writes docs/benchmarks.md (5 to 7 minutes)
+## bench: forward mode against direct, systemd-socket-proxyd and socat, then spawn
+## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
+## and socat; both measure the NativeAOT program; writes docs/benchmarks.md (10 to 12 minutes)
 ## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
-BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp python3 gcc bc systemd
-BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp python3:python3 \
+BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
+BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
                   gcc:gcc bc:bc systemd-socket-activate:systemd /lib/systemd/systemd-socket-proxyd:systemd
+BENCH_PORTS    := 47801 47802 47803 47804 47805 47806 47901 47906
 
 .PHONY: bench bench-deps
-bench: build
+bench: build $(PUBLISH)/socketbridge
 	@missing=""; for tp in $(BENCH_TOOLS); do command -v "$${tp%%:*}" >/dev/null 2>&1 || missing="$$missing $${tp%%:*} (package $${tp#*:})"; done; \
 	if [ -n "$$missing" ]; then echo "make bench: missing:$$missing" >&2; \
 	  echo "make bench: install them with 'make bench-deps' (apt-get install $(BENCH_PACKAGES))" >&2; exit 1; fi
 	@mkdir -p $(OUT)/bench docs
 	@echo "bench/forward.sh: relay throughput, latency, connection rate and memory (progress below)"
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge bench/forward.sh > $(OUT)/bench/forward.md
-	@echo "bench/spawn-rate.sh: spawn rate against tcpserver"
-	@bench/wait-ports.sh 47801 47802
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md > $(OUT)/bench/benchmarks.md
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/forward.sh > $(OUT)/bench/forward.md
+	@echo "bench/spawn-rate.sh: spawn rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate and socat"
+	@bench/wait-ports.sh $(BENCH_PORTS)
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge SOCKETBRIDGE_JIT_BIN=$(CURDIR)/$(OUT)/socketbridge \
+	    bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md > $(OUT)/bench/benchmarks.md
 	@mv $(OUT)/bench/benchmarks.md docs/benchmarks.md
 	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; echo "written: docs/benchmarks.md"
 
@@ -66,7 +71,6 @@ VERSION     := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.B
 # machine's architecture.
 RID         ?= linux-x64
 DEB_ARCH    ?= amd64
-PUBLISH     := $(OUT)/publish
 # dotnet's obj/ and bin/ for the publish, apart from those of `make build`
 # and the tests, so neither restores over the other.
 PUBLISH_OBJ := $(OUT)/publish-build
