@@ -21,13 +21,15 @@
 # out/publish/socketbridge, the NativeAOT build), SOCKETBRIDGE_JIT_BIN
 # (optional: the framework-dependent out/socketbridge, measured for start-up
 # and memory only), BENCH_STARTUP_ROUNDS (default 9), BENCH_SPAWN_PORT_BASE
-# (default 47801; six ports from it).
+# (default 28801, below the ephemeral range of 32768 and up, where a
+# client socket of an earlier round could hold a port; six ports from it,
+# and the same plus 100 for the forward bridges).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 n=${1:-5000}; c=${2:-4}; rounds=${3:-5}
 startup_rounds=${BENCH_STARTUP_ROUNDS:-9}
-base=${BENCH_SPAWN_PORT_BASE:-47801}
+base=${BENCH_SPAWN_PORT_BASE:-28801}
 sb=${SOCKETBRIDGE_BIN:-$root/out/publish/socketbridge}
 sb_jit=${SOCKETBRIDGE_JIT_BIN:-}
 for tool in ab tcpserver xinetd systemd-socket-activate socat gcc python3; do

@@ -47,13 +47,22 @@ def main():
             notify.bind(path)
             notify.settimeout(10)
             env["NOTIFY_SOCKET"] = path
+        log = open(os.path.join(work, "log"), "w+b")
         start = time.monotonic()
-        child = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+
+        def gone(what):
+            log.seek(0)
+            output = log.read().decode(errors="replace").strip()
+            return SystemExit(f"startup.py: {args[0]} {what} (exit status {child.poll()}): {output[-2000:]}")
+
         try:
             if notify is not None:
-                while "READY=1" not in notify.recv(4096).decode().split("\n"):
-                    pass
+                try:
+                    while "READY=1" not in notify.recv(4096).decode().split("\n"):
+                        pass
+                except TimeoutError:
+                    raise gone("sent no READY=1") from None
             else:
                 deadline = start + 10
                 while True:
@@ -63,12 +72,14 @@ def main():
                         break
                     except ConnectionRefusedError:
                         if time.monotonic() > deadline or child.poll() is not None:
-                            raise SystemExit(f"startup.py: {args[0]} never accepted on port {port}")
+                            raise gone(f"never accepted on port {port}")
                         time.sleep(0.0005)
                     finally:
                         probe.close()
             elapsed = (time.monotonic() - start) * 1000
             time.sleep(1)
+            if child.poll() is not None:
+                raise gone("exited after start-up")
             rss, pss = memory(child.pid)
         finally:
             child.send_signal(signal.SIGTERM)
