@@ -31,15 +31,14 @@ The latest \`make bench\` run, written by it: forward mode against no relay at
 all, systemd-socket-proxyd and socat, then spawn mode, start-up time and
 idle memory against tcpserver, xinetd, systemd-socket-activate and socat.
 socketbridge is the NativeAOT program that \`make publish\` builds and the
-package ships. Run
-it again with \`make bench\` (\`make bench-deps\` installs what it needs); the
-scripts and their parameters are in [bench/](../bench/): \`forward.sh\`
-takes \`BENCH_ROUNDS\`, \`BENCH_SIZE\`, \`BENCH_RTT_COUNT\`, \`BENCH_CONNS\`,
+package ships. Run it again with \`make bench\` (\`make bench-deps\` installs
+what it needs); the scripts and their parameters are in [bench/](../bench/):
+\`forward.sh\` takes \`BENCH_ROUNDS\`, \`BENCH_SIZE\`, \`BENCH_RTT_COUNT\`, \`BENCH_CONNS\`,
 \`BENCH_CONN_WORKERS\`, \`BENCH_IDLE\`, \`BENCH_PEERS\` and \`BENCH_PORT_BASE\`
 from the environment; \`spawn-rate.sh\` takes the number of requests, the
 concurrency and the rounds as arguments, and \`BENCH_STARTUP_ROUNDS\` and
-\`BENCH_SPAWN_PORT_BASE\`. Everything runs on 127.0.0.1 on the one machine, client,
-relay and backend sharing its CPUs; numbers from a shared or busy machine
+\`BENCH_SPAWN_PORT_BASE\`. Everything runs on 127.0.0.1 on the one machine,
+client, relay and backend sharing its CPUs; numbers from a shared or busy machine
 move by tens of percent from run to run, so compare columns of the same run.
 
 Run on $(date -u '+%Y-%m-%d %H:%M UTC').
