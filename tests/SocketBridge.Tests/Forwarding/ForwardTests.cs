@@ -141,20 +141,23 @@ public sealed class ForwardTests
         var fillers = new List<Socket>();
         try
         {
+            // Non-blocking connects that are left pending: a connect cancelled and
+            // closed would give its place in the queue back.
             for (int i = 0; i < 4; i++)
             {
-                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
                 fillers.Add(filler);
-                using var quick = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
                 try
                 {
-                    await filler.ConnectAsync(new IPEndPoint(IPAddress.Loopback, backendPort), quick.Token);
+                    filler.Connect(new IPEndPoint(IPAddress.Loopback, backendPort));
                 }
-                catch (OperationCanceledException)
+                catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
                 {
-                    break; // the queue is full
                 }
             }
+
+            // Wait until the last filler is stuck: its SYN unanswered because the queue is full.
+            await Wait.UntilAsync(() => !fillers[^1].Poll(0, SelectMode.SelectWrite), "the backend's queue to be full");
 
             await using Daemon daemon = await Daemon.StartAsync($$"""
                 { "Bridges": { "silent": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "ConnectTimeout": "700ms" } } }
