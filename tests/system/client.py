@@ -18,6 +18,8 @@ line, for the harness to read.
   client.py alive PID...                  which of the processes still exist
   client.py handoff-echo                  a program for handoff bridges: accepts on fd 3,
                                           echoes one line per connection, exits after 5 s idle
+  client.py serve HOST PORT               an echo server (a backend for forward bridges):
+                                          every connection gets back what it sends
 
 ENDPOINT is tcp:HOST:PORT or unix:/path.
 """
@@ -189,6 +191,26 @@ def cmd_handoff_echo():
                 print("handoff-echo: %s" % ex, file=sys.stderr, flush=True)
 
 
+def cmd_serve(host, port):
+    listener = socket.create_server((host, port), backlog=128)
+
+    def echo(conn):
+        with conn:
+            conn.settimeout(TIMEOUT)
+            try:
+                while True:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    conn.sendall(data)
+            except OSError as ex:
+                print("serve: %s" % ex, file=sys.stderr, flush=True)
+
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=echo, args=(conn,), daemon=True).start()
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -206,6 +228,8 @@ def main(argv):
         cmd_lines(args[0], int(args[1]))
     elif command == "alive":
         cmd_alive([int(a) for a in args])
+    elif command == "serve":
+        cmd_serve(args[0], int(args[1]))
     elif command == "handoff-echo":
         cmd_handoff_echo()
     else:
