@@ -6,7 +6,9 @@ namespace SocketBridge.Bridges;
 
 /// <summary>
 /// A running bridge: its listening sockets, each run by the bridge's
-/// <see cref="IBridgeMode"/>, its counters, and its shutdown.
+/// <see cref="IBridgeMode"/>, its counters, and how it ends: stopped with
+/// the daemon, or retired by a reload, which may hand its listening sockets
+/// over to the bridge that replaces it.
 /// </summary>
 public sealed class Bridge : IDisposable
 {
@@ -17,30 +19,78 @@ public sealed class Bridge : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _kill = new();
     private readonly BridgeContext _context;
-    private readonly List<Task> _loops = [];
+    private readonly Dictionary<IListener, Task> _loops = [];
+    private readonly HashSet<IListener> _handedOver = [];
+    private int _released;
 
-    public Bridge(BridgeOptions options, IReadOnlyList<IListener> listeners, IBridgeMode mode, ConnectionIdGenerator ids, ILogger logger)
+    public Bridge(BridgeOptions options, IReadOnlyList<IListener> listeners, IBridgeMode mode, BridgeCounters counters, ConnectionIdGenerator ids, ILogger logger)
     {
         Options = options;
         _listeners = listeners;
         _mode = mode;
         _logger = logger;
+        Counters = counters;
         _context = new BridgeContext(options, Counters, ids, logger, _accepting.Token, _stop.Token, _kill.Token);
     }
 
     public BridgeOptions Options { get; }
 
-    public BridgeCounters Counters { get; } = new();
+    public BridgeCounters Counters { get; }
 
     public IReadOnlyList<IListener> Listeners => _listeners;
 
-    public void Start()
+    /// <summary>False once the bridge stopped accepting (retired by a reload, or stopping).</summary>
+    public bool IsAccepting => !_accepting.IsCancellationRequested;
+
+    /// <summary>
+    /// Starts serving every listener; a listener taken over from a retired
+    /// bridge is served once that bridge's loop on it has ended (a handoff
+    /// program or FIFO session still using it finishes first).
+    /// </summary>
+    public void Start(IReadOnlyDictionary<IListener, Task>? predecessors = null)
     {
         foreach (IListener listener in _listeners)
         {
+            Task before = predecessors is not null && predecessors.TryGetValue(listener, out Task? loop) ? loop : Task.CompletedTask;
             BridgeLog.Listening(_logger, Options.Name, listener.Display, Options.Mode.ToString().ToLowerInvariant(), Options.MaxConnections);
-            _loops.Add(Task.Run(() => _mode.RunAsync(listener, _context)));
+            _loops[listener] = Task.Run(async () =>
+            {
+                await before.ConfigureAwait(false);
+                await _mode.RunAsync(listener, _context).ConfigureAwait(false);
+            });
         }
+    }
+
+    /// <summary>
+    /// Stops accepting on <paramref name="listener"/> without closing it, for
+    /// the bridge that replaces this one; returns the loop to wait for.
+    /// </summary>
+    public Task HandOver(IListener listener)
+    {
+        _handedOver.Add(listener);
+        return _loops.TryGetValue(listener, out Task? loop) ? loop : Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Reload, first step: stops accepting at once; the listeners not handed
+    /// over are closed and their socket files removed.
+    /// </summary>
+    public void StopAcceptingForReload()
+    {
+        StopAccepting();
+        DisposeOwnListeners();
+    }
+
+    /// <summary>
+    /// Reload, then: lets the open connections finish on their own, and
+    /// releases what the mode holds (an on-demand backend).
+    /// </summary>
+    public async Task RetireAsync()
+    {
+        StopAccepting();
+        await Counters.DrainAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops.Values).ConfigureAwait(false);
+        await ReleaseAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -59,22 +109,14 @@ public sealed class Bridge : IDisposable
             await CompletesWithinAsync(drained, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
 
-        await CompletesWithinAsync(Task.WhenAll(_loops), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        await _mode.DisposeAsync().ConfigureAwait(false);
-        foreach (IListener listener in _listeners)
-        {
-            listener.Dispose();
-        }
+        await CompletesWithinAsync(Task.WhenAll(_loops.Values), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await ReleaseAsync().ConfigureAwait(false);
     }
 
     public void Dispose()
     {
         StopAccepting();
-        foreach (IListener listener in _listeners)
-        {
-            listener.Dispose();
-        }
-
+        DisposeOwnListeners();
         _accepting.Dispose();
         _stop.Dispose();
         _kill.Dispose();
@@ -84,6 +126,27 @@ public sealed class Bridge : IDisposable
     {
         Task finished = await Task.WhenAny(task, Task.Delay(timeout)).ConfigureAwait(false);
         return finished == task;
+    }
+
+    /// <summary>Once, whether retiring or stopping got there first: the mode's resources, then the sockets.</summary>
+    private async Task ReleaseAsync()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            await _mode.DisposeAsync().ConfigureAwait(false);
+            DisposeOwnListeners();
+        }
+    }
+
+    private void DisposeOwnListeners()
+    {
+        foreach (IListener listener in _listeners)
+        {
+            if (!_handedOver.Contains(listener))
+            {
+                listener.Dispose();
+            }
+        }
     }
 
     private void StopAccepting()
@@ -96,8 +159,11 @@ public sealed class Bridge : IDisposable
         _accepting.Cancel();
         foreach (IListener listener in _listeners)
         {
-            listener.Close();
-            BridgeLog.StoppedListening(_logger, Options.Name, listener.Display);
+            if (!_handedOver.Contains(listener))
+            {
+                listener.Close();
+                BridgeLog.StoppedListening(_logger, Options.Name, listener.Display);
+            }
         }
     }
 }

@@ -8,6 +8,24 @@ public sealed class BridgeCounters
     private long _refused;
     private int _active;
     private volatile bool _draining;
+    private volatile BridgeError? _lastError;
+
+    public BridgeCounters()
+    {
+    }
+
+    /// <summary>A bridge changed by a reload goes on counting where its predecessor was.</summary>
+    public BridgeCounters(BridgeCounters predecessor)
+    {
+        _total = predecessor.Total;
+        _refused = predecessor.Refused;
+        _lastError = predecessor.LastError;
+    }
+
+    /// <summary>The last warning or error logged about the bridge, for status.</summary>
+    public BridgeError? LastError => _lastError;
+
+    public void RecordError(BridgeError error) => _lastError = error;
 
     public int Active => Volatile.Read(ref _active);
 

@@ -6,7 +6,7 @@ using SocketBridge.Import;
 
 namespace SocketBridge.Cli;
 
-/// <summary>The command line of SPEC 2: run, check, serve, import, --help, --version.</summary>
+/// <summary>The command line of SPEC 2: run, check, serve, status, reload, pipe, import, --help, --version.</summary>
 public static class CommandLine
 {
     public static RootCommand Build()
@@ -15,6 +15,8 @@ public static class CommandLine
         root.Subcommands.Add(BuildRun());
         root.Subcommands.Add(BuildCheck());
         root.Subcommands.Add(BuildServe());
+        root.Subcommands.Add(BuildStatus());
+        root.Subcommands.Add(BuildReload());
         root.Subcommands.Add(BuildPipe());
         root.Subcommands.Add(BuildImport([new UpstartImporter()]));
         return root;
@@ -51,9 +53,37 @@ public static class CommandLine
         var command = new Command("run", "Run the daemon in the foreground (the unit's ExecStart).") { config };
         command.SetAction((result, _) =>
         {
-            SocketBridgeOptions? options = Load(result.GetValue(config));
-            return options is null ? Task.FromResult(ExitCodes.Config) : DaemonRunner.RunAsync(options);
+            string[] files = result.GetValue(config) ?? [];
+            SocketBridgeOptions? options = Load(files);
+            return options is null
+                ? Task.FromResult(ExitCodes.Config)
+                : DaemonRunner.RunAsync(options, () => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files)));
         });
+        return command;
+    }
+
+    private static Option<string> ControlOption() => new("--control")
+    {
+        Description = $"The daemon's control socket, instead of SocketBridge:ControlSocket from the configuration (default {DaemonOptions.DefaultControlSocket})",
+        HelpName = "PATH",
+    };
+
+    private static Command BuildStatus()
+    {
+        Option<string[]> config = ConfigOption();
+        Option<string> control = ControlOption();
+        var json = new Option<bool>("--json") { Description = "The status as JSON, for scripts" };
+        var command = new Command("status", "Show the running daemon's bridges: listen endpoint, mode, state, connections, refusals, last error.") { config, control, json };
+        command.SetAction((result, _) => ControlCommand.StatusAsync(result.GetValue(config), result.GetValue(control), result.GetValue(json), Console.Out, Console.Error));
+        return command;
+    }
+
+    private static Command BuildReload()
+    {
+        Option<string[]> config = ConfigOption();
+        Option<string> control = ControlOption();
+        var command = new Command("reload", "Make the running daemon load its configuration again (as SIGHUP does) and print the outcome; exit 78 when it was refused.") { config, control };
+        command.SetAction((result, _) => ControlCommand.ReloadAsync(result.GetValue(config), result.GetValue(control), Console.Out, Console.Error));
         return command;
     }
 
@@ -93,7 +123,7 @@ public static class CommandLine
         {
             string json = ServeConfiguration(result.GetValue(endpoint)!, result.GetValue(program)!);
             SocketBridgeOptions? options = ConfigurationReporter.Load(() => new ConfigurationLoader().LoadText(ServeOrigin, json), Console.Error, ServeError);
-            return options is null ? Task.FromResult(ExitCodes.Config) : DaemonRunner.RunAsync(options);
+            return options is null ? Task.FromResult(ExitCodes.Config) : DaemonRunner.RunAsync(options, () => options, controlSocket: false);
         });
         return command;
     }

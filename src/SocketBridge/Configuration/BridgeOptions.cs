@@ -17,6 +17,12 @@ public sealed record BridgeOptions
 
     public required Endpoint Listen { get; init; }
 
+    /// <summary>
+    /// The bridge's settings as loaded (its merged keys, the resolved Exec and
+    /// addresses): equal fingerprints mean a reload leaves the bridge alone.
+    /// </summary>
+    public string Fingerprint { get; init; } = string.Empty;
+
     /// <summary>For a TCP <see cref="Listen"/>: the addresses to bind, resolved at load.</summary>
     public IReadOnlyList<IPEndPoint> ListenAddresses { get; init; } = [];
 

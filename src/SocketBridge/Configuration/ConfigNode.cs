@@ -61,5 +61,47 @@ public sealed class ConfigNode
         }
     }
 
+    /// <summary>
+    /// The merged value as compact JSON with object keys in ordinal order,
+    /// so two loads of the same settings compare equal (reload tells changed
+    /// bridges from unchanged ones by it).
+    /// </summary>
+    public string Canonical()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            WriteCanonical(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+
+    private void WriteCanonical(Utf8JsonWriter writer)
+    {
+        if (Children is null)
+        {
+            if (Value.ValueKind == JsonValueKind.Undefined)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                Value.WriteTo(writer);
+            }
+
+            return;
+        }
+
+        writer.WriteStartObject();
+        foreach (string key in Children.Keys.Order(StringComparer.Ordinal))
+        {
+            writer.WritePropertyName(key);
+            Children[key].WriteCanonical(writer);
+        }
+
+        writer.WriteEndObject();
+    }
+
     public ConfigNode? this[string key] => Children is not null && Children.TryGetValue(key, out ConfigNode? child) ? child : null;
 }

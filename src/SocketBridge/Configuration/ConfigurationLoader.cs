@@ -123,7 +123,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
                     BridgeOptions? options = reader.Read(bridge, errors);
                     if (options is not null)
                     {
-                        bridges.Add(options);
+                        bridges.Add(options with { Fingerprint = Fingerprint(bridge, options) });
                     }
                 }
             }
@@ -131,6 +131,15 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
 
         return errors.HasErrors ? null : new SocketBridgeOptions(daemon, bridges, sources.Select(s => s.File).ToArray());
     }
+
+    private static string Fingerprint(ConfigNode node, BridgeOptions options) =>
+        string.Join(
+            '\n',
+            node.Canonical(),
+            options.Exec?.Path ?? string.Empty,
+            string.Join(' ', options.ListenAddresses),
+            string.Join(' ', options.TargetAddresses),
+            string.Join('\0', options.Environment));
 
     private static DaemonOptions ReadDaemon(ConfigNode? section, ErrorCollector errors)
     {

@@ -16,7 +16,9 @@ public static class UnixSocketBinder
 {
     public static BoundListener Bind(BridgeOptions bridge, UnixEndpoint endpoint)
     {
-        return endpoint.IsAbstract ? BindAbstract(bridge, endpoint) : BindPath(bridge, endpoint);
+        return endpoint.IsAbstract
+            ? BindAbstract(bridge, endpoint)
+            : BindPath(endpoint, $"bridge {bridge.Name}: cannot listen on {endpoint}", bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, bridge.Backlog);
     }
 
     private static BoundListener BindAbstract(BridgeOptions bridge, UnixEndpoint endpoint)
@@ -38,10 +40,13 @@ public static class UnixSocketBinder
         }
     }
 
-    private static BoundListener BindPath(BridgeOptions bridge, UnixEndpoint endpoint)
+    /// <summary>
+    /// Binds a socket file at <paramref name="endpoint"/>'s path with
+    /// <paramref name="mode"/> and owner; failures start with <paramref name="fail"/>.
+    /// </summary>
+    public static BoundListener BindPath(UnixEndpoint endpoint, string fail, uint mode, uint? uid, uint? gid, int backlog)
     {
         string path = endpoint.Path;
-        string fail = $"bridge {bridge.Name}: cannot listen on {endpoint}";
         CheckExisting(path, fail);
 
         string directory = Path.GetDirectoryName(path)!;
@@ -66,13 +71,13 @@ public static class UnixSocketBinder
             }
 
             socket.Bind(new UnixDomainSocketEndPoint(staging));
-            Posix.Chmod(staging, bridge.SocketMode);
-            if (bridge.SocketUid is not null || bridge.SocketGid is not null)
+            Posix.Chmod(staging, mode);
+            if (uid is not null || gid is not null)
             {
-                Posix.Chown(staging, bridge.SocketUid ?? uint.MaxValue, bridge.SocketGid ?? uint.MaxValue);
+                Posix.Chown(staging, uid ?? uint.MaxValue, gid ?? uint.MaxValue);
             }
 
-            socket.Listen(bridge.Backlog);
+            socket.Listen(backlog);
 
             // Checked again just before the rename, which replaces the path atomically.
             CheckExisting(path, fail);

@@ -64,6 +64,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_set_nonblocking")]
     internal static partial int SetNonBlocking(int fd, int on);
 
+    [LibraryImport(Helper, EntryPoint = "sb_journal_send_memfd", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int JournalSendMemfd(int socket, string path, byte* data, ulong length);
+
     [LibraryImport(Libc, EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MkFifo(string path, uint mode);
 

@@ -171,6 +171,30 @@ public static unsafe class Posix
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="entry"/> to journald as a sealed memfd, for
+    /// entries too large for a datagram. Returns 0 or an errno.
+    /// </summary>
+    public static int JournalSendMemfd(SafeSocketHandle socket, string path, ReadOnlySpan<byte> entry)
+    {
+        bool added = false;
+        socket.DangerousAddRef(ref added);
+        try
+        {
+            fixed (byte* data = entry)
+            {
+                return -NativeMethods.JournalSendMemfd((int)socket.DangerousGetHandle(), path, data, (ulong)entry.Length);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
     private static void Check(int rc, string call, string subject)
     {
         if (rc < 0)

@@ -15,6 +15,13 @@ public sealed class ServiceNotifier(ISystemdNotifier notifier)
 
     public void Status(string status) => Send($"STATUS={status}");
 
+    /// <summary>RELOADING=1 with MONOTONIC_USEC (CLOCK_MONOTONIC, as Stopwatch reads it on Linux); READY=1 follows.</summary>
+    public void Reloading()
+    {
+        long microseconds = System.Diagnostics.Stopwatch.GetTimestamp() / (System.Diagnostics.Stopwatch.Frequency / 1_000_000);
+        Send($"RELOADING=1\nMONOTONIC_USEC={microseconds}\nSTATUS=reloading the configuration");
+    }
+
     public void Stopping() => Send("STOPPING=1\nSTATUS=stopping");
 
     private void Send(string message)

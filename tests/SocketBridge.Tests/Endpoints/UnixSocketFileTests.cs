@@ -22,7 +22,7 @@ public sealed class UnixSocketFileTests
         Assert.Equal(Convert.ToUInt32("640", 8), status.Permissions);
         Assert.Equal(65534u, status.Uid);
         Assert.Equal(65534u, status.Gid);
-        Assert.Equal(["config.json", "notify.sock", "owned.sock"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order());
+        Assert.Equal(["config.json", "control.json", "control.sock", "notify.sock", "owned.sock"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order());
     }
 
     [Fact]

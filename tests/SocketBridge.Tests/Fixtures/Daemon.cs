@@ -53,6 +53,9 @@ public sealed class Daemon : IAsyncDisposable
 
     public TempDirectory Directory { get; }
 
+    /// <summary>The control socket the fixture gives every <c>run</c> (unless the test's configuration names another).</summary>
+    public string ControlSocket => Directory["control.sock"];
+
     public int Pid => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -113,6 +116,15 @@ public sealed class Daemon : IAsyncDisposable
     public static Daemon Launch(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null)
     {
         string notifyPath = directory["notify.sock"];
+
+        // Each daemon gets a control socket of its own (a test's configuration,
+        // merged after this file, may still name another).
+        if (args.Length > 0 && args[0] == "run")
+        {
+            string control = directory.Write("control.json", $"{{\"SocketBridge\": {{\"ControlSocket\": \"{directory["control.sock"]}\"}}}}");
+            args = ["run", "-c", control, .. args[1..]];
+        }
+
         var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
         string[] command = [.. launcher ?? [], Binary.Path, .. args];

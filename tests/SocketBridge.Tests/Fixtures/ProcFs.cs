@@ -44,5 +44,12 @@ public static class ProcFs
     public static int[] OpenDescriptors(int pid) =>
         Directory.GetFiles($"/proc/{pid}/fd").Select(p => int.Parse(Path.GetFileName(p))).Order().ToArray();
 
+    /// <summary>VmRSS of a process, in bytes.</summary>
+    public static long ResidentBytes(int pid)
+    {
+        string line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    }
+
     public static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
 }

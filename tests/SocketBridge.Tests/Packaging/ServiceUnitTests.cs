@@ -17,7 +17,7 @@ public sealed class ServiceUnitTests
 
         Assert.Equal("notify", service["Type"]);
         Assert.Equal("/usr/sbin/socketbridge run", service["ExecStart"]);
-        Assert.Equal("/bin/sh -c 'kill -HUP $$MAINPID'", service["ExecReload"]);
+        Assert.Equal("/usr/sbin/socketbridge reload", service["ExecReload"]);
         Assert.Equal("on-failure", service["Restart"]);
         Assert.Equal("78", service["RestartPreventExitStatus"]);
         Assert.Equal("mixed", service["KillMode"]);

@@ -1,0 +1,163 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using SocketBridge.Bridges;
+using SocketBridge.Configuration;
+using SocketBridge.Control;
+
+namespace SocketBridge.Cli;
+
+/// <summary>
+/// <c>socketbridge status</c> and <c>socketbridge reload</c> (SPEC 2): ask the
+/// running daemon over its control socket, found from the same configuration
+/// files as <c>run</c> or given with <c>--control</c>.
+/// </summary>
+public static class ControlCommand
+{
+    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>A reload waits for bridges to bind; generous, but never forever.</summary>
+    private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(60);
+
+    public static async Task<int> StatusAsync(string[]? files, string? control, bool json, TextWriter output, TextWriter errors)
+    {
+        string? path = ControlPath(files, control, errors);
+        if (path is null)
+        {
+            return ExitCodes.Config;
+        }
+
+        string? answer = await AskAsync(path, ControlRequest.Status, StatusTimeout, errors).ConfigureAwait(false);
+        if (answer is null)
+        {
+            return ExitCodes.Unavailable;
+        }
+
+        if (json)
+        {
+            output.WriteLine(answer);
+            return ExitCodes.Success;
+        }
+
+        StatusResponse? status = Parse(answer, ControlJsonContext.Default.StatusResponse);
+        if (status is null)
+        {
+            errors.WriteLine($"socketbridge status: {path} answered something that is not a status: {Shorten(answer)}");
+            return ExitCodes.Failure;
+        }
+
+        StatusTable.Write(status, output);
+        return ExitCodes.Success;
+    }
+
+    public static async Task<int> ReloadAsync(string[]? files, string? control, TextWriter output, TextWriter errors)
+    {
+        // An invalid configuration is what the daemon must refuse and log, so
+        // it is still asked; the control socket is then taken as written.
+        string path = !string.IsNullOrEmpty(control) ? control : ControlPath(files, control, TextWriter.Null) ?? WrittenControlPath(files);
+        string? answer = await AskAsync(path, ControlRequest.Reload, ReloadTimeout, errors).ConfigureAwait(false);
+        if (answer is null)
+        {
+            return ExitCodes.Unavailable;
+        }
+
+        ReloadResult? result = Parse(answer, ControlJsonContext.Default.ReloadResult);
+        if (result is null)
+        {
+            errors.WriteLine($"socketbridge reload: {path} answered something that is not a reload outcome: {Shorten(answer)}");
+            return ExitCodes.Failure;
+        }
+
+        if (result.Reloaded)
+        {
+            output.WriteLine(result.ToString());
+            return ExitCodes.Success;
+        }
+
+        errors.WriteLine("socketbridge reload: refused, the running configuration is unchanged:");
+        foreach (string problem in result.Errors)
+        {
+            errors.WriteLine(problem);
+        }
+
+        return ExitCodes.Config;
+    }
+
+    /// <summary>--control, or ControlSocket from the configuration files (their problems printed when they have any).</summary>
+    private static string? ControlPath(string[]? files, string? control, TextWriter errors)
+    {
+        if (!string.IsNullOrEmpty(control))
+        {
+            return control;
+        }
+
+        SocketBridgeOptions? options = ConfigurationReporter.Load(() => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files ?? [])), errors);
+        return options?.Daemon.ControlSocket;
+    }
+
+    /// <summary>SocketBridge:ControlSocket as the files spell it (the last one wins), for files that do not load.</summary>
+    private static string WrittenControlPath(string[]? files)
+    {
+        string path = DaemonOptions.DefaultControlSocket;
+        foreach (string file in ConfigurationFiles.Resolve(files ?? []))
+        {
+            try
+            {
+                using JsonDocument document = JsonDocument.Parse(File.ReadAllText(file), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                if (document.RootElement.ValueKind == JsonValueKind.Object
+                    && document.RootElement.TryGetProperty("SocketBridge", out JsonElement daemon)
+                    && daemon.ValueKind == JsonValueKind.Object
+                    && daemon.TryGetProperty("ControlSocket", out JsonElement socket)
+                    && socket.ValueKind == JsonValueKind.String)
+                {
+                    path = socket.GetString()!;
+                }
+            }
+            catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+            {
+                // Unreadable or not JSON: the daemon will say so.
+            }
+        }
+
+        return path;
+    }
+
+    private static async Task<string?> AskAsync(string path, string request, TimeSpan timeout, TextWriter errors)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            return await ControlClient.SendAsync(path, request, deadline.Token).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            string reason = ex.SocketErrorCode switch
+            {
+                SocketError.AddressNotAvailable or SocketError.ConnectionRefused => "no daemon is listening there (is socketbridge running?)",
+                SocketError.AccessDenied => "permission denied (the control socket is for the daemon's user)",
+                _ => ex.Message,
+            };
+            errors.WriteLine($"socketbridge {request}: cannot reach the daemon at {path}: {reason}");
+        }
+        catch (OperationCanceledException)
+        {
+            errors.WriteLine($"socketbridge {request}: the daemon at {path} did not answer within {timeout.TotalSeconds:0} s");
+        }
+
+        return null;
+    }
+
+    private static T? Parse<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, type);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length > 200 ? text[..200] + "…" : text;
+}

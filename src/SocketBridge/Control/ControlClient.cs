@@ -1,0 +1,33 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace SocketBridge.Control;
+
+/// <summary>The command-line side of the control socket: one request, the whole answer.</summary>
+public static class ControlClient
+{
+    /// <summary>
+    /// Sends <paramref name="request"/> and returns the daemon's JSON answer;
+    /// throws <see cref="SocketException"/> when no daemon listens at <paramref name="path"/>.
+    /// </summary>
+    public static async Task<string> SendAsync(string path, string request, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request + "\n"), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        using var answer = new MemoryStream();
+        byte[] buffer = new byte[16 * 1024];
+        while (true)
+        {
+            int read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            answer.Write(buffer, 0, read);
+        }
+
+        return Encoding.UTF8.GetString(answer.GetBuffer(), 0, (int)answer.Length);
+    }
+}

@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+using SocketBridge.Bridges;
+
+namespace SocketBridge.Control;
+
+/// <summary>System.Text.Json source generation for the control protocol (no reflection, NativeAOT-safe).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(ReloadResult))]
+internal sealed partial class ControlJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,168 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SocketBridge.Bridges;
+using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
+
+namespace SocketBridge.Control;
+
+/// <summary>
+/// The control socket (SPEC 2, 3): a Unix socket at
+/// <c>SocketBridge:ControlSocket</c>, mode 0600 and owned by the daemon's
+/// user, answering <c>status</c> and <c>reload</c>. Bound before the bridges,
+/// so it answers as soon as the daemon is ready. A control socket that
+/// cannot be bound is a warning, not a reason to stop serving.
+/// </summary>
+public sealed partial class ControlServer(
+    SocketBridgeOptions options,
+    BridgeHost host,
+    ConfigurationReloader reloader,
+    ILogger<ControlServer> logger) : IHostedService, IDisposable
+{
+    private const uint Mode = 0x180; // 0600
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private BoundListener? _listener;
+    private Task _accepting = Task.CompletedTask;
+
+    /// <summary>Whether the control socket could be bound (false: status and reload only by signal).</summary>
+    public bool IsListening => _listener is not null;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        string path = options.Daemon.ControlSocket;
+        var endpoint = new UnixEndpoint(path);
+        try
+        {
+            _listener = UnixSocketBinder.BindPath(endpoint, $"control socket: cannot listen on {path}", Mode, uid: null, gid: null, backlog: 64);
+        }
+        catch (ListenException ex)
+        {
+            LogUnavailable(logger, ex.Message);
+            return Task.CompletedTask;
+        }
+
+        _accepting = AcceptAsync(_listener.Socket, _stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Close();
+        await _accepting.ConfigureAwait(false);
+        _listener?.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _listener?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                LogAcceptFailed(logger, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            _ = ServeAsync(client, cancellationToken);
+        }
+    }
+
+    private async Task ServeAsync(Socket client, CancellationToken cancellationToken)
+    {
+        using (client)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(RequestTimeout);
+                string? request = await ReadLineAsync(client, timeout.Token).ConfigureAwait(false);
+                byte[] answer = request switch
+                {
+                    ControlRequest.Status => JsonSerializer.SerializeToUtf8Bytes(Status(), ControlJsonContext.Default.StatusResponse),
+                    ControlRequest.Reload => JsonSerializer.SerializeToUtf8Bytes(
+                        await reloader.ReloadAsync(cancellationToken).ConfigureAwait(false),
+                        ControlJsonContext.Default.ReloadResult),
+                    _ => Encoding.UTF8.GetBytes($"{{\"Error\": \"unknown request; send \\\"{ControlRequest.Status}\\\" or \\\"{ControlRequest.Reload}\\\" and a newline\"}}"),
+                };
+                await client.SendAsync(answer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                client.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // A client that went away or never said anything: nothing to answer.
+            }
+        }
+    }
+
+    private StatusResponse Status()
+    {
+        string version = typeof(ControlServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        int plus = version.IndexOf('+', StringComparison.Ordinal);
+        return new StatusResponse(
+            plus < 0 ? version : version[..plus],
+            Environment.ProcessId,
+            host.Summary(),
+            host.Options.Files,
+            host.Status());
+    }
+
+    /// <summary>One short line; null when the client sent something else.</summary>
+    private static async Task<string?> ReadLineAsync(Socket client, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ControlRequest.MaxLength);
+        try
+        {
+            int length = 0;
+            while (length < ControlRequest.MaxLength)
+            {
+                int read = await client.ReceiveAsync(buffer.AsMemory(length, ControlRequest.MaxLength - length), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                int newline = Array.IndexOf(buffer, (byte)'\n', length, read);
+                length += read;
+                if (newline >= 0)
+                {
+                    return Encoding.ASCII.GetString(buffer, 0, newline).Trim();
+                }
+            }
+
+            return length == 0 ? null : Encoding.ASCII.GetString(buffer, 0, length).Trim();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}; socketbridge status and reload will not reach this daemon (SIGHUP still reloads)")]
+    private static partial void LogUnavailable(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "control socket: accept failed: {Error}")]
+    private static partial void LogAcceptFailed(ILogger logger, string error);
+}

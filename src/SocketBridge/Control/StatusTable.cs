@@ -1,0 +1,78 @@
+using System.Globalization;
+using SocketBridge.Bridges;
+
+namespace SocketBridge.Control;
+
+/// <summary>
+/// <c>socketbridge status</c> for people: one row a bridge, columns as wide
+/// as their widest value, the last error cut to the terminal's habits.
+/// </summary>
+public static class StatusTable
+{
+    private const int MaxErrorLength = 100;
+
+    public static void Write(StatusResponse status, TextWriter output)
+    {
+        output.WriteLine($"socketbridge {status.Version} (pid {status.Pid}): {status.Summary}");
+        string[] header = ["BRIDGE", "LISTEN", "MODE", "STATE", "ACTIVE", "TOTAL", "REFUSED", "LAST ERROR"];
+        var rows = new List<string[]> { header };
+        foreach (BridgeStatus bridge in status.Bridges)
+        {
+            rows.Add(
+            [
+                bridge.Name,
+                bridge.Listen,
+                bridge.Mode,
+                bridge.State,
+                bridge.Active.ToString(CultureInfo.InvariantCulture),
+                bridge.Total.ToString(CultureInfo.InvariantCulture),
+                bridge.Refused.ToString(CultureInfo.InvariantCulture),
+                LastError(bridge),
+            ]);
+        }
+
+        int[] widths = new int[header.Length];
+        foreach (string[] row in rows)
+        {
+            for (int i = 0; i < row.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], row[i].Length);
+            }
+        }
+
+        foreach (string[] row in rows)
+        {
+            var line = new System.Text.StringBuilder();
+            for (int i = 0; i < row.Length; i++)
+            {
+                bool numeric = i is 4 or 5 or 6;
+                string cell = numeric ? row[i].PadLeft(widths[i]) : (i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i]));
+                line.Append(cell);
+                if (i < row.Length - 1)
+                {
+                    line.Append("  ");
+                }
+            }
+
+            output.WriteLine(line.ToString().TrimEnd());
+        }
+    }
+
+    private static string LastError(BridgeStatus bridge)
+    {
+        if (bridge.LastError is not { } message)
+        {
+            return "-";
+        }
+
+        string oneLine = message.ReplaceLineEndings(" ");
+        if (oneLine.Length > MaxErrorLength)
+        {
+            oneLine = oneLine[..(MaxErrorLength - 1)] + "…";
+        }
+
+        return bridge.LastErrorTime is { } time
+            ? $"{time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} {oneLine}"
+            : oneLine;
+    }
+}
