@@ -265,18 +265,15 @@ class Container:
         values = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
         return {p: values.get(p, "") for p in properties}
 
-    def cursor(self):
-        r = self.check(["journalctl", "-n", "0", "--show-cursor", "--no-pager"])
-        for line in r.stdout.splitlines():
-            if line.startswith("-- cursor: "):
-                return line[len("-- cursor: "):]
-        raise Failure("journalctl gave no cursor: %r" % r.stdout)
+    def journal(self, since, *matches):
+        """Entries since a time.time(), as dicts, for journalctl MATCHES (e.g. -u socketbridge BRIDGE=x).
 
-    def journal(self, cursor, *matches):
-        """Entries after cursor, as dicts, for journalctl MATCHES (e.g. -u socketbridge BRIDGE=x)."""
+        --since, not --after-cursor: journalctl 252 with --after-cursor and a
+        field match skips matching entries (seen here: one of two CHILD_PID= entries).
+        The container's clock is this machine's."""
         args = ["journalctl", "--no-pager", "-o", "json"]
-        if cursor:
-            args += ["--after-cursor", cursor]
+        if since:
+            args += ["--since", "@%.6f" % since]
         r = self.check(args + list(matches))
         entries = []
         for line in r.stdout.splitlines():
@@ -285,8 +282,8 @@ class Container:
                 entries.append({k: field_text(v) for k, v in json.loads(line).items()})
         return entries
 
-    def journal_text(self, cursor, *matches):
-        return "\n".join(e.get("MESSAGE", "") for e in self.journal(cursor, *matches))
+    def journal_text(self, since, *matches):
+        return "\n".join(e.get("MESSAGE", "") for e in self.journal(since, *matches))
 
 
 def field_text(value):
@@ -357,7 +354,7 @@ def cannot_run_nspawn():
 class Scenarios:
     def __init__(self, c):
         self.c = c
-        self.cursor = None
+        self.since = None
 
     # -- shared steps
 
@@ -370,7 +367,7 @@ class Scenarios:
         for name in os.listdir(c.path(BRIDGES_D)):
             if name.endswith(".json"):
                 c.remove(os.path.join(BRIDGES_D, name))
-        self.cursor = c.cursor()
+        self.since = time.time()
 
     def bridges(self, file_name, bridges):
         self.c.write(os.path.join(BRIDGES_D, file_name), json.dumps({"Bridges": bridges}, indent=2) + "\n")
@@ -472,7 +469,7 @@ class Scenarios:
         forwarded = self.echo("tcp:127.0.0.1:47031", "journal forward")
 
         def connection_entry(bridge, port):
-            for e in c.journal(self.cursor, "-u", "socketbridge", "BRIDGE=" + bridge):
+            for e in c.journal(self.since, "-u", "socketbridge", "BRIDGE=" + bridge):
                 if e.get("REMOTE_PORT") == str(port) and "DURATION_MS" in e:
                     return e
             return None
@@ -493,7 +490,7 @@ class Scenarios:
                           % (entry["PRIORITY"], entry["REMOTE_ADDR"], entry["EXIT_STATUS"]))
 
         def stderr_entry():
-            for e in c.journal(self.cursor, "-u", "socketbridge", "BRIDGE=jecho", "CHILD_PID=" + entry["CHILD_PID"]):
+            for e in c.journal(self.since, "-u", "socketbridge", "BRIDGE=jecho", "CHILD_PID=" + entry["CHILD_PID"]):
                 if "stderr line of" in e.get("MESSAGE", ""):
                     return e
             return None
@@ -530,10 +527,13 @@ class Scenarios:
             self.served_soon("tcp:127.0.0.1:47042", "the new bridge")
             talk(held, "after the reload")
             self.echo("tcp:127.0.0.1:47041", "a new connection to the unchanged bridge")
-            # A broken file: the reload is refused and the running configuration stays.
+            # A broken file: the reload is refused (ExecReload waits for the
+            # outcome, so systemctl reload fails) and the running configuration stays.
             c.write(os.path.join(BRIDGES_D, "30-broken.json"), '{"Bridges": {"fresh": {"Lisen": "x"}}}\n')
-            c.run(["systemctl", "reload", "socketbridge"], timeout=60)
+            refused = c.run(["systemctl", "reload", "socketbridge"], timeout=60)
             c.remove(os.path.join(BRIDGES_D, "30-broken.json"))
+            if refused.returncode == 0:
+                raise Failure("systemctl reload succeeded with a broken configuration file")
             self.echo("tcp:127.0.0.1:47042", "the new bridge after a refused reload")
             talk(held, "after the refused reload")
         finally:
@@ -611,7 +611,7 @@ class Scenarios:
             if time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-        entries = c.journal(self.cursor, "-u", "socketbridge")
+        entries = c.journal(self.since, "-u", "socketbridge")
         # systemd's "Starting ..." entries carry this MESSAGE_ID (catalog: unit starting).
         starts = [e for e in entries if e.get("MESSAGE_ID") == "7d4958e842da4a758f6c1cdc7b36dcc5"]
         if len(starts) != 1:
@@ -666,7 +666,7 @@ class Scenarios:
         left = [p for p in (sock, fifo) if c.exists(p)]
         if left:
             raise Failure("left behind: %s" % ", ".join(left))
-        text = c.journal_text(self.cursor, "-u", "socketbridge")
+        text = c.journal_text(self.since, "-u", "socketbridge")
         if text.count("killed by SIGTERM") < 3:
             raise Failure("the daemon did not log 3 programs ended by SIGTERM:\n" + text)
         return "stopped in %.1f s, %d processes ended" % (took, len(pids))
@@ -720,7 +720,7 @@ end script
             status = c.run(["systemctl", "status", "--no-pager", "-n", "0", "socketbridge.service",
                             "socketbridge.socket"]).stdout
             journal = c.run(["journalctl", "--no-pager", "-o", "short-precise",
-                             "--after-cursor", self.cursor, "-u", "socketbridge"]).stdout.splitlines()
+                             "--since", "@%.6f" % self.since, "-u", "socketbridge"]).stdout.splitlines()
         except Failure as ex:
             return str(ex)
         # The last lines, and before them only what is out of the ordinary.
