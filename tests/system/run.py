@@ -447,7 +447,7 @@ class Scenarios:
         if lost:
             raise Failure("%d of %d first connections not served: %s" % (len(lost), len(results), lost[0].get("error")))
         self.expect_state("active (running)")
-        s = c.show("socketbridge", "NRestarts", "TriggeredBy")
+        s = c.show("socketbridge", "TriggeredBy")
         if "socketbridge.socket" not in s["TriggeredBy"]:
             raise Failure("TriggeredBy=%s" % s["TriggeredBy"])
         self.echo("tcp:127.0.0.1:45678", "and once it runs")
