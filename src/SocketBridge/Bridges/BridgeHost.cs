@@ -28,7 +28,8 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     private readonly ILogger<BridgeHost> _logger;
     private readonly ConnectionIdGenerator _ids = new();
     private readonly SafeFileHandle _devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-    private readonly List<Bridge> _bridges = [];
+    /// <summary>Replaced whole by a reload, never changed in place, so status reads it without a lock.</summary>
+    private volatile Bridge[] _bridges = [];
     private readonly CancellationTokenSource _statusLoop = new();
     private Task _statusUpdates = Task.CompletedTask;
 
@@ -50,13 +51,27 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // A SIGHUP that arrives while the bridges are being bound waits for them.
+        _reloading.Wait(cancellationToken);
+        try
+        {
+            return Start(cancellationToken);
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    private Task Start(CancellationToken cancellationToken)
+    {
         try
         {
             foreach (BridgeOptions options in _options.Bridges)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 IReadOnlyList<IListener> listeners = ListenerBinder.Bind(options, _inherited);
-                _bridges.Add(CreateBridge(options, listeners, new BridgeCounters()));
+                _bridges = [.. _bridges, CreateBridge(options, listeners, new BridgeCounters())];
             }
         }
         catch
@@ -66,7 +81,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
                 bridge.Dispose();
             }
 
-            _bridges.Clear();
+            _bridges = [];
             throw;
         }
 
@@ -85,7 +100,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             LogInheritedUnused(_logger, unused.Name, unused.Display);
         }
 
-        LogStarted(_logger, _bridges.Count, string.Join(", ", _options.Files));
+        LogStarted(_logger, _bridges.Length, string.Join(", ", _options.Files));
         string status = Summary();
         _notifier.Ready(status);
         if (_notifier.IsEnabled)
@@ -261,11 +276,10 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             // socket until it is done, and is not waited for).
             await Task.WhenAny(Task.WhenAll(takeovers), Task.Delay(TakeoverWait, CancellationToken.None)).ConfigureAwait(false);
 
-            _bridges.Clear();
-            _bridges.AddRange(next.Bridges.Select(o => unchanged.FirstOrDefault(b => b.Options.Name == o.Name) ?? replacements.First(b => b.Options.Name == o.Name)));
+            _bridges = next.Bridges.Select(o => unchanged.FirstOrDefault(b => b.Options.Name == o.Name) ?? replacements.First(b => b.Options.Name == o.Name)).ToArray();
             _options = next;
             int changed = added.Count(a => a.Predecessor is not null);
-            LogReloaded(_logger, _bridges.Count, added.Count - changed, changed, removed, unchanged.Count, string.Join(", ", next.Files));
+            LogReloaded(_logger, _bridges.Length, added.Count - changed, changed, removed, unchanged.Count, string.Join(", ", next.Files));
             return ReloadResult.Applied(added.Count - changed, changed, removed, unchanged.Count);
         }
         finally
@@ -284,7 +298,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         }
 
         var rows = new List<BridgeStatus>();
-        foreach (Bridge bridge in _bridges.ToArray())
+        foreach (Bridge bridge in _bridges)
         {
             int draining = retiring.Where(r => r.Options.Name == bridge.Options.Name).Sum(r => r.Counters.Active);
             rows.Add(BridgeStatus.Of(bridge, "listening", draining));
@@ -390,7 +404,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             active += bridge.Active;
         }
 
-        return $"{_bridges.Count} bridge(s) listening, {active} active connection(s)";
+        return $"{_bridges.Length} bridge(s) listening, {active} active connection(s)";
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "socketbridge ready: {BridgeCount} bridge(s) from {Files}")]

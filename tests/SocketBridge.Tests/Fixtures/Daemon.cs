@@ -92,9 +92,9 @@ public sealed class Daemon : IAsyncDisposable
     }
 
     /// <summary>Starts socketbridge with <paramref name="args"/> and waits for READY=1.</summary>
-    public static async Task<Daemon> StartAsync(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null)
+    public static async Task<Daemon> StartAsync(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null)
     {
-        Daemon daemon = Launch(args, directory, ownsDirectory, environment);
+        Daemon daemon = Launch(args, directory, ownsDirectory, environment, launcher);
         try
         {
             await daemon.WaitReadyAsync();

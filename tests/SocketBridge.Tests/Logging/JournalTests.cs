@@ -12,22 +12,8 @@ namespace SocketBridge.Tests.Logging;
 /// </summary>
 public sealed class JournalTests
 {
-    private static async Task<Daemon> StartAsync(PrivateJournal journal, TempDirectory dir, string config)
-    {
-        string file = dir.Write("config.json", config);
-        Daemon daemon = Daemon.Launch(["run", "-c", file], dir, ownsDirectory: false, launcher: journal.Launcher);
-        try
-        {
-            await daemon.WaitReadyAsync();
-        }
-        catch
-        {
-            await daemon.DisposeAsync();
-            throw;
-        }
-
-        return daemon;
-    }
+    private static Task<Daemon> StartAsync(PrivateJournal journal, TempDirectory dir, string config) =>
+        Daemon.StartAsync(["run", "-c", dir.Write("config.json", config)], dir, ownsDirectory: false, launcher: journal.Launcher);
 
     [Fact]
     public async Task A_spawned_connection_has_one_entry_with_its_fields_and_the_programs_stderr_lines_are_entries_of_their_own()
