@@ -153,6 +153,14 @@ class Container:
             if state in ("running", "degraded"):
                 break
             time.sleep(0.1)
+        # Clients' own (ephemeral) ports from 50000 up: by default they come from
+        # 32768-60999, where a client's port could be one a bridge is about to
+        # listen on (47xxx, the shipped socket's 45678), and the bind would fail.
+        # net.* sysctls belong to the network namespace: set it in the container's.
+        r = run_host(["nsenter", "-t", str(self.pid1), "-n", "sh", "-c",
+                      "echo '50000 60999' > /proc/sys/net/ipv4/ip_local_port_range"], 30)
+        if r.returncode != 0:
+            raise SetupError("cannot set the container's ip_local_port_range: %s" % r.stderr.strip())
         if state == "degraded":
             failed = self.run(["systemctl", "--failed", "--no-legend", "--plain"], timeout=10).stdout.strip()
             log("  (the container booted degraded; failed units: %s)" % failed.replace("\n", "; "))
