@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | check | clean | publish | install | deb | system-test
+# SocketBridge: make build | run | test | check | clean | bench | soak | publish | install | deb | system-test
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -56,6 +56,15 @@ bench: build
 bench-deps:
 	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update
 	$$([ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_PACKAGES)
+
+## soak: the real daemon under 20,000 spawn and 5,000 forward connections of good,
+## refused, reset and idle clients, plus bursts beyond a RateLimit; fails unless every
+## check passed and its descriptors and children return to their baseline; prints them
+## and its RSS (2 to 3 minutes; not part of make test; needs python3).
+## SOAK_SPAWN, SOAK_FORWARD, SOAK_CONCURRENCY, SOAK_PORT_BASE change the run.
+.PHONY: soak
+soak: build
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge python3 bench/soak.py
 
 # ---------------------------------------------------------------------------
 # Packaging: a self-contained program (no .NET needed where it runs), its

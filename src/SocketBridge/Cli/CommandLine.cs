@@ -18,7 +18,7 @@ public static class CommandLine
         root.Subcommands.Add(BuildStatus());
         root.Subcommands.Add(BuildReload());
         root.Subcommands.Add(BuildPipe());
-        root.Subcommands.Add(BuildImport([new UpstartImporter()]));
+        root.Subcommands.Add(BuildImport([new UpstartImporter(), new XinetdImporter()]));
         return root;
     }
 
@@ -128,7 +128,7 @@ public static class CommandLine
         return command;
     }
 
-    /// <summary>import FORMAT FILE...: one subcommand per importer (upstart; xinetd joins it here).</summary>
+    /// <summary>import FORMAT FILE...: one subcommand per importer (upstart, xinetd).</summary>
     private static Command BuildImport(IEnumerable<IJobImporter> importers)
     {
         var command = new Command("import", "Print the configuration equivalent to other superservers' job files; say on stderr what cannot be translated.");

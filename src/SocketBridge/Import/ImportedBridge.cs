@@ -13,7 +13,11 @@ public sealed record ImportedBridge
     /// <summary><c>spawn</c>, <c>handoff</c> or <c>forward</c>.</summary>
     public required string Mode { get; init; }
 
-    public required IReadOnlyList<string> Exec { get; init; }
+    /// <summary>forward: the endpoint to connect to.</summary>
+    public string? Target { get; init; }
+
+    /// <summary>The program's argv; empty for a forward bridge without an on-demand backend.</summary>
+    public IReadOnlyList<string> Exec { get; init; } = [];
 
     public string? WorkingDirectory { get; init; }
 
@@ -25,4 +29,19 @@ public sealed record ImportedBridge
     public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
 
     public IReadOnlyList<string> PassEnvironment { get; init; } = [];
+
+    public int? MaxConnections { get; init; }
+
+    public int? MaxConnectionsPerSource { get; init; }
+
+    /// <summary>As the RateLimit key: <c>"20/s"</c>.</summary>
+    public string? RateLimit { get; init; }
+
+    /// <summary>CIDR ranges; empty when not set.</summary>
+    public IReadOnlyList<string> AllowFrom { get; init; } = [];
+
+    public IReadOnlyList<string> DenyFrom { get; init; } = [];
+
+    /// <summary>Set only when it differs from the default (false).</summary>
+    public bool? KeepAlive { get; init; }
 }

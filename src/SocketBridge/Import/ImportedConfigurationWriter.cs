@@ -39,13 +39,8 @@ public static class ImportedConfigurationWriter
         json.WriteStartObject(bridge.Name);
         json.WriteString("Listen", bridge.Listen);
         json.WriteString("Mode", bridge.Mode);
-        json.WriteStartArray("Exec");
-        foreach (string argument in bridge.Exec)
-        {
-            json.WriteStringValue(argument);
-        }
-
-        json.WriteEndArray();
+        WriteOptional(json, "Target", bridge.Target);
+        WriteList(json, "Exec", bridge.Exec);
         WriteOptional(json, "WorkingDirectory", bridge.WorkingDirectory);
         WriteOptional(json, "User", bridge.User);
         WriteOptional(json, "Group", bridge.Group);
@@ -60,18 +55,43 @@ public static class ImportedConfigurationWriter
             json.WriteEndObject();
         }
 
-        if (bridge.PassEnvironment.Count > 0)
+        WriteList(json, "PassEnvironment", bridge.PassEnvironment);
+        WriteOptional(json, "MaxConnections", bridge.MaxConnections);
+        WriteOptional(json, "MaxConnectionsPerSource", bridge.MaxConnectionsPerSource);
+        WriteOptional(json, "RateLimit", bridge.RateLimit);
+        WriteList(json, "AllowFrom", bridge.AllowFrom);
+        WriteList(json, "DenyFrom", bridge.DenyFrom);
+        if (bridge.KeepAlive is { } keepAlive)
         {
-            json.WriteStartArray("PassEnvironment");
-            foreach (string name in bridge.PassEnvironment)
-            {
-                json.WriteStringValue(name);
-            }
-
-            json.WriteEndArray();
+            json.WriteBoolean("KeepAlive", keepAlive);
         }
 
         json.WriteEndObject();
+    }
+
+    /// <summary>An array key, left out when empty.</summary>
+    private static void WriteList(Utf8JsonWriter json, string key, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+
+        json.WriteStartArray(key);
+        foreach (string value in values)
+        {
+            json.WriteStringValue(value);
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter json, string key, int? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(key, number);
+        }
     }
 
     private static void WriteOptional(Utf8JsonWriter json, string key, string? value)

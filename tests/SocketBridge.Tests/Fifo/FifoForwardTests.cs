@@ -31,6 +31,7 @@ public sealed class FifoForwardTests
 
         Assert.Equal(["session 1\n", "session 2\n", "session 3\n"], received);
         await daemon.WaitForLogAsync(l => l.Contains($"from fifo:{pipe}: forwarded to tcp:127.0.0.1:{port}: 10 bytes in"), "a session's entry with its byte count");
+        await daemon.AssertResourcesReturnToBaselineAsync();
     }
 
     [Fact]

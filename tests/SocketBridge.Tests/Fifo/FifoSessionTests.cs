@@ -35,6 +35,7 @@ public sealed class FifoSessionTests
         string[] contents = [.. Sessions(dir).Select(File.ReadAllText).Order()];
         Assert.Equal(Enumerable.Range(1, 100).Select(i => $"message {i}\n").Order(), contents);
         await daemon.WaitForLogAsync(l => l.Contains($"on fifo:{pipe}: session ended, child") && l.Contains("exited with status 0"), "a session's entry");
+        await daemon.AssertResourcesReturnToBaselineAsync();
     }
 
     [Fact]

@@ -54,6 +54,37 @@ public static class Clients
         }
     }
 
+    /// <summary>
+    /// Reads and discards until the server closes (EOF, or a reset, which
+    /// also ends the connection); the number of bytes read. Times out when
+    /// the connection stays open.
+    /// </summary>
+    public static async Task<long> DrainAsync(Socket socket, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        byte[] buffer = new byte[65536];
+        long total = 0;
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                return total;
+            }
+
+            if (n == 0)
+            {
+                return total;
+            }
+
+            total += n;
+        }
+    }
+
     /// <summary>Reads one line (without its newline).</summary>
     public static async Task<string> ReadLineAsync(Socket socket, TimeSpan? timeout = null)
     {

@@ -56,6 +56,12 @@ public sealed class Daemon : IAsyncDisposable
     /// <summary>The control socket the fixture gives every <c>run</c> (unless the test's configuration names another).</summary>
     public string ControlSocket => Directory["control.sock"];
 
+    /// <summary>The daemon's descriptors and children once it was ready, before any client.</summary>
+    public ResourceCounts? Baseline { get; private set; }
+
+    /// <summary>The descriptors counted in <see cref="Baseline"/>, for failure messages.</summary>
+    private string[] _baselineDescriptors = [];
+
     public int Pid => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -173,6 +179,53 @@ public sealed class Daemon : IAsyncDisposable
 
             await Task.Delay(10);
         }
+
+        if (Baseline is null)
+        {
+            await TakeBaselineAsync();
+        }
+    }
+
+    /// <summary>
+    /// The baseline, once the descriptors stopped changing: around READY=1
+    /// the daemon and the runtime still open and close a few short-lived
+    /// pipes. At most two seconds.
+    /// </summary>
+    private async Task TakeBaselineAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        string[] seen = ResourceCounts.Described(_process.Id);
+        int unchanged = 0;
+        while (unchanged < 5 && clock.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(50);
+            string[] now = ResourceCounts.Described(_process.Id);
+            unchanged = now.SequenceEqual(seen) ? unchanged + 1 : 0;
+            seen = now;
+        }
+
+        _baselineDescriptors = seen;
+        Baseline = new ResourceCounts(seen.Length, ProcFs.Children(_process.Id).Count);
+    }
+
+    /// <summary>
+    /// Waits until the daemon holds exactly the descriptors and children it
+    /// had at readiness again, every connection being over: a leak fails the
+    /// test, naming what is left open.
+    /// </summary>
+    public async Task AssertResourcesReturnToBaselineAsync(TimeSpan? timeout = null)
+    {
+        ResourceCounts baseline = Baseline ?? throw new InvalidOperationException("the daemon never became ready, so there is no baseline");
+        ResourceCounts now = ResourceCounts.Of(_process.Id);
+        try
+        {
+            await Wait.UntilAsync(() => (now = ResourceCounts.Of(_process.Id)) == baseline, $"the daemon to return to its baseline of {baseline}", timeout ?? TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"{ex.Message}: it holds {now}\nchildren: {string.Join(", ", ProcFs.Children(_process.Id))}\ndescriptors not in the baseline:\n{string.Join('\n', ResourceCounts.Described(_process.Id).Except(_baselineDescriptors).Select(d => $"{d} ({FdInfo(d)})"))}\nbaseline descriptors gone:\n{string.Join('\n', _baselineDescriptors.Except(ResourceCounts.Described(_process.Id)))}");
+        }
     }
 
     /// <summary>Waits until a log line satisfies <paramref name="match"/> and returns it.</summary>
@@ -204,6 +257,20 @@ public sealed class Daemon : IAsyncDisposable
         await Wait.ForAsync(_exited.Task, "socketbridge to exit", timeout ?? TimeSpan.FromSeconds(30));
         _process.WaitForExit();
         return _process.ExitCode;
+    }
+
+    /// <summary>The flags line of /proc/PID/fdinfo for a "fd -> target" line.</summary>
+    private string FdInfo(string described)
+    {
+        try
+        {
+            string fd = described.Split(' ')[0];
+            return File.ReadAllLines($"/proc/{_process.Id}/fdinfo/{fd}").FirstOrDefault(l => l.StartsWith("flags:", StringComparison.Ordinal)) ?? "?";
+        }
+        catch (IOException)
+        {
+            return "closed";
+        }
     }
 
     public async ValueTask DisposeAsync()

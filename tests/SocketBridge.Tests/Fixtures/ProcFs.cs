@@ -51,5 +51,24 @@ public static class ProcFs
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 
+    /// <summary>"fd -> target" for each open descriptor (socket:[inode], pipe:[inode], a path...), for failure messages.</summary>
+    public static string[] DescribeDescriptors(int pid)
+    {
+        var result = new List<string>();
+        foreach (int fd in OpenDescriptors(pid))
+        {
+            try
+            {
+                result.Add($"{fd} -> {new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget}");
+            }
+            catch (IOException)
+            {
+                // Closed since it was listed.
+            }
+        }
+
+        return [.. result];
+    }
+
     public static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
 }

@@ -80,6 +80,7 @@ public sealed class ForwardTests
 
         Assert.True(exit == 0, stderr);
         Assert.Equal($"got {Convert.ToHexString(SHA256.HashData("the whole request\n"u8.ToArray()))}\n", stdout);
+        await daemon.AssertResourcesReturnToBaselineAsync();
     }
 
     [Fact]
@@ -107,6 +108,7 @@ public sealed class ForwardTests
         }
 
         Assert.Equal(1000, backend.Accepted);
+        await daemon.AssertResourcesReturnToBaselineAsync();
     }
 
     [Fact]
@@ -208,6 +210,7 @@ public sealed class ForwardTests
         Assert.Equal(string.Empty, await Clients.ReadToEndAsync(client, TimeSpan.FromSeconds(10)));
         await daemon.WaitForLogAsync("5 bytes in, 5 bytes out");
         Assert.Contains(daemon.Logs, l => l.Contains("closed after IdleTimeout (00:00:00.5000000)"));
+        await daemon.AssertResourcesReturnToBaselineAsync();
     }
 
     [Fact]

@@ -17,5 +17,6 @@ public sealed class EchoTests
 
         Assert.Equal("hello\n", reply);
         await daemon.WaitForLogAsync(l => l.Contains("echo ") && l.Contains("exited with status 0"), "the connection's end");
+        await daemon.AssertResourcesReturnToBaselineAsync();
     }
 }

@@ -69,6 +69,7 @@ public sealed class LimitsTests
         await Wait.UntilAsync(() => ProcFs.Children(daemon.Pid).Count == 0, "every child to be reaped");
         Assert.DoesNotContain(ProcFs.Children(daemon.Pid), c => c.State == 'Z');
         Assert.Equal(Total, daemon.Logs.Count(l => l.Contains("many ") && l.Contains("exited with status 0")));
+        await daemon.AssertResourcesReturnToBaselineAsync();
     }
 
     [Fact]

@@ -1,0 +1,63 @@
+using System.Collections.Frozen;
+
+namespace SocketBridge.Import;
+
+/// <summary>Why an xinetd attribute (xinetd.conf(5)) or flag has no SocketBridge equivalent, and what to do instead.</summary>
+public static class XinetdAttributeReasons
+{
+    private const string Banner = "socketbridge sends no banner; have the program print it";
+    private const string Limit = "programs get socketbridge's resource limits (open files: 1024); use prlimit in Exec, or set them in the socketbridge unit";
+    private const string Rpc = "socketbridge does not register RPC programs with the portmapper";
+
+    public static readonly FrozenDictionary<string, string> NotTranslated = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["log_type"] = "socketbridge logs to the journal (stderr when not under systemd)",
+        ["log_on_success"] = "socketbridge logs one entry when each connection ends, with the client's address and port, the program's pid and exit status, and the duration; no ident (USERID) lookup",
+        ["log_on_failure"] = "socketbridge logs each refused connection as a warning with the client's address (summarised when many); no ident (USERID) lookup",
+        ["access_times"] = "socketbridge has no time-of-day access control",
+        ["nice"] = "programs inherit socketbridge's priority; start the program with nice in Exec",
+        ["umask"] = "programs inherit socketbridge's umask; set it in a wrapper (/bin/sh -c 'umask 027; exec ...')",
+        ["banner"] = Banner,
+        ["banner_success"] = Banner,
+        ["banner_fail"] = Banner,
+        ["max_load"] = "socketbridge does not refuse connections by load average; MaxConnections and RateLimit bound the work",
+        ["deny_time"] = "socketbridge has no sensor services that deny a client for a while",
+        ["libwrap"] = "socketbridge does not consult hosts.allow and hosts.deny (libwrap); write those rules as AllowFrom and DenyFrom",
+        ["mdns"] = "socketbridge does not announce services over mDNS",
+        ["rpc_version"] = Rpc,
+        ["rpc_number"] = Rpc,
+        ["rlimit_as"] = Limit,
+        ["rlimit_cpu"] = Limit,
+        ["rlimit_data"] = Limit,
+        ["rlimit_rss"] = Limit,
+        ["rlimit_stack"] = Limit,
+        ["rlimit_files"] = Limit,
+        ["enabled"] = "only a defaults section lists the enabled services",
+        ["disabled"] = "only a defaults section lists the disabled services",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>Flags with nothing to translate: SocketBridge behaves so anyway.</summary>
+    public static readonly FrozenSet<string> FlagsAlwaysOn = new[]
+    {
+        "IPv4", "REUSE", "NOLIBWRAP", "NODELAY",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    public static readonly FrozenDictionary<string, string> FlagsNotTranslated = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["INTERCEPT"] = "socketbridge does not intercept a wait = yes program's connections to check them",
+        ["NORETRY"] = "socketbridge does not retry a program that cannot be started; it logs the failure and closes the connection",
+        ["IDONLY"] = "socketbridge does not ask the client's ident server who it is",
+        ["SENSOR"] = "socketbridge has no sensor services that deny a client for a while",
+        ["LABELED"] = "socketbridge does not set SELinux labels",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>xinetd's internal services, and what to run instead.</summary>
+    public static readonly FrozenDictionary<string, string> InternalEquivalents = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["echo"] = "\"Exec\": [\"/bin/cat\"]",
+        ["discard"] = "\"Exec\": [\"/bin/sh\", \"-c\", \"exec cat >/dev/null\"]",
+        ["daytime"] = "\"Exec\": [\"/bin/date\"]",
+        ["chargen"] = "a program that writes the character pattern",
+        ["time"] = "a program that writes the RFC 868 time",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+}

@@ -1,0 +1,256 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using SocketBridge.Tests.Fixtures;
+
+namespace SocketBridge.Tests.Import;
+
+/// <summary>SPEC 2: <c>socketbridge import xinetd FILE...</c> through the real binary, and the result under the real daemon.</summary>
+public sealed class ImportXinetdCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_typical_xinetd_configuration_gives_one_configuration_that_check_accepts_and_notes_what_it_cannot_translate()
+    {
+        string conf = _dir.Write("xinetd.conf", """
+            # Simple configuration file for xinetd
+            defaults
+            {
+                    instances               = 60
+                    log_type                = SYSLOG authpriv
+                    log_on_success          = HOST PID
+                    log_on_failure          = HOST
+                    cps                     = 25 30
+            }
+            includedir /etc/xinetd.d
+            """);
+        string echo = _dir.Write("echo", """
+            # default: off
+            service echo
+            {
+                    disable         = yes
+                    type            = INTERNAL
+                    id              = echo-stream
+                    socket_type     = stream
+                    protocol        = tcp
+                    user            = root
+                    wait            = no
+            }
+            service echo
+            {
+                    type            = INTERNAL
+                    id              = echo-dgram
+                    socket_type     = dgram
+                    protocol        = udp
+                    user            = root
+                    wait            = yes
+            }
+            """);
+        string telnet = _dir.Write("telnet", """
+            service telnet
+            {
+                    flags           = REUSE NAMEINARGS IPv6
+                    socket_type     = stream
+                    wait            = no
+                    user            = nobody
+                    server          = /usr/sbin/tcpd
+                    server_args     = /bin/cat -u
+                    only_from       = 127.0.0.1 10.0.0.0 .example.com
+                    no_access       = 10.0.0.66
+                    per_source      = 4
+                    log_on_failure  += USERID
+            }
+            service cat
+            {
+                    type            = UNLISTED
+                    port            = 7777
+                    bind            = 127.0.0.1
+                    socket_type     = stream
+                    wait            = yes
+                    server          = /bin/cat
+                    env             = LANG=C.UTF-8
+            }
+            service web
+            {
+                    type            = UNLISTED
+                    port            = 8080
+                    socket_type     = stream
+                    wait            = no
+                    redirect        = 127.0.0.1 80
+            }
+            """);
+
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "xinetd", conf, echo, telnet);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        JsonElement bridges = JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("Bridges");
+        Assert.Equal(["telnet", "cat", "web"], bridges.EnumerateObject().Select(p => p.Name));
+        JsonElement telnetBridge = bridges.GetProperty("telnet");
+        Assert.Equal("tcp:*:23", telnetBridge.GetProperty("Listen").GetString());
+        Assert.Equal(["/bin/cat", "-u"], telnetBridge.GetProperty("Exec").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["127.0.0.1/32", "10.0.0.0/8"], telnetBridge.GetProperty("AllowFrom").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(("25/s", 60, 4), (telnetBridge.GetProperty("RateLimit").GetString(), telnetBridge.GetProperty("MaxConnections").GetInt32(), telnetBridge.GetProperty("MaxConnectionsPerSource").GetInt32()));
+        Assert.Equal("handoff", bridges.GetProperty("cat").GetProperty("Mode").GetString());
+        Assert.Equal("tcp:127.0.0.1:80", bridges.GetProperty("web").GetProperty("Target").GetString());
+
+        string[] expected =
+        [
+            $"{conf}:5: log_type: not translated: ",
+            $"{conf}:6: log_on_success: not translated: ",
+            $"{conf}:7: log_on_failure: not translated: ",
+            $"{conf}:10: includedir: not translated: ",
+            $"{conf}: skipped: no service section",
+            $"{echo}:2: service echo: skipped: disable = yes",
+            $"{echo}:12: service echo: skipped: type = INTERNAL",
+            $"{echo}: skipped: none of its services can be translated",
+            $"{telnet}:7: server: not translated: tcpd only checked hosts.allow and hosts.deny",
+            $"{telnet}:9: only_from: not translated: .example.com is a domain",
+            $"{telnet}:12: log_on_failure: not translated: ",
+            $"{telnet}:20: wait: wait = yes: a handoff bridge",
+            $"{conf}:4: instances: not translated for service cat: ",
+            $"{conf}:8: cps: RateLimit \"25/s\": ",
+            $"{conf}:8: cps: not translated for service cat: ",
+            "socketbridge import xinetd: 1 of 3 file(s) translated, 3 bridge(s)",
+        ];
+        Assert.True(expected.Length == imported.StderrLines.Length, imported.ToString());
+        Assert.All(expected.Zip(imported.StderrLines), pair => Assert.StartsWith(pair.First, pair.Second, StringComparison.Ordinal));
+
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("telnet: spawn on tcp:*:23", check.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Files_with_only_udp_or_internal_services_exit_78_and_print_no_configuration()
+    {
+        string tftp = _dir.Write("tftp", "service tftp\n{\n socket_type = dgram\n protocol = udp\n wait = yes\n server = /usr/sbin/in.tftpd\n}\n");
+
+        CliResult result = await Fixtures.Cli.RunAsync("import", "xinetd", tftp);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        Assert.Equal(string.Empty, result.Stdout);
+        Assert.StartsWith($"{tftp}:1: service tftp: skipped: socket_type = dgram", result.StderrLines[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("import xinetd")]
+    [InlineData("import xinetd --frobnicate x")]
+    public async Task Import_xinetd_without_files_is_bad_usage(string command)
+    {
+        CliResult result = await Fixtures.Cli.RunAsync(command.Split(' '));
+
+        Assert.True(result.ExitCode == 64, result.ToString());
+    }
+
+    /// <summary>A program written for xinetd's wait = no: the connection is stdin and stdout.</summary>
+    private const string Answer = """
+        import os, sys
+        question = sys.stdin.readline().strip()
+        sys.stdout.write("%s: %s from %s as uid %d\n" % (os.environ["GREETING"], question, os.environ["REMOTE_ADDR"], os.getuid()))
+        """;
+
+    [Fact]
+    public async Task An_imported_wait_no_service_serves_allowed_clients_as_its_user_and_refuses_the_others()
+    {
+        int port = Ports.Free();
+        File.SetUnixFileMode(_dir.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // so nobody can read the program
+        string program = _dir.Write("answer.py", Answer);
+        string service = _dir.Write("answer", $$"""
+            service answer
+            {
+                type        = UNLISTED
+                port        = {{port}}
+                bind        = 127.0.0.1
+                socket_type = stream
+                protocol    = tcp
+                wait        = no
+                user        = nobody
+                server      = /usr/bin/python3
+                server_args = {{program}}
+                env         = GREETING=hello-from-xinetd
+                only_from   = 127.0.0.1
+                instances   = 10
+                log_on_success += DURATION
+            }
+            """);
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "xinetd", service);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+
+        await using Daemon daemon = await Daemon.StartAsync(imported.Stdout, _dir);
+        string answer = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "ping\n");
+
+        Assert.Equal("hello-from-xinetd: ping from 127.0.0.1 as uid 65534\n", answer);
+
+        // Another loopback address is not in only_from: closed at once, nothing launched.
+        using var stranger = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        stranger.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+        await stranger.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Wait.DefaultTimeout);
+        Assert.Equal(string.Empty, await Clients.ReadToEndAsync(stranger));
+        await daemon.WaitForLogAsync("answer: refused connection from 127.0.0.2:");
+    }
+
+    [Fact]
+    public async Task An_imported_wait_yes_service_accepts_on_stdin_as_under_xinetd()
+    {
+        int port = Ports.Free();
+        // xinetd gives a wait = yes program the listening socket as stdin; it accepts from it.
+        string program = _dir.Write("waiter.py", """
+            import socket
+            listening = socket.socket(fileno=0)
+            conn, _ = listening.accept()
+            conn.sendall(b"accepted on stdin: " + conn.recv(1024))
+            conn.close()
+            """);
+        string service = _dir.Write("waiter", $$"""
+            service waiter
+            {
+                type        = UNLISTED
+                port        = {{port}}
+                bind        = 127.0.0.1
+                socket_type = stream
+                wait        = yes
+                user        = root
+                server      = /usr/bin/python3
+                server_args = {{program}}
+            }
+            """);
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "xinetd", service);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+
+        await using Daemon daemon = await Daemon.StartAsync(imported.Stdout, _dir);
+
+        Assert.Equal("accepted on stdin: ping\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "ping\n"));
+        await daemon.WaitForLogAsync("exited with status 0");
+        Assert.Equal("accepted on stdin: again\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "again\n"));
+    }
+
+    [Fact]
+    public async Task An_imported_redirect_forwards_to_its_target()
+    {
+        int port = Ports.Free(), backendPort = Ports.Free();
+        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        string service = _dir.Write("relay", $$"""
+            service relay
+            {
+                type        = UNLISTED
+                port        = {{port}}
+                bind        = 127.0.0.1
+                socket_type = stream
+                wait        = no
+                redirect    = 127.0.0.1 {{backendPort}}
+                cps         = 100 5
+            }
+            """);
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "xinetd", service);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+
+        await using Daemon daemon = await Daemon.StartAsync(imported.Stdout, _dir);
+
+        Assert.Equal("through the redirect\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "through the redirect\n"));
+        Assert.Equal(1, backend.Accepted);
+    }
+}

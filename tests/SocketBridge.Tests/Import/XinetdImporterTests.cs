@@ -1,0 +1,354 @@
+using SocketBridge.Import;
+
+namespace SocketBridge.Tests.Import;
+
+/// <summary>What an xinetd service becomes: a spawn, handoff or forward bridge, and a note for everything without an equivalent.</summary>
+public sealed class XinetdImporterTests
+{
+    private static XinetdImporter Importer() =>
+        new(() => ServicesDatabase.Parse("telnet 23/tcp\nftp 21/tcp\nftp 21/udp\nhttp 80/tcp www # WorldWideWeb\necho 7/tcp\necho 7/udp\n"));
+
+    [Fact]
+    public void A_wait_no_service_becomes_a_spawn_bridge_with_its_port_from_etc_services_program_user_environment_and_limits()
+    {
+        ImportedJob job = Importer().Translate("/etc/xinetd.d/ftp", """
+            service ftp
+            {
+                socket_type     = stream
+                protocol        = tcp
+                wait            = no
+                user            = ftp
+                group           = nogroup
+                server          = /usr/sbin/in.ftpd
+                server_args     = -l -a
+                env             = LANG=C.UTF-8 MODE=fast
+                passenv         = TZ
+                instances       = 30
+                per_source      = 3
+                only_from       = 192.0.2.0 10.1.{1,2}
+                no_access       = 192.0.2.66
+                flags           = REUSE KEEPALIVE
+                groups          = yes
+            }
+            """);
+
+        Assert.Empty(job.Notes);
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal(("ftp", "tcp:0.0.0.0:21", "spawn"), (bridge.Name, bridge.Listen, bridge.Mode));
+        Assert.Equal(["/usr/sbin/in.ftpd", "-l", "-a"], bridge.Exec);
+        Assert.Equal(("ftp", "nogroup"), (bridge.User, bridge.Group));
+        Assert.Equal([new("LANG", "C.UTF-8"), new("MODE", "fast")], bridge.Environment);
+        Assert.Equal(["TZ"], bridge.PassEnvironment);
+        Assert.Equal((30, 3), (bridge.MaxConnections, bridge.MaxConnectionsPerSource));
+        Assert.Equal(["192.0.2.0/24", "10.1.1.0/24", "10.1.2.0/24"], bridge.AllowFrom);
+        Assert.Equal(["192.0.2.66/32"], bridge.DenyFrom);
+        Assert.True(bridge.KeepAlive);
+        Assert.Null(bridge.RateLimit);
+    }
+
+    [Theory]
+    [InlineData("type = UNLISTED\nport = 8080", "tcp:0.0.0.0:8080")]
+    [InlineData("type = UNLISTED\nport = 8080\nbind = 127.0.0.1", "tcp:127.0.0.1:8080")]
+    [InlineData("type = UNLISTED\nport = 8080\ninterface = ::1", "tcp:[::1]:8080")]
+    [InlineData("type = UNLISTED\nport = 8080\nflags = IPv6", "tcp:*:8080")]
+    [InlineData("type = UNLISTED\nport = 8080\nflags = IPv6\nv6only = yes", "tcp:[::]:8080")]
+    [InlineData("type = UNLISTED\nport = 8080\nbind = localhost", "tcp:localhost:8080")]
+    public void Port_bind_and_IPv6_flag_give_the_Listen_endpoint(string attributes, string listen)
+    {
+        ImportedJob job = Importer().Translate("svc", $"service svc\n{{\nsocket_type = stream\nwait = no\nserver = /bin/cat\n{attributes}\n}}\n");
+
+        Assert.Equal(listen, Assert.Single(job.Bridges).Listen);
+        Assert.Empty(job.Notes);
+    }
+
+    [Fact]
+    public void A_port_that_differs_from_etc_services_or_a_service_missing_from_it_is_noted()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service http
+            {
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+                port = 8080
+            }
+            service private
+            {
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+                port = 9000
+            }
+            """);
+
+        Assert.Equal(["tcp:0.0.0.0:8080", "tcp:0.0.0.0:9000"], job.Bridges.Select(b => b.Listen));
+        Assert.Equal(
+        [
+            "x:6: port: /etc/services gives http port 80, which xinetd would insist on; the bridge listens on port 8080",
+            "x:13: port: private is not a tcp service in /etc/services, so xinetd needs type = UNLISTED; the bridge listens on port 9000",
+        ],
+            job.Notes.Select(n => n.ToString()));
+    }
+
+    [Fact]
+    public void A_wait_yes_service_becomes_a_handoff_bridge_whose_program_gets_the_listening_socket_on_stdin_and_stdout()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service telnet
+            {
+                socket_type = stream
+                wait = yes
+                server = /usr/sbin/waiter
+                server_args = --inetd
+                only_from = 127.0.0.1
+            }
+            """);
+
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal("handoff", bridge.Mode);
+        Assert.Equal(["/bin/sh", "-c", XinetdImporter.HandoffWrapper, "/usr/sbin/waiter", "--inetd"], bridge.Exec);
+        Assert.Empty(bridge.AllowFrom);
+        Assert.Equal(["x:4: wait", "x:7: only_from"], job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
+        Assert.Contains("never sees the clients", job.Notes[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_redirect_becomes_a_forward_bridge_and_program_attributes_are_noted_as_not_applied()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service http
+            {
+                socket_type = stream
+                wait = no
+                redirect = 2001:db8::5 8080
+                server = /bin/cat
+                user = nobody
+                cps = 50 10
+            }
+            """);
+
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal(("forward", "tcp:[2001:db8::5]:8080", "50/s"), (bridge.Mode, bridge.Target, bridge.RateLimit));
+        Assert.Empty(bridge.Exec);
+        Assert.Null(bridge.User);
+        Assert.Equal(
+        [
+            "x:6: server: not translated: a redirected service launches no program",
+            "x:7: user: not translated: a redirected service launches no program",
+        ],
+            job.Notes.Take(2).Select(n => n.ToString()));
+        Assert.StartsWith("x:8: cps: RateLimit \"50/s\": xinetd stops the whole service for 10 seconds", job.Notes[2].ToString(), StringComparison.Ordinal);
+        Assert.Contains("token bucket", job.Notes[2].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NAMEINARGS_takes_argv0_from_server_args_and_tcpd_is_replaced_by_the_program_it_wrapped()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service telnet
+            {
+                socket_type = stream
+                wait = no
+                flags = NAMEINARGS
+                server = /usr/sbin/tcpd
+                server_args = /usr/sbin/in.telnetd -h
+            }
+            service ftp
+            {
+                socket_type = stream
+                wait = no
+                flags = NAMEINARGS
+                server = /usr/sbin/in.ftpd
+                server_args = ftpd -l
+            }
+            """);
+
+        Assert.Equal([["/usr/sbin/in.telnetd", "-h"], ["/usr/sbin/in.ftpd", "-l"]], job.Bridges.Select(b => b.Exec));
+        Assert.Equal(["x:6: server", "x:15: server_args"], job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
+        Assert.Contains("hosts.allow", job.Notes[0].Message, StringComparison.Ordinal);
+        Assert.Equal("NAMEINARGS: the program's argv[0] is /usr/sbin/in.ftpd, not ftpd", job.Notes[1].Message);
+    }
+
+    [Theory]
+    [InlineData("disable = yes", "disable = yes: xinetd does not run it")]
+    [InlineData("type = INTERNAL", "type = INTERNAL: xinetd answers it itself, and socketbridge has no built-in services; a bridge with \"Exec\": [\"/bin/cat\"] does the same")]
+    [InlineData("type = RPC", "type = RPC: ")]
+    [InlineData("socket_type = dgram\nprotocol = udp", "socket_type = dgram: socketbridge bridges stream (TCP) connections")]
+    [InlineData("protocol = sctp", "protocol = sctp: socketbridge bridges TCP")]
+    [InlineData("wait = maybe", "wait = maybe is not yes or no")]
+    [InlineData("server =", "server =  is not one program")]
+    [InlineData("port = http", "port = http is not a port number")]
+    [InlineData("type = UNLISTED\nport =", "port =  is not a port number")]
+    public void A_service_that_cannot_be_a_bridge_is_skipped_saying_why(string attributes, string why)
+    {
+        ImportedJob job = Importer().Translate("x", $"service echo\n{{\nsocket_type = stream\nwait = no\nserver = /bin/cat\n{attributes}\n}}\n");
+
+        Assert.False(job.Translated);
+        Assert.StartsWith($"x:1: service echo: skipped: {why}", job.Notes.Single(n => n.Subject == "service echo").ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_service_neither_in_etc_services_nor_given_a_port_is_skipped()
+    {
+        ImportedJob job = Importer().Translate("x", "service nowhere\n{\nsocket_type = stream\nwait = no\nserver = /bin/cat\n}\n");
+
+        Assert.Equal(
+        [
+            "x:1: service nowhere: skipped: nowhere is not a tcp service in /etc/services: give its port (and type = UNLISTED)",
+            "x: skipped: none of its services can be translated",
+        ],
+            job.Notes.Select(n => n.ToString()));
+    }
+
+    [Fact]
+    public void Names_in_only_from_are_noted_and_an_only_from_with_nothing_translatable_refuses_everyone()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service telnet
+            {
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+                only_from = trusted.example.com .example.org
+                no_access = badhost
+            }
+            service ftp
+            {
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+                only_from =
+            }
+            """);
+
+        Assert.Equal([["0.0.0.0/0", "::/0"], ["0.0.0.0/0", "::/0"]], job.Bridges.Select(b => b.DenyFrom));
+        Assert.All(job.Bridges, b => Assert.Empty(b.AllowFrom));
+        string[] expected =
+        [
+            "x:6: only_from: not translated: trusted.example.com is a host or network name",
+            "x:6: only_from: not translated: .example.org is a domain",
+            "x:6: only_from: none of its entries can be translated",
+            "x:7: no_access: not translated: badhost is a host or network name",
+            "x:14: only_from: empty: xinetd serves nobody",
+        ];
+        Assert.Equal(expected.Length, job.Notes.Count);
+        Assert.All(expected.Zip(job.Notes), pair => Assert.StartsWith(pair.First, pair.Second.ToString(), StringComparison.Ordinal));
+        Assert.Contains("NOT refuse", job.Notes[3].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Defaults_apply_to_later_services_and_their_untranslatable_lines_are_noted_once()
+    {
+        XinetdImporter importer = Importer();
+        ImportedJob conf = importer.Translate("/etc/xinetd.conf", """
+            defaults
+            {
+                instances = 60
+                log_type = SYSLOG daemon info
+                only_from = 127.0.0.1
+                cps = 25 30
+            }
+            includedir /etc/xinetd.d
+            """);
+        ImportedJob services = importer.Translate("/etc/xinetd.d/two", """
+            service telnet
+            {
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+                only_from += 192.0.2.7
+                instances = UNLIMITED
+            }
+            service ftp
+            {
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+                log_on_success = HOST
+            }
+            """);
+
+        Assert.False(conf.Translated);
+        Assert.Equal(
+        [
+            "/etc/xinetd.conf:4: log_type: not translated: socketbridge logs to the journal (stderr when not under systemd)",
+            "/etc/xinetd.conf:8: includedir: not translated: not followed: give the files to import on the command line (socketbridge import xinetd /etc/xinetd.conf /etc/xinetd.d/*)",
+            "/etc/xinetd.conf: skipped: no service section (its defaults apply to the services of the files after it)",
+        ],
+            conf.Notes.Select(n => n.ToString()));
+
+        Assert.Equal([("telnet", null, "25/s"), ("ftp", 60, "25/s")], services.Bridges.Select(b => (b.Name, b.MaxConnections, b.RateLimit)));
+        Assert.Equal([["127.0.0.1/32", "192.0.2.7/32"], ["127.0.0.1/32"]], services.Bridges.Select(b => b.AllowFrom));
+        Assert.Equal(
+            ["/etc/xinetd.d/two:7: instances", "/etc/xinetd.d/two:14: log_on_success", "/etc/xinetd.conf:6: cps"],
+            services.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
+    }
+
+    [Fact]
+    public void A_closer_only_from_match_inside_a_no_access_range_is_noted_since_deny_wins()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service telnet
+            {
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+                only_from = 128.138.209.10
+                no_access = 128.138.209.0
+            }
+            """);
+
+        Assert.Equal("x:7: no_access: 128.138.209.0/24 holds only_from's 128.138.209.10/32: xinetd lets the closer match serve those clients, but a bridge's DenyFrom wins, so they are refused", Assert.Single(job.Notes).ToString());
+    }
+
+    [Fact]
+    public void Attributes_and_flags_without_an_equivalent_are_noted_once_each_with_their_line()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service telnet
+            {
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+                flags = SENSOR IDONLY FROBNICATE IPv4
+                nice = 10
+                umask = 022
+                rlimit_as = 8M
+                banner = /etc/issue
+                access_times = 08:00-17:00
+                max_load = 5
+                libwrap = telnetd
+                env = PROTO=x NOEQUALS
+                frobnicate = yes
+            }
+            """);
+
+        Assert.Single(job.Bridges);
+        Assert.Equal(
+        [
+            "x:6: flags", "x:6: flags", "x:6: flags", "x:7: nice", "x:8: umask", "x:9: rlimit_as", "x:10: banner",
+            "x:11: access_times", "x:12: max_load", "x:13: libwrap", "x:14: env", "x:14: env", "x:15: frobnicate",
+        ],
+            job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
+        Assert.All(job.Notes, n => Assert.Matches("^not translated: .{10,}", n.Message));
+    }
+
+    [Fact]
+    public void Service_ids_name_the_bridges_and_a_file_without_services_is_skipped()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service echo
+            {
+                id = Echo_Stream
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+            }
+            """);
+        ImportedJob empty = Importer().Translate("empty", "# nothing here\n");
+
+        Assert.Equal("echo_stream", Assert.Single(job.Bridges).Name);
+        Assert.Equal("x:1: service echo: bridge name echo_stream, from \"Echo_Stream\": a bridge name is [a-z0-9][a-z0-9._-]*", Assert.Single(job.Notes).ToString());
+        Assert.Equal("empty: skipped: no service section", Assert.Single(empty.Notes).ToString());
+    }
+}
