@@ -1,14 +1,16 @@
-# SocketBridge: make build | run | test | check | clean | bench | soak | publish | install | deb | system-test
+# SocketBridge: make build | run | test | test-native | check | clean | bench | soak | publish | install | deb | system-test
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
+# The NativeAOT program of `make publish`, what install and deb ship.
+PUBLISH     := $(OUT)/publish
 PROJECT     := src/SocketBridge/SocketBridge.csproj
 TESTS       := tests/SocketBridge.Tests/SocketBridge.Tests.csproj
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test check clean publish install uninstall deb
+.PHONY: all build run test test-native check clean publish install uninstall deb
 
 all: build
 
@@ -31,25 +33,28 @@ check: build
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj
 
-## bench: forward mode against direct, systemd-socket-proxyd and socat, then
-## spawn rate against tcpserver; writes docs/benchmarks.md (5 to 7 minutes)
+## bench: forward mode against direct, systemd-socket-proxyd and socat, then spawn
+## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
+## and socat; both measure the NativeAOT program; writes docs/benchmarks.md (10 to 12 minutes)
 ## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
-BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp python3 gcc bc systemd
-BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp python3:python3 \
+BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
+BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
                   gcc:gcc bc:bc systemd-socket-activate:systemd /lib/systemd/systemd-socket-proxyd:systemd
+BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906
 
 .PHONY: bench bench-deps
-bench: build
+bench: build $(PUBLISH)/socketbridge
 	@missing=""; for tp in $(BENCH_TOOLS); do command -v "$${tp%%:*}" >/dev/null 2>&1 || missing="$$missing $${tp%%:*} (package $${tp#*:})"; done; \
 	if [ -n "$$missing" ]; then echo "make bench: missing:$$missing" >&2; \
 	  echo "make bench: install them with 'make bench-deps' (apt-get install $(BENCH_PACKAGES))" >&2; exit 1; fi
 	@mkdir -p $(OUT)/bench docs
 	@echo "bench/forward.sh: relay throughput, latency, connection rate and memory (progress below)"
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge bench/forward.sh > $(OUT)/bench/forward.md
-	@echo "bench/spawn-rate.sh: spawn rate against tcpserver"
-	@bench/wait-ports.sh 47801 47802
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md > $(OUT)/bench/benchmarks.md
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/forward.sh > $(OUT)/bench/forward.md
+	@echo "bench/spawn-rate.sh: spawn rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate and socat"
+	@bench/wait-ports.sh $(BENCH_PORTS)
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge SOCKETBRIDGE_JIT_BIN=$(CURDIR)/$(OUT)/socketbridge \
+	    bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md > $(OUT)/bench/benchmarks.md
 	@mv $(OUT)/bench/benchmarks.md docs/benchmarks.md
 	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; echo "written: docs/benchmarks.md"
 
@@ -67,14 +72,14 @@ soak: build
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge python3 bench/soak.py
 
 # ---------------------------------------------------------------------------
-# Packaging: a self-contained program (no .NET needed where it runs), its
+# Packaging: a NativeAOT program (no .NET needed where it runs), its
 # installation, and a Debian package. See "Installing as a service" in README.md.
 
 VERSION     := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
-# No cross builds: gcc builds the native helper for this machine's architecture.
+# No cross builds: gcc builds the native helper and links the program for this
+# machine's architecture.
 RID         ?= linux-x64
 DEB_ARCH    ?= amd64
-PUBLISH     := $(OUT)/publish
 # dotnet's obj/ and bin/ for the publish, apart from those of `make build`
 # and the tests, so neither restores over the other.
 PUBLISH_OBJ := $(OUT)/publish-build
@@ -96,28 +101,29 @@ DEB         := $(OUT)/socketbridge_$(VERSION)_$(DEB_ARCH).deb
 # larger. `make deb DEB_COMPRESSION="-Zxz -z9"` for the smallest.
 DEB_COMPRESSION ?= -Zxz -z1
 
-## publish: a self-contained $(RID) program in out/publish (rebuilt when a source changes)
+## publish: the NativeAOT $(RID) program, out/publish/socketbridge (rebuilt when a source changes)
 publish: $(PUBLISH)/socketbridge
 
-# libcoreclrtraceptprovider.so (LTTng tracing) is loaded only when liblttng-ust
-# is installed: it is left out rather than made a dependency.
+# One executable with the C helper linked in; it needs libc only. ILC writes
+# the symbols it strips to socketbridge.dbg beside it, which is not installed.
 $(PUBLISH)/socketbridge: $(SOURCES)
 	rm -rf $(PUBLISH)
-	$(DOTNET) publish $(PROJECT) -c Release -r $(RID) --self-contained true \
+	$(DOTNET) publish $(PROJECT) -c Release -r $(RID) -p:PublishAot=true \
 	    --artifacts-path $(PUBLISH_OBJ) -o $(PUBLISH) --nologo -v quiet
-	rm -f $(PUBLISH)/libcoreclrtraceptprovider.so
 	touch $@
 
-## install: the program under $(PREFIX)/lib/socketbridge, $(PREFIX)/sbin/socketbridge,
-## the units, and /etc/socketbridge (an existing configuration is kept); honours DESTDIR
+## test-native: the suite against the NativeAOT program (out/publish/socketbridge); the
+## packaging tests, which build their own package, run in `make test` only
+test-native: $(PUBLISH)/socketbridge
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge $(DOTNET) test $(TESTS) -c Release --nologo -v quiet \
+	    --filter "FullyQualifiedName!~SocketBridge.Tests.Packaging" --logger "console;verbosity=normal"
+
+## install: the program as $(PREFIX)/sbin/socketbridge, the units, and /etc/socketbridge
+## (an existing configuration is kept); honours DESTDIR
 install: $(PUBLISH)/socketbridge
-	rm -rf $(DESTDIR)$(LIBDIR)
-	install -d -m 0755 $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d
-	cp -R $(PUBLISH)/. $(DESTDIR)$(LIBDIR)/
-	chmod -R u=rwX,go=rX $(DESTDIR)$(LIBDIR)
-	chmod 0755 $(DESTDIR)$(LIBDIR)/socketbridge
-	ln -sfnr $(DESTDIR)$(LIBDIR)/socketbridge $(DESTDIR)$(SBINDIR)/socketbridge
+	install -m 0755 $(PUBLISH)/socketbridge $(DESTDIR)$(SBINDIR)/socketbridge
 	sed 's:/usr/sbin/socketbridge:$(SBINDIR)/socketbridge:g' packaging/socketbridge.service \
 	    > $(DESTDIR)$(UNITDIR)/socketbridge.service
 	install -m 0644 packaging/socketbridge.socket $(DESTDIR)$(UNITDIR)/socketbridge.socket
@@ -129,18 +135,19 @@ install: $(PUBLISH)/socketbridge
 	test -e $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d/example.json.disabled || \
 	    install -m 0644 packaging/bridges.d/example.json.disabled $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d/
 
-## uninstall: what install put in place, except /etc/socketbridge
+## uninstall: what install put in place, except /etc/socketbridge (and the
+## $(PREFIX)/lib/socketbridge directory of versions before the native program)
 uninstall:
 	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(SBINDIR)/socketbridge $(DESTDIR)$(UNITDIR)/socketbridge.service $(DESTDIR)$(UNITDIR)/socketbridge.socket
 
 ## deb: out/socketbridge_$(VERSION)_$(DEB_ARCH).deb, built with dpkg-deb from an install into out/deb/root.
-## Depends is what dpkg-shlibdeps finds in the program (libc6, libgcc-s1, libstdc++6);
+## Depends is what dpkg-shlibdeps finds in the program: libc6 alone (libm is part of it);
 ## InvariantGlobalization spares libicu, and OpenSSL is loaded only for TLS, which is unused.
 deb: $(PUBLISH)/socketbridge
 	rm -rf $(OUT)/deb $(DEB)
 	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) \
-	    PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system LIBDIR=/usr/lib/socketbridge \
+	    PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system \
 	    SBINDIR=/usr/sbin DOCDIR=/usr/share/doc/socketbridge
 	install -d -m 0755 $(DEB_ROOT)/DEBIAN
 	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Writes docs/benchmarks.md (on stdout) from the tables of bench/forward.sh and
 # bench/spawn-rate.sh, with the machine and the versions they ran with.
+# SOCKETBRIDGE_BIN: the program measured (default: the NativeAOT out/publish/socketbridge).
 #   bench/report.sh FORWARD.md SPAWN.md > docs/benchmarks.md
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 forward=$1 spawn=$2
-sb=${SOCKETBRIDGE_BIN:-$root/out/socketbridge}
+sb=${SOCKETBRIDGE_BIN:-$root/out/publish/socketbridge}
 dotnet=${DOTNET:-dotnet}
 
 first() { "$@" 2>&1 | head -n 1 || true; }
@@ -27,13 +28,17 @@ cat <<EOF
 # Benchmarks
 
 The latest \`make bench\` run, written by it: forward mode against no relay at
-all, systemd-socket-proxyd and socat, then spawn mode against tcpserver. Run
-it again with \`make bench\` (\`make bench-deps\` installs what it needs); the
-scripts and their parameters are in [bench/](../bench/): \`forward.sh\`
-takes \`BENCH_ROUNDS\`, \`BENCH_SIZE\`, \`BENCH_RTT_COUNT\`, \`BENCH_CONNS\`,
+all, systemd-socket-proxyd and socat, then spawn mode, start-up time and
+idle memory against tcpserver, xinetd, systemd-socket-activate and socat.
+socketbridge is the NativeAOT program that \`make publish\` builds and the
+package ships. Run it again with \`make bench\` (\`make bench-deps\` installs
+what it needs); the scripts and their parameters are in [bench/](../bench/):
+\`forward.sh\` takes \`BENCH_ROUNDS\`, \`BENCH_SIZE\`, \`BENCH_RTT_COUNT\`, \`BENCH_CONNS\`,
 \`BENCH_CONN_WORKERS\`, \`BENCH_IDLE\`, \`BENCH_PEERS\` and \`BENCH_PORT_BASE\`
-from the environment. Everything runs on 127.0.0.1 on the one machine, client,
-relay and backend sharing its CPUs; numbers from a shared or busy machine
+from the environment; \`spawn-rate.sh\` takes the number of requests, the
+concurrency and the rounds as arguments, and \`BENCH_STARTUP_ROUNDS\` and
+\`BENCH_SPAWN_PORT_BASE\`. Everything runs on 127.0.0.1 on the one machine,
+client, relay and backend sharing its CPUs; numbers from a shared or busy machine
 move by tens of percent from run to run, so compare columns of the same run.
 
 Run on $(date -u '+%Y-%m-%d %H:%M UTC').
@@ -46,13 +51,15 @@ Run on $(date -u '+%Y-%m-%d %H:%M UTC').
 | kernel | $(uname -sr) $(uname -m) |
 | OS | $os |
 | .NET | SDK $sdk, runtime ${runtime:-unknown} |
-| socketbridge | $version$tree |
+| socketbridge | $version$tree, NativeAOT |
 | systemd-socket-proxyd | $(first /lib/systemd/systemd-socket-proxyd --version) |
 | socat | $(socat -V 2>/dev/null | awk '/^socat version/ {print $3; exit}') |
 | iperf3 | $(first iperf3 --version) |
 | tcpserver | ucspi-tcp $(pkg ucspi-tcp) |
+| xinetd | $(pkg xinetd) |
+| systemd-socket-activate | $(first systemd-socket-activate --version) |
 | ab | $(first ab -V | sed -e 's/^This is //' -e 's/ <.*//') |
-| gcc (the C clients) | $(gcc -dumpfullversion 2>/dev/null || echo unknown) |
+| gcc (the C clients and http-ok) | $(gcc -dumpfullversion 2>/dev/null || echo unknown) |
 
 ## Forward: socketbridge against systemd-socket-proxyd and socat
 
@@ -74,11 +81,28 @@ EOF
 cat "$forward"
 cat <<EOF
 
-## Spawn: socketbridge against tcpserver
+## Spawn: socketbridge against tcpserver, xinetd, systemd-socket-activate and socat
 
 bench/spawn-rate.sh: ApacheBench without keep-alive, so every request is a new
-connection and a new process of bench/http-ok.c, launched by a socketbridge
-spawn bridge and by \`tcpserver -RHl0\`.
+connection and a new process of bench/http-ok.c (statically linked), launched
+by a socketbridge spawn bridge (\`LogLevel\` \`Warning\`, so no line per
+connection, \`MaxConnections\` 1000, \`StandardError\` \`null\`), by
+\`tcpserver -RHl0 -c 1000 -b 1000\`, by xinetd with
+[bench/xinetd.conf](../bench/xinetd.conf) (\`wait = no\`, no log line per
+connection, \`instances\`, \`per_source\` and \`cps\` raised: xinetd's default
+\`cps = 50 10\` would stop the service for 10 s), by \`systemd-socket-activate
+--inetd -a\` and by \`socat TCP-LISTEN:PORT,fork,reuseaddr,backlog=4096
+EXEC:http-ok\`, all five listening at once. Within a round each launcher gets
+one \`ab\` run, in an order that rotates from round to round, so that a busy
+moment of the machine falls on all of them alike; the table gives medians.
+
+Start-up is timed by bench/startup.py from just before the exec: for
+socketbridge, to \`READY=1\` on \`NOTIFY_SOCKET\` (what systemd waits for with
+\`Type=notify\`) and, separately, to its port accepting, with a configuration
+of three bridges (the HTTP spawn bridge, a spawn bridge on a Unix socket and a
+forward bridge); for the others, to their port accepting (a connection
+attempt every 0.5 ms). Idle memory is VmRSS and Pss (shared pages divided
+among the processes that map them) one second after start-up.
 
 EOF
 cat "$spawn"

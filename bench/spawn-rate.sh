@@ -1,40 +1,201 @@
 #!/usr/bin/env bash
-# Spawn rate, side by side in one run: ab (no keep-alive, so every request is
-# a new connection and a new process) against a tiny C HTTP responder
-# launched by socketbridge and by tcpserver. Prints a Markdown table.
-#   bench/spawn-rate.sh [requests] [concurrency] [rounds]
+# Spawn mode against the inetd-style launchers, side by side in one run:
+# socketbridge (a spawn bridge), tcpserver -RHl0 (ucspi-tcp), xinetd (with
+# bench/xinetd.conf), systemd-socket-activate --inetd -a and socat
+# TCP-LISTEN,fork EXEC, each launching the tiny C HTTP responder
+# bench/http-ok.c for every connection. Prints Markdown tables on stdout,
+# progress on stderr.
+#
+# 1. Spawn rate: ApacheBench without keep-alive (every request is a new
+#    connection and a new process), ab -n REQUESTS -c CONCURRENCY, ROUNDS
+#    rounds; within a round every launcher is measured once, in an order that
+#    rotates from round to round, so that noise from a busy machine falls on
+#    all of them alike. Medians, and the ratio to tcpserver.
+# 2. Start-up and idle memory: STARTUP_ROUNDS fresh starts of each launcher
+#    (bench/startup.py): socketbridge from exec to READY=1 on NOTIFY_SOCKET
+#    with three bridges, and from exec to its port accepting; the others from
+#    exec to their port accepting. Then VmRSS and Pss after a second idle.
+#
+#   bench/spawn-rate.sh [REQUESTS] [CONCURRENCY] [ROUNDS]
+# Environment: SOCKETBRIDGE_BIN (the program measured, default
+# out/publish/socketbridge, the NativeAOT build), SOCKETBRIDGE_JIT_BIN
+# (optional: the framework-dependent out/socketbridge, measured for start-up
+# and memory only), BENCH_STARTUP_ROUNDS (default 9), BENCH_SPAWN_PORT_BASE
+# (default 28801, below the ephemeral range of 32768 and up, where a
+# client socket of an earlier round could hold a port; six ports from it,
+# and the same plus 100 for the forward bridges).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-n=${1:-3000}; c=${2:-4}; rounds=${3:-3}
-work=$(mktemp -d /tmp/sb-bench-XXXXXX)
+n=${1:-5000}; c=${2:-4}; rounds=${3:-5}
+startup_rounds=${BENCH_STARTUP_ROUNDS:-9}
+base=${BENCH_SPAWN_PORT_BASE:-28801}
+sb=${SOCKETBRIDGE_BIN:-$root/out/publish/socketbridge}
+sb_jit=${SOCKETBRIDGE_JIT_BIN:-}
+for tool in ab tcpserver xinetd systemd-socket-activate socat gcc python3; do
+  command -v $tool >/dev/null || { echo "needs $tool (apt-get install apache2-utils ucspi-tcp xinetd systemd socat gcc python3)" >&2; exit 1; }
+done
+[[ -x $sb ]] || { echo "no $sb: run 'make publish' first, or set SOCKETBRIDGE_BIN" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/sb-spawn-XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-for tool in ab tcpserver gcc; do command -v $tool >/dev/null || { echo "needs $tool (apt-get install apache2-utils ucspi-tcp gcc)" >&2; exit 1; }; done
-gcc -O2 -o "$work/http-ok" "$here/http-ok.c"
-sb=${SOCKETBRIDGE_BIN:-$root/out/socketbridge}
+started=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 not ready" >&2; exit 1; }
+gcc -O2 -static -o "$work/http-ok" "$here/http-ok.c" 2>/dev/null || gcc -O2 -o "$work/http-ok" "$here/http-ok.c"
+prog=$work/http-ok
 
-cat > "$work/sb.json" <<JSON
+# The launchers, by key: label, port, command.
+keys=(sb tcpserver xinetd ssa socat)
+declare -A label port
+label[sb]="socketbridge spawn";               port[sb]=$base
+label[tcpserver]="tcpserver -RHl0";           port[tcpserver]=$((base + 1))
+label[xinetd]="xinetd";                       port[xinetd]=$((base + 2))
+label[ssa]="systemd-socket-activate --inetd -a"; port[ssa]=$((base + 3))
+label[socat]="socat TCP-LISTEN,fork EXEC";    port[socat]=$((base + 4))
+startup_port=$((base + 5))
+
+# socketbridge: at Warning nothing is logged per connection, as none of the
+# others log one here. The start-up configuration has three bridges: the
+# HTTP one, a spawn bridge on a Unix socket and a forward bridge.
+sb_config() { # PORT FILE
+  cat > "$2" <<JSON
 { "SocketBridge": { "LogLevel": "Warning" },
-  "Bridges": { "http": { "Listen": "tcp:127.0.0.1:47801", "MaxConnections": 1000, "StandardError": "null", "Exec": ["$work/http-ok"] } } }
+  "Bridges": {
+    "http": { "Listen": "tcp:127.0.0.1:$1", "MaxConnections": 1000, "StandardError": "null", "Exec": ["$prog"] },
+    "local": { "Listen": "unix:$work/local-$1.sock", "Exec": ["$prog"] },
+    "relay": { "Listen": "tcp:127.0.0.1:$(($1 + 100))", "Target": "tcp:127.0.0.1:$1" } } }
 JSON
-"$sb" run -c "$work/sb.json" 2>"$work/sb.log" & pids+=($!)
-tcpserver -RHl0 -c 1000 127.0.0.1 47802 "$work/http-ok" 2>/dev/null & pids+=($!)
-wait_port 47801; wait_port 47802
+}
+xinetd_config() { # PORT FILE
+  sed -e "s|@PORT@|$1|" -e "s|@SERVER@|$prog|" -e "s|@USER@|$(id -un)|" -e "s|@GROUP@|$(id -gn)|" \
+      -e "s|@LOG@|$work/xinetd-$1.log|" "$here/xinetd.conf" > "$2"
+}
+# The command line of launcher KEY on PORT (configuration files written as needed).
+command_of() { # KEY PORT
+  local p=$2
+  case $1 in
+    sb) sb_config "$p" "$work/sb-$p.json"; echo "$sb run -c $work/sb-$p.json" ;;
+    sb-jit) sb_config "$p" "$work/sb-jit-$p.json"; echo "$sb_jit run -c $work/sb-jit-$p.json" ;;
+    tcpserver) echo "tcpserver -RHl0 -c 1000 -b 1000 127.0.0.1 $p $prog" ;;
+    xinetd) xinetd_config "$p" "$work/xinetd-$p.conf"; echo "xinetd -dontfork -f $work/xinetd-$p.conf" ;;
+    ssa) echo "systemd-socket-activate --inetd -a -l 127.0.0.1:$p $prog" ;;
+    socat) echo "socat TCP-LISTEN:$p,bind=127.0.0.1,fork,reuseaddr,backlog=4096 EXEC:$prog" ;;
+  esac
+}
 
-rate() { ab -q -n "$n" -c "$c" "http://127.0.0.1:$1/" 2>/dev/null | awk '/Requests per second/ {print $4} /Failed requests/ {f=$3} END {if (f != 0) print "FAILED " f > "/dev/stderr"}'; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-declare -A results
-for r in $(seq "$rounds"); do
-  results[sb]+="$(rate 47801) "
-  results[tcpserver]+="$(rate 47802) "
+wait_port() { for _ in $(seq 400); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.025; done; echo "port $1 not ready" >&2; exit 1; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+pss_kib() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"; }
+rotate() { # ROUND KEY...: the keys, starting at ROUND modulo their count
+  local r=$1; shift; local a=("$@") i
+  for ((i = 0; i < ${#a[@]}; i++)); do echo "${a[$(((i + r) % ${#a[@]}))]}"; done
+}
+
+# --- 2 first (nothing else running): start-up and idle memory --------------
+declare -A st_ms st_rss st_pss
+st_keys=(sb-ready sb-port tcpserver xinetd ssa socat)
+[[ -n $sb_jit && -x $sb_jit ]] && st_keys+=(sb-jit-ready)
+echo "spawn-rate.sh: start-up and idle memory, $startup_rounds rounds" >&2
+for r in $(seq "$startup_rounds"); do
+  for k in $(rotate "$r" "${st_keys[@]}"); do
+    case $k in
+      sb-ready) out=$(python3 "$here/startup.py" notify -- $(command_of sb $startup_port)) ;;
+      sb-jit-ready) out=$(python3 "$here/startup.py" notify -- $(command_of sb-jit $startup_port)) ;;
+      sb-port) out=$(python3 "$here/startup.py" port $startup_port -- $(command_of sb $startup_port)) ;;
+      *) out=$(python3 "$here/startup.py" port $startup_port -- $(command_of "$k" $startup_port)) ;;
+    esac
+    read -r ms rss pss <<< "$out"
+    st_ms[$k]+="$ms "; st_rss[$k]+="$rss "; st_pss[$k]+="$pss "
+  done
+  echo "  round $r/$startup_rounds done" >&2
 done
-sbm=$(echo ${results[sb]} | tr ' ' '\n' | median)
-tsm=$(echo ${results[tcpserver]} | tr ' ' '\n' | median)
-echo "| launcher (ab -n $n -c $c, median of $rounds) | requests/s | vs tcpserver |"
-echo "| --- | ---: | ---: |"
-printf '| socketbridge spawn | %.0f | %.2f× |\n' "$sbm" "$(echo "$sbm / $tsm" | bc -l)"
-printf '| tcpserver -RHl0 | %.0f | 1.00× |\n' "$tsm"
+
+# --- 1: spawn rate ---------------------------------------------------------
+echo "spawn-rate.sh: ab -n $n -c $c, $rounds rounds of ${#keys[@]} launchers" >&2
+declare -A pid
+for k in "${keys[@]}"; do
+  # shellcheck disable=SC2046
+  $(command_of "$k" "${port[$k]}") >"$work/$k.stdout" 2>"$work/$k.stderr" &
+  pid[$k]=$!; pids+=($!)
+done
+for k in "${keys[@]}"; do wait_port "${port[$k]}"; done
+sleep 1
+declare -A idle_rss idle_pss
+for k in "${keys[@]}"; do idle_rss[$k]=$(rss_kib "${pid[$k]}"); idle_pss[$k]=$(pss_kib "${pid[$k]}"); done
+
+declare -A rates failed
+failures=0
+for r in $(seq "$rounds"); do
+  for k in $(rotate "$r" "${keys[@]}"); do
+    ab -r -q -n "$n" -c "$c" "http://127.0.0.1:${port[$k]}/" > "$work/ab.txt" 2>&1 || true
+    rps=$(awk '/^Requests per second:/ {print $4}' "$work/ab.txt")
+    complete=$(awk '/^Complete requests:/ {print $3}' "$work/ab.txt")
+    bad=$(awk '/^Failed requests:/ {f = $3} /^Non-2xx responses:/ {x = $3} END {print f + x}' "$work/ab.txt")
+    if [[ -z $rps || ${complete:-0} -ne $n ]]; then
+      echo "spawn-rate.sh: ab against ${label[$k]} did not complete $n requests:" >&2; tail -n 5 "$work/ab.txt" >&2
+      bad=$((n - ${complete:-0} + bad)); rps=${rps:-0}
+    fi
+    rates[$k]+="$rps "; failed[$k]=$(( ${failed[$k]:-0} + bad ))
+    failures=$((failures + bad))
+    echo "  round $r/$rounds: ${label[$k]}: $rps requests/s, $bad failed" >&2
+  done
+done
+sleep 1
+declare -A after_rss
+for k in "${keys[@]}"; do after_rss[$k]=$(rss_kib "${pid[$k]}"); done
+
+# --- the tables ------------------------------------------------------------
+med() { echo $1 | tr ' ' '\n' | median; }
+ts=$(med "${rates[tcpserver]}")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", (b > 0) ? a / b : 0}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}' | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'; }
+sbm=$(med "${rates[sb]}")
+# Per round, socketbridge's rate over tcpserver's of the same round.
+round_ratios=$(paste -d' ' <(echo ${rates[sb]} | tr ' ' '\n') <(echo ${rates[tcpserver]} | tr ' ' '\n') | awk '$2 > 0 {print $1 / $2}')
+
+echo "| spawn launcher (ab -n $n -c $c, no keep-alive; median of $rounds) | requests/s | vs tcpserver | failed requests |"
+echo "| --- | ---: | ---: | ---: |"
+for k in "${keys[@]}"; do
+  m=$(med "${rates[$k]}")
+  f=${failed[$k]}; [[ $f -ne 0 ]] && f="**$f**"
+  echo "| ${label[$k]} | $(fmt "$m") | $(ratio "$m" "$ts") | $f |"
+done
+echo
+echo "| start-up and memory (median of $startup_rounds starts) | start-up (ms) | idle VmRSS (MiB) | idle Pss (MiB) | VmRSS after the $((n * rounds)) requests (MiB) |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+st_row() { # KEY LABEL AFTER
+  printf '| %s | %.1f | %s | %s | %s |\n' "$2" "$(med "${st_ms[$1]}")" "$(mib "$(med "${st_rss[$1]}")")" "$(mib "$(med "${st_pss[$1]}")")" "$3"
+}
+st_row sb-ready "socketbridge, exec to READY=1 (3 bridges)" "$(mib "${after_rss[sb]}")"
+st_row sb-port "socketbridge, exec to its port accepting (3 bridges)" "$(mib "${after_rss[sb]}")"
+[[ -n ${st_ms[sb-jit-ready]:-} ]] && st_row sb-jit-ready "socketbridge framework-dependent (\`make build\`), exec to READY=1" "—"
+for k in tcpserver xinetd ssa socat; do st_row "$k" "${label[$k]}, exec to its port accepting" "$(mib "${after_rss[$k]}")"; done
+
+ready=$(med "${st_ms[sb-ready]}")
+rss=$(med "${st_rss[sb-ready]}")
+rr=$(echo "$round_ratios" | median)
+verdict() { if awk -v v="$1" -v t="$2" "BEGIN {exit !(v $3 t)}"; then echo met; else echo "**missed**"; fi; }
+echo
+echo "| target | measured | |"
+echo "| --- | --- | --- |"
+echo "| spawn rate ≥ 1.00× tcpserver -RHl0 (aim 1.20×) | $(ratio "$sbm" "$ts") of the medians; $(printf '%.2f×' "$rr") median of the per-round ratios | $(verdict "$sbm" "$ts" '>=') |"
+echo "| start-up, exec to READY=1 with 3 bridges, < 50 ms | $(printf '%.1f' "$ready") ms | $(verdict "$ready" 50 '<') |"
+echo "| idle memory < 30 MiB | $(mib "$rss") MiB VmRSS | $(verdict "$rss" $((30 * 1024)) '<') |"
+echo "| zero failed requests | $failures in all | $(verdict "$failures" 0 '==') |"
+echo
+echo "The run took $(( $(date +%s) - started )) s; load average $load_start at its start, $(cut -d' ' -f1-3 /proc/loadavg) at its end."
+echo
+echo "<details><summary>every round</summary>"
+echo
+echo "| measurement | every round, in order |"
+echo "| --- | --- |"
+for k in "${keys[@]}"; do echo "| ${label[$k]}, requests/s | $(echo ${rates[$k]} | sed 's/ /, /g') |"; done
+echo "| socketbridge ÷ tcpserver, per round | $(echo $round_ratios | tr ' ' '\n' | awk '{printf "%s%.2f", (NR > 1) ? ", " : "", $1}') |"
+for k in "${st_keys[@]}"; do echo "| start-up $k, ms | $(echo ${st_ms[$k]} | sed 's/ /, /g') |"; done
+echo
+echo "</details>"

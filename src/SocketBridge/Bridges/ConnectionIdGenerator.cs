@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace SocketBridge.Bridges;
 
 /// <summary>
@@ -9,7 +7,10 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public sealed class ConnectionIdGenerator
 {
-    private readonly string _prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+    // Random.Shared, not RandomNumberGenerator: the prefix is no secret, and on
+    // Linux RandomNumberGenerator loads OpenSSL (libssl, libcrypto), which
+    // cost the daemon's start-up a few milliseconds for three bytes.
+    private readonly string _prefix = Random.Shared.Next(1 << 24).ToString("x6", System.Globalization.CultureInfo.InvariantCulture);
     private long _next;
 
     public string Next() => $"{_prefix}-{Interlocked.Increment(ref _next)}";

@@ -254,7 +254,13 @@ public sealed class Daemon : IAsyncDisposable
 
     public async Task<int> WaitExitAsync(TimeSpan? timeout = null)
     {
-        await Wait.ForAsync(_exited.Task, "socketbridge to exit", timeout ?? TimeSpan.FromSeconds(30));
+        TimeSpan limit = timeout ?? TimeSpan.FromSeconds(30);
+        if (await Task.WhenAny(_exited.Task, Task.Delay(limit)) != _exited.Task)
+        {
+            throw new TimeoutException($"socketbridge did not exit within {limit.TotalSeconds:0.#} s; its children: "
+                + string.Join(", ", ProcFs.Children(_process.Id).Select(c => $"{c.Pid} ({c.State})")) + "; log so far:\n" + string.Join('\n', Logs));
+        }
+
         _process.WaitForExit();
         return _process.ExitCode;
     }

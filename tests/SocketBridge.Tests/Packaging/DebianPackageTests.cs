@@ -9,21 +9,20 @@ namespace SocketBridge.Tests.Packaging;
 [Collection(PackagingCollection.Name)]
 public sealed class DebianPackageTests(DebianPackage package)
 {
-    private const string Program = "./usr/lib/socketbridge/socketbridge";
+    private const string Program = "./usr/sbin/socketbridge";
 
     [Fact]
-    public async Task The_package_holds_the_program_its_runtime_the_units_and_the_configuration()
+    public async Task The_package_holds_the_program_the_units_and_the_configuration()
     {
         Dictionary<string, PackagedFile> files = PackagedFile.Parse((await Tools.RunOkAsync("dpkg-deb", "-c", package.Path)).Stdout);
 
         Assert.Equal("-rwxr-xr-x", files[Program].Mode);
-        Assert.Equal("../lib/socketbridge/socketbridge", files["./usr/sbin/socketbridge"].LinkTarget);
-        foreach (string beside in new[] { "libsocketbridge-native.so", "libcoreclr.so", "libhostfxr.so", "socketbridge.dll", "System.Private.CoreLib.dll" })
-        {
-            Assert.True(files.ContainsKey($"./usr/lib/socketbridge/{beside}"), $"{beside} is next to the program");
-        }
-
-        Assert.DoesNotContain(files.Keys, p => p.EndsWith("libcoreclrtraceptprovider.so", StringComparison.Ordinal));
+        Assert.Null(files[Program].LinkTarget);
+        // One native executable: no runtime, no assemblies, no helper library, no debug symbols beside it.
+        Assert.DoesNotContain(files.Keys, p => p.StartsWith("./usr/lib/socketbridge", StringComparison.Ordinal));
+        Assert.DoesNotContain(files.Keys, p => p.EndsWith(".so", StringComparison.Ordinal));
+        Assert.DoesNotContain(files.Keys, p => p.EndsWith(".dll", StringComparison.Ordinal));
+        Assert.DoesNotContain(files.Keys, p => p.EndsWith(".dbg", StringComparison.Ordinal));
         Assert.Equal("-rw-r--r--", files["./lib/systemd/system/socketbridge.service"].Mode);
         Assert.Equal("-rw-r--r--", files["./lib/systemd/system/socketbridge.socket"].Mode);
         Assert.Equal("-rw-r--r--", files["./etc/socketbridge/socketbridge.json"].Mode);
@@ -33,7 +32,7 @@ public sealed class DebianPackageTests(DebianPackage package)
     }
 
     [Fact]
-    public async Task The_control_fields_name_the_version_and_depend_on_the_C_libraries_only()
+    public async Task The_control_fields_name_the_version_and_depend_on_the_C_library_only()
     {
         string fields = (await Tools.RunOkAsync("dpkg-deb", "-f", package.Path, "Package", "Version", "Architecture", "Depends", "Installed-Size")).Stdout;
         Dictionary<string, string> field = fields.Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -43,9 +42,9 @@ public sealed class DebianPackageTests(DebianPackage package)
         Assert.Equal(package.Version, field["Version"]);
         Assert.Equal("amd64", field["Architecture"]);
         string[] depends = field["Depends"].Split(',').Select(d => d.Trim().Split(' ')[0]).ToArray();
-        Assert.Contains("libc6", depends);
-        Assert.All(depends, d => Assert.Contains(d, new[] { "libc6", "libgcc-s1", "libstdc++6" }));
-        Assert.True(int.Parse(field["Installed-Size"]) > 10_000, $"Installed-Size {field["Installed-Size"]} KiB holds the runtime");
+        Assert.Equal(["libc6"], depends);
+        int installedSize = int.Parse(field["Installed-Size"]);
+        Assert.True(installedSize is > 2_000 and < 20_000, $"Installed-Size {installedSize} KiB is one native program of a few MiB");
     }
 
     [Fact]
@@ -85,11 +84,11 @@ public sealed class DebianPackageTests(DebianPackage package)
         await Tools.RunOkAsync("dpkg", [.. dpkg, "--install", package.Path]);
 
         Assert.EndsWith("// edited\n", File.ReadAllText(config));
-        Assert.True(File.Exists(Path.Combine(root, "usr/lib/socketbridge/socketbridge")));
+        Assert.True(File.Exists(Path.Combine(root, "usr/sbin/socketbridge")));
 
         await Tools.RunOkAsync("dpkg", [.. dpkg, "--remove", "socketbridge"]);
 
-        Assert.False(Directory.Exists(Path.Combine(root, "usr/lib/socketbridge")));
+        Assert.False(Path.Exists(Path.Combine(root, "usr/sbin/socketbridge")));
         Assert.False(Path.Exists(Path.Combine(root, "lib/systemd/system/socketbridge.service")));
         Assert.EndsWith("// edited\n", File.ReadAllText(config));
 
@@ -100,12 +99,21 @@ public sealed class DebianPackageTests(DebianPackage package)
     }
 
     [Fact]
-    public void The_packaged_program_is_self_contained()
+    public async Task The_packaged_program_is_a_native_executable_that_needs_only_the_C_library()
     {
-        string runtimeConfig = File.ReadAllText(Path.Combine(package.Root, "usr/lib/socketbridge/socketbridge.runtimeconfig.json"));
+        string program = Path.Combine(package.Root, "usr/sbin/socketbridge");
+        byte[] head = new byte[4];
+        using (FileStream file = File.OpenRead(program))
+        {
+            file.ReadExactly(head);
+        }
 
-        Assert.Contains("\"includedFrameworks\"", runtimeConfig);
-        Assert.DoesNotContain("\"frameworks\"", runtimeConfig);
+        CliResult ldd = await Tools.RunOkAsync("ldd", program);
+        string[] libraries = ldd.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Trim().Split(' ')[0]).Where(l => !l.StartsWith("linux-vdso", StringComparison.Ordinal)).ToArray();
+
+        Assert.Equal("\u007fELF"u8.ToArray(), head);
+        Assert.All(libraries, l => Assert.Matches(@"^(/lib64/ld-linux-x86-64\.so\.2|libc\.so\.6|libm\.so\.6)$", l));
     }
 
     [Fact]

@@ -14,9 +14,9 @@ public sealed class InstallTests(DebianPackage package)
         CliResult make = await package.MakeAsync("install", $"DESTDIR={destdir}");
 
         Assert.True(make.ExitCode == 0, make.ToString());
-        AssertExecutable(Path.Combine(destdir, "usr/lib/socketbridge/socketbridge"));
-        Assert.True(File.Exists(Path.Combine(destdir, "usr/lib/socketbridge/libsocketbridge-native.so")));
-        Assert.Equal("../lib/socketbridge/socketbridge", new FileInfo(Path.Combine(destdir, "usr/sbin/socketbridge")).LinkTarget);
+        AssertExecutable(Path.Combine(destdir, "usr/sbin/socketbridge"));
+        Assert.Null(new FileInfo(Path.Combine(destdir, "usr/sbin/socketbridge")).LinkTarget);
+        Assert.False(Directory.Exists(Path.Combine(destdir, "usr/lib/socketbridge")), "one native program, nothing beside it");
         Assert.Contains("ExecStart=/usr/sbin/socketbridge run\n", File.ReadAllText(Path.Combine(destdir, "lib/systemd/system/socketbridge.service")));
         Assert.True(File.Exists(Path.Combine(destdir, "lib/systemd/system/socketbridge.socket")));
         Assert.Equal(Packaged("socketbridge.json"), File.ReadAllText(Path.Combine(destdir, "etc/socketbridge/socketbridge.json")));
@@ -39,8 +39,7 @@ public sealed class InstallTests(DebianPackage package)
 
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.True(again.ExitCode == 0, again.ToString());
-        AssertExecutable(Path.Combine(destdir, "usr/local/lib/socketbridge/socketbridge"));
-        Assert.Equal("../lib/socketbridge/socketbridge", new FileInfo(Path.Combine(destdir, "usr/local/sbin/socketbridge")).LinkTarget);
+        AssertExecutable(Path.Combine(destdir, "usr/local/sbin/socketbridge"));
         Assert.Contains("ExecStart=/usr/local/sbin/socketbridge run\n",
             File.ReadAllText(Path.Combine(destdir, "usr/local/lib/systemd/system/socketbridge.service")));
         Assert.Equal("""{ "SocketBridge": { "LogLevel": "Debug" } }""", File.ReadAllText(config));
@@ -50,7 +49,6 @@ public sealed class InstallTests(DebianPackage package)
         CliResult uninstall = await package.MakeAsync("uninstall", $"DESTDIR={destdir}", "PREFIX=/usr/local");
 
         Assert.True(uninstall.ExitCode == 0, uninstall.ToString());
-        Assert.False(Directory.Exists(Path.Combine(destdir, "usr/local/lib/socketbridge")));
         Assert.False(Path.Exists(Path.Combine(destdir, "usr/local/sbin/socketbridge")));
         Assert.False(File.Exists(Path.Combine(destdir, "usr/local/lib/systemd/system/socketbridge.service")));
         Assert.Equal("""{ "SocketBridge": { "LogLevel": "Debug" } }""", File.ReadAllText(config));
