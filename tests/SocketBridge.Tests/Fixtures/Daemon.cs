@@ -133,7 +133,10 @@ public sealed class Daemon : IAsyncDisposable
 
         var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
-        string[] command = [.. launcher ?? [], Binary.Path, .. args];
+        // A job started in the background by a script (make test &) inherits SIGINT
+        // and SIGQUIT ignored, and the daemon, like any program, keeps them so:
+        // the fixture starts it as a service manager would, with their defaults.
+        string[] command = ["/usr/bin/env", "--default-signal=INT,QUIT", .. launcher ?? [], Binary.Path, .. args];
         var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardError = true,
