@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | test-native | check | clean | bench | soak | publish | install | deb
+# SocketBridge: make build | run | test | test-native | check | clean | bench | soak | publish | install | deb | system-test
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -156,3 +156,22 @@ deb: $(PUBLISH)/socketbridge
 	install -m 0644 packaging/deb/conffiles $(DEB_ROOT)/DEBIAN/conffiles
 	install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm $(DEB_ROOT)/DEBIAN/
 	dpkg-deb --root-owner-group $(DEB_COMPRESSION) --build $(DEB_ROOT) $(DEB)
+
+# ---------------------------------------------------------------------------
+# System test: the package under a real systemd. See "The system test" in README.md.
+
+## system-test: builds the .deb, boots Debian 12 with systemd as PID 1 in systemd-nspawn,
+## installs the package with dpkg -i and runs tests/system/run.py's scenarios (root; needs
+## systemd-container and debootstrap). The container's root is built once with debootstrap
+## (alongside the package) and cached in /var/cache/socketbridge-system-test.
+## SCENARIOS="1 4" runs only those. Skips, saying why, where systemd-nspawn cannot run at all.
+SCENARIOS   ?=
+.PHONY: system-test
+system-test:
+	@python3 tests/system/run.py --preflight; status=$$?; \
+	    if [ $$status = 3 ]; then exit 0; elif [ $$status != 0 ]; then exit $$status; fi; \
+	    python3 tests/system/run.py --prepare-root & root=$$!; \
+	    $(MAKE) --no-print-directory deb; made=$$?; \
+	    wait $$root; rooted=$$?; \
+	    if [ $$made != 0 ] || [ $$rooted != 0 ]; then exit 2; fi; \
+	    python3 tests/system/run.py --deb $(DEB) $(SCENARIOS)
