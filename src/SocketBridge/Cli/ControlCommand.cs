@@ -51,9 +51,9 @@ public static class ControlCommand
 
     public static async Task<int> ReloadAsync(string[]? files, string? control, TextWriter output, TextWriter errors)
     {
-        // An invalid configuration is what the daemon must refuse and log, so
-        // it is still asked; the control socket is then taken as written.
-        string path = !string.IsNullOrEmpty(control) ? control : ControlPath(files, control, TextWriter.Null) ?? WrittenControlPath(files);
+        // The files are the daemon's to validate (an invalid one is what it must
+        // refuse and log), so only ControlSocket is read from them, as written.
+        string path = !string.IsNullOrEmpty(control) ? control : WrittenControlPath(files);
         string? answer = await AskAsync(path, ControlRequest.Reload, ReloadTimeout, errors).ConfigureAwait(false);
         if (answer is null)
         {
@@ -94,7 +94,7 @@ public static class ControlCommand
         return options?.Daemon.ControlSocket;
     }
 
-    /// <summary>SocketBridge:ControlSocket as the files spell it (the last one wins), for files that do not load.</summary>
+    /// <summary>SocketBridge:ControlSocket as the files spell it (the last one wins, as when they are merged).</summary>
     private static string WrittenControlPath(string[]? files)
     {
         string path = DaemonOptions.DefaultControlSocket;

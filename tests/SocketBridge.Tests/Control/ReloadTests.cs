@@ -155,7 +155,8 @@ public sealed class ReloadTests
             { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "new"], "MaxConections": 5 } } }
             """);
 
-        CliResult reload = await ReloadAsync(daemon);
+        // Found through the same (now broken) files as run, not --control.
+        CliResult reload = await Fixtures.Cli.RunAsync("reload", "-c", dir["control.json"], "-c", config);
 
         Assert.Equal(78, reload.ExitCode);
         Assert.Contains($"{config}: Bridges:steady:MaxConections: unknown key", reload.Stderr);
