@@ -21,6 +21,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     private readonly List<Bridge> _retiring = [];
     private SocketBridgeOptions _options;
     private readonly ChildReaper _reaper;
+    private readonly RelayEngine _relays;
     private readonly ServiceNotifier _notifier;
     private readonly InheritedSockets _inherited;
     private readonly TimeProvider _time;
@@ -33,8 +34,9 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     private readonly CancellationTokenSource _statusLoop = new();
     private Task _statusUpdates = Task.CompletedTask;
 
-    public BridgeHost(SocketBridgeOptions options, ChildReaper reaper, ServiceNotifier notifier, InheritedSockets inherited, TimeProvider time, ILoggerFactory loggerFactory)
+    public BridgeHost(SocketBridgeOptions options, ChildReaper reaper, RelayEngine relays, ServiceNotifier notifier, InheritedSockets inherited, TimeProvider time, ILoggerFactory loggerFactory)
     {
+        _relays = relays;
         _time = time;
         _options = options;
         _inherited = inherited;
@@ -373,15 +375,24 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         return new Bridge(options, listeners, CreateMode(options, logger), counters, _ids, logger);
     }
 
-    private IBridgeMode CreateMode(BridgeOptions options, ILogger logger) => (options.Mode, options.Listen) switch
+    private IBridgeMode CreateMode(BridgeOptions options, ILogger logger)
     {
-        (BridgeMode.Spawn, FifoEndpoint) => new FifoSpawnMode(options, _reaper, _devNull),
-        (BridgeMode.Forward, FifoEndpoint) => new FifoForwardMode(
-            options,
-            options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, logger, _time),
-            _time),
-        _ => CreateSocketMode(options, logger),
-    };
+        if (options.Mode == BridgeMode.Forward)
+        {
+            _relays.Start();
+        }
+
+        return (options.Mode, options.Listen) switch
+        {
+            (BridgeMode.Spawn, FifoEndpoint) => new FifoSpawnMode(options, _reaper, _devNull),
+            (BridgeMode.Forward, FifoEndpoint) => new FifoForwardMode(
+                options,
+                options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
+                _relays,
+                _time),
+            _ => CreateSocketMode(options, logger),
+        };
+    }
 
     private IBridgeMode CreateSocketMode(BridgeOptions options, ILogger logger) => options.Mode switch
     {
@@ -389,7 +400,8 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),
         BridgeMode.Forward => new AcceptLoop(new ForwardMode(
             options,
-            options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, logger, _time),
+            options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
+            _relays,
             logger,
             _time), options, _time),
         _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),

@@ -19,7 +19,7 @@ namespace SocketBridge.Bridges;
 /// that cannot be reached refuses the session: its bytes are read and
 /// discarded, so writers never hang and the next session starts clean.
 /// </summary>
-public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backend, TimeProvider time) : IBridgeMode
+public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backend, RelayEngine engine, TimeProvider time) : IBridgeMode
 {
     private const int BufferSize = 64 * 1024;
 
@@ -143,8 +143,10 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
         }
 
         Socket socket = backend is null
-            ? await TargetConnector.ConnectAsync(bridge, kill).ConfigureAwait(false)
+            ? await TargetConnector.ConnectAsync(bridge, engine, kill).ConfigureAwait(false)
             : await backend.ConnectAsync(kill).ConfigureAwait(false);
+        // Connected by the relay engine without blocking; a NetworkStream wants a blocking socket.
+        socket.Blocking = true;
         return (new NetworkStream(socket, ownsSocket: false), socket);
     }
 

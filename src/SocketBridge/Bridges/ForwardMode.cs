@@ -14,7 +14,7 @@ namespace SocketBridge.Bridges;
 /// the client is closed at once and the failure logged, summarised when
 /// many come together.
 /// </summary>
-public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, ILogger logger, TimeProvider time) : IConnectionHandler, IAsyncDisposable
+public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time) : IConnectionHandler, IAsyncDisposable
 {
     private readonly LogSummary _failures = new(time, TimeSpan.FromSeconds(1));
 
@@ -45,7 +45,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
         try
         {
             target = backend is null
-                ? await TargetConnector.ConnectAsync(bridge, kill).ConfigureAwait(false)
+                ? await TargetConnector.ConnectAsync(bridge, engine, kill).ConfigureAwait(false)
                 : await backend.ConnectAsync(kill).ConfigureAwait(false);
         }
         catch (TargetUnreachableException ex)
@@ -59,18 +59,25 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
         {
             if (bridge.ProxyProtocol != ProxyProtocolVersion.None)
             {
+                // A new connection's send buffer is empty: the header (at most a few
+                // hundred bytes) goes in whole at once, without waiting.
+                byte[] header = ProxyProtocolHeader.Build(bridge.ProxyProtocol, connection.Peer);
                 try
                 {
-                    await target.SendAsync(ProxyProtocolHeader.Build(bridge.ProxyProtocol, connection.Peer), SocketFlags.None, kill).ConfigureAwait(false);
+                    int sent = target.Send(header, SocketFlags.None);
+                    if (sent != header.Length)
+                    {
+                        throw new SocketException((int)SocketError.NoBufferSpaceAvailable);
+                    }
                 }
-                catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+                catch (SocketException ex)
                 {
                     BridgeLog.ConnectionFailed(logger, bridge.Name, connection.Id, $"sending the PROXY header to {bridge.Target}: {ex.Message}");
                     return;
                 }
             }
 
-            RelayResult result = await Relay.RunAsync(connection.Socket, target, bridge.IdleTimeout, kill).ConfigureAwait(false);
+            RelayResult result = await engine.RelayAsync(connection.Socket, target, bridge.IdleTimeout, kill).ConfigureAwait(false);
             string outcome = Describe(result);
             BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, bridge.Target!.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, outcome);
         }

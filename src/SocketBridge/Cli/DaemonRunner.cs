@@ -10,6 +10,7 @@ using Serilog.Core;
 using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Endpoints;
+using SocketBridge.Forwarding;
 using SocketBridge.Logging;
 using SocketBridge.Processes;
 using SocketBridge.Systemd;
@@ -40,6 +41,7 @@ public static partial class DaemonRunner
         builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSingleton<ServiceNotifier>();
         builder.Services.AddSingleton<ChildReaper>();
+        builder.Services.AddSingleton(_ => new RelayEngine());
         builder.Services.AddSingleton<BridgeHost>();
         builder.Services.AddSingleton(sp => new ConfigurationReloader(
             reload,

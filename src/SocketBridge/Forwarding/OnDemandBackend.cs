@@ -24,6 +24,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     private readonly BridgeOptions _bridge;
     private readonly ExecOptions _exec;
     private readonly ChildReaper _reaper;
+    private readonly RelayEngine _engine;
     private readonly SafeFileHandle _devNull;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -38,8 +39,9 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     private bool _idleStopRequested;
     private bool _disposed;
 
-    public OnDemandBackend(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull, ILogger logger, TimeProvider time)
+    public OnDemandBackend(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull, RelayEngine engine, ILogger logger, TimeProvider time)
     {
+        _engine = engine;
         _bridge = bridge;
         _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
         _reaper = reaper;
@@ -72,7 +74,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
                 EnsureRunning();
                 try
                 {
-                    return await TargetConnector.ConnectAsync(_bridge, cancellationToken).ConfigureAwait(false);
+                    return await TargetConnector.ConnectAsync(_bridge, _engine, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TargetUnreachableException ex)
                 {

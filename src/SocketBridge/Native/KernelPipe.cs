@@ -6,25 +6,30 @@ namespace SocketBridge.Native;
 /// <summary>
 /// A pipe used as splice(2)'s kernel-side buffer between two sockets, so
 /// relayed bytes never pass through the daemon's memory (as
-/// systemd-socket-proxyd does). Both ends are non-blocking and close-on-exec.
+/// systemd-socket-proxyd does); it also holds what a receiving socket could
+/// not take yet. Both ends are non-blocking and close-on-exec.
 /// </summary>
 public sealed unsafe class KernelPipe : IDisposable
 {
     private const int O_NONBLOCK = 0x800;
     private const int O_CLOEXEC = 0x80000;
-    private const uint SPLICE_F_MOVE = 1;
-    private const uint SPLICE_F_NONBLOCK = 2;
-    private const int EAGAIN = 11;
     private const int DefaultSize = 64 * 1024;
-    private const int PreferredSize = 256 * 1024;
 
-    /// <summary>What <see cref="FillFrom"/> and <see cref="DrainTo"/> return when nothing can move now (EAGAIN).</summary>
-    public const int WouldBlock = int.MinValue;
+    /// <summary>What any pipe holds, even one the kernel gave only its minimum of two pages (a user over pipe-user-pages-soft).</summary>
+    public const int GuaranteedSize = 8 * 1024;
 
     private readonly SafePipeHandle _read;
     private readonly SafePipeHandle _write;
+    private readonly int _readFd;
+    private readonly int _writeFd;
 
-    public KernelPipe()
+    /// <param name="preferredSize">
+    /// What to ask of F_SETPIPE_SZ: a bigger pipe moves more per splice. Best
+    /// effort: /proc/sys/fs/pipe-max-size or the user's pipe quota may refuse,
+    /// and the pipe keeps what the kernel gave it (64 KiB, or 8 KiB for a
+    /// user past pipe-user-pages-soft).
+    /// </param>
+    public KernelPipe(int preferredSize)
     {
         int* fds = stackalloc int[2];
         if (NativeMethods.Pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
@@ -34,51 +39,40 @@ public sealed unsafe class KernelPipe : IDisposable
 
         _read = new SafePipeHandle(fds[0], ownsHandle: true);
         _write = new SafePipeHandle(fds[1], ownsHandle: true);
+        _readFd = fds[0];
+        _writeFd = fds[1];
+        int granted = preferredSize > DefaultSize ? NativeMethods.SetPipeSize(_writeFd, preferredSize) : -1;
+        if (granted <= 0)
+        {
+            granted = NativeMethods.GetPipeSize(_writeFd);
+        }
 
-        // As systemd-socket-proxyd: a bigger pipe moves more per splice. Best
-        // effort: /proc/sys/fs/pipe-max-size or the user's pipe quota may refuse.
-        int granted = NativeMethods.SetPipeSize(fds[1], PreferredSize);
-        Capacity = granted > 0 ? granted : DefaultSize;
+        Capacity = granted > 0 ? granted : GuaranteedSize;
+        Slots = Capacity / Environment.SystemPageSize;
     }
 
     /// <summary>What the pipe holds at most, so what one splice can move.</summary>
     public int Capacity { get; }
 
     /// <summary>
-    /// Moves up to <paramref name="count"/> bytes from socket <paramref name="fd"/>
-    /// into the pipe: the count, 0 at EOF, <see cref="WouldBlock"/> when nothing
-    /// is ready, or -errno otherwise.
+    /// How many buffers (pages) it has room for. One splice from a socket
+    /// takes one per piece of a packet, so a pipe can be full with fewer
+    /// bytes than <see cref="Capacity"/>; with fewer bytes than slots, never.
     /// </summary>
-    public int FillFrom(int fd, int count) => Splice(fd, (int)_write.DangerousGetHandle(), count);
+    public int Slots { get; }
+
+    /// <summary>Moves up to <paramref name="count"/> bytes from socket <paramref name="fd"/> into the pipe: the count, 0 at EOF, or -errno (-EAGAIN: nothing now).</summary>
+    public int FillFrom(int fd, int count) => NativeMethods.SpliceNonBlocking(fd, _writeFd, count);
 
     /// <summary>Moves up to <paramref name="count"/> bytes from the pipe to socket <paramref name="fd"/>, as <see cref="FillFrom"/>.</summary>
-    public int DrainTo(int fd, int count) => Splice((int)_read.DangerousGetHandle(), fd, count);
+    public int DrainTo(int fd, int count) => NativeMethods.SpliceNonBlocking(_readFd, fd, count);
 
-    /// <summary>Reads what the pipe holds into <paramref name="buffer"/> (when the socket cannot take it now).</summary>
-    public int ReadInto(Span<byte> buffer)
-    {
-        fixed (byte* p = buffer)
-        {
-            nint n = NativeMethods.Read((int)_read.DangerousGetHandle(), p, (nuint)buffer.Length);
-            return n < 0 ? -Marshal.GetLastPInvokeError() : (int)n;
-        }
-    }
+    /// <summary>Writes <paramref name="count"/> bytes into the pipe: the count written, or -errno.</summary>
+    public int Write(byte* buffer, int count) => NativeMethods.WriteNonBlocking(_writeFd, buffer, count);
 
     public void Dispose()
     {
         _read.Dispose();
         _write.Dispose();
-    }
-
-    private static int Splice(int from, int to, int count)
-    {
-        nint n = NativeMethods.Splice(from, 0, to, 0, (nuint)count, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (n >= 0)
-        {
-            return (int)n;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        return errno == EAGAIN ? WouldBlock : -errno;
     }
 }

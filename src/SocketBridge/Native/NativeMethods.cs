@@ -49,6 +49,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_set_pipe_size")]
     internal static partial int SetPipeSize(int fd, int size);
 
+    [LibraryImport(Helper, EntryPoint = "sb_get_pipe_size")]
+    internal static partial int GetPipeSize(int fd);
+
     [LibraryImport(Helper, EntryPoint = "sb_set_cloexec")]
     internal static partial int SetCloseOnExec(int fd);
 
@@ -66,6 +69,48 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Helper, EntryPoint = "sb_journal_send_memfd", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int JournalSendMemfd(int socket, string path, byte* data, ulong length);
+
+    [LibraryImport(Helper, EntryPoint = "sb_epoll_create")]
+    internal static partial int EpollCreate();
+
+    [LibraryImport(Helper, EntryPoint = "sb_epoll_ctl")]
+    internal static partial int EpollControl(int epfd, int operation, int fd, uint events, ulong data);
+
+    [LibraryImport(Helper, EntryPoint = "sb_epoll_wait")]
+    internal static partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeoutMilliseconds);
+
+    [LibraryImport(Helper, EntryPoint = "sb_eventfd")]
+    internal static partial int EventFd();
+
+    [LibraryImport(Helper, EntryPoint = "sb_eventfd_signal")]
+    internal static partial int EventFdSignal(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_eventfd_reset")]
+    internal static partial int EventFdReset(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_splice")]
+    internal static partial int SpliceNonBlocking(int fdIn, int fdOut, int length);
+
+    [LibraryImport(Helper, EntryPoint = "sb_read")]
+    internal static partial int ReadNonBlocking(int fd, byte* buffer, int length);
+
+    [LibraryImport(Helper, EntryPoint = "sb_write")]
+    internal static partial int WriteNonBlocking(int fd, byte* buffer, int length);
+
+    [LibraryImport(Helper, EntryPoint = "sb_send")]
+    internal static partial int SendNonBlocking(int fd, byte* buffer, int length);
+
+    [LibraryImport(Helper, EntryPoint = "sb_shutdown_write")]
+    internal static partial int ShutdownWrite(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_reset_on_close")]
+    internal static partial int ResetOnClose(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_socket_error")]
+    internal static partial int SocketError(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_connect")]
+    internal static partial int Connect(byte* address, int length, out int fd);
 
     [LibraryImport(Libc, EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MkFifo(string path, uint mode);

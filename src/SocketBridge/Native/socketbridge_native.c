@@ -17,6 +17,11 @@
  * sb_journal_send_memfd passes a journal entry too large for one datagram
  * to journald as a sealed memfd (systemd's native journal protocol).
  *
+ * The sb_epoll_*, sb_splice and socket calls serve the forward relay's
+ * event loop: they return -errno instead of setting errno, and struct
+ * epoll_event (packed on x86-64, not elsewhere) is given to managed code in
+ * one fixed layout.
+ *
  * The rest are thin wrappers whose C structs (struct stat, struct passwd,
  * siginfo_t, struct ucred) differ between architectures.
  */
@@ -33,6 +38,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/un.h>
@@ -560,4 +567,198 @@ int32_t sb_journal_send_memfd(int32_t sock, const char *path, const uint8_t *dat
 out:
     close(fd);
     return rc;
+}
+
+/* ---- The forward relay's event loop (epoll(7), splice(2)) ---- */
+
+/* Mirrors SocketBridge.Native.EpollEvent; keep the two in step. */
+typedef struct {
+    uint64_t data;
+    uint32_t events;
+    uint32_t reserved;
+} sb_epoll_event;
+
+#define SB_EPOLL_BATCH 256
+
+/* epoll_create1(EPOLL_CLOEXEC). Returns the descriptor or -errno. */
+int32_t sb_epoll_create(void)
+{
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+/* epoll_ctl(2) with the event's data as a 64-bit number. Returns 0 or -errno. */
+int32_t sb_epoll_ctl(int32_t epfd, int32_t op, int32_t fd, uint32_t events, uint64_t data)
+{
+    struct epoll_event e = { .events = events, .data.u64 = data };
+    return epoll_ctl(epfd, op, fd, &e) < 0 ? -errno : 0;
+}
+
+/* epoll_wait(2) into at most SB_EPOLL_BATCH sb_epoll_events. Returns how
+ * many are ready (0 on timeout or EINTR) or -errno. */
+int32_t sb_epoll_wait(int32_t epfd, sb_epoll_event *out, int32_t max, int32_t timeout_ms)
+{
+    struct epoll_event events[SB_EPOLL_BATCH];
+    if (max > SB_EPOLL_BATCH)
+        max = SB_EPOLL_BATCH;
+    int n = epoll_wait(epfd, events, max, timeout_ms);
+    if (n < 0)
+        return errno == EINTR ? 0 : -errno;
+    for (int i = 0; i < n; i++) {
+        out[i].data = events[i].data.u64;
+        out[i].events = events[i].events;
+        out[i].reserved = 0;
+    }
+    return n;
+}
+
+/* eventfd(2), non-blocking, close-on-exec: how other threads wake the loop.
+ * Returns the descriptor or -errno. */
+int32_t sb_eventfd(void)
+{
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
+}
+
+/* Adds one to an eventfd (wakes a loop waiting on it). Returns 0 or -errno. */
+int32_t sb_eventfd_signal(int32_t fd)
+{
+    uint64_t one = 1;
+    while (write(fd, &one, sizeof(one)) < 0) {
+        if (errno == EAGAIN)
+            return 0; /* the counter is full: a wake-up is pending anyway */
+        if (errno != EINTR)
+            return -errno;
+    }
+    return 0;
+}
+
+/* Resets an eventfd to zero. Returns 0 or -errno (-EAGAIN when it was zero). */
+int32_t sb_eventfd_reset(int32_t fd)
+{
+    uint64_t value;
+    while (read(fd, &value, sizeof(value)) < 0) {
+        if (errno != EINTR)
+            return -errno;
+    }
+    return 0;
+}
+
+/* splice(2) without offsets, never blocking on the pipe (the sockets are
+ * non-blocking themselves). Returns the bytes moved, 0 at EOF, or -errno. */
+int32_t sb_splice(int32_t fd_in, int32_t fd_out, int32_t length)
+{
+    ssize_t n;
+    do
+        n = splice(fd_in, NULL, fd_out, NULL, (size_t)length, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : (int32_t)n;
+}
+
+/* read(2) and write(2) for the relay's copying fallback. Return the bytes
+ * moved, 0 at EOF (read), or -errno. */
+int32_t sb_read(int32_t fd, uint8_t *buffer, int32_t length)
+{
+    ssize_t n;
+    do
+        n = read(fd, buffer, (size_t)length);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : (int32_t)n;
+}
+
+int32_t sb_send(int32_t fd, const uint8_t *buffer, int32_t length)
+{
+    ssize_t n;
+    do
+        n = send(fd, buffer, (size_t)length, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : (int32_t)n;
+}
+
+/* shutdown(fd, SHUT_WR): the relay passes an EOF on as a half-close.
+ * Returns 0 or -errno. */
+int32_t sb_shutdown_write(int32_t fd)
+{
+    return shutdown(fd, SHUT_WR) < 0 ? -errno : 0;
+}
+
+/* SO_LINGER with a zero timeout: closing the socket then resets the
+ * connection (RST) instead of ending it (FIN). Returns 0 or -errno. */
+int32_t sb_reset_on_close(int32_t fd)
+{
+    struct linger l = { .l_onoff = 1, .l_linger = 0 };
+    return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0 ? -errno : 0;
+}
+
+/* SO_ERROR: the pending error of a socket (how a non-blocking connect
+ * ended), 0 for none. Returns the errno value, or -errno when it cannot
+ * be read. */
+int32_t sb_socket_error(int32_t fd)
+{
+    int error = 0;
+    socklen_t length = sizeof(error);
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0 ? -errno : error;
+}
+
+/* A non-blocking, close-on-exec stream socket connecting to `address` (a
+ * struct sockaddr of `length` bytes, as .NET's SocketAddress holds it; its
+ * family is the socket's). Returns 0 when connected at once or -EINPROGRESS when the
+ * connection is under way (either way *fd is the socket), or -errno, the
+ * socket closed. A Unix socket whose listener's queue is full gives
+ * -EAGAIN: try again later. */
+int32_t sb_connect(const uint8_t *address, int32_t length, int32_t *fd)
+{
+    *fd = -1;
+    if ((size_t)length < sizeof(sa_family_t))
+        return -EINVAL;
+    sa_family_t family;
+    memcpy(&family, address, sizeof(family));
+    int s = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -errno;
+    int rc;
+    do
+        rc = connect(s, (const struct sockaddr *)address, (socklen_t)length);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0 && errno == EINPROGRESS) {
+        /* To a local address the handshake has usually finished by now:
+         * one look spares the caller a wait for writability. */
+        struct pollfd p = { .fd = s, .events = POLLOUT };
+        if (poll(&p, 1, 0) == 1) {
+            int error = 0;
+            socklen_t length = sizeof(error);
+            if (getsockopt(s, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
+                error = errno;
+            if (error == 0) {
+                *fd = s;
+                return 0;
+            }
+            errno = error;
+        }
+    }
+    if (rc < 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(s);
+        return -e;
+    }
+    *fd = s;
+    return rc < 0 ? -EINPROGRESS : 0;
+}
+
+/* write(2) into the relay's pipe (what a socket could not take yet).
+ * Returns the bytes written or -errno. */
+int32_t sb_write(int32_t fd, const uint8_t *buffer, int32_t length)
+{
+    ssize_t n;
+    do
+        n = write(fd, buffer, (size_t)length);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : (int32_t)n;
+}
+
+/* fcntl(F_GETPIPE_SZ): what a pipe holds. Returns the size or -errno. */
+int32_t sb_get_pipe_size(int32_t fd)
+{
+    int rc = fcntl(fd, F_GETPIPE_SZ);
+    return rc < 0 ? -errno : rc;
 }

@@ -1,0 +1,8 @@
+namespace SocketBridge.Forwarding;
+
+/// <summary>
+/// How a relay loop moves bytes: the pipe size asked of F_SETPIPE_SZ, and
+/// whether bulk transfers are spliced (false: always copied, what the loop
+/// does anyway with a socket the kernel will not splice from).
+/// </summary>
+internal sealed record RelaySettings(int PipeSize, bool Splice);

@@ -1,0 +1,168 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using SocketBridge.Native;
+
+namespace SocketBridge.Forwarding;
+
+/// <summary>
+/// A connection relayed by a <see cref="RelayLoop"/> (SPEC 5, forward):
+/// both directions until both are done. An EOF from one side becomes a
+/// half-close of the other; an error on one side resets both (SO_LINGER 0,
+/// so the owner's close sends RST); IdleTimeout with no byte either way, or
+/// an abort, closes both. The owner closes the sockets once
+/// <see cref="Completion"/> has its result.
+/// </summary>
+internal sealed class SpliceRelay : LoopEntry
+{
+    private const uint Watched = EpollFlags.In | EpollFlags.Out | EpollFlags.ReadHangUp | EpollFlags.EdgeTriggered;
+    private const uint Closing = EpollFlags.ReadHangUp | EpollFlags.HangUp | EpollFlags.Error;
+
+    private readonly Socket _clientSocket;
+    private readonly Socket _targetSocket;
+    private readonly long _idleMilliseconds;
+    private readonly RelaySettings _settings;
+    private readonly TaskCompletionSource<RelayResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private NativeBuffer? _scratch;
+    private SocketLease? _client;
+    private SocketLease? _target;
+    private SpliceDirection? _up;   // client to target
+    private SpliceDirection? _down; // target to client
+    private CancellationTokenRegistration _abort;
+
+    public SpliceRelay(Socket client, Socket target, TimeSpan? idleTimeout, RelaySettings settings)
+    {
+        _clientSocket = client;
+        _targetSocket = target;
+        _idleMilliseconds = idleTimeout is { } idle ? Math.Max(1, (long)Math.Ceiling(idle.TotalMilliseconds)) : 0;
+        _settings = settings;
+    }
+
+    public Task<RelayResult> Completion => _done.Task;
+
+    /// <summary>Ends the relay when <paramref name="abort"/> is cancelled; call before registering.</summary>
+    public void AbortWith(RelayLoop loop, CancellationToken abort) =>
+        _abort = abort.UnsafeRegister(static (state, _) =>
+        {
+            var (loop, relay) = ((RelayLoop, SpliceRelay))state!;
+            loop.Cancel(relay);
+        }, (loop, this));
+
+    public override void Start(Epoll epoll, NativeBuffer scratch, long now)
+    {
+        _scratch = scratch;
+        _client = new SocketLease(_clientSocket);
+        _target = new SocketLease(_targetSocket);
+        _up = new SpliceDirection(_client, _target, _settings);
+        _down = new SpliceDirection(_target, _client, _settings);
+        int rc = epoll.AddOrModify(_client.Fd, Watched, Key(0));
+        if (rc == 0)
+        {
+            rc = epoll.AddOrModify(_target.Fd, Watched, Key(1));
+        }
+
+        if (rc < 0)
+        {
+            Reset(-rc);
+            return;
+        }
+
+        if (_idleMilliseconds > 0)
+        {
+            Deadline = now + _idleMilliseconds;
+        }
+    }
+
+    public override void OnEvents(int side, uint events, long now)
+    {
+        SocketLease socket = side == 0 ? _client! : _target!;
+        SpliceDirection reading = side == 0 ? _up! : _down!;   // what this socket sends
+        SpliceDirection writing = side == 0 ? _down! : _up!;   // what this socket receives
+        if ((events & EpollFlags.Error) != 0 && socket.PendingError() is > 0 and int error)
+        {
+            Reset(error);
+            return;
+        }
+
+        // A hang-up or error makes both directions try their socket, so a
+        // failure shows as the error it is, not as a silence.
+        bool closing = (events & Closing) != 0;
+        if ((events & EpollFlags.Out) != 0 || closing)
+        {
+            writing.SinkReady();
+        }
+
+        bool progressed = false;
+        if ((events & EpollFlags.In) != 0 || closing)
+        {
+            reading.SourceReady(closing);
+            if (!Pump(reading, ref progressed))
+            {
+                return;
+            }
+        }
+
+        if (((events & EpollFlags.Out) != 0 || closing) && writing.HasPending && !Pump(writing, ref progressed))
+        {
+            return;
+        }
+
+        if (_up!.Finished && _down!.Finished)
+        {
+            Finish(RelayOutcome.Completed, null);
+        }
+        else if (progressed && _idleMilliseconds > 0)
+        {
+            Deadline = now + _idleMilliseconds;
+        }
+    }
+
+    public override void Expire() => Finish(RelayOutcome.IdleTimeout, null);
+
+    public override void Abort() => Finish(RelayOutcome.Aborted, null);
+
+    public override void Fail(Exception error)
+    {
+        _client?.ResetOnClose();
+        _target?.ResetOnClose();
+        Finish(RelayOutcome.Reset, error.Message);
+    }
+
+    /// <summary>Runs one direction; false when it failed and the relay was reset.</summary>
+    private bool Pump(SpliceDirection direction, ref bool progressed)
+    {
+        int rc = direction.Shovel(_scratch!, out bool moved);
+        progressed |= moved;
+        if (rc < 0)
+        {
+            Reset(-rc);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>One side failed: reset both, so neither peer mistakes it for a clean end.</summary>
+    private void Reset(int errno)
+    {
+        _client?.ResetOnClose();
+        _target?.ResetOnClose();
+        Finish(RelayOutcome.Reset, Marshal.GetPInvokeErrorMessage(errno));
+    }
+
+    private void Finish(RelayOutcome outcome, string? error)
+    {
+        if (!TryFinish())
+        {
+            return;
+        }
+
+        long bytesIn = _up?.Moved ?? 0;
+        long bytesOut = _down?.Moved ?? 0;
+        _up?.Dispose();
+        _down?.Dispose();
+        _client?.Dispose();
+        _target?.Dispose();
+        _abort.Unregister();
+        _done.TrySetResult(new RelayResult(bytesIn, bytesOut, outcome, error));
+    }
+}

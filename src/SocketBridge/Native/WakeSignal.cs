@@ -1,0 +1,53 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace SocketBridge.Native;
+
+/// <summary>
+/// An eventfd(2) that other threads signal to wake an event loop waiting in
+/// epoll; the loop resets it when it wakes.
+/// </summary>
+public sealed class WakeSignal : IDisposable
+{
+    private readonly SafeFileHandle _handle;
+
+    public WakeSignal()
+    {
+        int fd = NativeMethods.EventFd();
+        if (fd < 0)
+        {
+            throw new NativeCallException("eventfd", "the relay loop", -fd);
+        }
+
+        _handle = new SafeFileHandle(fd, ownsHandle: true);
+        Fd = fd;
+    }
+
+    /// <summary>The descriptor to register for reading.</summary>
+    public int Fd { get; }
+
+    /// <summary>Wakes the loop; ObjectDisposedException once it has been disposed.</summary>
+    public void Signal()
+    {
+        bool added = false;
+        _handle.DangerousAddRef(ref added);
+        try
+        {
+            int rc = NativeMethods.EventFdSignal(Fd);
+            if (rc < 0)
+            {
+                throw new NativeCallException("write", "the relay loop's eventfd", -rc);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    public void Reset() => NativeMethods.EventFdReset(Fd);
+
+    public void Dispose() => _handle.Dispose();
+}
