@@ -3,11 +3,17 @@
 # ("direct"), through socketbridge (forward bridge), through
 # systemd-socket-proxyd (under systemd-socket-activate) and through socat
 # (TCP-LISTEN,fork). Measures, each BENCH_ROUNDS times (medians reported):
-#   - throughput tcp->tcp: iperf3 -c -n BENCH_SIZE against iperf3 -s
+#   - throughput tcp->tcp: iperf3 -c -n BENCH_SIZE against iperf3 -s, and the
+#     CPU time the relay spent on it (all its threads and children)
 #   - throughput tcp->unix: netbench send (BENCH_SIZE, then half-close, timed
 #     until the sink closes) to netbench sink on a Unix socket
-#   - latency: BENCH_RTT_COUNT sequential 1-byte round trips on one
-#     connection to an echo server, median and p99
+#     (both BENCH_THROUGHPUT_SLICES times a round, the peers taking turns)
+#   - latency: BENCH_RTT_COUNT sequential 1-byte round trips a round on one
+#     connection each to an echo server, all peers at once in a new random
+#     order each trip (netbench rttmix), so every peer meets the machine in
+#     the same states (how fast a CPU wakes up moves round trips here by a
+#     factor of three); in BENCH_RTT_SLICES slices, whose median and p99 are
+#     the samples; and the relay's CPU time
 #   - short connections/s: BENCH_CONNS of (connect, 1 byte there and back,
 #     close) by BENCH_CONN_WORKERS threads
 #   - memory: a fresh relay, warmed up with 50 short connections; VmRSS (and
@@ -19,9 +25,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 size=${BENCH_SIZE:-1G}               # iperf3 -n syntax: 1G, 512M...
 rtt_count=${BENCH_RTT_COUNT:-20000}
+rtt_slices=${BENCH_RTT_SLICES:-4}
+tp_slices=${BENCH_THROUGHPUT_SLICES:-3}
 conns=${BENCH_CONNS:-3000}
 workers=${BENCH_CONN_WORKERS:-4}
 idle=${BENCH_IDLE:-1000}
@@ -149,12 +157,13 @@ JSON
   relay_pid=$pid
 }
 
+declare -A pid_tcp pid_rtt
 for peer in $peers; do
   [[ $peer == direct ]] && continue
   [[ -v p_mem[$peer] ]] || fail "unknown peer $peer (direct, socketbridge, proxyd, socat)"
-  start_relay "$peer" "${p_tcp[$peer]}" "127.0.0.1:$p_iperf" tcp
+  start_relay "$peer" "${p_tcp[$peer]}" "127.0.0.1:$p_iperf" tcp; pid_tcp[$peer]=$relay_pid
   start_relay "$peer" "${p_unix[$peer]}" "$sink" unix
-  start_relay "$peer" "${p_rtt[$peer]}" "127.0.0.1:$p_echo" echo
+  start_relay "$peer" "${p_rtt[$peer]}" "127.0.0.1:$p_echo" echo; pid_rtt[$peer]=$relay_pid
 done
 # proxyd is exec'd by systemd-socket-activate at the first connection: make it so now
 for peer in $peers; do
@@ -164,6 +173,20 @@ done
 results=$work/results
 : >"$results"
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
+
+# CPU time of a relay, ns: every thread of PID and of its children
+# (/proc/*/task/*/schedstat), plus what its reaped children used (cutime and
+# cstime: socat's exited connection processes). 0 for direct.
+cpu_ns() {
+  [[ $1 == direct ]] && { echo 0; return; }
+  local p=$1 c procs=("$1") run=0 reaped
+  for c in $(pgrep -P "$p" 2>/dev/null); do procs+=("$c"); done
+  for c in "${procs[@]}"; do
+    run=$((run + $(cat /proc/"$c"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}')))
+  done
+  reaped=$(awk '{sub(/^.*\) /, ""); print $14 + $15}' /proc/"$p"/stat 2>/dev/null || echo 0)
+  echo $((run + reaped * 1000000000 / $(getconf CLK_TCK)))
+}
 
 # ---- measurements: each sets $v (and $v2) ----
 m_tcp() { # PEER: iperf3 Gbit/s at the receiver
@@ -188,10 +211,22 @@ m_unix() { # PEER: Gbit/s, end to end (until the sink has read EOF and closed)
   ((got == bytes)) || fail "tcp->unix through $1: the sink got $got bytes of $bytes"
   v=${out#* }
 }
-m_rtt() { # PEER: median and p99, us
-  local out
-  out=$("$nb" rtt "tcp:127.0.0.1:${p_rtt[$1]}" "$rtt_count") || fail "round trips through $1 failed"
-  v=${out% *}; v2=${out#* }
+m_rtt() { # all peers at once (netbench rttmix): median and p99 of one slice each, us; the relays' CPU time
+  local peer addrs=() out i=0 c0=() c1=() line
+  for peer in "${order[@]}"; do
+    addrs+=("tcp:127.0.0.1:${p_rtt[$peer]}")
+    c0+=("$(cpu_ns "${pid_rtt[$peer]:-direct}")")
+  done
+  out=$("$nb" rttmix "$((rtt_count / rtt_slices))" "${addrs[@]}") || fail "round trips failed: $out"
+  for peer in "${order[@]}"; do c1+=("$(cpu_ns "${pid_rtt[$peer]:-direct}")"); done
+  v=""
+  while read -r line; do
+    peer=${order[i]}
+    record rtt50 "$peer" "${line% *}"; record rtt99 "$peer" "${line#* }"
+    rtt_cpu[$peer]=$((${rtt_cpu[$peer]:-0} + ${c1[i]} - ${c0[i]}))
+    v+=" $peer ${line% *} ${line#* };"
+    i=$((i + 1))
+  done <<<"$out"
 }
 m_conn() { # PEER: connections/s
   local out
@@ -230,27 +265,44 @@ m_mem() { # PEER: MiB added (RSS, PSS) by IDLE idle connections, on a fresh rela
 start=$SECONDS
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r -a order <<<"$peers"
+# The peers in turn, rotated by $1: over the slices of a round each peer takes
+# each place as often, so a busy or quiet moment of the machine (or the state
+# the previous measurement left its CPUs in) does not favour one of them.
+rotated() {
+  local n=${#order[@]} i
+  turn=()
+  for ((i = 0; i < n; i++)); do turn+=("${order[(i + $1) % n]}"); done
+}
 for r in $(seq "$rounds"); do
-  # alternate the order, so that a slow drift of the machine does not favour one peer
-  if ((r % 2 == 0)); then
-    rev=(); for ((k = ${#order[@]} - 1; k >= 0; k--)); do rev+=("${order[k]}"); done
-  else
-    rev=("${order[@]}")
-  fi
-  for peer in "${rev[@]}"; do
-    m_tcp "$peer"; record tcp "$peer" "$v"; log "round $r/$rounds $peer: tcp->tcp $v Gbit/s"
+  for k in $(seq "$tp_slices"); do
+    rotated $((r + k))
+    for peer in "${turn[@]}"; do
+      c0=$(cpu_ns "${pid_tcp[$peer]:-direct}")
+      m_tcp "$peer"; record tcp "$peer" "$v"
+      c1=$(cpu_ns "${pid_tcp[$peer]:-direct}")
+      [[ $peer == direct ]] || record cpu_tcp "$peer" "$(bc -l <<<"($c1 - $c0) / 1000000 / ($bytes / 1073741824)")"
+      log "round $r/$rounds slice $k/$tp_slices $peer: tcp->tcp $v Gbit/s"
+    done
   done
-  for peer in "${rev[@]}"; do
-    m_unix "$peer"; record unix "$peer" "$v"; log "round $r/$rounds $peer: tcp->unix $v Gbit/s"
+  for k in $(seq "$tp_slices"); do
+    rotated $((r + k))
+    for peer in "${turn[@]}"; do
+      m_unix "$peer"; record unix "$peer" "$v"; log "round $r/$rounds slice $k/$tp_slices $peer: tcp->unix $v Gbit/s"
+    done
   done
-  for peer in "${rev[@]}"; do
-    m_rtt "$peer"; record rtt50 "$peer" "$v"; record rtt99 "$peer" "$v2"
-    log "round $r/$rounds $peer: round trip median $v us, p99 $v2 us"
+  declare -A rtt_cpu=()
+  for k in $(seq "$rtt_slices"); do
+    m_rtt
+    log "round $r/$rounds slice $k/$rtt_slices: round trip median and p99 (us): $v"
   done
-  for peer in "${rev[@]}"; do
+  rotated "$r"
+  for peer in "${turn[@]}"; do
+    [[ $peer == direct ]] || record cpu_rtt "$peer" "$(bc -l <<<"${rtt_cpu[$peer]} / 1000000 / ($rtt_slices * ($rtt_count / $rtt_slices) / 10000)")"
+  done
+  for peer in "${turn[@]}"; do
     m_conn "$peer"; record conn "$peer" "$v"; log "round $r/$rounds $peer: $v connections/s"
   done
-  for peer in "${rev[@]}"; do
+  for peer in "${turn[@]}"; do
     [[ $peer == direct ]] && continue
     m_mem "$peer"; record rss "$peer" "$v"; record pss "$peer" "$v2"
     log "round $r/$rounds $peer: $idle idle connections: +$v MiB RSS, +$v2 MiB PSS"
@@ -260,9 +312,9 @@ elapsed=$((SECONDS - start))
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 log "forward benchmark: $elapsed s"
 
-python3 - "$results" "$peers" "$rounds" "$size" "$rtt_count" "$conns" "$workers" "$idle" "$elapsed" "$load_start" "$load_end" <<'PY'
+python3 - "$results" "$peers" "$rounds" "$size" "$rtt_count" "$conns" "$workers" "$idle" "$elapsed" "$load_start" "$load_end" "$rtt_slices" "$tp_slices" <<'PY'
 import statistics, sys
-path, peers, rounds, size, rtt_count, conns, workers, idle, elapsed, load_start, load_end = sys.argv[1:]
+path, peers, rounds, size, rtt_count, conns, workers, idle, elapsed, load_start, load_end, rtt_slices, tp_slices = sys.argv[1:]
 peers = peers.split()
 data = {}
 for line in open(path):
@@ -305,6 +357,10 @@ def rate(metric, label):
     d, px, sb = med(metric, "direct"), med(metric, "proxyd"), med(metric, "socketbridge")
     cells = [fmt(med(metric, p), 0) if p == "direct" or d is None else f"{fmt(med(metric, p), 0)} ({med(metric, p) / d:.2f}×)" for p in order]
     rows.append((label, cells, f"{sb / px:.2f}×" if sb and px else "—", "—"))
+def cpu(metric, label):
+    px, sb = med(metric, "proxyd"), med(metric, "socketbridge")
+    cells = ["—" if p == "direct" else fmt(med(metric, p), 1) for p in order]
+    rows.append((label, cells, f"{sb / px:.2f}×" if sb and px else "—", "— (lower is better)"))
 def memory(metric, label, limit):
     px, sb = med(metric, "proxyd"), med(metric, "socketbridge")
     n = int(idle)
@@ -318,16 +374,21 @@ throughput("unix", f"throughput tcp→unix, {human(size)} (Gbit/s)")
 latency("rtt50", "1-byte round trip, median (µs)")
 latency("rtt99", "1-byte round trip, p99 (µs)")
 rate("conn", f"short connections/s ({workers} clients)")
+cpu("cpu_tcp", f"relay CPU time, tcp→tcp (ms per GiB)")
+cpu("cpu_rtt", f"relay CPU time, round trips (ms per 10,000)")
 memory("rss", f"memory added, {idle} idle connections, RSS (MiB)", 16)
 memory("pss", f"memory added, {idle} idle connections, PSS (MiB)", None)
 
-print(f"| forward, median of {rounds} | " + " | ".join(names[p] for p in order) + " | socketbridge vs proxyd | target |")
+print(f"| forward, medians ({rounds} rounds) | " + " | ".join(names[p] for p in order) + " | socketbridge vs proxyd | target |")
 print("| --- | " + " | ".join("---:" for _ in order) + " | ---: | --- |")
 for label, cells, ratio, target in rows:
     print(f"| {label} | " + " | ".join(cells) + f" | {ratio} | {target} |")
 print()
-print(f"Throughput in parentheses: × direct. Round trips: µs added to direct. "
-      f"Round trips: {rtt_count} on one connection; short connections: {conns} in all. "
+print(f"Throughput: {int(rounds) * int(tp_slices)} transfers each, in turns; in parentheses: × direct. Round trips: µs added to direct. "
+      f"Round trips: {rtt_count} a round on one connection to each peer, all peers in a new random order each trip "
+      f"(netbench rttmix), in {rtt_slices} slices; each slice's median and p99 is a sample (the table: the median of {int(rounds) * int(rtt_slices)}). "
+      f"Short connections: {conns} in all. "
+      f"Relay CPU time: user and system time of all the relay's threads and processes while it worked. "
       f"Memory: the relay's growth (socat: its listener plus every forked child) between "
       f"a warmed-up start and {idle} connections held idle, each accepted by the backend. "
       f"The run took {elapsed} s; load average {load_start} at its start, {load_end} at its end.")
@@ -337,7 +398,8 @@ print()
 print("| measurement | " + " | ".join(names[p] for p in order) + " |")
 print("| --- | " + " | ".join("---" for _ in order) + " |")
 for metric, label in (("tcp", "tcp→tcp Gbit/s"), ("unix", "tcp→unix Gbit/s"), ("rtt50", "round trip median µs"),
-                      ("rtt99", "round trip p99 µs"), ("conn", "connections/s"), ("rss", "RSS added MiB"), ("pss", "PSS added MiB")):
+                      ("rtt99", "round trip p99 µs"), ("conn", "connections/s"), ("cpu_tcp", "relay CPU ms per GiB tcp→tcp"),
+                      ("cpu_rtt", "relay CPU ms per 10,000 round trips"), ("rss", "RSS added MiB"), ("pss", "PSS added MiB")):
     print(f"| {label} | " + " | ".join(", ".join(f"{v:g}" for v in data.get((metric, p), [])) or "—" for p in order) + " |")
 print()
 print("</details>")

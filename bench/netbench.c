@@ -9,6 +9,12 @@
  *                                     prints "SECONDS GBIT_PER_S"
  *   netbench rtt ADDR COUNT           COUNT sequential 1-byte round trips on one
  *                                     connection; prints "MEDIAN_US P99_US"
+ *   netbench rttmix COUNT ADDR...     one connection to each ADDR, then COUNT
+ *                                     rounds of one round trip on each, taking
+ *                                     the connections in a new random order
+ *                                     each round, so every ADDR meets the
+ *                                     machine in the same states; prints
+ *                                     "MEDIAN_US P99_US" per ADDR
  *   netbench connrate ADDR COUNT W    COUNT short connections (connect, 1 byte
  *                                     there and back, close) by W threads;
  *                                     prints "CONNS_PER_S ERRORS"
@@ -307,6 +313,57 @@ static int rtt_client(int count)
     return 0;
 }
 
+/* ---- rttmix ---- */
+static int rttmix_client(int count, int n, char **addrs)
+{
+    int *fds = malloc(sizeof *fds * (size_t)n);
+    long long **v = malloc(sizeof *v * (size_t)n);
+    for (int k = 0; k < n; k++) {
+        parse_addr(addrs[k]);
+        fds[k] = dial();
+        if (fds[k] < 0)
+            die(addrs[k]);
+        v[k] = malloc(sizeof **v * (size_t)count);
+    }
+    int warm = count / 20 < 200 ? 200 : count / 20;
+    int *order = malloc(sizeof *order * (size_t)n);
+    for (int k = 0; k < n; k++)
+        order[k] = k;
+    unsigned seed = 12345;
+    char c = 'x';
+    for (int i = -warm; i < count; i++) {
+        for (int j = n - 1; j > 0; j--) { /* Fisher-Yates */
+            seed = seed * 1103515245u + 12345u;
+            int r = (int)((seed >> 16) % (unsigned)(j + 1)), t = order[j];
+            order[j] = order[r];
+            order[r] = t;
+        }
+        for (int j = 0; j < n; j++) {
+            int k = order[j];
+            long long t0 = now_ns();
+            if (write(fds[k], &c, 1) != 1)
+                die("write");
+            ssize_t r;
+            do
+                r = read(fds[k], &c, 1);
+            while (r < 0 && errno == EINTR);
+            if (r != 1) {
+                fprintf(stderr, "netbench: rttmix: %s ended after %d round trips\n", addrs[k], i + warm);
+                exit(1);
+            }
+            if (i >= 0)
+                v[k][i] = now_ns() - t0;
+        }
+    }
+    int p99 = (int)((count * 99 + 99) / 100) - 1; /* ceil(0.99 n) - 1 */
+    for (int k = 0; k < n; k++) {
+        close(fds[k]);
+        qsort(v[k], (size_t)count, sizeof **v, cmp_ll);
+        printf("%.1f %.1f\n", v[k][count / 2] / 1e3, v[k][p99] / 1e3);
+    }
+    return 0;
+}
+
 /* ---- connrate ---- */
 struct worker {
     pthread_t t;
@@ -374,6 +431,8 @@ _Noreturn static void hold_client(int count)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    if (argc >= 4 && strcmp(argv[1], "rttmix") == 0 && atoi(argv[2]) > 0)
+        return rttmix_client(atoi(argv[2]), argc - 3, argv + 3);
     if (argc >= 3)
         parse_addr(argv[2]);
     if (argc == 4 && strcmp(argv[1], "echo") == 0)
@@ -388,6 +447,6 @@ int main(int argc, char **argv)
         return connrate_client(atoi(argv[3]), atoi(argv[4]));
     if (argc == 4 && strcmp(argv[1], "hold") == 0)
         hold_client(atoi(argv[3]));
-    fprintf(stderr, "usage: netbench echo|sink|send|rtt|connrate|hold ADDR [ARGS] (see the source)\n");
+    fprintf(stderr, "usage: netbench echo|sink|send|rtt|rttmix|connrate|hold ADDR [ARGS] (see the source)\n");
     return 2;
 }

@@ -34,6 +34,18 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
     public bool HasPending => _held > 0;
 
     /// <summary>
+    /// Whether news from the sender could be acted on: not when the receiver
+    /// is full with bytes still waiting for it (they stay in the sender's
+    /// socket meanwhile, and TCP's flow control slows the sender), nor after
+    /// EOF. Otherwise every packet arriving at a relay held up by its
+    /// receiver would wake it for nothing.
+    /// </summary>
+    public bool WantsInput => !_eof && !WantsOutput;
+
+    /// <summary>Whether the receiver's room is awaited: bytes wait for it and it said it was full.</summary>
+    public bool WantsOutput => _held > 0 && !_writable;
+
+    /// <summary>
     /// The sender has something (or an EOF, or an error) to read;
     /// <paramref name="closing"/> when the event says the peer is going away,
     /// so every byte up to the EOF must be read now.
@@ -221,11 +233,11 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
         else if (n == -Errno.EAGAIN)
         {
             // With bytes in the pipe, EAGAIN may mean a pipe out of slots, not an
-            // empty socket: try again once the pipe has drained.
+            // empty socket: try again once the pipe has drained. A bulk sender
+            // stays bulk across the pauses between its bursts.
             if (_held == 0)
             {
                 _readable = false;
-                _bulk = false;
             }
         }
         else if (n == -Errno.EINVAL || n == -Errno.ENOSYS)

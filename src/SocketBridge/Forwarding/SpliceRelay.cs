@@ -14,7 +14,8 @@ namespace SocketBridge.Forwarding;
 /// </summary>
 internal sealed class SpliceRelay : LoopEntry
 {
-    private const uint Watched = EpollFlags.In | EpollFlags.Out | EpollFlags.ReadHangUp | EpollFlags.EdgeTriggered;
+    private const uint Readable = EpollFlags.In | EpollFlags.ReadHangUp | EpollFlags.EdgeTriggered;
+    private const uint Writable = EpollFlags.Out | EpollFlags.EdgeTriggered;
     private const uint Closing = EpollFlags.ReadHangUp | EpollFlags.HangUp | EpollFlags.Error;
 
     private readonly Socket _clientSocket;
@@ -22,7 +23,10 @@ internal sealed class SpliceRelay : LoopEntry
     private readonly long _idleMilliseconds;
     private readonly RelaySettings _settings;
     private readonly TaskCompletionSource<RelayResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Epoll? _epoll;
     private NativeBuffer? _scratch;
+    private uint _clientEvents;
+    private uint _targetEvents;
     private SocketLease? _client;
     private SocketLease? _target;
     private SpliceDirection? _up;   // client to target
@@ -49,15 +53,17 @@ internal sealed class SpliceRelay : LoopEntry
 
     public override void Start(Epoll epoll, NativeBuffer scratch, long now)
     {
+        _epoll = epoll;
         _scratch = scratch;
         _client = new SocketLease(_clientSocket);
         _target = new SocketLease(_targetSocket);
         _up = new SpliceDirection(_client, _target, _settings);
         _down = new SpliceDirection(_target, _client, _settings);
-        int rc = epoll.AddOrModify(_client.Fd, Watched, Key(0));
+        _clientEvents = _targetEvents = Readable;
+        int rc = epoll.AddOrModify(_client.Fd, _clientEvents, Key(0));
         if (rc == 0)
         {
-            rc = epoll.AddOrModify(_target.Fd, Watched, Key(1));
+            rc = epoll.AddOrModify(_target.Fd, _targetEvents, Key(1));
         }
 
         if (rc < 0)
@@ -109,11 +115,46 @@ internal sealed class SpliceRelay : LoopEntry
         if (_up!.Finished && _down!.Finished)
         {
             Finish(RelayOutcome.Completed, null);
+            return;
         }
-        else if (progressed && _idleMilliseconds > 0)
+
+        if (progressed && _idleMilliseconds > 0)
         {
             Deadline = now + _idleMilliseconds;
         }
+
+        if (Watch(_client!, ref _clientEvents, _up!, _down!, 0))
+        {
+            Watch(_target!, ref _targetEvents, _down!, _up!, 1);
+        }
+    }
+
+    /// <summary>
+    /// Listens on a socket for what its two directions can use now: its input
+    /// while the direction it feeds can take more, its writability while the
+    /// direction it receives waits for room. Edge-triggered, a change brings
+    /// an event at once for what is already there; anything else would wake
+    /// the loop for nothing (a packet for a relay held up by its receiver, a
+    /// socket with room that nothing waits for). False when epoll refused and
+    /// the relay was reset.
+    /// </summary>
+    private bool Watch(SocketLease socket, ref uint registered, SpliceDirection feeds, SpliceDirection receives, int side)
+    {
+        uint wanted = (feeds.WantsInput ? Readable : 0) | (receives.WantsOutput ? Writable : 0) | EpollFlags.EdgeTriggered;
+        if (wanted == registered)
+        {
+            return true;
+        }
+
+        int rc = _epoll!.Modify(socket.Fd, wanted, Key(side));
+        if (rc < 0)
+        {
+            Reset(-rc);
+            return false;
+        }
+
+        registered = wanted;
+        return true;
     }
 
     public override void Expire() => Finish(RelayOutcome.IdleTimeout, null);

@@ -54,10 +54,10 @@ public static class TargetConnector
         else
         {
             // A Unix stream socket holds only SO_SNDBUF of unread bytes (208 KiB by
-            // default), less than one 256 KiB splice: with more room the relay
-            // finds the target full less often. A limit, not an allocation: only
-            // bytes a slow backend has not read yet take kernel memory, up to
-            // 1 MiB (the kernel doubles it for bookkeeping) per connection.
+            // default), a fifth of what one splice moves: with more room the relay
+            // waits for a busy backend less often. A limit, not an allocation: only
+            // bytes the backend has not read yet take kernel memory, up to 1 MiB
+            // (the kernel doubles it for bookkeeping) per connection.
             socket.SendBufferSize = UnixSendBufferBytes;
         }
     }

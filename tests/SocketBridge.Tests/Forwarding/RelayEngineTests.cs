@@ -103,16 +103,18 @@ public sealed class RelayEngineTests
     public async Task A_connection_idle_for_IdleTimeout_is_closed_and_one_that_talks_is_not()
     {
         using var engine = new RelayEngine(loopCount: 1);
-        await using Relayed quiet = await Relayed.StartAsync(engine, TimeSpan.FromMilliseconds(300));
-        await using Relayed busy = await Relayed.StartAsync(engine, TimeSpan.FromMilliseconds(300));
+        TimeSpan idle = TimeSpan.FromSeconds(1);
+        await using Relayed quiet = await Relayed.StartAsync(engine, idle);
+        await using Relayed busy = await Relayed.StartAsync(engine, idle);
         Task echo = EchoAsync(busy.Target);
 
-        // The busy one talks every 50 ms for a second, more than three IdleTimeouts.
-        for (int i = 0; i < 20; i++)
+        // The busy one talks every 100 ms for 2.5 s, well past IdleTimeout.
+        for (int i = 0; i < 25; i++)
         {
             await busy.Client.SendAsync(new byte[] { (byte)i }, SocketFlags.None);
-            await Wait.ForAsync(ReadExactlyAsync(busy.Client, 1), "an echo", Limit);
-            await Task.Delay(50);
+            Task<byte[]> back = ReadExactlyAsync(busy.Client, 1);
+            Assert.Same(back, await Task.WhenAny(back, busy.Relay).WaitAsync(Limit));
+            await Task.Delay(100);
         }
 
         Assert.Equal(RelayOutcome.IdleTimeout, (await Wait.ForAsync(quiet.Relay, "the quiet relay's end", Limit)).Outcome);
