@@ -33,8 +33,8 @@ idle memory against tcpserver, xinetd, systemd-socket-activate and socat.
 socketbridge is the NativeAOT program that \`make publish\` builds and the
 package ships. Run it again with \`make bench\` (\`make bench-deps\` installs
 what it needs); the scripts and their parameters are in [bench/](../bench/):
-\`forward.sh\` takes \`BENCH_ROUNDS\`, \`BENCH_SIZE\`, \`BENCH_RTT_COUNT\`, \`BENCH_CONNS\`,
-\`BENCH_CONN_WORKERS\`, \`BENCH_IDLE\`, \`BENCH_PEERS\` and \`BENCH_PORT_BASE\`
+\`forward.sh\` takes \`BENCH_ROUNDS\`, \`BENCH_SIZE\`, \`BENCH_THROUGHPUT_SLICES\`, \`BENCH_RTT_COUNT\`,
+\`BENCH_RTT_SLICES\`, \`BENCH_CONNS\`, \`BENCH_CONN_WORKERS\`, \`BENCH_IDLE\`, \`BENCH_PEERS\` and \`BENCH_PORT_BASE\`
 from the environment; \`spawn-rate.sh\` takes the number of requests, the
 concurrency and the rounds as arguments, and \`BENCH_STARTUP_ROUNDS\` and
 \`BENCH_SPAWN_PORT_BASE\`. Everything runs on 127.0.0.1 on the one machine,
@@ -76,6 +76,19 @@ of connections waits for SYN retransmissions, and 1,000 idle connections took
 minutes to open). Memory is VmRSS from /proc (and Pss, which
 counts a page shared by N processes as 1/N: socat forks one process per
 connection, so its RSS sum counts the shared libraries a thousand times).
+
+This machine's noise is large and comes in bursts, so the relays take turns
+closely. Throughput: three transfers a round for each, in an order that
+rotates. Round trips: one client (\`netbench rttmix\`) holds a connection
+through each relay and to the echo server itself, and makes one round trip
+on each per step, in a new random order every step, so all meet the machine
+in the same state (how long an idle CPU takes to wake moves a round trip
+here by a factor of three; that is also why "direct" is faster in the mix
+than alone: the CPUs stay awake); each slice's median and p99 are the
+samples. Relay CPU time is the user and system time of every thread and
+process of the relay (from /proc/PID/task/*/schedstat, and for socat the
+children it reaped) while it did that work: less noisy than the rates, it
+says what each relay costs.
 
 EOF
 cat "$forward"
