@@ -70,7 +70,11 @@ public sealed class SpawnMode : IConnectionHandler
             }
 
             // Let the last lines of stderr arrive first, unless a grandchild keeps it open.
-            await Task.WhenAny(forwarding, Task.Delay(StandardErrorGrace, CancellationToken.None)).ConfigureAwait(false);
+            // (No timer when there is nothing to wait for: it would fire for nothing later.)
+            if (!forwarding.IsCompleted)
+            {
+                await Task.WhenAny(forwarding, Task.Delay(StandardErrorGrace, CancellationToken.None)).ConfigureAwait(false);
+            }
 
             if (exit.ExitStatus is { } status)
             {

@@ -16,6 +16,12 @@ internal sealed class RelayLoop : IDisposable
     private const ulong WakeKey = ulong.MaxValue;
     private const int BatchSize = 256;
 
+    /// <summary>
+    /// How late an idle connection may be closed, so that the ones whose
+    /// IdleTimeout ends within this of each other go in one pass over the slots.
+    /// </summary>
+    private const long ExpirySlackMilliseconds = 10;
+
     private readonly Epoll _epoll = new();
     private readonly WakeSignal _wake = new();
     // No larger than any pipe, so what a copy could not deliver always fits in one.
@@ -185,7 +191,7 @@ internal sealed class RelayLoop : IDisposable
         }
     }
 
-    /// <summary>Ends the entries whose deadline passed, and finds the next deadline.</summary>
+    /// <summary>Ends the entries whose deadline passed, and finds when to look again.</summary>
     private void ExpireDue(long now)
     {
         long next = long.MaxValue;
@@ -206,7 +212,7 @@ internal sealed class RelayLoop : IDisposable
             }
         }
 
-        _nextExpiry = next;
+        _nextExpiry = next == long.MaxValue ? next : next + ExpirySlackMilliseconds;
     }
 
     private void Call(LoopEntry entry, Action<LoopEntry> action)

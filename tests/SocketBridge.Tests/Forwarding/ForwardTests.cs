@@ -63,6 +63,57 @@ public sealed class ForwardTests
     }
 
     [Fact]
+    public async Task A_backend_that_reads_slowly_gets_every_byte_and_the_daemon_holds_none_of_them()
+    {
+        const int size = 96 << 20;
+        int port = Ports.Free(), backendPort = Ports.Free();
+        // The backend takes 64 KiB at a time with a pause between: far slower than the client sends.
+        var backendReceived = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using Backend backend = Backend.Tcp(backendPort, async socket =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            byte[] buffer = new byte[64 << 10];
+            for (int reads = 0; ; reads++)
+            {
+                int n = await socket.ReceiveAsync(buffer, SocketFlags.None);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                hash.AppendData(buffer, 0, n);
+                if (reads % 16 == 0)
+                {
+                    await Task.Delay(10);
+                }
+            }
+
+            backendReceived.SetResult(Convert.ToHexString(hash.GetHashAndReset()));
+        });
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "slow": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+            """);
+        long before = ProcFs.ResidentBytes(daemon.Pid);
+
+        byte[] data = RandomNumberGenerator.GetBytes(size);
+        using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
+        Task send = SendAllAndShutdownAsync(client, data);
+        long peak = before;
+        while (!backendReceived.Task.IsCompleted)
+        {
+            peak = Math.Max(peak, ProcFs.ResidentBytes(daemon.Pid));
+            await Task.WhenAny(backendReceived.Task, Task.Delay(20));
+        }
+
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(data)), await Wait.ForAsync(backendReceived.Task, "the backend's checksum", TimeSpan.FromSeconds(120)));
+        await send;
+        // What the backend has not read waits in the kernel (socket buffers and
+        // the relay's pipe), not in the daemon: its memory stays flat.
+        Assert.True(peak - before < 16 << 20, $"the daemon grew by {(peak - before) >> 20} MiB while relaying {size >> 20} MiB to a slow backend");
+        await daemon.WaitForLogAsync($"forwarded to tcp:127.0.0.1:{backendPort}: {size} bytes in, 0 bytes out");
+    }
+
+    [Fact]
     public async Task A_client_that_half_closes_still_receives_the_reply_like_nc_N()
     {
         int port = Ports.Free(), backendPort = Ports.Free();
