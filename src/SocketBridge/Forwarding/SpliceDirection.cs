@@ -23,6 +23,7 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
     private bool _writable = true;
     private bool _closing;
     private bool _eof;
+    private bool _full;
 
     /// <summary>Bytes delivered to the receiving socket.</summary>
     public long Moved { get; private set; }
@@ -34,13 +35,14 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
     public bool HasPending => _held > 0;
 
     /// <summary>
-    /// Whether news from the sender could be acted on: not when the receiver
-    /// is full with bytes still waiting for it (they stay in the sender's
-    /// socket meanwhile, and TCP's flow control slows the sender), nor after
+    /// Whether news from the sender could be acted on: not once the pipe can
+    /// take no more until the receiver drains it (the bytes then stay in the
+    /// sender's socket, and TCP's flow control slows the sender), nor after
     /// EOF. Otherwise every packet arriving at a relay held up by its
-    /// receiver would wake it for nothing.
+    /// receiver would wake it for nothing. While the pipe has room it keeps
+    /// reading, so the sender's window stays open.
     /// </summary>
-    public bool WantsInput => !_eof && !WantsOutput;
+    public bool WantsInput => !_eof && !(_held > 0 && (_full || !_spliceable));
 
     /// <summary>Whether the receiver's room is awaited: bytes wait for it and it said it was full.</summary>
     public bool WantsOutput => _held > 0 && !_writable;
@@ -88,6 +90,7 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
                 {
                     _held -= n;
                     Moved += n;
+                    _full = false;
                     moved = true;
                 }
                 else if (n == -Errno.EAGAIN || n == 0)
@@ -211,6 +214,7 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
         if (n > 0)
         {
             _held += n;
+            _full = _held >= pipe.Capacity;
             moved = true;
             // As for a copy: a short read into an empty pipe emptied the socket
             // (unless the pipe ran out of slots first, which it cannot with
@@ -232,12 +236,16 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
         }
         else if (n == -Errno.EAGAIN)
         {
-            // With bytes in the pipe, EAGAIN may mean a pipe out of slots, not an
-            // empty socket: try again once the pipe has drained. A bulk sender
-            // stays bulk across the pauses between its bursts.
-            if (_held == 0)
+            // An empty socket; or, with as many bytes in the pipe as it has slots,
+            // perhaps a pipe out of slots: then try again once it has drained. A
+            // bulk sender stays bulk across the pauses between its bursts.
+            if (_held < pipe.Slots)
             {
                 _readable = false;
+            }
+            else
+            {
+                _full = true;
             }
         }
         else if (n == -Errno.EINVAL || n == -Errno.ENOSYS)

@@ -42,8 +42,8 @@ public sealed class ForwardTests
         byte[] fromClient = RandomNumberGenerator.GetBytes(Size);
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         Task send = SendAllAndShutdownAsync(client, fromClient);
-        string clientReceived = await HashUntilEofAsync(client);
-        await send;
+        string clientReceived = await Wait.ForAsync(HashUntilEofAsync(client), "the client's checksum", TimeSpan.FromSeconds(120));
+        await send.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(Convert.ToHexString(SHA256.HashData(fromClient)), await Wait.ForAsync(backendReceived.Task, "the backend's checksum", TimeSpan.FromSeconds(60)));
         Assert.Equal(Convert.ToHexString(SHA256.HashData(fromBackend)), clientReceived);
@@ -99,14 +99,15 @@ public sealed class ForwardTests
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         Task send = SendAllAndShutdownAsync(client, data);
         long peak = before;
-        while (!backendReceived.Task.IsCompleted)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!backendReceived.Task.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(120))
         {
             peak = Math.Max(peak, ProcFs.ResidentBytes(daemon.Pid));
             await Task.WhenAny(backendReceived.Task, Task.Delay(20));
         }
 
         Assert.Equal(Convert.ToHexString(SHA256.HashData(data)), await Wait.ForAsync(backendReceived.Task, "the backend's checksum", TimeSpan.FromSeconds(120)));
-        await send;
+        await send.WaitAsync(TimeSpan.FromSeconds(60));
         // What the backend has not read waits in the kernel (socket buffers and
         // the relay's pipe), not in the daemon: its memory stays flat.
         Assert.True(peak - before < 16 << 20, $"the daemon grew by {(peak - before) >> 20} MiB while relaying {size >> 20} MiB to a slow backend");

@@ -30,7 +30,7 @@ public sealed class RelayEngineTests
         // pauses: the relay keeps finding a receiver full and must hold, not drop.
         Task<byte[]> targetGot = SlowReadToEndAsync(pair.Target);
         Task<byte[]> clientGot = SlowReadToEndAsync(pair.Client);
-        await Task.WhenAll(SendAndShutdownAsync(pair.Client, up), SendAndShutdownAsync(pair.Target, down));
+        await Task.WhenAll(SendAndShutdownAsync(pair.Client, up), SendAndShutdownAsync(pair.Target, down)).WaitAsync(Limit);
 
         Assert.Equal(SHA256.HashData(up), SHA256.HashData(await Wait.ForAsync(targetGot, "the target's bytes", Limit)));
         Assert.Equal(SHA256.HashData(down), SHA256.HashData(await Wait.ForAsync(clientGot, "the client's bytes", Limit)));
@@ -54,7 +54,7 @@ public sealed class RelayEngineTests
             byte[] message = RandomNumberGenerator.GetBytes(size);
             Task send = pair.Client.SendAsync(message, SocketFlags.None);
             byte[] back = await Wait.ForAsync(ReadExactlyAsync(pair.Client, size), $"the echo of {size} bytes", Limit);
-            await send;
+            await send.WaitAsync(Limit);
             Assert.True(message.AsSpan().SequenceEqual(back), $"the echo of {size} bytes differs");
             total += size;
         }
