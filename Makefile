@@ -35,7 +35,7 @@ clean:
 
 ## bench: forward mode against direct, systemd-socket-proxyd and socat, then spawn
 ## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
-## and socat; both measure the NativeAOT program; writes docs/benchmarks.md (10 to 12 minutes)
+## and socat; both measure the NativeAOT program; writes docs/benchmarks.md (6 to 15 minutes)
 ## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
 BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
 BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
