@@ -7,7 +7,7 @@ namespace SocketBridge.Forwarding;
 /// <summary>
 /// Where forward bridges connect to their Target and relay (SPEC 5,
 /// forward). On Linux, a few <see cref="RelayLoop"/> threads (one per two
-/// CPUs) move the bytes with splice(2), and also wait for the Target's
+/// CPUs, at most eight) move the bytes with splice(2), and also wait for the Target's
 /// connect, so a relayed socket never enters .NET's own event loop.
 /// Elsewhere, .NET's asynchronous sockets (<see cref="BufferedRelay"/>).
 /// The loops start with the first forward bridge (<see cref="Start"/>).
@@ -33,12 +33,12 @@ public sealed class RelayEngine : IDisposable
     private int _next;
     private bool _disposed;
 
-    /// <param name="loopCount">Threads; by default one per two CPUs.</param>
+    /// <param name="loopCount">Threads; by default one per two CPUs, at most eight (one moves several GiB a second).</param>
     /// <param name="pipeSize">What each direction's pipe is asked to hold.</param>
     /// <param name="splice">False: copy bulk transfers too (what the loop does with a socket the kernel will not splice from).</param>
     public RelayEngine(int? loopCount = null, int pipeSize = DefaultPipeSize, bool splice = true)
     {
-        _loopCount = loopCount ?? Math.Max(1, Environment.ProcessorCount / 2);
+        _loopCount = loopCount ?? Math.Clamp(Environment.ProcessorCount / 2, 1, 8);
         _settings = new RelaySettings(pipeSize, splice);
     }
 
