@@ -65,7 +65,7 @@ bench-deps:
 ## soak: the real daemon under 20,000 spawn and 5,000 forward connections of good,
 ## refused, reset and idle clients, plus bursts beyond a RateLimit; fails unless every
 ## check passed and its descriptors and children return to their baseline; prints them
-## and its RSS (2 to 3 minutes; not part of make test; needs python3).
+## and its RSS (half a minute to three; not part of make test; needs python3).
 ## SOAK_SPAWN, SOAK_FORWARD, SOAK_CONCURRENCY, SOAK_PORT_BASE change the run.
 .PHONY: soak
 soak: build

@@ -4,7 +4,7 @@
 Starts `socketbridge run` on three bridges and drives a mix of clients at them:
 
   spawn    tcp, Exec cat, AllowFrom 127.0.0.1/32
-  forward  tcp -> an echo backend in this script, AllowFrom 127.0.0.1/32, IdleTimeout 2s
+  forward  tcp -> an echo backend (a Python process of its own), AllowFrom 127.0.0.1/32, IdleTimeout 2s
   limited  tcp -> the same backend, RateLimit 200/s (bursts of 600 are driven at it)
 
 Clients (each a new connection):
@@ -115,9 +115,24 @@ def snapshot(pid):
 
 # --- clients ------------------------------------------------------------------
 
+IP_BIND_ADDRESS_NO_PORT = 24  # linux/in.h
+
+
 async def connect(port, source="127.0.0.1"):
-    return await asyncio.wait_for(
-        asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), CLIENT_TIMEOUT)
+    # The local port is chosen at connect, not at bind (IP_BIND_ADDRESS_NO_PORT),
+    # so ports in TIME_WAIT towards other ports can be used again: a bind to
+    # port 0 holds a port of its own, and tens of thousands of connections in a
+    # minute ran out of them.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        sock.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+        sock.bind((source, 0))
+        await asyncio.wait_for(asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port)), CLIENT_TIMEOUT)
+        return await asyncio.open_connection(sock=sock)
+    except BaseException:
+        sock.close()
+        raise
 
 
 async def read_all(reader):
@@ -271,7 +286,13 @@ async def bursts(stop):
             pass
 
 
-async def echo_backend(reader, writer):
+# The echo backend runs in a process of its own: sharing this script's event
+# loop with thousands of clients and the bursts, it was at times more than
+# IdleTimeout late to answer, and the daemon rightly closed the connection.
+ECHO_BACKEND = """
+import asyncio, sys
+
+async def echo(reader, writer):
     try:
         while True:
             data = await reader.read(65536)
@@ -285,6 +306,21 @@ async def echo_backend(reader, writer):
         pass
     finally:
         writer.close()
+
+async def main():
+    server = await asyncio.start_server(echo, "127.0.0.1", int(sys.argv[1]), backlog=4096)
+    print("ready", flush=True)
+    await server.serve_forever()
+
+asyncio.run(main())
+"""
+
+
+def start_backend():
+    backend = subprocess.Popen([sys.executable, "-c", ECHO_BACKEND, str(BACKEND_PORT)], stdout=subprocess.PIPE)
+    if backend.stdout.readline().strip() != b"ready":
+        raise RuntimeError(f"the echo backend did not start (exit status {backend.poll()})")
+    return backend
 
 
 # --- the daemon ----------------------------------------------------------------
@@ -335,7 +371,7 @@ async def main():
         print(f"soak: {BIN} is not built: run make build", file=sys.stderr)
         return 2
     work = tempfile.mkdtemp(prefix="sb-soak-")
-    backend = await asyncio.start_server(echo_backend, "127.0.0.1", BACKEND_PORT, backlog=4096)
+    backend = start_backend()
     daemon = start_daemon(work)
     pid = daemon.pid
     try:
@@ -419,7 +455,8 @@ async def main():
             daemon.wait(15)
         except subprocess.TimeoutExpired:
             daemon.kill()
-        backend.close()
+        backend.terminate()
+        backend.wait(15)
         subprocess.run(["rm", "-rf", work], check=False)
 
 

@@ -12,7 +12,7 @@ namespace SocketBridge.Forwarding;
 /// </summary>
 internal abstract class LoopEntry
 {
-    /// <summary>When the loop's clock (ms) passes this, <see cref="Expire"/>; never by default.</summary>
+    /// <summary>When <see cref="LoopClock"/> passes this (µs), <see cref="Expire"/>; never by default.</summary>
     public long Deadline { get; protected set; } = long.MaxValue;
 
     public bool IsFinished { get; private set; }
@@ -32,13 +32,12 @@ internal abstract class LoopEntry
 
     /// <summary>
     /// Registers the entry's descriptors; <paramref name="scratch"/> is the
-    /// loop's buffer for copies, free to use in any call on the loop's
-    /// thread; <paramref name="now"/> is the loop's clock.
+    /// loop's buffer for copies, free to use in any call on the loop's thread.
     /// </summary>
-    public abstract void Start(Epoll epoll, NativeBuffer scratch, long now);
+    public abstract void Start(Epoll epoll, NativeBuffer scratch);
 
     /// <summary>Descriptor <paramref name="side"/> is ready for <paramref name="events"/> (EpollFlags).</summary>
-    public abstract void OnEvents(int side, uint events, long now);
+    public abstract void OnEvents(int side, uint events);
 
     /// <summary>The <see cref="Deadline"/> passed.</summary>
     public abstract void Expire();

@@ -8,8 +8,8 @@ namespace SocketBridge.Forwarding;
 /// connections, as systemd-socket-proxyd's sd-event loop does: no thread
 /// and no pending .NET operation per connection. Other threads hand entries
 /// over (<see cref="Register"/>, <see cref="Cancel"/>) through a queue and
-/// an eventfd; everything else happens on the loop's thread. Its clock is
-/// Environment.TickCount64, since what waits is epoll_wait's timeout.
+/// an eventfd; everything else happens on the loop's thread. Deadlines are
+/// <see cref="LoopClock"/> microseconds; epoll_wait's timeout waits for the next.
 /// </summary>
 internal sealed class RelayLoop : IDisposable
 {
@@ -20,7 +20,7 @@ internal sealed class RelayLoop : IDisposable
     /// How late an idle connection may be closed, so that the ones whose
     /// IdleTimeout ends within this of each other go in one pass over the slots.
     /// </summary>
-    private const long ExpirySlackMilliseconds = 10;
+    private const long ExpirySlackMicroseconds = 10_000;
 
     private readonly Epoll _epoll = new();
     private readonly WakeSignal _wake = new();
@@ -110,8 +110,7 @@ internal sealed class RelayLoop : IDisposable
         Span<EpollEvent> events = stackalloc EpollEvent[BatchSize];
         while (!_stopping)
         {
-            int n = _epoll.Wait(events, WaitMilliseconds(Environment.TickCount64));
-            long now = Environment.TickCount64;
+            int n = _epoll.Wait(events, WaitMilliseconds());
             bool woken = false;
             for (int i = 0; i < n; i++)
             {
@@ -125,7 +124,7 @@ internal sealed class RelayLoop : IDisposable
                 int slot = (int)((uint)key >> 1);
                 if (slot < _slotsUsed && _entries[slot] is { } entry && entry.Generation == (uint)(key >> 32))
                 {
-                    Dispatch(entry, (int)(key & 1), events[i].Events, now);
+                    Dispatch(entry, (int)(key & 1), events[i].Events);
                 }
             }
 
@@ -136,19 +135,19 @@ internal sealed class RelayLoop : IDisposable
                 Volatile.Write(ref _wakePending, 0);
             }
 
-            RunCommands(now);
-            if (now >= _nextExpiry)
+            RunCommands();
+            if (_nextExpiry != long.MaxValue && LoopClock.Now is long now && now >= _nextExpiry)
             {
                 ExpireDue(now);
             }
         }
     }
 
-    private void Dispatch(LoopEntry entry, int side, uint events, long now)
+    private void Dispatch(LoopEntry entry, int side, uint events)
     {
         try
         {
-            entry.OnEvents(side, events, now);
+            entry.OnEvents(side, events);
         }
         catch (Exception ex)
         {
@@ -158,7 +157,7 @@ internal sealed class RelayLoop : IDisposable
         Settle(entry);
     }
 
-    private void RunCommands(long now)
+    private void RunCommands()
     {
         while (_commands.TryDequeue(out (LoopEntry Entry, bool Cancel) command))
         {
@@ -176,7 +175,7 @@ internal sealed class RelayLoop : IDisposable
             Place(entry);
             try
             {
-                entry.Start(_epoll, _scratch, now);
+                entry.Start(_epoll, _scratch);
             }
             catch (Exception ex)
             {
@@ -212,7 +211,7 @@ internal sealed class RelayLoop : IDisposable
             }
         }
 
-        _nextExpiry = next == long.MaxValue ? next : next + ExpirySlackMilliseconds;
+        _nextExpiry = next == long.MaxValue ? next : next + ExpirySlackMicroseconds;
     }
 
     private void Call(LoopEntry entry, Action<LoopEntry> action)
@@ -260,7 +259,7 @@ internal sealed class RelayLoop : IDisposable
         }
     }
 
-    /// <summary>epoll_wait's timeout: until the next deadline, rounded up, or forever.</summary>
-    private int WaitMilliseconds(long now) =>
-        _nextExpiry == long.MaxValue ? -1 : (int)Math.Clamp(_nextExpiry - now + 1, 0, int.MaxValue);
+    /// <summary>epoll_wait's timeout: until the next deadline, rounded up to a millisecond, or forever.</summary>
+    private int WaitMilliseconds() =>
+        _nextExpiry == long.MaxValue ? -1 : (int)Math.Clamp((_nextExpiry - LoopClock.Now + 999) / 1000, 0, int.MaxValue);
 }

@@ -20,7 +20,7 @@ internal sealed class SpliceRelay : LoopEntry
 
     private readonly Socket _clientSocket;
     private readonly Socket _targetSocket;
-    private readonly long _idleMilliseconds;
+    private readonly long _idleMicroseconds;
     private readonly RelaySettings _settings;
     private readonly TaskCompletionSource<RelayResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Epoll? _epoll;
@@ -37,7 +37,7 @@ internal sealed class SpliceRelay : LoopEntry
     {
         _clientSocket = client;
         _targetSocket = target;
-        _idleMilliseconds = idleTimeout is { } idle ? Math.Max(1, (long)Math.Ceiling(idle.TotalMilliseconds)) : 0;
+        _idleMicroseconds = idleTimeout is { } idle ? LoopClock.Microseconds(idle) : 0;
         _settings = settings;
     }
 
@@ -51,7 +51,7 @@ internal sealed class SpliceRelay : LoopEntry
             loop.Cancel(relay);
         }, (loop, this));
 
-    public override void Start(Epoll epoll, NativeBuffer scratch, long now)
+    public override void Start(Epoll epoll, NativeBuffer scratch)
     {
         _epoll = epoll;
         _scratch = scratch;
@@ -72,13 +72,13 @@ internal sealed class SpliceRelay : LoopEntry
             return;
         }
 
-        if (_idleMilliseconds > 0)
+        if (_idleMicroseconds > 0)
         {
-            Deadline = now + _idleMilliseconds;
+            Deadline = LoopClock.Now + _idleMicroseconds;
         }
     }
 
-    public override void OnEvents(int side, uint events, long now)
+    public override void OnEvents(int side, uint events)
     {
         SocketLease socket = side == 0 ? _client! : _target!;
         SpliceDirection reading = side == 0 ? _up! : _down!;   // what this socket sends
@@ -118,9 +118,9 @@ internal sealed class SpliceRelay : LoopEntry
             return;
         }
 
-        if (progressed && _idleMilliseconds > 0)
+        if (progressed && _idleMicroseconds > 0)
         {
-            Deadline = now + _idleMilliseconds;
+            Deadline = LoopClock.Now + _idleMicroseconds;
         }
 
         if (Watch(_client!, ref _clientEvents, _up!, _down!, 0))

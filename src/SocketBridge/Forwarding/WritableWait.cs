@@ -14,7 +14,7 @@ internal sealed class WritableWait(SocketLease socket) : LoopEntry
 
     public Task Completion => _done.Task;
 
-    public override void Start(Epoll epoll, NativeBuffer scratch, long now)
+    public override void Start(Epoll epoll, NativeBuffer scratch)
     {
         int rc = epoll.AddOrModify(socket.Fd, EpollFlags.Out | EpollFlags.OneShot, Key(0));
         if (rc < 0)
@@ -23,7 +23,7 @@ internal sealed class WritableWait(SocketLease socket) : LoopEntry
         }
     }
 
-    public override void OnEvents(int side, uint events, long now)
+    public override void OnEvents(int side, uint events)
     {
         if (TryFinish())
         {
