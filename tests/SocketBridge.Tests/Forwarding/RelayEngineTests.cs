@@ -118,6 +118,8 @@ public sealed class RelayEngineTests
         }
 
         Assert.Equal(RelayOutcome.IdleTimeout, (await Wait.ForAsync(quiet.Relay, "the quiet relay's end", Limit)).Outcome);
+        TimeSpan quietFor = System.Diagnostics.Stopwatch.GetElapsedTime(quiet.StartedAt);
+        Assert.True(quietFor >= idle, $"closed {quietFor.TotalMilliseconds:0.###} ms after the relay began: before IdleTimeout");
         Assert.False(busy.Relay.IsCompleted, "a connection that talks within IdleTimeout must stay open");
         quiet.CloseRelaySockets();
         Assert.Equal(0, await quiet.Client.ReceiveAsync(new byte[1], SocketFlags.None));
@@ -289,8 +291,9 @@ public sealed class RelayEngineTests
         private readonly Socket _relayClient;
         private readonly Socket _relayTarget;
 
-        private Relayed(Socket client, Socket relayClient, Socket relayTarget, Socket target, Task<RelayResult> relay)
+        private Relayed(Socket client, Socket relayClient, Socket relayTarget, Socket target, Task<RelayResult> relay, long startedAt)
         {
+            StartedAt = startedAt;
             Client = client;
             _relayClient = relayClient;
             _relayTarget = relayTarget;
@@ -304,12 +307,16 @@ public sealed class RelayEngineTests
 
         public Task<RelayResult> Relay { get; }
 
+        /// <summary>Stopwatch timestamp taken just before the relay was handed to the engine.</summary>
+        public long StartedAt { get; }
+
         public static async Task<Relayed> StartAsync(RelayEngine engine, TimeSpan? idleTimeout = null, CancellationToken abort = default)
         {
             (Socket client, Socket relayClient) = await PairAsync();
             (Socket relayTarget, Socket target) = await PairAsync();
+            long startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             Task<RelayResult> relay = engine.RelayAsync(relayClient, relayTarget, idleTimeout, abort);
-            return new Relayed(client, relayClient, relayTarget, target, relay);
+            return new Relayed(client, relayClient, relayTarget, target, relay, startedAt);
         }
 
         /// <summary>What the daemon does once the relay has ended: close its two sockets.</summary>
