@@ -6,14 +6,15 @@ namespace SocketBridge.Processes;
 /// <summary>
 /// Reaps every launched program, so there is never a zombie. One thread
 /// waits in waitid(P_ALL, WEXITED|WNOWAIT) and hands each exit to its
-/// <see cref="ChildProcess"/>; spawning and registering hold a shared lock
-/// that the dispatch takes exclusively, so an exit is never seen before its
-/// child is registered.
+/// <see cref="ChildProcess"/>. A program can exit before the thread that
+/// launched it has registered it; an exit of a pid not registered yet waits
+/// until the launches under way have registered theirs, so it is never
+/// taken for a stranger's.
 /// </summary>
 public sealed partial class ChildReaper : IDisposable
 {
-    private readonly ReaderWriterLockSlim _lock = new();
     private readonly Dictionary<int, ChildProcess> _children = [];
+    private int _launching; // launches between vfork and registration; under lock (_children)
     private readonly HashSet<int> _lingering = [];
     private readonly AutoResetEvent _spawned = new(false);
     private readonly ILogger<ChildReaper> _logger;
@@ -32,14 +33,9 @@ public sealed partial class ChildReaper : IDisposable
     {
         get
         {
-            _lock.EnterReadLock();
-            try
+            lock (_children)
             {
                 return _children.Count;
-            }
-            finally
-            {
-                _lock.ExitReadLock();
             }
         }
     }
@@ -48,7 +44,11 @@ public sealed partial class ChildReaper : IDisposable
     public ChildProcess Spawn(SpawnSpec spec, ReadOnlySpan<int> fds)
     {
         ChildProcess child;
-        _lock.EnterReadLock();
+        lock (_children)
+        {
+            _launching++;
+        }
+
         try
         {
             int pid = ProcessSpawner.Spawn(spec, fds);
@@ -60,7 +60,12 @@ public sealed partial class ChildReaper : IDisposable
         }
         finally
         {
-            _lock.ExitReadLock();
+            lock (_children)
+            {
+                // Registered (or failed): an exit waiting for its pid looks again.
+                _launching--;
+                Monitor.PulseAll(_children);
+            }
         }
 
         _spawned.Set();
@@ -125,39 +130,34 @@ public sealed partial class ChildReaper : IDisposable
                 continue;
             }
 
-            _lock.EnterWriteLock();
-            try
+            ChildProcess? child;
+            lock (_children)
             {
-                ChildProcess? child;
-                lock (_children)
+                while (!_children.Remove(pid, out child) && _launching > 0)
                 {
-                    _children.Remove(pid, out child);
-                }
-
-                if (child is null)
-                {
-                    // Not launched through Spawn: reap it anyway, never leave a zombie.
-                    // (A program that failed to start was already reaped by sb_spawn.)
-                    if (NativeMethods.Reap(pid, out int status) == 1)
-                    {
-                        LogUnknownChild(_logger, pid, ChildExit.FromWaitStatus(status).ToString());
-                    }
-                }
-                else
-                {
-                    child.Reap();
-                    if (child.LeadsGroup && Posix.Kill(-pid, 0))
-                    {
-                        lock (_lingering)
-                        {
-                            _lingering.Add(pid);
-                        }
-                    }
+                    Monitor.Wait(_children);
                 }
             }
-            finally
+
+            if (child is null)
             {
-                _lock.ExitWriteLock();
+                // Not launched through Spawn: reap it anyway, never leave a zombie.
+                // (A program that failed to start was already reaped by sb_spawn.)
+                if (NativeMethods.Reap(pid, out int status) == 1)
+                {
+                    LogUnknownChild(_logger, pid, ChildExit.FromWaitStatus(status).ToString());
+                }
+            }
+            else
+            {
+                child.Reap();
+                if (child.LeadsGroup && Posix.Kill(-pid, 0))
+                {
+                    lock (_lingering)
+                    {
+                        _lingering.Add(pid);
+                    }
+                }
             }
         }
     }
