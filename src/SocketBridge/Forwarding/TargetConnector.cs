@@ -8,8 +8,6 @@ namespace SocketBridge.Forwarding;
 /// <summary>Connects to a forward bridge's Target within ConnectTimeout, trying each resolved address in turn.</summary>
 public static class TargetConnector
 {
-    private const int UnixSendBufferBytes = 1024 * 1024;
-
     /// <summary>The connected socket, or an exception whose message names the target and the reason.</summary>
     public static async Task<Socket> ConnectAsync(BridgeOptions bridge, RelayEngine engine, CancellationToken cancellationToken)
     {
@@ -50,15 +48,6 @@ public static class TargetConnector
         if (socket.ProtocolType == ProtocolType.Tcp)
         {
             socket.NoDelay = true;
-        }
-        else
-        {
-            // A Unix stream socket holds only SO_SNDBUF of unread bytes (208 KiB by
-            // default), a fifth of what one splice moves: with more room the relay
-            // waits for a busy backend less often. A limit, not an allocation: only
-            // bytes the backend has not read yet take kernel memory, up to 1 MiB
-            // (the kernel doubles it for bookkeeping) per connection.
-            socket.SendBufferSize = UnixSendBufferBytes;
         }
     }
 
