@@ -78,7 +78,7 @@ counts a page shared by N processes as 1/N: socat forks one process per
 connection, so its RSS sum counts the shared libraries a thousand times).
 
 This machine's noise is large and comes in bursts, so the relays take turns
-closely. Throughput: three transfers a round for each, in an order that
+closely. Throughput: four transfers a round for each, in an order that
 rotates. Round trips: one client (\`netbench rttmix\`) holds a connection
 through each relay and to the echo server itself, and makes one round trip
 on each per step, in a new random order every step, so all meet the machine
