@@ -68,7 +68,7 @@ internal sealed class SpliceRelay : LoopEntry
 
         if (rc < 0)
         {
-            Reset(-rc);
+            Fail(new NativeCallException("epoll_ctl", "a relayed socket", -rc));
             return;
         }
 
@@ -149,7 +149,7 @@ internal sealed class SpliceRelay : LoopEntry
         int rc = _epoll!.Modify(socket.Fd, wanted, Key(side));
         if (rc < 0)
         {
-            Reset(-rc);
+            Fail(new NativeCallException("epoll_ctl", "a relayed socket", -rc));
             return false;
         }
 

@@ -4,14 +4,13 @@ namespace SocketBridge.Native;
 
 /// <summary>
 /// An epoll(7) instance: descriptors registered with a 64-bit number of the
-/// caller's choosing, and a wait that returns the ready ones. Add, Modify
-/// and Delete return 0 or -errno, so the loop decides what a failure means
-/// for the connection concerned.
+/// caller's choosing, and a wait that returns the ready ones. Add and
+/// Modify return 0 or -errno, so the loop decides what a failure means for
+/// the connection concerned. (Closing a descriptor unregisters it.)
 /// </summary>
 public sealed unsafe class Epoll : IDisposable
 {
     private const int EPOLL_CTL_ADD = 1;
-    private const int EPOLL_CTL_DEL = 2;
     private const int EPOLL_CTL_MOD = 3;
 
     private readonly SafeFileHandle _handle;
@@ -32,8 +31,6 @@ public sealed unsafe class Epoll : IDisposable
     public int Add(int fd, uint events, ulong data) => NativeMethods.EpollControl(_fd, EPOLL_CTL_ADD, fd, events, data);
 
     public int Modify(int fd, uint events, ulong data) => NativeMethods.EpollControl(_fd, EPOLL_CTL_MOD, fd, events, data);
-
-    public int Delete(int fd) => NativeMethods.EpollControl(_fd, EPOLL_CTL_DEL, fd, 0, 0);
 
     /// <summary>Registers <paramref name="fd"/>, or changes its registration if it has one already.</summary>
     public int AddOrModify(int fd, uint events, ulong data)

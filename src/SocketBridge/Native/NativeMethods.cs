@@ -142,14 +142,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Libc, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
 
-    [LibraryImport(Libc, EntryPoint = "splice", SetLastError = true)]
-    internal static partial nint Splice(int fdIn, nint offIn, int fdOut, nint offOut, nuint length, uint flags);
-
     [LibraryImport(Libc, EntryPoint = "pipe2", SetLastError = true)]
     internal static partial int Pipe2(int* fds, int flags);
-
-    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
-    internal static partial nint Read(int fd, byte* buffer, nuint count);
 
     [LibraryImport(Libc, EntryPoint = "getgroups", SetLastError = true)]
     internal static partial int GetGroups(int size, uint* list);

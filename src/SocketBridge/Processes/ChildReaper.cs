@@ -43,29 +43,34 @@ public sealed partial class ChildReaper : IDisposable
     /// <summary>Launches a program (see <see cref="ProcessSpawner"/>) and starts watching it.</summary>
     public ChildProcess Spawn(SpawnSpec spec, ReadOnlySpan<int> fds)
     {
-        ChildProcess child;
         lock (_children)
         {
             _launching++;
         }
 
+        int pid;
         try
         {
-            int pid = ProcessSpawner.Spawn(spec, fds);
-            child = new ChildProcess(pid, spec.NewSession);
-            lock (_children)
-            {
-                _children.Add(pid, child);
-            }
+            pid = ProcessSpawner.Spawn(spec, fds);
         }
-        finally
+        catch
         {
             lock (_children)
             {
-                // Registered (or failed): an exit waiting for its pid looks again.
                 _launching--;
                 Monitor.PulseAll(_children);
             }
+
+            throw;
+        }
+
+        var child = new ChildProcess(pid, spec.NewSession);
+        lock (_children)
+        {
+            // Registered: an exit already waiting for this pid finds it now.
+            _children.Add(pid, child);
+            _launching--;
+            Monitor.PulseAll(_children);
         }
 
         _spawned.Set();
