@@ -83,7 +83,7 @@ DEB_ARCH    ?= amd64
 # dotnet's obj/ and bin/ for the publish, apart from those of `make build`
 # and the tests, so neither restores over the other.
 PUBLISH_OBJ := $(OUT)/publish-build
-SOURCES     := $(shell find src -type f \( -name '*.cs' -o -name '*.c' -o -name '*.csproj' \) -not -path '*/bin/*' -not -path '*/obj/*') Directory.Build.props
+SOURCES     := $(shell find src -type f \( -name '*.cs' -o -name '*.c' -o -name '*.h' -o -name '*.csproj' \) -not -path '*/bin/*' -not -path '*/obj/*') Directory.Build.props
 
 PREFIX      ?= /usr
 DESTDIR     ?=

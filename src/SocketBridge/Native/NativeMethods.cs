@@ -4,7 +4,7 @@ namespace SocketBridge.Native;
 
 /// <summary>
 /// Every P/Invoke of the daemon. Functions named sb_* are in
-/// socketbridge_native.c; the rest are libc's own. Callers use the safe
+/// Native/sb_*.c; the rest are libc's own. Callers use the safe
 /// wrappers beside this file (Posix, ProcessSpawner), never these directly.
 /// </summary>
 internal static unsafe partial class NativeMethods

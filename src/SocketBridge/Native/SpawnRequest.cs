@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace SocketBridge.Native;
 
-/// <summary>Mirrors sb_spawn_request in socketbridge_native.c.</summary>
+/// <summary>Mirrors sb_spawn_request in socketbridge_native.h.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct SpawnRequest
 {

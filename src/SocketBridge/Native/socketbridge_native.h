@@ -1,0 +1,50 @@
+/*
+ * socketbridge_native.h: what the helper's C files share, and the structs
+ * that managed code mirrors (SocketBridge.Native.SpawnRequest, EpollEvent):
+ * keep those in step with their C# twins.
+ *
+ * The helper is split by domain, as dotnet/runtime's native shims are:
+ *   sb_process.c  vfork + exec of a program, waiting for and reaping children
+ *   sb_accounts.c users and groups (NSS)
+ *   sb_files.c    file status, FIFOs, descriptor flags, pipes
+ *   sb_net.c      Unix socket credentials and diagnostics, connecting
+ *   sb_relay.c    the forward relay's event loop (epoll, eventfd, splice)
+ *   sb_journal.c  journald's native protocol for large entries
+ * Functions return -errno instead of setting errno unless they say otherwise.
+ */
+#ifndef SOCKETBRIDGE_NATIVE_H
+#define SOCKETBRIDGE_NATIVE_H
+
+#include <stdint.h>
+
+#define SB_MAX_FDS 8
+
+/* Mirrors SocketBridge.Native.SpawnRequest; keep the two in step. */
+typedef struct {
+    const char *path;          /* absolute path of the program */
+    char *const *argv;         /* NULL-terminated */
+    char *const *envp;         /* NULL-terminated */
+    char *listen_pid_digits;   /* inside an envp string, 11 bytes, or NULL */
+    const int32_t *fds;        /* child fd i becomes a copy of fds[i] */
+    int32_t fd_count;          /* at most SB_MAX_FDS */
+    int32_t new_session;       /* setsid() in the child */
+    const char *working_directory; /* or NULL */
+    int32_t set_credentials;   /* change uid, gid and groups */
+    uint32_t uid;
+    uint32_t gid;
+    const uint32_t *groups;
+    int32_t group_count;
+    int32_t open_files_soft_limit; /* RLIMIT_NOFILE soft limit for the program, 0 to inherit */
+} sb_spawn_request;
+
+/* Mirrors SocketBridge.Native.EpollEvent; keep the two in step. */
+typedef struct {
+    uint64_t data;
+    uint32_t events;
+    uint32_t reserved;
+} sb_epoll_event;
+
+/* Writes value in decimal at digits, NUL-terminated; async-signal-safe. */
+void sb_write_decimal(char *digits, long value);
+
+#endif
