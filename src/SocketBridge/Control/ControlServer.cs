@@ -25,6 +25,9 @@ public sealed partial class ControlServer(
     ILogger<ControlServer> logger) : IHostedService, IDisposable
 {
     private const uint Mode = 0x180; // 0600
+
+    /// <summary>A directory made for the control socket is the daemon's alone.</summary>
+    private const uint DirectoryMode = 0x1C0; // 0700
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
 
     private readonly CancellationTokenSource _stopping = new();
@@ -40,7 +43,7 @@ public sealed partial class ControlServer(
         var endpoint = new UnixEndpoint(path);
         try
         {
-            _listener = UnixSocketBinder.BindPath(endpoint, $"control socket: cannot listen on {path}", Mode, uid: null, gid: null, backlog: 64);
+            _listener = UnixSocketBinder.BindPath(endpoint, $"control socket: cannot listen on {path}", new SocketFileSettings(Mode, Uid: null, Gid: null, DirectoryMode), backlog: 64);
         }
         catch (ListenException ex)
         {

@@ -1,26 +1,23 @@
 using System.Net;
 using System.Net.Sockets;
-using SocketBridge.Native;
 
 namespace SocketBridge.Endpoints;
 
 /// <summary>
 /// A listening socket a bridge owns, and the socket file it created (if
-/// any), which it removes when disposed, but only if that path is still the
-/// very file it created (SPEC 8).
+/// any), which it removes when disposed, but only if that name still holds
+/// the very file it created (SPEC 8).
 /// </summary>
 public sealed class BoundListener : IListener
 {
-    private readonly string? _createdPath;
-    private readonly FileStatus? _createdFile;
+    private readonly CreatedNode? _created;
     private int _disposed;
 
-    public BoundListener(Socket socket, Endpoint endpoint, string? createdPath = null, FileStatus? createdFile = null, string? inheritedName = null)
+    public BoundListener(Socket socket, Endpoint endpoint, CreatedNode? created = null, string? inheritedName = null)
     {
         Socket = socket;
         Endpoint = endpoint;
-        _createdPath = createdPath;
-        _createdFile = createdFile;
+        _created = created;
         InheritedName = inheritedName;
         LocalEndPoint = socket.LocalEndPoint!;
         UnixPath = endpoint switch
@@ -76,14 +73,7 @@ public sealed class BoundListener : IListener
         }
 
         Socket.Dispose();
-        if (_createdPath is not null && _createdFile is { } created)
-        {
-            FileStatus? now = Posix.TryLStat(_createdPath);
-            if (now is { IsSocket: true } current && current.IsSameFile(created))
-            {
-                Posix.Unlink(_createdPath);
-            }
-        }
+        _created?.Remove();
     }
 
     private static string TcpDisplay(IPEndPoint ip) =>

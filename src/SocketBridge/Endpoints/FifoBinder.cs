@@ -5,23 +5,106 @@ using SocketBridge.Native;
 namespace SocketBridge.Endpoints;
 
 /// <summary>
-/// Opens a bridge's <c>fifo:</c> Listen (SPEC 5, FIFO listeners; SPEC 8). A
-/// missing FIFO is created so that it never has looser permissions than
-/// SocketMode, not even for an instant: made with mkfifo(3) inside a fresh
-/// 0700 directory beside the path, given its mode and owner there, opened,
-/// and only then renamed into place. An existing FIFO is used as it is;
-/// anything else at the path is an error and is left untouched.
+/// Opens a bridge's <c>fifo:</c> Listen (SPEC 5, FIFO listeners; SPEC 8),
+/// from the descriptor of its directory (<see cref="SocketDirectory"/>):
+/// <list type="bullet">
+/// <item>a missing FIFO is made with mode 0000 (mknodat), opened without
+/// following a link, checked to be the one just made, and given its owner
+/// and SocketMode through that descriptor, so it is never looser than
+/// configured, not even for an instant;</item>
+/// <item>an existing FIFO is adopted only when root, the daemon's user or
+/// SocketUser owns it and its mode is no looser than SocketMode: someone
+/// else's FIFO could be read, written or re-opened to others behind the
+/// daemon's back;</item>
+/// <item>anything else at the path is an error and is left untouched (not
+/// even opened: opening a device can have effects).</item>
+/// </list>
 /// </summary>
 public static class FifoBinder
 {
     public static FifoListener Bind(BridgeOptions bridge, FifoEndpoint endpoint)
     {
         string path = endpoint.Path;
+        string name = Path.GetFileName(path);
         string fail = $"bridge {bridge.Name}: cannot listen on {endpoint}";
-        return Posix.TryLStat(path) is { } existing ? OpenExisting(endpoint, existing, fail) : Create(bridge, endpoint, fail);
+        var settings = new SocketFileSettings(bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, SocketDirectory.DefaultMode);
+        SocketDirectory directory = SocketDirectory.Open(Path.GetDirectoryName(path)!, new DirectoryTrust(Posix.EffectiveUid, bridge.SocketUid), settings.DirectoryMode, fail);
+        try
+        {
+            // Twice at most: a FIFO that appears between the look and mknodat is then looked at as an existing one.
+            for (int attempt = 0; attempt < 2; attempt++)
+            {
+                FileStatus? existing = FileNodes.TryStatAt(directory.Handle, name, path);
+                if (existing is { } found)
+                {
+                    FifoListener adopted = Adopt(endpoint, directory, name, found, settings, fail);
+                    directory.Dispose();
+                    return adopted;
+                }
+
+                if (FileNodes.TryMakeFifoAt(directory.Handle, name, path))
+                {
+                    return Create(endpoint, directory, name, settings, fail);
+                }
+            }
+
+            throw new ListenException($"{fail}: {path} keeps changing while the FIFO is being made; it was left as it is");
+        }
+        catch (NativeCallException ex)
+        {
+            directory.Dispose();
+            throw new ListenException($"{fail}: {ex.Message}", ex);
+        }
+        catch (ListenException)
+        {
+            directory.Dispose();
+            throw;
+        }
     }
 
-    private static FifoListener OpenExisting(FifoEndpoint endpoint, FileStatus existing, string fail)
+    /// <summary>Gives the FIFO just made its owner and mode through its own descriptor, once it is certain to be that FIFO.</summary>
+    private static FifoListener Create(FifoEndpoint endpoint, SocketDirectory directory, string name, SocketFileSettings settings, string fail)
+    {
+        string path = endpoint.Path;
+        SafePipeHandle reader = Fifos.TryOpenAt(directory.Handle, name, forWriting: false, out FileStatus opened, out int errno)
+            ?? throw new ListenException($"{fail}: {path} was replaced while the FIFO was being made ("
+                + (errno != 0 ? Fifos.Describe(errno) : $"it is now {opened.Kind}") + "); it was left as it is");
+        var created = new CreatedNode(directory, name, path, opened);
+        SafePipeHandle? writer = null;
+        try
+        {
+            // Only a FIFO the daemon made has its owner and no permissions at all.
+            if (opened.Uid != Posix.EffectiveUid || opened.Permissions != 0)
+            {
+                throw new ListenException($"{fail}: {path} was replaced while the FIFO was being made (it is now owned by uid {opened.Uid}, mode {FileStatus.FormatMode(opened.Permissions)}); it was left as it is");
+            }
+
+            if (settings.Uid is not null || settings.Gid is not null)
+            {
+                FileNodes.ChangeOwner(reader, settings.Uid, settings.Gid, path);
+            }
+
+            FileNodes.ChangeMode(reader, settings.Mode, path);
+            writer = Fifos.ReopenWriter(reader);
+            return new FifoListener(endpoint, reader, writer, created);
+        }
+        catch (Exception ex) when (ex is NativeCallException or ListenException)
+        {
+            writer?.Dispose();
+            reader.Dispose();
+            if (ex is ListenException)
+            {
+                directory.Dispose(); // not ours: leave whatever is there
+                throw;
+            }
+
+            created.Remove();
+            throw new ListenException($"{fail}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Uses an existing FIFO when it is as safe as one the daemon would make.</summary>
+    private static FifoListener Adopt(FifoEndpoint endpoint, SocketDirectory directory, string name, FileStatus existing, SocketFileSettings settings, string fail)
     {
         string path = endpoint.Path;
         if (!existing.IsFifo)
@@ -29,78 +112,37 @@ public static class FifoBinder
             throw new ListenException($"{fail}: {path} exists and is {existing.Kind}, not a FIFO; it was left untouched");
         }
 
-        SafePipeHandle reader = OpenReader(path, fail);
+        bool trustedOwner = existing.Uid == 0 || existing.Uid == Posix.EffectiveUid || existing.Uid == settings.Uid;
+        uint looser = existing.Permissions & ~settings.Mode;
+        if (!trustedOwner || looser != 0)
+        {
+            string what = !trustedOwner
+                ? $"is owned by {DirectoryTrust.Owner(existing.Uid)}, not by root, the daemon's user or SocketUser"
+                : $"has mode {FileStatus.FormatMode(existing.Permissions)}, looser than SocketMode {FileStatus.FormatMode(settings.Mode)}";
+            throw new ListenException($"{fail}: the existing FIFO {path} {what}, so others could read or write it behind the daemon's back; it was left untouched: "
+                + "remove it, and the daemon makes its own, or give it a trusted owner and a mode no looser than SocketMode");
+        }
+
+        SafePipeHandle reader = Open(directory, name, path, fail, out FileStatus opened);
         try
         {
+            if (!opened.IsSameFile(existing))
+            {
+                throw new ListenException($"{fail}: {path} was replaced while it was being opened; it was left as it is");
+            }
+
             return new FifoListener(endpoint, reader, Fifos.ReopenWriter(reader), created: null);
         }
-        catch (NativeCallException ex)
+        catch (Exception ex) when (ex is NativeCallException or ListenException)
         {
             reader.Dispose();
-            throw new ListenException($"{fail}: {ex.Message}", ex);
+            throw ex as ListenException ?? new ListenException($"{fail}: {ex.Message}", ex);
         }
     }
 
-    private static FifoListener Create(BridgeOptions bridge, FifoEndpoint endpoint, string fail)
+    private static SafePipeHandle Open(SocketDirectory directory, string name, string path, string fail, out FileStatus opened)
     {
-        string path = endpoint.Path;
-        string temporary;
-        try
-        {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-            temporary = Posix.MakeTemporaryDirectory(System.IO.Path.GetDirectoryName(path)!, ".sb");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ListenException($"{fail}: {ex.Message}", ex);
-        }
-
-        string staging = System.IO.Path.Combine(temporary, "f");
-        SafePipeHandle? reader = null, writer = null;
-        try
-        {
-            Fifos.Create(staging, 0x180); // 0600 until chmod; the directory is 0700 anyway.
-            Posix.Chmod(staging, bridge.SocketMode);
-            if (bridge.SocketUid is not null || bridge.SocketGid is not null)
-            {
-                Posix.Chown(staging, bridge.SocketUid ?? uint.MaxValue, bridge.SocketGid ?? uint.MaxValue);
-            }
-
-            reader = OpenReader(staging, fail);
-            writer = Fifos.ReopenWriter(reader);
-
-            // rename(2) would replace whatever appeared at the path meanwhile: look once more just before.
-            if (Posix.TryLStat(path) is { } appeared)
-            {
-                throw new ListenException($"{fail}: {path} appeared while the FIFO was being created ({appeared.Kind}); it was left untouched");
-            }
-
-            Posix.Rename(staging, path);
-            FileStatus created = Posix.TryLStat(path) ?? throw new ListenException($"{fail}: the FIFO vanished after rename");
-            var listener = new FifoListener(endpoint, reader, writer, created);
-            reader = writer = null;
-            return listener;
-        }
-        catch (NativeCallException ex)
-        {
-            throw new ListenException($"{fail}: {ex.Message}", ex);
-        }
-        finally
-        {
-            writer?.Dispose();
-            reader?.Dispose();
-            if (Posix.TryLStat(staging) is not null)
-            {
-                Posix.Unlink(staging);
-            }
-
-            Posix.RemoveDirectory(temporary);
-        }
-    }
-
-    private static SafePipeHandle OpenReader(string path, string fail)
-    {
-        SafePipeHandle? reader = Fifos.TryOpen(path, forWriting: false, out FileStatus opened, out int errno);
+        SafePipeHandle? reader = Fifos.TryOpenAt(directory.Handle, name, forWriting: false, out opened, out int errno);
         if (reader is not null)
         {
             return reader;

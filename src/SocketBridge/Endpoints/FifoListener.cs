@@ -14,11 +14,11 @@ namespace SocketBridge.Endpoints;
 /// </summary>
 public sealed class FifoListener : IListener
 {
-    private readonly FileStatus? _created;
+    private readonly CreatedNode? _created;
     private SafePipeHandle? _writer;
     private int _disposed;
 
-    public FifoListener(FifoEndpoint endpoint, SafePipeHandle reader, SafePipeHandle writer, FileStatus? created)
+    public FifoListener(FifoEndpoint endpoint, SafePipeHandle reader, SafePipeHandle writer, CreatedNode? created)
     {
         Endpoint = endpoint;
         Reader = reader;
@@ -72,9 +72,6 @@ public sealed class FifoListener : IListener
         }
 
         Close();
-        if (_created is { } created && Posix.TryLStat(Path) is { IsFifo: true } now && now.IsSameFile(created))
-        {
-            Posix.Unlink(Path);
-        }
+        _created?.Remove();
     }
 }

@@ -1,16 +1,28 @@
 using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Native;
 
 namespace SocketBridge.Endpoints;
 
 /// <summary>
-/// Binds a Unix socket so that its file never has looser permissions than
-/// SocketMode, not even for an instant: the socket is bound inside a fresh
-/// 0700 directory, given its mode and owner there, made to listen, and only
-/// then renamed into place (SPEC 8). A stale socket at the path is replaced
-/// by that rename; a live one, or anything that is not a socket, is an error
-/// and is left alone.
+/// Binds a Unix socket at its configured path (SPEC 8), so that its own
+/// address (getsockname) is that path, as sd_is_socket_unix(3) and
+/// <c>ss -xl</c> expect, and its file never has a looser mode, or another
+/// owner's permissions, than configured, not even for an instant:
+/// <list type="number">
+/// <item>the directory is opened once as a descriptor, every directory on
+/// the way checked (<see cref="SocketDirectory"/>);</item>
+/// <item>a stale socket at the name is removed; a live one, or anything
+/// that is not a socket, is an error and is left alone;</item>
+/// <item>the socket gets mode 0000 before bind(2), and bind creates its
+/// file with the socket's own mode (less the umask), so it appears open to
+/// no one;</item>
+/// <item>the file at the name is opened (O_PATH, never a symbolic link) and
+/// checked with sock_diag(7) to be the one this bind created, then given its
+/// owner and its mode through that descriptor: a name swapped meanwhile by
+/// whoever may write the directory is refused, never changed.</item>
+/// </list>
 /// </summary>
 public static class UnixSocketBinder
 {
@@ -18,7 +30,7 @@ public static class UnixSocketBinder
     {
         return endpoint.IsAbstract
             ? BindAbstract(bridge, endpoint)
-            : BindPath(endpoint, $"bridge {bridge.Name}: cannot listen on {endpoint}", bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, bridge.Backlog);
+            : BindPath(endpoint, $"bridge {bridge.Name}: cannot listen on {endpoint}", new SocketFileSettings(bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, SocketDirectory.DefaultMode), bridge.Backlog);
     }
 
     private static BoundListener BindAbstract(BridgeOptions bridge, UnixEndpoint endpoint)
@@ -41,75 +53,84 @@ public static class UnixSocketBinder
     }
 
     /// <summary>
-    /// Binds a socket file at <paramref name="endpoint"/>'s path with
-    /// <paramref name="mode"/> and owner; failures start with <paramref name="fail"/>.
+    /// Binds a socket file at <paramref name="endpoint"/>'s path with the
+    /// mode and owner of <paramref name="file"/>; failures start with <paramref name="fail"/>.
     /// </summary>
-    public static BoundListener BindPath(UnixEndpoint endpoint, string fail, uint mode, uint? uid, uint? gid, int backlog)
+    public static BoundListener BindPath(UnixEndpoint endpoint, string fail, SocketFileSettings file, int backlog)
     {
         string path = endpoint.Path;
-        CheckExisting(path, fail);
-
-        string directory = Path.GetDirectoryName(path)!;
-        string temporary;
-        try
-        {
-            Directory.CreateDirectory(directory);
-            temporary = Posix.MakeTemporaryDirectory(directory, ".sb");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ListenException($"{fail}: {ex.Message}", ex);
-        }
-
-        string staging = Path.Combine(temporary, "s");
+        string name = Path.GetFileName(path);
+        SocketDirectory directory = SocketDirectory.Open(Path.GetDirectoryName(path)!, new DirectoryTrust(Posix.EffectiveUid, file.Uid), file.DirectoryMode, fail);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        CreatedNode? created = null;
         try
         {
-            if (System.Text.Encoding.UTF8.GetByteCount(staging) > EndpointParser.MaxUnixPathBytes)
+            RemoveStale(directory, name, path, fail);
+
+            // The file bind(2) makes takes the socket's own mode less the umask: none at all, for now.
+            FileNodes.ChangeMode(socket.SafeHandle, 0, path);
+            try
             {
-                throw new ListenException($"{fail}: the directory's path is too long to bind safely (the socket is bound in {temporary}/ first)");
+                socket.Bind(new UnixDomainSocketEndPoint(path));
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                throw new ListenException($"{fail}: {path} appeared while the socket was being made; it was left untouched", ex);
             }
 
-            socket.Bind(new UnixDomainSocketEndPoint(staging));
-            Posix.Chmod(staging, mode);
-            if (uid is not null || gid is not null)
+            using SafeFileHandle node = OpenBoundFile(socket, directory, name, path, fail);
+            created = new CreatedNode(directory, name, path, FileNodes.Stat(node, path));
+            if (file.Uid is not null || file.Gid is not null)
             {
-                Posix.Chown(staging, uid ?? uint.MaxValue, gid ?? uint.MaxValue);
+                FileNodes.ChangeOwner(node, file.Uid, file.Gid, path);
             }
 
+            FileNodes.ChangeMode(node, file.Mode, path);
             socket.Listen(backlog);
-
-            // Checked again just before the rename, which replaces the path atomically.
-            CheckExisting(path, fail);
-            Posix.Rename(staging, path);
-            FileStatus created = Posix.TryLStat(path) ?? throw new ListenException($"{fail}: the socket vanished after rename");
-            return new BoundListener(socket, endpoint, path, created);
+            return new BoundListener(socket, endpoint, created);
         }
         catch (Exception ex) when (ex is SocketException or NativeCallException)
         {
-            socket.Dispose();
+            Abandon(socket, created, directory);
             throw new ListenException($"{fail}: {ex.Message}", ex);
         }
         catch
         {
-            socket.Dispose();
+            Abandon(socket, created, directory);
             throw;
-        }
-        finally
-        {
-            if (Posix.TryLStat(staging) is not null)
-            {
-                Posix.Unlink(staging);
-            }
-
-            Posix.RemoveDirectory(temporary);
         }
     }
 
-    /// <summary>Refuses a path that is not a socket, or a socket someone is listening on.</summary>
-    private static void CheckExisting(string path, string fail)
+    /// <summary>
+    /// The file at <paramref name="name"/>, opened without following a
+    /// link, once it is certain to be the one <paramref name="socket"/>'s
+    /// bind(2) created: the kernel says so (sock_diag), or, where it cannot,
+    /// the file is a socket only the daemon could have made (its owner, mode 0000).
+    /// </summary>
+    private static SafeFileHandle OpenBoundFile(Socket socket, SocketDirectory directory, string name, string path, string fail)
     {
-        FileStatus? existing = Posix.TryLStat(path);
+        SafeFileHandle? node = FileNodes.TryOpenPath(directory.Handle, name, isDirectory: false, out int errno);
+        if (node is null)
+        {
+            throw new ListenException($"{fail}: {path} was removed or replaced while the socket was being made ({new NativeCallException("openat", path, errno).Message}); it was left as it is");
+        }
+
+        FileStatus status = FileNodes.Stat(node, path);
+        bool ours = status.IsSocket && status.Uid == Posix.EffectiveUid && status.Permissions == 0
+            && FileNodes.IsBoundFileOf(socket.SafeHandle, status) != false;
+        if (!ours)
+        {
+            node.Dispose();
+            throw new ListenException($"{fail}: {path} was replaced while the socket was being made (it is now {status.Kind} owned by uid {status.Uid}); it was left as it is");
+        }
+
+        return node;
+    }
+
+    /// <summary>Refuses a path that is not a socket, or a socket someone is listening on; removes a stale one.</summary>
+    private static void RemoveStale(SocketDirectory directory, string name, string path, string fail)
+    {
+        FileStatus? existing = FileNodes.TryStatAt(directory.Handle, name, path);
         if (existing is null)
         {
             return;
@@ -120,28 +141,49 @@ public static class UnixSocketBinder
             throw new ListenException($"{fail}: {path} exists and is {existing.Value.Kind}, not a socket; it was left untouched");
         }
 
-        // Ask the kernel first: connecting would hand the other listener a connection.
-        switch (Posix.UnixListenerExists(existing.Value))
+        if (IsListenedOn(existing.Value, path, fail))
         {
-            case true:
-                throw new ListenException($"{fail}: another process is listening on {path}");
-            case false:
-                return; // Stale: nobody listens; the rename will replace it.
+            throw new ListenException($"{fail}: another process is listening on {path}");
+        }
+
+        FileNodes.UnlinkAt(directory.Handle, name, path);
+    }
+
+    private static bool IsListenedOn(FileStatus existing, string path, string fail)
+    {
+        // Ask the kernel first: connecting would hand the other listener a connection.
+        if (Posix.UnixListenerExists(existing) is { } known)
+        {
+            return known;
         }
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
             probe.Connect(new UnixDomainSocketEndPoint(path));
-            throw new ListenException($"{fail}: another process is listening on {path}");
+            return true;
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
         {
-            // Stale: nobody listens; the rename will replace it.
+            return false;
         }
         catch (SocketException ex)
         {
             throw new ListenException($"{fail}: cannot tell whether {path} is in use: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>After a failure: the socket closed, its file removed if it is still the one made, the directory released.</summary>
+    private static void Abandon(Socket socket, CreatedNode? created, SocketDirectory directory)
+    {
+        socket.Dispose();
+        if (created is not null)
+        {
+            created.Remove(); // releases the directory too
+        }
+        else
+        {
+            directory.Dispose();
         }
     }
 }

@@ -25,9 +25,30 @@ public static class Fifos
     /// path that is not a FIFO is opened, found out by fstat and closed at
     /// once, unchanged, and reported through <paramref name="opened"/>.
     /// </summary>
-    public static SafePipeHandle? TryOpen(string path, bool forWriting, out FileStatus opened, out int errno)
+    public static SafePipeHandle? TryOpen(string path, bool forWriting, out FileStatus opened, out int errno) =>
+        TryOpenAt(FileNodes.CurrentDirectory, path, forWriting, out opened, out errno);
+
+    /// <summary>As <see cref="TryOpen"/>, for <paramref name="name"/> in the directory <paramref name="directory"/> names.</summary>
+    public static SafePipeHandle? TryOpenAt(SafeHandle directory, string name, bool forWriting, out FileStatus opened, out int errno)
     {
-        int fd = NativeMethods.OpenFifo(path, forWriting ? 1 : 0, out uint mode, out ulong dev, out ulong ino);
+        bool added = false;
+        directory.DangerousAddRef(ref added);
+        try
+        {
+            return TryOpenAt((int)directory.DangerousGetHandle(), name, forWriting, out opened, out errno);
+        }
+        finally
+        {
+            if (added)
+            {
+                directory.DangerousRelease();
+            }
+        }
+    }
+
+    private static SafePipeHandle? TryOpenAt(int directory, string name, bool forWriting, out FileStatus opened, out int errno)
+    {
+        int fd = NativeMethods.OpenFifoAt(directory, name, forWriting ? 1 : 0, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
         if (fd < 0)
         {
             opened = default;
@@ -35,7 +56,7 @@ public static class Fifos
             return null;
         }
 
-        opened = new FileStatus(mode, 0, 0, dev, ino);
+        opened = new FileStatus(mode, uid, gid, dev, ino);
         errno = 0;
         var handle = new SafePipeHandle(fd, ownsHandle: true);
         if (!opened.IsFifo)

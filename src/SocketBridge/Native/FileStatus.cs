@@ -13,8 +13,16 @@ public readonly record struct FileStatus(uint Mode, uint Uid, uint Gid, ulong De
 
     public bool IsRegularFile => (Mode & TypeMask) == 0x8000;
 
+    public bool IsSymbolicLink => (Mode & TypeMask) == 0xA000;
+
+    /// <summary>The kind of file (socket, FIFO, ...), the bits above the permissions.</summary>
+    public uint Type => Mode & TypeMask;
+
     /// <summary>The permission bits, as chmod takes them.</summary>
     public uint Permissions => Mode & 0xFFF;
+
+    /// <summary>Permission bits as chmod(1) writes them: 0644.</summary>
+    public static string FormatMode(uint mode) => "0" + Convert.ToString(mode & 0xFFF, 8).PadLeft(3, '0');
 
     /// <summary>True when both describe the same file (same device and inode).</summary>
     public bool IsSameFile(FileStatus other) => Device == other.Device && Inode == other.Inode;

@@ -58,8 +58,35 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_wait_readable")]
     internal static partial int WaitReadable(int fd, int timeoutMilliseconds);
 
-    [LibraryImport(Helper, EntryPoint = "sb_open_fifo", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int OpenFifo(string path, int forWriting, out uint mode, out ulong dev, out ulong ino);
+    [LibraryImport(Helper, EntryPoint = "sb_open_fifo_at", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenFifoAt(int directory, string name, int forWriting, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
+
+    [LibraryImport(Helper, EntryPoint = "sb_stat_at", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int StatAt(int directory, string name, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
+
+    [LibraryImport(Helper, EntryPoint = "sb_open_path_at", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenPathAt(int directory, string name, int isDirectory);
+
+    [LibraryImport(Helper, EntryPoint = "sb_readlink_at", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ReadLinkAt(int directory, string name, byte* buffer, int size);
+
+    [LibraryImport(Helper, EntryPoint = "sb_make_directory_at", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MakeDirectoryAt(int directory, string name, uint mode);
+
+    [LibraryImport(Helper, EntryPoint = "sb_make_fifo_at", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MakeFifoAt(int directory, string name);
+
+    [LibraryImport(Helper, EntryPoint = "sb_unlink_at", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int UnlinkAt(int directory, string name);
+
+    [LibraryImport(Helper, EntryPoint = "sb_chown_node")]
+    internal static partial int ChownNode(int fd, uint uid, uint gid);
+
+    [LibraryImport(Helper, EntryPoint = "sb_chmod_node")]
+    internal static partial int ChmodNode(int fd, uint mode);
+
+    [LibraryImport(Helper, EntryPoint = "sb_unix_socket_file")]
+    internal static partial int UnixSocketFile(int socket, out ulong inode, out uint majorDevice, out uint minorDevice);
 
     [LibraryImport(Helper, EntryPoint = "sb_reopen_fifo_writer")]
     internal static partial int ReopenFifoWriter(int readFd);
@@ -117,24 +144,6 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
-
-    [LibraryImport(Libc, EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Chown(string path, uint uid, uint gid);
-
-    [LibraryImport(Libc, EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Chmod(string path, uint mode);
-
-    [LibraryImport(Libc, EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Rename(string from, string to);
-
-    [LibraryImport(Libc, EntryPoint = "mkdtemp", SetLastError = true)]
-    internal static partial byte* MkdTemp(byte* template);
-
-    [LibraryImport(Libc, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Unlink(string path);
-
-    [LibraryImport(Libc, EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int RmDir(string path);
 
     [LibraryImport(Libc, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Access(string path, int mode);

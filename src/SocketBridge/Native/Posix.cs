@@ -53,39 +53,7 @@ public static unsafe class Posix
         return new FileStatus(mode, uid, gid, dev, ino);
     }
 
-    public static void Chmod(string path, uint mode) =>
-        Check(NativeMethods.Chmod(path, mode), "chmod", path);
-
-    public static void Chown(string path, uint uid, uint gid) =>
-        Check(NativeMethods.Chown(path, uid, gid), "chown", path);
-
-    public static void Rename(string from, string to) =>
-        Check(NativeMethods.Rename(from, to), "rename", $"{from}, {to}");
-
-    public static void Unlink(string path) =>
-        Check(NativeMethods.Unlink(path), "unlink", path);
-
-    public static void RemoveDirectory(string path) =>
-        Check(NativeMethods.RmDir(path), "rmdir", path);
-
     public static bool IsExecutable(string path) => NativeMethods.Access(path, X_OK) == 0;
-
-    /// <summary>mkdtemp(3): a new directory, mode 0700, that no one else can have created.</summary>
-    public static string MakeTemporaryDirectory(string directory, string prefix)
-    {
-        string template = Path.Combine(directory, prefix + "XXXXXX");
-        byte[] bytes = new byte[Encoding.UTF8.GetByteCount(template) + 1];
-        Encoding.UTF8.GetBytes(template, bytes);
-        fixed (byte* p = bytes)
-        {
-            if (NativeMethods.MkdTemp(p) == null)
-            {
-                throw new NativeCallException("mkdtemp", template, Marshal.GetLastPInvokeError());
-            }
-        }
-
-        return Encoding.UTF8.GetString(bytes, 0, bytes.Length - 1);
-    }
 
     /// <summary>
     /// Whether a process listens on the Unix socket file <paramref name="file"/>,

@@ -1,11 +1,18 @@
 /*
  * sb_files.c: file status (struct stat differs between architectures),
- * FIFOs (fifo(7)), descriptor flags and pipe sizes.
+ * FIFOs (fifo(7)), descriptor flags and pipe sizes, and the *at(2) calls
+ * through which the daemon makes socket files and FIFOs: every one works
+ * from a directory descriptor the caller opened and checked once, and
+ * none follows a symbolic link in the last component (openat(2) with
+ * O_NOFOLLOW, fstatat(2) with AT_SYMLINK_NOFOLLOW), so a name swapped by
+ * whoever can write that directory never redirects a change made as root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -39,31 +46,6 @@ int32_t sb_set_cloexec(int32_t fd)
     if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
         return -errno;
     return 0;
-}
-
-/* Opens a FIFO (fifo(7)) non-blocking and close-on-exec, never following a
- * symbolic link. *mode, *dev and *ino describe what was opened (fstat), so
- * the caller can refuse anything that is not a FIFO without having changed
- * it: opening a regular file or device for reading or writing without
- * O_CREAT/O_TRUNC does not modify it. for_writing: O_WRONLY, which fails
- * with ENXIO while no process has the FIFO open for reading. Returns the
- * descriptor or -errno. */
-int32_t sb_open_fifo(const char *path, int32_t for_writing, uint32_t *mode, uint64_t *dev, uint64_t *ino)
-{
-    int flags = (for_writing ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
-    int fd = open(path, flags);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    *mode = st.st_mode;
-    *dev = st.st_dev;
-    *ino = st.st_ino;
-    return fd;
 }
 
 /* Opens for writing the very FIFO that read_fd reads, through
@@ -100,4 +82,147 @@ int32_t sb_get_pipe_size(int32_t fd)
 {
     int rc = fcntl(fd, F_GETPIPE_SZ);
     return rc < 0 ? -errno : rc;
+}
+
+static void fill_status(const struct stat *st, uint32_t *mode, uint32_t *uid, uint32_t *gid, uint64_t *dev, uint64_t *ino)
+{
+    *mode = st->st_mode;
+    *uid = st->st_uid;
+    *gid = st->st_gid;
+    *dev = st->st_dev;
+    *ino = st->st_ino;
+}
+
+/* fstatat(2) of name in dirfd without following a final symbolic link, or,
+ * with an empty name, fstat(2) of dirfd itself (also an O_PATH
+ * descriptor). Returns 0 or -errno. */
+int32_t sb_stat_at(int32_t dirfd, const char *name, uint32_t *mode, uint32_t *uid, uint32_t *gid, uint64_t *dev, uint64_t *ino)
+{
+    struct stat st;
+    int rc = name[0] == '\0' ? fstat(dirfd, &st) : fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
+    if (rc < 0)
+        return -errno;
+    fill_status(&st, mode, uid, gid, dev, ino);
+    return 0;
+}
+
+/* An O_PATH descriptor of name in dirfd (AT_FDCWD for an absolute name):
+ * directory: O_DIRECTORY too, so it is one, and never a symbolic link
+ * (O_NOFOLLOW). An O_PATH descriptor opens nothing: it only names the
+ * inode, for fstat and as the directory of other *at calls, and needs no
+ * read permission. Returns the descriptor or -errno. */
+int32_t sb_open_path_at(int32_t dirfd, const char *name, int32_t directory)
+{
+    int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+    return fd < 0 ? -errno : fd;
+}
+
+/* readlinkat(2), NUL-terminated. Returns the length or -errno
+ * (-ENAMETOOLONG when it does not fit). */
+int32_t sb_readlink_at(int32_t dirfd, const char *name, char *buffer, int32_t size)
+{
+    ssize_t n = readlinkat(dirfd, name, buffer, (size_t)size);
+    if (n < 0)
+        return -errno;
+    if (n >= size)
+        return -ENAMETOOLONG;
+    buffer[n] = '\0';
+    return (int32_t)n;
+}
+
+/* Makes directory name in dirfd with exactly mode, whatever the umask:
+ * mkdirat(2) applies the umask, so the new directory is opened (never
+ * through a symbolic link), checked to be a directory owned by the
+ * daemon, which only the one just made can be, and given its mode with
+ * fchmod(2). Returns an O_PATH descriptor of it, or -errno (-EEXIST when
+ * the name exists already). */
+int32_t sb_make_directory_at(int32_t dirfd, const char *name, uint32_t mode)
+{
+    if (mkdirat(dirfd, name, 0700) < 0)
+        return -errno;
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+        int e = errno ? errno : EEXIST;
+        close(fd);
+        return -e;
+    }
+    if (fchmod(fd, (mode_t)mode) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    int path = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int e = errno;
+    close(fd);
+    return path < 0 ? -e : path;
+}
+
+/* mknodat(2) of a FIFO with no permissions at all: a FIFO the daemon
+ * makes is open to no one until it has its owner and mode. Returns 0 or
+ * -errno (-EEXIST when the name exists). */
+int32_t sb_make_fifo_at(int32_t dirfd, const char *name)
+{
+    return mknodat(dirfd, name, S_IFIFO | 0, 0) < 0 ? -errno : 0;
+}
+
+/* Opens FIFO name in dirfd non-blocking and close-on-exec, never through a
+ * symbolic link; *mode, *uid, *gid, *dev and *ino say what was opened
+ * (fstat), so the caller refuses what is not a FIFO, or not the one it
+ * expects, before using it. Opening a regular file or a device without
+ * O_CREAT or O_TRUNC does not change it. Returns the descriptor or -errno. */
+int32_t sb_open_fifo_at(int32_t dirfd, const char *name, int32_t for_writing, uint32_t *mode, uint32_t *uid, uint32_t *gid, uint64_t *dev, uint64_t *ino)
+{
+    int flags = (for_writing ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+    int fd = openat(dirfd, name, flags);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    fill_status(&st, mode, uid, gid, dev, ino);
+    return fd;
+}
+
+/* unlinkat(2) of name in dirfd. Returns 0 or -errno. */
+int32_t sb_unlink_at(int32_t dirfd, const char *name)
+{
+    return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
+}
+
+/* Changes the owner of the inode fd names (an open file, a socket, or an
+ * O_PATH descriptor): fchownat(2) with AT_EMPTY_PATH, which never
+ * resolves a path. -1 leaves uid or gid as they are. Returns 0 or -errno. */
+int32_t sb_chown_node(int32_t fd, uint32_t uid, uint32_t gid)
+{
+    return fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+/* Changes the mode of the inode fd names. fchmod(2) takes an open file or
+ * a socket, and refuses an O_PATH descriptor (EBADF); for that there is
+ * fchmodat2(2) with AT_EMPTY_PATH (Linux 6.6), and before it chmod(2) on
+ * /proc/self/fd/N, which reaches the very inode the descriptor names
+ * without walking any directory. Returns 0 or -errno. */
+int32_t sb_chmod_node(int32_t fd, uint32_t mode)
+{
+    if (fchmod(fd, (mode_t)mode) == 0)
+        return 0;
+    if (errno != EBADF)
+        return -errno;
+    if (syscall(SYS_fchmodat2, fd, "", (mode_t)mode, AT_EMPTY_PATH) == 0)
+        return 0;
+    if (errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+        return -errno;
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return chmod(path, (mode_t)mode) < 0 ? -errno : 0;
 }

@@ -12,6 +12,8 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "socketbridge_native.h"
@@ -194,3 +196,77 @@ int32_t sb_connect(const uint8_t *address, int32_t length, int32_t *fd)
     return rc < 0 ? -EINPROGRESS : 0;
 }
 
+
+/*
+ * The file a bound Unix socket made: its inode and the major and minor
+ * numbers of its device, asked of the kernel through sock_diag(7) for this
+ * one socket (by its own inode, UDIAG_SHOW_VFS). Lets the daemon make sure
+ * that the file it is about to give an owner and a mode is the one its
+ * bind(2) created, not something put at that name since. Returns 0, or
+ * -errno (-ENOENT when the socket has no file).
+ */
+int32_t sb_unix_socket_file(int32_t sock, uint64_t *ino, uint32_t *major_dev, uint32_t *minor_dev)
+{
+    struct stat own;
+    if (fstat(sock, &own) < 0)
+        return -errno;
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0)
+        return -errno;
+
+    struct {
+        struct nlmsghdr nlh;
+        struct unix_diag_req req;
+    } request;
+    memset(&request, 0, sizeof request);
+    request.nlh.nlmsg_len = sizeof request;
+    request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    request.nlh.nlmsg_flags = NLM_F_REQUEST;
+    request.req.sdiag_family = AF_UNIX;
+    request.req.udiag_ino = (uint32_t)own.st_ino;
+    request.req.udiag_show = UDIAG_SHOW_VFS;
+    request.req.udiag_cookie[0] = request.req.udiag_cookie[1] = ~0U; /* INET_DIAG_NOCOOKIE */
+
+    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+    if (sendto(fd, &request, sizeof request, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+
+    long buffer[8192 / sizeof(long)];
+    ssize_t n;
+    do
+        n = recv(fd, buffer, sizeof buffer, 0);
+    while (n < 0 && errno == EINTR);
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return -e;
+    struct nlmsghdr *h = (struct nlmsghdr *)buffer;
+    for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+        if (h->nlmsg_type == NLMSG_ERROR) {
+            struct nlmsgerr *err = NLMSG_DATA(h);
+            return err->error < 0 ? err->error : -EIO;
+        }
+        if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+            continue;
+        struct unix_diag_msg *msg = NLMSG_DATA(h);
+        if (msg->udiag_ino != (uint32_t)own.st_ino)
+            continue;
+        struct rtattr *attr = (struct rtattr *)(msg + 1);
+        int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
+        for (; RTA_OK(attr, len); attr = RTA_NEXT(attr, len)) {
+            if (attr->rta_type != UNIX_DIAG_VFS)
+                continue;
+            struct unix_diag_vfs *vfs = RTA_DATA(attr);
+            /* udiag_vfs_dev is the kernel's dev_t: major << 20 | minor. */
+            *ino = vfs->udiag_vfs_ino;
+            *major_dev = vfs->udiag_vfs_dev >> 20;
+            *minor_dev = vfs->udiag_vfs_dev & 0xfffff;
+            return 0;
+        }
+        return -ENOENT;
+    }
+    return -EIO;
+}

@@ -26,6 +26,33 @@ public sealed class UnixSocketFileTests
     }
 
     [Fact]
+    public async Task The_sockets_own_address_is_its_configured_path_for_spawn_and_handoff_programs()
+    {
+        using var dir = new TempDirectory();
+        string spawned = dir["spawned.sock"], handed = dir["handed.sock"];
+        // sd_is_socket_unix(3), as lighttpd and other socket-activated servers check the socket they get.
+        string handoff = dir.WriteScript("handoff.py", $$"""
+            #!{{ChildScripts.Python}}
+            import socket
+            from systemd import daemon
+            ok = daemon.is_socket_unix(3, socket.SOCK_STREAM, 1, "{{handed}}")
+            listener = socket.socket(fileno=3)
+            conn, _ = listener.accept()
+            conn.sendall(f"is_socket_unix={ok} getsockname={listener.getsockname()}\n".encode())
+            conn.close()
+            """);
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": {
+                "spawned": { "Listen": "unix:{{spawned}}", "User": "root",
+                  "Exec": ["{{ChildScripts.Python}}", "-c", "import socket; print('getsockname=' + socket.socket(fileno=0).getsockname())"] },
+                "handed": { "Listen": "unix:{{handed}}", "Mode": "handoff", "User": "root", "Exec": ["{{handoff}}"] } } }
+            """, dir);
+
+        Assert.Equal($"getsockname={spawned}\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(spawned)));
+        Assert.Equal($"is_socket_unix=True getsockname={handed}\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(handed)));
+    }
+
+    [Fact]
     public async Task The_default_SocketMode_is_0660_whatever_the_umask()
     {
         using var dir = new TempDirectory();
@@ -42,16 +69,18 @@ public sealed class UnixSocketFileTests
     {
         using var dir = new TempDirectory();
         string path = dir["stale.sock"];
-        // A socket file whose process is gone (.NET would unlink its own on Dispose; Python does not).
-        var made = await Clients.RunProgramAsync(ChildScripts.Python, ["-c", $"import socket; socket.socket(socket.AF_UNIX).bind('{path}')"]);
+        // A socket file whose process is gone (.NET would unlink its own on Dispose; Python does not),
+        // with a mode of its own: the daemon's has SocketMode. (Its inode number can be reused by the
+        // new file once the stale one is removed, so the mode tells them apart.)
+        var made = await Clients.RunProgramAsync(ChildScripts.Python, ["-c", $"import os, socket; socket.socket(socket.AF_UNIX).bind('{path}'); os.chmod('{path}', 0o604)"]);
         Assert.Equal(0, made.ExitCode);
+        Assert.Equal(Convert.ToUInt32("604", 8), Posix.TryLStat(path)!.Value.Permissions);
 
-        FileStatus before = Posix.TryLStat(path)!.Value;
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "stale": { "Listen": "unix:{{path}}", "Exec": ["/bin/echo", "fresh"] } } }
+            { "Bridges": { "stale": { "Listen": "unix:{{path}}", "Exec": ["/bin/echo", "fresh"], "SocketMode": "0660" } } }
             """, dir);
 
-        Assert.False(Posix.TryLStat(path)!.Value.IsSameFile(before));
+        Assert.Equal(Convert.ToUInt32("660", 8), Posix.TryLStat(path)!.Value.Permissions);
         Assert.Equal("fresh\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path)));
     }
 

@@ -67,6 +67,51 @@ public sealed class FifoFileTests
     }
 
     [Theory]
+    [InlineData("nobody", "0600", "is owned by nobody (uid 65534), not by root, the daemon's user or SocketUser")]
+    [InlineData("root", "0666", "has mode 0666, looser than SocketMode 0600")]
+    [InlineData("root", "0640", "has mode 0640, looser than SocketMode 0600")]
+    public async Task An_existing_fifo_that_someone_else_owns_or_that_is_looser_than_SocketMode_is_refused_and_left_untouched(string owner, string mode, string problem)
+    {
+        using var dir = new TempDirectory();
+        // A shared sticky directory, where anyone may leave a FIFO first (the audit's /tmp case).
+        string shared = dir["shared"];
+        Directory.CreateDirectory(shared);
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8));
+        File.SetUnixFileMode(shared, (UnixFileMode)Convert.ToInt32("1777", 8));
+        string pipe = $"{shared}/app.fifo";
+        string[] mkfifo = owner == "root" ? ["mkfifo", "-m", mode, pipe] : ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "mkfifo", "-m", mode, pipe];
+        Assert.Equal(0, (await Clients.RunProgramAsync(mkfifo[0], mkfifo[1..])).ExitCode);
+        FileStatus before = Posix.TryLStat(pipe)!.Value;
+        dir.Write("config.json", $$"""
+            { "Bridges": { "secret-in": { "Listen": "fifo:{{pipe}}", "Exec": ["/bin/cat"], "User": "root", "SocketMode": "0600" } } }
+            """);
+
+        await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
+        Assert.Equal(1, await daemon.WaitExitAsync());
+        Assert.Contains(daemon.Logs, l => l.Contains($"bridge secret-in: cannot listen on fifo:{pipe}: the existing FIFO {pipe} {problem}") && l.Contains("left untouched"));
+        FileStatus after = Posix.TryLStat(pipe)!.Value;
+        Assert.True(after.IsSameFile(before) && after.Mode == before.Mode && after.Uid == before.Uid);
+    }
+
+    [Fact]
+    public async Task An_existing_fifo_of_SocketUser_no_looser_than_SocketMode_is_adopted()
+    {
+        using var dir = new TempDirectory();
+        string pipe = dir["theirs.fifo"];
+        Fifos.Create(pipe, Convert.ToUInt32("620", 8));
+        Assert.Equal(0, (await Clients.RunProgramAsync("chown", ["nobody:nogroup", pipe])).ExitCode);
+        Directory.CreateDirectory(dir["out"]);
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "kept": { "Listen": "fifo:{{pipe}}", "Exec": ["/bin/sh", "-c", "cat > \"$OUT/got.part\"; mv \"$OUT/got.part\" \"$OUT/got\""], "User": "root",
+                "SocketMode": "0660", "SocketUser": "nobody", "Environment": { "OUT": "{{dir["out"]}}" } } } }
+            """, dir);
+
+        await File.WriteAllTextAsync(pipe, "adopted\n");
+        await Wait.UntilAsync(() => File.Exists(dir["out/got"]), "the session");
+        Assert.Equal("adopted\n", File.ReadAllText(dir["out/got"]));
+    }
+
+    [Theory]
     [InlineData("spawn")]
     [InlineData("forward")]
     public async Task The_daemon_uses_almost_no_CPU_while_no_writer_is_present(string mode)
