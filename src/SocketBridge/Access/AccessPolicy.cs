@@ -8,7 +8,8 @@ namespace SocketBridge.Access;
 /// a DenyFrom match refuses whatever AllowFrom says; a non-empty AllowFrom
 /// refuses every client it does not match. For Unix sockets, when AllowUsers
 /// or AllowGroups is given, the client's uid or its primary gid
-/// (SO_PEERCRED) must be listed.
+/// (SO_PEERCRED) must be listed. A client whose address or credentials
+/// cannot be read is refused wherever a list applies (fail closed).
 /// </summary>
 public sealed record AccessPolicy(
     IReadOnlyList<CidrRange> AllowFrom,
@@ -47,6 +48,12 @@ public sealed record AccessPolicy(
             }
 
             return null;
+        }
+
+        if (!peer.IsUnix)
+        {
+            // A TCP client whose address could not be read (it left at once): never let it through an address list.
+            return AllowFrom.Count > 0 || DenyFrom.Count > 0 ? "the client's address is unknown" : null;
         }
 
         if (AllowUsers.Count == 0 && AllowGroups.Count == 0)

@@ -19,6 +19,9 @@ public sealed record PeerInfo
 
     public bool IsTcp => Remote is not null;
 
+    /// <summary>Whether the connection came through a Unix socket (its credentials may still be unknown).</summary>
+    public bool IsUnix { get; init; }
+
     /// <summary>inet, inet6 or unix, as PROTO.</summary>
     public string Protocol => Remote is null ? "unix" : Remote.AddressFamily == AddressFamily.InterNetworkV6 ? "inet6" : "inet";
 
@@ -35,11 +38,11 @@ public sealed record PeerInfo
         {
             try
             {
-                return new PeerInfo { Credentials = Posix.PeerCredentials(socket.SafeHandle) };
+                return new PeerInfo { IsUnix = true, Credentials = Posix.PeerCredentials(socket.SafeHandle) };
             }
             catch (NativeCallException)
             {
-                return new PeerInfo();
+                return new PeerInfo { IsUnix = true };
             }
         }
 

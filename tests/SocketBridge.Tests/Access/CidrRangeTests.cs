@@ -49,5 +49,6 @@ public sealed class CidrRangeTests
         Assert.Null(policy.Refusal(new PeerInfo { Remote = new IPEndPoint(IPAddress.Parse("10.1.1.1"), 1) }));
         Assert.Equal("denied by DenyFrom 10.6.6.6/32", policy.Refusal(new PeerInfo { Remote = new IPEndPoint(IPAddress.Parse("10.6.6.6"), 1) }));
         Assert.Equal("not in AllowFrom", policy.Refusal(new PeerInfo { Remote = new IPEndPoint(IPAddress.Parse("192.0.2.1"), 1) }));
+        Assert.Equal("the client's address is unknown", policy.Refusal(new PeerInfo()));
     }
 }
