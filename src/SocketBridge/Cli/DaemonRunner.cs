@@ -49,6 +49,10 @@ public static partial class DaemonRunner
         builder.Services.AddSingleton<ServiceNotifier>();
         builder.Services.AddSingleton<ChildReaper>();
         builder.Services.AddSingleton(_ => new RelayEngine());
+        // What the watchdog asks to answer before each WATCHDOG=1.
+        builder.Services.AddSingleton<ILivenessProbe, ThreadPoolProbe>();
+        builder.Services.AddSingleton<ILivenessProbe, SocketEngineProbe>();
+        builder.Services.AddSingleton<ILivenessProbe>(sp => sp.GetRequiredService<RelayEngine>());
         builder.Services.AddSingleton<BridgeHost>();
         builder.Services.AddSingleton(sp => new ConfigurationReloader(
             reload,
