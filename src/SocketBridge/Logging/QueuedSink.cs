@@ -32,6 +32,13 @@ public sealed class QueuedSink : ILogEventSink, IDisposable
     /// <summary>How long <see cref="Close"/> waits for a sink that writes nothing at all before leaving it behind.</summary>
     public static readonly TimeSpan StallLimit = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How long the thread, having written everything, lets new entries
+    /// gather before it sleeps until woken: a busy daemon wakes it a few
+    /// hundred times a second, not once per entry (per connection).
+    /// </summary>
+    private static readonly TimeSpan GatherTime = TimeSpan.FromMilliseconds(2);
+
     private static readonly TimeSpan DisposeTimeout = TimeSpan.FromSeconds(2);
     private static readonly MessageTemplate DroppedTemplate =
         new MessageTemplateParser().Parse("{DroppedEntries} log entries were dropped: the {LogSink} did not keep up");
@@ -46,6 +53,7 @@ public sealed class QueuedSink : ILogEventSink, IDisposable
     private readonly LogEventProperty _sinkProperty;
     private readonly LogEventProperty _eventId;
     private bool _closed; // under lock (_queue)
+    private bool _sleeping; // under lock (_queue): the thread waits without a deadline, so an entry must wake it
     private int _sinkDisposed;
     private long _reported; // the worker's: drops already written about
     private long _lastWrite; // Stopwatch timestamp of the worker's last finished write
@@ -88,8 +96,9 @@ public sealed class QueuedSink : ILogEventSink, IDisposable
             {
                 _queue.Enqueue(new Pending(logEvent, droppedBefore, size));
                 _queuedBytes += size;
-                if (_queue.Count == 1)
+                if (_sleeping)
                 {
+                    _sleeping = false;
                     Monitor.Pulse(_queue);
                 }
 
@@ -186,6 +195,7 @@ public sealed class QueuedSink : ILogEventSink, IDisposable
     {
         lock (_queue)
         {
+            bool gathered = false;
             while (_queue.Count == 0)
             {
                 if (_counters.Dropped > _reported)
@@ -202,7 +212,16 @@ public sealed class QueuedSink : ILogEventSink, IDisposable
                     return false;
                 }
 
+                if (!gathered)
+                {
+                    Monitor.Wait(_queue, GatherTime);
+                    gathered = true;
+                    continue;
+                }
+
+                _sleeping = true;
                 Monitor.Wait(_queue);
+                _sleeping = false;
             }
 
             pending = _queue.Dequeue();
