@@ -76,8 +76,6 @@ public sealed class QueuedSink : ILogEventSink, IDisposable
         _thread.UnsafeStart();
     }
 
-    public LogSinkCounters Counters => _counters;
-
     /// <summary>Queues <paramref name="logEvent"/>, or drops and counts it when the queue is full; never waits for the sink.</summary>
     public void Emit(LogEvent logEvent)
     {
