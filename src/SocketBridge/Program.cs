@@ -9,7 +9,7 @@ public static class Program
         // switch (measured: about half the added latency). Read once, when
         // the socket engine starts, so it is set before any socket exists.
         // Nothing that blocks runs in a socket continuation: spawning goes
-        // through Task.Run, logging through an asynchronous sink.
+        // through Task.Run, and logging only queues (Logging/QueuedSink).
         Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         return Cli.CommandLine.Invoke(args);
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,6 +21,9 @@ namespace SocketBridge.Cli;
 /// <summary>Runs the daemon in the foreground on a validated configuration until SIGTERM or SIGINT.</summary>
 public static partial class DaemonRunner
 {
+    /// <summary>What the log is given to write its last entries when the stop took all of ShutdownTimeout.</summary>
+    private static readonly TimeSpan MinimumLogFlush = TimeSpan.FromMilliseconds(250);
+
     /// <summary>
     /// Runs on <paramref name="options"/>; <paramref name="reload"/> loads the
     /// configuration again for SIGHUP and <c>socketbridge reload</c>.
@@ -30,18 +34,25 @@ public static partial class DaemonRunner
         // First, before anything could pass LISTEN_* on (sd_listen_fds(3)).
         InheritedSockets inherited = InheritedSockets.FromEnvironment();
         var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(options.Daemon.LogLevel));
-        Serilog.Core.Logger serilog = LoggingSetup.CreateLogger(level);
+        var logCounters = new LogCounters();
+        // Disposed last, after the host: whatever is logged while stopping is written if the log takes it.
+        using LogPipeline log = LoggingSetup.Create(level, logCounters);
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // Serilog's level switch decides, so a reload can change LogLevel.
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Services.AddSerilog(serilog, dispose: true);
+        builder.Services.AddSerilog(log.Logger, dispose: false);
         builder.Services.AddSingleton(level);
+        builder.Services.AddSingleton(logCounters);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(inherited);
         builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSingleton<ServiceNotifier>();
         builder.Services.AddSingleton<ChildReaper>();
         builder.Services.AddSingleton(_ => new RelayEngine());
+        // What the watchdog asks to answer before each WATCHDOG=1.
+        builder.Services.AddSingleton<ILivenessProbe, ThreadPoolProbe>();
+        builder.Services.AddSingleton<ILivenessProbe, SocketEngineProbe>();
+        builder.Services.AddSingleton<ILivenessProbe>(sp => sp.GetRequiredService<RelayEngine>());
         builder.Services.AddSingleton<BridgeHost>();
         builder.Services.AddSingleton(sp => new ConfigurationReloader(
             reload,
@@ -81,7 +92,16 @@ public static partial class DaemonRunner
             return ExitCodes.Failure;
         }
 
-        await host.WaitForShutdownAsync().ConfigureAwait(false);
+        long stopping = 0;
+        using (host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopping = Stopwatch.GetTimestamp()))
+        {
+            await host.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+
+        // SIGTERM ends the daemon within ShutdownTimeout whatever the log does
+        // (SPEC 7, 8): what is left of it, and never long for a stuck sink.
+        TimeSpan left = options.Daemon.ShutdownTimeout - Stopwatch.GetElapsedTime(stopping);
+        log.Close(left > MinimumLogFlush ? left : MinimumLogFlush);
         return ExitCodes.Success;
     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Logging;
 
 namespace SocketBridge.Control;
 
@@ -22,6 +23,7 @@ public sealed partial class ControlServer(
     SocketBridgeOptions options,
     BridgeHost host,
     ConfigurationReloader reloader,
+    LogCounters logCounters,
     ILogger<ControlServer> logger) : IHostedService, IDisposable
 {
     private const uint Mode = 0x180; // 0600
@@ -129,7 +131,8 @@ public sealed partial class ControlServer(
             Environment.ProcessId,
             host.Summary(),
             host.Options.Files,
-            host.Status());
+            host.Status(),
+            logCounters.Status());
     }
 
     /// <summary>One short line; null when the client sent something else.</summary>

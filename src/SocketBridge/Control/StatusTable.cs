@@ -5,7 +5,8 @@ namespace SocketBridge.Control;
 
 /// <summary>
 /// <c>socketbridge status</c> for people: one row a bridge, columns as wide
-/// as their widest value, the last error cut to the terminal's habits.
+/// as their widest value, the last error cut to the terminal's habits;
+/// below them, what each log sink wrote and dropped.
 /// </summary>
 public static class StatusTable
 {
@@ -55,6 +56,11 @@ public static class StatusTable
             }
 
             output.WriteLine(line.ToString().TrimEnd());
+        }
+
+        if (status.Log is { Count: > 0 } sinks)
+        {
+            output.WriteLine("log: " + string.Join("; ", sinks.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Sink} {s.Written} written, {s.Dropped} dropped"))));
         }
     }
 

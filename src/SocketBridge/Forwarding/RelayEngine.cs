@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketBridge.Native;
+using SocketBridge.Systemd;
 
 namespace SocketBridge.Forwarding;
 
@@ -12,7 +13,7 @@ namespace SocketBridge.Forwarding;
 /// Elsewhere, .NET's asynchronous sockets (<see cref="BufferedRelay"/>).
 /// The loops start with the first forward bridge (<see cref="Start"/>).
 /// </summary>
-public sealed class RelayEngine : IDisposable
+public sealed class RelayEngine : ILivenessProbe, IDisposable
 {
     /// <summary>
     /// What one splice moves at most, as systemd-socket-proxyd asks for. A
@@ -130,11 +131,47 @@ public sealed class RelayEngine : IDisposable
         }
     }
 
+    /// <summary>Asks each running loop to answer (see <see cref="ILivenessProbe"/>).</summary>
+    public void Ask()
+    {
+        foreach (RelayLoop loop in Volatile.Read(ref _loops) ?? [])
+        {
+            try
+            {
+                loop.Ask();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Stopping: the watchdog is done too.
+            }
+        }
+    }
+
+    /// <summary>A loop that has not answered since the last <see cref="Ask"/>.</summary>
+    public string? Unanswered()
+    {
+        foreach (RelayLoop loop in Volatile.Read(ref _loops) ?? [])
+        {
+            if (!loop.HasAnswered)
+            {
+                return $"relay loop {loop.Name}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Ends the loops; once only (the container disposes it as itself and as the watchdog's probe).</summary>
     public void Dispose()
     {
         RelayLoop[]? loops;
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             loops = _loops;
         }
@@ -190,7 +227,8 @@ public sealed class RelayEngine : IDisposable
                 var loops = new RelayLoop[_loopCount];
                 for (int i = 0; i < loops.Length; i++)
                 {
-                    loops[i] = new RelayLoop($"relay loop {i + 1}");
+                    // Named so that /proc/PID/task/*/comm tells them apart (at most 15 characters).
+                    loops[i] = new RelayLoop($"sb-relay-{i}");
                 }
 
                 _loops = loops;

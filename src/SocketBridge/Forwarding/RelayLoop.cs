@@ -33,6 +33,8 @@ internal sealed class RelayLoop : IDisposable
     private int _slotsUsed;
     private uint _generation;
     private int _wakePending;
+    private long _asked; // liveness: questions posted, and the last one the loop answered
+    private long _answered;
     private volatile bool _stopping;
     private long _nextExpiry = long.MaxValue;
 
@@ -47,6 +49,22 @@ internal sealed class RelayLoop : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.UnsafeStart();
     }
+
+    /// <summary>The thread's name, as /proc/PID/task/*/comm shows it.</summary>
+    public string Name => _thread.Name!;
+
+    /// <summary>
+    /// Asks the loop to show it still turns (for the watchdog): it answers
+    /// at its next pass, at the latest once woken through the eventfd.
+    /// </summary>
+    public void Ask()
+    {
+        Interlocked.Increment(ref _asked);
+        Wake();
+    }
+
+    /// <summary>False while the loop has not come round since the last <see cref="Ask"/>.</summary>
+    public bool HasAnswered => Volatile.Read(ref _answered) >= Volatile.Read(ref _asked);
 
     /// <summary>Hands <paramref name="entry"/> to the loop, which starts watching it.</summary>
     public void Register(LoopEntry entry) => Post(entry, cancel: false);
@@ -91,17 +109,22 @@ internal sealed class RelayLoop : IDisposable
         }
 
         _commands.Enqueue((entry, cancel));
-        // One write to the eventfd per wake-up, however many commands it covers.
+        try
+        {
+            Wake();
+        }
+        catch (ObjectDisposedException) when (cancel)
+        {
+            // Stopped meanwhile: the entry was aborted with the rest.
+        }
+    }
+
+    /// <summary>One write to the eventfd per wake-up, however many commands or questions it covers.</summary>
+    private void Wake()
+    {
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
-            try
-            {
-                _wake.Signal();
-            }
-            catch (ObjectDisposedException) when (cancel)
-            {
-                // Stopped meanwhile: the entry was aborted with the rest.
-            }
+            _wake.Signal();
         }
     }
 
@@ -134,6 +157,9 @@ internal sealed class RelayLoop : IDisposable
                 _wake.Reset();
                 Volatile.Write(ref _wakePending, 0);
             }
+
+            // Came round: whatever the watchdog asked until now is answered.
+            Volatile.Write(ref _answered, Volatile.Read(ref _asked));
 
             RunCommands();
             if (_nextExpiry != long.MaxValue && LoopClock.Now is long now && now >= _nextExpiry)

@@ -11,9 +11,11 @@ namespace SocketBridge.Logging;
 /// the level as PRIORITY, SYSLOG_IDENTIFIER, and every property (the
 /// template's and the connection scope's) as a field of its own, so
 /// <c>journalctl BRIDGE=echo</c> finds a bridge's entries. An entry the
-/// journal cannot take goes to <paramref name="fallback"/> instead of being lost.
+/// journal refuses goes to <paramref name="fallback"/>, when there is one,
+/// instead of being lost. Sends block while journald is not reading: this
+/// sink is written from a thread of its own (<see cref="QueuedSink"/>).
 /// </summary>
-public sealed class JournalSink(JournalSocket journal, ILogEventSink fallback) : ILogEventSink, IDisposable
+public sealed class JournalSink(JournalSocket journal, ILogEventSink? fallback) : ILogEventSink, IDisposable
 {
     public const string Identifier = "socketbridge";
 
@@ -43,7 +45,7 @@ public sealed class JournalSink(JournalSocket journal, ILogEventSink fallback) :
             }
         }
 
-        fallback.Emit(logEvent);
+        fallback?.Emit(logEvent);
     }
 
     public void Dispose() => journal.Dispose();

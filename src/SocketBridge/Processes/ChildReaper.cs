@@ -24,7 +24,7 @@ public sealed partial class ChildReaper : IDisposable
     public ChildReaper(ILogger<ChildReaper> logger)
     {
         _logger = logger;
-        _thread = new Thread(Run) { IsBackground = true, Name = "child reaper" };
+        _thread = new Thread(Run) { IsBackground = true, Name = "sb-reaper" };
         _thread.Start();
     }
 

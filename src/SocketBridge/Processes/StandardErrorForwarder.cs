@@ -6,9 +6,10 @@ namespace SocketBridge.Processes;
 
 /// <summary>
 /// Turns a launched program's stderr into log entries, one a line. Lines
-/// longer than <see cref="MaxLineBytes"/> are split, invalid UTF-8 and control
-/// characters are replaced, and the daemon reads no faster than it logs, so
-/// a program flooding stderr holds a fixed amount of the daemon's memory.
+/// longer than <see cref="MaxLineBytes"/> are split, and invalid UTF-8 and
+/// control characters are replaced. Logging never waits (Logging/QueuedSink):
+/// lines a program floods faster than the log takes them are dropped and
+/// counted, so it holds a bounded amount of the daemon's memory.
 /// </summary>
 public static class StandardErrorForwarder
 {

@@ -1,16 +1,33 @@
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
 
 namespace SocketBridge.Systemd;
 
 /// <summary>
-/// Keeps the unit's <c>WatchdogSec=</c> satisfied: WATCHDOG=1 at half of
-/// WATCHDOG_USEC (sd_watchdog_enabled(3)), while the daemon's own loop runs.
+/// Keeps the unit's <c>WatchdogSec=</c> satisfied while, and only while, the
+/// daemon makes progress (sd_watchdog_enabled(3)): each half of
+/// WATCHDOG_USEC it asks its loops to answer (<see cref="ILivenessProbe"/>:
+/// the thread pool, .NET's socket event threads, the relay loops) and sends WATCHDOG=1 only when all of
+/// them answered the previous question, so systemd restarts a daemon one of
+/// whose loops is wedged. The log is not asked: a journal that stops
+/// reading loses entries, it does not stop the daemon (SPEC 8).
 /// Idle when the variables are absent or name another process.
 /// </summary>
-public sealed class WatchdogService(ISystemdNotifier notifier, TimeProvider time) : BackgroundService
+public sealed partial class WatchdogService(
+    ISystemdNotifier notifier,
+    IEnumerable<ILivenessProbe> probes,
+    TimeProvider time,
+    ILogger<WatchdogService> logger) : BackgroundService
 {
+    /// <summary>Stable EventIds (the daemon's own entries use 60 to 69, see Logging/LogEventIds.cs).</summary>
+    public const int WithheldEventId = 61;
+
+    public const int ResumedEventId = 62;
+
+    private readonly ILivenessProbe[] _probes = [.. probes];
+
     /// <summary>The keep-alive interval, or null when no watchdog is asked for.</summary>
     public static TimeSpan? Interval()
     {
@@ -37,10 +54,58 @@ public sealed class WatchdogService(ISystemdNotifier notifier, TimeProvider time
         }
 
         using var timer = new PeriodicTimer(interval, time);
+        string? withheld = null;
+        // Started: the first keep-alive needs no answer.
+        string? stuck = null;
         do
         {
-            notifier.Notify(new ServiceState("WATCHDOG=1"));
+            if (stuck is null)
+            {
+                notifier.Notify(new ServiceState("WATCHDOG=1"));
+                if (withheld is not null)
+                {
+                    LogResumed(logger, withheld);
+                    withheld = null;
+                }
+            }
+            else if (withheld is null)
+            {
+                // Once, until it answers again: the watchdog's own entry must not flood a log that may be stuck too.
+                withheld = stuck;
+                LogWithheld(logger, stuck, interval);
+            }
+
+            foreach (ILivenessProbe probe in _probes)
+            {
+                probe.Ask();
+            }
+
+            if (!await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            stuck = Unanswered();
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        while (!stoppingToken.IsCancellationRequested);
     }
+
+    private string? Unanswered()
+    {
+        foreach (ILivenessProbe probe in _probes)
+        {
+            if (probe.Unanswered() is { } name)
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(EventId = WithheldEventId, Level = LogLevel.Error, Message = "watchdog: {Loop} did not answer within {Interval}; WATCHDOG=1 is withheld until it does, so systemd can restart a wedged daemon")]
+    private static partial void LogWithheld(ILogger logger, string loop, TimeSpan interval);
+
+    [LoggerMessage(EventId = ResumedEventId, Level = LogLevel.Information, Message = "watchdog: {Loop} answers again; WATCHDOG=1 resumed")]
+    private static partial void LogResumed(ILogger logger, string loop);
 }

@@ -1,5 +1,6 @@
 using SocketBridge.Bridges;
 using SocketBridge.Control;
+using SocketBridge.Logging;
 
 namespace SocketBridge.Tests.Control;
 
@@ -26,5 +27,20 @@ public sealed class StatusTableTests
         Assert.Contains("first line second xxx", lines[2]);
         Assert.EndsWith("…", lines[2]);
         Assert.EndsWith("-", lines[3]);
+    }
+
+    [Fact]
+    public void What_each_log_sink_wrote_and_dropped_follows_the_bridges()
+    {
+        var status = new StatusResponse("1.2.3", 42, "1 bridge(s) listening, 0 active connection(s)", ["/etc/a.json"],
+            [new BridgeStatus("echo", "tcp:127.0.0.1:7", "spawn", "listening", 0, 5, 0, null, null)],
+            [new LogSinkStatus("journal", 10, 1234), new LogSinkStatus("console", 1244, 0)]);
+        var output = new StringWriter();
+
+        StatusTable.Write(status, output);
+
+        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("BRIDGE", lines[1]);
+        Assert.Equal("log: journal 10 written, 1234 dropped; console 1244 written, 0 dropped", lines[^1]);
     }
 }

@@ -19,7 +19,7 @@ public sealed class Daemon : IAsyncDisposable
     private readonly TaskCompletionSource<bool> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _ownsDirectory;
 
-    private Daemon(Process process, Socket notify, TempDirectory directory, bool ownsDirectory)
+    private Daemon(Process process, Socket notify, TempDirectory directory, bool ownsDirectory, bool readOutput)
     {
         _process = process;
         _notify = notify;
@@ -46,8 +46,12 @@ public sealed class Daemon : IAsyncDisposable
             }
         };
         _process.Exited += (_, _) => _exited.TrySetResult(true);
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
+        if (readOutput)
+        {
+            _process.BeginErrorReadLine();
+            _process.BeginOutputReadLine();
+        }
+
         _notifyLoop = ReceiveNotificationsAsync();
     }
 
@@ -97,10 +101,14 @@ public sealed class Daemon : IAsyncDisposable
         return StartAsync(["run", "-c", config], directory, owns);
     }
 
-    /// <summary>Starts socketbridge with <paramref name="args"/> and waits for READY=1.</summary>
-    public static async Task<Daemon> StartAsync(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null)
+    /// <summary>
+    /// Starts socketbridge with <paramref name="args"/> and waits for READY=1.
+    /// Without <paramref name="readOutput"/> its stdout and stderr are pipes
+    /// nobody reads (a stuck log consumer), and <see cref="Logs"/> stays empty.
+    /// </summary>
+    public static async Task<Daemon> StartAsync(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null, bool readOutput = true)
     {
-        Daemon daemon = Launch(args, directory, ownsDirectory, environment, launcher);
+        Daemon daemon = Launch(args, directory, ownsDirectory, environment, launcher, readOutput);
         try
         {
             await daemon.WaitReadyAsync();
@@ -119,7 +127,7 @@ public sealed class Daemon : IAsyncDisposable
     /// failures, or under a launcher such as systemd-socket-activate given as
     /// <paramref name="launcher"/>, which execs socketbridge after it).
     /// </summary>
-    public static Daemon Launch(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null)
+    public static Daemon Launch(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null, bool readOutput = true)
     {
         string notifyPath = directory["notify.sock"];
 
@@ -161,7 +169,7 @@ public sealed class Daemon : IAsyncDisposable
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
         process.StandardInput.Close();
-        return new Daemon(process, notify, directory, ownsDirectory);
+        return new Daemon(process, notify, directory, ownsDirectory, readOutput);
     }
 
     public async Task WaitReadyAsync()

@@ -27,6 +27,12 @@ public sealed class PrivateJournal : IDisposable
 
     public string RuntimeDirectory => $"/run/systemd/journal.{Namespace}";
 
+    /// <summary>Stops journald (SIGSTOP), as one stuck on a slow disk: its socket stays, nobody reads it.</summary>
+    public void Pause() => LibC.Kill(_journald.Id, 19);
+
+    /// <summary>Lets a paused journald go on (SIGCONT).</summary>
+    public void Resume() => LibC.Kill(_journald.Id, 18);
+
     /// <summary>Prefix for <see cref="Daemon.Launch"/>: socketbridge and its arguments follow.</summary>
     public string[] Launcher
     {
