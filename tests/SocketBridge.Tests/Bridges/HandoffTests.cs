@@ -55,7 +55,7 @@ public sealed class HandoffTests
         int port = Ports.Free();
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "job": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["{{server}}"] } } }
+            { "Bridges": { "job": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}"] } } }
             """, dir);
 
         JsonElement reply = await RequestAsync(IPAddress.Loopback, port);
@@ -81,7 +81,7 @@ public sealed class HandoffTests
         int port = Ports.Free();
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "queued": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["{{server}}", "delay=1"] } } }
+            { "Bridges": { "queued": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "delay=1"] } } }
             """, dir);
 
         JsonElement[] replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RequestAsync(IPAddress.Loopback, port)));
@@ -99,7 +99,7 @@ public sealed class HandoffTests
         string server = dir.WriteScript("server.py", Server);
         // Each launch serves exactly one connection and exits, after a pause that lets the others queue.
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "once": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["{{server}}", "delay=0.3", "max=1"] } } }
+            { "Bridges": { "once": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "delay=0.3", "max=1"] } } }
             """, dir);
 
         JsonElement[] replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RequestAsync(IPAddress.Loopback, port)));
@@ -116,7 +116,7 @@ public sealed class HandoffTests
         int port = Ports.Free(AddressFamily.InterNetworkV6);
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "six": { "Listen": "tcp:[::1]:{{port}}", "Mode": "handoff", "Exec": ["{{server}}", "api=systemd"] } } }
+            { "Bridges": { "six": { "Listen": "tcp:[::1]:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "api=systemd"] } } }
             """, dir);
 
         JsonElement reply = await RequestAsync(IPAddress.IPv6Loopback, port);
@@ -132,7 +132,7 @@ public sealed class HandoffTests
         string path = dir["job.sock"];
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "ujob": { "Listen": "unix:{{path}}", "Mode": "handoff", "Exec": ["{{server}}"] } } }
+            { "Bridges": { "ujob": { "Listen": "unix:{{path}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}"] } } }
             """, dir);
 
         using Socket client = await Clients.ConnectUnixAsync(path);
@@ -147,7 +147,7 @@ public sealed class HandoffTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "broken": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["/bin/false"] } } }
+            { "Bridges": { "broken": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["/bin/false"] } } }
             """);
 
         using Socket waiting = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);

@@ -112,7 +112,7 @@ public sealed class FifoSessionTests
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "env": {
                 "Listen": "fifo:{{pipe}}",
-                "Exec": ["/bin/sh", "-c", "ls -l /proc/self/fd/0 > \"$OUT/fd0\"; cat >/dev/null; env > \"$OUT/env.part\"; mv \"$OUT/env.part\" \"$OUT/env\""],
+                "User": "root", "Exec": ["/bin/sh", "-c", "ls -l /proc/self/fd/0 > \"$OUT/fd0\"; cat >/dev/null; env > \"$OUT/env.part\"; mv \"$OUT/env.part\" \"$OUT/env\""],
                 "Environment": { "OUT": "{{dir.Path}}" } } } }
             """, dir);
 
@@ -135,7 +135,7 @@ public sealed class FifoSessionTests
         return Daemon.StartAsync($$"""
             { "Bridges": { "record": {
                 "Listen": "fifo:{{pipe}}",
-                "Exec": ["/bin/sh", "-c", {{System.Text.Json.JsonSerializer.Serialize(Recorder)}}],
+                "User": "root", "Exec": ["/bin/sh", "-c", {{System.Text.Json.JsonSerializer.Serialize(Recorder)}}],
                 "Environment": { "OUT": "{{dir["out"]}}" } } } }
             """, dir);
     }
