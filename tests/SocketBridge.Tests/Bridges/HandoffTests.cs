@@ -107,6 +107,7 @@ public sealed class HandoffTests
         Assert.Equal(3, replies.Select(r => r.GetProperty("pid").GetInt32()).Distinct().Count());
         Assert.All(replies, r => Assert.Equal(1, r.GetProperty("n").GetInt32()));
         await Wait.UntilAsync(() => daemon.Logs.Count(l => l.Contains("exited with status 0") && l.Contains("watching the socket again")) == 3, "three launches to end");
+        Assert.DoesNotContain(daemon.Logs, l => l.Contains("starting it again"));
     }
 
     [Fact]
@@ -151,12 +152,60 @@ public sealed class HandoffTests
             """);
 
         using Socket waiting = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
-        await Wait.UntilAsync(() => daemon.Logs.Count(l => l.Contains("broken") && l.Contains("exited with status 1")) >= 3, "three failed launches");
+        await Wait.UntilAsync(() => daemon.Logs.Count(l => l.Contains("broken ") && l.Contains("exited with status 1") && l.Contains("watching the socket again")) >= 3, "three failed launches");
         string[] logs = daemon.Logs;
 
-        Assert.Contains(logs, l => l.Contains("broken: the program failed at once with connections still queued; starting it again in 00:00:01"));
+        Assert.Contains(logs, l => l.Contains("broken: the program exited with status 1, connections still queued (1 time in a row); starting it again in 00:00:01"));
         DateTime[] launches = logs.Where(l => l.Contains("a connection is pending")).Select(l => DateTime.Parse(l[..23])).ToArray();
         Assert.True(launches[2] - launches[0] >= TimeSpan.FromSeconds(1.9), $"launches too close: {string.Join(", ", launches)}");
+    }
+
+    [Fact]
+    public async Task A_program_that_exits_0_without_accepting_is_started_again_after_a_pause_that_grows()
+    {
+        int port = Ports.Free();
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "idle": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["/bin/true"], "User": "nobody" } } }
+            """);
+
+        // A client left waiting: /bin/true never accepts it, so it stays queued.
+        using Socket waiting = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
+        await daemon.WaitForLogAsync("idle: the program exited with status 0 without accepting, connections still queued (3 times in a row); starting it again in 00:00:04");
+        string[] logs = daemon.Logs;
+
+        DateTime[] launches = logs.Where(l => l.Contains("idle ") && l.Contains("a connection is pending")).Select(l => DateTime.Parse(l[..23])).ToArray();
+        Assert.Equal(3, launches.Length);
+        Assert.True(launches[2] - launches[0] >= TimeSpan.FromSeconds(2.9), $"launches too close: {string.Join(", ", launches)}");
+        Assert.Contains(logs, l => l.Contains(" WRN idle: the program exited with status 0 without accepting, connections still queued (1 time in a row); starting it again in 00:00:01"));
+        Assert.Contains(logs, l => l.Contains(" WRN idle: the program exited with status 0 without accepting, connections still queued (2 times in a row); starting it again in 00:00:02"));
+    }
+
+    [Fact]
+    public async Task The_pause_ends_once_the_program_accepts_and_a_later_connection_is_served_at_once()
+    {
+        using var dir = new TempDirectory();
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // so nobody can run the scripts
+        int port = Ports.Free();
+        string server = dir.WriteScript("server.py", Server);
+        string ready = dir["ready"];
+        // Exits at once without accepting until the file "ready" exists, then serves one connection a launch.
+        string program = dir.WriteScript("maybe.sh", $"#!/bin/sh\n[ -e {ready} ] || exit 0\nexec {server} max=1\n");
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "late": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["{{program}}"], "User": "nobody" } } }
+            """, dir);
+
+        using Socket first = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
+        await daemon.WaitForLogAsync("late: the program exited with status 0 without accepting, connections still queued (2 times in a row); starting it again in 00:00:02");
+        File.WriteAllText(ready, string.Empty);
+        Assert.Equal(1, ChildScripts.Parse(await Clients.ReadLineAsync(first)).GetProperty("n").GetInt32());
+        int pauses = daemon.Logs.Count(l => l.Contains("starting it again"));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        JsonElement second = await RequestAsync(IPAddress.Loopback, port);
+
+        Assert.Equal(1, second.GetProperty("n").GetInt32());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"the second connection waited {clock.Elapsed}");
+        Assert.Equal(pauses, daemon.Logs.Count(l => l.Contains("starting it again")));
     }
 
     private static async Task<JsonElement> RequestAsync(IPAddress address, int port)
