@@ -11,6 +11,9 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Bridge}: stopped listening on {Listen}")]
     public static partial void StoppedListening(ILogger logger, string bridge, string listen);
 
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{File}: {Key}: warning: {Warning}")]
+    public static partial void ConfigurationWarning(ILogger logger, string file, string key, string warning);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
     public static partial void ChildExited(ILogger logger, string bridge, string connectionId, string peer, int childPid, int exitStatus, long durationMs);
 

@@ -93,7 +93,7 @@ public static class CommandLine
         var command = new Command("check", "Load and validate the configuration exactly as run would; bind nothing.") { config };
         command.SetAction(result =>
         {
-            SocketBridgeOptions? options = Load(result.GetValue(config));
+            SocketBridgeOptions? options = Load(result.GetValue(config), warnings: true);
             if (options is null)
             {
                 return ExitCodes.Config;
@@ -169,8 +169,8 @@ public static class CommandLine
         return command;
     }
 
-    private static SocketBridgeOptions? Load(string[]? files) =>
-        ConfigurationReporter.Load(() => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files ?? [])), Console.Error);
+    private static SocketBridgeOptions? Load(string[]? files, bool warnings = false) =>
+        ConfigurationReporter.Load(() => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files ?? [])), Console.Error, warnings: warnings);
 
     private static string ServeConfiguration(string endpoint, string[] program)
     {

@@ -53,7 +53,32 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         options = ReadSocketKeys(bridge, errors, options);
         options = ReadLimits(bridge, errors, options);
         options = ReadAccess(bridge, errors, options);
-        return errors.Errors.Count == before ? options : null;
+        if (errors.Errors.Count != before)
+        {
+            return null;
+        }
+
+        WarnIfOpenToEveryUser(bridge, errors, options);
+        return options;
+    }
+
+    /// <summary>
+    /// An abstract socket has no file, so no permissions: every process in
+    /// the network namespace may connect unless AllowUsers or AllowGroups
+    /// says otherwise. Valid, but worth saying (finding 9 of the audit).
+    /// </summary>
+    private static void WarnIfOpenToEveryUser(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        if (options.Listen is not UnixEndpoint { IsAbstract: true } listen
+            || options.Access.AllowUsers.Count > 0 || options.Access.AllowGroups.Count > 0)
+        {
+            return;
+        }
+
+        const string Open = "is an abstract socket, which every local user may connect to (it has no file permissions)";
+        errors.Warn(bridge["Listen"]!, options.Mode == BridgeMode.Handoff
+            ? $"{listen} {Open}, and in handoff mode the program accepts, not socketbridge: check the peer's credentials (SO_PEERCRED) in the program, or listen on a unix:/path socket with SocketMode"
+            : $"{listen} {Open}; restrict it with AllowUsers or AllowGroups");
     }
 
     private BridgeOptions ReadListen(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
