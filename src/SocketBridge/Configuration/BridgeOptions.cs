@@ -55,6 +55,12 @@ public sealed record BridgeOptions
     /// <summary>The <c>User</c> and <c>Group</c> to run programs as; null runs them as the daemon.</summary>
     public Credentials? Credentials { get; init; }
 
+    /// <summary><c>User</c> as written, for messages; null when not set.</summary>
+    public string? User { get; init; }
+
+    /// <summary><c>Group</c> as written, for messages; null when not set.</summary>
+    public string? Group { get; init; }
+
     public uint SocketMode { get; init; } = 0x1B0; // 0660
 
     public uint? SocketUid { get; init; }

@@ -449,6 +449,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 errors.Add(userNode, $"there is no user \"{userName}\"");
             }
+            else
+            {
+                options = options with { User = userName };
+            }
         }
 
         ConfigNode? groupNode = bridge["Group"];
@@ -459,6 +463,19 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 errors.Add(groupNode, $"there is no group \"{groupName}\"");
             }
+            else
+            {
+                options = options with { Group = groupName };
+            }
+        }
+
+        // As root, a program without User would run as root with every
+        // capability: say so rather than do it silently (xinetd too insists
+        // on "user"). Group alone leaves the uid 0.
+        bool launches = options.Mode is BridgeMode.Spawn or BridgeMode.Handoff || bridge["Exec"] is not null;
+        if (launches && userNode is null && environment.EffectiveUid == 0)
+        {
+            errors.Add(bridge.File, $"{bridge.Path}:User", "is required when socketbridge runs as root: name the account the program runs as, a service account of its own or \"nobody\" (\"User\": \"nobody\"), or \"User\": \"root\" to keep root explicitly");
         }
 
         if (user is not null || group is not null)
