@@ -493,6 +493,22 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
+        // The daemon found Exec and WorkingDirectory usable as itself; the
+        // program runs as another user, who may not be able to.
+        if (options.Credentials is { Uid: not 0 } credentials && credentials.Uid != environment.EffectiveUid)
+        {
+            var permissions = new UserPermissions(options.User ?? credentials.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), credentials);
+            if (options.Exec is { } exec && permissions.CheckProgram(exec.Path) is { } program)
+            {
+                errors.Add(bridge["Exec"]!, program);
+            }
+
+            if (bridge["WorkingDirectory"] is { } directoryNode && options.WorkingDirectory != "/" && permissions.CheckDirectory(options.WorkingDirectory) is { } unusable)
+            {
+                errors.Add(directoryNode, unusable);
+            }
+        }
+
         node = bridge["StandardError"];
         if (node is not null && NodeReader.TryString(node, errors, out string stderr))
         {

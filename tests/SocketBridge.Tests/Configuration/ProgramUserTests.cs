@@ -4,7 +4,9 @@ namespace SocketBridge.Tests.Configuration;
 
 /// <summary>
 /// SPEC 8: when socketbridge runs as root, every bridge that launches a
-/// program names the User it runs as. The suite runs as root.
+/// program names the User it runs as, and the program and its working
+/// directory must be usable by that user, as check says before any
+/// connection would fail. The suite runs as root.
 /// </summary>
 public sealed class ProgramUserTests : IDisposable
 {
@@ -84,6 +86,104 @@ public sealed class ProgramUserTests : IDisposable
         Assert.Equal([$"{main}: Bridges:echo:User: {Required}"], without.StderrLines);
         Assert.True(with.ExitCode == 0, with.ToString());
         Assert.Contains("(runs as nobody)", with.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_program_its_User_may_not_execute_fails_the_check_while_one_its_group_may_run_passes()
+    {
+        Chmod(_dir.Path, "755");
+        string rootOnly = WriteProgram("root-only", "700");
+        string forGroup = WriteProgram("for-group", "750");
+        Assert.Equal(0, (await Clients.RunProgramAsync("/bin/chgrp", ["nogroup", forGroup])).ExitCode); // nobody's own group
+        string config = _dir.Write("socketbridge.json", $$"""
+            {
+              "Bridges": {
+                "locked": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{rootOnly}}"], "User": "nobody" },
+                "shared": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{forGroup}}"], "User": "nobody" },
+                "mine": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{rootOnly}}"], "User": "root" }
+              }
+            }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        Assert.Equal([$"{config}: Bridges:locked:Exec: {rootOnly} is not executable by user nobody (mode 0700, owner root:root)"], result.StderrLines);
+    }
+
+    [Fact]
+    public async Task A_program_in_a_directory_its_User_may_not_search_fails_the_check_also_through_a_symbolic_link()
+    {
+        // _dir itself is 0700, as mkdtemp makes it: nobody cannot look inside.
+        string program = WriteProgram("prog", "755");
+        using var open = new TempDirectory();
+        Chmod(open.Path, "755");
+        string link = open["prog"];
+        File.CreateSymbolicLink(link, program);
+        string config = _dir.Write("socketbridge.json", $$"""
+            {
+              "Bridges": {
+                "direct": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{program}}"], "User": "nobody" },
+                "linked": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{link}}"], "User": "nobody" }
+              }
+            }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        Assert.Equal(
+            [
+                $"{config}: Bridges:direct:Exec: {program} is not reachable by user nobody: {_dir.Path} is not searchable by it (mode 0700, owner root:root)",
+                $"{config}: Bridges:linked:Exec: {link} is not reachable by user nobody: {_dir.Path} is not searchable by it (mode 0700, owner root:root)",
+            ],
+            result.StderrLines);
+    }
+
+    [Fact]
+    public async Task A_WorkingDirectory_its_User_may_not_enter_fails_the_check()
+    {
+        Chmod(_dir.Path, "755");
+        string closed = _dir["closed"];
+        Directory.CreateDirectory(closed);
+        Chmod(closed, "700");
+        string inside = Path.Combine(closed, "inside");
+        Directory.CreateDirectory(inside);
+        Chmod(inside, "755");
+        string config = _dir.Write("socketbridge.json", $$"""
+            {
+              "Bridges": {
+                "here": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/pwd"], "User": "nobody", "WorkingDirectory": "{{closed}}" },
+                "below": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/pwd"], "User": "nobody", "WorkingDirectory": "{{inside}}" },
+                "root": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/pwd"], "User": "root", "WorkingDirectory": "{{inside}}" }
+              }
+            }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        Assert.Equal(
+            [
+                $"{config}: Bridges:here:WorkingDirectory: {closed} is not searchable by user nobody (mode 0700, owner root:root)",
+                $"{config}: Bridges:below:WorkingDirectory: {inside} is not reachable by user nobody: {closed} is not searchable by it (mode 0700, owner root:root)",
+            ],
+            result.StderrLines);
+    }
+
+    [Fact]
+    public async Task A_script_its_User_may_execute_but_not_read_fails_the_check()
+    {
+        Chmod(_dir.Path, "755");
+        string script = WriteProgram("script", "711");
+        string config = _dir.Write("socketbridge.json", $$"""
+            { "Bridges": { "sh": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{script}}"], "User": "nobody" } } }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 78, result.ToString());
+        Assert.Equal([$"{config}: Bridges:sh:Exec: {script} is a script its interpreter must read, which user nobody may not (mode 0711, owner root:root)"], result.StderrLines);
     }
 
     private string WriteProgram(string name, string mode)
