@@ -53,6 +53,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         options = ReadSocketKeys(bridge, errors, options);
         options = ReadLimits(bridge, errors, options);
         options = ReadAccess(bridge, errors, options);
+        CheckArgumentSpace(bridge, errors, options);
         if (errors.Errors.Count != before)
         {
             return null;
@@ -79,6 +80,34 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         errors.Warn(bridge["Listen"]!, options.Mode == BridgeMode.Handoff
             ? $"{listen} {Open}, and in handoff mode the program accepts, not socketbridge: check the peer's credentials (SO_PEERCRED) in the program, or listen on a unix:/path socket with SocketMode"
             : $"{listen} {Open}; restrict it with AllowUsers or AllowGroups");
+    }
+
+    /// <summary>
+    /// The program's arguments and environment, with the variables the
+    /// daemon adds, must fit in what execve(2) takes, or every launch would
+    /// fail with E2BIG.
+    /// </summary>
+    private static void CheckArgumentSpace(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        if (options.Exec is not { } exec)
+        {
+            return;
+        }
+
+        long arguments = ArgumentSpace.Bytes(exec.Path) + exec.Arguments.Sum(a => ArgumentSpace.Bytes(a) + ArgumentSpace.PointerSize);
+        long configured = options.Environment.Take(options.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
+        long passed = options.Environment.Skip(options.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
+        long total = arguments + configured + passed + ArgumentSpace.Reserved(options);
+        long limit = ArgumentSpace.Limit;
+        if (total <= limit)
+        {
+            return;
+        }
+
+        // Name the key that takes the most room.
+        string key = configured >= passed && configured >= arguments ? "Environment" : passed >= arguments ? "PassEnvironment" : "Exec";
+        errors.Add(bridge.File, $"{bridge.Path}:{key}", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"with Exec and the variables socketbridge adds, the program's arguments and environment take {total} bytes; execve(2) takes at most {limit} here (ARG_MAX)"));
     }
 
     private BridgeOptions ReadListen(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
@@ -224,6 +253,15 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         {
             errors.Add(node, "arguments may not contain NUL characters");
             return options;
+        }
+
+        for (int i = 0; i < argv.Count; i++)
+        {
+            if (ArgumentSpace.TooLong(argv[i]) is { } bytes)
+            {
+                errors.Add(node, $"argument {i} is {bytes} bytes with its NUL; execve(2) takes at most {ArgumentSpace.MaxString} (MAX_ARG_STRLEN)");
+                return options;
+            }
         }
 
         if (!ExecResolver.TryResolve(argv[0], environment.GetVariable("PATH"), out string path, out string error))
@@ -378,11 +416,20 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                             continue;
                         }
 
-                        variables.Add($"{variable.Name}={value}");
+                        string assignment = $"{variable.Name}={value}";
+                        if (ArgumentSpace.TooLong(assignment) is { } bytes)
+                        {
+                            errors.Add(variable, $"is {bytes} bytes as {variable.Name}=VALUE with its NUL; execve(2) takes at most {ArgumentSpace.MaxString} (MAX_ARG_STRLEN)");
+                            continue;
+                        }
+
+                        variables.Add(assignment);
                     }
                 }
             }
         }
+
+        int configured = variables.Count;
 
         node = bridge["PassEnvironment"];
         if (node is not null && NodeReader.TryStringArray(node, errors, out List<string> names))
@@ -392,15 +439,24 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 if (CheckVariableName(node, name, errors))
                 {
                     string? value = environment.GetVariable(name);
-                    if (value is not null)
+                    if (value is null)
                     {
-                        variables.Add($"{name}={value}");
+                        continue;
                     }
+
+                    string assignment = $"{name}={value}";
+                    if (ArgumentSpace.TooLong(assignment) is { } bytes)
+                    {
+                        errors.Add(node, $"{name} from socketbridge's environment is {bytes} bytes with its NUL; execve(2) takes at most {ArgumentSpace.MaxString} (MAX_ARG_STRLEN)");
+                        continue;
+                    }
+
+                    variables.Add(assignment);
                 }
             }
         }
 
-        return options with { Environment = variables };
+        return options with { Environment = variables, ConfiguredVariables = configured };
     }
 
     private static bool CheckVariableName(ConfigNode node, string name, ErrorCollector errors)
