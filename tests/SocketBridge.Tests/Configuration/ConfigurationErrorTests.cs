@@ -106,7 +106,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_spawn_bridge_without_Exec_is_an_error_on_Exec()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080" } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root" } } }
             """);
 
         string line = Assert.Single(lines);

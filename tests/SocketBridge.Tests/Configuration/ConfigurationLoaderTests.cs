@@ -12,8 +12,9 @@ public sealed class ConfigurationLoaderTests
     [Fact]
     public void A_minimal_bridge_gets_the_documented_defaults()
     {
-        SocketBridgeOptions options = new ConfigurationLoader().LoadText("test", """
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "User": "root", "Exec": ["/bin/cat"] } } }
+        // As a daemon that is not root: as root, User is required.
+        SocketBridgeOptions options = new ConfigurationLoader(new NotRoot()).LoadText("test", """
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "Exec": ["/bin/cat"] } } }
             """);
 
         Assert.Equal(TimeSpan.FromSeconds(10), options.Daemon.ShutdownTimeout);
@@ -301,5 +302,12 @@ public sealed class ConfigurationLoaderTests
         ConfigurationError error = Assert.Single(ex.Errors);
         Assert.Contains("/etc/socketbridge/bridges.d", error.ToString(), StringComparison.Ordinal);
         Assert.Contains("-c", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class NotRoot : ConfigurationEnvironment
+    {
+        public override uint EffectiveUid => 1000;
+
+        public override uint EffectiveGid => 1000;
     }
 }
