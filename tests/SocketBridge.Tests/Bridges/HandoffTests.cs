@@ -180,28 +180,35 @@ public sealed class HandoffTests
         Assert.Contains(logs, l => l.Contains(" WRN idle: the program exited with status 0 without accepting, connections still queued (2 times in a row); starting it again in 00:00:02"));
     }
 
-    [Fact]
-    public async Task The_pause_ends_once_the_program_accepts_and_a_later_connection_is_served_at_once()
+    /// <summary>A Unix listener's queue is told by its clients' inodes, a TCP one's by its connections' cookies.</summary>
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("unix")]
+    public async Task The_pause_ends_once_the_program_accepts_and_a_later_connection_is_served_at_once(string kind)
     {
         using var dir = new TempDirectory();
         File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // so nobody can run the scripts
         int port = Ports.Free();
+        string path = dir["late.sock"];
+        string listen = kind == "tcp" ? $"tcp:127.0.0.1:{port}" : $"unix:{path}";
         string server = dir.WriteScript("server.py", Server);
         string ready = dir["ready"];
         // Exits at once without accepting until the file "ready" exists, then serves one connection a launch.
         string program = dir.WriteScript("maybe.sh", $"#!/bin/sh\n[ -e {ready} ] || exit 0\nexec {server} max=1\n");
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "late": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["{{program}}"], "User": "nobody" } } }
+            { "Bridges": { "late": { "Listen": "{{listen}}", "Mode": "handoff", "Exec": ["{{program}}"], "User": "nobody" } } }
             """, dir);
+        Task<Socket> Connect() => kind == "tcp" ? Clients.ConnectTcpAsync(IPAddress.Loopback, port) : Clients.ConnectUnixAsync(path);
 
-        using Socket first = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
+        using Socket first = await Connect();
         await daemon.WaitForLogAsync("late: the program exited with status 0 without accepting, connections still queued (2 times in a row); starting it again in 00:00:02");
         File.WriteAllText(ready, string.Empty);
         Assert.Equal(1, ChildScripts.Parse(await Clients.ReadLineAsync(first)).GetProperty("n").GetInt32());
         int pauses = daemon.Logs.Count(l => l.Contains("starting it again"));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        JsonElement second = await RequestAsync(IPAddress.Loopback, port);
+        using Socket secondClient = await Connect();
+        JsonElement second = ChildScripts.Parse(await Clients.ReadLineAsync(secondClient));
 
         Assert.Equal(1, second.GetProperty("n").GetInt32());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"the second connection waited {clock.Elapsed}");
