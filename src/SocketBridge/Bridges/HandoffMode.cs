@@ -79,7 +79,7 @@ public sealed class HandoffMode : IBridgeMode
             // was taken: new arrivals while the program ran do not hide that.
             ulong[]? queuedAfter = QueuedConnections(listener);
             bool stillQueued = queuedAfter is { } left ? left.Length > 0 : IsReadable(listener);
-            bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? before.Any(id => !after.Contains(id)) : null;
+            bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? !after.ToHashSet().IsSupersetOf(before) : null;
             bool failed = exit is null || exit.Value.ExitStatus is not 0;
             if (backoff.After(ran, failed, stillQueued, accepted) is { } pause)
             {
