@@ -18,9 +18,13 @@ all: build
 build:
 	$(DOTNET) publish $(PROJECT) -c Release -o $(OUT) --nologo -v quiet
 
+# As root a bridge that launches a program must name its User: the demo gets
+# them from a drop-in then (run as any other user, the programs are that user's).
+DEMO_AS_ROOT := $(if $(and $(filter config/demo.json,$(CONFIG)),$(filter 0,$(shell id -u))), -c config/demo-as-root.json)
+
 ## run: the daemon in the foreground on config/demo.json
 run: build
-	$(OUT)/socketbridge run -c $(CONFIG)
+	$(OUT)/socketbridge run -c $(CONFIG)$(DEMO_AS_ROOT)
 
 ## test: the whole suite, against out/socketbridge
 test: build
@@ -28,7 +32,7 @@ test: build
 
 ## check: validate config/demo.json without binding anything
 check: build
-	$(OUT)/socketbridge check -c $(CONFIG)
+	$(OUT)/socketbridge check -c $(CONFIG)$(DEMO_AS_ROOT)
 
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj

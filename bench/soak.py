@@ -30,6 +30,7 @@ connections), SOAK_FORWARD (5000), SOAK_CONCURRENCY (48), SOAK_PORT_BASE (47900)
 
 import asyncio
 import os
+import pwd
 import random
 import socket
 import subprocess
@@ -331,7 +332,7 @@ def start_daemon(work):
         f.write(f"""{{
   "SocketBridge": {{ "ShutdownTimeout": "5s" }},
   "Bridges": {{
-    "spawn": {{ "Listen": "tcp:127.0.0.1:{SPAWN_PORT}", "Exec": ["cat"], "MaxConnections": 512,
+    "spawn": {{ "Listen": "tcp:127.0.0.1:{SPAWN_PORT}", "User": "{pwd.getpwuid(os.geteuid()).pw_name}", "Exec": ["cat"], "MaxConnections": 512,
                "AllowFrom": ["127.0.0.1/32"] }},
     "forward": {{ "Listen": "tcp:127.0.0.1:{FORWARD_PORT}", "Target": "tcp:127.0.0.1:{BACKEND_PORT}",
                  "MaxConnections": 1024, "AllowFrom": ["127.0.0.1/32"], "IdleTimeout": "{IDLE_TIMEOUT:g}s" }},

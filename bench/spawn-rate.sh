@@ -59,13 +59,14 @@ startup_port=$((base + 5))
 
 # socketbridge: at Warning nothing is logged per connection, as none of the
 # others log one here. The start-up configuration has three bridges: the
-# HTTP one, a spawn bridge on a Unix socket and a forward bridge.
+# HTTP one, a spawn bridge on a Unix socket and a forward bridge. Programs
+# run as the user running the bench, as xinetd's (User is required as root).
 sb_config() { # PORT FILE
   cat > "$2" <<JSON
 { "SocketBridge": { "LogLevel": "Warning" },
   "Bridges": {
-    "http": { "Listen": "tcp:127.0.0.1:$1", "MaxConnections": 1000, "StandardError": "null", "Exec": ["$prog"] },
-    "local": { "Listen": "unix:$work/local-$1.sock", "Exec": ["$prog"] },
+    "http": { "Listen": "tcp:127.0.0.1:$1", "MaxConnections": 1000, "StandardError": "null", "User": "$(id -un)", "Exec": ["$prog"] },
+    "local": { "Listen": "unix:$work/local-$1.sock", "User": "$(id -un)", "Exec": ["$prog"] },
     "relay": { "Listen": "tcp:127.0.0.1:$(($1 + 100))", "Target": "tcp:127.0.0.1:$1" } } }
 JSON
 }

@@ -419,7 +419,7 @@ class Scenarios:
     def s1_enable_now(self):
         """systemctl enable --now reaches active (running) through READY=1; status shows STATUS="""
         c = self.c
-        self.bridges("10-echo.json", {"echo": {"Listen": "tcp:127.0.0.1:47001", "Exec": ["cat"]}})
+        self.bridges("10-echo.json", {"echo": {"Listen": "tcp:127.0.0.1:47001", "User": "root", "Exec": ["cat"]}})
         c.check(["systemctl", "enable", "--now", "socketbridge"], timeout=60)
         s = c.show("socketbridge", "Type", "ActiveState", "SubState", "StatusText", "UnitFileState", "MainPID")
         if s["Type"] != "notify":
@@ -469,7 +469,7 @@ class Scenarios:
         program = ('echo "stderr line of $SOCKETBRIDGE_CONNECTION_ID from pid $$" >&2; '
                    'IFS= read -r line; printf "%s\\n" "$line"')
         self.bridges("10-journal.json", {
-            "jecho": {"Listen": "tcp:127.0.0.1:47030", "Exec": ["/bin/sh", "-c", program]},
+            "jecho": {"Listen": "tcp:127.0.0.1:47030", "User": "root", "Exec": ["/bin/sh", "-c", program]},
             "jfwd": {"Listen": "tcp:127.0.0.1:47031", "Target": "tcp:127.0.0.1:47030"},
         })
         self.start_daemon()
@@ -522,7 +522,7 @@ class Scenarios:
     def s4_reload(self):
         """systemctl reload: a new bridge serves, an open connection keeps flowing, never failed"""
         c = self.c
-        self.bridges("10-steady.json", {"steady": {"Listen": "tcp:127.0.0.1:47041", "Exec": ["cat"]}})
+        self.bridges("10-steady.json", {"steady": {"Listen": "tcp:127.0.0.1:47041", "User": "root", "Exec": ["cat"]}})
         self.start_daemon()
         pid = c.show("socketbridge", "MainPID")["MainPID"]
         watcher = StateWatcher(c)
@@ -530,7 +530,7 @@ class Scenarios:
         try:
             talk(held, None, "connected")
             talk(held, "before the reload")
-            self.bridges("20-fresh.json", {"fresh": {"Listen": "tcp:127.0.0.1:47042", "Exec": ["cat"]}})
+            self.bridges("20-fresh.json", {"fresh": {"Listen": "tcp:127.0.0.1:47042", "User": "root", "Exec": ["cat"]}})
             c.check(["systemctl", "reload", "socketbridge"], timeout=60)
             self.served_soon("tcp:127.0.0.1:47042", "the new bridge")
             talk(held, "after the reload")
@@ -604,7 +604,7 @@ class Scenarios:
         """a configuration error: the unit fails once with exit 78, no restart loop; the journal names file, bridge, key"""
         c = self.c
         path = os.path.join(BRIDGES_D, "30-broken.json")
-        self.bridges("30-broken.json", {"broken": {"Listen": "tcp:127.0.0.1:47061", "Exec": ["cat"],
+        self.bridges("30-broken.json", {"broken": {"Listen": "tcp:127.0.0.1:47061", "User": "root", "Exec": ["cat"],
                                                    "MaxConnections": "many"}})
         r = c.run(["systemctl", "start", "socketbridge"], timeout=60)
         if r.returncode == 0:
@@ -639,9 +639,9 @@ class Scenarios:
         # Each program leaves a background process in its group, as programs do.
         program = "sleep 600 & echo $$ $!; wait"
         self.bridges("10-stop.json", {
-            "held": {"Listen": "unix:" + sock, "Exec": ["/bin/sh", "-c", program]},
-            "heldtcp": {"Listen": "tcp:127.0.0.1:47071", "Exec": ["/bin/sh", "-c", program]},
-            "fifo": {"Listen": "fifo:" + fifo, "Exec": ["/bin/sh", "-c", "cat >/dev/null"]},
+            "held": {"Listen": "unix:" + sock, "User": "root", "Exec": ["/bin/sh", "-c", program]},
+            "heldtcp": {"Listen": "tcp:127.0.0.1:47071", "User": "root", "Exec": ["/bin/sh", "-c", program]},
+            "fifo": {"Listen": "fifo:" + fifo, "User": "root", "Exec": ["/bin/sh", "-c", "cat >/dev/null"]},
         })
         self.start_daemon()
         for path, kind in ((sock, "socket"), (fifo, "FIFO")):
@@ -684,7 +684,7 @@ class Scenarios:
     def s8_upstart_import(self):
         """an Upstart job converted by socketbridge import upstart works after a reload"""
         c = self.c
-        self.bridges("10-base.json", {"base": {"Listen": "tcp:127.0.0.1:47080", "Exec": ["cat"]}})
+        self.bridges("10-base.json", {"base": {"Listen": "tcp:127.0.0.1:47080", "User": "root", "Exec": ["cat"]}})
         self.start_daemon()
         c.write("/root/upstart/pyecho.conf", """\
 # pyecho: a job started by upstart-socket-bridge

@@ -102,6 +102,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             LogInheritedUnused(_logger, unused.Name, unused.Display);
         }
 
+        LogWarnings(_options);
         LogStarted(_logger, _bridges.Length, string.Join(", ", _options.Files));
         string status = Summary();
         _notifier.Ready(status);
@@ -281,12 +282,25 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             _bridges = next.Bridges.Select(o => unchanged.FirstOrDefault(b => b.Options.Name == o.Name) ?? replacements.First(b => b.Options.Name == o.Name)).ToArray();
             _options = next;
             int changed = added.Count(a => a.Predecessor is not null);
+            LogWarnings(next);
             LogReloaded(_logger, _bridges.Length, added.Count - changed, changed, removed, unchanged.Count, string.Join(", ", next.Files));
             return ReloadResult.Applied(added.Count - changed, changed, removed, unchanged.Count);
         }
         finally
         {
             _reloading.Release();
+        }
+    }
+
+    /// <summary>What check prints as warnings (an abstract socket open to everyone), once for each configuration put in force.</summary>
+    private void LogWarnings(SocketBridgeOptions options)
+    {
+        foreach (ConfigurationWarning warning in options.Warnings)
+        {
+            // Bridges:NAME:Key: the entry carries the bridge's BRIDGE field as its other entries do.
+            string[] key = warning.Key.Split(':');
+            using IDisposable? scope = key is ["Bridges", var bridge, ..] ? _logger.BeginScope(new KeyValuePair<string, object>[] { new("Bridge", bridge) }) : null;
+            BridgeLog.ConfigurationWarning(_logger, warning.File, warning.Key, warning.Message);
         }
     }
 

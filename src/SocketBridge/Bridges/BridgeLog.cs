@@ -11,6 +11,9 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Bridge}: stopped listening on {Listen}")]
     public static partial void StoppedListening(ILogger logger, string bridge, string listen);
 
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{File}: {Key}: warning: {Warning}")]
+    public static partial void ConfigurationWarning(ILogger logger, string file, string key, string warning);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
     public static partial void ChildExited(ILogger logger, string bridge, string connectionId, string peer, int childPid, int exitStatus, long durationMs);
 
@@ -35,8 +38,8 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId}: cannot launch {Exec}: {Error}")]
     public static partial void HandoffSpawnFailed(ILogger logger, string bridge, string connectionId, string exec, string error);
 
-    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "{Bridge}: the program failed at once with connections still queued; starting it again in {Pause}")]
-    public static partial void HandoffPaused(ILogger logger, string bridge, TimeSpan pause);
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "{Bridge}: the program {Outcome}, connections still queued ({QuickExits} {Times} in a row); starting it again in {Pause}")]
+    public static partial void HandoffPaused(ILogger logger, string bridge, string outcome, int quickExits, string times, TimeSpan pause);
 
     [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: forwarded to {Target}: {BytesIn} bytes in, {BytesOut} bytes out, {DurationMs} ms, {Outcome}")]
     public static partial void Forwarded(ILogger logger, string bridge, string connectionId, string peer, string target, long bytesIn, long bytesOut, long durationMs, string outcome);
@@ -80,6 +83,6 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "{Bridge} on {Listen}: session refused: {Reason}; trying again in {Pause}")]
     public static partial void FifoRefused(ILogger logger, string bridge, string listen, string reason, TimeSpan pause);
 
-    [LoggerMessage(EventId = 46, Level = LogLevel.Warning, Message = "{Bridge} on {Listen}: the program failed at once with bytes still in the FIFO; starting it again in {Pause}")]
-    public static partial void FifoPaused(ILogger logger, string bridge, string listen, TimeSpan pause);
+    [LoggerMessage(EventId = 46, Level = LogLevel.Warning, Message = "{Bridge} on {Listen}: the program {Outcome}, bytes still in the FIFO ({QuickExits} {Times} in a row); starting it again in {Pause}")]
+    public static partial void FifoPaused(ILogger logger, string bridge, string listen, string outcome, int quickExits, string times, TimeSpan pause);
 }

@@ -15,11 +15,12 @@ namespace SocketBridge.Bridges;
 /// reader like cat does at EOF, once every writer has closed. Bytes the
 /// program left in the FIFO, or that a writer sent after it, start the next
 /// session. Sessions of one FIFO follow each other; while none is due the
-/// daemon sleeps in poll(2).
+/// daemon sleeps in poll(2). A program that ends at once leaving the bytes
+/// in the FIFO is started again only after a pause (<see cref="RelaunchBackoff"/>).
 /// </summary>
 public sealed class FifoSpawnMode : IBridgeMode
 {
-    private static readonly TimeSpan QuickFailure = TimeSpan.FromSeconds(1);
+    /// <summary>How long to wait before looking again when MaxConnections is reached.</summary>
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StandardErrorGrace = TimeSpan.FromMilliseconds(500);
 
@@ -43,6 +44,7 @@ public sealed class FifoSpawnMode : IBridgeMode
         FifoListener fifo = listener as FifoListener ?? throw new ArgumentException($"{listener.Display} is not a FIFO", nameof(listener));
         List<string> environment = ServiceProgram.BaseEnvironment(_bridge);
         environment.Add($"FIFO_PATH={fifo.Path}");
+        var backoff = new RelaunchBackoff();
         while (await ReadinessWait.WaitAsync(fifo.Reader, context.Accepting).ConfigureAwait(false))
         {
             if (!context.Counters.TryAdmit(_bridge.MaxConnections))
@@ -53,6 +55,7 @@ public sealed class FifoSpawnMode : IBridgeMode
             }
 
             long started = Stopwatch.GetTimestamp();
+            int? waitingBefore = BytesWaiting(fifo);
             ChildExit? exit;
             bool open;
             try
@@ -71,14 +74,41 @@ public sealed class FifoSpawnMode : IBridgeMode
                 break;
             }
 
+            if (context.Accepting.IsCancellationRequested)
+            {
+                break;
+            }
+
+            // Fewer bytes waiting than before: the program read some.
+            int? waitingAfter = BytesWaiting(fifo);
+            bool stillWaiting = waitingAfter is { } left ? left > 0 : HasBytes(fifo);
+            bool? consumed = waitingBefore is { } before && waitingAfter is { } after ? after < before : null;
             bool failed = exit is not { ExitStatus: 0 };
-            if (failed && Stopwatch.GetElapsedTime(started) < QuickFailure && !context.Accepting.IsCancellationRequested
-                && HasBytes(fifo))
+            if (backoff.After(Stopwatch.GetElapsedTime(started), failed, stillWaiting, consumed) is { } pause)
             {
                 // Never a tight loop of a program that cannot take the FIFO's bytes.
-                BridgeLog.FifoPaused(context.Logger, _bridge.Name, fifo.Display, Pause);
-                await PauseAsync(context.Accepting).ConfigureAwait(false);
+                string outcome = exit switch
+                {
+                    null => "could not be started",
+                    { ExitStatus: 0 } => consumed == false ? "exited with status 0 without reading" : "exited with status 0 at once",
+                    { ExitStatus: { } status } => $"exited with status {status}",
+                    { } killed => $"was killed by {killed.SignalName}",
+                };
+                BridgeLog.FifoPaused(context.Logger, _bridge.Name, fifo.Display, outcome, backoff.QuickExits, backoff.QuickExits == 1 ? "time" : "times", pause);
+                await Task.Delay(pause, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
+        }
+    }
+
+    private static int? BytesWaiting(FifoListener fifo)
+    {
+        try
+        {
+            return Posix.BytesReadable(fifo.Reader);
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
         }
     }
 

@@ -14,15 +14,14 @@ namespace SocketBridge.Bridges;
 /// systemd <c>Accept=no</c> (SPEC 5, handoff): when a connection is pending
 /// and the program is not running, launch it once with the listening socket
 /// as fd 3 and never accept for it. When it exits, watch again: a
-/// connection still queued, or a new one, starts it again at once. Its
+/// connection still queued, or a new one, starts it again at once, unless
+/// the program ended at once without serving the queue: then after a pause
+/// that grows while that goes on (<see cref="RelaunchBackoff"/>). Its
 /// stdin is /dev/null; stdout and stderr go to the log (StandardError=journal)
 /// or to /dev/null (StandardError=null).
 /// </summary>
 public sealed class HandoffMode : IBridgeMode
 {
-    /// <summary>A program that fails faster than this with connections still queued is started again only after <see cref="CrashPause"/>.</summary>
-    private static readonly TimeSpan QuickFailure = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan CrashPause = TimeSpan.FromSeconds(1);
 
     private readonly BridgeOptions _bridge;
     private readonly ExecOptions _exec;
@@ -51,6 +50,7 @@ public sealed class HandoffMode : IBridgeMode
         BoundListener listener = bridgeListener as BoundListener ?? throw new ArgumentException($"{bridgeListener.Display} is not a socket", nameof(bridgeListener));
         List<string> environment = [.. _common, $"PROTO={Protocol(listener)}"];
         ChildEnvironment.AddListenerVariables(environment, listener);
+        var backoff = new RelaunchBackoff();
         while (await ReadinessWait.WaitAsync(listener.Socket.SafeHandle, context.Accepting).ConfigureAwait(false))
         {
             if (!context.Counters.TryAdmit(1))
@@ -60,6 +60,7 @@ public sealed class HandoffMode : IBridgeMode
 
             TimeSpan ran;
             ChildExit? exit;
+            ulong[]? queuedBefore = QueuedConnections(listener);
             try
             {
                 (ran, exit) = await LaunchAndWaitAsync(listener, environment, context).ConfigureAwait(false);
@@ -69,13 +70,56 @@ public sealed class HandoffMode : IBridgeMode
                 context.Counters.Release();
             }
 
+            if (context.Accepting.IsCancellationRequested)
+            {
+                break;
+            }
+
+            // A connection that waited before the launch and waits no more
+            // was taken: new arrivals while the program ran do not hide that.
+            ulong[]? queuedAfter = QueuedConnections(listener);
+            bool stillQueued = queuedAfter is { } left ? left.Length > 0 : IsReadable(listener);
+            bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? !after.ToHashSet().IsSupersetOf(before) : null;
             bool failed = exit is null || exit.Value.ExitStatus is not 0;
-            if (failed && ran < QuickFailure && !context.Accepting.IsCancellationRequested)
+            if (backoff.After(ran, failed, stillQueued, accepted) is { } pause)
             {
                 // Never a tight loop of a program that cannot serve the queue.
-                BridgeLog.HandoffPaused(context.Logger, _bridge.Name, CrashPause);
-                await Task.Delay(CrashPause, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                BridgeLog.HandoffPaused(context.Logger, _bridge.Name, Outcome(exit, accepted), backoff.QuickExits, backoff.QuickExits == 1 ? "time" : "times", pause);
+                await Task.Delay(pause, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
+        }
+    }
+
+    private static string Outcome(ChildExit? exit, bool? accepted) => exit switch
+    {
+        null => "could not be started",
+        { ExitStatus: 0 } when accepted == false => "exited with status 0 without accepting",
+        { ExitStatus: 0 } => "exited with status 0 at once",
+        { ExitStatus: { } status } => $"exited with status {status}",
+        { } killed => $"was killed by {killed.SignalName}",
+    };
+
+    private ulong[]? QueuedConnections(BoundListener listener)
+    {
+        try
+        {
+            return Posix.QueuedConnections(listener.Socket.SafeHandle, _bridge.Backlog);
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsReadable(BoundListener listener)
+    {
+        try
+        {
+            return Posix.WaitReadable(listener.Socket.SafeHandle, TimeSpan.Zero);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or NativeCallException)
+        {
+            return false;
         }
     }
 

@@ -93,7 +93,7 @@ public static class CommandLine
         var command = new Command("check", "Load and validate the configuration exactly as run would; bind nothing.") { config };
         command.SetAction(result =>
         {
-            SocketBridgeOptions? options = Load(result.GetValue(config));
+            SocketBridgeOptions? options = Load(result.GetValue(config), warnings: true);
             if (options is null)
             {
                 return ExitCodes.Config;
@@ -102,7 +102,7 @@ public static class CommandLine
             Console.Out.WriteLine($"configuration is valid: {options.Bridges.Count} bridge(s) from {string.Join(", ", options.Files)}");
             foreach (BridgeOptions bridge in options.Bridges)
             {
-                Console.Out.WriteLine($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {bridge.Listen}{(bridge.Exec is null ? string.Empty : $" -> {bridge.Exec}")}");
+                Console.Out.WriteLine($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {bridge.Listen}{(bridge.Exec is null ? string.Empty : $" -> {bridge.Exec} ({RunsAs(bridge)})")}");
             }
 
             return ExitCodes.Success;
@@ -110,18 +110,33 @@ public static class CommandLine
         return command;
     }
 
+    /// <summary>Whom a bridge's program runs as, for check's listing: its User (and Group), else the daemon's own user.</summary>
+    private static string RunsAs(BridgeOptions bridge)
+    {
+        string user = bridge.User ?? Native.Accounts.UserName(Native.Posix.EffectiveUid) ?? Native.Posix.EffectiveUid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return bridge.Group is { } group ? $"runs as {user}, group {group}" : $"runs as {user}";
+    }
+
     private static Command BuildServe()
     {
         var endpoint = new Argument<string>("ENDPOINT") { Description = "Where to listen, as tcp:HOST:PORT or unix:/path" };
         var program = new Argument<string[]>("PROGRAM") { Description = "The program and its arguments, after --", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("serve", "One spawn bridge in the foreground, without a configuration file: serve ENDPOINT -- PROGRAM [ARGS...]")
+        var user = new Option<string>("--user", "-u")
+        {
+            Description = "Run the program as this user (required when socketbridge runs as root; --user root keeps root)",
+            HelpName = "USER",
+        };
+        var group = new Option<string>("--group", "-g") { Description = "Run the program with this group (default: the user's own)", HelpName = "GROUP" };
+        var command = new Command("serve", "One spawn bridge in the foreground, without a configuration file: serve [--user USER] [--group GROUP] ENDPOINT -- PROGRAM [ARGS...]")
         {
             endpoint,
             program,
+            user,
+            group,
         };
         command.SetAction((result, _) =>
         {
-            string json = ServeConfiguration(result.GetValue(endpoint)!, result.GetValue(program)!);
+            string json = ServeConfiguration(result.GetValue(endpoint)!, result.GetValue(program)!, result.GetValue(user), result.GetValue(group));
             SocketBridgeOptions? options = ConfigurationReporter.Load(() => new ConfigurationLoader().LoadText(ServeOrigin, json), Console.Error, ServeError);
             return options is null ? Task.FromResult(ExitCodes.Config) : DaemonRunner.RunAsync(options, () => options, controlSocket: false);
         });
@@ -153,11 +168,15 @@ public static class CommandLine
 
     private const string ServeOrigin = "socketbridge serve";
 
-    /// <summary>serve has no file: its errors name the argument, not a configuration key.</summary>
+    /// <summary>serve has no file: its errors name the argument or option, not a configuration key.</summary>
     private static string ServeError(ConfigurationError error) => error.Key switch
     {
         "Bridges:serve:Listen" => $"{ServeOrigin}: ENDPOINT: {error.Message}",
         "Bridges:serve:Exec" => $"{ServeOrigin}: PROGRAM: {error.Message}",
+        "Bridges:serve:User" when error.Message.StartsWith("is required", StringComparison.Ordinal) =>
+            $"{ServeOrigin}: --user: is required when socketbridge runs as root: give the account PROGRAM runs as (--user nobody, or --user root to keep root explicitly)",
+        "Bridges:serve:User" => $"{ServeOrigin}: --user: {error.Message}",
+        "Bridges:serve:Group" => $"{ServeOrigin}: --group: {error.Message}",
         _ => error.ToString(),
     };
 
@@ -169,10 +188,10 @@ public static class CommandLine
         return command;
     }
 
-    private static SocketBridgeOptions? Load(string[]? files) =>
-        ConfigurationReporter.Load(() => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files ?? [])), Console.Error);
+    private static SocketBridgeOptions? Load(string[]? files, bool warnings = false) =>
+        ConfigurationReporter.Load(() => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files ?? [])), Console.Error, warnings: warnings);
 
-    private static string ServeConfiguration(string endpoint, string[] program)
+    private static string ServeConfiguration(string endpoint, string[] program, string? user, string? group)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
@@ -188,6 +207,16 @@ public static class CommandLine
             }
 
             json.WriteEndArray();
+            if (user is not null)
+            {
+                json.WriteString("User", user);
+            }
+
+            if (group is not null)
+            {
+                json.WriteString("Group", group);
+            }
+
             json.WriteEndObject();
             json.WriteEndObject();
             json.WriteEndObject();

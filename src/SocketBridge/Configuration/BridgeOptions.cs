@@ -50,10 +50,19 @@ public sealed record BridgeOptions
     /// <summary><c>Environment</c> and then <c>PassEnvironment</c>, as KEY=VALUE.</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
 
+    /// <summary>How many of <see cref="Environment"/> come from the <c>Environment</c> key (the rest are passed).</summary>
+    public int ConfiguredVariables { get; init; }
+
     public string WorkingDirectory { get; init; } = "/";
 
     /// <summary>The <c>User</c> and <c>Group</c> to run programs as; null runs them as the daemon.</summary>
     public Credentials? Credentials { get; init; }
+
+    /// <summary><c>User</c> as written, for messages; null when not set.</summary>
+    public string? User { get; init; }
+
+    /// <summary><c>Group</c> as written, for messages; null when not set.</summary>
+    public string? Group { get; init; }
 
     public uint SocketMode { get; init; } = 0x1B0; // 0660
 

@@ -53,7 +53,61 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         options = ReadSocketKeys(bridge, errors, options);
         options = ReadLimits(bridge, errors, options);
         options = ReadAccess(bridge, errors, options);
-        return errors.Errors.Count == before ? options : null;
+        CheckArgumentSpace(bridge, errors, options);
+        if (errors.Errors.Count != before)
+        {
+            return null;
+        }
+
+        WarnIfOpenToEveryUser(bridge, errors, options);
+        return options;
+    }
+
+    /// <summary>
+    /// An abstract socket has no file, so no permissions: every process in
+    /// the network namespace may connect unless AllowUsers or AllowGroups
+    /// says otherwise. Valid, but worth saying (finding 9 of the audit).
+    /// </summary>
+    private static void WarnIfOpenToEveryUser(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        if (options.Listen is not UnixEndpoint { IsAbstract: true } listen
+            || options.Access.AllowUsers.Count > 0 || options.Access.AllowGroups.Count > 0)
+        {
+            return;
+        }
+
+        const string Open = "is an abstract socket, which every local user may connect to (it has no file permissions)";
+        errors.Warn(bridge["Listen"]!, options.Mode == BridgeMode.Handoff
+            ? $"{listen} {Open}, and in handoff mode the program accepts, not socketbridge: check the peer's credentials (SO_PEERCRED) in the program, or listen on a unix:/path socket with SocketMode"
+            : $"{listen} {Open}; restrict it with AllowUsers or AllowGroups");
+    }
+
+    /// <summary>
+    /// The program's arguments and environment, with the variables the
+    /// daemon adds, must fit in what execve(2) takes, or every launch would
+    /// fail with E2BIG.
+    /// </summary>
+    private static void CheckArgumentSpace(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        if (options.Exec is not { } exec)
+        {
+            return;
+        }
+
+        long arguments = ArgumentSpace.Bytes(exec.Path) + exec.Arguments.Sum(a => ArgumentSpace.Bytes(a) + ArgumentSpace.PointerSize);
+        long configured = options.Environment.Take(options.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
+        long passed = options.Environment.Skip(options.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
+        long total = arguments + configured + passed + ArgumentSpace.Reserved(options);
+        long limit = ArgumentSpace.Limit;
+        if (total <= limit)
+        {
+            return;
+        }
+
+        // Name the key that takes the most room.
+        string key = configured >= passed && configured >= arguments ? "Environment" : passed >= arguments ? "PassEnvironment" : "Exec";
+        errors.Add(bridge.File, $"{bridge.Path}:{key}", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"with Exec and the variables socketbridge adds, the program's arguments and environment take {total} bytes; execve(2) takes at most {limit} here (ARG_MAX)"));
     }
 
     private BridgeOptions ReadListen(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
@@ -199,6 +253,15 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         {
             errors.Add(node, "arguments may not contain NUL characters");
             return options;
+        }
+
+        for (int i = 0; i < argv.Count; i++)
+        {
+            if (ArgumentSpace.TooLong(argv[i]) is { } bytes)
+            {
+                errors.Add(node, $"argument {i} is {bytes} bytes with its NUL; execve(2) takes at most {ArgumentSpace.MaxString} (MAX_ARG_STRLEN)");
+                return options;
+            }
         }
 
         if (!ExecResolver.TryResolve(argv[0], environment.GetVariable("PATH"), out string path, out string error))
@@ -353,11 +416,20 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                             continue;
                         }
 
-                        variables.Add($"{variable.Name}={value}");
+                        string assignment = $"{variable.Name}={value}";
+                        if (ArgumentSpace.TooLong(assignment) is { } bytes)
+                        {
+                            errors.Add(variable, $"is {bytes} bytes as {variable.Name}=VALUE with its NUL; execve(2) takes at most {ArgumentSpace.MaxString} (MAX_ARG_STRLEN)");
+                            continue;
+                        }
+
+                        variables.Add(assignment);
                     }
                 }
             }
         }
+
+        int configured = variables.Count;
 
         node = bridge["PassEnvironment"];
         if (node is not null && NodeReader.TryStringArray(node, errors, out List<string> names))
@@ -367,15 +439,24 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 if (CheckVariableName(node, name, errors))
                 {
                     string? value = environment.GetVariable(name);
-                    if (value is not null)
+                    if (value is null)
                     {
-                        variables.Add($"{name}={value}");
+                        continue;
                     }
+
+                    string assignment = $"{name}={value}";
+                    if (ArgumentSpace.TooLong(assignment) is { } bytes)
+                    {
+                        errors.Add(node, $"{name} from socketbridge's environment is {bytes} bytes with its NUL; execve(2) takes at most {ArgumentSpace.MaxString} (MAX_ARG_STRLEN)");
+                        continue;
+                    }
+
+                    variables.Add(assignment);
                 }
             }
         }
 
-        return options with { Environment = variables };
+        return options with { Environment = variables, ConfiguredVariables = configured };
     }
 
     private static bool CheckVariableName(ConfigNode node, string name, ErrorCollector errors)
@@ -424,6 +505,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 errors.Add(userNode, $"there is no user \"{userName}\"");
             }
+            else
+            {
+                options = options with { User = userName };
+            }
         }
 
         ConfigNode? groupNode = bridge["Group"];
@@ -434,6 +519,19 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 errors.Add(groupNode, $"there is no group \"{groupName}\"");
             }
+            else
+            {
+                options = options with { Group = groupName };
+            }
+        }
+
+        // As root, a program without User would run as root with every
+        // capability: say so rather than do it silently (xinetd too insists
+        // on "user"). Group alone leaves the uid 0.
+        bool launches = options.Mode is BridgeMode.Spawn or BridgeMode.Handoff || bridge["Exec"] is not null;
+        if (launches && userNode is null && environment.EffectiveUid == 0)
+        {
+            errors.Add(bridge.File, $"{bridge.Path}:User", "is required when socketbridge runs as root: name the account the program runs as, a service account of its own or \"nobody\" (\"User\": \"nobody\"), or \"User\": \"root\" to keep root explicitly");
         }
 
         if (user is not null || group is not null)
@@ -448,6 +546,22 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 uint[] groups = user is not null ? Accounts.SupplementaryGroups(uid, gid) : [gid];
                 options = options with { Credentials = new Credentials(uid, gid, groups) };
+            }
+        }
+
+        // The daemon found Exec and WorkingDirectory usable as itself; the
+        // program runs as another user, who may not be able to.
+        if (options.Credentials is { Uid: not 0 } credentials && credentials.Uid != environment.EffectiveUid)
+        {
+            var permissions = new UserPermissions(options.User ?? credentials.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), credentials);
+            if (options.Exec is { } exec && permissions.CheckProgram(exec.Path) is { } program)
+            {
+                errors.Add(bridge["Exec"]!, program);
+            }
+
+            if (bridge["WorkingDirectory"] is { } directoryNode && options.WorkingDirectory != "/" && permissions.CheckDirectory(options.WorkingDirectory) is { } unusable)
+            {
+                errors.Add(directoryNode, unusable);
             }
         }
 

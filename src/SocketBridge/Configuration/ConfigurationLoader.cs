@@ -56,7 +56,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         SocketBridgeOptions? options = LoadSources(sources, errors);
         if (errors.HasErrors)
         {
-            throw new ConfigurationException(errors.Errors);
+            throw new ConfigurationException(errors.Errors, errors.Warnings);
         }
 
         return options!;
@@ -69,7 +69,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         SocketBridgeOptions? options = LoadSources([(origin, json)], errors);
         if (errors.HasErrors)
         {
-            throw new ConfigurationException(errors.Errors);
+            throw new ConfigurationException(errors.Errors, errors.Warnings);
         }
 
         return options!;
@@ -129,7 +129,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
             }
         }
 
-        return errors.HasErrors ? null : new SocketBridgeOptions(daemon, bridges, sources.Select(s => s.File).ToArray());
+        return errors.HasErrors ? null : new SocketBridgeOptions(daemon, bridges, sources.Select(s => s.File).ToArray()) { Warnings = [.. errors.Warnings] };
     }
 
     private static string Fingerprint(ConfigNode node, BridgeOptions options) =>

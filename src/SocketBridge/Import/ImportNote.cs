@@ -8,6 +8,9 @@ namespace SocketBridge.Import;
 /// </summary>
 public sealed record ImportNote(string File, int? Line, string Subject, string Message)
 {
+    /// <summary>What to do about a program written to run as root because its job named no user.</summary>
+    public const string LessPrivileged = "give it a less privileged account (a user of its own, or nobody) unless the program needs root";
+
     public static ImportNote NotTranslated(string file, int line, string stanza, string why) =>
         new(file, line, stanza, $"not translated: {why}");
 

@@ -82,6 +82,13 @@ public sealed class UpstartImporter : IJobImporter
             }
 
             string name = BridgeNames.FromJobName(jobName);
+            string? user = SingleWord(job.SetUid);
+            if (user is null)
+            {
+                // Upstart ran the job as root; a bridge says so explicitly.
+                _notes.Add(new ImportNote(path, null, "User", $"\"root\", as Upstart ran the job without setuid; {ImportNote.LessPrivileged}"));
+            }
+
             var bridge = new ImportedBridge
             {
                 Name = name,
@@ -89,7 +96,7 @@ public sealed class UpstartImporter : IJobImporter
                 Listen = listens[0],
                 Mode = "handoff",
                 Exec = exec,
-                User = SingleWord(job.SetUid),
+                User = user ?? "root",
                 Group = SingleWord(job.SetGid),
                 WorkingDirectory = SingleWord(job.Chdir),
             };

@@ -20,7 +20,7 @@ public static class UpstartStanzaReasons
     {
         ["stop on"] = "a handoff program runs until it exits by itself, or until socketbridge stops or the bridge is removed",
         ["respawn"] = "socketbridge starts the program again when a connection is pending after it exited, and not before",
-        ["respawn limit"] = "socketbridge never gives up on a bridge; a program that fails within a second with connections queued is started again after a one-second pause",
+        ["respawn limit"] = "socketbridge never gives up on a bridge; a program that ends within a second with connections still queued (it failed, or did not accept) is started again after a pause, 1 s and doubling up to 30 s while that goes on",
         ["task"] = "nothing waits for a handoff program; it runs until it exits, and starts again when a connection is pending",
         ["normal exit"] = "exit statuses are only logged; they restart or stop nothing",
         ["instance"] = "a handoff bridge runs one copy of its program at a time",

@@ -152,10 +152,19 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
                     return null;
                 }
 
+                // A bridge that launches a program names its User when the
+                // daemon runs as root: a service without one is written
+                // with root, said out loud, rather than left to fail the check.
+                string? user = attributes["user"]?.Single;
+                if (user is null)
+                {
+                    notes.Add(new ImportNote(section.File, section.Line, _subject, $"User \"root\": the service names no user; {ImportNote.LessPrivileged}"));
+                }
+
                 bridge = TranslateEnvironment(bridge with
                 {
                     Exec = exec,
-                    User = attributes["user"]?.Single,
+                    User = user ?? "root",
                     Group = attributes["group"]?.Single,
                 });
                 if (attributes["groups"] is { Single: "no" } groups && attributes["user"] is not null)

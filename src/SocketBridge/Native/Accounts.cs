@@ -60,6 +60,13 @@ public static unsafe class Accounts
         return NativeMethods.UserName(uid, buffer, 256) == 0 ? System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)buffer) : null;
     }
 
+    /// <summary>The name of a gid, or null when it has none.</summary>
+    public static string? GroupName(uint gid)
+    {
+        byte* buffer = stackalloc byte[256];
+        return NativeMethods.GroupName(gid, buffer, 256) == 0 ? System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)buffer) : null;
+    }
+
     /// <summary>The groups a user belongs to, as login would set them (initgroups(3)).</summary>
     public static uint[] SupplementaryGroups(uint uid, uint primaryGid)
     {

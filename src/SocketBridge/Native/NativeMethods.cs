@@ -31,6 +31,24 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_user_name")]
     internal static partial int UserName(uint uid, byte* name, int size);
 
+    [LibraryImport(Helper, EntryPoint = "sb_group_name")]
+    internal static partial int GroupName(uint gid, byte* name, int size);
+
+    [LibraryImport(Helper, EntryPoint = "sb_read_head", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ReadHead(string path, byte* buffer, int size);
+
+    [LibraryImport(Helper, EntryPoint = "sb_has_access_acl", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int HasAccessAcl(string path);
+
+    [LibraryImport(Helper, EntryPoint = "sb_argument_space")]
+    internal static partial long ArgumentSpace();
+
+    [LibraryImport(Helper, EntryPoint = "sb_bytes_readable")]
+    internal static partial int BytesReadable(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_queued_connections")]
+    internal static partial int QueuedConnections(int fd, ulong* ids, int capacity);
+
     [LibraryImport(Helper, EntryPoint = "sb_lookup_group", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int LookupGroup(string name, out uint gid);
 

@@ -56,6 +56,85 @@ public static unsafe class Posix
     public static bool IsExecutable(string path) => NativeMethods.Access(path, X_OK) == 0;
 
     /// <summary>
+    /// The first bytes of a regular file, at most <paramref name="count"/>,
+    /// without following a symbolic link or waiting on a FIFO.
+    /// </summary>
+    public static byte[] ReadHead(string path, int count)
+    {
+        byte[] head = new byte[count];
+        int n;
+        fixed (byte* p = head)
+        {
+            n = NativeMethods.ReadHead(path, p, count);
+        }
+
+        if (n < 0)
+        {
+            throw new NativeCallException("open", path, -n);
+        }
+
+        return head[..n];
+    }
+
+    /// <summary>Whether the file has a POSIX access ACL (acl(5)); null when that cannot be told.</summary>
+    public static bool? HasAccessAcl(string path)
+    {
+        int rc = NativeMethods.HasAccessAcl(path);
+        return rc < 0 ? null : rc == 1;
+    }
+
+    /// <summary>What execve(2) takes for a program's arguments and environment together, in bytes (ARG_MAX as the kernel applies it).</summary>
+    public static long ArgumentSpace => NativeMethods.ArgumentSpace();
+
+    /// <summary>
+    /// The connections waiting in a listening socket's accept queue, each by
+    /// an id that stays the same while it waits (sock_diag(7)); at most
+    /// <paramref name="capacity"/> of them. Null when the kernel cannot say.
+    /// </summary>
+    public static ulong[]? QueuedConnections(SafeHandle socket, int capacity)
+    {
+        bool added = false;
+        socket.DangerousAddRef(ref added);
+        try
+        {
+            ulong[] ids = new ulong[capacity];
+            int n;
+            fixed (ulong* p = ids)
+            {
+                n = NativeMethods.QueuedConnections((int)socket.DangerousGetHandle(), p, capacity);
+            }
+
+            return n < 0 ? null : ids[..Math.Min(n, capacity)];
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>How many bytes wait in a pipe or FIFO (FIONREAD); null when that cannot be told.</summary>
+    public static int? BytesReadable(SafeHandle pipe)
+    {
+        bool added = false;
+        pipe.DangerousAddRef(ref added);
+        try
+        {
+            int rc = NativeMethods.BytesReadable((int)pipe.DangerousGetHandle());
+            return rc < 0 ? null : rc;
+        }
+        finally
+        {
+            if (added)
+            {
+                pipe.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
     /// Whether a process listens on the Unix socket file <paramref name="file"/>,
     /// asked of the kernel (sock_diag) without connecting; null when the kernel cannot say.
     /// </summary>

@@ -66,3 +66,20 @@ int32_t sb_user_groups(const char *name, uint32_t gid, uint32_t *groups, int32_t
         return -ERANGE;
     return n;
 }
+
+/* getgrgid_r(3): the name of a gid, for messages. */
+int32_t sb_group_name(uint32_t gid, char *name, int32_t size)
+{
+    char buffer[65536];
+    struct group gr, *result = NULL;
+    int rc = getgrgid_r(gid, &gr, buffer, sizeof buffer, &result);
+    if (rc != 0)
+        return -rc;
+    if (result == NULL)
+        return -ENOENT;
+    size_t n = strlen(gr.gr_name);
+    if ((int32_t)n >= size)
+        return -ERANGE;
+    memcpy(name, gr.gr_name, n + 1);
+    return 0;
+}

@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include "socketbridge_native.h"
 
@@ -225,4 +227,47 @@ int32_t sb_chmod_node(int32_t fd, uint32_t mode)
     char path[40];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     return chmod(path, (mode_t)mode) < 0 ? -errno : 0;
+}
+
+/* Reads at most size bytes from the start of a regular file (the "#!" of a
+ * script), never following a symbolic link and never waiting: O_NONBLOCK,
+ * so a FIFO put in the file's place cannot hang the caller, and anything
+ * but a regular file is refused with -EINVAL. Returns the count or -errno. */
+int32_t sb_read_head(const char *path, uint8_t *buffer, int32_t size)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int e = fstat(fd, &st) < 0 ? errno : S_ISREG(st.st_mode) ? 0 : EINVAL;
+    if (e != 0) {
+        close(fd);
+        return -e;
+    }
+    ssize_t n;
+    do
+        n = read(fd, buffer, (size_t)size);
+    while (n < 0 && errno == EINTR);
+    e = errno;
+    close(fd);
+    return n < 0 ? -e : (int32_t)n;
+}
+
+/* Whether a file has a POSIX access ACL (acl(5)), in which case its group
+ * permission bits are the ACL's mask, not the owning group's entry.
+ * Returns 1, 0, or -errno. */
+int32_t sb_has_access_acl(const char *path)
+{
+    ssize_t n = lgetxattr(path, "system.posix_acl_access", NULL, 0);
+    if (n >= 0)
+        return n > 0;
+    return errno == ENODATA || errno == ENOTSUP ? 0 : -errno;
+}
+
+/* ioctl(FIONREAD): the bytes waiting in a pipe or FIFO. Returns the count
+ * or -errno. */
+int32_t sb_bytes_readable(int32_t fd)
+{
+    int n = 0;
+    return ioctl(fd, FIONREAD, &n) < 0 ? -errno : n;
 }

@@ -6,14 +6,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "socketbridge_native.h"
@@ -197,6 +199,193 @@ int32_t sb_connect(const uint8_t *address, int32_t length, int32_t *fd)
 }
 
 
+/* Sends one sock_diag request on a new NETLINK_SOCK_DIAG socket. Returns the
+ * socket, or -errno. */
+static int diag_request(const void *request, size_t length)
+{
+    int diag = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (diag < 0)
+        return -errno;
+    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+    if (sendto(diag, request, length, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+        int e = errno;
+        close(diag);
+        return -e;
+    }
+    return diag;
+}
+
+/* Unix: the inodes of the clients' sockets of the pending connections
+ * (UNIX_DIAG_ICONS), asked for the listener's own inode. */
+static int32_t unix_queued(int fd, uint64_t *ids, int32_t capacity)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    struct {
+        struct nlmsghdr nlh;
+        struct unix_diag_req req;
+    } request;
+    memset(&request, 0, sizeof request);
+    request.nlh.nlmsg_len = sizeof request;
+    request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    request.nlh.nlmsg_flags = NLM_F_REQUEST;
+    request.req.sdiag_family = AF_UNIX;
+    request.req.udiag_states = 1u << 10; /* TCP_LISTEN */
+    request.req.udiag_ino = (uint32_t)st.st_ino;
+    request.req.udiag_show = UDIAG_SHOW_ICONS;
+    request.req.udiag_cookie[0] = ~0u; /* INET_DIAG_NOCOOKIE: any */
+    request.req.udiag_cookie[1] = ~0u;
+    int diag = diag_request(&request, sizeof request);
+    if (diag < 0)
+        return diag;
+
+    /* One reply, 4 bytes a pending connection: its size first (MSG_TRUNC). */
+    ssize_t n;
+    do
+        n = recv(diag, NULL, 0, MSG_PEEK | MSG_TRUNC);
+    while (n < 0 && errno == EINTR);
+    long *buffer = n > 0 ? malloc((size_t)n + sizeof(long)) : NULL;
+    if (buffer == NULL) {
+        int e = n < 0 ? errno : ENOMEM;
+        close(diag);
+        return -e;
+    }
+    do
+        n = recv(diag, buffer, (size_t)n, 0);
+    while (n < 0 && errno == EINTR);
+    int e = errno;
+    close(diag);
+    if (n < 0) {
+        free(buffer);
+        return -e;
+    }
+
+    int32_t result = -EIO;
+
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buffer; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+        if (h->nlmsg_type == NLMSG_ERROR) {
+            struct nlmsgerr *err = NLMSG_DATA(h);
+            result = err->error < 0 ? err->error : -EIO;
+            break;
+        }
+        if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+            continue;
+        struct unix_diag_msg *msg = NLMSG_DATA(h);
+        struct rtattr *attr = (struct rtattr *)(msg + 1);
+        int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
+        result = 0; /* no UNIX_DIAG_ICONS: nothing pending */
+        for (; RTA_OK(attr, len); attr = RTA_NEXT(attr, len)) {
+            if (attr->rta_type != UNIX_DIAG_ICONS)
+                continue;
+            const uint32_t *inodes = RTA_DATA(attr);
+            result = (int32_t)(RTA_PAYLOAD(attr) / sizeof(uint32_t));
+            for (int32_t i = 0; i < result && i < capacity; i++)
+                ids[i] = inodes[i];
+        }
+        break;
+    }
+    free(buffer);
+    return result;
+}
+
+/* TCP: the listener's established children that no process holds yet
+ * (inode 0: accept(2) has not given them a file), by socket cookie. A dump
+ * of the established sockets of the listener's port (a bytecode filter, as
+ * ss(8) sends), matched to its address. */
+static int32_t tcp_queued(const struct sockaddr_storage *local, uint64_t *ids, int32_t capacity)
+{
+    uint16_t port = local->ss_family == AF_INET
+        ? ntohs(((const struct sockaddr_in *)local)->sin_port)
+        : ntohs(((const struct sockaddr_in6 *)local)->sin6_port);
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 req;
+        struct rtattr bytecode;
+        struct inet_diag_bc_op ops[4];
+    } request;
+    memset(&request, 0, sizeof request);
+    request.nlh.nlmsg_len = sizeof request;
+    request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    request.req.sdiag_family = local->ss_family;
+    request.req.sdiag_protocol = IPPROTO_TCP;
+    request.req.idiag_states = 1u << 1; /* TCP_ESTABLISHED */
+    request.bytecode.rta_type = INET_DIAG_REQ_BYTECODE;
+    request.bytecode.rta_len = RTA_LENGTH(sizeof request.ops);
+    /* sport >= port and sport <= port; "no" jumps past the end: reject. */
+    request.ops[0] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_GE, 8, 16 + 4 };
+    request.ops[1] = (struct inet_diag_bc_op){ 0, 0, port };
+    request.ops[2] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_LE, 8, 8 + 4 };
+    request.ops[3] = (struct inet_diag_bc_op){ 0, 0, port };
+    int diag = diag_request(&request, sizeof request);
+    if (diag < 0)
+        return diag;
+
+    const struct sockaddr_in *in4 = (const struct sockaddr_in *)local;
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)local;
+    int any = local->ss_family == AF_INET ? in4->sin_addr.s_addr == htonl(INADDR_ANY)
+                                          : IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+    int32_t count = 0;
+    long buffer[16384 / sizeof(long)];
+    for (;;) {
+        ssize_t n = recv(diag, buffer, sizeof buffer, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(diag);
+            return -e;
+        }
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buffer; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_type == NLMSG_DONE) {
+                close(diag);
+                return count;
+            }
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                struct nlmsgerr *err = NLMSG_DATA(h);
+                close(diag);
+                return err->error < 0 ? err->error : -EIO;
+            }
+            const struct inet_diag_msg *msg = NLMSG_DATA(h);
+            if (msg->idiag_inode != 0 || ntohs(msg->id.idiag_sport) != port)
+                continue;
+            if (!any && (local->ss_family == AF_INET
+                    ? msg->id.idiag_src[0] != in4->sin_addr.s_addr
+                    : memcmp(msg->id.idiag_src, &in6->sin6_addr, 16) != 0))
+                continue;
+            if (count < capacity)
+                ids[count] = ((uint64_t)msg->id.idiag_cookie[1] << 32) | msg->id.idiag_cookie[0];
+            count++;
+        }
+    }
+}
+
+/*
+ * The connections waiting in a listening socket's accept queue, by an
+ * identity that stays the same while they wait, asked of the kernel
+ * (sock_diag(7)) without accepting any: so a handoff bridge can tell a
+ * program that took connections from one that left the same ones queued.
+ * Writes at most capacity ids; returns how many are queued (possibly more
+ * than capacity), or -errno when the kernel cannot say.
+ */
+int32_t sb_queued_connections(int32_t fd, uint64_t *ids, int32_t capacity)
+{
+    struct sockaddr_storage local;
+    socklen_t length = sizeof local;
+    if (getsockname(fd, (struct sockaddr *)&local, &length) < 0)
+        return -errno;
+    switch (local.ss_family) {
+    case AF_UNIX:
+        return unix_queued(fd, ids, capacity);
+    case AF_INET:
+    case AF_INET6:
+        return tcp_queued(&local, ids, capacity);
+    default:
+        return -EAFNOSUPPORT;
+    }
+}
+
 /*
  * The file a bound Unix socket made: its inode and the major and minor
  * numbers of its device, asked of the kernel through sock_diag(7) for this
@@ -210,10 +399,6 @@ int32_t sb_unix_socket_file(int32_t sock, uint64_t *ino, uint32_t *major_dev, ui
     struct stat own;
     if (fstat(sock, &own) < 0)
         return -errno;
-    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-    if (fd < 0)
-        return -errno;
-
     struct {
         struct nlmsghdr nlh;
         struct unix_diag_req req;
@@ -223,28 +408,24 @@ int32_t sb_unix_socket_file(int32_t sock, uint64_t *ino, uint32_t *major_dev, ui
     request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
     request.nlh.nlmsg_flags = NLM_F_REQUEST;
     request.req.sdiag_family = AF_UNIX;
+    request.req.udiag_states = ~0u; /* bound, listening or not */
     request.req.udiag_ino = (uint32_t)own.st_ino;
     request.req.udiag_show = UDIAG_SHOW_VFS;
-    request.req.udiag_cookie[0] = request.req.udiag_cookie[1] = ~0U; /* INET_DIAG_NOCOOKIE */
-
-    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-    if (sendto(fd, &request, sizeof request, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
+    request.req.udiag_cookie[0] = request.req.udiag_cookie[1] = ~0u; /* INET_DIAG_NOCOOKIE: any */
+    int diag = diag_request(&request, sizeof request);
+    if (diag < 0)
+        return diag;
 
     long buffer[8192 / sizeof(long)];
     ssize_t n;
     do
-        n = recv(fd, buffer, sizeof buffer, 0);
+        n = recv(diag, buffer, sizeof buffer, 0);
     while (n < 0 && errno == EINTR);
     int e = errno;
-    close(fd);
+    close(diag);
     if (n < 0)
         return -e;
-    struct nlmsghdr *h = (struct nlmsghdr *)buffer;
-    for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buffer; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
         if (h->nlmsg_type == NLMSG_ERROR) {
             struct nlmsgerr *err = NLMSG_DATA(h);
             return err->error < 0 ? err->error : -EIO;

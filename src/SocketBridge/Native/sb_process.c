@@ -225,3 +225,19 @@ int32_t sb_reap(int32_t pid, int32_t *status)
             return -errno;
     }
 }
+
+/*
+ * The bytes execve(2) takes for a program's argument and environment
+ * strings and their pointers together: sysconf(_SC_ARG_MAX), which glibc
+ * derives from the stack limit (a quarter of it, at least 128 KiB), capped
+ * as the kernel caps it at three quarters of _STK_LIM, 6 MiB (fs/exec.c,
+ * bprm_stack_limits).
+ */
+int64_t sb_argument_space(void)
+{
+    long n = sysconf(_SC_ARG_MAX);
+    const long cap = 6L * 1024 * 1024;
+    if (n < 0 || n > cap)
+        n = n < 0 ? 131072 : cap;
+    return n;
+}

@@ -14,7 +14,7 @@ public sealed class AccessControlTests
         int port = Ports.Free(AddressFamily.InterNetworkV6);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "guarded": { "Listen": "tcp:*:{{port}}", "AllowFrom": ["127.0.0.0/8"], "DenyFrom": ["127.0.0.2"],
-                "Exec": ["/bin/sh", "-c", "echo welcome $REMOTE_ADDR; exec cat"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "echo welcome $REMOTE_ADDR; exec cat"] } } }
             """);
 
         using Socket allowed = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -44,7 +44,7 @@ public sealed class AccessControlTests
         string path = dir["guarded.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "users": { "Listen": "unix:{{path}}", "SocketMode": "0666", "AllowUsers": ["root"],
-                "Exec": ["/bin/sh", "-c", "echo hello uid $REMOTE_UID"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "echo hello uid $REMOTE_UID"] } } }
             """, dir);
 
         string asNobody = $"import os, socket\nos.setgid(65534); os.setuid(65534)\ns = socket.socket(socket.AF_UNIX)\ns.connect('{path}')\nprint(repr(s.recv(100)))";
@@ -57,11 +57,11 @@ public sealed class AccessControlTests
     }
 
     [Theory]
-    [InlineData("\"Listen\": \"unix:/tmp/sbt-x.sock\", \"Exec\": [\"/bin/cat\"], \"AllowFrom\": [\"10.0.0.0/8\"]", "Bridges:a:AllowFrom: applies to TCP clients, not to unix:/tmp/sbt-x.sock (use AllowUsers or AllowGroups for Unix sockets)")]
-    [InlineData("\"Listen\": \"tcp:127.0.0.1:7001\", \"Exec\": [\"/bin/cat\"], \"AllowUsers\": [\"root\"]", "Bridges:a:AllowUsers: applies to Unix-socket clients, not to tcp:127.0.0.1:7001 (use AllowFrom or DenyFrom for TCP)")]
-    [InlineData("\"Listen\": \"tcp:127.0.0.1:7001\", \"Mode\": \"handoff\", \"Exec\": [\"/bin/cat\"], \"DenyFrom\": [\"10.0.0.0/8\"]", "Bridges:a:DenyFrom: does not apply to handoff mode: the program accepts the connections, not socketbridge")]
-    [InlineData("\"Listen\": \"tcp:127.0.0.1:7001\", \"Exec\": [\"/bin/cat\"], \"DenyFrom\": [\"10.0.0.1/8\"]", "Bridges:a:DenyFrom: \"10.0.0.1/8\" has host bits set (did you mean 10.0.0.0/8?)")]
-    [InlineData("\"Listen\": \"unix:/tmp/sbt-x.sock\", \"Exec\": [\"/bin/cat\"], \"AllowGroups\": [\"nosuchgroup\"]", "Bridges:a:AllowGroups: there is no group \"nosuchgroup\"")]
+    [InlineData("\"Listen\": \"unix:/tmp/sbt-x.sock\", \"User\": \"root\", \"Exec\": [\"/bin/cat\"], \"AllowFrom\": [\"10.0.0.0/8\"]", "Bridges:a:AllowFrom: applies to TCP clients, not to unix:/tmp/sbt-x.sock (use AllowUsers or AllowGroups for Unix sockets)")]
+    [InlineData("\"Listen\": \"tcp:127.0.0.1:7001\", \"User\": \"root\", \"Exec\": [\"/bin/cat\"], \"AllowUsers\": [\"root\"]", "Bridges:a:AllowUsers: applies to Unix-socket clients, not to tcp:127.0.0.1:7001 (use AllowFrom or DenyFrom for TCP)")]
+    [InlineData("\"Listen\": \"tcp:127.0.0.1:7001\", \"Mode\": \"handoff\", \"User\": \"root\", \"Exec\": [\"/bin/cat\"], \"DenyFrom\": [\"10.0.0.0/8\"]", "Bridges:a:DenyFrom: does not apply to handoff mode: the program accepts the connections, not socketbridge")]
+    [InlineData("\"Listen\": \"tcp:127.0.0.1:7001\", \"User\": \"root\", \"Exec\": [\"/bin/cat\"], \"DenyFrom\": [\"10.0.0.1/8\"]", "Bridges:a:DenyFrom: \"10.0.0.1/8\" has host bits set (did you mean 10.0.0.0/8?)")]
+    [InlineData("\"Listen\": \"unix:/tmp/sbt-x.sock\", \"User\": \"root\", \"Exec\": [\"/bin/cat\"], \"AllowGroups\": [\"nosuchgroup\"]", "Bridges:a:AllowGroups: there is no group \"nosuchgroup\"")]
     public void Access_keys_are_checked_against_the_endpoint_and_mode(string keys, string expected)
     {
         var ex = Assert.Throws<ConfigurationException>(() => new ConfigurationLoader().LoadText("test.json", $$"""

@@ -15,7 +15,7 @@ public sealed class LimitsPerSourceAndRateTests
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "fair": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnectionsPerSource": 2,
-                "Exec": ["/bin/sh", "-c", "echo hi $REMOTE_ADDR; exec cat"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "echo hi $REMOTE_ADDR; exec cat"] } } }
             """);
 
         using Socket first = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -49,7 +49,7 @@ public sealed class LimitsPerSourceAndRateTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "paced": { "Listen": "tcp:127.0.0.1:{{port}}", "RateLimit": "30/min", "MaxConnections": 100, "Exec": ["/bin/echo", "ok"] } } }
+            { "Bridges": { "paced": { "Listen": "tcp:127.0.0.1:{{port}}", "RateLimit": "30/min", "MaxConnections": 100, "User": "root", "Exec": ["/bin/echo", "ok"] } } }
             """);
 
         string[] burst = await Task.WhenAll(Enumerable.Range(0, 60).Select(async _ => await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port))));
@@ -110,7 +110,7 @@ public sealed class LimitsPerSourceAndRateTests
     public void Limits_do_not_apply_where_the_daemon_does_not_accept()
     {
         var ex = Assert.Throws<ConfigurationException>(() => new ConfigurationLoader().LoadText("test.json", """
-            { "Bridges": { "h": { "Listen": "tcp:127.0.0.1:7001", "Mode": "handoff", "Exec": ["/bin/cat"], "RateLimit": "5/s" } } }
+            { "Bridges": { "h": { "Listen": "tcp:127.0.0.1:7001", "Mode": "handoff", "User": "root", "Exec": ["/bin/cat"], "RateLimit": "5/s" } } }
             """));
 
         Assert.Equal("test.json: Bridges:h:RateLimit: does not apply to handoff mode: the program accepts the connections, not socketbridge", Assert.Single(ex.Errors).ToString());

@@ -55,7 +55,7 @@ public sealed class HandoffTests
         int port = Ports.Free();
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "job": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["{{server}}"] } } }
+            { "Bridges": { "job": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}"] } } }
             """, dir);
 
         JsonElement reply = await RequestAsync(IPAddress.Loopback, port);
@@ -81,7 +81,7 @@ public sealed class HandoffTests
         int port = Ports.Free();
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "queued": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["{{server}}", "delay=1"] } } }
+            { "Bridges": { "queued": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "delay=1"] } } }
             """, dir);
 
         JsonElement[] replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RequestAsync(IPAddress.Loopback, port)));
@@ -99,7 +99,7 @@ public sealed class HandoffTests
         string server = dir.WriteScript("server.py", Server);
         // Each launch serves exactly one connection and exits, after a pause that lets the others queue.
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "once": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["{{server}}", "delay=0.3", "max=1"] } } }
+            { "Bridges": { "once": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "delay=0.3", "max=1"] } } }
             """, dir);
 
         JsonElement[] replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RequestAsync(IPAddress.Loopback, port)));
@@ -107,6 +107,7 @@ public sealed class HandoffTests
         Assert.Equal(3, replies.Select(r => r.GetProperty("pid").GetInt32()).Distinct().Count());
         Assert.All(replies, r => Assert.Equal(1, r.GetProperty("n").GetInt32()));
         await Wait.UntilAsync(() => daemon.Logs.Count(l => l.Contains("exited with status 0") && l.Contains("watching the socket again")) == 3, "three launches to end");
+        Assert.DoesNotContain(daemon.Logs, l => l.Contains("starting it again"));
     }
 
     [Fact]
@@ -116,7 +117,7 @@ public sealed class HandoffTests
         int port = Ports.Free(AddressFamily.InterNetworkV6);
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "six": { "Listen": "tcp:[::1]:{{port}}", "Mode": "handoff", "Exec": ["{{server}}", "api=systemd"] } } }
+            { "Bridges": { "six": { "Listen": "tcp:[::1]:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "api=systemd"] } } }
             """, dir);
 
         JsonElement reply = await RequestAsync(IPAddress.IPv6Loopback, port);
@@ -132,7 +133,7 @@ public sealed class HandoffTests
         string path = dir["job.sock"];
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "ujob": { "Listen": "unix:{{path}}", "Mode": "handoff", "Exec": ["{{server}}"] } } }
+            { "Bridges": { "ujob": { "Listen": "unix:{{path}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}"] } } }
             """, dir);
 
         using Socket client = await Clients.ConnectUnixAsync(path);
@@ -147,16 +148,71 @@ public sealed class HandoffTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "broken": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["/bin/false"] } } }
+            { "Bridges": { "broken": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["/bin/false"] } } }
             """);
 
         using Socket waiting = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
-        await Wait.UntilAsync(() => daemon.Logs.Count(l => l.Contains("broken") && l.Contains("exited with status 1")) >= 3, "three failed launches");
+        await Wait.UntilAsync(() => daemon.Logs.Count(l => l.Contains("broken ") && l.Contains("exited with status 1") && l.Contains("watching the socket again")) >= 3, "three failed launches");
         string[] logs = daemon.Logs;
 
-        Assert.Contains(logs, l => l.Contains("broken: the program failed at once with connections still queued; starting it again in 00:00:01"));
+        Assert.Contains(logs, l => l.Contains("broken: the program exited with status 1, connections still queued (1 time in a row); starting it again in 00:00:01"));
         DateTime[] launches = logs.Where(l => l.Contains("a connection is pending")).Select(l => DateTime.Parse(l[..23])).ToArray();
         Assert.True(launches[2] - launches[0] >= TimeSpan.FromSeconds(1.9), $"launches too close: {string.Join(", ", launches)}");
+    }
+
+    [Fact]
+    public async Task A_program_that_exits_0_without_accepting_is_started_again_after_a_pause_that_grows()
+    {
+        int port = Ports.Free();
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "idle": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["/bin/true"], "User": "nobody" } } }
+            """);
+
+        // A client left waiting: /bin/true never accepts it, so it stays queued.
+        using Socket waiting = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
+        await daemon.WaitForLogAsync("idle: the program exited with status 0 without accepting, connections still queued (3 times in a row); starting it again in 00:00:04");
+        string[] logs = daemon.Logs;
+
+        DateTime[] launches = logs.Where(l => l.Contains("idle ") && l.Contains("a connection is pending")).Select(l => DateTime.Parse(l[..23])).ToArray();
+        Assert.Equal(3, launches.Length);
+        Assert.True(launches[2] - launches[0] >= TimeSpan.FromSeconds(2.9), $"launches too close: {string.Join(", ", launches)}");
+        Assert.Contains(logs, l => l.Contains(" WRN idle: the program exited with status 0 without accepting, connections still queued (1 time in a row); starting it again in 00:00:01"));
+        Assert.Contains(logs, l => l.Contains(" WRN idle: the program exited with status 0 without accepting, connections still queued (2 times in a row); starting it again in 00:00:02"));
+    }
+
+    /// <summary>A Unix listener's queue is told by its clients' inodes, a TCP one's by its connections' cookies.</summary>
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("unix")]
+    public async Task The_pause_ends_once_the_program_accepts_and_a_later_connection_is_served_at_once(string kind)
+    {
+        using var dir = new TempDirectory();
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // so nobody can run the scripts
+        int port = Ports.Free();
+        string path = dir["late.sock"];
+        string listen = kind == "tcp" ? $"tcp:127.0.0.1:{port}" : $"unix:{path}";
+        string server = dir.WriteScript("server.py", Server);
+        string ready = dir["ready"];
+        // Exits at once without accepting until the file "ready" exists, then serves one connection a launch.
+        string program = dir.WriteScript("maybe.sh", $"#!/bin/sh\n[ -e {ready} ] || exit 0\nexec {server} max=1\n");
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "late": { "Listen": "{{listen}}", "Mode": "handoff", "Exec": ["{{program}}"], "User": "nobody" } } }
+            """, dir);
+        Task<Socket> Connect() => kind == "tcp" ? Clients.ConnectTcpAsync(IPAddress.Loopback, port) : Clients.ConnectUnixAsync(path);
+
+        using Socket first = await Connect();
+        await daemon.WaitForLogAsync("late: the program exited with status 0 without accepting, connections still queued (2 times in a row); starting it again in 00:00:02");
+        File.WriteAllText(ready, string.Empty);
+        Assert.Equal(1, ChildScripts.Parse(await Clients.ReadLineAsync(first)).GetProperty("n").GetInt32());
+        int pauses = daemon.Logs.Count(l => l.Contains("starting it again"));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using Socket secondClient = await Connect();
+        JsonElement second = ChildScripts.Parse(await Clients.ReadLineAsync(secondClient));
+
+        Assert.Equal(1, second.GetProperty("n").GetInt32());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"the second connection waited {clock.Elapsed}");
+        Assert.Equal(pauses, daemon.Logs.Count(l => l.Contains("starting it again")));
     }
 
     private static async Task<JsonElement> RequestAsync(IPAddress address, int port)

@@ -90,7 +90,7 @@ public sealed class HostileClientTests
         // One program a connection: it answers "NAME" with "hi NAME", and to "flood" it runs yes.
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "greeter": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnections": 1000,
-                "Exec": ["/bin/sh", "-c", "read -r line; case \"$line\" in flood) exec yes;; *) echo \"hi $line\";; esac"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "read -r line; case \"$line\" in flood) exec yes;; *) echo \"hi $line\";; esac"] } } }
             """);
 
         List<Socket> hostile = await ConnectHostileClientsAsync(port);

@@ -19,8 +19,8 @@ public sealed class CheckCommandTests : IDisposable
         string config = _dir.Write("socketbridge.json", $$"""
             {
               "Bridges": {
-                "web": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat", "-u"] },
-                "echo": { "Listen": "unix:{{socket}}", "Exec": ["cat"] }
+                "web": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat", "-u"] },
+                "echo": { "Listen": "unix:{{socket}}", "User": "root", "Exec": ["cat"] }
               }
             }
             """);
@@ -42,8 +42,8 @@ public sealed class CheckCommandTests : IDisposable
             {
               "SocketBridge": { "ShutdownTimeout": "10" },
               "Bridges": {
-                "web": { "Lisen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"] },
-                "echo": { "Listen": "tcp:127.0.0.1:8081", "Exec": "/bin/cat", "Backlog": 0 }
+                "web": { "Lisen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"] },
+                "echo": { "Listen": "tcp:127.0.0.1:8081", "User": "root", "Exec": "/bin/cat", "Backlog": 0 }
               }
             }
             """);
@@ -69,8 +69,8 @@ public sealed class CheckCommandTests : IDisposable
         string config = _dir.Write("socketbridge.json", $$"""
             {
               "Bridges": {
-                "web": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] },
-                "local": { "Listen": "unix:{{socket}}", "Exec": ["/bin/cat"] }
+                "web": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] },
+                "local": { "Listen": "unix:{{socket}}", "User": "root", "Exec": ["/bin/cat"] }
               }
             }
             """);
@@ -98,8 +98,8 @@ public sealed class CheckCommandTests : IDisposable
         string config = _dir.Write("socketbridge.json", $$"""
             {
               "Bridges": {
-                "web": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] },
-                "local": { "Listen": "unix:{{socket}}", "Exec": ["/bin/cat"] }
+                "web": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] },
+                "local": { "Listen": "unix:{{socket}}", "User": "root", "Exec": ["/bin/cat"] }
               }
             }
             """);
@@ -118,7 +118,7 @@ public sealed class CheckCommandTests : IDisposable
         int first = Ports.Free();
         int second = Ports.Free();
         string main = _dir.Write("socketbridge.json", $$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{first}}", "Exec": ["/bin/cat", "-u"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{first}}", "User": "root", "Exec": ["/bin/cat", "-u"] } } }
             """);
         string dropIn = _dir.Write("10-port.json", $$"""
             { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{second}}" } } }
@@ -141,7 +141,7 @@ public sealed class CheckCommandTests : IDisposable
     {
         int port = Ports.Free();
         string main = _dir.Write("socketbridge.json", $$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         string dropIn = _dir.Write("20-typo.json", """
             { "Bridges": { "web": { "NoDelay": "false" } } }
@@ -183,7 +183,7 @@ public sealed class CheckCommandTests : IDisposable
         string program = _dir.Write("handler.sh", "#!/bin/sh\nexec cat\n");
         File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         string config = _dir.Write("socketbridge.json", $$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{program}}"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["{{program}}"] } } }
             """);
 
         CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);

@@ -16,9 +16,9 @@ public sealed class PipeCommandTests
         // sha256sum answers only after its input's EOF: the half-close must reach it.
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "t": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["sha256sum"] },
-                "u": { "Listen": "unix:{{path}}", "Exec": ["sha256sum"] },
-                "a": { "Listen": "unix:@{{name}}", "Exec": ["sha256sum"] } } }
+                "t": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["sha256sum"] },
+                "u": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["sha256sum"] },
+                "a": { "Listen": "unix:@{{name}}", "User": "root", "Exec": ["sha256sum"] } } }
             """, dir);
 
         foreach (string endpoint in (string[])[$"tcp:127.0.0.1:{port}", $"unix:{path}", $"unix:@{name}"])
@@ -35,7 +35,7 @@ public sealed class PipeCommandTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "bye": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "bye"] } } }
+            { "Bridges": { "bye": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "bye"] } } }
             """);
 
         var start = new ProcessStartInfo(Binary.Path, ["pipe", $"tcp:127.0.0.1:{port}"])

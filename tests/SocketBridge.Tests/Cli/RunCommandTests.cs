@@ -19,8 +19,8 @@ public sealed class RunCommandTests : IDisposable
         string config = _dir.Write("socketbridge.json", $$"""
             {
               "Bridges": {
-                "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/cat"], "KeepAlive": "yes" },
-                "Echo": { "Listen": "tcp:127.0.0.1", "Exec": ["{{_dir["missing"]}}"] }
+                "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["/bin/cat"], "KeepAlive": "yes" },
+                "Echo": { "Listen": "tcp:127.0.0.1", "User": "root", "Exec": ["{{_dir["missing"]}}"] }
               }
             }
             """);
@@ -69,7 +69,7 @@ public sealed class RunCommandTests : IDisposable
     public async Task Run_with_a_broken_configuration_never_reports_ready_to_systemd()
     {
         string config = _dir.Write("socketbridge.json", """
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "Lisen": "x" } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "Lisen": "x" } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", config], _dir, ownsDirectory: false);
 
@@ -86,7 +86,7 @@ public sealed class RunCommandTests : IDisposable
         int first = Ports.Free();
         int second = Ports.Free();
         string main = _dir.Write("socketbridge.json", $$"""
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:{{first}}", "Exec": ["cat"] } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:{{first}}", "User": "root", "Exec": ["cat"] } } }
             """);
         string dropIn = _dir.Write("10-port.json", $$"""
             { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:{{second}}" } } }

@@ -17,7 +17,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_typo_in_a_bridge_key_is_an_error_that_suggests_the_right_key()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Lisen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "web": { "Lisen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         Assert.Contains($"{file}: Bridges:web:Lisen: unknown key (did you mean Listen?)", lines);
@@ -27,7 +27,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_unknown_bridge_key_is_an_error_rather_than_ignored()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "Colour": "blue" } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "Colour": "blue" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Colour: unknown key"], lines);
@@ -37,7 +37,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_unknown_top_level_key_is_an_error_that_suggests_the_section()
     {
         (string file, string[] lines) = Load("""
-            { "Bridge": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"] } } }
+            { "Bridge": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         Assert.Equal([$"{file}: Bridge: unknown key (did you mean Bridges?)"], lines);
@@ -62,7 +62,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_bad_Listen_endpoint_is_an_error_on_Listen(string endpoint, string why)
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "{{endpoint}}", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "web": { "Listen": "{{endpoint}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         string line = Assert.Single(lines);
@@ -74,7 +74,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_Listen_host_that_does_not_resolve_is_an_error_when_loaded()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:no-such-host.invalid:8080", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:no-such-host.invalid:8080", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         string line = Assert.Single(lines);
@@ -85,7 +85,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_Listen_that_is_not_a_string_is_an_error_saying_what_it_is()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": 8080, "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "web": { "Listen": 8080, "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Listen: must be a string, not the number 8080"], lines);
@@ -95,7 +95,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_missing_Listen_is_an_error_on_Listen()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "web": { "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         string line = Assert.Single(lines);
@@ -106,7 +106,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_spawn_bridge_without_Exec_is_an_error_on_Exec()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080" } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root" } } }
             """);
 
         string line = Assert.Single(lines);
@@ -118,7 +118,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     {
         string program = _dir["no-such-program"];
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["{{program}}", "--flag"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["{{program}}", "--flag"] } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Exec: {program} does not exist"], lines);
@@ -128,7 +128,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_Exec_name_not_found_in_PATH_is_an_error_on_Exec()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["sbt-no-such-program"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["sbt-no-such-program"] } } }
             """);
 
         string line = Assert.Single(lines);
@@ -141,7 +141,7 @@ public sealed class ConfigurationErrorTests : IDisposable
         string program = _dir.Write("not-executable.sh", "#!/bin/sh\nexec cat\n");
         File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["{{program}}"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["{{program}}"] } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Exec: {program} is not executable"], lines);
@@ -151,7 +151,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_Exec_directory_is_an_error_rather_than_a_failed_launch_later()
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["{{_dir.Path}}"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["{{_dir.Path}}"] } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Exec: {_dir.Path} is a directory, not a program"], lines);
@@ -161,7 +161,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_Exec_given_as_a_string_is_an_error_showing_the_array_form()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": "/bin/cat -u" } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": "/bin/cat -u" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Exec: must be an argv array, as [\"/bin/cat -u\"], not a string"], lines);
@@ -174,7 +174,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_Exec_relative_path_is_an_error_asking_for_an_absolute_path(string program)
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["{{program}}"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["{{program}}"] } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Exec: \"{program}\" must be an absolute path or a name found in PATH"], lines);
@@ -184,7 +184,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_empty_Exec_array_is_an_error()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": [] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": [] } } }
             """);
 
         string line = Assert.Single(lines);
@@ -195,7 +195,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_Exec_argument_that_is_not_a_string_is_an_error_naming_its_position()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/sleep", 5] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/sleep", 5] } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Exec: element 1 must be a string, not the number 5"], lines);
@@ -255,7 +255,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_SocketMode_that_is_not_octal_is_an_error_on_SocketMode(string mode)
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "unix:{{_dir["web.sock"]}}", "Exec": ["/bin/cat"], "SocketMode": "{{mode}}" } } }
+            { "Bridges": { "web": { "Listen": "unix:{{_dir["web.sock"]}}", "User": "root", "Exec": ["/bin/cat"], "SocketMode": "{{mode}}" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:SocketMode: \"{mode}\" is not an octal mode (expected a string such as \"0660\")"], lines);
@@ -266,7 +266,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     {
         // 660 as a number would be 01224 if taken as decimal: it must be refused, once, with the fix.
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "unix:{{_dir["web.sock"]}}", "Exec": ["/bin/cat"], "SocketMode": 660 } } }
+            { "Bridges": { "web": { "Listen": "unix:{{_dir["web.sock"]}}", "User": "root", "Exec": ["/bin/cat"], "SocketMode": 660 } } }
             """);
 
         string line = Assert.Single(lines);
@@ -281,7 +281,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_socket_file_option_on_a_tcp_endpoint_is_an_error_as_there_is_no_file(string key, string value)
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "{{key}}": {{value}} } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "{{key}}": {{value}} } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:{key}: only applies to a unix:/path or fifo: endpoint, not tcp:127.0.0.1:8080"], lines);
@@ -291,7 +291,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_SocketMode_on_an_abstract_socket_is_an_error_as_there_is_no_file()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "unix:@sbt-web", "Exec": ["/bin/cat"], "SocketMode": "0600" } } }
+            { "Bridges": { "web": { "Listen": "unix:@sbt-web", "User": "root", "Exec": ["/bin/cat"], "SocketMode": "0600" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:SocketMode: only applies to a unix:/path or fifo: endpoint, not unix:@sbt-web"], lines);
@@ -311,7 +311,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_unknown_Group_is_an_error_on_Group()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "Group": "sbt-no-such-group" } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "Group": "sbt-no-such-group" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Group: there is no group \"sbt-no-such-group\""], lines);
@@ -321,7 +321,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_unknown_SocketUser_is_an_error_on_SocketUser()
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "unix:{{_dir["web.sock"]}}", "Exec": ["/bin/cat"], "SocketUser": "sbt-no-such-user" } } }
+            { "Bridges": { "web": { "Listen": "unix:{{_dir["web.sock"]}}", "User": "root", "Exec": ["/bin/cat"], "SocketUser": "sbt-no-such-user" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:SocketUser: there is no user \"sbt-no-such-user\""], lines);
@@ -331,7 +331,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_unknown_SocketGroup_is_an_error_on_SocketGroup()
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "unix:{{_dir["web.sock"]}}", "Exec": ["/bin/cat"], "SocketGroup": "sbt-no-such-group" } } }
+            { "Bridges": { "web": { "Listen": "unix:{{_dir["web.sock"]}}", "User": "root", "Exec": ["/bin/cat"], "SocketGroup": "sbt-no-such-group" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:SocketGroup: there is no group \"sbt-no-such-group\""], lines);
@@ -346,7 +346,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_bridge_name_outside_lower_case_letters_digits_dot_dash_and_underscore_is_an_error(string name)
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "{{name}}": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "{{name}}": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:{name}: a bridge name must match [a-z0-9][a-z0-9._-]* (lower case)"], lines);
@@ -359,7 +359,7 @@ public sealed class ConfigurationErrorTests : IDisposable
         (string file, string[] lines) = Load("""
             {
               "Bridges": {
-                "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"] },
+                "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"] },
                 "Web": { "Listen": "tcp:127.0.0.1:9090" }
               }
             }
@@ -382,7 +382,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void Bridges_given_as_an_array_is_an_error_on_Bridges()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": [ { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"] } ] }
+            { "Bridges": [ { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"] } ] }
             """);
 
         Assert.Equal([$"{file}: Bridges: must be an object keyed by bridge name, not an array"], lines);
@@ -391,7 +391,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     [Fact]
     public void Invalid_JSON_is_an_error_naming_the_file_and_the_line()
     {
-        string file = _dir.Write("config.json", "{\n  \"Bridges\": {\n    \"web\": {\n      \"Listen\": \"tcp:127.0.0.1:8080\"\n      \"Exec\": [\"/bin/cat\"]\n    }\n  }\n}\n");
+        string file = _dir.Write("config.json", "{\n  \"Bridges\": {\n    \"web\": {\n      \"Listen\": \"tcp:127.0.0.1:8080\"\n      \"User\": \"root\", \"Exec\": [\"/bin/cat\"]\n    }\n  }\n}\n");
 
         string line = Assert.Single(ConfigurationErrors.Lines(file));
 
@@ -401,7 +401,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     [Fact]
     public void Invalid_JSON_in_a_drop_in_names_the_drop_in()
     {
-        string main = _dir.Write("main.json", """{ "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"] } } }""");
+        string main = _dir.Write("main.json", """{ "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"] } } }""");
         string dropIn = _dir.Write("broken.json", "{ \"Bridges\": { \"web\": { \"Backlog\": 16, } }\n");
 
         string line = Assert.Single(ConfigurationErrors.Lines(main, dropIn));
@@ -415,8 +415,8 @@ public sealed class ConfigurationErrorTests : IDisposable
         string file = _dir.Write("config.json", """
             {
               "Bridges": {
-                "web": { "Listen": tcp:127.0.0.1:8080, "Exec": ["/bin/cat"] },
-                "db": { "Listen": "tcp:127.0.0.1:8081", "Exec": ["/bin/cat"], "Environment": { "DB_PASSWORD": "hunter2" } }
+                "web": { "Listen": tcp:127.0.0.1:8080, "User": "root", "Exec": ["/bin/cat"] },
+                "db": { "Listen": "tcp:127.0.0.1:8081", "User": "root", "Exec": ["/bin/cat"], "Environment": { "DB_PASSWORD": "hunter2" } }
               }
             }
             """);
@@ -434,7 +434,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_key_written_twice_in_one_file_is_an_error_not_a_silent_last_wins()
     {
         string file = _dir.Write("twice.json", """
-            { "Bridges": { "twice": { "Listen": "tcp:127.0.0.1:7001", "Listen": "tcp:127.0.0.1:7002", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "twice": { "Listen": "tcp:127.0.0.1:7001", "Listen": "tcp:127.0.0.1:7002", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         string line = Assert.Single(ConfigurationErrors.Lines(file));
@@ -478,7 +478,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_variable_socketbridge_sets_itself_is_an_error_in_Environment(string name)
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "Environment": { "{{name}}": "1" } } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "Environment": { "{{name}}": "1" } } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Environment:{name}: {name} is set by socketbridge itself for every launched program"], lines);
@@ -488,7 +488,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_variable_socketbridge_sets_itself_is_an_error_in_PassEnvironment()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "PassEnvironment": ["HOME", "LISTEN_FDS"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "PassEnvironment": ["HOME", "LISTEN_FDS"] } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:PassEnvironment: LISTEN_FDS is set by socketbridge itself for every launched program"], lines);
@@ -498,7 +498,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_Environment_value_that_is_not_a_string_is_an_error_on_that_variable()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "Environment": { "WORKERS": 4 } } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "Environment": { "WORKERS": 4 } } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Environment:WORKERS: must be a string, not the number 4"], lines);
@@ -513,7 +513,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_Backlog_out_of_range_or_of_the_wrong_type_is_an_error_on_Backlog(string value, string message)
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "Backlog": {{value}} } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "Backlog": {{value}} } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Backlog: {message}"], lines);
@@ -523,7 +523,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_MaxConnections_of_zero_is_an_error()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "MaxConnections": 0 } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "MaxConnections": 0 } } }
             """);
 
         string line = Assert.Single(lines);
@@ -538,7 +538,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void A_boolean_given_as_anything_but_true_or_false_is_an_error(string key, string value, string described)
     {
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "{{key}}": {{value}} } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "{{key}}": {{value}} } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:{key}: must be true or false, not {described}"], lines);
@@ -548,7 +548,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_unknown_Mode_is_an_error_listing_the_modes()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "Mode": "nowait" } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "Mode": "nowait" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:Mode: \"nowait\" is not a mode (expected spawn, handoff or forward)"], lines);
@@ -558,7 +558,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void An_unknown_StandardError_is_an_error_listing_the_choices()
     {
         (string file, string[] lines) = Load("""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "StandardError": "syslog" } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "StandardError": "syslog" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:StandardError: \"syslog\" is not one of journal, socket or null"], lines);
@@ -569,7 +569,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     {
         string missing = _dir["no-such-directory"];
         (string file, string[] lines) = Load($$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "WorkingDirectory": "{{missing}}" } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "WorkingDirectory": "{{missing}}" } } }
             """);
 
         Assert.Equal([$"{file}: Bridges:web:WorkingDirectory: {missing} is not an existing directory"], lines);
@@ -582,8 +582,8 @@ public sealed class ConfigurationErrorTests : IDisposable
             {
               "SocketBridge": { "ShutdownTimeout": "10" },
               "Bridges": {
-                "web": { "Listen": "tcp:127.0.0.1:8080", "Exec": ["/bin/cat"], "Backlog": 0 },
-                "echo": { "Listen": "tcp:127.0.0.1:8081", "Exec": ["/bin/cat"], "KeepAlive": "yes" }
+                "web": { "Listen": "tcp:127.0.0.1:8080", "User": "root", "Exec": ["/bin/cat"], "Backlog": 0 },
+                "echo": { "Listen": "tcp:127.0.0.1:8081", "User": "root", "Exec": ["/bin/cat"], "KeepAlive": "yes" }
               }
             }
             """);
@@ -600,7 +600,7 @@ public sealed class ConfigurationErrorTests : IDisposable
         (string file, string[] lines) = Load($$"""
             {
               "Bridges": {
-                "one": { "Listen": "tcp:127.0.0.1", "Exec": "cat", "NoDelay": "no" },
+                "one": { "Listen": "tcp:127.0.0.1", "User": "root", "Exec": "cat", "NoDelay": "no" },
                 "two": { "Listen": "unix:{{_dir["two.sock"]}}", "Exec": ["/bin/cat"], "SocketMode": "999", "User": "sbt-no-such-user", "Colour": "red" }
               }
             }

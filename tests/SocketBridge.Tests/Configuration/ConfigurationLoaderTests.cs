@@ -12,7 +12,8 @@ public sealed class ConfigurationLoaderTests
     [Fact]
     public void A_minimal_bridge_gets_the_documented_defaults()
     {
-        SocketBridgeOptions options = new ConfigurationLoader().LoadText("test", """
+        // As a daemon that is not root: as root, User is required.
+        SocketBridgeOptions options = new ConfigurationLoader(new NotRoot()).LoadText("test", """
             { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "Exec": ["/bin/cat"] } } }
             """);
 
@@ -48,7 +49,7 @@ public sealed class ConfigurationLoaderTests
                 "echo.v2_x-1": {
                   "Listen": "unix:/run/sb-test/echo.sock",
                   "Mode": "spawn",
-                  "Exec": ["/bin/cat", "-u"],
+                  "User": "root", "Exec": ["/bin/cat", "-u"],
                   "Environment": { "GREETING": "hello world" },
                   "WorkingDirectory": "/tmp",
                   "SocketMode": "0600",
@@ -83,7 +84,7 @@ public sealed class ConfigurationLoaderTests
     public void A_program_name_without_a_slash_is_found_in_PATH_when_loaded()
     {
         SocketBridgeOptions options = new ConfigurationLoader().LoadText("test", """
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "Exec": ["cat", "-u"] } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "User": "root", "Exec": ["cat", "-u"] } } }
             """);
 
         ExecOptions exec = Assert.Single(options.Bridges).Exec!;
@@ -97,7 +98,7 @@ public sealed class ConfigurationLoaderTests
     public void A_host_name_is_resolved_when_the_configuration_is_loaded()
     {
         SocketBridgeOptions options = new ConfigurationLoader().LoadText("test", """
-            { "Bridges": { "echo": { "Listen": "tcp:localhost:7000", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "echo": { "Listen": "tcp:localhost:7000", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         BridgeOptions echo = Assert.Single(options.Bridges);
@@ -113,9 +114,9 @@ public sealed class ConfigurationLoaderTests
         SocketBridgeOptions options = new ConfigurationLoader().LoadText("test", """
             {
               "Bridges": {
-                "zeta": { "Listen": "tcp:127.0.0.1:7003", "Exec": ["/bin/cat"] },
-                "alpha": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat"] },
-                "mid": { "Listen": "unix:@sb-test-mid", "Exec": ["/bin/cat"] }
+                "zeta": { "Listen": "tcp:127.0.0.1:7003", "User": "root", "Exec": ["/bin/cat"] },
+                "alpha": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat"] },
+                "mid": { "Listen": "unix:@sb-test-mid", "User": "root", "Exec": ["/bin/cat"] }
               }
             }
             """);
@@ -131,8 +132,8 @@ public sealed class ConfigurationLoaderTests
             {
               "SocketBridge": { "ShutdownTimeout": "5s" },
               "Bridges": {
-                "echo": { "Listen": "tcp:127.0.0.1:7000", "Exec": ["/bin/cat", "-u"], "MaxConnections": 5 },
-                "other": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat"] }
+                "echo": { "Listen": "tcp:127.0.0.1:7000", "User": "root", "Exec": ["/bin/cat", "-u"], "MaxConnections": 5 },
+                "other": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat"] }
               }
             }
             """);
@@ -158,7 +159,7 @@ public sealed class ConfigurationLoaderTests
     public void The_last_of_several_files_wins()
     {
         using var dir = new TempDirectory();
-        string first = dir.Write("a.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat"] } } }""");
+        string first = dir.Write("a.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat"] } } }""");
         string second = dir.Write("b.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7002" } } }""");
         string third = dir.Write("c.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7003" } } }""");
 
@@ -170,8 +171,8 @@ public sealed class ConfigurationLoaderTests
     public void A_later_file_can_add_a_bridge()
     {
         using var dir = new TempDirectory();
-        string main = dir.Write("main.json", """{ "Bridges": { "one": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat"] } } }""");
-        string dropIn = dir.Write("two.json", """{ "Bridges": { "two": { "Listen": "tcp:127.0.0.1:7002", "Exec": ["/bin/cat"] } } }""");
+        string main = dir.Write("main.json", """{ "Bridges": { "one": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat"] } } }""");
+        string dropIn = dir.Write("two.json", """{ "Bridges": { "two": { "Listen": "tcp:127.0.0.1:7002", "User": "root", "Exec": ["/bin/cat"] } } }""");
 
         SocketBridgeOptions options = new ConfigurationLoader().Load([main, dropIn]);
 
@@ -183,10 +184,10 @@ public sealed class ConfigurationLoaderTests
     {
         using var dir = new TempDirectory();
         string main = dir.Write("main.json", """
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "Exec": ["/bin/cat", "-u", "-v"] } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "User": "root", "Exec": ["/bin/cat", "-u", "-v"] } } }
             """);
         string dropIn = dir.Write("exec.json", """
-            { "Bridges": { "echo": { "Exec": ["/usr/bin/true"] } } }
+            { "Bridges": { "echo": { "User": "root", "Exec": ["/usr/bin/true"] } } }
             """);
 
         ExecOptions exec = Assert.Single(new ConfigurationLoader().Load([main, dropIn]).Bridges).Exec!;
@@ -200,7 +201,7 @@ public sealed class ConfigurationLoaderTests
     {
         using var dir = new TempDirectory();
         string main = dir.Write("main.json", """
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "Exec": ["/bin/cat"], "Environment": { "A": "1", "B": "2" } } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "User": "root", "Exec": ["/bin/cat"], "Environment": { "A": "1", "B": "2" } } } }
             """);
         string dropIn = dir.Write("env.json", """
             { "Bridges": { "echo": { "Environment": { "B": "two", "C": "3" } } } }
@@ -215,7 +216,7 @@ public sealed class ConfigurationLoaderTests
     public void Keys_are_case_sensitive_so_a_lower_case_key_is_an_unknown_key_with_a_suggestion()
     {
         using var dir = new TempDirectory();
-        string main = dir.Write("main.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat"] } } }""");
+        string main = dir.Write("main.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat"] } } }""");
         string dropIn = dir.Write("case.json", """{ "Bridges": { "echo": { "listen": "tcp:127.0.0.1:7002" } } }""");
 
         ConfigurationException ex = Assert.Throws<ConfigurationException>(() => new ConfigurationLoader().Load([main, dropIn]));
@@ -228,7 +229,7 @@ public sealed class ConfigurationLoaderTests
     public void A_later_file_can_fix_what_an_earlier_file_got_wrong()
     {
         using var dir = new TempDirectory();
-        string main = dir.Write("main.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1", "Exec": ["/bin/cat"] } } }""");
+        string main = dir.Write("main.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1", "User": "root", "Exec": ["/bin/cat"] } } }""");
         string dropIn = dir.Write("fix.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7002" } } }""");
 
         BridgeOptions echo = Assert.Single(new ConfigurationLoader().Load([main, dropIn]).Bridges);
@@ -241,7 +242,7 @@ public sealed class ConfigurationLoaderTests
     {
         using var dir = new TempDirectory();
         string main = dir.Write("main.json", """
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "Exec": ["/bin/cat"], "Backlog": 0 } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "User": "root", "Exec": ["/bin/cat"], "Backlog": 0 } } }
             """);
         string dropIn = dir.Write("dropin.json", """
             { "Bridges": { "echo": { "MaxConnections": 0 } } }
@@ -260,7 +261,7 @@ public sealed class ConfigurationLoaderTests
         using var dir = new TempDirectory();
         string missing = dir["missing.json"];
         string present = dir.Write("present.json", """
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "Exec": ["/bin/cat"], "Backlog": -1 } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "User": "root", "Exec": ["/bin/cat"], "Backlog": -1 } } }
             """);
 
         string[] lines = ConfigurationErrors.Lines(missing, present);
@@ -274,7 +275,7 @@ public sealed class ConfigurationLoaderTests
     public void Text_from_the_command_line_is_named_by_its_origin_in_errors()
     {
         var ex = Assert.Throws<ConfigurationException>(() => new ConfigurationLoader().LoadText("command line", """
-            { "Bridges": { "serve": { "Listen": "tcp:nowhere", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "serve": { "Listen": "tcp:nowhere", "User": "root", "Exec": ["/bin/cat"] } } }
             """));
 
         ConfigurationError error = Assert.Single(ex.Errors);
@@ -301,5 +302,12 @@ public sealed class ConfigurationLoaderTests
         ConfigurationError error = Assert.Single(ex.Errors);
         Assert.Contains("/etc/socketbridge/bridges.d", error.ToString(), StringComparison.Ordinal);
         Assert.Contains("-c", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class NotRoot : ConfigurationEnvironment
+    {
+        public override uint EffectiveUid => 1000;
+
+        public override uint EffectiveGid => 1000;
     }
 }

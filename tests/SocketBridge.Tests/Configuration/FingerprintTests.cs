@@ -11,24 +11,24 @@ public sealed class FingerprintTests
     [Fact]
     public void Key_order_spacing_and_other_bridges_do_not_change_a_bridges_fingerprint()
     {
-        string one = Fingerprint("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat", "-u"] } } }""");
+        string one = Fingerprint("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat", "-u"] } } }""");
         string two = Fingerprint("""
             { "Bridges": {
-                "b": { "Listen": "tcp:127.0.0.1:7002", "Exec": ["/bin/cat"] },
-                "a": {   "Exec": [ "/bin/cat",   "-u" ],
+                "b": { "Listen": "tcp:127.0.0.1:7002", "User": "root", "Exec": ["/bin/cat"] },
+                "a": {   "User": "root", "Exec": [ "/bin/cat",   "-u" ],
                          "Listen": "tcp:127.0.0.1:7001" } } }
             """);
         Assert.Equal(one, two);
     }
 
     [Theory]
-    [InlineData("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat"] } } }""")]
-    [InlineData("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat", "-u"], "MaxConnections": 3 } } }""")]
-    [InlineData("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7009", "Exec": ["/bin/cat", "-u"] } } }""")]
-    [InlineData("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat", "-u"], "Environment": { "X": "1" } } } }""")]
+    [InlineData("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat"] } } }""")]
+    [InlineData("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat", "-u"], "MaxConnections": 3 } } }""")]
+    [InlineData("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7009", "User": "root", "Exec": ["/bin/cat", "-u"] } } }""")]
+    [InlineData("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat", "-u"], "Environment": { "X": "1" } } } }""")]
     public void Any_changed_setting_changes_it(string changed)
     {
-        string original = Fingerprint("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "Exec": ["/bin/cat", "-u"] } } }""");
+        string original = Fingerprint("""{ "Bridges": { "a": { "Listen": "tcp:127.0.0.1:7001", "User": "root", "Exec": ["/bin/cat", "-u"] } } }""");
         Assert.NotEqual(original, Fingerprint(changed));
     }
 }

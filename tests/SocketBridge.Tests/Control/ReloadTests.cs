@@ -25,8 +25,8 @@ public sealed class ReloadTests
         int stable = Ports.Free(), churn = Ports.Free();
         string Config(int version) => $$"""
             { "Bridges": {
-                "stable": { "Listen": "tcp:127.0.0.1:{{stable}}", "Exec": ["/bin/cat"] },
-                "churn": { "Listen": "tcp:127.0.0.1:{{churn}}", "Exec": ["/bin/echo", "v{{version}}"] } } }
+                "stable": { "Listen": "tcp:127.0.0.1:{{stable}}", "User": "root", "Exec": ["/bin/cat"] },
+                "churn": { "Listen": "tcp:127.0.0.1:{{churn}}", "User": "root", "Exec": ["/bin/echo", "v{{version}}"] } } }
             """;
         await using Daemon daemon = await Daemon.StartAsync(Config(0), dir);
 
@@ -104,9 +104,9 @@ public sealed class ReloadTests
         await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "Exec": ["/bin/cat"] },
+                "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "User": "root", "Exec": ["/bin/cat"] },
                 "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backendPort}}" },
-                "gone": { "Listen": "unix:{{gone}}", "Exec": ["/bin/cat"] } } }
+                "gone": { "Listen": "unix:{{gone}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
         using Socket onKept = await Clients.ConnectTcpAsync(IPAddress.Loopback, kept);
         using Socket onChanged = await Clients.ConnectTcpAsync(IPAddress.Loopback, changed);
@@ -118,7 +118,7 @@ public sealed class ReloadTests
 
         dir.Write("config.json", $$"""
             { "Bridges": {
-                "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "Exec": ["/bin/cat"] },
+                "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "User": "root", "Exec": ["/bin/cat"] },
                 "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "IdleTimeout": "1min" } } }
             """);
         CliResult reload = await ReloadAsync(daemon);
@@ -149,10 +149,10 @@ public sealed class ReloadTests
         using var dir = new TempDirectory();
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "old"] } } }
+            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "old"] } } }
             """, dir);
         string config = dir.Write("config.json", $$"""
-            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "new"], "MaxConections": 5 } } }
+            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "new"], "MaxConections": 5 } } }
             """);
 
         // Found through the same (now broken) files as run, not --control.
@@ -180,13 +180,13 @@ public sealed class ReloadTests
         using var dir = new TempDirectory();
         int oldPort = Ports.Free(), newPort = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "mover": { "Listen": "tcp:127.0.0.1:{{oldPort}}", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "mover": { "Listen": "tcp:127.0.0.1:{{oldPort}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
         using Socket open = await Clients.ConnectTcpAsync(IPAddress.Loopback, oldPort);
         Assert.Equal("one", await LineAsync(open, "one"));
 
         dir.Write("config.json", $$"""
-            { "Bridges": { "mover": { "Listen": "tcp:127.0.0.1:{{newPort}}", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "mover": { "Listen": "tcp:127.0.0.1:{{newPort}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         Assert.Equal(0, (await ReloadAsync(daemon)).ExitCode);
 
@@ -205,14 +205,14 @@ public sealed class ReloadTests
         squatter.Bind(new IPEndPoint(IPAddress.Loopback, taken));
         squatter.Listen();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "first": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "first"] } } }
+            { "Bridges": { "first": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "first"] } } }
             """, dir);
 
         dir.Write("config.json", $$"""
             { "Bridges": {
-                "first": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "changed"] },
-                "extra": { "Listen": "tcp:127.0.0.1:{{extra}}", "Exec": ["/bin/echo", "extra"] },
-                "blocked": { "Listen": "tcp:127.0.0.1:{{taken}}", "Exec": ["/bin/echo", "blocked"] } } }
+                "first": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "changed"] },
+                "extra": { "Listen": "tcp:127.0.0.1:{{extra}}", "User": "root", "Exec": ["/bin/echo", "extra"] },
+                "blocked": { "Listen": "tcp:127.0.0.1:{{taken}}", "User": "root", "Exec": ["/bin/echo", "blocked"] } } }
             """);
         CliResult reload = await ReloadAsync(daemon);
 
@@ -230,7 +230,7 @@ public sealed class ReloadTests
         int port = Ports.Free();
         string Config(string level) => $$"""
             { "SocketBridge": { "LogLevel": "{{level}}" },
-              "Bridges": { "quiet": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "hi"] } } }
+              "Bridges": { "quiet": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "hi"] } } }
             """;
         await using Daemon daemon = await Daemon.StartAsync(Config("Information"), dir);
         Assert.Equal("hi\n", await Clients.ReadToEndAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));

@@ -29,7 +29,7 @@ public sealed class StatusTests
         int port = Ports.Free(), idle = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "counted": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"], "MaxConnections": 2 },
+                "counted": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"], "MaxConnections": 2 },
                 "idle": { "Listen": "tcp:127.0.0.1:{{idle}}", "Target": "tcp:127.0.0.1:1" } } }
             """, dir);
 
@@ -87,7 +87,7 @@ public sealed class StatusTests
         string control = dir["ctl/control.sock"];
         string config = dir.Write("config.json", $$"""
             { "SocketBridge": { "ControlSocket": "{{control}}" },
-              "Bridges": { "found": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] } } }
+              "Bridges": { "found": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false);
 

@@ -13,7 +13,7 @@ public sealed class UnixSocketFileTests
         using var dir = new TempDirectory();
         string path = dir["owned.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "owned": { "Listen": "unix:{{path}}", "Exec": ["cat"],
+            { "Bridges": { "owned": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["cat"],
                 "SocketMode": "0640", "SocketUser": "nobody", "SocketGroup": "nogroup" } } }
             """, dir);
 
@@ -58,7 +58,7 @@ public sealed class UnixSocketFileTests
         using var dir = new TempDirectory();
         string path = dir["default.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "default": { "Listen": "unix:{{path}}", "Exec": ["cat"] } } }
+            { "Bridges": { "default": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["cat"] } } }
             """, dir);
 
         Assert.Equal(Convert.ToUInt32("660", 8), Posix.TryLStat(path)!.Value.Permissions);
@@ -77,7 +77,7 @@ public sealed class UnixSocketFileTests
         Assert.Equal(Convert.ToUInt32("604", 8), Posix.TryLStat(path)!.Value.Permissions);
 
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "stale": { "Listen": "unix:{{path}}", "Exec": ["/bin/echo", "fresh"], "SocketMode": "0660" } } }
+            { "Bridges": { "stale": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["/bin/echo", "fresh"], "SocketMode": "0660" } } }
             """, dir);
 
         Assert.Equal(Convert.ToUInt32("660", 8), Posix.TryLStat(path)!.Value.Permissions);
@@ -95,7 +95,7 @@ public sealed class UnixSocketFileTests
         FileStatus before = Posix.TryLStat(path)!.Value;
 
         dir.Write("config.json", $$"""
-            { "Bridges": { "live": { "Listen": "unix:{{path}}", "Exec": ["cat"] } } }
+            { "Bridges": { "live": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["cat"] } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
         int exit = await daemon.WaitExitAsync();
@@ -113,12 +113,12 @@ public sealed class UnixSocketFileTests
         using var dir = new TempDirectory();
         string path = dir["shared.sock"];
         await using Daemon first = await Daemon.StartAsync($$"""
-            { "Bridges": { "first": { "Listen": "unix:{{path}}", "Exec": ["/bin/echo", "first"] } } }
+            { "Bridges": { "first": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["/bin/echo", "first"] } } }
             """, dir);
 
         using var other = new TempDirectory();
         other.Write("config.json", $$"""
-            { "Bridges": { "second": { "Listen": "unix:{{path}}", "Exec": ["/bin/echo", "second"] } } }
+            { "Bridges": { "second": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["/bin/echo", "second"] } } }
             """);
         await using Daemon second = Daemon.Launch(["run", "-c", other["config.json"]], other, ownsDirectory: false);
 
@@ -152,7 +152,7 @@ public sealed class UnixSocketFileTests
 
         FileStatus before = Posix.TryLStat(path)!.Value;
         dir.Write("config.json", $$"""
-            { "Bridges": { "precious": { "Listen": "unix:{{path}}", "Exec": ["cat"] } } }
+            { "Bridges": { "precious": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["cat"] } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
 
@@ -176,8 +176,8 @@ public sealed class UnixSocketFileTests
         File.WriteAllText(blocked, "not a socket");
         dir.Write("config.json", $$"""
             { "Bridges": {
-                "a-good": { "Listen": "unix:{{good}}", "Exec": ["cat"] },
-                "b-blocked": { "Listen": "unix:{{blocked}}", "Exec": ["cat"] } } }
+                "a-good": { "Listen": "unix:{{good}}", "User": "root", "Exec": ["cat"] },
+                "b-blocked": { "Listen": "unix:{{blocked}}", "User": "root", "Exec": ["cat"] } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
 
@@ -195,7 +195,7 @@ public sealed class UnixSocketFileTests
         taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
         taken.Listen();
         dir.Write("config.json", $$"""
-            { "Bridges": { "busy": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["cat"] } } }
+            { "Bridges": { "busy": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["cat"] } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
 

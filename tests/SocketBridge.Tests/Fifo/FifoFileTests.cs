@@ -15,7 +15,7 @@ public sealed class FifoFileTests
         using var dir = new TempDirectory();
         string pipe = dir["sub/created"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "made": { "Listen": "fifo:{{pipe}}", "Exec": ["/bin/cat"], "SocketMode": "0620" } } }
+            { "Bridges": { "made": { "Listen": "fifo:{{pipe}}", "User": "root", "Exec": ["/bin/cat"], "SocketMode": "0620" } } }
             """, dir);
 
         FileStatus status = Posix.TryLStat(pipe)!.Value;
@@ -36,7 +36,7 @@ public sealed class FifoFileTests
         FileStatus before = Posix.TryLStat(pipe)!.Value;
         Directory.CreateDirectory(dir["out"]);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "kept": { "Listen": "fifo:{{pipe}}", "Exec": ["/bin/sh", "-c", "cat > \"$OUT/got.part\"; mv \"$OUT/got.part\" \"$OUT/got\""], "SocketMode": "0666", "Environment": { "OUT": "{{dir["out"]}}" } } } }
+            { "Bridges": { "kept": { "Listen": "fifo:{{pipe}}", "User": "root", "Exec": ["/bin/sh", "-c", "cat > \"$OUT/got.part\"; mv \"$OUT/got.part\" \"$OUT/got\""], "SocketMode": "0666", "Environment": { "OUT": "{{dir["out"]}}" } } } }
             """, dir);
 
         await File.WriteAllTextAsync(pipe, "through the old pipe\n");
@@ -56,7 +56,7 @@ public sealed class FifoFileTests
         string path = dir.Write("not-a-pipe", "precious\n");
         FileStatus before = Posix.TryLStat(path)!.Value;
         dir.Write("config.json", $$"""
-            { "Bridges": { "file": { "Listen": "fifo:{{path}}", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "file": { "Listen": "fifo:{{path}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
@@ -120,7 +120,7 @@ public sealed class FifoFileTests
         string pipe = dir["idle"];
         int port = Ports.Free();
         await using Backend backend = Backend.Tcp(port, async s => await Clients.ReadToEndAsync(s));
-        string rest = mode == "spawn" ? "\"Exec\": [\"/bin/cat\"], \"StandardError\": \"null\"" : $"\"Target\": \"tcp:127.0.0.1:{port}\"";
+        string rest = mode == "spawn" ? "\"User\": \"root\", \"Exec\": [\"/bin/cat\"], \"StandardError\": \"null\"" : $"\"Target\": \"tcp:127.0.0.1:{port}\"";
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "idle": { "Listen": "fifo:{{pipe}}", {{rest}} } } }
             """, dir);

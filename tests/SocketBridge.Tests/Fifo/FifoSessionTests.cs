@@ -112,7 +112,7 @@ public sealed class FifoSessionTests
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "env": {
                 "Listen": "fifo:{{pipe}}",
-                "Exec": ["/bin/sh", "-c", "ls -l /proc/self/fd/0 > \"$OUT/fd0\"; cat >/dev/null; env > \"$OUT/env.part\"; mv \"$OUT/env.part\" \"$OUT/env\""],
+                "User": "root", "Exec": ["/bin/sh", "-c", "ls -l /proc/self/fd/0 > \"$OUT/fd0\"; cat >/dev/null; env > \"$OUT/env.part\"; mv \"$OUT/env.part\" \"$OUT/env\""],
                 "Environment": { "OUT": "{{dir.Path}}" } } } }
             """, dir);
 
@@ -129,13 +129,39 @@ public sealed class FifoSessionTests
         Assert.Contains($"-> {pipe}", File.ReadAllText(dir["fd0"]));
     }
 
+    [Fact]
+    public async Task A_program_that_leaves_the_bytes_in_the_fifo_is_started_again_after_a_growing_pause_and_one_that_reads_some_at_once()
+    {
+        using var dir = new TempDirectory();
+        string idle = dir["idle"], partial = dir["partial"];
+        Directory.CreateDirectory(dir["out"]);
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": {
+                "idle": { "Listen": "fifo:{{idle}}", "User": "root", "Exec": ["/bin/true"] },
+                "partial": { "Listen": "fifo:{{partial}}", "User": "root", "Exec": ["/bin/sh", "-c", "head -c 3 >> \"$OUT/got\""],
+                    "Environment": { "OUT": "{{dir["out"]}}" } } } }
+            """, dir);
+
+        // /bin/true never reads: the bytes stay in the FIFO. head -c 3 reads three a session, and exits at once too.
+        await File.WriteAllTextAsync(idle, "never read\n");
+        await File.WriteAllTextAsync(partial, "abcdef");
+        await daemon.WaitForLogAsync($"idle on fifo:{idle}: the program exited with status 0 without reading, bytes still in the FIFO (3 times in a row); starting it again in 00:00:04");
+        await Wait.UntilAsync(() => File.Exists(dir["out/got"]) && File.ReadAllText(dir["out/got"]) == "abcdef", "both halves read by head -c 3");
+
+        string[] logs = daemon.Logs;
+        Assert.Equal(3, logs.Count(l => l.Contains($"idle ") && l.Contains("session ended")));
+        Assert.Contains(logs, l => l.Contains("(1 time in a row); starting it again in 00:00:01"));
+        Assert.Contains(logs, l => l.Contains("(2 times in a row); starting it again in 00:00:02"));
+        Assert.DoesNotContain(logs, l => l.Contains("partial on") && l.Contains("starting it again"));
+    }
+
     private static Task<Daemon> StartRecorderAsync(TempDirectory dir, string pipe)
     {
         Directory.CreateDirectory(dir["out"]);
         return Daemon.StartAsync($$"""
             { "Bridges": { "record": {
                 "Listen": "fifo:{{pipe}}",
-                "Exec": ["/bin/sh", "-c", {{System.Text.Json.JsonSerializer.Serialize(Recorder)}}],
+                "User": "root", "Exec": ["/bin/sh", "-c", {{System.Text.Json.JsonSerializer.Serialize(Recorder)}}],
                 "Environment": { "OUT": "{{dir["out"]}}" } } } }
             """, dir);
     }

@@ -39,7 +39,7 @@ public sealed class OnDemandBackendTests
         string backend = dir.WriteScript("backend.py", BackendScript);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "lazy": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}",
-                "Exec": ["{{backend}}", "{{backendPort}}", "0.3", "serve"], "ExitIdleTime": "700ms" } } }
+                "User": "root", "Exec": ["{{backend}}", "{{backendPort}}", "0.3", "serve"], "ExitIdleTime": "700ms" } } }
             """, dir);
         Assert.DoesNotContain(daemon.Logs, l => l.Contains("started backend"));
         Assert.Empty(ProcFs.Children(daemon.Pid));
@@ -68,7 +68,7 @@ public sealed class OnDemandBackendTests
         string backend = dir.WriteScript("backend.py", BackendScript);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "oneshot": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}",
-                "Exec": ["{{backend}}", "{{backendPort}}", "0", "once"], "ConnectTimeout": "10s" } } }
+                "User": "root", "Exec": ["{{backend}}", "{{backendPort}}", "0", "once"], "ConnectTimeout": "10s" } } }
             """, dir);
 
         (int first, _) = await AskAsync(port, "a");
@@ -87,7 +87,7 @@ public sealed class OnDemandBackendTests
         string backend = dir.WriteScript("backend.py", BackendScript);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "crashy": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}",
-                "Exec": ["{{backend}}", "{{backendPort}}", "0", "crash"], "ConnectTimeout": "2500ms" } } }
+                "User": "root", "Exec": ["{{backend}}", "{{backendPort}}", "0", "crash"], "ConnectTimeout": "2500ms" } } }
             """, dir);
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -107,7 +107,7 @@ public sealed class OnDemandBackendTests
         string backend = dir.WriteScript("backend.py", BackendScript);
         Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "bye": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}",
-                "Exec": ["{{backend}}", "{{backendPort}}", "0", "serve"] } } }
+                "User": "root", "Exec": ["{{backend}}", "{{backendPort}}", "0", "serve"] } } }
             """, dir);
         await using (daemon)
         {

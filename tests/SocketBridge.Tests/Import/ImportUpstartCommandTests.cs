@@ -77,6 +77,7 @@ public sealed class ImportUpstartCommandTests : IDisposable
             $"{web}: bridge name: web_server (UPSTART_JOB=web_server), from the job name \"Web_Server\"",
             $"{pg}:1: start on: not translated: started network-manager: ",
             $"{pg}:3: pre-start script: not translated: ",
+            $"{pg}: User: \"root\", as Upstart ran the job without setuid; ",
             $"{cron}: skipped: not a socket job (start on runlevel [2345])",
             "socketbridge import upstart: 2 of 3 file(s) translated, 2 bridge(s)",
         ];
@@ -160,6 +161,34 @@ public sealed class ImportUpstartCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("tcp:127.0.0.1:17", JsonDocument.Parse(result.Stdout).RootElement.GetProperty("Bridges").GetProperty("echo").GetProperty("Listen").GetString());
         Assert.Contains($"{job}:1: start on: not translated: replaced by the start on at {overrides}:1", result.StderrLines);
+    }
+
+    [Fact]
+    public async Task A_job_without_setuid_is_written_with_User_root_explicitly_and_says_so()
+    {
+        string plain = _dir.Write("plain.conf", "start on socket PROTO=inet PORT=7 ADDR=127.0.0.1\nexec /bin/cat\n");
+        string grouped = _dir.Write("grouped.conf", "start on socket PROTO=inet PORT=8 ADDR=127.0.0.1\nsetgid nogroup\nexec /bin/cat\n");
+        string dropped = _dir.Write("dropped.conf", "start on socket PROTO=inet PORT=9 ADDR=127.0.0.1\nsetuid nobody\nexec /bin/cat\n");
+
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "upstart", plain, grouped, dropped);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        JsonElement bridges = JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("Bridges");
+        Assert.Equal("root", bridges.GetProperty("plain").GetProperty("User").GetString());
+        Assert.Equal(("root", "nogroup"), (bridges.GetProperty("grouped").GetProperty("User").GetString(), bridges.GetProperty("grouped").GetProperty("Group").GetString()));
+        Assert.Equal("nobody", bridges.GetProperty("dropped").GetProperty("User").GetString());
+        string[] expected =
+        [
+            $"{plain}: User: \"root\", as Upstart ran the job without setuid; give it a less privileged account (a user of its own, or nobody) unless the program needs root",
+            $"{grouped}: User: \"root\", as Upstart ran the job without setuid; give it a less privileged account (a user of its own, or nobody) unless the program needs root",
+            "socketbridge import upstart: 3 of 3 file(s) translated, 3 bridge(s)",
+        ];
+        Assert.Equal(expected, imported.StderrLines);
+
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("plain: handoff on tcp:127.0.0.1:7 -> /bin/cat (runs as root)", check.Stdout, StringComparison.Ordinal);
     }
 
     /// <summary>An Upstart job's program, unchanged: accepts one connection from fd 3 and answers it.</summary>

@@ -109,6 +109,7 @@ public sealed class ImportXinetdCommandTests : IDisposable
             $"{telnet}:7: server: not translated: tcpd only checked hosts.allow and hosts.deny",
             $"{telnet}:9: only_from: not translated: .example.com is a domain",
             $"{telnet}:12: log_on_failure: not translated: ",
+            $"{telnet}:14: service cat: User \"root\": the service names no user; ",
             $"{telnet}:20: wait: wait = yes: a handoff bridge",
             $"{conf}:4: instances: not translated for service cat: ",
             $"{conf}:8: cps: RateLimit \"25/s\": ",
@@ -122,6 +123,56 @@ public sealed class ImportXinetdCommandTests : IDisposable
 
         Assert.True(check.ExitCode == 0, check.ToString());
         Assert.Contains("telnet: spawn on tcp:*:23", check.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_service_without_user_is_written_with_User_root_explicitly_and_says_so()
+    {
+        string services = _dir.Write("services", """
+            service plain
+            {
+                type        = UNLISTED
+                port        = 7001
+                socket_type = stream
+                wait        = no
+                server      = /bin/cat
+            }
+            service grouped
+            {
+                type        = UNLISTED
+                port        = 7002
+                socket_type = stream
+                wait        = yes
+                group       = nogroup
+                server      = /bin/cat
+            }
+            service dropped
+            {
+                type        = UNLISTED
+                port        = 7003
+                socket_type = stream
+                wait        = no
+                user        = nobody
+                server      = /bin/cat
+            }
+            """);
+
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "xinetd", services);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        JsonElement bridges = JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("Bridges");
+        Assert.Equal("root", bridges.GetProperty("plain").GetProperty("User").GetString());
+        Assert.Equal(("root", "nogroup"), (bridges.GetProperty("grouped").GetProperty("User").GetString(), bridges.GetProperty("grouped").GetProperty("Group").GetString()));
+        Assert.Equal("nobody", bridges.GetProperty("dropped").GetProperty("User").GetString());
+        string note = "User \"root\": the service names no user; give it a less privileged account (a user of its own, or nobody) unless the program needs root";
+        Assert.Contains($"{services}:1: service plain: {note}", imported.StderrLines);
+        Assert.Contains($"{services}:9: service grouped: {note}", imported.StderrLines);
+        Assert.DoesNotContain(imported.StderrLines, l => l.Contains("service dropped: User", StringComparison.Ordinal));
+
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("plain: spawn on tcp:0.0.0.0:7001 -> /bin/cat (runs as root)", check.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

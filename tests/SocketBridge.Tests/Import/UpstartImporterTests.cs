@@ -5,6 +5,9 @@ namespace SocketBridge.Tests.Import;
 /// <summary>What an Upstart socket job becomes: a handoff bridge, and a note for every stanza that has no equivalent.</summary>
 public sealed class UpstartImporterTests
 {
+    /// <summary>The note for a job without setuid, written with "User": "root".</summary>
+    private static string RootNote(string file) => $"{file}: User: \"root\", as Upstart ran the job without setuid; {ImportNote.LessPrivileged}";
+
     [Fact]
     public void A_socket_job_becomes_a_handoff_bridge_with_its_program_user_group_directory_and_environment()
     {
@@ -81,8 +84,9 @@ public sealed class UpstartImporterTests
             "job.conf:7: limit", "job.conf:8: umask", "job.conf:9: nice", "job.conf:10: oom score", "job.conf:11: kill timeout",
             "job.conf:12: pre-start script", "job.conf:15: post-stop exec", "job.conf:16: console output", "job.conf:17: frobnicate",
         ],
-            job.Notes.Select(n => n.ToString().Split(": not translated: ")[0]));
-        Assert.All(job.Notes, n => Assert.Matches(": not translated: .{10,}", n.ToString()));
+            job.Notes.SkipLast(1).Select(n => n.ToString().Split(": not translated: ")[0]));
+        Assert.All(job.Notes.SkipLast(1), n => Assert.Matches(": not translated: .{10,}", n.ToString()));
+        Assert.Equal(RootNote("job.conf"), job.Notes[^1].ToString());
         Assert.Contains("ShutdownTimeout", job.Notes.Single(n => n.Subject == "kill timeout").Message, StringComparison.Ordinal);
     }
 
@@ -97,8 +101,8 @@ public sealed class UpstartImporterTests
 
         Assert.Equal("tcp:127.0.0.1:8080", Assert.Single(job.Bridges).Listen);
         Assert.Equal(
-            "job.conf:1: start on: not translated: started dbus: the bridge starts the program when a connection is pending, whatever else happened",
-            Assert.Single(job.Notes).ToString());
+            ["job.conf:1: start on: not translated: started dbus: the bridge starts the program when a connection is pending, whatever else happened", RootNote("job.conf")],
+            job.Notes.Select(n => n.ToString()));
     }
 
     [Fact]
@@ -109,8 +113,10 @@ public sealed class UpstartImporterTests
             exec /usr/bin/job
             """);
 
-        Assert.Equal([("dual", "tcp:127.0.0.1:80"), ("dual-2", "tcp:[::1]:80")], job.Bridges.Select(b => (b.Name, b.Listen)));
-        Assert.Contains("2 bridges (dual, dual-2)", Assert.Single(job.Notes).Message, StringComparison.Ordinal);
+        Assert.Equal([("dual", "tcp:127.0.0.1:80", "root"), ("dual-2", "tcp:[::1]:80", "root")], job.Bridges.Select(b => (b.Name, b.Listen, b.User)));
+        Assert.Equal(2, job.Notes.Count);
+        Assert.Contains("2 bridges (dual, dual-2)", job.Notes[0].Message, StringComparison.Ordinal);
+        Assert.Equal(RootNote("dual.conf"), job.Notes[1].ToString());
     }
 
     [Fact]
@@ -119,7 +125,9 @@ public sealed class UpstartImporterTests
         ImportedJob job = UpstartImporter.Translate("old.conf", "start on socket PROTO=unix PATH=/var/run/old.sock\nexec /usr/bin/old\n");
 
         Assert.Equal("unix:/var/run/old.sock", Assert.Single(job.Bridges).Listen);
-        Assert.Contains("SOCKET_PATH", Assert.Single(job.Notes).Message, StringComparison.Ordinal);
+        Assert.Equal(2, job.Notes.Count);
+        Assert.Contains("SOCKET_PATH", job.Notes[0].Message, StringComparison.Ordinal);
+        Assert.Equal(RootNote("old.conf"), job.Notes[1].ToString());
     }
 
     [Fact]
@@ -165,6 +173,7 @@ public sealed class UpstartImporterTests
         [
             "job.conf:2: env: not translated: PORT is set by socketbridge itself for every program",
             "job.conf:5: env: not translated: takes one KEY=VALUE word, not 2 (quote a value with blanks)",
+            RootNote("job.conf"),
         ],
             job.Notes.Select(n => n.ToString()));
     }
@@ -182,6 +191,7 @@ public sealed class UpstartImporterTests
         Assert.Equal(
         [
             "/etc/init/job.conf:2: exec: not translated: replaced by the exec at /etc/init/job.override:1",
+            RootNote("/etc/init/job.conf"),
             "/etc/init/job.override:2: manual: not translated: the bridge listens as soon as socketbridge runs; leave the job out of the configuration to keep it disabled",
         ],
             job.Notes.Select(n => n.ToString()));
@@ -193,6 +203,8 @@ public sealed class UpstartImporterTests
         ImportedJob job = UpstartImporter.Translate("/etc/init/My Job.conf", "start on socket PROTO=inet PORT=8080\nexec /usr/bin/job\n");
 
         Assert.Equal("my-job", Assert.Single(job.Bridges).Name);
-        Assert.Equal("/etc/init/My Job.conf: bridge name: my-job (UPSTART_JOB=my-job), from the job name \"My Job\": a bridge name is [a-z0-9][a-z0-9._-]*", Assert.Single(job.Notes).ToString());
+        Assert.Equal(
+            [RootNote("/etc/init/My Job.conf"), "/etc/init/My Job.conf: bridge name: my-job (UPSTART_JOB=my-job), from the job name \"My Job\": a bridge name is [a-z0-9][a-z0-9._-]*"],
+            job.Notes.Select(n => n.ToString()));
     }
 }

@@ -5,6 +5,10 @@ namespace SocketBridge.Tests.Import;
 /// <summary>What an xinetd service becomes: a spawn, handoff or forward bridge, and a note for everything without an equivalent.</summary>
 public sealed class XinetdImporterTests
 {
+    /// <summary>The note for a service without user, written with "User": "root".</summary>
+    private static string RootNote(string file, int line, string service) =>
+        $"{file}:{line}: service {service}: User \"root\": the service names no user; {ImportNote.LessPrivileged}";
+
     private static XinetdImporter Importer() =>
         new(() => ServicesDatabase.Parse("telnet 23/tcp\nftp 21/tcp\nftp 21/udp\nhttp 80/tcp www # WorldWideWeb\necho 7/tcp\necho 7/udp\n"));
 
@@ -57,8 +61,9 @@ public sealed class XinetdImporterTests
     {
         ImportedJob job = Importer().Translate("svc", $"service svc\n{{\nsocket_type = stream\nwait = no\nserver = /bin/cat\n{attributes}\n}}\n");
 
-        Assert.Equal(listen, Assert.Single(job.Bridges).Listen);
-        Assert.Empty(job.Notes);
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal((listen, "root"), (bridge.Listen, bridge.User));
+        Assert.Equal([RootNote("svc", 1, "svc")], job.Notes.Select(n => n.ToString()));
     }
 
     [Fact]
@@ -84,7 +89,9 @@ public sealed class XinetdImporterTests
         Assert.Equal(["tcp:0.0.0.0:8080", "tcp:0.0.0.0:9000"], job.Bridges.Select(b => b.Listen));
         Assert.Equal(
         [
+            RootNote("x", 1, "http"),
             "x:6: port: /etc/services gives http port 80, which xinetd would insist on; the bridge listens on port 8080",
+            RootNote("x", 8, "private"),
             "x:13: port: private is not a tcp service in /etc/services, so xinetd needs type = UNLISTED; the bridge listens on port 9000",
         ],
             job.Notes.Select(n => n.ToString()));
@@ -108,8 +115,8 @@ public sealed class XinetdImporterTests
         Assert.Equal("handoff", bridge.Mode);
         Assert.Equal(["/bin/sh", "-c", XinetdImporter.HandoffWrapper, "/usr/sbin/waiter", "--inetd"], bridge.Exec);
         Assert.Empty(bridge.AllowFrom);
-        Assert.Equal(["x:4: wait", "x:7: only_from"], job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
-        Assert.Contains("never sees the clients", job.Notes[1].Message, StringComparison.Ordinal);
+        Assert.Equal(["x:1: service telnet", "x:4: wait", "x:7: only_from"], job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
+        Assert.Contains("never sees the clients", job.Notes[2].Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -164,9 +171,9 @@ public sealed class XinetdImporterTests
             """);
 
         Assert.Equal([["/usr/sbin/in.telnetd", "-h"], ["/usr/sbin/in.ftpd", "-l"]], job.Bridges.Select(b => b.Exec));
-        Assert.Equal(["x:6: server", "x:15: server_args"], job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
-        Assert.Contains("hosts.allow", job.Notes[0].Message, StringComparison.Ordinal);
-        Assert.Equal("NAMEINARGS: the program's argv[0] is /usr/sbin/in.ftpd, not ftpd", job.Notes[1].Message);
+        Assert.Equal(["x:1: service telnet", "x:6: server", "x:9: service ftp", "x:15: server_args"], job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
+        Assert.Contains("hosts.allow", job.Notes[1].Message, StringComparison.Ordinal);
+        Assert.Equal("NAMEINARGS: the program's argv[0] is /usr/sbin/in.ftpd, not ftpd", job.Notes[3].Message);
     }
 
     [Theory]
@@ -225,15 +232,17 @@ public sealed class XinetdImporterTests
         Assert.All(job.Bridges, b => Assert.Empty(b.AllowFrom));
         string[] expected =
         [
+            RootNote("x", 1, "telnet"),
             "x:6: only_from: not translated: trusted.example.com is a host or network name",
             "x:6: only_from: not translated: .example.org is a domain",
             "x:6: only_from: none of its entries can be translated",
             "x:7: no_access: not translated: badhost is a host or network name",
+            RootNote("x", 9, "ftp"),
             "x:14: only_from: empty: xinetd serves nobody",
         ];
         Assert.Equal(expected.Length, job.Notes.Count);
         Assert.All(expected.Zip(job.Notes), pair => Assert.StartsWith(pair.First, pair.Second.ToString(), StringComparison.Ordinal));
-        Assert.Contains("NOT refuse", job.Notes[3].Message, StringComparison.Ordinal);
+        Assert.Contains("NOT refuse", job.Notes[4].Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -280,7 +289,7 @@ public sealed class XinetdImporterTests
         Assert.Equal([("telnet", null, "25/s"), ("ftp", 60, "25/s")], services.Bridges.Select(b => (b.Name, b.MaxConnections, b.RateLimit)));
         Assert.Equal([["127.0.0.1/32", "192.0.2.7/32"], ["127.0.0.1/32"]], services.Bridges.Select(b => b.AllowFrom));
         Assert.Equal(
-            ["/etc/xinetd.d/two:7: instances", "/etc/xinetd.d/two:14: log_on_success", "/etc/xinetd.conf:6: cps"],
+            ["/etc/xinetd.d/two:1: service telnet", "/etc/xinetd.d/two:7: instances", "/etc/xinetd.d/two:9: service ftp", "/etc/xinetd.d/two:14: log_on_success", "/etc/xinetd.conf:6: cps"],
             services.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
     }
 
@@ -298,7 +307,9 @@ public sealed class XinetdImporterTests
             }
             """);
 
-        Assert.Equal("x:7: no_access: 128.138.209.0/24 holds only_from's 128.138.209.10/32: xinetd lets the closer match serve those clients, but a bridge's DenyFrom wins, so they are refused", Assert.Single(job.Notes).ToString());
+        Assert.Equal(
+            [RootNote("x", 1, "telnet"), "x:7: no_access: 128.138.209.0/24 holds only_from's 128.138.209.10/32: xinetd lets the closer match serve those clients, but a bridge's DenyFrom wins, so they are refused"],
+            job.Notes.Select(n => n.ToString()));
     }
 
     [Fact]
@@ -326,11 +337,11 @@ public sealed class XinetdImporterTests
         Assert.Single(job.Bridges);
         Assert.Equal(
         [
-            "x:6: flags", "x:6: flags", "x:6: flags", "x:7: nice", "x:8: umask", "x:9: rlimit_as", "x:10: banner",
+            "x:1: service telnet", "x:6: flags", "x:6: flags", "x:6: flags", "x:7: nice", "x:8: umask", "x:9: rlimit_as", "x:10: banner",
             "x:11: access_times", "x:12: max_load", "x:13: libwrap", "x:14: env", "x:14: env", "x:15: frobnicate",
         ],
             job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
-        Assert.All(job.Notes, n => Assert.Matches("^not translated: .{10,}", n.Message));
+        Assert.All(job.Notes.Skip(1), n => Assert.Matches("^not translated: .{10,}", n.Message));
     }
 
     [Fact]
@@ -348,7 +359,9 @@ public sealed class XinetdImporterTests
         ImportedJob empty = Importer().Translate("empty", "# nothing here\n");
 
         Assert.Equal("echo_stream", Assert.Single(job.Bridges).Name);
-        Assert.Equal("x:1: service echo: bridge name echo_stream, from \"Echo_Stream\": a bridge name is [a-z0-9][a-z0-9._-]*", Assert.Single(job.Notes).ToString());
+        Assert.Equal(
+            [RootNote("x", 1, "echo"), "x:1: service echo: bridge name echo_stream, from \"Echo_Stream\": a bridge name is [a-z0-9][a-z0-9._-]*"],
+            job.Notes.Select(n => n.ToString()));
         Assert.Equal("empty: skipped: no service section", Assert.Single(empty.Notes).ToString());
     }
 }

@@ -23,8 +23,8 @@ public sealed class JournalTests
         int port = Ports.Free(), other = Ports.Free();
         await using Daemon daemon = await StartAsync(journal, dir, $$"""
             { "Bridges": {
-                "jecho": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/sh", "-c", "echo 'warming up' >&2; cat; exit 3"] },
-                "jother": { "Listen": "tcp:127.0.0.1:{{other}}", "Exec": ["/bin/cat"] } } }
+                "jecho": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo 'warming up' >&2; cat; exit 3"] },
+                "jother": { "Listen": "tcp:127.0.0.1:{{other}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         using (Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port))
@@ -63,7 +63,7 @@ public sealed class JournalTests
         await using Daemon daemon = await StartAsync(journal, dir, $$"""
             { "Bridges": {
                 "jfwd": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" },
-                "jdeny": { "Listen": "tcp:127.0.0.1:{{denied}}", "Exec": ["/bin/cat"], "DenyFrom": ["127.0.0.0/8"] } } }
+                "jdeny": { "Listen": "tcp:127.0.0.1:{{denied}}", "User": "root", "Exec": ["/bin/cat"], "DenyFrom": ["127.0.0.0/8"] } } }
             """);
 
         string payload = new('x', 12345);
@@ -103,7 +103,7 @@ public sealed class JournalTests
             sys.stdout.write("done\n")
             """);
         await using Daemon daemon = await StartAsync(journal, dir, $$"""
-            { "Bridges": { "jnoisy": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["{{script}}"] } } }
+            { "Bridges": { "jnoisy": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{script}}"] } } }
             """);
 
         using (Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port))
@@ -140,7 +140,7 @@ public sealed class JournalTests
             sys.stdout.write("done\n")
             """);
         await using Daemon daemon = await StartAsync(journal, dir, $$"""
-            { "Bridges": { "jflood": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["{{script}}"] } } }
+            { "Bridges": { "jflood": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{script}}"] } } }
             """);
         long rssBefore = ProcFs.ResidentBytes(daemon.Pid);
         long rssAfterFirst = 0;
@@ -171,7 +171,7 @@ public sealed class JournalTests
         using var dir = new TempDirectory();
         int port = Ports.Free();
         string config = $$"""
-            { "Bridges": { "jbig": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "jbig": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """;
         await using Daemon daemon = await StartAsync(journal, dir, config);
 
@@ -183,7 +183,7 @@ public sealed class JournalTests
         }
 
         dir.Write("config.json", $$"""
-            { "Bridges": { "jbig": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"]{{keys}} } } }
+            { "Bridges": { "jbig": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"]{{keys}} } } }
             """);
         daemon.Signal(LibC.SIGHUP);
 
@@ -227,7 +227,7 @@ public sealed class JournalTests
             sys.exit(os.waitstatus_to_exitcode(status))
             """);
         string file = dir.Write("config.json", $$"""
-            { "Bridges": { "jstream": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "hi"] } } }
+            { "Bridges": { "jstream": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "hi"] } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", file], dir, ownsDirectory: false, launcher: [.. journal.Launcher, launcher]);
         await daemon.WaitReadyAsync();

@@ -143,7 +143,7 @@ public sealed class DebianPackageTests(DebianPackage package)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in (string[])["--mount", "/bin/sh", "-ec", HideDotnetScript, "sh", program, "serve", $"tcp:127.0.0.1:{port}", "--", "cat"])
+        foreach (string arg in (string[])["--mount", "/bin/sh", "-ec", HideDotnetScript, "sh", program, "serve", "--user", "nobody", $"tcp:127.0.0.1:{port}", "--", "cat"])
         {
             start.ArgumentList.Add(arg);
         }

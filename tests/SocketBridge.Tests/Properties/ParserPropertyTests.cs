@@ -72,7 +72,7 @@ public sealed class ParserPropertyTests
         string json = $$"""
             { "Bridges": { "b": { "Listen": {{System.Text.Json.JsonSerializer.Serialize(value, SerializerContext.Default.String)}},
               {{System.Text.Json.JsonSerializer.Serialize(key ?? "k", SerializerContext.Default.String)}}: {{number}},
-              "Exec": [{{System.Text.Json.JsonSerializer.Serialize(value, SerializerContext.Default.String)}}] } } }
+              "User": "root", "Exec": [{{System.Text.Json.JsonSerializer.Serialize(value, SerializerContext.Default.String)}}] } } }
             """;
         try
         {

@@ -26,7 +26,7 @@ public sealed class ChildContractTests
         int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "report": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["{{reporter}}", "wait"] } } }
+            { "Bridges": { "report": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}", "wait"] } } }
             """, dir);
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -80,7 +80,7 @@ public sealed class ChildContractTests
         int port = Ports.Free(AddressFamily.InterNetworkV6);
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "report6": { "Listen": "tcp:[::1]:{{port}}", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "report6": { "Listen": "tcp:[::1]:{{port}}", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.IPv6Loopback, port);
@@ -102,7 +102,7 @@ public sealed class ChildContractTests
         int port = Ports.Free(AddressFamily.InterNetworkV6);
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "any": { "Listen": "tcp:*:{{port}}", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "any": { "Listen": "tcp:*:{{port}}", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
 
         using Socket v4 = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -122,7 +122,7 @@ public sealed class ChildContractTests
         string reporter = ChildScripts.Reporter(dir);
         string path = dir["report.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "ureport": { "Listen": "unix:{{path}}", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "ureport": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
 
         using Socket client = await Clients.ConnectUnixAsync(path);
@@ -146,7 +146,7 @@ public sealed class ChildContractTests
         string reporter = ChildScripts.Reporter(dir);
         string name = "@sbt-" + Guid.NewGuid().ToString("N");
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "abstract": { "Listen": "unix:{{name}}", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "abstract": { "Listen": "unix:{{name}}", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
 
         using Socket client = await Clients.ConnectUnixAsync("\0" + name[1..]);
@@ -163,7 +163,7 @@ public sealed class ChildContractTests
         string reporter = ChildScripts.Reporter(dir);
         string config = dir.Write("config.json", $$"""
             { "Bridges": { "envs": {
-                "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["{{reporter}}"],
+                "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}"],
                 "Environment": { "GREETING": "hello world", "PATH": "/usr/bin:/bin" },
                 "PassEnvironment": ["SBT_PASSED", "SBT_NOT_SET"] } } }
             """);
@@ -195,7 +195,7 @@ public sealed class ChildContractTests
             s.sendall(("fds=%s\n" % fds).encode())
             """);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "sdfds": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["{{program}}"] } } }
+            { "Bridges": { "sdfds": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{program}}"] } } }
             """, dir);
 
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
@@ -208,7 +208,7 @@ public sealed class ChildContractTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "signals": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"] } } }
+            { "Bridges": { "signals": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"] } } }
             """);
 
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
@@ -222,7 +222,7 @@ public sealed class ChildContractTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "limits": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn)"] } } }
+            { "Bridges": { "limits": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn)"] } } }
             """);
 
         string[] limits = (await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port))).Trim().Split(' ');

@@ -10,7 +10,7 @@ public sealed class ClientToolTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "upper": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["tr", "a-z", "A-Z"] } } }
+            { "Bridges": { "upper": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["tr", "a-z", "A-Z"] } } }
             """);
 
         var (exit, stdout, stderr) = await Clients.RunProgramAsync("nc", ["-N", "127.0.0.1", port.ToString()], "shout this\nand this\n");
@@ -25,7 +25,7 @@ public sealed class ClientToolTests
         using var dir = new TempDirectory();
         string path = dir["nc.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "ncunix": { "Listen": "unix:{{path}}", "Exec": ["/bin/sh", "-c", "echo uid=$REMOTE_UID; cat"] } } }
+            { "Bridges": { "ncunix": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo uid=$REMOTE_UID; cat"] } } }
             """, dir);
 
         var (exit, stdout, stderr) = await Clients.RunProgramAsync("nc", ["-N", "-U", path], "ping\n");
@@ -42,8 +42,8 @@ public sealed class ClientToolTests
         string name = "sbt-socat-" + Guid.NewGuid().ToString("N");
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "six": { "Listen": "tcp:[::1]:{{port}}", "Exec": ["/bin/sh", "-c", "echo $PROTO $REMOTE_ADDR; cat"] },
-                "hidden": { "Listen": "unix:@{{name}}", "Exec": ["/bin/sh", "-c", "echo $SOCKET_PATH; cat"] } } }
+                "six": { "Listen": "tcp:[::1]:{{port}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo $PROTO $REMOTE_ADDR; cat"] },
+                "hidden": { "Listen": "unix:@{{name}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo $SOCKET_PATH; cat"] } } }
             """, dir);
 
         var six = await Clients.RunProgramAsync("socat", ["-", $"TCP6:[::1]:{port}"], "over six\n");
@@ -64,7 +64,7 @@ public sealed class ClientToolTests
         random.NextBytes(data);
         File.WriteAllBytes(input, data);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "sum": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["sha256sum"] } } }
+            { "Bridges": { "sum": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["sha256sum"] } } }
             """, dir);
 
         var result = await Clients.RunProgramAsync("/bin/sh", ["-c", $"socat -u OPEN:{input} TCP:127.0.0.1:{port},shut-down; true"]);

@@ -10,7 +10,7 @@ public sealed class EchoTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["cat"] } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["cat"] } } }
             """);
 
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "hello\n");

@@ -15,7 +15,7 @@ public sealed class LimitsTests
         // Each program says hello and then holds its connection until the client closes it.
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "limited": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnections": 2,
-                "Exec": ["/bin/sh", "-c", "echo hello $SOCKETBRIDGE_CONNECTION_ID; exec cat"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "echo hello $SOCKETBRIDGE_CONNECTION_ID; exec cat"] } } }
             """, dir);
 
         using Socket first = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -50,7 +50,7 @@ public sealed class LimitsTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "many": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnections": 500, "Exec": ["/bin/echo", "ok"] } } }
+            { "Bridges": { "many": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnections": 500, "User": "root", "Exec": ["/bin/echo", "ok"] } } }
             """);
 
         const int Total = 500;
@@ -81,7 +81,7 @@ public sealed class LimitsTests
         int port = Ports.Free();
         string program = dir.WriteScript("vanishing.sh", "#!/bin/sh\necho ok\n");
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "vanish": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["{{program}}"] } } }
+            { "Bridges": { "vanish": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{program}}"] } } }
             """, dir);
         Assert.Equal("ok\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
 

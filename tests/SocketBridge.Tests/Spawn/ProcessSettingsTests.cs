@@ -34,7 +34,7 @@ public sealed class ProcessSettingsTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "pwd": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/pwd"] } } }
+            { "Bridges": { "pwd": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/pwd"] } } }
             """);
 
         Assert.Equal("/\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
@@ -46,7 +46,7 @@ public sealed class ProcessSettingsTests
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "noisy": { "Listen": "tcp:127.0.0.1:{{port}}",
-                "Exec": ["/bin/sh", "-c", "echo first complaint >&2; printf 'bad \\001\\377 bytes\\n' >&2; echo $$ $SOCKETBRIDGE_CONNECTION_ID"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "echo first complaint >&2; printf 'bad \\001\\377 bytes\\n' >&2; echo $$ $SOCKETBRIDGE_CONNECTION_ID"] } } }
             """);
 
         string[] reply = (await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port))).Trim().Split(' ');
@@ -67,7 +67,7 @@ public sealed class ProcessSettingsTests
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "long": { "Listen": "tcp:127.0.0.1:{{port}}",
-                "Exec": ["/bin/sh", "-c", "head -c 10000 /dev/zero | tr '\\0' x >&2; echo done"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "head -c 10000 /dev/zero | tr '\\0' x >&2; echo done"] } } }
             """);
 
         Assert.Equal("done\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
@@ -82,8 +82,8 @@ public sealed class ProcessSettingsTests
         int socketPort = Ports.Free(), nullPort = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "tosocket": { "Listen": "tcp:127.0.0.1:{{socketPort}}", "StandardError": "socket", "Exec": ["/bin/sh", "-c", "echo out; echo err >&2"] },
-                "tonull": { "Listen": "tcp:127.0.0.1:{{nullPort}}", "StandardError": "null", "Exec": ["/bin/sh", "-c", "echo out; echo hidden-err >&2; readlink /proc/self/fd/2"] } } }
+                "tosocket": { "Listen": "tcp:127.0.0.1:{{socketPort}}", "StandardError": "socket", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo err >&2"] },
+                "tonull": { "Listen": "tcp:127.0.0.1:{{nullPort}}", "StandardError": "null", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo hidden-err >&2; readlink /proc/self/fd/2"] } } }
             """);
 
         Assert.Equal("out\nerr\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, socketPort)));

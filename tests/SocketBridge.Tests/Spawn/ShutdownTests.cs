@@ -16,7 +16,7 @@ public sealed class ShutdownTests
         using var dir = new TempDirectory();
         string path = dir["stop.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "stop": { "Listen": "unix:{{path}}", "Exec": ["/bin/sh", "-c", "echo started $$; exec sleep 600"] } } }
+            { "Bridges": { "stop": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo started $$; exec sleep 600"] } } }
             """, dir);
         using Socket client = await Clients.ConnectUnixAsync(path);
         int child = int.Parse((await Clients.ReadLineAsync(client)).Split(' ')[1]);
@@ -40,7 +40,7 @@ public sealed class ShutdownTests
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "SocketBridge": { "ShutdownTimeout": "1s" },
               "Bridges": { "stubborn": { "Listen": "tcp:127.0.0.1:{{port}}",
-                "Exec": ["/bin/sh", "-c", "trap '' TERM; sleep 600 & echo started $$ $!; wait"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "trap '' TERM; sleep 600 & echo started $$ $!; wait"] } } }
             """, dir);
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         string[] pids = (await Clients.ReadLineAsync(client)).Split(' ');
@@ -62,7 +62,7 @@ public sealed class ShutdownTests
         // The program exits at once; a background process it started keeps the connection.
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "leaver": { "Listen": "tcp:127.0.0.1:{{port}}",
-                "Exec": ["/bin/sh", "-c", "sleep 600 & echo left $!"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "sleep 600 & echo left $!"] } } }
             """);
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         int leftBehind = int.Parse((await Clients.ReadLineAsync(client)).Split(' ')[1]);
@@ -80,7 +80,7 @@ public sealed class ShutdownTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "hup": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "alive"] } } }
+            { "Bridges": { "hup": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "alive"] } } }
             """);
 
         daemon.Signal(LibC.SIGHUP);

@@ -15,7 +15,7 @@ public sealed class SocketOptionsTests
         int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "defaults": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "defaults": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
 
         JsonElement options = await OptionsAsync(port);
@@ -31,7 +31,7 @@ public sealed class SocketOptionsTests
         int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "tuned": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["{{reporter}}"], "KeepAlive": true, "NoDelay": false } } }
+            { "Bridges": { "tuned": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}"], "KeepAlive": true, "NoDelay": false } } }
             """, dir);
 
         JsonElement options = await OptionsAsync(port);
@@ -45,7 +45,7 @@ public sealed class SocketOptionsTests
     {
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "queue": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"], "Backlog": 17 } } }
+            { "Bridges": { "queue": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"], "Backlog": 17 } } }
             """);
 
         // ss -ltn: for a listening socket, Send-Q is the backlog.

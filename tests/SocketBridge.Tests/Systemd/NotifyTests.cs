@@ -13,8 +13,8 @@ public sealed class NotifyTests
         int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "one": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] },
-                "two": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/cat"] } } }
+                "one": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] },
+                "two": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
         Assert.Equal("READY=1\nSTATUS=2 bridge(s) listening, 0 active connection(s)", daemon.Notifications[0]);
@@ -35,7 +35,7 @@ public sealed class NotifyTests
     {
         using var dir = new TempDirectory();
         dir.Write("config.json", $$"""
-            { "Bridges": { "dog": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "dog": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", dir["config.json"]], dir, ownsDirectory: false,
             new Dictionary<string, string> { ["WATCHDOG_USEC"] = "200000" });

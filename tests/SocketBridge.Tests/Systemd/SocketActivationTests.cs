@@ -15,7 +15,7 @@ public sealed class SocketActivationTests
         int port = Ports.Free();
         dir.Write("config.json", """
             { "Bridges": { "web": { "Listen": "systemd:web",
-                "Exec": ["/bin/sh", "-c", "echo served on $ADDR:$PORT as $LISTEN_FDNAMES pid-match=$([ $LISTEN_PID = $$ ] && echo yes)"] } } }
+                "User": "root", "Exec": ["/bin/sh", "-c", "echo served on $ADDR:$PORT as $LISTEN_FDNAMES pid-match=$([ $LISTEN_PID = $$ ] && echo yes)"] } } }
             """);
         await using Daemon daemon = await ActivateAsync(dir, [$"127.0.0.1:{port}"], "web");
 
@@ -34,7 +34,7 @@ public sealed class SocketActivationTests
         using var dir = new TempDirectory();
         int port = Ports.Free();
         dir.Write("config.json", $$"""
-            { "Bridges": { "adopt": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "adopted"] } } }
+            { "Bridges": { "adopt": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "adopted"] } } }
             """);
         await using Daemon daemon = await ActivateAsync(dir, [$"127.0.0.1:{port}"], names: null);
 
@@ -52,8 +52,8 @@ public sealed class SocketActivationTests
         int port = Ports.Free();
         dir.Write("config.json", $$"""
             { "Bridges": {
-                "local": { "Listen": "unix:{{path}}", "Exec": ["/bin/sh", "-c", "echo $SOCKET_PATH"] },
-                "remote": { "Listen": "systemd:remote", "Exec": ["/bin/echo", "remote"] } } }
+                "local": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo $SOCKET_PATH"] },
+                "remote": { "Listen": "systemd:remote", "User": "root", "Exec": ["/bin/echo", "remote"] } } }
             """);
         await using Daemon daemon = await ActivateAsync(dir, [path, $"127.0.0.1:{port}"], "local:remote");
 
@@ -72,7 +72,7 @@ public sealed class SocketActivationTests
         using var dir = new TempDirectory();
         int port = Ports.Free();
         dir.Write("config.json", """
-            { "Bridges": { "missing": { "Listen": "systemd:web", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "missing": { "Listen": "systemd:web", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         await using Daemon daemon = await ActivateAsync(dir, [$"127.0.0.1:{port}"], "other");
 
@@ -86,7 +86,7 @@ public sealed class SocketActivationTests
     {
         using var dir = new TempDirectory();
         dir.Write("config.json", """
-            { "Bridges": { "alone": { "Listen": "systemd:web", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "alone": { "Listen": "systemd:web", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
 
@@ -100,7 +100,7 @@ public sealed class SocketActivationTests
         int port = Ports.Free();
         using var dir = new TempDirectory();
         dir.Write("config.json", $$"""
-            { "Bridges": { "own": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "bound"] } } }
+            { "Bridges": { "own": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "bound"] } } }
             """);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", dir["config.json"]], dir, ownsDirectory: false,
             new Dictionary<string, string> { ["LISTEN_PID"] = "1", ["LISTEN_FDS"] = "1", ["LISTEN_FDNAMES"] = "own" });

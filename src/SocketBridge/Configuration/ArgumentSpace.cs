@@ -1,0 +1,56 @@
+using System.Text;
+using SocketBridge.Endpoints;
+
+namespace SocketBridge.Configuration;
+
+/// <summary>
+/// What execve(2) takes (Linux fs/exec.c): each argument or environment
+/// string at most MAX_ARG_STRLEN bytes with its NUL, and all of them, with a
+/// pointer each and the program's path, within the argument space (ARG_MAX
+/// as the kernel applies it). Beyond either, every launch fails with E2BIG.
+/// </summary>
+public static class ArgumentSpace
+{
+    /// <summary>MAX_ARG_STRLEN: 32 pages of 4 KiB, the terminating NUL included.</summary>
+    public const int MaxString = 131072;
+
+    public const int PointerSize = 8;
+
+    /// <summary>
+    /// Bytes kept for each variable the daemon itself adds (SPEC 5: PATH,
+    /// LISTEN_*, UPSTART_*, PROTO, REMOTE_*, TCP*, SOCKETBRIDGE_*), whose
+    /// values are short: numbers, addresses, "connection". The bridge name
+    /// and a Unix socket path, which can be longer, are counted as they are.
+    /// </summary>
+    private const int ReservedValue = 128;
+
+    public static long Limit => Native.Posix.ArgumentSpace;
+
+    /// <summary>The bytes a string takes in the new program's memory: UTF-8 and a NUL.</summary>
+    public static int Bytes(string value) => Encoding.UTF8.GetByteCount(value) + 1;
+
+    /// <summary>The string's size when execve would refuse it, else null.</summary>
+    public static int? TooLong(string value) => Bytes(value) is var bytes && bytes > MaxString ? bytes : null;
+
+    /// <summary>Room for the variables socketbridge adds to a program of <paramref name="bridge"/>.</summary>
+    public static long Reserved(BridgeOptions bridge)
+    {
+        long reserved = 0;
+        foreach (string name in ReservedVariables.Names)
+        {
+            reserved += name.Length + 2 + ReservedValue + PointerSize;
+        }
+
+        // PATH, and the NULL pointers that end argv and envp.
+        reserved += ReservedValue + PointerSize + (2 * PointerSize);
+
+        // SOCKETBRIDGE_BRIDGE, UPSTART_JOB and LISTEN_FDNAMES (handoff) carry the name, SOCKET_PATH the path.
+        reserved += 3 * Encoding.UTF8.GetByteCount(bridge.Name);
+        if (bridge.Listen is UnixEndpoint unix)
+        {
+            reserved += Encoding.UTF8.GetByteCount(unix.Path);
+        }
+
+        return reserved;
+    }
+}
