@@ -194,3 +194,17 @@ int32_t sb_connect(const uint8_t *address, int32_t length, int32_t *fd)
     return rc < 0 ? -EINPROGRESS : 0;
 }
 
+
+/* Takes one pending connection off a listening socket and closes it at
+ * once, so a client the daemon cannot serve is told so (its connection
+ * ends) instead of waiting in the backlog. Returns 0, or -errno: -EAGAIN
+ * when none is pending, -EMFILE or -ENFILE when there is no descriptor to
+ * take it with. */
+int32_t sb_accept_and_close(int32_t listen_fd)
+{
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    close(fd);
+    return 0;
+}
