@@ -70,6 +70,7 @@ public static partial class DaemonRunner
             context.Cancel = true;
             _ = ReloadOnSignalAsync(reloader, logger);
         });
+        using var userSignals = new UserSignals(logger);
 
         try
         {
