@@ -100,9 +100,15 @@ public static class ControlCommand
         string path = DaemonOptions.DefaultControlSocket;
         foreach (string file in ConfigurationFiles.Resolve(files ?? []))
         {
+            if (!ConfigurationFileReader.TryRead(file, out string text, out _))
+            {
+                // Not a file that can be read (a FIFO, too large...): the daemon will say so.
+                continue;
+            }
+
             try
             {
-                using JsonDocument document = JsonDocument.Parse(File.ReadAllText(file), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                using JsonDocument document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
                 if (document.RootElement.ValueKind == JsonValueKind.Object
                     && document.RootElement.TryGetProperty("SocketBridge", out JsonElement daemon)
                     && daemon.ValueKind == JsonValueKind.Object
@@ -112,9 +118,9 @@ public static class ControlCommand
                     path = socket.GetString()!;
                 }
             }
-            catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+            catch (JsonException)
             {
-                // Unreadable or not JSON: the daemon will say so.
+                // Not JSON: the daemon will say so.
             }
         }
 
