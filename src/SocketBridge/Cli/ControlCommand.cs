@@ -15,8 +15,12 @@ public static class ControlCommand
 {
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>A reload waits for bridges to bind; generous, but never forever.</summary>
-    private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Generous, but never forever: a reload may wait for one under way, and
+    /// each may take up to <see cref="ConfigurationReloader.LoadDeadline"/> to
+    /// load, then a few seconds to bind.
+    /// </summary>
+    private static readonly TimeSpan ReloadTimeout = (2 * ConfigurationReloader.LoadDeadline) + TimeSpan.FromSeconds(30);
 
     public static async Task<int> StatusAsync(string[]? files, string? control, bool json, TextWriter output, TextWriter errors)
     {
@@ -146,7 +150,9 @@ public static class ControlCommand
         }
         catch (OperationCanceledException)
         {
-            errors.WriteLine($"socketbridge {request}: the daemon at {path} did not answer within {timeout.TotalSeconds:0} s");
+            errors.WriteLine(request == ControlRequest.Reload
+                ? $"socketbridge reload: the daemon at {path} has not answered within {timeout.TotalSeconds:0} s; the reload may still be running: its outcome will be in the daemon's log"
+                : $"socketbridge {request}: the daemon at {path} did not answer within {timeout.TotalSeconds:0} s");
         }
 
         return null;

@@ -94,7 +94,7 @@ public static partial class DaemonRunner
         LogHangup(logger);
         try
         {
-            await reloader.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            await reloader.ReloadOnSignalAsync().ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {

@@ -62,6 +62,9 @@ public sealed partial class ControlServer(
 
     public void Dispose()
     {
+        // Disposed without StopAsync when the daemon could not start: the
+        // accept loop must see that it is ending, not an accept failure.
+        _stopping.Cancel();
         _listener?.Dispose();
         _stopping.Dispose();
     }
@@ -76,6 +79,10 @@ public sealed partial class ControlServer(
                 client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
             }
@@ -102,8 +109,10 @@ public sealed partial class ControlServer(
                 byte[] answer = request switch
                 {
                     ControlRequest.Status => JsonSerializer.SerializeToUtf8Bytes(Status(), ControlJsonContext.Default.StatusResponse),
+                    // Off the socket event loop this continuation may run on: a
+                    // reload that blocks must not stall the sockets that loop serves.
                     ControlRequest.Reload => JsonSerializer.SerializeToUtf8Bytes(
-                        await reloader.ReloadAsync(cancellationToken).ConfigureAwait(false),
+                        await Task.Run(() => reloader.ReloadAsync(cancellationToken), CancellationToken.None).ConfigureAwait(false),
                         ControlJsonContext.Default.ReloadResult),
                     _ => Encoding.UTF8.GetBytes($"{{\"Error\": \"unknown request; send \\\"{ControlRequest.Status}\\\" or \\\"{ControlRequest.Reload}\\\" and a newline\"}}"),
                 };
