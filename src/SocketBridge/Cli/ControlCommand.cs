@@ -148,6 +148,10 @@ public static class ControlCommand
             };
             errors.WriteLine($"socketbridge {request}: cannot reach the daemon at {path}: {reason}");
         }
+        catch (UntrustedControlSocketException ex)
+        {
+            errors.WriteLine($"socketbridge {request}: refusing to talk to the control socket: {ex.Message}");
+        }
         catch (OperationCanceledException)
         {
             errors.WriteLine(request == ControlRequest.Reload
