@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using SocketBridge.Access;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
@@ -14,13 +15,20 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
 {
     private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Refusals come in floods: at most one entry a second, saying how many were left out.</summary>
-    private readonly Logging.LogSummary _refusals = new(time, TimeSpan.FromSeconds(1));
+    /// <summary>Refusals come in floods: at most one entry a second, saying how many were left out (the last second's too).</summary>
+    private readonly Logging.LogSummary<(ILogger Logger, string Peer, string Reason)> _refusals = new(
+        time,
+        TimeSpan.FromSeconds(1),
+        (count, last) => BridgeLog.RefusedFlush(last.Logger, bridge.Name, count, last.Peer, last.Reason));
     private readonly SourceCounter? _perSource = bridge.MaxConnectionsPerSource is { } limit ? new SourceCounter(limit) : null;
     private readonly TokenBucket? _rate = bridge.RateLimit is { } rate ? new TokenBucket(rate, time) : null;
 
     /// <summary>Ends what the handler keeps beyond connections (an on-demand backend), once they have drained.</summary>
-    public ValueTask DisposeAsync() => handler is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _refusals.Dispose();
+        return handler is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+    }
 
     public async Task RunAsync(IListener bridgeListener, BridgeContext context)
     {
@@ -121,7 +129,7 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
     private void Refuse(Socket socket, PeerInfo peer, string reason, BridgeContext context)
     {
         socket.Dispose();
-        if (_refusals.TryLog(out long suppressed))
+        if (_refusals.TryLog((context.Logger, peer.Display, reason), out long suppressed))
         {
             if (suppressed == 0)
             {
