@@ -11,9 +11,25 @@ namespace SocketBridge.Bridges;
 /// MaxConnections or refuse at once, and serve each connection on the thread
 /// pool so accepting goes on meanwhile. No thread per connection.
 /// </summary>
-public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge, TimeProvider time) : IBridgeMode
+public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge, DescriptorReserve descriptors, TimeProvider time) : IBridgeMode
 {
     private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Descriptors a connection opens at once besides its own: spawn, the stderr pair; forward, the Target connection (its splice pipes come later, if at all).</summary>
+    private readonly int _moreDescriptors = bridge.Mode == BridgeMode.Forward ? 1 : 2;
+
+    /// <summary>
+    /// How long without a refusal for want of descriptors before their
+    /// return is logged: during a flood, connections that end free a few for
+    /// a moment, and each of those moments is not worth two entries.
+    /// </summary>
+    private static readonly TimeSpan ShortageSettles = TimeSpan.FromSeconds(5);
+
+    /// <summary>1 while connections are refused for want of descriptors, so that is logged once, and its end once.</summary>
+    private int _short;
+
+    /// <summary>When a connection was last refused for want of descriptors (a TimeProvider timestamp).</summary>
+    private long _lastShortage;
 
     /// <summary>Refusals come in floods: at most one entry a second, saying how many were left out (the last second's too).</summary>
     private readonly Logging.LogSummary<(ILogger Logger, string Peer, string Reason)> _refusals = new(
@@ -52,8 +68,33 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
                     break;
                 }
 
-                // Out of descriptors or memory: say so, pause briefly, and keep serving.
-                BridgeLog.AcceptFailed(context.Logger, context.Options.Name, listener.Display, ex.Message);
+                if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+                {
+                    // No descriptor to accept with: refuse the pending client
+                    // with the spare one rather than leave it waiting.
+                    (int shortage, bool refused) = descriptors.RefusePending(listener.Socket.SafeHandle);
+                    if (shortage != 0)
+                    {
+                        string reason = descriptors.Describe(shortage);
+                        EnterShortage(context, listener, reason);
+                        if (refused)
+                        {
+                            context.Counters.CountRefused();
+                            Summarise("a client not accepted", reason, context);
+                            continue;
+                        }
+                    }
+                    else
+                    {
+                        continue;
+                    }
+                }
+                else
+                {
+                    // Out of memory, or another failure of the moment: say so, and keep serving.
+                    BridgeLog.AcceptFailed(context.Logger, context.Options.Name, listener.Display, ex.Message);
+                }
+
                 await Task.Delay(AcceptErrorPause, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
@@ -65,6 +106,21 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
     private void Admit(Socket socket, BoundListener listener, BridgeContext context)
     {
         PeerInfo peer = PeerInfo.Of(socket);
+        (int ceiling, string? shortage) = descriptors.Judge((int)socket.Handle, context.Counters.Active, _moreDescriptors);
+        if (shortage is not null)
+        {
+            EnterShortage(context, listener, shortage);
+            context.Counters.CountRefused();
+            Refuse(socket, peer, shortage, context);
+            return;
+        }
+
+        if (Volatile.Read(ref _short) == 1 && time.GetElapsedTime(Volatile.Read(ref _lastShortage)) >= ShortageSettles
+            && Interlocked.Exchange(ref _short, 0) == 1)
+        {
+            BridgeLog.DescriptorsAvailable(context.Logger, context.Options.Name, listener.Display);
+        }
+
         string? refusal = context.Options.Access.Refusal(peer);
         if (refusal is not null)
         {
@@ -107,7 +163,7 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
                 }
             }
 
-            var connection = new Connection(socket, context.Ids.Next(), peer, listener);
+            var connection = new Connection(socket, context.Ids.Next(), peer, listener) { DescriptorCeiling = ceiling };
             _ = Task.Run(() => ServeAsync(connection, context));
         }
         catch (SocketException)
@@ -129,16 +185,31 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
     private void Refuse(Socket socket, PeerInfo peer, string reason, BridgeContext context)
     {
         socket.Dispose();
-        if (_refusals.TryLog((context.Logger, peer.Display, reason), out long suppressed))
+        Summarise(peer.Display, reason, context);
+    }
+
+    private void Summarise(string peer, string reason, BridgeContext context)
+    {
+        if (_refusals.TryLog((context.Logger, peer, reason), out long suppressed))
         {
             if (suppressed == 0)
             {
-                BridgeLog.Refused(context.Logger, context.Options.Name, peer.Display, reason);
+                BridgeLog.Refused(context.Logger, context.Options.Name, peer, reason);
             }
             else
             {
-                BridgeLog.RefusedSummary(context.Logger, context.Options.Name, peer.Display, reason, suppressed);
+                BridgeLog.RefusedSummary(context.Logger, context.Options.Name, peer, reason, suppressed);
             }
+        }
+    }
+
+    /// <summary>The first refusal for want of descriptors is an error entry of its own; the next ones are refusals like any.</summary>
+    private void EnterShortage(BridgeContext context, BoundListener listener, string reason)
+    {
+        Volatile.Write(ref _lastShortage, time.GetTimestamp());
+        if (Interlocked.Exchange(ref _short, 1) == 0)
+        {
+            BridgeLog.DescriptorsShort(context.Logger, context.Options.Name, listener.Display, reason);
         }
     }
 
@@ -147,6 +218,14 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
         try
         {
             await handler.ServeAsync(connection, context.Stop, context.Kill).ConfigureAwait(false);
+        }
+        catch (DescriptorShortageException ex)
+        {
+            // Its Target connection or stderr pair would have eaten into the reserve.
+            string reason = $"{descriptors.Shortage(descriptors.Limit)}; {ex.Message}";
+            EnterShortage(context, connection.Listener, reason);
+            context.Counters.CountRefused();
+            Summarise(connection.Peer.Display, reason, context);
         }
         catch (Exception ex)
         {

@@ -61,6 +61,12 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
             return;
         }
 
+        if (target.Handle >= connection.DescriptorCeiling)
+        {
+            target.Dispose();
+            throw new DescriptorShortageException($"none was left for the connection to {bridge.Target}");
+        }
+
         // A forwarded connection may finish during a graceful stop; only the kill deadline cuts it.
         using (target)
         {
@@ -84,7 +90,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
                 }
             }
 
-            RelayResult result = await engine.RelayAsync(connection.Socket, target, bridge.IdleTimeout, kill).ConfigureAwait(false);
+            RelayResult result = await engine.RelayAsync(connection.Socket, target, bridge.IdleTimeout, kill, connection.DescriptorCeiling).ConfigureAwait(false);
             string outcome = Describe(result);
             BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, bridge.Target!.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, outcome);
         }

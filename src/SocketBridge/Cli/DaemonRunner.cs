@@ -41,6 +41,7 @@ public static partial class DaemonRunner
         builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSingleton<ServiceNotifier>();
         builder.Services.AddSingleton<ChildReaper>();
+        builder.Services.AddSingleton<DescriptorReserve>();
         builder.Services.AddSingleton(_ => new RelayEngine());
         builder.Services.AddSingleton<BridgeHost>();
         builder.Services.AddSingleton(sp => new ConfigurationReloader(

@@ -22,6 +22,7 @@ public sealed partial class ControlServer(
     SocketBridgeOptions options,
     BridgeHost host,
     ConfigurationReloader reloader,
+    DescriptorReserve descriptors,
     ILogger<ControlServer> logger) : IHostedService, IDisposable
 {
     private const uint Mode = 0x180; // 0600
@@ -30,6 +31,7 @@ public sealed partial class ControlServer(
     private readonly CancellationTokenSource _stopping = new();
     private BoundListener? _listener;
     private Task _accepting = Task.CompletedTask;
+    private bool _short;
 
     /// <summary>Whether the control socket could be bound (false: status and reload only by signal).</summary>
     public bool IsListening => _listener is not null;
@@ -86,6 +88,24 @@ public sealed partial class ControlServer(
             {
                 break;
             }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+            {
+                // Even the daemon's reserve is spent: the client is told at
+                // once (with the spare descriptor), and this is said once.
+                (int shortage, bool refused) = descriptors.RefusePending(listener.SafeHandle);
+                if (shortage != 0 && !_short)
+                {
+                    _short = true;
+                    LogShort(logger, descriptors.Describe(shortage));
+                }
+
+                if (!refused && shortage != 0)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None).ConfigureAwait(false);
+                }
+
+                continue;
+            }
             catch (SocketException ex)
             {
                 LogAcceptFailed(logger, ex.Message);
@@ -93,6 +113,7 @@ public sealed partial class ControlServer(
                 continue;
             }
 
+            _short = false;
             _ = ServeAsync(client, cancellationToken);
         }
     }
@@ -171,6 +192,9 @@ public sealed partial class ControlServer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}; socketbridge status and reload will not reach this daemon (SIGHUP still reloads)")]
     private static partial void LogUnavailable(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 73, Level = LogLevel.Error, Message = "control socket: refusing requests: {Error}")]
+    private static partial void LogShort(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "control socket: accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, string error);

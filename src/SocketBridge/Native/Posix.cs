@@ -64,6 +64,9 @@ public static unsafe class Posix
         return soft > long.MaxValue ? long.MaxValue : (long)soft;
     }
 
+    /// <summary>0 when a descriptor could be opened now, else EMFILE (the process's limit) or ENFILE (the system's).</summary>
+    public static int DescriptorShortage() => -NativeMethods.DescriptorShortage();
+
     /// <summary>Takes one pending connection off <paramref name="listener"/> and closes it; 0 or the errno (EAGAIN: none pending).</summary>
     public static int AcceptAndClose(SafeSocketHandle listener)
     {

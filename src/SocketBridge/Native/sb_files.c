@@ -142,3 +142,15 @@ int32_t sb_open_files_limit(uint64_t *soft, uint64_t *hard)
     *hard = limit.rlim_max;
     return 0;
 }
+
+/* Whether one more descriptor could be opened now: 0, or -EMFILE (the
+ * process's limit) or -ENFILE (the system's), so a failure elsewhere can be
+ * named precisely. */
+int32_t sb_descriptor_shortage(void)
+{
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    close(fd);
+    return 0;
+}
