@@ -18,7 +18,9 @@ namespace SocketBridge.Bridges;
 /// below it are all in use. Bridges keep no connection whose descriptor
 /// falls in the last <see cref="DaemonReserve"/> numbers: those are the
 /// runtime's (a new thread needs a pipe; the framework-dependent build
-/// aborts when it cannot have one), the control socket's and the log's.
+/// aborts when it cannot have one), the control socket's and the log's; of
+/// those, the last <see cref="RuntimeReserve"/> are not even the control
+/// socket's, so a crowd of idle control clients cannot take them either.
 /// The <see cref="SharedReserve"/> numbers before them only go to a bridge
 /// with fewer than <see cref="FewConnections"/> connections, so a quiet
 /// bridge still answers while a busy one is refused. A connection that is
@@ -39,6 +41,9 @@ public sealed class DescriptorReserve : IDisposable
     public const int SharedReserve = 32;
 
     public const int FewConnections = 4;
+
+    /// <summary>The last of <see cref="DaemonReserve"/>: left to the runtime and the log alone.</summary>
+    public const int RuntimeReserve = 8;
 
     private readonly object _spareGate = new();
     private SafeFileHandle? _spare;
@@ -72,6 +77,19 @@ public sealed class DescriptorReserve : IDisposable
 
         long ceiling = limit - DaemonReserve - (active < FewConnections ? 0 : SharedReserve);
         return ((int)Math.Min(ceiling, int.MaxValue), (long)fd + more < ceiling ? null : Shortage(limit));
+    }
+
+    /// <summary>Whether the control socket may keep a request it accepted as descriptor <paramref name="fd"/>.</summary>
+    public bool FitsControl(int fd)
+    {
+        if (fd < Limit - RuntimeReserve)
+        {
+            return true;
+        }
+
+        long limit = Posix.OpenFilesLimit();
+        Volatile.Write(ref _limit, limit);
+        return fd < limit - RuntimeReserve;
     }
 
     /// <summary>Why a connection is refused when one of its descriptors would be in the reserve.</summary>
@@ -113,7 +131,7 @@ public sealed class DescriptorReserve : IDisposable
     /// <summary>What an errno of a descriptor shortage means, naming the limit reached.</summary>
     public string Describe(int errno) => errno switch
     {
-        Errno.EMFILE => $"the process's open-file limit ({Limit}) is reached",
+        Errno.EMFILE => $"the process's open-file limit ({Posix.OpenFilesLimit()}) is reached",
         Errno.ENFILE => "the system's open-file limit (fs.file-max) is reached",
         _ => Marshal.GetPInvokeErrorMessage(errno),
     };

@@ -113,6 +113,19 @@ public sealed partial class ControlServer(
                 continue;
             }
 
+            if (!descriptors.FitsControl((int)client.Handle))
+            {
+                // The last descriptors are the runtime's: even root's idle clients do not get them.
+                client.Dispose();
+                if (!_short)
+                {
+                    _short = true;
+                    LogShort(logger, $"the process's open-file limit ({descriptors.Limit}) is nearly reached, and its last {DescriptorReserve.RuntimeReserve} descriptors are the runtime's");
+                }
+
+                continue;
+            }
+
             _short = false;
             _ = ServeAsync(client, cancellationToken);
         }
