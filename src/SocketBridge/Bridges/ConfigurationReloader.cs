@@ -90,6 +90,12 @@ public sealed partial class ConfigurationReloader(
         {
             result = ReloadResult.Refused(ex.Errors.Select(e => e.ToString()).ToArray());
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever else went wrong, the running configuration stays and the
+            // service manager still hears READY=1 after RELOADING=1.
+            result = ReloadResult.Refused([$"loading the configuration failed: {ex.Message}"]);
+        }
 
         if (!result.Reloaded)
         {
