@@ -15,15 +15,15 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
 {
     private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Descriptors a connection opens at once besides its own: spawn, the stderr pair; forward, the Target connection (its splice pipes come later, if at all).</summary>
-    private readonly int _moreDescriptors = bridge.Mode == BridgeMode.Forward ? 1 : 2;
-
     /// <summary>
     /// How long without a refusal for want of descriptors before their
     /// return is logged: during a flood, connections that end free a few for
     /// a moment, and each of those moments is not worth two entries.
     /// </summary>
     private static readonly TimeSpan ShortageSettles = TimeSpan.FromSeconds(5);
+
+    /// <summary>Descriptors a connection opens at once besides its own: spawn, the stderr pair; forward, the Target connection (its splice pipes come later, if at all).</summary>
+    private readonly int _moreDescriptors = bridge.Mode == BridgeMode.Forward ? 1 : 2;
 
     /// <summary>1 while connections are refused for want of descriptors, so that is logged once, and its end once.</summary>
     private int _short;
@@ -70,21 +70,7 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
 
                 if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
                 {
-                    // No descriptor to accept with: refuse the pending client
-                    // with the spare one rather than leave it waiting.
-                    (int shortage, bool refused) = descriptors.RefusePending(listener.Socket.SafeHandle);
-                    if (shortage != 0)
-                    {
-                        string reason = descriptors.Describe(shortage);
-                        EnterShortage(context, listener, reason);
-                        if (refused)
-                        {
-                            context.Counters.CountRefused();
-                            Summarise("a client not accepted", reason, context);
-                            continue;
-                        }
-                    }
-                    else
+                    if (RefuseWithoutDescriptor(listener, context))
                     {
                         continue;
                     }
@@ -201,6 +187,32 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
                 BridgeLog.RefusedSummary(context.Logger, context.Options.Name, peer, reason, suppressed);
             }
         }
+    }
+
+    /// <summary>
+    /// Accept failed for want of a descriptor: the pending client is refused
+    /// with the spare one rather than left waiting. False when nothing could
+    /// be done, and the loop should pause before it tries again.
+    /// </summary>
+    private bool RefuseWithoutDescriptor(BoundListener listener, BridgeContext context)
+    {
+        (int shortage, bool refused) = descriptors.RefusePending(listener.Socket.SafeHandle);
+        if (shortage == 0)
+        {
+            // Descriptors are back: accept at once.
+            return true;
+        }
+
+        string reason = descriptors.Describe(shortage);
+        EnterShortage(context, listener, reason);
+        if (!refused)
+        {
+            return false;
+        }
+
+        context.Counters.CountRefused();
+        Summarise("a client it had no descriptor to accept with", reason, context);
+        return true;
     }
 
     /// <summary>The first refusal for want of descriptors is an error entry of its own; the next ones are refusals like any.</summary>
