@@ -103,7 +103,7 @@ public static class ListenerBinder
             socket.Dispose();
             string where = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address.Address}]:{address.Port}" : address.ToString();
             string reason = ex.SocketErrorCode == SocketError.AddressAlreadyInUse
-                ? $"address in use: another process (another socketbridge?) listens on {where}"
+                ? $"address in use: another socket listens on {where} (another process, another socketbridge, or on a reload a bridge of this one on an overlapping address)"
                 : ex.Message;
             throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint} ({where}): {reason}", ex);
         }
