@@ -4,6 +4,11 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // First, before any child or thread of ours: a parent that left
+        // SIGCHLD ignored would have the kernel reap every program the daemon
+        // launches, so no exit would ever be seen (and no slot freed).
+        Native.Posix.ResetInheritedSignals();
+
         // Socket completions run on the event-loop thread instead of hopping
         // to the thread pool: a forwarded byte's round trip pays no thread
         // switch (measured: about half the added latency). Read once, when

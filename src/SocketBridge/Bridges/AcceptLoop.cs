@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using SocketBridge.Access;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
@@ -10,17 +11,40 @@ namespace SocketBridge.Bridges;
 /// MaxConnections or refuse at once, and serve each connection on the thread
 /// pool so accepting goes on meanwhile. No thread per connection.
 /// </summary>
-public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge, TimeProvider time) : IBridgeMode
+public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge, DescriptorReserve descriptors, TimeProvider time) : IBridgeMode
 {
     private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Refusals come in floods: at most one entry a second, saying how many were left out.</summary>
-    private readonly Logging.LogSummary _refusals = new(time, TimeSpan.FromSeconds(1));
+    /// <summary>
+    /// How long without a refusal for want of descriptors before their
+    /// return is logged: during a flood, connections that end free a few for
+    /// a moment, and each of those moments is not worth two entries.
+    /// </summary>
+    private static readonly TimeSpan ShortageSettles = TimeSpan.FromSeconds(5);
+
+    /// <summary>Descriptors a connection opens at once besides its own: spawn, the stderr pair; forward, the Target connection (its splice pipes come later, if at all).</summary>
+    private readonly int _moreDescriptors = bridge.Mode == BridgeMode.Forward ? 1 : 2;
+
+    /// <summary>1 while connections are refused for want of descriptors, so that is logged once, and its end once.</summary>
+    private int _short;
+
+    /// <summary>When a connection was last refused for want of descriptors (a TimeProvider timestamp).</summary>
+    private long _lastShortage;
+
+    /// <summary>Refusals come in floods: at most one entry a second, saying how many were left out (the last second's too).</summary>
+    private readonly Logging.LogSummary<(ILogger Logger, string Peer, string Reason)> _refusals = new(
+        time,
+        TimeSpan.FromSeconds(1),
+        (count, last) => BridgeLog.RefusedFlush(last.Logger, bridge.Name, count, last.Peer, last.Reason));
     private readonly SourceCounter? _perSource = bridge.MaxConnectionsPerSource is { } limit ? new SourceCounter(limit) : null;
     private readonly TokenBucket? _rate = bridge.RateLimit is { } rate ? new TokenBucket(rate, time) : null;
 
     /// <summary>Ends what the handler keeps beyond connections (an on-demand backend), once they have drained.</summary>
-    public ValueTask DisposeAsync() => handler is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _refusals.Dispose();
+        return handler is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+    }
 
     public async Task RunAsync(IListener bridgeListener, BridgeContext context)
     {
@@ -44,8 +68,19 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
                     break;
                 }
 
-                // Out of descriptors or memory: say so, pause briefly, and keep serving.
-                BridgeLog.AcceptFailed(context.Logger, context.Options.Name, listener.Display, ex.Message);
+                if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+                {
+                    if (RefuseWithoutDescriptor(listener, context))
+                    {
+                        continue;
+                    }
+                }
+                else
+                {
+                    // Out of memory, or another failure of the moment: say so, and keep serving.
+                    BridgeLog.AcceptFailed(context.Logger, context.Options.Name, listener.Display, ex.Message);
+                }
+
                 await Task.Delay(AcceptErrorPause, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
@@ -57,6 +92,21 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
     private void Admit(Socket socket, BoundListener listener, BridgeContext context)
     {
         PeerInfo peer = PeerInfo.Of(socket);
+        (int ceiling, string? shortage) = descriptors.Judge((int)socket.Handle, context.Counters.Active, _moreDescriptors);
+        if (shortage is not null)
+        {
+            EnterShortage(context, listener, shortage);
+            context.Counters.CountRefused();
+            Refuse(socket, peer, shortage, context);
+            return;
+        }
+
+        if (Volatile.Read(ref _short) == 1 && time.GetElapsedTime(Volatile.Read(ref _lastShortage)) >= ShortageSettles
+            && Interlocked.Exchange(ref _short, 0) == 1)
+        {
+            BridgeLog.DescriptorsAvailable(context.Logger, context.Options.Name, listener.Display);
+        }
+
         string? refusal = context.Options.Access.Refusal(peer);
         if (refusal is not null)
         {
@@ -99,7 +149,7 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
                 }
             }
 
-            var connection = new Connection(socket, context.Ids.Next(), peer, listener);
+            var connection = new Connection(socket, context.Ids.Next(), peer, listener) { DescriptorCeiling = ceiling };
             _ = Task.Run(() => ServeAsync(connection, context));
         }
         catch (SocketException)
@@ -121,16 +171,57 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
     private void Refuse(Socket socket, PeerInfo peer, string reason, BridgeContext context)
     {
         socket.Dispose();
-        if (_refusals.TryLog(out long suppressed))
+        Summarise(peer.Display, reason, context);
+    }
+
+    private void Summarise(string peer, string reason, BridgeContext context)
+    {
+        if (_refusals.TryLog((context.Logger, peer, reason), out long suppressed))
         {
             if (suppressed == 0)
             {
-                BridgeLog.Refused(context.Logger, context.Options.Name, peer.Display, reason);
+                BridgeLog.Refused(context.Logger, context.Options.Name, peer, reason);
             }
             else
             {
-                BridgeLog.RefusedSummary(context.Logger, context.Options.Name, peer.Display, reason, suppressed);
+                BridgeLog.RefusedSummary(context.Logger, context.Options.Name, peer, reason, suppressed);
             }
+        }
+    }
+
+    /// <summary>
+    /// Accept failed for want of a descriptor: the pending client is refused
+    /// with the spare one rather than left waiting. False when nothing could
+    /// be done, and the loop should pause before it tries again.
+    /// </summary>
+    private bool RefuseWithoutDescriptor(BoundListener listener, BridgeContext context)
+    {
+        (int shortage, bool refused) = descriptors.RefusePending(listener.Socket.SafeHandle);
+        if (shortage == 0)
+        {
+            // Descriptors are back: accept at once.
+            return true;
+        }
+
+        string reason = descriptors.Describe(shortage);
+        EnterShortage(context, listener, reason);
+        if (!refused)
+        {
+            return false;
+        }
+
+        context.Counters.CountRefused();
+        Summarise("a client it had no descriptor to accept with", reason, context);
+        return true;
+    }
+
+    /// <summary>The first refusal for want of descriptors is an error entry of its own; the next ones are refusals like any.</summary>
+    private void EnterShortage(BridgeContext context, BoundListener listener, string reason)
+    {
+        Volatile.Write(ref _lastShortage, time.GetTimestamp());
+        if (Interlocked.Exchange(ref _short, 1) == 0)
+        {
+            BridgeLog.DescriptorsShort(context.Logger, context.Options.Name, listener.Display, reason);
         }
     }
 
@@ -139,6 +230,14 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
         try
         {
             await handler.ServeAsync(connection, context.Stop, context.Kill).ConfigureAwait(false);
+        }
+        catch (DescriptorShortageException ex)
+        {
+            // Its Target connection or stderr pair would have eaten into the reserve.
+            string reason = $"{descriptors.Shortage(descriptors.Limit)}; {ex.Message}";
+            EnterShortage(context, connection.Listener, reason);
+            context.Counters.CountRefused();
+            Summarise(connection.Peer.Display, reason, context);
         }
         catch (Exception ex)
         {

@@ -24,6 +24,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     private readonly RelayEngine _relays;
     private readonly ServiceNotifier _notifier;
     private readonly InheritedSockets _inherited;
+    private readonly DescriptorReserve _descriptors;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<BridgeHost> _logger;
@@ -34,8 +35,9 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     private readonly CancellationTokenSource _statusLoop = new();
     private Task _statusUpdates = Task.CompletedTask;
 
-    public BridgeHost(SocketBridgeOptions options, ChildReaper reaper, RelayEngine relays, ServiceNotifier notifier, InheritedSockets inherited, TimeProvider time, ILoggerFactory loggerFactory)
+    public BridgeHost(SocketBridgeOptions options, ChildReaper reaper, RelayEngine relays, ServiceNotifier notifier, InheritedSockets inherited, DescriptorReserve descriptors, TimeProvider time, ILoggerFactory loggerFactory)
     {
+        _descriptors = descriptors;
         _relays = relays;
         _time = time;
         _options = options;
@@ -75,6 +77,8 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
                 IReadOnlyList<IListener> listeners = ListenerBinder.Bind(options, _inherited);
                 _bridges = [.. _bridges, CreateBridge(options, listeners, new BridgeCounters())];
             }
+
+            _descriptors.EnsureHeadroom();
         }
         catch
         {
@@ -410,14 +414,14 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
 
     private IBridgeMode CreateSocketMode(BridgeOptions options, ILogger logger) => options.Mode switch
     {
-        BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger), options, _time),
+        BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger), options, _descriptors, _time),
         BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),
         BridgeMode.Forward => new AcceptLoop(new ForwardMode(
             options,
             options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
             _relays,
             logger,
-            _time), options, _time),
+            _time), options, _descriptors, _time),
         _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
     };
 

@@ -56,6 +56,18 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}; {Suppressed} more refused since the last entry")]
     public static partial void RefusedSummary(ILogger logger, string bridge, string peer, string reason, long suppressed);
 
+    [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "{Bridge}: {Suppressed} more connection(s) refused since the last entry, the last from {Peer}: {Reason}")]
+    public static partial void RefusedFlush(ILogger logger, string bridge, long suppressed, string peer, string reason);
+
+    [LoggerMessage(EventId = 27, Level = LogLevel.Warning, Message = "{Bridge}: {Suppressed} more connection(s) refused since the last entry, the last ({ConnectionId} from {Peer}) because it cannot reach {Error}")]
+    public static partial void TargetUnreachableFlush(ILogger logger, string bridge, long suppressed, string connectionId, string peer, string error);
+
+    [LoggerMessage(EventId = 28, Level = LogLevel.Error, Message = "{Bridge}: refusing connections on {Listen}: {Error}; they are accepted again as soon as descriptors are free")]
+    public static partial void DescriptorsShort(ILogger logger, string bridge, string listen, string error);
+
+    [LoggerMessage(EventId = 29, Level = LogLevel.Information, Message = "{Bridge}: descriptors are free again; accepting connections on {Listen}")]
+    public static partial void DescriptorsAvailable(ILogger logger, string bridge, string listen);
+
     [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "{Bridge}: accept on {Listen} failed: {Error}")]
     public static partial void AcceptFailed(ILogger logger, string bridge, string listen, string error);
 

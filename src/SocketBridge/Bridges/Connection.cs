@@ -9,6 +9,9 @@ public sealed class Connection(Socket socket, string id, PeerInfo peer, BoundLis
 {
     public Socket Socket { get; } = socket;
 
+    /// <summary>Every descriptor kept for this connection is numbered below this (see <see cref="DescriptorReserve"/>).</summary>
+    public int DescriptorCeiling { get; init; } = int.MaxValue;
+
     public string Id { get; } = id;
 
     public PeerInfo Peer { get; } = peer;

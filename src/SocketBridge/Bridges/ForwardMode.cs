@@ -16,9 +16,16 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time) : IConnectionHandler, IAsyncDisposable
 {
-    private readonly LogSummary _failures = new(time, TimeSpan.FromSeconds(1));
+    private readonly LogSummary<(string ConnectionId, string Peer, string Reason)> _failures = new(
+        time,
+        TimeSpan.FromSeconds(1),
+        (count, last) => BridgeLog.TargetUnreachableFlush(logger, bridge.Name, count, last.ConnectionId, last.Peer, last.Reason));
 
-    public ValueTask DisposeAsync() => backend?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _failures.Dispose();
+        return backend?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
 
     public async Task ServeAsync(Connection connection, CancellationToken stop, CancellationToken kill)
     {
@@ -54,6 +61,12 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
             return;
         }
 
+        if (target.Handle >= connection.DescriptorCeiling)
+        {
+            target.Dispose();
+            throw new DescriptorShortageException($"none was left for the connection to {bridge.Target}");
+        }
+
         // A forwarded connection may finish during a graceful stop; only the kill deadline cuts it.
         using (target)
         {
@@ -77,7 +90,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
                 }
             }
 
-            RelayResult result = await engine.RelayAsync(connection.Socket, target, bridge.IdleTimeout, kill).ConfigureAwait(false);
+            RelayResult result = await engine.RelayAsync(connection.Socket, target, bridge.IdleTimeout, kill, connection.DescriptorCeiling).ConfigureAwait(false);
             string outcome = Describe(result);
             BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, bridge.Target!.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, outcome);
         }
@@ -114,7 +127,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
     private void Refuse(Connection connection, string reason)
     {
         connection.Dispose();
-        if (_failures.TryLog(out long suppressed))
+        if (_failures.TryLog((connection.Id, connection.Peer.Display, reason), out long suppressed))
         {
             if (suppressed == 0)
             {

@@ -95,7 +95,7 @@ public sealed class SpawnMode : IConnectionHandler
         {
             StandardErrorMode.Socket => connection.Socket.SafeHandle,
             StandardErrorMode.Null => _devNull,
-            _ => OpenStandardErrorPair(out stderrReader, out stderrWriter),
+            _ => OpenStandardErrorPair(connection.DescriptorCeiling, out stderrReader, out stderrWriter),
         };
 
         bool socketAdded = false, stderrAdded = false;
@@ -140,9 +140,16 @@ public sealed class SpawnMode : IConnectionHandler
         }
     }
 
-    private static SafeSocketHandle OpenStandardErrorPair(out Socket? reader, out SafeSocketHandle? writer)
+    private static SafeSocketHandle OpenStandardErrorPair(int ceiling, out Socket? reader, out SafeSocketHandle? writer)
     {
         (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
+        if (readEnd.DangerousGetHandle() >= ceiling || writeEnd.DangerousGetHandle() >= ceiling)
+        {
+            readEnd.Dispose();
+            writeEnd.Dispose();
+            throw new DescriptorShortageException("none was left for the program's stderr");
+        }
+
         reader = new Socket(readEnd);
         writer = writeEnd;
         return writeEnd;

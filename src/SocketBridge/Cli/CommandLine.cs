@@ -99,10 +99,10 @@ public static class CommandLine
                 return ExitCodes.Config;
             }
 
-            Console.Out.WriteLine($"configuration is valid: {options.Bridges.Count} bridge(s) from {string.Join(", ", options.Files)}");
+            Console.Out.WriteLine(PrintableText.Escape($"configuration is valid: {options.Bridges.Count} bridge(s) from {string.Join(", ", options.Files)}"));
             foreach (BridgeOptions bridge in options.Bridges)
             {
-                Console.Out.WriteLine($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {bridge.Listen}{(bridge.Exec is null ? string.Empty : $" -> {bridge.Exec} ({RunsAs(bridge)})")}");
+                Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {bridge.Listen}{(bridge.Exec is null ? string.Empty : $" -> {bridge.Exec} ({RunsAs(bridge)})")}"));
             }
 
             return ExitCodes.Success;
@@ -171,12 +171,12 @@ public static class CommandLine
     /// <summary>serve has no file: its errors name the argument or option, not a configuration key.</summary>
     private static string ServeError(ConfigurationError error) => error.Key switch
     {
-        "Bridges:serve:Listen" => $"{ServeOrigin}: ENDPOINT: {error.Message}",
-        "Bridges:serve:Exec" => $"{ServeOrigin}: PROGRAM: {error.Message}",
+        "Bridges:serve:Listen" => PrintableText.Escape($"{ServeOrigin}: ENDPOINT: {error.Message}"),
+        "Bridges:serve:Exec" => PrintableText.Escape($"{ServeOrigin}: PROGRAM: {error.Message}"),
         "Bridges:serve:User" when error.Message.StartsWith("is required", StringComparison.Ordinal) =>
             $"{ServeOrigin}: --user: is required when socketbridge runs as root: give the account PROGRAM runs as (--user nobody, or --user root to keep root explicitly)",
-        "Bridges:serve:User" => $"{ServeOrigin}: --user: {error.Message}",
-        "Bridges:serve:Group" => $"{ServeOrigin}: --group: {error.Message}",
+        "Bridges:serve:User" => PrintableText.Escape($"{ServeOrigin}: --user: {error.Message}"),
+        "Bridges:serve:Group" => PrintableText.Escape($"{ServeOrigin}: --group: {error.Message}"),
         _ => error.ToString(),
     };
 

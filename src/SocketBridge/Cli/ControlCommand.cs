@@ -15,8 +15,12 @@ public static class ControlCommand
 {
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>A reload waits for bridges to bind; generous, but never forever.</summary>
-    private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Generous, but never forever: a reload may wait for one under way, and
+    /// each may take up to <see cref="ConfigurationReloader.LoadDeadline"/> to
+    /// load, then a few seconds to bind.
+    /// </summary>
+    private static readonly TimeSpan ReloadTimeout = (2 * ConfigurationReloader.LoadDeadline) + TimeSpan.FromSeconds(30);
 
     public static async Task<int> StatusAsync(string[]? files, string? control, bool json, TextWriter output, TextWriter errors)
     {
@@ -100,9 +104,15 @@ public static class ControlCommand
         string path = DaemonOptions.DefaultControlSocket;
         foreach (string file in ConfigurationFiles.Resolve(files ?? []))
         {
+            if (!ConfigurationFileReader.TryRead(file, out string text, out _))
+            {
+                // Not a file that can be read (a FIFO, too large...): the daemon will say so.
+                continue;
+            }
+
             try
             {
-                using JsonDocument document = JsonDocument.Parse(File.ReadAllText(file), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                using JsonDocument document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
                 if (document.RootElement.ValueKind == JsonValueKind.Object
                     && document.RootElement.TryGetProperty("SocketBridge", out JsonElement daemon)
                     && daemon.ValueKind == JsonValueKind.Object
@@ -112,9 +122,9 @@ public static class ControlCommand
                     path = socket.GetString()!;
                 }
             }
-            catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+            catch (JsonException)
             {
-                // Unreadable or not JSON: the daemon will say so.
+                // Not JSON: the daemon will say so.
             }
         }
 
@@ -138,9 +148,15 @@ public static class ControlCommand
             };
             errors.WriteLine($"socketbridge {request}: cannot reach the daemon at {path}: {reason}");
         }
+        catch (UntrustedControlSocketException ex)
+        {
+            errors.WriteLine($"socketbridge {request}: refusing to talk to the control socket: {ex.Message}");
+        }
         catch (OperationCanceledException)
         {
-            errors.WriteLine($"socketbridge {request}: the daemon at {path} did not answer within {timeout.TotalSeconds:0} s");
+            errors.WriteLine(request == ControlRequest.Reload
+                ? $"socketbridge reload: the daemon at {path} has not answered within {timeout.TotalSeconds:0} s; the reload may still be running: its outcome will be in the daemon's log"
+                : $"socketbridge {request}: the daemon at {path} did not answer within {timeout.TotalSeconds:0} s");
         }
 
         return null;

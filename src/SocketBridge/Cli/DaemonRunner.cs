@@ -48,6 +48,7 @@ public static partial class DaemonRunner
         builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSingleton<ServiceNotifier>();
         builder.Services.AddSingleton<ChildReaper>();
+        builder.Services.AddSingleton<DescriptorReserve>();
         builder.Services.AddSingleton(_ => new RelayEngine());
         // What the watchdog asks to answer before each WATCHDOG=1.
         builder.Services.AddSingleton<ILivenessProbe, ThreadPoolProbe>();
@@ -81,6 +82,7 @@ public static partial class DaemonRunner
             context.Cancel = true;
             _ = ReloadOnSignalAsync(reloader, logger);
         });
+        using var userSignals = new UserSignals(logger);
 
         try
         {
@@ -113,7 +115,7 @@ public static partial class DaemonRunner
         LogHangup(logger);
         try
         {
-            await reloader.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            await reloader.ReloadOnSignalAsync().ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {

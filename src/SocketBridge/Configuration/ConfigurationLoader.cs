@@ -37,19 +37,13 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         var sources = new List<(string File, string Text)>();
         foreach (string file in files)
         {
-            if (Directory.Exists(file))
+            if (ConfigurationFileReader.TryRead(file, out string text, out string problem))
             {
-                errors.Add(file, string.Empty, "is a directory, not a configuration file");
-                continue;
+                sources.Add((file, text));
             }
-
-            try
+            else
             {
-                sources.Add((file, File.ReadAllText(file)));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                errors.Add(file, string.Empty, $"cannot read: {ex.Message}");
+                errors.Add(file, string.Empty, problem);
             }
         }
 
@@ -86,6 +80,12 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
                     errors.Add(file, string.Empty, $"must hold a JSON object with SocketBridge and Bridges, not {NodeReader.Describe(document.RootElement)}");
+                    continue;
+                }
+
+                if (FindInvalidText(document.RootElement, string.Empty) is { } bad)
+                {
+                    errors.Add(file, bad, "holds a \\u escape that is not valid Unicode (half of a surrogate pair)");
                     continue;
                 }
 
@@ -130,6 +130,62 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         }
 
         return errors.HasErrors ? null : new SocketBridgeOptions(daemon, bridges, sources.Select(s => s.File).ToArray()) { Warnings = [.. errors.Warnings] };
+    }
+
+    /// <summary>
+    /// The key of the first string or key name that is not valid Unicode
+    /// ("\ud800" alone: the parser accepts it, but it has no UTF-8 form, so it
+    /// could reach no program or path intact), or null when all are.
+    /// </summary>
+    private static string? FindInvalidText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return path.Length == 0 ? "(a key name)" : $"{path}:(a key name)";
+                    }
+
+                    string key = path.Length == 0 ? name : $"{path}:{name}";
+                    if (FindInvalidText(property.Value, key) is { } bad)
+                    {
+                        return bad;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    if (FindInvalidText(item, path) is { } bad)
+                    {
+                        return bad;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                    return null;
+                }
+                catch (InvalidOperationException)
+                {
+                    return path;
+                }
+
+            default:
+                return null;
+        }
     }
 
     private static string Fingerprint(ConfigNode node, BridgeOptions options) =>

@@ -24,6 +24,7 @@ public sealed partial class ControlServer(
     BridgeHost host,
     ConfigurationReloader reloader,
     LogCounters logCounters,
+    DescriptorReserve descriptors,
     ILogger<ControlServer> logger) : IHostedService, IDisposable
 {
     private const uint Mode = 0x180; // 0600
@@ -35,6 +36,7 @@ public sealed partial class ControlServer(
     private readonly CancellationTokenSource _stopping = new();
     private BoundListener? _listener;
     private Task _accepting = Task.CompletedTask;
+    private bool _short;
 
     /// <summary>Whether the control socket could be bound (false: status and reload only by signal).</summary>
     public bool IsListening => _listener is not null;
@@ -67,6 +69,9 @@ public sealed partial class ControlServer(
 
     public void Dispose()
     {
+        // Disposed without StopAsync when the daemon could not start: the
+        // accept loop must see that it is ending, not an accept failure.
+        _stopping.Cancel();
         _listener?.Dispose();
         _stopping.Dispose();
     }
@@ -84,6 +89,28 @@ public sealed partial class ControlServer(
             {
                 break;
             }
+            catch (SocketException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+            {
+                // Even the daemon's reserve is spent: the client is told at
+                // once (with the spare descriptor), and this is said once.
+                (int shortage, bool refused) = descriptors.RefusePending(listener.SafeHandle);
+                if (shortage != 0 && !_short)
+                {
+                    _short = true;
+                    LogShort(logger, descriptors.Describe(shortage));
+                }
+
+                if (!refused && shortage != 0)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None).ConfigureAwait(false);
+                }
+
+                continue;
+            }
             catch (SocketException ex)
             {
                 LogAcceptFailed(logger, ex.Message);
@@ -91,6 +118,20 @@ public sealed partial class ControlServer(
                 continue;
             }
 
+            if (!descriptors.FitsControl((int)client.Handle))
+            {
+                // The last descriptors are the runtime's: even root's idle clients do not get them.
+                client.Dispose();
+                if (!_short)
+                {
+                    _short = true;
+                    LogShort(logger, $"the process's open-file limit ({descriptors.Limit}) is nearly reached, and its last {DescriptorReserve.RuntimeReserve} descriptors are the runtime's");
+                }
+
+                continue;
+            }
+
+            _short = false;
             _ = ServeAsync(client, cancellationToken);
         }
     }
@@ -107,8 +148,10 @@ public sealed partial class ControlServer(
                 byte[] answer = request switch
                 {
                     ControlRequest.Status => JsonSerializer.SerializeToUtf8Bytes(Status(), ControlJsonContext.Default.StatusResponse),
+                    // Off the socket event loop this continuation may run on: a
+                    // reload that blocks must not stall the sockets that loop serves.
                     ControlRequest.Reload => JsonSerializer.SerializeToUtf8Bytes(
-                        await reloader.ReloadAsync(cancellationToken).ConfigureAwait(false),
+                        await Task.Run(() => reloader.ReloadAsync(cancellationToken), CancellationToken.None).ConfigureAwait(false),
                         ControlJsonContext.Default.ReloadResult),
                     _ => Encoding.UTF8.GetBytes($"{{\"Error\": \"unknown request; send \\\"{ControlRequest.Status}\\\" or \\\"{ControlRequest.Reload}\\\" and a newline\"}}"),
                 };
@@ -168,6 +211,9 @@ public sealed partial class ControlServer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}; socketbridge status and reload will not reach this daemon (SIGHUP still reloads)")]
     private static partial void LogUnavailable(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 73, Level = LogLevel.Error, Message = "control socket: refusing requests: {Error}")]
+    private static partial void LogShort(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "control socket: accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, string error);

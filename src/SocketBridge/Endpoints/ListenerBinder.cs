@@ -8,6 +8,9 @@ namespace SocketBridge.Endpoints;
 /// <summary>Creates the listening sockets of a bridge, following the safety rules of SPEC 8.</summary>
 public static class ListenerBinder
 {
+    private const int SolSocket = 1;   // SOL_SOCKET (asm-generic/socket.h)
+    private const int SoReuseAddr = 2; // SO_REUSEADDR
+
     /// <summary>
     /// Binds every socket of <paramref name="bridge"/>, or adopts the one
     /// the service manager passed for it (by name for systemd:, by address
@@ -80,7 +83,11 @@ public static class ListenerBinder
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR alone, so a restart can bind over connections still in
+            // TIME_WAIT. Not .NET's ReuseAddress, which on Linux also sets
+            // SO_REUSEPORT: a second instance would then share the port
+            // silently instead of failing with "address in use".
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
             if (address.AddressFamily == AddressFamily.InterNetworkV6)
             {
                 // "*" is one dual-stack socket; a specific IPv6 address is IPv6 only.
@@ -95,7 +102,10 @@ public static class ListenerBinder
         {
             socket.Dispose();
             string where = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address.Address}]:{address.Port}" : address.ToString();
-            throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint} ({where}): {ex.Message}", ex);
+            string reason = ex.SocketErrorCode == SocketError.AddressAlreadyInUse
+                ? $"address in use: another socket listens on {where} (another process, another socketbridge, or on a reload a bridge of this one on an overlapping address)"
+                : ex.Message;
+            throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint} ({where}): {reason}", ex);
         }
     }
 }

@@ -49,7 +49,8 @@ public sealed class RelayEngine : ILivenessProbe, IDisposable
     /// with no byte either way, or <paramref name="abort"/>. The caller closes
     /// both sockets afterwards (after a reset they are set to send RST).
     /// </summary>
-    public Task<RelayResult> RelayAsync(Socket client, Socket target, TimeSpan? idleTimeout, CancellationToken abort)
+    /// <param name="descriptorCeiling">The relay's pipes must be numbered below it (the daemon's descriptor reserve).</param>
+    public Task<RelayResult> RelayAsync(Socket client, Socket target, TimeSpan? idleTimeout, CancellationToken abort, int descriptorCeiling = int.MaxValue)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -59,7 +60,7 @@ public sealed class RelayEngine : ILivenessProbe, IDisposable
         client.Blocking = false;
         target.Blocking = false;
         RelayLoop loop = NextLoop();
-        var relay = new SpliceRelay(client, target, idleTimeout, _settings);
+        var relay = new SpliceRelay(client, target, idleTimeout, descriptorCeiling == int.MaxValue ? _settings : _settings with { DescriptorCeiling = descriptorCeiling });
         relay.AbortWith(loop, abort);
         loop.Register(relay);
         return relay.Completion;

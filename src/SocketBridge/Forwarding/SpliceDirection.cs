@@ -263,5 +263,5 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
         return 0;
     }
 
-    private KernelPipe Pipe() => _pipe ??= new KernelPipe(settings.PipeSize);
+    private KernelPipe Pipe() => _pipe ??= new KernelPipe(settings.PipeSize, settings.DescriptorCeiling);
 }

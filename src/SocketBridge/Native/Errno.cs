@@ -11,6 +11,8 @@ internal static class Errno
     public const int EACCES = 13;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
+    public const int ENFILE = 23;
+    public const int EMFILE = 24;
     public const int EINVAL = 22;
     public const int ERANGE = 34;
     public const int ENOSYS = 38;

@@ -29,12 +29,20 @@ public sealed unsafe class KernelPipe : IDisposable
     /// and the pipe keeps what the kernel gave it (64 KiB, or 8 KiB for a
     /// user past pipe-user-pages-soft).
     /// </param>
-    public KernelPipe(int preferredSize)
+    /// <param name="ceiling">Both descriptors must be numbered below it, else the pipe is refused (a descriptor reserve kept for others).</param>
+    public KernelPipe(int preferredSize, int ceiling = int.MaxValue)
     {
         int* fds = stackalloc int[2];
         if (NativeMethods.Pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
         {
             throw new NativeCallException("pipe2", "splice buffer", Marshal.GetLastPInvokeError());
+        }
+
+        if (fds[0] >= ceiling || fds[1] >= ceiling)
+        {
+            new SafePipeHandle(fds[0], ownsHandle: true).Dispose();
+            new SafePipeHandle(fds[1], ownsHandle: true).Dispose();
+            throw new IOException("no descriptor outside the daemon's reserve for a splice pipe (descriptors are short)");
         }
 
         _read = new SafePipeHandle(fds[0], ownsHandle: true);

@@ -22,6 +22,21 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_reap")]
     internal static partial int Reap(int pid, out int status);
 
+    [LibraryImport(Helper, EntryPoint = "sb_reset_inherited_signals")]
+    internal static partial int ResetInheritedSignals();
+
+    [LibraryImport(Helper, EntryPoint = "sb_open_for_reading", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenForReading(string path, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino, out long size);
+
+    [LibraryImport(Helper, EntryPoint = "sb_open_files_limit")]
+    internal static partial int OpenFilesLimit(out ulong soft, out ulong hard);
+
+    [LibraryImport(Helper, EntryPoint = "sb_descriptor_shortage")]
+    internal static partial int DescriptorShortage();
+
+    [LibraryImport(Helper, EntryPoint = "sb_accept_and_close")]
+    internal static partial int AcceptAndClose(int listenFd);
+
     [LibraryImport(Helper, EntryPoint = "sb_lstat", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int LStat(string path, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace SocketBridge.Native;
 
@@ -20,6 +21,69 @@ public static unsafe class Posix
     private const int X_OK = 1;
 
     public static uint EffectiveUid => NativeMethods.GetEUid();
+
+    /// <summary>
+    /// Puts back SIGCHLD's default disposition and unblocks the signals the
+    /// daemon handles, whatever its parent left (see sb_reset_inherited_signals).
+    /// </summary>
+    public static void ResetInheritedSignals()
+    {
+        int rc = NativeMethods.ResetInheritedSignals();
+        if (rc < 0)
+        {
+            throw new NativeCallException("sigaction", "SIGCHLD", -rc);
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading without blocking, even on a
+    /// FIFO; returns what fstat says it is, so the caller can refuse it before
+    /// reading.
+    /// </summary>
+    public static SafeFileHandle OpenForReading(string path, out FileStatus status, out long size)
+    {
+        int fd = NativeMethods.OpenForReading(path, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino, out size);
+        if (fd < 0)
+        {
+            throw new NativeCallException("open", path, -fd);
+        }
+
+        status = new FileStatus(mode, uid, gid, dev, ino);
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>The soft RLIMIT_NOFILE: descriptors are numbered below it (long.MaxValue when unlimited).</summary>
+    public static long OpenFilesLimit()
+    {
+        int rc = NativeMethods.OpenFilesLimit(out ulong soft, out _);
+        if (rc < 0)
+        {
+            throw new NativeCallException("getrlimit", "RLIMIT_NOFILE", -rc);
+        }
+
+        return soft > long.MaxValue ? long.MaxValue : (long)soft;
+    }
+
+    /// <summary>0 when a descriptor could be opened now, else EMFILE (the process's limit) or ENFILE (the system's).</summary>
+    public static int DescriptorShortage() => -NativeMethods.DescriptorShortage();
+
+    /// <summary>Takes one pending connection off <paramref name="listener"/> and closes it; 0 or the errno (EAGAIN: none pending).</summary>
+    public static int AcceptAndClose(SafeSocketHandle listener)
+    {
+        bool added = false;
+        listener.DangerousAddRef(ref added);
+        try
+        {
+            return -NativeMethods.AcceptAndClose((int)listener.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added)
+            {
+                listener.DangerousRelease();
+            }
+        }
+    }
 
     public static uint EffectiveGid => NativeMethods.GetEGid();
 

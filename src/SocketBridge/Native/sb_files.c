@@ -6,12 +6,14 @@
  * none follows a symbolic link in the last component (openat(2) with
  * O_NOFOLLOW, fstatat(2) with AT_SYMLINK_NOFOLLOW), so a name swapped by
  * whoever can write that directory never redirects a change made as root.
+ * Also: opening a configuration file, and the open-file limit.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -270,4 +272,55 @@ int32_t sb_bytes_readable(int32_t fd)
 {
     int n = 0;
     return ioctl(fd, FIONREAD, &n) < 0 ? -errno : n;
+}
+
+/* Opens a file to read it whole (a configuration file) without ever
+ * blocking in open(2): O_NONBLOCK makes a FIFO open at once, with or without
+ * a writer, and does nothing to a regular file. *mode and *size come from
+ * fstat(2) of what was opened, so the caller refuses anything that is not a
+ * regular file before reading a byte. Symbolic links are followed: a
+ * configuration file linked from elsewhere is usual in /etc, and reading
+ * through a link changes nothing. Returns the descriptor or -errno. */
+int32_t sb_open_for_reading(const char *path, uint32_t *mode, uint32_t *uid, uint32_t *gid, uint64_t *dev, uint64_t *ino, int64_t *size)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    *mode = st.st_mode;
+    *uid = st.st_uid;
+    *gid = st.st_gid;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    *size = st.st_size;
+    return fd;
+}
+
+/* getrlimit(RLIMIT_NOFILE): one more than the highest descriptor number the
+ * process may open (the soft limit). Returns 0 or -errno. */
+int32_t sb_open_files_limit(uint64_t *soft, uint64_t *hard)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
+        return -errno;
+    *soft = limit.rlim_cur;
+    *hard = limit.rlim_max;
+    return 0;
+}
+
+/* Whether one more descriptor could be opened now: 0, or -EMFILE (the
+ * process's limit) or -ENFILE (the system's), so a failure elsewhere can be
+ * named precisely. */
+int32_t sb_descriptor_shortage(void)
+{
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    close(fd);
+    return 0;
 }

@@ -451,3 +451,17 @@ int32_t sb_unix_socket_file(int32_t sock, uint64_t *ino, uint32_t *major_dev, ui
     }
     return -EIO;
 }
+
+/* Takes one pending connection off a listening socket and closes it at
+ * once, so a client the daemon cannot serve is told so (its connection
+ * ends) instead of waiting in the backlog. Returns 0, or -errno: -EAGAIN
+ * when none is pending, -EMFILE or -ENFILE when there is no descriptor to
+ * take it with. */
+int32_t sb_accept_and_close(int32_t listen_fd)
+{
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    close(fd);
+    return 0;
+}

@@ -193,6 +193,38 @@ int32_t sb_spawn(const sb_spawn_request *r, int32_t *failed_step)
 }
 
 /*
+ * Undoes what the daemon's parent may have set that would hide its
+ * children or its signals: SIGCHLD ignored (or SA_NOCLDWAIT) makes the
+ * kernel reap every child itself, so waitid(2) never reports an exit; a
+ * blocked SIGCHLD, SIGHUP, SIGTERM, SIGUSR1 or SIGUSR2 would never reach the
+ * runtime's handlers. Called first thing, before any child or thread of the
+ * daemon's own exists; the mask is the calling (main) thread's, which is
+ * enough for a process-directed signal to be delivered. SIGINT and SIGQUIT
+ * keep their disposition: a job started in the background by a shell
+ * inherits them ignored on purpose. Returns 0 or -errno.
+ */
+int32_t sb_reset_inherited_signals(void)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    if (sigaction(SIGCHLD, &dfl, NULL) < 0)
+        return -errno;
+
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGCHLD);
+    sigaddset(&wanted, SIGHUP);
+    sigaddset(&wanted, SIGINT);
+    sigaddset(&wanted, SIGTERM);
+    sigaddset(&wanted, SIGUSR1);
+    sigaddset(&wanted, SIGUSR2);
+    int rc = pthread_sigmask(SIG_UNBLOCK, &wanted, NULL);
+    return rc == 0 ? 0 : -rc;
+}
+
+/*
  * Waits until some child has exited without reaping it (WNOWAIT), so the
  * daemon can still signal its process group until it decides to reap.
  * Returns the pid, or -errno (-ECHILD when there are no children).

@@ -4,10 +4,13 @@
  * keep those in step with their C# twins.
  *
  * The helper is split by domain, as dotnet/runtime's native shims are:
- *   sb_process.c  vfork + exec of a program, waiting for and reaping children
+ *   sb_process.c  vfork + exec of a program, waiting for and reaping children,
+ *                 the signal settings the daemon inherits
  *   sb_accounts.c users and groups (NSS)
- *   sb_files.c    file status, FIFOs, descriptor flags, pipes
- *   sb_net.c      Unix socket credentials and diagnostics, connecting
+ *   sb_files.c    file status, FIFOs, descriptor flags, pipes, reading
+ *                 configuration files, the open-file limit
+ *   sb_net.c      Unix socket credentials and diagnostics, connecting,
+ *                 refusing a pending connection
  *   sb_relay.c    the forward relay's event loop (epoll, eventfd, splice)
  *   sb_journal.c  journald's native protocol for large entries
  * Functions return -errno instead of setting errno unless they say otherwise.

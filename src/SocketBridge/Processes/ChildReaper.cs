@@ -13,6 +13,9 @@ namespace SocketBridge.Processes;
 /// </summary>
 public sealed partial class ChildReaper : IDisposable
 {
+    /// <summary>How often to look again when registered programs cannot be waited for.</summary>
+    private static readonly TimeSpan LostChildrenRetry = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<int, ChildProcess> _children = [];
     private int _launching; // launches between vfork and registration; under lock (_children)
     private readonly HashSet<int> _lingering = [];
@@ -119,14 +122,37 @@ public sealed partial class ChildReaper : IDisposable
 
     private void Run()
     {
+        bool reportedLost = false;
         while (!_disposed)
         {
             int pid = NativeMethods.WaitAnyExited();
             if (pid == -Errno.ECHILD)
             {
-                _spawned.WaitOne();
+                // No child at all, yet some are registered: something reaped
+                // them behind the daemon's back (SIGCHLD set to SIG_IGN again,
+                // or SA_NOCLDWAIT), and their exits will never be seen. Say so
+                // once, and look again now and then rather than wait forever.
+                int registered = Count;
+                if (registered == 0)
+                {
+                    reportedLost = false;
+                    _spawned.WaitOne();
+                }
+                else
+                {
+                    if (!reportedLost)
+                    {
+                        LogChildrenLost(_logger, registered);
+                        reportedLost = true;
+                    }
+
+                    _spawned.WaitOne(LostChildrenRetry);
+                }
+
                 continue;
             }
+
+            reportedLost = false;
 
             if (pid <= 0)
             {
@@ -169,6 +195,9 @@ public sealed partial class ChildReaper : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "waitid failed with errno {Errno}")]
     private static partial void LogWaitFailed(ILogger logger, int errno);
+
+    [LoggerMessage(EventId = 70, Level = LogLevel.Error, Message = "waitid: no child process, yet {ChildCount} launched program(s) are not reaped: something reaps them instead of socketbridge (SIGCHLD ignored?), so their exits and the end of their connections cannot be seen")]
+    private static partial void LogChildrenLost(ILogger logger, int childCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "reaped process {ChildPid} that socketbridge did not launch ({Outcome})")]
     private static partial void LogUnknownChild(ILogger logger, int childPid, string outcome);
