@@ -14,7 +14,8 @@ namespace SocketBridge.Configuration;
 /// file is opened without blocking and checked through the opened
 /// descriptor (fstat), so what is checked is what is read. A symbolic link
 /// is followed: configuration files linked into /etc are usual, and reading
-/// through a link cannot change anything.
+/// through a link cannot change anything. A file someone other than root or
+/// the daemon's own user may change is refused (<see cref="WriterProblem"/>).
 /// </summary>
 public static class ConfigurationFileReader
 {
@@ -55,6 +56,12 @@ public static class ConfigurationFileReader
             if (!status.IsRegularFile)
             {
                 problem = $"is {status.Kind}, not a configuration file (it must be a regular file)";
+                return false;
+            }
+
+            if (WriterProblem(status, file) is { } writers)
+            {
+                problem = writers;
                 return false;
             }
 
@@ -111,6 +118,36 @@ public static class ConfigurationFileReader
                 ArrayPool<byte>.Shared.Return(bytes);
             }
         }
+    }
+
+    /// <summary>
+    /// Whoever may change a configuration file decides what the daemon runs,
+    /// and as whom: so, as sudo does with sudoers, only a file owned by root
+    /// or the user running socketbridge, and writable by no one else (no
+    /// other write bit, and group write only for the daemon's own group), is read. Checked on the opened file, so a
+    /// symbolic link is judged by what it leads to.
+    /// </summary>
+    private static string? WriterProblem(FileStatus status, string file)
+    {
+        uint self = Posix.EffectiveUid;
+        if (status.Uid != 0 && status.Uid != self)
+        {
+            string owner = Accounts.UserName(status.Uid) is { } name ? $"{name} (uid {status.Uid})" : $"uid {status.Uid}";
+            return $"is owned by {owner}, not by root{(self == 0 ? string.Empty : " or the user running socketbridge")}: whoever may change it chooses what socketbridge runs; chown root {file}";
+        }
+
+        // Group write is allowed for the daemon's own group only (root's for root, a user's private
+        // group under umask 002), as sudo allows it for sudoers.
+        bool groupWrite = (status.Permissions & 0x10) != 0 && status.Gid != Posix.EffectiveGid;
+        if ((status.Permissions & 0x2) != 0 || groupWrite) // 0002, 0020
+        {
+            string who = (status.Permissions & 0x2) != 0
+                ? $"every user (mode {FileStatus.FormatMode(status.Permissions)})"
+                : $"its group (gid {status.Gid}, mode {FileStatus.FormatMode(status.Permissions)})";
+            return $"is writable by {who}: whoever may change it chooses what socketbridge runs; chmod go-w {file}";
+        }
+
+        return null;
     }
 
     /// <summary>Strict UTF-8 (a leading byte order mark is skipped); a bad sequence is named by its byte offset and line.</summary>
