@@ -59,6 +59,13 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             return null;
         }
 
+        // Only for a bridge otherwise valid: it looks at the machine, as binding will.
+        CheckSocketDirectory(bridge, errors, options);
+        if (errors.Errors.Count != before)
+        {
+            return null;
+        }
+
         WarnIfOpenToEveryUser(bridge, errors, options);
         return options;
     }
@@ -80,6 +87,28 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         errors.Warn(bridge["Listen"]!, options.Mode == BridgeMode.Handoff
             ? $"{listen} {Open}, and in handoff mode the program accepts, not socketbridge: check the peer's credentials (SO_PEERCRED) in the program, or listen on a unix:/path socket with SocketMode"
             : $"{listen} {Open}; restrict it with AllowUsers or AllowGroups");
+    }
+
+    /// <summary>
+    /// The directories of a <c>unix:/path</c> or <c>fifo:</c> Listen, checked
+    /// as the daemon checks them when it binds (SPEC 8: none writable by users
+    /// other than root, the daemon's and SocketUser), so <c>check</c> says so
+    /// and <c>run</c> refuses the configuration (exit 78) instead of failing
+    /// at every start. Binding checks again: a directory can change meanwhile.
+    /// </summary>
+    private void CheckSocketDirectory(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        string? path = options.Listen switch
+        {
+            UnixEndpoint { IsAbstract: false } unix => unix.Path,
+            FifoEndpoint fifo => fifo.Path,
+            _ => null,
+        };
+        if (path is not null && bridge["Listen"] is { } node
+            && SocketDirectory.Problem(Path.GetDirectoryName(path)!, new DirectoryTrust(environment.EffectiveUid, options.SocketUid)) is { } problem)
+        {
+            errors.Add(node, problem);
+        }
     }
 
     /// <summary>

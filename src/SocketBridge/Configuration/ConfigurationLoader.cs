@@ -197,7 +197,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
             string.Join(' ', options.TargetAddresses),
             string.Join('\0', options.Environment));
 
-    private static DaemonOptions ReadDaemon(ConfigNode? section, ErrorCollector errors)
+    private DaemonOptions ReadDaemon(ConfigNode? section, ErrorCollector errors)
     {
         var options = new DaemonOptions();
         if (section is null)
@@ -228,6 +228,10 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
             else
             {
                 options = options with { ControlSocket = path };
+                if (Endpoints.SocketDirectory.Problem(Path.GetDirectoryName(path)!, new Endpoints.DirectoryTrust(environment.EffectiveUid, socketUid: null)) is { } problem)
+                {
+                    errors.Warn(control, $"{problem}; the control socket will not be made there, so status and reload will not reach the daemon (SIGHUP still reloads)");
+                }
             }
         }
 

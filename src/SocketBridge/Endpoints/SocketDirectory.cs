@@ -40,10 +40,46 @@ public sealed class SocketDirectory : IDisposable
     /// </summary>
     public static SocketDirectory Open(string path, DirectoryTrust trust, uint lastMode, string fail)
     {
+        try
+        {
+            return Walk(path, trust, lastMode, create: true)!;
+        }
+        catch (UntrustedPathException ex)
+        {
+            throw new ListenException($"{fail}: {ex.Message}", ex);
+        }
+        catch (NativeCallException ex)
+        {
+            throw new ListenException($"{fail}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// What would stop the daemon from making a file in <paramref name="path"/>,
+    /// checked without changing anything (for <c>check</c> and loading): the
+    /// directories that exist so far, each as <see cref="Open"/> checks it;
+    /// missing ones would be made safely. Null when there is nothing to say.
+    /// </summary>
+    public static string? Problem(string path, DirectoryTrust trust)
+    {
+        try
+        {
+            Walk(path, trust, DefaultMode, create: false)?.Dispose();
+            return null;
+        }
+        catch (Exception ex) when (ex is UntrustedPathException or NativeCallException)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>The walk of <see cref="Open"/>; without <paramref name="create"/>, null at the first missing directory.</summary>
+    private static SocketDirectory? Walk(string path, DirectoryTrust trust, uint lastMode, bool create)
+    {
         var stack = new Stack<(SafeFileHandle Handle, string Path)>();
         try
         {
-            stack.Push((OpenRoot(trust, fail), "/"));
+            stack.Push((OpenRoot(trust), "/"));
             var pending = new LinkedList<string>(Components(path));
             int links = 0, races = 0;
             while (pending.First is { } first)
@@ -70,13 +106,18 @@ public sealed class SocketDirectory : IDisposable
                 FileStatus? status = FileNodes.TryStatAt(parent, name, here);
                 if (status is null)
                 {
+                    if (!create)
+                    {
+                        return null;
+                    }
+
                     uint mode = pending.Count == 0 ? lastMode : DefaultMode;
                     SafeFileHandle? made = FileNodes.TryMakeDirectoryAt(parent, name, mode, here);
                     if (made is null)
                     {
                         if (++races > 3)
                         {
-                            throw new ListenException($"{fail}: {here} keeps appearing and vanishing while the daemon creates it");
+                            throw new UntrustedPathException($"{here} keeps appearing and vanishing while the daemon creates it");
                         }
 
                         pending.AddFirst(name); // made by someone else meanwhile: look again
@@ -84,7 +125,7 @@ public sealed class SocketDirectory : IDisposable
                     }
 
                     stack.Push((made, here));
-                    Check(made, here, trust, fail);
+                    Check(made, here, trust);
                     continue;
                 }
 
@@ -92,12 +133,12 @@ public sealed class SocketDirectory : IDisposable
                 {
                     if (++links > MaxSymbolicLinks)
                     {
-                        throw new ListenException($"{fail}: too many symbolic links on the way to {path}");
+                        throw new UntrustedPathException($"too many symbolic links on the way to {path}");
                     }
 
                     if (!trust.MayFollow(status.Value))
                     {
-                        throw new ListenException($"{fail}: {here} is a symbolic link owned by {DirectoryTrust.Owner(status.Value.Uid)}; only links owned by root or the daemon's user are followed");
+                        throw new UntrustedPathException($"{here} is a symbolic link owned by {DirectoryTrust.Owner(status.Value.Uid)}; only links owned by root or the daemon's user are followed");
                     }
 
                     string target = FileNodes.ReadLinkAt(parent, name, here);
@@ -119,21 +160,17 @@ public sealed class SocketDirectory : IDisposable
 
                 if (!status.Value.IsDirectory)
                 {
-                    throw new ListenException($"{fail}: {here} is {status.Value.Kind}, not a directory");
+                    throw new UntrustedPathException($"{here} is {status.Value.Kind}, not a directory");
                 }
 
                 SafeFileHandle opened = FileNodes.TryOpenPath(parent, name, isDirectory: true, out int errno)
-                    ?? throw new ListenException($"{fail}: {here} changed while it was being opened ({new NativeCallException("openat", here, errno).Message})");
+                    ?? throw new UntrustedPathException($"{here} changed while it was being opened ({new NativeCallException("openat", here, errno).Message})");
                 stack.Push((opened, here));
-                Check(opened, here, trust, fail);
+                Check(opened, here, trust);
             }
 
             (SafeFileHandle handle, string resolved) = stack.Pop();
             return new SocketDirectory(handle, resolved);
-        }
-        catch (NativeCallException ex)
-        {
-            throw new ListenException($"{fail}: {ex.Message}", ex);
         }
         finally
         {
@@ -146,13 +183,13 @@ public sealed class SocketDirectory : IDisposable
 
     public void Dispose() => Handle.Dispose();
 
-    private static SafeFileHandle OpenRoot(DirectoryTrust trust, string fail)
+    private static SafeFileHandle OpenRoot(DirectoryTrust trust)
     {
         SafeFileHandle root = FileNodes.TryOpenPath(null, "/", isDirectory: true, out int errno)
             ?? throw new NativeCallException("openat", "/", errno);
         try
         {
-            Check(root, "/", trust, fail);
+            Check(root, "/", trust);
             return root;
         }
         catch
@@ -163,13 +200,16 @@ public sealed class SocketDirectory : IDisposable
     }
 
     /// <summary>Refuses a directory that someone other than the trusted users could change (checked on the opened descriptor itself).</summary>
-    private static void Check(SafeFileHandle directory, string path, DirectoryTrust trust, string fail)
+    private static void Check(SafeFileHandle directory, string path, DirectoryTrust trust)
     {
         if (trust.Problem(FileNodes.Stat(directory, path), path) is { } problem)
         {
-            throw new ListenException($"{fail}: {problem}");
+            throw new UntrustedPathException(problem);
         }
     }
+
+    /// <summary>Why the walk stopped: a directory or link on the way that the daemon may not rely on.</summary>
+    private sealed class UntrustedPathException(string message) : Exception(message);
 
     private static IEnumerable<string> Components(string path) =>
         path.Split('/', StringSplitOptions.RemoveEmptyEntries);

@@ -24,10 +24,14 @@ public sealed class SocketDirectoryTests
         dir.Write("config.json", $$"""
             { "Bridges": { "app": { "Listen": "{{scheme}}:{{shared}}/app", "Exec": ["cat"], "User": "root" } } }
             """);
+        string expected = $"{dir["config.json"]}: Bridges:app:Listen: {shared} {problem}";
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", dir["config.json"]);
         await using Daemon daemon = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
 
-        Assert.Equal(1, await daemon.WaitExitAsync());
-        Assert.Contains(daemon.Logs, l => l.Contains($"bridge app: cannot listen on {scheme}:{shared}/app: {shared} {problem}") && l.Contains($"chmod go-w {shared}"));
+        Assert.Equal(78, check.ExitCode);
+        Assert.Contains(check.StderrLines, l => l.StartsWith(expected, StringComparison.Ordinal) && l.Contains($"chmod go-w {shared}"));
+        Assert.Equal(78, await daemon.WaitExitAsync());
+        Assert.Contains(daemon.Logs, l => l.Contains(expected));
         Assert.Empty(Directory.GetFileSystemEntries(shared));
     }
 
@@ -43,8 +47,8 @@ public sealed class SocketDirectoryTests
             """);
         await using (Daemon refused = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false))
         {
-            Assert.Equal(1, await refused.WaitExitAsync());
-            Assert.Contains(refused.Logs, l => l.Contains($"cannot listen on unix:{theirs}/app.sock: {theirs} is owned by nobody (uid 65534), not by root"));
+            Assert.Equal(78, await refused.WaitExitAsync());
+            Assert.Contains(refused.Logs, l => l.Contains($"Bridges:app:Listen: {theirs} is owned by nobody (uid 65534), not by root"));
             Assert.Empty(Directory.GetFileSystemEntries(theirs));
         }
 
@@ -90,9 +94,29 @@ public sealed class SocketDirectoryTests
             { "Bridges": { "app": { "Listen": "unix:{{dir["theirlink"]}}/app.sock", "Exec": ["cat"], "User": "root" } } }
             """);
         await using Daemon refused = Daemon.Launch(["run", "-c", dir["config.json"]], dir, ownsDirectory: false);
-        Assert.Equal(1, await refused.WaitExitAsync());
-        Assert.Contains(refused.Logs, l => l.Contains($"{dir["theirlink"]} is a symbolic link owned by nobody (uid 65534); only links owned by root or the daemon's user are followed"));
+        Assert.Equal(78, await refused.WaitExitAsync());
+        Assert.Contains(refused.Logs, l => l.Contains($"Bridges:app:Listen: {dir["theirlink"]} is a symbolic link owned by nobody (uid 65534); only links owned by root or the daemon's user are followed"));
         Assert.Null(Posix.TryLStat(dir["real/app.sock"]));
+    }
+
+    [Fact]
+    public async Task A_control_socket_directory_others_may_write_is_a_warning_and_the_daemon_serves_without_it()
+    {
+        using var dir = new TempDirectory();
+        string shared = dir["shared"];
+        Directory.CreateDirectory(shared);
+        File.SetUnixFileMode(shared, (UnixFileMode)Convert.ToInt32("0777", 8));
+        int port = Ports.Free();
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "SocketBridge": { "ControlSocket": "{{shared}}/control.sock" },
+              "Bridges": { "app": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "hi"], "User": "root" } } }
+            """, dir);
+
+        // Said at load, and again when the daemon does not bind it.
+        Assert.Contains(daemon.Logs, l => l.Contains($"SocketBridge:ControlSocket: warning: {shared} is writable by every user (mode 0777, no sticky bit)"));
+        Assert.Contains(daemon.Logs, l => l.Contains($"control socket: cannot listen on {shared}/control.sock: {shared} is writable by every user"));
+        Assert.Empty(Directory.GetFileSystemEntries(shared));
+        Assert.Equal("hi\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(System.Net.IPAddress.Loopback, port)));
     }
 
     [Fact]
