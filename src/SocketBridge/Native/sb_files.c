@@ -292,11 +292,7 @@ int32_t sb_open_for_reading(const char *path, uint32_t *mode, uint32_t *uid, uin
         close(fd);
         return -e;
     }
-    *mode = st.st_mode;
-    *uid = st.st_uid;
-    *gid = st.st_gid;
-    *dev = st.st_dev;
-    *ino = st.st_ino;
+    fill_status(&st, mode, uid, gid, dev, ino);
     *size = st.st_size;
     return fd;
 }

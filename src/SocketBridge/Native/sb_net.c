@@ -215,13 +215,15 @@ static int diag_request(const void *request, size_t length)
     return diag;
 }
 
-/* Unix: the inodes of the clients' sockets of the pending connections
- * (UNIX_DIAG_ICONS), asked for the listener's own inode. */
-static int32_t unix_queued(int fd, uint64_t *ids, int32_t capacity)
+/* Asks sock_diag about the one Unix socket fd is, by its own inode
+ * (*inode), for what show names (UDIAG_SHOW_*). Returns the netlink socket
+ * to read the single reply from, or -errno. */
+static int unix_diag_exact(int fd, uint32_t show, uint32_t *inode)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
         return -errno;
+    *inode = (uint32_t)st.st_ino;
     struct {
         struct nlmsghdr nlh;
         struct unix_diag_req req;
@@ -231,12 +233,20 @@ static int32_t unix_queued(int fd, uint64_t *ids, int32_t capacity)
     request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
     request.nlh.nlmsg_flags = NLM_F_REQUEST;
     request.req.sdiag_family = AF_UNIX;
-    request.req.udiag_states = 1u << 10; /* TCP_LISTEN */
-    request.req.udiag_ino = (uint32_t)st.st_ino;
-    request.req.udiag_show = UDIAG_SHOW_ICONS;
+    request.req.udiag_states = ~0u;
+    request.req.udiag_ino = *inode;
+    request.req.udiag_show = show;
     request.req.udiag_cookie[0] = ~0u; /* INET_DIAG_NOCOOKIE: any */
     request.req.udiag_cookie[1] = ~0u;
-    int diag = diag_request(&request, sizeof request);
+    return diag_request(&request, sizeof request);
+}
+
+/* Unix: the inodes of the clients' sockets of the pending connections
+ * (UNIX_DIAG_ICONS), asked for the listener's own inode. */
+static int32_t unix_queued(int fd, uint64_t *ids, int32_t capacity)
+{
+    uint32_t inode;
+    int diag = unix_diag_exact(fd, UDIAG_SHOW_ICONS, &inode);
     if (diag < 0)
         return diag;
 
@@ -396,23 +406,8 @@ int32_t sb_queued_connections(int32_t fd, uint64_t *ids, int32_t capacity)
  */
 int32_t sb_unix_socket_file(int32_t sock, uint64_t *ino, uint32_t *major_dev, uint32_t *minor_dev)
 {
-    struct stat own;
-    if (fstat(sock, &own) < 0)
-        return -errno;
-    struct {
-        struct nlmsghdr nlh;
-        struct unix_diag_req req;
-    } request;
-    memset(&request, 0, sizeof request);
-    request.nlh.nlmsg_len = sizeof request;
-    request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    request.nlh.nlmsg_flags = NLM_F_REQUEST;
-    request.req.sdiag_family = AF_UNIX;
-    request.req.udiag_states = ~0u; /* bound, listening or not */
-    request.req.udiag_ino = (uint32_t)own.st_ino;
-    request.req.udiag_show = UDIAG_SHOW_VFS;
-    request.req.udiag_cookie[0] = request.req.udiag_cookie[1] = ~0u; /* INET_DIAG_NOCOOKIE: any */
-    int diag = diag_request(&request, sizeof request);
+    uint32_t own;
+    int diag = unix_diag_exact(sock, UDIAG_SHOW_VFS, &own);
     if (diag < 0)
         return diag;
 
@@ -433,7 +428,7 @@ int32_t sb_unix_socket_file(int32_t sock, uint64_t *ino, uint32_t *major_dev, ui
         if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
             continue;
         struct unix_diag_msg *msg = NLMSG_DATA(h);
-        if (msg->udiag_ino != (uint32_t)own.st_ino)
+        if (msg->udiag_ino != own)
             continue;
         struct rtattr *attr = (struct rtattr *)(msg + 1);
         int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
