@@ -48,6 +48,10 @@ public sealed class UnixSocketFileTests
                 "handed": { "Listen": "unix:{{handed}}", "Mode": "handoff", "User": "root", "Exec": ["{{handoff}}"] } } }
             """, dir);
 
+        // What an administrator's ss -xlp finds: the socket under its own path, held by the daemon.
+        var ss = await Clients.RunProgramAsync("ss", ["-xlpH", "src", spawned]);
+        Assert.Contains($" {spawned} ", ss.Stdout);
+        Assert.Contains($"pid={daemon.Pid},", ss.Stdout);
         Assert.Equal($"getsockname={spawned}\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(spawned)));
         Assert.Equal($"is_socket_unix=True getsockname={handed}\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(handed)));
     }
