@@ -5,13 +5,14 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Bridges;
 
 /// <summary>
-/// A running bridge: its listening sockets, each run by the bridge's
-/// <see cref="IBridgeMode"/>, its counters, and how it ends: stopped with
-/// the daemon, or retired by a reload, which may hand its listening sockets
-/// over to the bridge that replaces it.
+/// A running bridge: the sockets of each of its endpoints, all run by the
+/// bridge's <see cref="IBridgeMode"/>, its counters, and how it ends:
+/// stopped with the daemon, or retired by a reload, which may hand the
+/// sockets of an endpoint over to the bridge that replaces it.
 /// </summary>
 public sealed class Bridge : IDisposable
 {
+    private readonly IReadOnlyList<BoundEndpoint> _endpoints;
     private readonly IReadOnlyList<IListener> _listeners;
     private readonly IBridgeMode _mode;
     private readonly ILogger _logger;
@@ -19,14 +20,15 @@ public sealed class Bridge : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _kill = new();
     private readonly BridgeContext _context;
-    private readonly Dictionary<IListener, Task> _loops = [];
     private readonly HashSet<IListener> _handedOver = [];
+    private Task _loop = Task.CompletedTask;
     private int _released;
 
-    public Bridge(BridgeOptions options, IReadOnlyList<IListener> listeners, IBridgeMode mode, BridgeCounters counters, ConnectionIdGenerator ids, ILogger logger)
+    public Bridge(BridgeOptions options, IReadOnlyList<BoundEndpoint> endpoints, IBridgeMode mode, BridgeCounters counters, ConnectionIdGenerator ids, ILogger logger)
     {
         Options = options;
-        _listeners = listeners;
+        _endpoints = endpoints;
+        _listeners = [.. endpoints.SelectMany(e => e.Listeners)];
         _mode = mode;
         _logger = logger;
         Counters = counters;
@@ -37,38 +39,50 @@ public sealed class Bridge : IDisposable
 
     public BridgeCounters Counters { get; }
 
+    /// <summary>The sockets of each endpoint, in Listen's order.</summary>
+    public IReadOnlyList<BoundEndpoint> Endpoints => _endpoints;
+
+    /// <summary>Every socket, endpoint after endpoint: the order a handoff program gets them in.</summary>
     public IReadOnlyList<IListener> Listeners => _listeners;
 
     /// <summary>False once the bridge stopped accepting (retired by a reload, or stopping).</summary>
     public bool IsAccepting => !_accepting.IsCancellationRequested;
 
     /// <summary>
-    /// Starts serving every listener; a listener taken over from a retired
-    /// bridge is served once that bridge's loop on it has ended (a handoff
-    /// program or FIFO session still using it finishes first).
+    /// Starts serving every listener. With sockets taken over from retired
+    /// bridges, once those bridges' loops have ended (a handoff program or
+    /// FIFO session still using them finishes first: one program at a time
+    /// has a socket).
     /// </summary>
-    public void Start(IReadOnlyDictionary<IListener, Task>? predecessors = null)
+    public void Start(IReadOnlyCollection<Task>? predecessors = null)
     {
         foreach (IListener listener in _listeners)
         {
-            Task before = predecessors is not null && predecessors.TryGetValue(listener, out Task? loop) ? loop : Task.CompletedTask;
             BridgeLog.Listening(_logger, Options.Name, listener.Display, Options.Mode.ToString().ToLowerInvariant(), Options.MaxConnections);
-            _loops[listener] = Task.Run(async () =>
-            {
-                await before.ConfigureAwait(false);
-                await _mode.RunAsync(listener, _context).ConfigureAwait(false);
-            });
         }
+
+        Task before = predecessors is { Count: > 0 } ? Task.WhenAll(predecessors) : Task.CompletedTask;
+        _loop = Task.Run(async () =>
+        {
+            await before.ConfigureAwait(false);
+            await _mode.RunAsync(_listeners, _context).ConfigureAwait(false);
+        });
     }
 
     /// <summary>
-    /// Stops accepting on <paramref name="listener"/> without closing it, for
-    /// the bridge that replaces this one; returns the loop to wait for.
+    /// Gives the sockets of endpoint <paramref name="index"/> to the bridge
+    /// that replaces this one: this bridge stops serving them without closing
+    /// them. Returns them, and the loop to wait for before they are served again.
     /// </summary>
-    public Task HandOver(IListener listener)
+    public (BoundEndpoint Endpoint, Task Loop) HandOver(int index)
     {
-        _handedOver.Add(listener);
-        return _loops.TryGetValue(listener, out Task? loop) ? loop : Task.CompletedTask;
+        BoundEndpoint endpoint = _endpoints[index];
+        foreach (IListener listener in endpoint.Listeners)
+        {
+            _handedOver.Add(listener);
+        }
+
+        return (endpoint, _loop);
     }
 
     /// <summary>
@@ -89,7 +103,7 @@ public sealed class Bridge : IDisposable
     {
         StopAccepting();
         await Counters.DrainAsync().ConfigureAwait(false);
-        await Task.WhenAll(_loops.Values).ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
         await ReleaseAsync().ConfigureAwait(false);
     }
 
@@ -109,7 +123,7 @@ public sealed class Bridge : IDisposable
             await CompletesWithinAsync(drained, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
 
-        await CompletesWithinAsync(Task.WhenAll(_loops.Values), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await CompletesWithinAsync(_loop, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await ReleaseAsync().ConfigureAwait(false);
     }
 

@@ -74,8 +74,8 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             foreach (BridgeOptions options in _options.Bridges)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                IReadOnlyList<IListener> listeners = ListenerBinder.Bind(options, _inherited);
-                _bridges = [.. _bridges, CreateBridge(options, listeners, new BridgeCounters())];
+                IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options, _inherited);
+                _bridges = [.. _bridges, CreateBridge(options, endpoints, new BridgeCounters())];
             }
 
             _descriptors.EnsureHeadroom();
@@ -185,13 +185,15 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// Applies a new, validated configuration (SPEC 7): unchanged bridges are
-    /// left alone with their sockets and connections; a changed bridge takes
-    /// over its predecessor's listening sockets when Listen is the same, and
-    /// binds new ones first when it is not; removed and replaced bridges stop
-    /// accepting and let their connections finish. Every new socket is bound
-    /// before anything changes, so a socket that cannot be bound refuses the
-    /// whole reload and the running bridges go on as they were.
+    /// Applies a new, validated configuration (SPEC 7) as <see cref="ReloadPlan"/>
+    /// decides: unchanged bridges are left alone with their sockets and
+    /// connections; a starting bridge takes over the sockets of every
+    /// endpoint that was already listening (with the connections queued on
+    /// them) and binds the others first; replaced and removed bridges stop
+    /// accepting, close the endpoints nobody took over and let their
+    /// connections finish. Every new socket is bound before anything
+    /// changes, so a socket that cannot be bound refuses the whole reload and
+    /// the running bridges go on as they were.
     /// </summary>
     public async Task<ReloadResult> ApplyAsync(SocketBridgeOptions next, CancellationToken cancellationToken)
     {
@@ -199,80 +201,61 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         try
         {
             var current = _bridges.ToDictionary(b => b.Options.Name, StringComparer.Ordinal);
-            var unchanged = new List<Bridge>();
-            var added = new List<(BridgeOptions Options, IReadOnlyList<IListener> Listeners, Bridge? From, Bridge? Predecessor)>();
-            var taken = new HashSet<Bridge>();
-            var bound = new List<IListener>();
+            ReloadPlan plan = ReloadPlan.Make([.. _bridges.Select(b => b.Options)], next.Bridges);
+
+            // The new sockets first: nothing has changed yet if one cannot be bound.
+            var fresh = new Dictionary<PlannedEndpoint, BoundEndpoint>(ReferenceEqualityComparer.Instance);
             try
             {
-                foreach (BridgeOptions options in next.Bridges)
+                foreach (PlannedBridge planned in plan.Started)
                 {
-                    if (current.TryGetValue(options.Name, out Bridge? same) && same.Options.Fingerprint == options.Fingerprint)
+                    foreach (PlannedEndpoint endpoint in planned.Endpoints.Where(e => !e.IsKept))
                     {
-                        unchanged.Add(same);
-                        continue;
+                        fresh[endpoint] = ListenerBinder.Bind(planned.Options, endpoint.Endpoint, _inherited);
                     }
-
-                    current.TryGetValue(options.Name, out Bridge? predecessor);
-                    Bridge? owner = FindListenerOwner(options, predecessor, next, taken);
-                    if (owner is not null)
-                    {
-                        taken.Add(owner);
-                        added.Add((options, owner.Listeners, owner, predecessor));
-                        continue;
-                    }
-
-                    IReadOnlyList<IListener> listeners = ListenerBinder.Bind(options, _inherited);
-                    bound.AddRange(listeners);
-                    added.Add((options, listeners, null, predecessor));
                 }
             }
             catch (ListenException ex)
             {
-                foreach (IListener listener in bound)
+                foreach (BoundEndpoint endpoint in fresh.Values)
                 {
-                    listener.Dispose();
+                    endpoint.Dispose();
                 }
 
                 return ReloadResult.Refused([ex.Message]);
             }
 
             // From here on nothing can fail: swap.
-            var keep = new HashSet<Bridge>(unchanged);
-            var replacements = new List<Bridge>();
+            var replacements = new Dictionary<string, Bridge>(StringComparer.Ordinal);
             var takeovers = new List<Task>();
-            foreach ((BridgeOptions options, IReadOnlyList<IListener> listeners, Bridge? from, Bridge? predecessor) in added)
+            foreach (PlannedBridge planned in plan.Started)
             {
-                Dictionary<IListener, Task>? predecessors = null;
-                if (from is not null)
+                var endpoints = new List<BoundEndpoint>();
+                var predecessors = new HashSet<Task>();
+                foreach (PlannedEndpoint endpoint in planned.Endpoints)
                 {
-                    predecessors = [];
-                    foreach (IListener listener in listeners)
+                    if (endpoint.From is { } from)
                     {
-                        predecessors[listener] = from.HandOver(listener);
-                        takeovers.Add(predecessors[listener]);
+                        (BoundEndpoint kept, Task loop) = current[from].HandOver(endpoint.FromIndex);
+                        endpoints.Add(new BoundEndpoint(endpoint.Endpoint, kept.Listeners));
+                        predecessors.Add(loop);
+                    }
+                    else
+                    {
+                        endpoints.Add(fresh[endpoint]);
                     }
                 }
 
-                BridgeCounters counters = predecessor is null ? new BridgeCounters() : new BridgeCounters(predecessor.Counters);
-                Bridge bridge = CreateBridge(options, listeners, counters);
-                replacements.Add(bridge);
+                BridgeCounters counters = planned.Predecessor is { } name ? new BridgeCounters(current[name].Counters) : new BridgeCounters();
+                Bridge bridge = CreateBridge(planned.Options, endpoints, counters);
+                replacements[planned.Options.Name] = bridge;
                 bridge.Start(predecessors);
+                takeovers.AddRange(predecessors);
             }
 
-            int removed = 0;
-            foreach (Bridge old in _bridges)
+            foreach (string name in plan.Retired)
             {
-                if (keep.Contains(old))
-                {
-                    continue;
-                }
-
-                if (!next.Bridges.Any(b => b.Name == old.Options.Name))
-                {
-                    removed++;
-                }
-
+                Bridge old = current[name];
                 old.StopAcceptingForReload();
                 Retire(old);
             }
@@ -280,15 +263,14 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             // Once the reload is reported, new connections meet the new
             // settings: the old accept loops end as soon as they are told to
             // (a handoff program or FIFO session still running keeps its
-            // socket until it is done, and is not waited for).
+            // sockets until it is done, and is not waited for).
             await Task.WhenAny(Task.WhenAll(takeovers), Task.Delay(TakeoverWait, CancellationToken.None)).ConfigureAwait(false);
 
-            _bridges = next.Bridges.Select(o => unchanged.FirstOrDefault(b => b.Options.Name == o.Name) ?? replacements.First(b => b.Options.Name == o.Name)).ToArray();
+            _bridges = [.. next.Bridges.Select(o => replacements.TryGetValue(o.Name, out Bridge? started) ? started : current[o.Name])];
             _options = next;
-            int changed = added.Count(a => a.Predecessor is not null);
             LogWarnings(next);
-            LogReloaded(_logger, _bridges.Length, added.Count - changed, changed, removed, unchanged.Count, string.Join(", ", next.Files));
-            return ReloadResult.Applied(added.Count - changed, changed, removed, unchanged.Count);
+            LogReloaded(_logger, _bridges.Length, plan.Added, plan.Changed, plan.Removed, plan.Unchanged.Count, string.Join(", ", next.Files));
+            return ReloadResult.Applied(plan.Added, plan.Changed, plan.Removed, plan.Unchanged.Count);
         }
         finally
         {
@@ -335,34 +317,6 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         return rows;
     }
 
-    /// <summary>
-    /// A retiring bridge (same name first, then any other) already listening
-    /// on exactly <paramref name="options"/>'s Listen, so its sockets move
-    /// over instead of being bound twice.
-    /// </summary>
-    private Bridge? FindListenerOwner(BridgeOptions options, Bridge? predecessor, SocketBridgeOptions next, HashSet<Bridge> taken)
-    {
-        string key = ListenKey(options);
-        if (predecessor is not null && !taken.Contains(predecessor) && ListenKey(predecessor.Options) == key)
-        {
-            return predecessor;
-        }
-
-        foreach (Bridge bridge in _bridges)
-        {
-            bool staysUnchanged = next.Bridges.Any(b => b.Name == bridge.Options.Name && b.Fingerprint == bridge.Options.Fingerprint);
-            if (!staysUnchanged && !taken.Contains(bridge) && ListenKey(bridge.Options) == key)
-            {
-                return bridge;
-            }
-        }
-
-        return null;
-    }
-
-    private static string ListenKey(BridgeOptions options) =>
-        $"{options.Listen}|{string.Join(' ', options.ListenAddresses)}";
-
     /// <summary>Stops a replaced or removed bridge accepting, and forgets it once its connections are done.</summary>
     private void Retire(Bridge bridge)
     {
@@ -387,10 +341,10 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         });
     }
 
-    private Bridge CreateBridge(BridgeOptions options, IReadOnlyList<IListener> listeners, BridgeCounters counters)
+    private Bridge CreateBridge(BridgeOptions options, IReadOnlyList<BoundEndpoint> endpoints, BridgeCounters counters)
     {
         ILogger logger = new ErrorRecordingLogger(_loggerFactory.CreateLogger($"SocketBridge.Bridges.{options.Name}"), counters, _time);
-        return new Bridge(options, listeners, CreateMode(options, logger), counters, _ids, logger);
+        return new Bridge(options, endpoints, CreateMode(options, logger), counters, _ids, logger);
     }
 
     private IBridgeMode CreateMode(BridgeOptions options, ILogger logger)
@@ -400,7 +354,8 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             _relays.Start();
         }
 
-        return (options.Mode, options.Listen) switch
+        // A fifo: endpoint is its bridge's only one (checked at load).
+        return (options.Mode, options.Listen[0].Endpoint) switch
         {
             (BridgeMode.Spawn, FifoEndpoint) => new FifoSpawnMode(options, _reaper, _devNull),
             (BridgeMode.Forward, FifoEndpoint) => new FifoForwardMode(

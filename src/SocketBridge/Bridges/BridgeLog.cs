@@ -26,8 +26,8 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} child {ChildPid}: {Line}")]
     public static partial void ChildStandardError(ILogger logger, string bridge, string connectionId, int childPid, string line);
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: a connection is pending on {Listen}; launched child {ChildPid} with the listening socket")]
-    public static partial void HandoffLaunched(ILogger logger, string bridge, string connectionId, int childPid, string listen);
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: a connection is pending on {Listen}; launched child {ChildPid} with {Passed}")]
+    public static partial void HandoffLaunched(ILogger logger, string bridge, string connectionId, int childPid, string listen, string passed);
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms; watching the socket again")]
     public static partial void HandoffExited(ILogger logger, string bridge, string connectionId, int childPid, int exitStatus, long durationMs);

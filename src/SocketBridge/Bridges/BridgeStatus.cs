@@ -1,6 +1,10 @@
 namespace SocketBridge.Bridges;
 
-/// <summary>One row of <c>socketbridge status</c> (SPEC 2).</summary>
+/// <summary>
+/// One row of <c>socketbridge status</c> (SPEC 2). <see cref="Listen"/> is
+/// every endpoint on one line, as the table shows it; <see cref="Endpoints"/>
+/// the same, one element each, for scripts (null from a daemon that predates it).
+/// </summary>
 public sealed record BridgeStatus(
     string Name,
     string Listen,
@@ -10,22 +14,25 @@ public sealed record BridgeStatus(
     long Total,
     long Refused,
     string? LastError,
-    DateTimeOffset? LastErrorTime)
+    DateTimeOffset? LastErrorTime,
+    IReadOnlyList<string>? Endpoints = null)
 {
     /// <summary><paramref name="draining"/>: connections still open on the bridge this one replaced.</summary>
     public static BridgeStatus Of(Bridge bridge, string state, int draining)
     {
         BridgeCounters counters = bridge.Counters;
         BridgeError? error = counters.LastError;
+        string[] endpoints = [.. bridge.Options.Listen.Select(e => e.ToString())];
         return new BridgeStatus(
             bridge.Options.Name,
-            bridge.Options.Listen.ToString(),
+            string.Join(", ", endpoints),
             bridge.Options.Mode.ToString().ToLowerInvariant(),
             state,
             counters.Active + draining,
             counters.Total,
             counters.Refused,
             error?.Message,
-            error?.Time);
+            error?.Time,
+            endpoints);
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
@@ -12,10 +14,11 @@ namespace SocketBridge.Bridges;
 /// <summary>
 /// upstart-socket-bridge's <c>start on socket</c>, inetd <c>wait</c>,
 /// systemd <c>Accept=no</c> (SPEC 5, handoff): when a connection is pending
-/// and the program is not running, launch it once with the listening socket
-/// as fd 3 and never accept for it. When it exits, watch again: a
+/// on one of the bridge's sockets and the program is not running, launch it
+/// once with every socket from fd 3 on, in Listen's order, as systemd passes
+/// a socket unit's, and never accept for it. When it exits, watch again: a
 /// connection still queued, or a new one, starts it again at once, unless
-/// the program ended at once without serving the queue: then after a pause
+/// the program ended at once without serving the queues: then after a pause
 /// that grows while that goes on (<see cref="RelaunchBackoff"/>). Its
 /// stdin is /dev/null; stdout and stderr go to the log (StandardError=journal)
 /// or to /dev/null (StandardError=null).
@@ -36,8 +39,6 @@ public sealed class HandoffMode : IBridgeMode
         _reaper = reaper;
         _devNull = devNull;
         _common = ServiceProgram.BaseEnvironment(bridge);
-        _common.Add("LISTEN_FDS=1");
-        _common.Add($"LISTEN_FDNAMES={bridge.Name}");
         _common.Add("UPSTART_EVENTS=socket");
         _common.Add("UPSTART_FDS=3");
         _common.Add($"UPSTART_JOB={bridge.Name}");
@@ -45,13 +46,29 @@ public sealed class HandoffMode : IBridgeMode
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    public async Task RunAsync(IListener bridgeListener, BridgeContext context)
+    public Task RunAsync(IListener listener, BridgeContext context) => RunAsync([listener], context);
+
+    public async Task RunAsync(IReadOnlyList<IListener> bridgeListeners, BridgeContext context)
     {
-        BoundListener listener = bridgeListener as BoundListener ?? throw new ArgumentException($"{bridgeListener.Display} is not a socket", nameof(bridgeListener));
-        List<string> environment = [.. _common, $"PROTO={Protocol(listener)}"];
-        ChildEnvironment.AddListenerVariables(environment, listener);
+        BoundListener[] listeners = bridgeListeners
+            .Select(l => l as BoundListener ?? throw new ArgumentException($"{l.Display} is not a socket", nameof(bridgeListeners)))
+            .ToArray();
+        SafeHandle[] sockets = listeners.Select(l => (SafeHandle)l.Socket.SafeHandle).ToArray();
+
+        // LISTEN_FDNAMES: one name a descriptor, the bridge's, as systemd names
+        // every descriptor of a socket unit after the unit. PROTO and the
+        // address variables describe the first socket, where UPSTART_FDS points.
+        List<string> environment =
+        [
+            .. _common,
+            string.Create(CultureInfo.InvariantCulture, $"LISTEN_FDS={listeners.Length}"),
+            $"LISTEN_FDNAMES={string.Join(':', Enumerable.Repeat(_bridge.Name, listeners.Length))}",
+            $"PROTO={Protocol(listeners[0])}",
+        ];
+        ChildEnvironment.AddListenerVariables(environment, listeners[0]);
         var backoff = new RelaunchBackoff();
-        while (await ReadinessWait.WaitAsync(listener.Socket.SafeHandle, context.Accepting).ConfigureAwait(false))
+        int ready;
+        while ((ready = await ReadinessWait.WaitAnyAsync(sockets, context.Accepting).ConfigureAwait(false)) >= 0)
         {
             if (!context.Counters.TryAdmit(1))
             {
@@ -60,10 +77,10 @@ public sealed class HandoffMode : IBridgeMode
 
             TimeSpan ran;
             ChildExit? exit;
-            ulong[]? queuedBefore = QueuedConnections(listener);
+            ulong[][]? queuedBefore = QueuedConnections(listeners);
             try
             {
-                (ran, exit) = await LaunchAndWaitAsync(listener, environment, context).ConfigureAwait(false);
+                (ran, exit) = await LaunchAndWaitAsync(listeners, sockets, listeners[ready], environment, context).ConfigureAwait(false);
             }
             finally
             {
@@ -77,9 +94,9 @@ public sealed class HandoffMode : IBridgeMode
 
             // A connection that waited before the launch and waits no more
             // was taken: new arrivals while the program ran do not hide that.
-            ulong[]? queuedAfter = QueuedConnections(listener);
-            bool stillQueued = queuedAfter is { } left ? left.Length > 0 : IsReadable(listener);
-            bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? !after.ToHashSet().IsSupersetOf(before) : null;
+            ulong[][]? queuedAfter = QueuedConnections(listeners);
+            bool stillQueued = queuedAfter is { } left ? left.Any(q => q.Length > 0) : listeners.Any(IsReadable);
+            bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? Accepted(before, after) : null;
             bool failed = exit is null || exit.Value.ExitStatus is not 0;
             if (backoff.After(ran, failed, stillQueued, accepted) is { } pause)
             {
@@ -99,16 +116,45 @@ public sealed class HandoffMode : IBridgeMode
         { } killed => $"was killed by {killed.SignalName}",
     };
 
-    private ulong[]? QueuedConnections(BoundListener listener)
+    /// <summary>
+    /// The connections queued on each socket, by an id that stays the same
+    /// while it waits; null when the kernel cannot say for one of them.
+    /// </summary>
+    private ulong[][]? QueuedConnections(BoundListener[] listeners)
     {
-        try
+        var queued = new ulong[listeners.Length][];
+        for (int i = 0; i < listeners.Length; i++)
         {
-            return Posix.QueuedConnections(listener.Socket.SafeHandle, _bridge.Backlog);
+            try
+            {
+                if (Posix.QueuedConnections(listeners[i].Socket.SafeHandle, _bridge.Backlog) is not { } ids)
+                {
+                    return null;
+                }
+
+                queued[i] = ids;
+            }
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
         }
-        catch (ObjectDisposedException)
+
+        return queued;
+    }
+
+    /// <summary>Whether a connection queued on some socket before the launch is no longer there.</summary>
+    private static bool Accepted(ulong[][] before, ulong[][] after)
+    {
+        for (int i = 0; i < before.Length; i++)
         {
-            return null;
+            if (!after[i].ToHashSet().IsSupersetOf(before[i]))
+            {
+                return true;
+            }
         }
+
+        return false;
     }
 
     private static bool IsReadable(BoundListener listener)
@@ -123,7 +169,7 @@ public sealed class HandoffMode : IBridgeMode
         }
     }
 
-    private async Task<(TimeSpan Ran, ChildExit? Exit)> LaunchAndWaitAsync(BoundListener listener, List<string> environment, BridgeContext context)
+    private async Task<(TimeSpan Ran, ChildExit? Exit)> LaunchAndWaitAsync(BoundListener[] listeners, SafeHandle[] sockets, BoundListener pending, List<string> environment, BridgeContext context)
     {
         string id = context.Ids.Next();
         long started = Stopwatch.GetTimestamp();
@@ -140,7 +186,7 @@ public sealed class HandoffMode : IBridgeMode
                 WorkingDirectory = _bridge.WorkingDirectory,
                 Credentials = _bridge.Credentials,
             };
-            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, listener.Socket.SafeHandle, stdin: null, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
+            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, sockets, stdin: null, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
@@ -148,7 +194,8 @@ public sealed class HandoffMode : IBridgeMode
             return (Stopwatch.GetElapsedTime(started), null);
         }
 
-        BridgeLog.HandoffLaunched(context.Logger, _bridge.Name, id, child.Pid, listener.Display);
+        BridgeLog.HandoffLaunched(context.Logger, _bridge.Name, id, child.Pid, pending.Display,
+            listeners.Length == 1 ? "the listening socket" : string.Create(CultureInfo.InvariantCulture, $"its {listeners.Length} listening sockets"));
         ChildExit exit;
         using (context.Stop.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGTERM), child))
         using (context.Kill.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGKILL), child))

@@ -3,7 +3,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Bridges;
 
 /// <summary>
-/// How a bridge uses one of its listening sockets: accept and hand each
+/// How a bridge uses its listening sockets: accept and hand each
 /// connection to an <see cref="IConnectionHandler"/> (<see cref="AcceptLoop"/>),
 /// launch a program that accepts itself (<see cref="HandoffMode"/>), or
 /// serve a FIFO's sessions (<see cref="FifoSpawnMode"/>, <see cref="FifoForwardMode"/>). The
@@ -11,6 +11,14 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public interface IBridgeMode : IAsyncDisposable
 {
-    /// <summary>Runs until <see cref="BridgeContext.Accepting"/> is cancelled.</summary>
+    /// <summary>Serves one listener until <see cref="BridgeContext.Accepting"/> is cancelled.</summary>
     Task RunAsync(IListener listener, BridgeContext context);
+
+    /// <summary>
+    /// Serves all of a bridge's listeners until <see cref="BridgeContext.Accepting"/>
+    /// is cancelled. By default each on its own, sharing the mode (and so the
+    /// bridge's limits); handoff watches them together, for one program gets them all.
+    /// </summary>
+    Task RunAsync(IReadOnlyList<IListener> listeners, BridgeContext context) =>
+        Task.WhenAll(listeners.Select(listener => Task.Run(() => RunAsync(listener, context))));
 }

@@ -102,7 +102,7 @@ public static class CommandLine
             Console.Out.WriteLine(PrintableText.Escape($"configuration is valid: {options.Bridges.Count} bridge(s) from {string.Join(", ", options.Files)}"));
             foreach (BridgeOptions bridge in options.Bridges)
             {
-                Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {bridge.Listen}{(bridge.Exec is null ? string.Empty : $" -> {bridge.Exec} ({RunsAs(bridge)})")}"));
+                Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {string.Join(", ", bridge.Listen)}{(bridge.Exec is null ? string.Empty : $" -> {bridge.Exec} ({RunsAs(bridge)})")}"));
             }
 
             return ExitCodes.Success;

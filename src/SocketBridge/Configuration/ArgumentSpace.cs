@@ -44,12 +44,20 @@ public static class ArgumentSpace
         // PATH, and the NULL pointers that end argv and envp.
         reserved += ReservedValue + PointerSize + (2 * PointerSize);
 
-        // SOCKETBRIDGE_BRIDGE, UPSTART_JOB and LISTEN_FDNAMES (handoff) carry the name, SOCKET_PATH the path.
-        reserved += 3 * Encoding.UTF8.GetByteCount(bridge.Name);
-        if (bridge.Listen is UnixEndpoint unix)
+        // SOCKETBRIDGE_BRIDGE and UPSTART_JOB carry the name, and LISTEN_FDNAMES
+        // (handoff) the name once a socket; SOCKET_PATH a path, the longest one.
+        int sockets = bridge.Listen.Sum(e => Math.Max(1, e.Addresses.Count));
+        reserved += (2 + sockets) * (Encoding.UTF8.GetByteCount(bridge.Name) + 1);
+        int longest = 0;
+        foreach (ListenEndpoint endpoint in bridge.Listen)
         {
-            reserved += Encoding.UTF8.GetByteCount(unix.Path);
+            if (endpoint.Endpoint is UnixEndpoint unix)
+            {
+                longest = Math.Max(longest, Encoding.UTF8.GetByteCount(unix.Path));
+            }
         }
+
+        reserved += longest;
 
         return reserved;
     }

@@ -15,16 +15,18 @@ public sealed record BridgeOptions
     /// <summary>The file that last defined a key of this bridge.</summary>
     public required string File { get; init; }
 
-    public required Endpoint Listen { get; init; }
+    /// <summary>
+    /// Every endpoint of <c>Listen</c>, in the order written (one when it is a
+    /// string): the bridge's connections on all of them share its limits,
+    /// counters and access rules, and a handoff program gets their sockets in this order.
+    /// </summary>
+    public required IReadOnlyList<ListenEndpoint> Listen { get; init; }
 
     /// <summary>
     /// The bridge's settings as loaded (its merged keys, the resolved Exec and
     /// addresses): equal fingerprints mean a reload leaves the bridge alone.
     /// </summary>
     public string Fingerprint { get; init; } = string.Empty;
-
-    /// <summary>For a TCP <see cref="Listen"/>: the addresses to bind, resolved at load.</summary>
-    public IReadOnlyList<IPEndPoint> ListenAddresses { get; init; } = [];
 
     public BridgeMode Mode { get; init; } = BridgeMode.Spawn;
 

@@ -17,6 +17,12 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol", "StandardError", "KeepAlive", "NoDelay",
     ];
 
+    /// <summary>
+    /// Endpoints one Listen may name: a handoff program gets every socket, and
+    /// the native launch passes at most this many (SB_MAX_LISTEN_FDS).
+    /// </summary>
+    public const int MaxListenEndpoints = ProcessSpawner.MaxListenDescriptors;
+
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
     private static partial Regex NamePattern();
 
@@ -43,9 +49,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        var options = new BridgeOptions { Name = bridge.Name, File = bridge.File, Listen = new UnixEndpoint("/") };
+        var options = new BridgeOptions { Name = bridge.Name, File = bridge.File, Listen = [] };
         options = ReadListen(bridge, errors, options);
         options = ReadMode(bridge, errors, options);
+        CheckHandoffSockets(bridge, errors, options);
         options = ReadExec(bridge, errors, options);
         options = ReadForwarding(bridge, errors, options);
         options = ReadEnvironment(bridge, errors, options);
@@ -67,6 +74,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
 
         WarnIfOpenToEveryUser(bridge, errors, options);
+        WarnIfTcpUnrestricted(bridge, errors, options);
         return options;
     }
 
@@ -77,16 +85,43 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     /// </summary>
     private static void WarnIfOpenToEveryUser(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
     {
-        if (options.Listen is not UnixEndpoint { IsAbstract: true } listen
-            || options.Access.AllowUsers.Count > 0 || options.Access.AllowGroups.Count > 0)
+        if (options.Access.AllowUsers.Count > 0 || options.Access.AllowGroups.Count > 0)
         {
             return;
         }
 
-        const string Open = "is an abstract socket, which every local user may connect to (it has no file permissions)";
-        errors.Warn(bridge["Listen"]!, options.Mode == BridgeMode.Handoff
-            ? $"{listen} {Open}, and in handoff mode the program accepts, not socketbridge: check the peer's credentials (SO_PEERCRED) in the program, or listen on a unix:/path socket with SocketMode"
-            : $"{listen} {Open}; restrict it with AllowUsers or AllowGroups");
+        ConfigNode node = bridge["Listen"]!;
+        for (int i = 0; i < options.Listen.Count; i++)
+        {
+            if (options.Listen[i].Endpoint is not UnixEndpoint { IsAbstract: true } listen)
+            {
+                continue;
+            }
+
+            const string Open = "is an abstract socket, which every local user may connect to (it has no file permissions)";
+            errors.Warn(node.File, ListenKey(node, i), options.Mode == BridgeMode.Handoff
+                ? $"{listen} {Open}, and in handoff mode the program accepts, not socketbridge: check the peer's credentials (SO_PEERCRED) in the program, or listen on a unix:/path socket with SocketMode"
+                : $"{listen} {Open}; restrict it with AllowUsers or AllowGroups");
+        }
+    }
+
+    /// <summary>
+    /// AllowUsers and AllowGroups judge Unix-socket clients only: on a bridge
+    /// that also listens on TCP with no address list, TCP clients get in
+    /// whoever they are. Valid, and perhaps meant, but worth saying, since
+    /// adding a tcp: endpoint to a restricted bridge is an easy way to open it.
+    /// </summary>
+    private static void WarnIfTcpUnrestricted(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        if ((options.Access.AllowUsers.Count == 0 && options.Access.AllowGroups.Count == 0)
+            || options.Access.AllowFrom.Count > 0 || options.Access.DenyFrom.Count > 0
+            || options.Listen.FirstOrDefault(e => e.IsTcp) is not { } tcp)
+        {
+            return;
+        }
+
+        ConfigNode key = bridge["AllowUsers"] ?? bridge["AllowGroups"]!;
+        errors.Warn(key, $"judges Unix-socket clients only: every TCP client of {tcp} is let in (restrict them with AllowFrom or DenyFrom)");
     }
 
     /// <summary>
@@ -98,16 +133,14 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     /// </summary>
     private void CheckSocketDirectory(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
     {
-        string? path = options.Listen switch
+        ConfigNode node = bridge["Listen"]!;
+        for (int i = 0; i < options.Listen.Count; i++)
         {
-            UnixEndpoint { IsAbstract: false } unix => unix.Path,
-            FifoEndpoint fifo => fifo.Path,
-            _ => null,
-        };
-        if (path is not null && bridge["Listen"] is { } node
-            && SocketDirectory.Problem(Path.GetDirectoryName(path)!, new DirectoryTrust(environment.EffectiveUid, options.SocketUid)) is { } problem)
-        {
-            errors.Add(node, problem);
+            if (options.Listen[i].FilePath is { } path
+                && SocketDirectory.Problem(Path.GetDirectoryName(path)!, new DirectoryTrust(environment.EffectiveUid, options.SocketUid)) is { } problem)
+            {
+                errors.Add(node.File, ListenKey(node, i), problem);
+            }
         }
     }
 
@@ -144,41 +177,161 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         ConfigNode? node = bridge["Listen"];
         if (node is null)
         {
-            errors.Add(bridge.File, $"{bridge.Path}:Listen", "is required (the endpoint to listen on, e.g. \"tcp:127.0.0.1:8080\")");
+            errors.Add(bridge.File, $"{bridge.Path}:Listen", "is required (the endpoint to listen on, e.g. \"tcp:127.0.0.1:8080\", or an array of them)");
             return options;
         }
 
-        if (!NodeReader.TryString(node, errors, out string text))
+        // One endpoint as a string, or several as an array, as a .socket unit takes several ListenStream=.
+        var texts = new List<string>();
+        if (!node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            int count = node.Value.GetArrayLength();
+            if (count == 0)
+            {
+                errors.Add(node, "must name at least one endpoint (an empty array was given)");
+                return options;
+            }
+
+            if (count > MaxListenEndpoints)
+            {
+                errors.Add(node, $"has {count} endpoints; a bridge takes at most {MaxListenEndpoints}");
+                return options;
+            }
+
+            int index = 0;
+            foreach (System.Text.Json.JsonElement element in node.Value.EnumerateArray())
+            {
+                if (element.ValueKind == System.Text.Json.JsonValueKind.String)
+                {
+                    texts.Add(element.GetString()!);
+                }
+                else
+                {
+                    errors.Add(node.File, ListenKey(node, index), $"must be an endpoint string, not {NodeReader.Describe(element)}");
+                }
+
+                index++;
+            }
+
+            if (texts.Count != count)
+            {
+                return options;
+            }
+        }
+        else if (!node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            texts.Add(node.Value.GetString()!);
+        }
+        else
+        {
+            errors.Add(node, $"must be an endpoint string or an array of them, not {NodeReader.Describe(node)}");
+            return options;
+        }
+
+        var endpoints = new List<ListenEndpoint>();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (ReadListenEndpoint(texts[i], node.File, ListenKey(node, i), errors) is { } endpoint)
+            {
+                endpoints.Add(endpoint);
+            }
+        }
+
+        // Until every endpoint is valid the bridge's Listen is unknown, so the
+        // checks of other keys against it say nothing (the error above is the news).
+        if (endpoints.Count != texts.Count || !CheckListenSet(node, endpoints, errors))
         {
             return options;
         }
 
+        return options with { Listen = endpoints };
+    }
+
+    /// <summary>The key of Listen's endpoint <paramref name="index"/>: <c>Listen</c> itself when it is a string, else <c>Listen[index]</c>.</summary>
+    private static string ListenKey(ConfigNode listen, int index) =>
+        !listen.IsObject && listen.Value.ValueKind == System.Text.Json.JsonValueKind.Array ? $"{listen.Path}[{index}]" : listen.Path;
+
+    private ListenEndpoint? ReadListenEndpoint(string text, string file, string key, ErrorCollector errors)
+    {
         if (!EndpointParser.TryParse(text, out Endpoint? endpoint, out string error))
         {
-            errors.Add(node, error);
-            return options;
+            errors.Add(file, key, error);
+            return null;
         }
 
         switch (endpoint)
         {
             case TcpEndpoint tcp:
-                return options with { Listen = tcp, ListenAddresses = ResolveListen(tcp, node, errors) };
+                IReadOnlyList<IPEndPoint> addresses = ResolveAddresses(tcp, file, key, errors);
+                return addresses.Count == 0 ? null : new ListenEndpoint(tcp, addresses);
             case UnixEndpoint:
             case SystemdEndpoint:
             case FifoEndpoint:
-                return options with { Listen = endpoint! };
+                return new ListenEndpoint(endpoint!);
             case LaunchdEndpoint when OperatingSystem.IsMacOS():
-                return options with { Listen = endpoint! };
+                return new ListenEndpoint(endpoint!);
             case LaunchdEndpoint:
-                errors.Add(node, "launchd: endpoints work only on macOS, where launchd passes the job's sockets");
-                return options;
+                errors.Add(file, key, "launchd: endpoints work only on macOS, where launchd passes the job's sockets");
+                return null;
             default:
-                errors.Add(node, $"{endpoint!.Scheme}: endpoints are not supported by this version of socketbridge yet");
-                return options;
+                errors.Add(file, key, $"{endpoint!.Scheme}: endpoints are not supported by this version of socketbridge yet");
+                return null;
         }
     }
 
-    private IReadOnlyList<IPEndPoint> ResolveListen(TcpEndpoint tcp, ConfigNode node, ErrorCollector errors)
+    /// <summary>
+    /// Endpoints that make sense together: none twice, no two TCP endpoints
+    /// on one address and port (the second bind would fail), and a FIFO
+    /// alone (it has sessions, not connections, and no socket to pass on).
+    /// </summary>
+    private static bool CheckListenSet(ConfigNode node, List<ListenEndpoint> endpoints, ErrorCollector errors)
+    {
+        bool valid = true;
+        for (int i = 0; i < endpoints.Count; i++)
+        {
+            ListenEndpoint endpoint = endpoints[i];
+            if (endpoint.Endpoint is FifoEndpoint && endpoints.Count > 1)
+            {
+                errors.Add(node.File, ListenKey(node, i), $"{endpoint} must be the bridge's only endpoint: a FIFO has sessions, not connections (give it a bridge of its own)");
+                valid = false;
+            }
+
+            for (int j = 0; j < i; j++)
+            {
+                if (SameFileOrName(endpoints[j].Endpoint, endpoint.Endpoint))
+                {
+                    errors.Add(node.File, ListenKey(node, i), $"{endpoint} is listed twice (Listen[{j}] is {endpoints[j]})");
+                    valid = false;
+                    break;
+                }
+
+                if (endpoints[j].SharedAddress(endpoint) is { } shared)
+                {
+                    string where = shared.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{shared.Address}]" : shared.Address.ToString();
+                    errors.Add(node.File, ListenKey(node, i), $"{endpoint} overlaps Listen[{j}] ({endpoints[j]}): both would listen on {where} port {shared.Port}");
+                    valid = false;
+                    break;
+                }
+            }
+        }
+
+        return valid;
+    }
+
+    /// <summary>The same endpoint, or two spellings of one file (<c>/run//x</c> and <c>/run/x</c>).</summary>
+    private static bool SameFileOrName(Endpoint first, Endpoint second)
+    {
+        static string? FilePath(Endpoint endpoint) => endpoint switch
+        {
+            UnixEndpoint { IsAbstract: false } unix => Path.GetFullPath(unix.Path),
+            FifoEndpoint fifo => Path.GetFullPath(fifo.Path),
+            _ => null,
+        };
+
+        return first == second || (FilePath(first) is { } path && path == FilePath(second));
+    }
+
+    private IReadOnlyList<IPEndPoint> ResolveAddresses(TcpEndpoint tcp, string file, string key, ErrorCollector errors)
     {
         if (tcp.IsAnyAddress)
         {
@@ -197,7 +350,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
         catch (SocketException ex)
         {
-            errors.Add(node, $"cannot resolve host \"{tcp.Host}\": {ex.Message}");
+            errors.Add(file, key, $"cannot resolve host \"{tcp.Host}\": {ex.Message}");
             return [];
         }
 
@@ -213,10 +366,23 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
         if (result.Count == 0)
         {
-            errors.Add(node, $"host \"{tcp.Host}\" has no IP address");
+            errors.Add(file, key, $"host \"{tcp.Host}\" has no IP address");
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A handoff program gets every socket of the bridge, and a host name can
+    /// stand for several: together they must fit in what a launch passes.
+    /// </summary>
+    private static void CheckHandoffSockets(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        int sockets = options.Listen.Sum(e => Math.Max(1, e.Addresses.Count));
+        if (options.Mode == BridgeMode.Handoff && sockets > MaxListenEndpoints)
+        {
+            errors.Add(bridge["Listen"]!, $"makes {sockets} sockets (a host name binds each of its addresses), and a handoff program can be given at most {MaxListenEndpoints}");
+        }
     }
 
     private static BridgeOptions ReadMode(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
@@ -230,7 +396,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 case "spawn":
                     mode = BridgeMode.Spawn;
                     break;
-                case "handoff" when options.Listen is FifoEndpoint:
+                case "handoff" when IsFifo(options):
                     errors.Add(node, "handoff mode with a fifo: Listen is not supported yet (use spawn or forward)");
                     break;
                 case "handoff":
@@ -325,7 +491,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                     }
                     else
                     {
-                        options = options with { Target = tcp, TargetAddresses = ResolveListen(tcp, target, errors) };
+                        options = options with { Target = tcp, TargetAddresses = ResolveAddresses(tcp, target.File, target.Path, errors) };
                     }
                 }
                 else if (endpoint is UnixEndpoint)
@@ -359,7 +525,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 errors.Add(proxy, $"only applies to forward mode, not {options.Mode.ToString().ToLowerInvariant()}");
             }
-            else if (options.Listen is FifoEndpoint)
+            else if (IsFifo(options))
             {
                 errors.Add(proxy, "does not apply to a fifo: Listen: a FIFO's writers have no address to pass on");
             }
@@ -602,7 +768,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 case "journal":
                     options = options with { StandardError = StandardErrorMode.Journal };
                     break;
-                case "socket" when options.Listen is FifoEndpoint:
+                case "socket" when IsFifo(options):
                     errors.Add(node, "a FIFO is read-only: a program reading a fifo: Listen cannot write to it (use journal or null)");
                     break;
                 case "socket" when options.Mode == BridgeMode.Handoff:
@@ -625,7 +791,8 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
     private BridgeOptions ReadSocketKeys(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
     {
-        bool createsFile = options.Listen is UnixEndpoint { IsAbstract: false } or FifoEndpoint;
+        // Listen is empty (unknown) when it had errors of its own.
+        bool createsFile = options.Listen.Count == 0 || options.Listen.Any(e => e.FilePath is not null);
         foreach (string key in (string[])["SocketMode", "SocketUser", "SocketGroup"])
         {
             ConfigNode? node = bridge[key];
@@ -634,9 +801,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 continue;
             }
 
-            if (!createsFile && bridge["Listen"] is not null)
+            if (!createsFile)
             {
-                errors.Add(node, $"only applies to a unix:/path or fifo: endpoint, not {options.Listen}");
+                errors.Add(node, $"only applies to a unix:/path or fifo: endpoint, not {Describe(options.Listen)}");
                 continue;
             }
 
@@ -795,9 +962,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             return false;
         }
 
-        if (options.Listen is FifoEndpoint)
+        if (IsFifo(options))
         {
-            errors.Add(node, $"does not apply to {options.Listen}: a FIFO has sessions, not connections from sources");
+            errors.Add(node, $"does not apply to {Describe(options.Listen)}: a FIFO has sessions, not connections from sources");
             return false;
         }
 
@@ -813,22 +980,26 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             return false;
         }
 
-        bool applies = options.Listen switch
-        {
-            TcpEndpoint => tcp,
-            UnixEndpoint => !tcp,
-            SystemdEndpoint or LaunchdEndpoint => true, // the passed socket's kind is known only at start
-            _ => false,
-        };
+        // It applies when one endpoint at least has such clients: on a bridge
+        // listening on both, each list judges its own kind of client. A passed
+        // socket's kind is known only at start; an unknown Listen (it had
+        // errors) says nothing.
+        bool applies = options.Listen.Count == 0
+            || options.Listen.Any(e => e.IsPassed || (tcp ? e.IsTcp : e.IsUnix));
         if (!applies)
         {
             errors.Add(node, tcp
-                ? $"applies to TCP clients, not to {options.Listen} (use AllowUsers or AllowGroups for Unix sockets)"
-                : $"applies to Unix-socket clients, not to {options.Listen} (use AllowFrom or DenyFrom for TCP)");
+                ? $"applies to TCP clients, not to {Describe(options.Listen)} (use AllowUsers or AllowGroups for Unix sockets)"
+                : $"applies to Unix-socket clients, not to {Describe(options.Listen)} (use AllowFrom or DenyFrom for TCP)");
         }
 
         return applies;
     }
+
+    private static bool IsFifo(BridgeOptions options) => options.Listen.Any(e => e.Endpoint is FifoEndpoint);
+
+    /// <summary>Listen's endpoints as messages show them.</summary>
+    private static string Describe(IReadOnlyList<ListenEndpoint> listen) => string.Join(", ", listen);
 
     private static BridgeOptions ReadLimits(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
     {

@@ -193,7 +193,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
             '\n',
             node.Canonical(),
             options.Exec?.Path ?? string.Empty,
-            string.Join(' ', options.ListenAddresses),
+            string.Join(' ', options.Listen.Select(e => e.Key)),
             string.Join(' ', options.TargetAddresses),
             string.Join('\0', options.Environment));
 

@@ -20,4 +20,6 @@ public sealed class ErrorCollector
     public void Add(string file, string key, string message) => _errors.Add(new ConfigurationError(file, key, message));
 
     public void Warn(ConfigNode node, string message) => _warnings.Add(new ConfigurationWarning(node.File, node.Path, message));
+
+    public void Warn(string file, string key, string message) => _warnings.Add(new ConfigurationWarning(file, key, message));
 }

@@ -12,19 +12,48 @@ public static class ListenerBinder
     private const int SoReuseAddr = 2; // SO_REUSEADDR
 
     /// <summary>
-    /// Binds every socket of <paramref name="bridge"/>, or adopts the one
-    /// the service manager passed for it (by name for systemd:, by address
-    /// for tcp: and unix:), or opens its FIFO; on failure none is left open.
+    /// Binds every endpoint of <paramref name="bridge"/>'s Listen, in order
+    /// (see <see cref="Bind(BridgeOptions, ListenEndpoint, InheritedSockets)"/>);
+    /// on failure none is left open.
     /// </summary>
-    public static IReadOnlyList<IListener> Bind(BridgeOptions bridge, InheritedSockets inherited)
+    public static IReadOnlyList<BoundEndpoint> Bind(BridgeOptions bridge, InheritedSockets inherited)
+    {
+        var bound = new List<BoundEndpoint>();
+        try
+        {
+            foreach (ListenEndpoint endpoint in bridge.Listen)
+            {
+                bound.Add(Bind(bridge, endpoint, inherited));
+            }
+
+            return bound;
+        }
+        catch
+        {
+            foreach (BoundEndpoint done in bound)
+            {
+                done.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Binds the sockets of one endpoint of <paramref name="bridge"/>, or
+    /// adopts the one the service manager passed for it (by name for
+    /// systemd:, by address for tcp: and unix:), or opens its FIFO; on
+    /// failure none is left open.
+    /// </summary>
+    public static BoundEndpoint Bind(BridgeOptions bridge, ListenEndpoint listen, InheritedSockets inherited)
     {
         var bound = new List<IListener>();
         try
         {
-            switch (bridge.Listen)
+            switch (listen.Endpoint)
             {
                 case TcpEndpoint tcp:
-                    foreach (IPEndPoint address in bridge.ListenAddresses)
+                    foreach (IPEndPoint address in listen.Addresses)
                     {
                         bound.Add(inherited.TakeByAddress(address) is { } passed
                             ? new BoundListener(passed.Socket, tcp, inheritedName: passed.Name)
@@ -62,10 +91,10 @@ public static class ListenerBinder
 
                     break;
                 default:
-                    throw new ListenException($"bridge {bridge.Name}: cannot listen on {bridge.Listen}: not supported on this system");
+                    throw new ListenException($"bridge {bridge.Name}: cannot listen on {listen}: not supported on this system");
             }
 
-            return bound;
+            return new BoundEndpoint(listen, bound);
         }
         catch
         {

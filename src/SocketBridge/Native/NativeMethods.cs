@@ -91,6 +91,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_wait_readable")]
     internal static partial int WaitReadable(int fd, int timeoutMilliseconds);
 
+    [LibraryImport(Helper, EntryPoint = "sb_wait_any_readable")]
+    internal static partial int WaitAnyReadable(int* fds, int count, int timeoutMilliseconds);
+
     [LibraryImport(Helper, EntryPoint = "sb_open_fifo_at", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int OpenFifoAt(int directory, string name, int forWriting, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
 

@@ -243,6 +243,49 @@ public static unsafe class Posix
         }
     }
 
+    /// <summary>
+    /// poll(2) on several descriptors at once, at most <see cref="ProcessSpawner.MaxListenDescriptors"/>:
+    /// the index of the first readable one, or -1 when <paramref name="timeout"/> passed.
+    /// </summary>
+    public static int WaitAnyReadable(IReadOnlyList<SafeHandle> handles, TimeSpan timeout)
+    {
+        int count = handles.Count;
+        if (count is < 1 or > ProcessSpawner.MaxListenDescriptors)
+        {
+            throw new NativeCallException("poll", $"{count} listening sockets", Errno.EINVAL);
+        }
+
+        bool[] added = new bool[count];
+        int* fds = stackalloc int[count];
+
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                handles[i].DangerousAddRef(ref added[i]);
+                fds[i] = (int)handles[i].DangerousGetHandle();
+            }
+
+            int rc = NativeMethods.WaitAnyReadable(fds, count, (int)timeout.TotalMilliseconds);
+            if (rc < 0)
+            {
+                throw new NativeCallException("poll", "listening sockets", -rc);
+            }
+
+            return rc - 1;
+        }
+        finally
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (added[i])
+                {
+                    handles[i].DangerousRelease();
+                }
+            }
+        }
+    }
+
     /// <summary>kill(2); false when the process (group) no longer exists.</summary>
     public static bool Kill(int pid, int signal) => NativeMethods.Kill(pid, signal) == 0;
 

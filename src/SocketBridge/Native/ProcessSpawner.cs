@@ -42,6 +42,15 @@ public sealed class SpawnException(string message, int errno) : Exception(messag
 /// <summary>Launches programs through sb_spawn (vfork + one exec).</summary>
 public static unsafe class ProcessSpawner
 {
+    /// <summary>
+    /// Listening sockets a launch passes at most, from fd 3 on, after stdin,
+    /// stdout and stderr: SB_MAX_LISTEN_FDS in socketbridge_native.h.
+    /// </summary>
+    public const int MaxListenDescriptors = 64;
+
+    /// <summary>Descriptors a launch passes at most: SB_MAX_FDS.</summary>
+    public const int MaxDescriptors = 3 + MaxListenDescriptors;
+
     private const int ListenPidDigits = 11;
 
     /// <summary>
@@ -50,6 +59,12 @@ public static unsafe class ProcessSpawner
     /// </summary>
     public static int Spawn(SpawnSpec spec, ReadOnlySpan<int> fds)
     {
+        if (fds.Length > MaxDescriptors)
+        {
+            // Configurations are checked against this at load; only sockets passed by launchd can outnumber it.
+            throw new SpawnException($"{fds.Length} descriptors to pass; a program can be given at most {MaxDescriptors} ({MaxListenDescriptors} listening sockets)", Errno.EINVAL);
+        }
+
         int strings = 1 + spec.Arguments.Count + spec.Environment.Count + (spec.WorkingDirectory is null ? 0 : 1);
         int bytes = Utf8Size(spec.Path) + Utf8Size(spec.WorkingDirectory);
         foreach (string a in spec.Arguments)

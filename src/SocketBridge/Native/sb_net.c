@@ -104,19 +104,36 @@ int32_t sb_unix_listener_exists(uint64_t ino, uint32_t major_dev, uint32_t minor
     }
 }
 
-/* Waits until fd is readable (a connection is pending on a listening socket)
- * or timeout_ms passes. Returns 1 when readable, 0 on timeout, or -errno. */
-int32_t sb_wait_readable(int32_t fd, int32_t timeout_ms)
+/* Waits until one of fds is readable (a connection is pending on a listening
+ * socket: a handoff bridge watches all of its sockets at once) or timeout_ms
+ * passes. Returns the index of the first readable one plus 1, 0 on timeout,
+ * or -errno. */
+int32_t sb_wait_any_readable(const int32_t *fds, int32_t count, int32_t timeout_ms)
 {
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    int rc = poll(&p, 1, timeout_ms);
+    struct pollfd p[SB_MAX_LISTEN_FDS];
+    if (count < 1 || count > SB_MAX_LISTEN_FDS)
+        return -EINVAL;
+    for (int i = 0; i < count; i++) {
+        p[i].fd = fds[i];
+        p[i].events = POLLIN;
+        p[i].revents = 0;
+    }
+    int rc = poll(p, (nfds_t)count, timeout_ms);
     if (rc < 0)
         return errno == EINTR ? 0 : -errno;
-    if (rc == 0)
-        return 0;
-    if (p.revents & POLLNVAL)
-        return -EBADF;
-    return 1;
+    for (int i = 0; i < count; i++) {
+        if (p[i].revents & POLLNVAL)
+            return -EBADF;
+        if (p[i].revents)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* The same for one descriptor: 1 when readable, 0 on timeout, or -errno. */
+int32_t sb_wait_readable(int32_t fd, int32_t timeout_ms)
+{
+    return sb_wait_any_readable(&fd, 1, timeout_ms);
 }
 
 int32_t sb_send(int32_t fd, const uint8_t *buffer, int32_t length)

@@ -20,7 +20,11 @@
 
 #include <stdint.h>
 
-#define SB_MAX_FDS 8
+/* Listening sockets a launch passes at most (a handoff program gets every
+ * socket of its bridge from fd 3 on), and all the descriptors with stdin,
+ * stdout and stderr. Mirrored by SocketBridge.Native.ProcessSpawner. */
+#define SB_MAX_LISTEN_FDS 64
+#define SB_MAX_FDS (3 + SB_MAX_LISTEN_FDS)
 
 /* Mirrors SocketBridge.Native.SpawnRequest; keep the two in step. */
 typedef struct {

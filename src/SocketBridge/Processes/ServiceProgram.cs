@@ -9,8 +9,8 @@ namespace SocketBridge.Processes;
 /// <summary>
 /// Launches a program that is not a connection's own (a handoff program, an
 /// on-demand backend, a FIFO session's program): stdin /dev/null (or a FIFO), stdout and stderr to the log line by
-/// line (or /dev/null when StandardError is null), and optionally one more
-/// descriptor as fd 3.
+/// line (or /dev/null when StandardError is null), and optionally listening
+/// sockets from fd 3 on.
 /// </summary>
 public static class ServiceProgram
 {
@@ -29,8 +29,8 @@ public static class ServiceProgram
     }
 
     /// <summary>
-    /// Starts the program, its stdin <paramref name="stdin"/> or /dev/null;
-    /// <paramref name="output"/> completes once its output
+    /// Starts the program, its stdin <paramref name="stdin"/> or /dev/null,
+    /// <paramref name="passed"/> as fds 3, 4...; <paramref name="output"/> completes once its output
     /// has been read to the end. Throws <see cref="SpawnException"/> or
     /// <see cref="NativeCallException"/> when it cannot be started.
     /// </summary>
@@ -39,26 +39,32 @@ public static class ServiceProgram
         SpawnSpec spec,
         BridgeOptions bridge,
         SafeFileHandle devNull,
-        SafeHandle? fd3,
+        IReadOnlyList<SafeHandle> passed,
         SafeHandle? stdin,
         Action<int, string> writeLine,
         out Task output)
     {
         (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
         var reader = new Socket(readEnd);
-        bool nullAdded = false, writerAdded = false, fd3Added = false, stdinAdded = false;
+        bool nullAdded = false, writerAdded = false, stdinAdded = false;
+        bool[] passedAdded = new bool[passed.Count];
         try
         {
             devNull.DangerousAddRef(ref nullAdded);
             writeEnd.DangerousAddRef(ref writerAdded);
-            fd3?.DangerousAddRef(ref fd3Added);
             stdin?.DangerousAddRef(ref stdinAdded);
             int nul = (int)devNull.DangerousGetHandle();
             int input = stdin is null ? nul : (int)stdin.DangerousGetHandle();
             int log = bridge.StandardError == StandardErrorMode.Null ? nul : (int)writeEnd.DangerousGetHandle();
-            ChildProcess child = fd3 is null
-                ? reaper.Spawn(spec, [input, log, log])
-                : reaper.Spawn(spec, [input, log, log, (int)fd3.DangerousGetHandle()]);
+            int[] fds = new int[3 + passed.Count];
+            (fds[0], fds[1], fds[2]) = (input, log, log);
+            for (int i = 0; i < passed.Count; i++)
+            {
+                passed[i].DangerousAddRef(ref passedAdded[i]);
+                fds[3 + i] = (int)passed[i].DangerousGetHandle();
+            }
+
+            ChildProcess child = reaper.Spawn(spec, fds);
             output = ReadOutputAsync(reader, child.Pid, writeLine);
             return child;
         }
@@ -71,9 +77,9 @@ public static class ServiceProgram
         {
             Release(devNull, nullAdded);
             Release(writeEnd, writerAdded);
-            if (fd3 is not null)
+            for (int i = 0; i < passed.Count; i++)
             {
-                Release(fd3, fd3Added);
+                Release(passed[i], passedAdded[i]);
             }
 
             if (stdin is not null)

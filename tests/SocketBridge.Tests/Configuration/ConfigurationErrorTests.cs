@@ -88,7 +88,7 @@ public sealed class ConfigurationErrorTests : IDisposable
             { "Bridges": { "web": { "Listen": 8080, "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
-        Assert.Equal([$"{file}: Bridges:web:Listen: must be a string, not the number 8080"], lines);
+        Assert.Equal([$"{file}: Bridges:web:Listen: must be an endpoint string or an array of them, not the number 8080"], lines);
     }
 
     [Fact]

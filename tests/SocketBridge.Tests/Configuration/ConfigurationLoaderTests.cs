@@ -23,8 +23,8 @@ public sealed class ConfigurationLoaderTests
         BridgeOptions echo = Assert.Single(options.Bridges);
         Assert.Equal("echo", echo.Name);
         Assert.Equal("test", echo.File);
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7000), echo.Listen);
-        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 7000)], echo.ListenAddresses);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7000), Assert.Single(echo.Listen).Endpoint);
+        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 7000)], Assert.Single(echo.Listen).Addresses);
         Assert.Equal(BridgeMode.Spawn, echo.Mode);
         Assert.Equal("/bin/cat", echo.Exec!.Path);
         Assert.Equal(["/bin/cat"], echo.Exec.Arguments);
@@ -68,7 +68,7 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal("/run/sb-test/control.sock", options.Daemon.ControlSocket);
         BridgeOptions echo = Assert.Single(options.Bridges);
         Assert.Equal("echo.v2_x-1", echo.Name);
-        Assert.Equal(new UnixEndpoint("/run/sb-test/echo.sock"), echo.Listen);
+        Assert.Equal(new UnixEndpoint("/run/sb-test/echo.sock"), Assert.Single(echo.Listen).Endpoint);
         Assert.Equal(["/bin/cat", "-u"], echo.Exec!.Arguments);
         Assert.Equal(["GREETING=hello world"], echo.Environment);
         Assert.Equal("/tmp", echo.WorkingDirectory);
@@ -102,10 +102,10 @@ public sealed class ConfigurationLoaderTests
             """);
 
         BridgeOptions echo = Assert.Single(options.Bridges);
-        Assert.Equal(new TcpEndpoint("localhost", 7000), echo.Listen);
-        Assert.Contains(new IPEndPoint(IPAddress.Loopback, 7000), echo.ListenAddresses);
-        Assert.All(echo.ListenAddresses, a => Assert.True(IPAddress.IsLoopback(a.Address), $"{a} is not loopback"));
-        Assert.Equal(echo.ListenAddresses.Count, echo.ListenAddresses.Distinct().Count());
+        Assert.Equal(new TcpEndpoint("localhost", 7000), Assert.Single(echo.Listen).Endpoint);
+        Assert.Contains(new IPEndPoint(IPAddress.Loopback, 7000), Assert.Single(echo.Listen).Addresses);
+        Assert.All(Assert.Single(echo.Listen).Addresses, a => Assert.True(IPAddress.IsLoopback(a.Address), $"{a} is not loopback"));
+        Assert.Equal(Assert.Single(echo.Listen).Addresses.Count, Assert.Single(echo.Listen).Addresses.Distinct().Count());
     }
 
     [Fact]
@@ -146,12 +146,12 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal([main, dropIn], options.Files);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Daemon.ShutdownTimeout);
         BridgeOptions echo = options.Bridges.Single(b => b.Name == "echo");
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7100), echo.Listen);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7100), Assert.Single(echo.Listen).Endpoint);
         Assert.Equal(["/bin/cat", "-u"], echo.Exec!.Arguments);
         Assert.Equal(5, echo.MaxConnections);
         Assert.Equal(dropIn, echo.File);
         BridgeOptions other = options.Bridges.Single(b => b.Name == "other");
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7001), other.Listen);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7001), Assert.Single(other.Listen).Endpoint);
         Assert.Equal(main, other.File);
     }
 
@@ -163,8 +163,8 @@ public sealed class ConfigurationLoaderTests
         string second = dir.Write("b.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7002" } } }""");
         string third = dir.Write("c.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7003" } } }""");
 
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7003), Assert.Single(new ConfigurationLoader().Load([first, second, third]).Bridges).Listen);
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7001), Assert.Single(new ConfigurationLoader().Load([second, third, first]).Bridges).Listen);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7003), Assert.Single(new ConfigurationLoader().Load([first, second, third]).Bridges).Listen[0].Endpoint);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7001), Assert.Single(new ConfigurationLoader().Load([second, third, first]).Bridges).Listen[0].Endpoint);
     }
 
     [Fact]
@@ -234,7 +234,7 @@ public sealed class ConfigurationLoaderTests
 
         BridgeOptions echo = Assert.Single(new ConfigurationLoader().Load([main, dropIn]).Bridges);
 
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7002), echo.Listen);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7002), Assert.Single(echo.Listen).Endpoint);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class ModeRulesTests
             { "Bridges": { "web": { "Listen": "systemd:web", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
-        Assert.Equal("systemd:web", Assert.Single(options.Bridges).Listen.ToString());
+        Assert.Equal("systemd:web", Assert.Single(Assert.Single(options.Bridges).Listen).ToString());
     }
 
     [Theory]

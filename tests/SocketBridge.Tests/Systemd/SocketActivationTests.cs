@@ -67,6 +67,28 @@ public sealed class SocketActivationTests
     }
 
     [Fact]
+    public async Task Each_endpoint_of_a_bridge_is_adopted_by_name_or_address_or_bound()
+    {
+        using var dir = new TempDirectory();
+        int named = Ports.Free(), byAddress = Ports.Free();
+        string path = dir["bound.sock"];
+        dir.Write("config.json", $$"""
+            { "Bridges": { "web": { "Listen": ["systemd:web", "tcp:127.0.0.1:{{byAddress}}", "unix:{{path}}"],
+                "User": "root", "Exec": ["/bin/sh", "-c", "echo $PROTO ${PORT:-$SOCKET_PATH}"] } } }
+            """);
+        await using Daemon daemon = await ActivateAsync(dir, [$"127.0.0.1:{named}", $"127.0.0.1:{byAddress}"], "web:other");
+
+        Assert.Equal($"inet {named}\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, named)));
+        await daemon.WaitReadyAsync();
+        Assert.Equal($"inet {byAddress}\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, byAddress)));
+        Assert.Equal($"unix {path}\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path)));
+        await daemon.WaitForLogAsync($"web: listening on tcp:127.0.0.1:{named} (passed by systemd as web)");
+        await daemon.WaitForLogAsync($"web: listening on tcp:127.0.0.1:{byAddress} (passed by systemd as other)");
+        await daemon.WaitForLogAsync($"web: listening on unix:{path} (spawn");
+        Assert.DoesNotContain(daemon.Logs, l => l.Contains("matches no bridge's Listen"));
+    }
+
+    [Fact]
     public async Task A_systemd_name_that_was_not_passed_is_a_clear_startup_error()
     {
         using var dir = new TempDirectory();

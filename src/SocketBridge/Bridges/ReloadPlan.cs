@@ -1,0 +1,106 @@
+using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
+
+namespace SocketBridge.Bridges;
+
+/// <summary>
+/// What a reload does (SPEC 7), decided from the running configuration and
+/// the new one alone, before any socket is touched: a bridge whose settings
+/// did not change is left alone; every other bridge of the new configuration
+/// starts, and each of its endpoints takes over the sockets of a running
+/// endpoint that makes the same sockets (its predecessor's first, then those
+/// of any bridge that is replaced or removed), or is bound anew; the bridges
+/// replaced or removed retire, and their endpoints that nobody takes over
+/// close. So an endpoint unchanged across a reload keeps its sockets and the
+/// connections queued on them, whatever else changed.
+/// </summary>
+public sealed record ReloadPlan(
+    IReadOnlyList<string> Unchanged,
+    IReadOnlyList<PlannedBridge> Started,
+    IReadOnlyList<string> Retired,
+    int Added,
+    int Changed,
+    int Removed)
+{
+    public static ReloadPlan Make(IReadOnlyList<BridgeOptions> running, IReadOnlyList<BridgeOptions> next)
+    {
+        var current = new Dictionary<string, BridgeOptions>(StringComparer.Ordinal);
+        foreach (BridgeOptions bridge in running)
+        {
+            current[bridge.Name] = bridge;
+        }
+
+        var unchanged = new HashSet<string>(StringComparer.Ordinal);
+        foreach (BridgeOptions bridge in next)
+        {
+            if (current.TryGetValue(bridge.Name, out BridgeOptions? same) && same.Fingerprint == bridge.Fingerprint)
+            {
+                unchanged.Add(bridge.Name);
+            }
+        }
+
+        // Sockets a starting bridge may take: those of every running bridge that does not stay.
+        var taken = new HashSet<(string Bridge, int Index)>();
+        var started = new List<PlannedBridge>();
+        foreach (BridgeOptions bridge in next)
+        {
+            if (unchanged.Contains(bridge.Name))
+            {
+                continue;
+            }
+
+            string? predecessor = current.ContainsKey(bridge.Name) ? bridge.Name : null;
+            var endpoints = new List<PlannedEndpoint>();
+            foreach (ListenEndpoint endpoint in bridge.Listen)
+            {
+                (string Bridge, int Index)? owner = FindOwner(endpoint, predecessor, running, unchanged, taken);
+                if (owner is { } found)
+                {
+                    taken.Add(found);
+                    endpoints.Add(new PlannedEndpoint(endpoint, found.Bridge, found.Index));
+                }
+                else
+                {
+                    endpoints.Add(new PlannedEndpoint(endpoint));
+                }
+            }
+
+            started.Add(new PlannedBridge(bridge, predecessor, endpoints));
+        }
+
+        var names = new HashSet<string>(next.Select(b => b.Name), StringComparer.Ordinal);
+        string[] retired = [.. running.Where(b => !unchanged.Contains(b.Name)).Select(b => b.Name)];
+        int changed = started.Count(b => b.Predecessor is not null);
+        return new ReloadPlan(
+            [.. next.Where(b => unchanged.Contains(b.Name)).Select(b => b.Name)],
+            started,
+            retired,
+            started.Count - changed,
+            changed,
+            running.Count(b => !names.Contains(b.Name)));
+    }
+
+    /// <summary>A running endpoint, not yet taken, that makes the sockets <paramref name="endpoint"/> needs.</summary>
+    private static (string Bridge, int Index)? FindOwner(
+        ListenEndpoint endpoint,
+        string? predecessor,
+        IReadOnlyList<BridgeOptions> running,
+        HashSet<string> unchanged,
+        HashSet<(string Bridge, int Index)> taken)
+    {
+        IEnumerable<BridgeOptions> candidates = running.Where(b => b.Name == predecessor)
+            .Concat(running.Where(b => b.Name != predecessor && !unchanged.Contains(b.Name)));
+        foreach (BridgeOptions bridge in candidates)
+        {
+            for (int i = 0; i < bridge.Listen.Count; i++)
+            {
+                if (bridge.Listen[i].Equals(endpoint) && !taken.Contains((bridge.Name, i)))
+                {
+                    return (bridge.Name, i);
+                }
+            }
+        }
+
+        return null;
+    }
+}

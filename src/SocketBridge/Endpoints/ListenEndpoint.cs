@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace SocketBridge.Endpoints;
+
+/// <summary>
+/// One entry of a bridge's <c>Listen</c> (SPEC 4), as <c>.socket</c> units
+/// take several <c>ListenStream=</c>: the endpoint as written and, for
+/// <c>tcp:</c>, the addresses it binds, resolved when the configuration is
+/// loaded (a host name can have several; <c>*</c> is one dual-stack socket).
+/// Two entries are equal when they would make the same sockets, which is
+/// what a reload compares to keep an endpoint's sockets.
+/// </summary>
+public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint> Addresses)
+{
+    public ListenEndpoint(Endpoint endpoint)
+        : this(endpoint, [])
+    {
+    }
+
+    /// <summary>A TCP endpoint (its clients have addresses: AllowFrom, DenyFrom).</summary>
+    public bool IsTcp => Endpoint is TcpEndpoint;
+
+    /// <summary>A Unix stream socket (its clients have credentials: AllowUsers, AllowGroups).</summary>
+    public bool IsUnix => Endpoint is UnixEndpoint;
+
+    /// <summary>A socket the service manager passes, whose kind is known only at start.</summary>
+    public bool IsPassed => Endpoint is SystemdEndpoint or LaunchdEndpoint;
+
+    /// <summary>A file the daemon makes: a <c>unix:/path</c> socket or a FIFO (SocketMode, SocketUser, SocketGroup).</summary>
+    public string? FilePath => Endpoint switch
+    {
+        UnixEndpoint { IsAbstract: false } unix => unix.Path,
+        FifoEndpoint fifo => fifo.Path,
+        _ => null,
+    };
+
+    /// <summary>What identifies the sockets: the endpoint as written and the addresses it resolved to.</summary>
+    public string Key => Addresses.Count == 0 ? Endpoint.ToString()! : $"{Endpoint}|{string.Join(' ', Addresses)}";
+
+    /// <summary>
+    /// An address and port both endpoints would listen on, or null: the
+    /// second bind(2) would fail with "address in use". A wildcard covers its
+    /// family (<c>0.0.0.0</c> IPv4, <c>[::]</c> IPv6) and <c>*</c> both.
+    /// </summary>
+    public IPEndPoint? SharedAddress(ListenEndpoint other)
+    {
+        if (Endpoint is not TcpEndpoint mine || other.Endpoint is not TcpEndpoint theirs)
+        {
+            return null;
+        }
+
+        foreach (IPEndPoint a in Addresses)
+        {
+            foreach (IPEndPoint b in other.Addresses)
+            {
+                if (a.Port != b.Port)
+                {
+                    continue;
+                }
+
+                if (Covers(mine, a, b))
+                {
+                    return b;
+                }
+
+                if (Covers(theirs, b, a))
+                {
+                    return a;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Covers(TcpEndpoint endpoint, IPEndPoint wide, IPEndPoint narrow) =>
+        wide.Address.Equals(narrow.Address)
+        || (wide.Address.Equals(IPAddress.Any) && narrow.AddressFamily == AddressFamily.InterNetwork)
+        || (wide.Address.Equals(IPAddress.IPv6Any) && (endpoint.IsAnyAddress || narrow.AddressFamily == AddressFamily.InterNetworkV6));
+
+    public bool Equals(ListenEndpoint? other) => other is not null && Key == other.Key;
+
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
+
+    /// <summary>The endpoint as the user wrote it.</summary>
+    public override string ToString() => Endpoint.ToString()!;
+}
