@@ -226,6 +226,9 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
             {
                 return false;
             }
+
+            // Full until this very release.
+            Volatile.Write(ref _lastFull, time.GetTimestamp());
         }
 
         if (Volatile.Read(ref _full) == 1 && time.GetElapsedTime(Volatile.Read(ref _lastFull)) >= ShortageSettles
