@@ -9,7 +9,10 @@ namespace SocketBridge.Bridges;
 /// <summary>
 /// The accepting modes (spawn, forward): accept, admit within
 /// MaxConnections or refuse at once, and serve each connection on the thread
-/// pool so accepting goes on meanwhile. No thread per connection.
+/// pool so accepting goes on meanwhile. No thread per connection. With
+/// OnLimit queue, a bridge at MaxConnections stops accepting until a
+/// connection ends, so new clients wait in the kernel's listen backlog, as
+/// under tcpserver -c; the loop then awaits the release, it never polls.
 /// </summary>
 public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge, DescriptorReserve descriptors, TimeProvider time) : IBridgeMode
 {
@@ -18,7 +21,8 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
     /// <summary>
     /// How long without a refusal for want of descriptors before their
     /// return is logged: during a flood, connections that end free a few for
-    /// a moment, and each of those moments is not worth two entries.
+    /// a moment, and each of those moments is not worth two entries. The
+    /// same for a queueing bridge below MaxConnections again.
     /// </summary>
     private static readonly TimeSpan ShortageSettles = TimeSpan.FromSeconds(5);
 
@@ -39,6 +43,14 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
     private readonly SourceCounter? _perSource = bridge.MaxConnectionsPerSource is { } limit ? new SourceCounter(limit) : null;
     private readonly TokenBucket? _rate = bridge.RateLimit is { } rate ? new TokenBucket(rate, time) : null;
 
+    private readonly bool _queue = bridge.OnLimit == OnLimitPolicy.Queue;
+
+    /// <summary>1 while a queueing bridge is at MaxConnections, so that is logged once, and its end once.</summary>
+    private int _full;
+
+    /// <summary>When a queueing bridge last had to wait for a slot (a TimeProvider timestamp).</summary>
+    private long _lastFull;
+
     /// <summary>Ends what the handler keeps beyond connections (an on-demand backend), once they have drained.</summary>
     public ValueTask DisposeAsync()
     {
@@ -52,6 +64,11 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
         CancellationToken token = context.Accepting;
         while (!token.IsCancellationRequested)
         {
+            if (_queue && !await WaitForRoomAsync(listener, context).ConfigureAwait(false))
+            {
+                break;
+            }
+
             Socket socket;
             try
             {
@@ -131,13 +148,29 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
             return;
         }
 
-        if (!context.Counters.TryAdmit(context.Options.MaxConnections))
+        if (_queue)
+        {
+            if (!context.Counters.TryTake(context.Options.MaxConnections))
+            {
+                // Another listener of the bridge took the last slot since this one found room.
+                context.Counters.Enqueue();
+                _ = StartWhenFreeAsync(socket, peer, source, listener, context, ceiling);
+                return;
+            }
+        }
+        else if (!context.Counters.TryAdmit(context.Options.MaxConnections))
         {
             _perSource?.Release(source);
             Refuse(socket, peer, $"MaxConnections ({context.Options.MaxConnections}) reached", context);
             return;
         }
 
+        Start(socket, peer, source, listener, context, ceiling);
+    }
+
+    /// <summary>Serves an admitted connection, which holds a slot (and its source's, if counted).</summary>
+    private void Start(Socket socket, PeerInfo peer, string source, BoundListener listener, BridgeContext context, int ceiling)
+    {
         try
         {
             if (socket.ProtocolType == ProtocolType.Tcp)
@@ -159,6 +192,76 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
             _perSource?.Release(source);
             context.Counters.Release();
         }
+    }
+
+    /// <summary>
+    /// OnLimit queue: returns once fewer than MaxConnections are open (or
+    /// accepted and waiting), so the next client is accepted only when it can
+    /// be served; false when the bridge stops accepting meanwhile. Waiting
+    /// leaves the clients in the listen backlog, awaiting the next release.
+    /// </summary>
+    private async ValueTask<bool> WaitForRoomAsync(BoundListener listener, BridgeContext context)
+    {
+        int limit = context.Options.MaxConnections;
+        while (context.Counters.Active + context.Counters.Queued >= limit)
+        {
+            // Taken before looking again, so a release in between is not missed.
+            Task released = context.Counters.NextReleaseAsync();
+            if (context.Counters.Active + context.Counters.Queued < limit)
+            {
+                break;
+            }
+
+            Volatile.Write(ref _lastFull, time.GetTimestamp());
+            if (Interlocked.Exchange(ref _full, 1) == 0)
+            {
+                BridgeLog.QueueingAtLimit(context.Logger, context.Options.Name, limit, listener.Display);
+            }
+
+            try
+            {
+                await released.WaitAsync(context.Accepting).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+
+            // Full until this very release.
+            Volatile.Write(ref _lastFull, time.GetTimestamp());
+        }
+
+        if (Volatile.Read(ref _full) == 1 && time.GetElapsedTime(Volatile.Read(ref _lastFull)) >= ShortageSettles
+            && Interlocked.Exchange(ref _full, 0) == 1)
+        {
+            BridgeLog.BelowLimit(context.Logger, context.Options.Name, limit, listener.Display);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// OnLimit queue, when listeners of one bridge raced for its last slot:
+    /// the connection the loser accepted waits for the next free slot, then
+    /// is served. It counts as queued, not refused; a bridge that stops or
+    /// retires lets its connections end and serves it then, so it is never
+    /// dropped.
+    /// </summary>
+    private async Task StartWhenFreeAsync(Socket socket, PeerInfo peer, string source, BoundListener listener, BridgeContext context, int ceiling)
+    {
+        int limit = context.Options.MaxConnections;
+        while (!context.Counters.TryTakeQueued(limit))
+        {
+            Task released = context.Counters.NextReleaseAsync();
+            if (context.Counters.TryTakeQueued(limit))
+            {
+                break;
+            }
+
+            await released.ConfigureAwait(false);
+        }
+
+        Start(socket, peer, source, listener, context, ceiling);
     }
 
     /// <summary>What MaxConnectionsPerSource counts: the client's IP address, or its uid on a Unix socket.</summary>

@@ -7,8 +7,12 @@ public sealed class BridgeCounters
     private long _total;
     private long _refused;
     private int _active;
+    private int _queued;
     private volatile bool _draining;
     private volatile BridgeError? _lastError;
+
+    /// <summary>What the next Release completes; null while nobody waits.</summary>
+    private TaskCompletionSource? _released;
 
     public BridgeCounters()
     {
@@ -33,8 +37,20 @@ public sealed class BridgeCounters
 
     public long Refused => Interlocked.Read(ref _refused);
 
-    /// <summary>Takes a slot if fewer than <paramref name="limit"/> are active.</summary>
+    /// <summary>Takes a slot if fewer than <paramref name="limit"/> are active; otherwise counts a refusal.</summary>
     public bool TryAdmit(int limit)
+    {
+        if (TryTake(limit))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _refused);
+        return false;
+    }
+
+    /// <summary>Takes a slot if fewer than <paramref name="limit"/> are active, counting nothing else (a client that may wait).</summary>
+    public bool TryTake(int limit)
     {
         int current = Volatile.Read(ref _active);
         while (current < limit)
@@ -49,27 +65,72 @@ public sealed class BridgeCounters
             current = seen;
         }
 
-        Interlocked.Increment(ref _refused);
         return false;
+    }
+
+    /// <summary>
+    /// Connections accepted that wait for a slot before they are served (a
+    /// queueing bridge whose other listener took the last slot meanwhile).
+    /// They are no refusal, and draining waits for them too.
+    /// </summary>
+    public int Queued => Volatile.Read(ref _queued);
+
+    /// <summary>Counts an accepted connection that waits for a slot.</summary>
+    public void Enqueue() => Interlocked.Increment(ref _queued);
+
+    /// <summary>Gives a waiting connection a slot, if fewer than <paramref name="limit"/> are active.</summary>
+    public bool TryTakeQueued(int limit)
+    {
+        // Active first: draining must never see both at zero in between.
+        if (!TryTake(limit))
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _queued);
+        return true;
+    }
+
+    /// <summary>
+    /// Completes at the next <see cref="Release"/> after this call. Take it
+    /// before looking at <see cref="Active"/>, then wait on it only if no
+    /// slot was free: a slot freed in between completes it, so no release is
+    /// missed and nobody polls.
+    /// </summary>
+    public Task NextReleaseAsync()
+    {
+        TaskCompletionSource? waiting = Volatile.Read(ref _released);
+        if (waiting is null)
+        {
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiting = Interlocked.CompareExchange(ref _released, created, null) ?? created;
+        }
+
+        return waiting.Task;
     }
 
     /// <summary>Counts a connection refused before it asked for a slot (access control).</summary>
     public void CountRefused() => Interlocked.Increment(ref _refused);
 
-    /// <summary>Frees a slot.</summary>
+    /// <summary>Frees a slot, and wakes whoever waits for one.</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref _active) == 0 && _draining)
+        if (Interlocked.Decrement(ref _active) == 0 && _draining && Queued == 0)
         {
             _drained.TrySetResult();
         }
+
+        if (Volatile.Read(ref _released) is not null)
+        {
+            Interlocked.Exchange(ref _released, null)?.TrySetResult();
+        }
     }
 
-    /// <summary>From now on, completes once no connection is active.</summary>
+    /// <summary>From now on, completes once no connection is active, nor accepted and waiting for a slot.</summary>
     public Task DrainAsync()
     {
         _draining = true;
-        if (Active == 0)
+        if (Active == 0 && Queued == 0)
         {
             _drained.TrySetResult();
         }

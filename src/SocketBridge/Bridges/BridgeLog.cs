@@ -77,6 +77,12 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "{Bridge}: {Active} connection(s) still open after {ShutdownTimeout}; killing them")]
     public static partial void ShutdownTimedOut(ILogger logger, string bridge, int active, TimeSpan shutdownTimeout);
 
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "{Bridge}: MaxConnections ({MaxConnections}) reached; new clients wait in the listen backlog of {Listen} until a connection ends (OnLimit queue)")]
+    public static partial void QueueingAtLimit(ILogger logger, string bridge, int maxConnections, string listen);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "{Bridge}: below MaxConnections ({MaxConnections}) again; accepting on {Listen} at once")]
+    public static partial void BelowLimit(ILogger logger, string bridge, int maxConnections, string listen);
+
     [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
     public static partial void FifoChildExited(ILogger logger, string bridge, string connectionId, string listen, int childPid, int exitStatus, long durationMs);
 

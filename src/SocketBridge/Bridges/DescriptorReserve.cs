@@ -51,6 +51,20 @@ public sealed class DescriptorReserve : IDisposable
 
     public DescriptorReserve()
     {
+        // The soft limit systemd gives services is 1024 (for select(2)); a
+        // daemon that needs more raises it to the hard one (524288 under
+        // systemd) itself. The framework-dependent build's runtime already
+        // did; NativeAOT's does not, and without this it could keep some 950
+        // descriptors, a few hundred forwarded connections.
+        try
+        {
+            Posix.RaiseOpenFilesLimit();
+        }
+        catch (NativeCallException)
+        {
+            // Then the limit is what it is; the reserve works within it.
+        }
+
         _limit = Posix.OpenFilesLimit();
         _spare = OpenSpare();
     }

@@ -72,9 +72,30 @@ public sealed record BridgeOptions
 
     public uint? SocketGid { get; init; }
 
+    /// <summary>MaxConnections of a spawn (and handoff) bridge when the key is not set: systemd's Accept=yes default; each is a process.</summary>
+    public const int DefaultMaxConnections = 64;
+
+    /// <summary>
+    /// MaxConnections of a forward bridge when the key is not set. A
+    /// forwarded connection is two sockets (and, moving bulk, two pipes) in
+    /// the daemon, no process, and it counts until both sides have closed,
+    /// so a client that reconnects its whole pool (redis-benchmark's 50)
+    /// briefly holds twice as many: 64 refused them. Within the descriptors
+    /// the daemon has (it raises its soft open-file limit to the hard one,
+    /// 524288 under systemd) even at six each.
+    /// </summary>
+    public const int DefaultForwardMaxConnections = 4096;
+
     public int Backlog { get; init; } = 4096;
 
-    public int MaxConnections { get; init; } = 64;
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
+    /// <summary>
+    /// What a new client meets once MaxConnections are open: refused, or left
+    /// in the listen backlog until one ends. Queue by default for a forward
+    /// bridge on a socket, refuse otherwise.
+    /// </summary>
+    public OnLimitPolicy OnLimit { get; init; } = OnLimitPolicy.Refuse;
 
     /// <summary>Connections at once per client IP address (TCP) or uid (Unix); null for no limit.</summary>
     public int? MaxConnectionsPerSource { get; init; }

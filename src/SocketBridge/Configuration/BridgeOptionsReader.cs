@@ -12,7 +12,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     public static readonly IReadOnlyList<string> Keys =
     [
         "Listen", "Mode", "Exec", "Target", "Environment", "PassEnvironment", "WorkingDirectory",
-        "User", "Group", "SocketMode", "SocketUser", "SocketGroup", "Backlog", "MaxConnections",
+        "User", "Group", "SocketMode", "SocketUser", "SocketGroup", "Backlog", "MaxConnections", "OnLimit",
         "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
         "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol", "StandardError", "KeepAlive", "NoDelay",
     ];
@@ -1008,9 +1008,39 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             options = options with { Backlog = b };
         }
 
+        // Defaults by mode: a forward bridge holds no process per connection,
+        // and its clients are the ones that open many at once.
+        bool forward = options.Mode == BridgeMode.Forward;
+        options = options with { MaxConnections = forward ? BridgeOptions.DefaultForwardMaxConnections : BridgeOptions.DefaultMaxConnections };
         if (bridge["MaxConnections"] is { } max && NodeReader.TryInteger(max, errors, 1, 1_000_000, out int m))
         {
             options = options with { MaxConnections = m };
+        }
+
+        // Queueing stops accepting, so the kernel's listen backlog holds the
+        // clients: only where the daemon accepts from a socket.
+        bool canQueue = options.Mode != BridgeMode.Handoff && !IsFifo(options);
+        options = options with { OnLimit = forward && canQueue ? OnLimitPolicy.Queue : OnLimitPolicy.Refuse };
+        if (bridge["OnLimit"] is { } onLimit && NodeReader.TryString(onLimit, errors, out string policy))
+        {
+            switch (policy)
+            {
+                case "refuse" or "queue" when options.Mode == BridgeMode.Handoff:
+                    errors.Add(onLimit, "does not apply to handoff mode: one program runs at a time and accepts the connections itself, so the kernel's backlog already holds the waiting clients");
+                    break;
+                case "queue" when !canQueue:
+                    errors.Add(onLimit, $"\"queue\" does not apply to {options.Listen[0].Endpoint}: a FIFO has no listen backlog to hold waiting writers (use refuse)");
+                    break;
+                case "refuse":
+                    options = options with { OnLimit = OnLimitPolicy.Refuse };
+                    break;
+                case "queue":
+                    options = options with { OnLimit = OnLimitPolicy.Queue };
+                    break;
+                default:
+                    errors.Add(onLimit, $"\"{policy}\" is not one of refuse or queue");
+                    break;
+            }
         }
 
         if (bridge["KeepAlive"] is { } keepAlive && NodeReader.TryBoolean(keepAlive, errors, out bool k))

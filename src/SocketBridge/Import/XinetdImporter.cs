@@ -495,7 +495,8 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
             {
                 if (instances.Single == "UNLIMITED")
                 {
-                    Note(instances, "UNLIMITED: MaxConnections is left at its default, 64; set it to what the machine can take (up to 1000000)");
+                    int defaultLimit = bridge.Mode == "forward" ? BridgeOptions.DefaultForwardMaxConnections : BridgeOptions.DefaultMaxConnections;
+                    Note(instances, $"UNLIMITED: MaxConnections is left at its default, {defaultLimit}; set it to what the machine can take (up to 1000000)");
                 }
                 else if (Count(instances) is { } max)
                 {

@@ -31,6 +31,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_open_files_limit")]
     internal static partial int OpenFilesLimit(out ulong soft, out ulong hard);
 
+    [LibraryImport(Helper, EntryPoint = "sb_raise_open_files_limit")]
+    internal static partial int RaiseOpenFilesLimit();
+
     [LibraryImport(Helper, EntryPoint = "sb_descriptor_shortage")]
     internal static partial int DescriptorShortage();
 

@@ -64,6 +64,16 @@ public static unsafe class Posix
         return soft > long.MaxValue ? long.MaxValue : (long)soft;
     }
 
+    /// <summary>Raises the soft RLIMIT_NOFILE to the hard one.</summary>
+    public static void RaiseOpenFilesLimit()
+    {
+        int rc = NativeMethods.RaiseOpenFilesLimit();
+        if (rc < 0)
+        {
+            throw new NativeCallException("setrlimit", "RLIMIT_NOFILE", -rc);
+        }
+    }
+
     /// <summary>0 when a descriptor could be opened now, else EMFILE (the process's limit) or ENFILE (the system's).</summary>
     public static int DescriptorShortage() => -NativeMethods.DescriptorShortage();
 

@@ -309,6 +309,23 @@ int32_t sb_open_files_limit(uint64_t *soft, uint64_t *hard)
     return 0;
 }
 
+/* Raises the soft RLIMIT_NOFILE to the hard one, as systemd asks of daemons
+ * that need many descriptors (it keeps the soft limit at 1024 for select(2))
+ * and as the .NET runtime does by itself where it has a JIT; programs the
+ * daemon launches get 1024 back. Returns 0 or -errno. */
+int32_t sb_raise_open_files_limit(void)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
+        return -errno;
+    if (limit.rlim_cur == limit.rlim_max)
+        return 0;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) < 0)
+        return -errno;
+    return 0;
+}
+
 /* Whether one more descriptor could be opened now: 0, or -EMFILE (the
  * process's limit) or -ENFILE (the system's), so a failure elsewhere can be
  * named precisely. */

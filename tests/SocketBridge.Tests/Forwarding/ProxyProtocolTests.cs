@@ -59,12 +59,47 @@ public sealed class ProxyProtocolTests
     }
 
     [Fact]
-    public void A_unix_socket_client_has_no_address_to_tell()
+    public void A_unix_socket_client_has_no_address_to_tell_so_v2_sends_the_LOCAL_command()
     {
-        var unix = new PeerInfo { Credentials = (1, 2, 3) };
+        var unix = new PeerInfo { IsUnix = true, Credentials = (1, 2, 3) };
 
         Assert.Equal("PROXY UNKNOWN\r\n", Encoding.ASCII.GetString(ProxyProtocolHeader.Build(ProxyProtocolVersion.V1, unix)));
-        Assert.Equal([.. "\r\n\r\n\0\r\nQUIT\n"u8.ToArray(), 0x21, 0x00, 0x00, 0x00], ProxyProtocolHeader.Build(ProxyProtocolVersion.V2, unix));
+        // Version 2, LOCAL; AF_UNSPEC; no address block: what every receiver must accept.
+        Assert.Equal([.. "\r\n\r\n\0\r\nQUIT\n"u8.ToArray(), 0x20, 0x00, 0x00, 0x00], ProxyProtocolHeader.Build(ProxyProtocolVersion.V2, unix));
+    }
+
+    [Fact]
+    public void A_client_whose_address_could_not_be_read_is_sent_as_LOCAL_too()
+    {
+        var gone = new PeerInfo();
+        var halfKnown = new PeerInfo { Remote = new IPEndPoint(IPAddress.Loopback, 1) };
+
+        Assert.Equal(0x20, ProxyProtocolHeader.Build(ProxyProtocolVersion.V2, gone)[12]);
+        Assert.Equal(0x20, ProxyProtocolHeader.Build(ProxyProtocolVersion.V2, halfKnown)[12]);
+        Assert.Equal("PROXY UNKNOWN\r\n", Encoding.ASCII.GetString(ProxyProtocolHeader.Build(ProxyProtocolVersion.V1, halfKnown)));
+    }
+
+    [Theory]
+    [InlineData("fe80::1%2", "fe80::1")]
+    [InlineData("::102:304", "::102:304")]
+    [InlineData("::ffff:0:102:304", "::ffff:0:102:304")]
+    [InlineData("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1")]
+    [InlineData("2001:db8::", "2001:db8::")]
+    [InlineData("::", "::")]
+    [InlineData("1:0:2:0:3:0:4:0", "1:0:2:0:3:0:4:0")]
+    [InlineData("FFFF:0:0:1:0:0:0:FFFF", "ffff:0:0:1::ffff")]
+    [InlineData("192.0.2.1", "192.0.2.1")]
+    public void A_v1_address_is_hex_groups_without_a_zone_or_a_dotted_tail(string address, string expected)
+    {
+        Assert.Equal(expected, ProxyProtocolHeader.Canonical(IPAddress.Parse(address)));
+    }
+
+    [Fact]
+    public void A_v1_line_for_a_link_local_client_carries_no_zone()
+    {
+        var peer = new PeerInfo { Remote = new IPEndPoint(IPAddress.Parse("fe80::1%2"), 50000), Local = new IPEndPoint(IPAddress.Parse("fe80::2%2"), 22) };
+
+        Assert.Equal("PROXY TCP6 fe80::1 fe80::2 50000 22\r\n", Encoding.ASCII.GetString(ProxyProtocolHeader.Build(ProxyProtocolVersion.V1, peer)));
     }
 
     [Fact]

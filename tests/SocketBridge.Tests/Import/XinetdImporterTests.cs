@@ -294,6 +294,32 @@ public sealed class XinetdImporterTests
     }
 
     [Fact]
+    public void Unlimited_instances_are_noted_with_the_default_of_the_bridge_mode()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service telnet
+            {
+                socket_type = stream
+                wait = no
+                server = /bin/cat
+                instances = UNLIMITED
+            }
+            service web
+            {
+                socket_type = stream
+                wait = no
+                port = 8080
+                type = UNLISTED
+                redirect = 192.0.2.5 80
+                instances = UNLIMITED
+            }
+            """);
+
+        Assert.Contains(job.Notes, n => n.ToString() == "x:6: instances: UNLIMITED: MaxConnections is left at its default, 64; set it to what the machine can take (up to 1000000)");
+        Assert.Contains(job.Notes, n => n.ToString() == "x:15: instances: UNLIMITED: MaxConnections is left at its default, 4096; set it to what the machine can take (up to 1000000)");
+    }
+
+    [Fact]
     public void A_closer_only_from_match_inside_a_no_access_range_is_noted_since_deny_wins()
     {
         ImportedJob job = Importer().Translate("x", """
