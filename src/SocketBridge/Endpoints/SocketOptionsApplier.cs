@@ -193,7 +193,7 @@ public static class SocketOptionsApplier
         catch (NativeCallException ex)
         {
             string hint = ex.Errno == EPERM && option == SocketOption.Mark
-                ? " (SO_MARK needs CAP_NET_ADMIN: run socketbridge as root)"
+                ? " (SO_MARK needs CAP_NET_ADMIN or CAP_NET_RAW, which root has unless its capabilities were limited)"
                 : string.Empty;
             throw new SocketOptionException(key, ex.Message + hint, ex);
         }
