@@ -180,7 +180,7 @@ public static class SocketOptionsApplier
         int granted = Get(socket, key, option);
         if (granted / 2 < size)
         {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{key} {size} was capped by the kernel at {granted / 2} ({limit}; raise it, or give socketbridge CAP_NET_ADMIN, which root has)"));
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{key} {size} was capped by the kernel at {granted / 2} ({limit}; raise it, or run socketbridge with CAP_NET_ADMIN)"));
         }
     }
 

@@ -220,28 +220,38 @@ public sealed class ListenSocketOptionsTests
     }
 
     [Fact]
-    public async Task As_root_a_buffer_size_is_not_capped_by_rmem_max_and_without_CAP_NET_ADMIN_a_Mark_fails_the_start_naming_key_option_bridge_and_address()
+    public async Task A_buffer_beyond_rmem_max_is_granted_to_root_and_capped_with_a_warning_without_CAP_NET_ADMIN_which_a_Mark_needs_to_start_at_all()
     {
         using var dir = new TempDirectory();
         int port = Ports.Free();
         long rmemMax = long.Parse(File.ReadAllText("/proc/sys/net/core/rmem_max").Trim());
         int size = (int)Math.Min(2 * rmemMax, 1 << 30);
-        await using (Daemon big = await Daemon.StartAsync($$"""
-            { "Bridges": { "big": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"], "ReceiveBuffer": {{size}} } } }
-            """, dir))
+        string Config(string options) => $$"""
+            { "Bridges": { "big": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"]{{options}} } } }
+            """;
+        string[] withoutNetAdmin = ["setpriv", "--bounding-set=-net_admin,-net_raw", "--inh-caps=-net_admin,-net_raw"];
+        string config = dir.Write("config.json", Config($", \"ReceiveBuffer\": {size}"));
+        await using (Daemon root = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false))
         {
             // SO_RCVBUFFORCE: twice rmem_max asked, twice that granted (the kernel doubles), nothing capped.
             Assert.Equal(2L * size, Assert.Single(await ListeningAsync(port)).ReceiveBuffer);
-            Assert.DoesNotContain(big.Logs, l => l.Contains("capped", StringComparison.Ordinal));
+            Assert.DoesNotContain(root.Logs, l => l.Contains("capped", StringComparison.Ordinal));
         }
 
-        // Root without CAP_NET_ADMIN and CAP_NET_RAW (a container's, say): SO_MARK is refused at bind.
-        string config = dir.Write("marked.json", $$"""
-            { "Bridges": { "marked": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"], "Mark": 1 } } }
-            """);
-        await using Daemon refused = Daemon.Launch(["run", "-c", config], dir, ownsDirectory: false, launcher: ["setpriv", "--bounding-set=-net_admin,-net_raw", "--inh-caps=-net_admin,-net_raw"]);
+        // Root without CAP_NET_ADMIN (a container's root, say): SO_RCVBUF, which the kernel caps at rmem_max.
+        using (var again = new TempDirectory())
+        {
+            await using Daemon capped = await Daemon.StartAsync(["run", "-c", config], again, ownsDirectory: false, launcher: withoutNetAdmin);
+            Assert.Equal(2 * rmemMax, Assert.Single(await ListeningAsync(port)).ReceiveBuffer);
+            await capped.WaitForLogAsync($"big: tcp:127.0.0.1:{port}: ReceiveBuffer {size} was capped by the kernel at {rmemMax} (net.core.rmem_max; raise it, or run socketbridge with CAP_NET_ADMIN)");
+        }
+
+        // And SO_MARK is refused at bind: the start fails, naming the bridge, the address, the key and the kernel's option.
+        dir.Write("config.json", Config(", \"Mark\": 1"));
+        using var third = new TempDirectory();
+        await using Daemon refused = Daemon.Launch(["run", "-c", config], third, ownsDirectory: false, launcher: withoutNetAdmin);
         Assert.Equal(1, await refused.WaitExitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Contains(refused.Logs, l => l.Contains($"bridge marked: cannot listen on tcp:127.0.0.1:{port} (127.0.0.1:{port}): Mark: setsockopt(SO_MARK): Operation not permitted", StringComparison.Ordinal));
+        Assert.Contains(refused.Logs, l => l.Contains($"bridge big: cannot listen on tcp:127.0.0.1:{port} (127.0.0.1:{port}): Mark: setsockopt(SO_MARK): Operation not permitted (SO_MARK needs CAP_NET_ADMIN or CAP_NET_RAW, which root has unless its capabilities were limited)", StringComparison.Ordinal));
     }
 
     /// <summary>Connections to <paramref name="port"/> the kernel holds in SYN-RECV (the server's half of the handshake).</summary>
