@@ -173,13 +173,10 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
     {
         try
         {
+            // KeepAlive and its timers come with the socket: they are set on the listening one.
             if (socket.ProtocolType == ProtocolType.Tcp)
             {
                 socket.NoDelay = context.Options.NoDelay;
-                if (context.Options.KeepAlive)
-                {
-                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-                }
             }
 
             var connection = new Connection(socket, context.Ids.Next(), peer, listener) { DescriptorCeiling = ceiling };

@@ -59,6 +59,10 @@ public sealed class Bridge : IDisposable
         foreach (IListener listener in _listeners)
         {
             BridgeLog.Listening(_logger, Options.Name, listener.Display, Options.Mode.ToString().ToLowerInvariant(), Options.MaxConnections);
+            foreach (string note in (listener as BoundListener)?.TakeNotes() ?? [])
+            {
+                BridgeLog.SocketOptionNote(_logger, Options.Name, listener.Display, note);
+            }
         }
 
         Task before = predecessors is { Count: > 0 } ? Task.WhenAll(predecessors) : Task.CompletedTask;

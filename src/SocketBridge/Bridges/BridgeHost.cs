@@ -202,6 +202,10 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         {
             var current = _bridges.ToDictionary(b => b.Options.Name, StringComparer.Ordinal);
             ReloadPlan plan = ReloadPlan.Make([.. _bridges.Select(b => b.Options)], next.Bridges);
+            if (plan.Conflicts.Count > 0)
+            {
+                return ReloadResult.Refused([.. plan.Conflicts]);
+            }
 
             // The new sockets first: nothing has changed yet if one cannot be bound.
             var fresh = new Dictionary<PlannedEndpoint, BoundEndpoint>(ReferenceEqualityComparer.Instance);
@@ -223,6 +227,16 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
                 }
 
                 return ReloadResult.Refused([ex.Message]);
+            }
+
+            if (ReapplyOptions(plan, current) is { } refusal)
+            {
+                foreach (BoundEndpoint endpoint in fresh.Values)
+                {
+                    endpoint.Dispose();
+                }
+
+                return ReloadResult.Refused([refusal]);
             }
 
             // From here on nothing can fail: swap.
@@ -276,6 +290,63 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         {
             _reloading.Release();
         }
+    }
+
+    /// <summary>
+    /// The socket options of the kept sockets that changed, set before
+    /// anything else changes (SocketOptionsApplier.Reapply): those that can
+    /// be set on a bound socket, for the connections queued from now on.
+    /// When one cannot be set, those already set go back as they were and
+    /// the reason is returned; null when all were.
+    /// </summary>
+    private static string? ReapplyOptions(ReloadPlan plan, Dictionary<string, Bridge> current)
+    {
+        var done = new List<(BoundListener Listener, SocketOptions Before, SocketOptions After, IReadOnlyList<string> Notes)>();
+        foreach (PlannedBridge planned in plan.Started)
+        {
+            foreach (PlannedEndpoint endpoint in planned.Endpoints.Where(e => e.IsKept))
+            {
+                BoundEndpoint kept = current[endpoint.From!].Endpoints[endpoint.FromIndex];
+                SocketOptions before = kept.Endpoint.Options, after = endpoint.Endpoint.Options;
+                if (before == after)
+                {
+                    continue;
+                }
+
+                foreach (BoundListener listener in kept.Listeners.OfType<BoundListener>())
+                {
+                    try
+                    {
+                        done.Add((listener, before, after, SocketOptionsApplier.Reapply(listener.Socket, before, after)));
+                    }
+                    catch (SocketOptionException ex)
+                    {
+                        // This one may be half set: it goes back too.
+                        done.Add((listener, before, after, []));
+                        foreach ((BoundListener set, SocketOptions was, SocketOptions now, _) in Enumerable.Reverse(done))
+                        {
+                            try
+                            {
+                                SocketOptionsApplier.Reapply(set.Socket, now, was);
+                            }
+                            catch (SocketOptionException)
+                            {
+                                // As it was allowed before, it is now; nothing more to do if not.
+                            }
+                        }
+
+                        return $"bridge {planned.Options.Name}: cannot change the socket options of {listener.Display}: {ex.Message}";
+                    }
+                }
+            }
+        }
+
+        foreach ((BoundListener listener, _, _, IReadOnlyList<string> notes) in done)
+        {
+            listener.AddNotes(notes);
+        }
+
+        return null;
     }
 
     /// <summary>What check prints as warnings (an abstract socket open to everyone), once for each configuration put in force.</summary>

@@ -14,6 +14,9 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{File}: {Key}: warning: {Warning}")]
     public static partial void ConfigurationWarning(ILogger logger, string file, string key, string warning);
 
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Bridge}: {Listen}: {Note}")]
+    public static partial void SocketOptionNote(ILogger logger, string bridge, string listen, string note);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
     public static partial void ChildExited(ILogger logger, string bridge, string connectionId, string peer, int childPid, int exitStatus, long durationMs);
 

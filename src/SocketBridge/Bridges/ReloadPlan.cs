@@ -12,7 +12,10 @@ namespace SocketBridge.Bridges;
 /// of any bridge that is replaced or removed), or is bound anew; the bridges
 /// replaced or removed retire, and their endpoints that nobody takes over
 /// close. So an endpoint unchanged across a reload keeps its sockets and the
-/// connections queued on them, whatever else changed.
+/// connections queued on them, whatever else changed. An endpoint whose
+/// socket options bound with the socket (ReusePort, FreeBind, BindToDevice,
+/// BindIPv6Only) changed is bound anew, beside the old socket: where the
+/// kernel would refuse that, the plan says so in <see cref="Conflicts"/>.
 /// </summary>
 public sealed record ReloadPlan(
     IReadOnlyList<string> Unchanged,
@@ -22,6 +25,14 @@ public sealed record ReloadPlan(
     int Changed,
     int Removed)
 {
+    /// <summary>
+    /// Why the plan cannot be carried out, one message each: an endpoint made
+    /// anew for a changed option would have to bind the address and port its
+    /// old socket still listens on, which the kernel allows only when both
+    /// have SO_REUSEPORT (or are bound to different interfaces).
+    /// </summary>
+    public IReadOnlyList<string> Conflicts { get; init; } = [];
+
     public static ReloadPlan Make(IReadOnlyList<BridgeOptions> running, IReadOnlyList<BridgeOptions> next)
     {
         var current = new Dictionary<string, BridgeOptions>(StringComparer.Ordinal);
@@ -68,6 +79,18 @@ public sealed record ReloadPlan(
             started.Add(new PlannedBridge(bridge, predecessor, endpoints));
         }
 
+        var conflicts = new List<string>();
+        foreach (PlannedBridge planned in started)
+        {
+            foreach (PlannedEndpoint endpoint in planned.Endpoints.Where(e => !e.IsKept))
+            {
+                if (Rebinding(endpoint.Endpoint, planned.Options, running) is { } conflict)
+                {
+                    conflicts.Add(conflict);
+                }
+            }
+        }
+
         var names = new HashSet<string>(next.Select(b => b.Name), StringComparer.Ordinal);
         string[] retired = [.. running.Where(b => !unchanged.Contains(b.Name)).Select(b => b.Name)];
         int changed = started.Count(b => b.Predecessor is not null);
@@ -77,8 +100,48 @@ public sealed record ReloadPlan(
             retired,
             started.Count - changed,
             changed,
-            running.Count(b => !names.Contains(b.Name)));
+            running.Count(b => !names.Contains(b.Name)))
+        {
+            Conflicts = conflicts,
+        };
     }
+
+    /// <summary>
+    /// A running endpoint on the very address of <paramref name="endpoint"/>,
+    /// with other options bound with its socket, that the new socket could not
+    /// be bound beside: the message saying so, or null.
+    /// </summary>
+    private static string? Rebinding(ListenEndpoint endpoint, BridgeOptions bridge, IReadOnlyList<BridgeOptions> running)
+    {
+        foreach (ListenEndpoint old in running.SelectMany(b => b.Listen))
+        {
+            if (old.Address != endpoint.Address || CanShare(old.Options, endpoint.Options))
+            {
+                continue;
+            }
+
+            string[] changed = [.. SocketOptionScope.Keys.Where(k => SocketOptionScope.IsBindTime(k) && BoundValue(old.Options, k) != BoundValue(endpoint.Options, k))];
+            string key = changed.Length > 0 ? changed[0] : "Listen";
+            return $"{bridge.File}: Bridges:{bridge.Name}:{key}: {string.Join(" and ", changed)} changed on {endpoint}, which needs a new socket there "
+                + "while the old one still listens, and the kernel lets the two share the address only when both have ReusePort: "
+                + "restart socketbridge, or take the endpoint out of Listen in one reload and put it back in the next";
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether two sockets may listen on one address and port at once (SO_REUSEPORT on both, or bound to different interfaces).</summary>
+    private static bool CanShare(SocketOptions first, SocketOptions second) =>
+        (first.ReusePort && second.ReusePort)
+        || (first.BindToDevice is { } one && second.BindToDevice is { } other && one != other);
+
+    private static string BoundValue(SocketOptions options, string key) => key switch
+    {
+        "ReusePort" => options.ReusePort.ToString(),
+        "FreeBind" => options.FreeBind.ToString(),
+        "BindToDevice" => options.BindToDevice ?? string.Empty,
+        _ => options.BindIPv6Only.ToString(),
+    };
 
     /// <summary>A running endpoint, not yet taken, that makes the sockets <paramref name="endpoint"/> needs.</summary>
     private static (string Bridge, int Index)? FindOwner(

@@ -108,7 +108,12 @@ public sealed record BridgeOptions
 
     public StandardErrorMode StandardError { get; init; } = StandardErrorMode.Journal;
 
-    public bool KeepAlive { get; init; }
+    /// <summary>
+    /// The socket options of the bridge's listening sockets (ReusePort,
+    /// KeepAlive...), all of them; each endpoint of <see cref="Listen"/>
+    /// carries the part that applies to it.
+    /// </summary>
+    public SocketOptions SocketOptions { get; init; } = SocketOptions.None;
 
     public bool NoDelay { get; init; } = true;
 }

@@ -14,7 +14,8 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         "Listen", "Mode", "Exec", "Target", "Environment", "PassEnvironment", "WorkingDirectory",
         "User", "Group", "SocketMode", "SocketUser", "SocketGroup", "Backlog", "MaxConnections", "OnLimit",
         "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
-        "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol", "StandardError", "KeepAlive", "NoDelay",
+        "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol", "StandardError", "NoDelay",
+        .. SocketOptionScope.Keys,
     ];
 
     /// <summary>
@@ -50,7 +51,11 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
 
         var options = new BridgeOptions { Name = bridge.Name, File = bridge.File, Listen = [] };
-        options = ReadListen(bridge, errors, options);
+        var socketOptionsReader = new SocketOptionsReader(environment);
+        SocketOptions socketOptions = socketOptionsReader.Read(bridge, errors);
+        options = ReadListen(bridge, errors, options, socketOptions);
+        socketOptionsReader.CheckApplies(bridge, errors, options.Listen, socketOptions);
+        options = options with { SocketOptions = socketOptions };
         options = ReadMode(bridge, errors, options);
         CheckHandoffSockets(bridge, errors, options);
         options = ReadExec(bridge, errors, options);
@@ -172,7 +177,8 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             $"with Exec and the variables socketbridge adds, the program's arguments and environment take {total} bytes; execve(2) takes at most {limit} here (ARG_MAX)"));
     }
 
-    private BridgeOptions ReadListen(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    /// <summary>Listen's endpoints, each with the part of <paramref name="socketOptions"/> that applies to it.</summary>
+    private BridgeOptions ReadListen(ConfigNode bridge, ErrorCollector errors, BridgeOptions options, SocketOptions socketOptions)
     {
         ConfigNode? node = bridge["Listen"];
         if (node is null)
@@ -233,7 +239,8 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         {
             if (ReadListenEndpoint(texts[i], node.File, ListenKey(node, i), errors) is { } endpoint)
             {
-                endpoints.Add(endpoint);
+                // Before the overlap check: BindIPv6Only decides what [::] and * cover.
+                endpoints.Add(endpoint.With(socketOptions));
             }
         }
 
@@ -1041,11 +1048,6 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                     errors.Add(onLimit, $"\"{policy}\" is not one of refuse or queue");
                     break;
             }
-        }
-
-        if (bridge["KeepAlive"] is { } keepAlive && NodeReader.TryBoolean(keepAlive, errors, out bool k))
-        {
-            options = options with { KeepAlive = k };
         }
 
         if (bridge["NoDelay"] is { } noDelay && NodeReader.TryBoolean(noDelay, errors, out bool n))

@@ -17,6 +17,38 @@ public class ConfigurationEnvironment
 
     public virtual uint EffectiveGid => Posix.EffectiveGid;
 
+    /// <summary>Whether the machine has the network interface <paramref name="name"/> (BindToDevice).</summary>
+    public virtual bool InterfaceExists(string name) => SocketOptionCalls.InterfaceExists(name);
+
+    /// <summary>The machine's network interfaces, for messages.</summary>
+    public virtual IEnumerable<string> InterfaceNames()
+    {
+        try
+        {
+            return Directory.EnumerateFileSystemEntries("/sys/class/net").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Whether the daemon has <paramref name="capability"/> (capabilities(7)) in its effective set.</summary>
+    public virtual bool HasCapability(int capability)
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
+            return line is not null
+                && ulong.TryParse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out ulong effective)
+                && (effective & (1UL << capability)) != 0;
+        }
+        catch (IOException)
+        {
+            return EffectiveUid == 0;
+        }
+    }
+
     /// <summary>Whether the daemon may give a file this group without being root (chown(2)).</summary>
     public virtual bool IsMemberOf(uint gid) => gid == EffectiveGid || Posix.SupplementaryGroups().Contains(gid);
 }

@@ -39,6 +39,35 @@ public sealed class BoundListener : IListener
     /// <summary>The path of a Unix socket ('@' for abstract) as clients reach it; null for TCP.</summary>
     public string? UnixPath { get; }
 
+    /// <summary>
+    /// What setting its socket options left to say (a buffer size the kernel
+    /// capped...), until the bridge that starts serving it logs them (<see cref="TakeNotes"/>).
+    /// </summary>
+    public IReadOnlyList<string> Notes
+    {
+        init => _notes = value;
+    }
+
+    private IReadOnlyList<string> _notes = [];
+
+    /// <summary>The notes not logged yet, once.</summary>
+    public IReadOnlyList<string> TakeNotes() => Interlocked.Exchange(ref _notes, []);
+
+    /// <summary>Notes of a reload that set the options of the kept socket again, for the bridge that takes it over to log.</summary>
+    public void AddNotes(IReadOnlyList<string> notes)
+    {
+        if (notes.Count > 0)
+        {
+            IReadOnlyList<string> before, after;
+            do
+            {
+                before = Volatile.Read(ref _notes);
+                after = [.. before, .. notes];
+            }
+            while (Interlocked.CompareExchange(ref _notes, after, before) != before);
+        }
+    }
+
     /// <summary>The name the service manager passed the socket with, when it was inherited rather than bound.</summary>
     public string? InheritedName { get; }
 

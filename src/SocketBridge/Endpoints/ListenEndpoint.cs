@@ -9,7 +9,8 @@ namespace SocketBridge.Endpoints;
 /// <c>tcp:</c>, the addresses it binds, resolved when the configuration is
 /// loaded (a host name can have several; <c>*</c> is one dual-stack socket).
 /// Two entries are equal when they would make the same sockets, which is
-/// what a reload compares to keep an endpoint's sockets.
+/// what a reload compares to keep an endpoint's sockets: the same address,
+/// and the same <see cref="Options"/> of those bound with the socket.
 /// </summary>
 public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint> Addresses)
 {
@@ -17,6 +18,28 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
         : this(endpoint, [])
     {
     }
+
+    /// <summary>
+    /// The bridge's socket options that mean something for this endpoint's
+    /// sockets (<see cref="SocketOptions.ForEndpoint"/>); the others are
+    /// kept out of it.
+    /// </summary>
+    public SocketOptions Options { get; init; } = SocketOptions.None;
+
+    /// <summary>This endpoint with the part of the bridge's <paramref name="options"/> that applies to it.</summary>
+    public ListenEndpoint With(SocketOptions options) => this with { Options = options.ForEndpoint(SocketShape.Of(this)) };
+
+    /// <summary>
+    /// Whether an IPv6 socket of this endpoint on <c>[::]</c> also takes IPv4
+    /// clients: <c>tcp:*</c> does unless BindIPv6Only is ipv6-only, a given
+    /// address only when it is both.
+    /// </summary>
+    public bool DualStack => Endpoint is TcpEndpoint tcp && Options.BindIPv6Only switch
+    {
+        BindIPv6Only.Both => true,
+        BindIPv6Only.Ipv6Only => false,
+        _ => tcp.IsAnyAddress,
+    };
 
     /// <summary>A TCP endpoint (its clients have addresses: AllowFrom, DenyFrom).</summary>
     public bool IsTcp => Endpoint is TcpEndpoint;
@@ -35,8 +58,11 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
         _ => null,
     };
 
-    /// <summary>What identifies the sockets: the endpoint as written and the addresses it resolved to.</summary>
-    public string Key => Addresses.Count == 0 ? Endpoint.ToString()! : $"{Endpoint}|{string.Join(' ', Addresses)}";
+    /// <summary>What identifies the sockets: the endpoint as written, the addresses it resolved to, the options bound with them.</summary>
+    public string Key => Options.BindingKey.Length == 0 ? Address : $"{Address}|{Options.BindingKey}";
+
+    /// <summary>Where the sockets listen: the endpoint as written and the addresses it resolved to.</summary>
+    public string Address => Addresses.Count == 0 ? Endpoint.ToString()! : $"{Endpoint}|{string.Join(' ', Addresses)}";
 
     /// <summary>
     /// An address and port both endpoints would listen on, or null: the
@@ -45,7 +71,7 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
     /// </summary>
     public IPEndPoint? SharedAddress(ListenEndpoint other)
     {
-        if (Endpoint is not TcpEndpoint mine || other.Endpoint is not TcpEndpoint theirs)
+        if (Endpoint is not TcpEndpoint || other.Endpoint is not TcpEndpoint)
         {
             return null;
         }
@@ -59,12 +85,12 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
                     continue;
                 }
 
-                if (Covers(mine, a, b))
+                if (Covers(a, b))
                 {
                     return b;
                 }
 
-                if (Covers(theirs, b, a))
+                if (other.Covers(b, a))
                 {
                     return a;
                 }
@@ -74,10 +100,10 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
         return null;
     }
 
-    private static bool Covers(TcpEndpoint endpoint, IPEndPoint wide, IPEndPoint narrow) =>
+    private bool Covers(IPEndPoint wide, IPEndPoint narrow) =>
         wide.Address.Equals(narrow.Address)
         || (wide.Address.Equals(IPAddress.Any) && narrow.AddressFamily == AddressFamily.InterNetwork)
-        || (wide.Address.Equals(IPAddress.IPv6Any) && (endpoint.IsAnyAddress || narrow.AddressFamily == AddressFamily.InterNetworkV6));
+        || (wide.Address.Equals(IPAddress.IPv6Any) && (DualStack || narrow.AddressFamily == AddressFamily.InterNetworkV6));
 
     public bool Equals(ListenEndpoint? other) => other is not null && Key == other.Key;
 

@@ -8,9 +8,6 @@ namespace SocketBridge.Endpoints;
 /// <summary>Creates the listening sockets of a bridge, following the safety rules of SPEC 8.</summary>
 public static class ListenerBinder
 {
-    private const int SolSocket = 1;   // SOL_SOCKET (asm-generic/socket.h)
-    private const int SoReuseAddr = 2; // SO_REUSEADDR
-
     /// <summary>
     /// Binds every endpoint of <paramref name="bridge"/>'s Listen, in order
     /// (see <see cref="Bind(BridgeOptions, ListenEndpoint, InheritedSockets)"/>);
@@ -56,15 +53,15 @@ public static class ListenerBinder
                     foreach (IPEndPoint address in listen.Addresses)
                     {
                         bound.Add(inherited.TakeByAddress(address) is { } passed
-                            ? new BoundListener(passed.Socket, tcp, inheritedName: passed.Name)
-                            : BindTcp(bridge, tcp, address));
+                            ? Adopt(bridge, listen, passed)
+                            : BindTcp(bridge, listen, tcp, address));
                     }
 
                     break;
                 case UnixEndpoint unix:
                     bound.Add(inherited.TakeByPath(unix.Path) is { } socket
-                        ? new BoundListener(socket.Socket, unix, inheritedName: socket.Name)
-                        : UnixSocketBinder.Bind(bridge, unix));
+                        ? Adopt(bridge, listen, socket)
+                        : UnixSocketBinder.Bind(bridge, unix, listen.Options));
                     break;
                 case FifoEndpoint fifo:
                     bound.Add(FifoBinder.Bind(bridge, fifo));
@@ -74,7 +71,7 @@ public static class ListenerBinder
                         $"bridge {bridge.Name}: Listen: {systemd} was not passed by the service manager ("
                         + (inherited.All.Count == 0 ? "no sockets were passed: start the daemon through its .socket unit or systemd-socket-activate" : $"LISTEN_FDNAMES has {inherited.Names}")
                         + ")");
-                    bound.Add(new BoundListener(named.Socket, systemd, inheritedName: named.Name));
+                    bound.Add(Adopt(bridge, listen, named));
                     break;
                 case LaunchdEndpoint launchd when OperatingSystem.IsMacOS():
                     try
@@ -107,33 +104,54 @@ public static class ListenerBinder
         }
     }
 
-    private static BoundListener BindTcp(BridgeOptions bridge, TcpEndpoint endpoint, IPEndPoint address)
+    /// <summary>
+    /// A socket the service manager passed for <paramref name="listen"/>:
+    /// it was bound there, so it gets only the options that can be set on a
+    /// bound socket (<see cref="SocketOptionsApplier.ToPassed"/>).
+    /// </summary>
+    private static BoundListener Adopt(BridgeOptions bridge, ListenEndpoint listen, InheritedSocket passed)
     {
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // SO_REUSEADDR alone, so a restart can bind over connections still in
-            // TIME_WAIT. Not .NET's ReuseAddress, which on Linux also sets
-            // SO_REUSEPORT: a second instance would then share the port
-            // silently instead of failing with "address in use".
-            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
-            if (address.AddressFamily == AddressFamily.InterNetworkV6)
-            {
-                // "*" is one dual-stack socket; a specific IPv6 address is IPv6 only.
-                socket.DualMode = endpoint.IsAnyAddress;
-            }
+            IReadOnlyList<string> notes = SocketOptionsApplier.ToPassed(passed.Socket, listen.Options);
+            return new BoundListener(passed.Socket, listen.Endpoint, inheritedName: passed.Name) { Notes = notes };
+        }
+        catch (SocketOptionException ex)
+        {
+            passed.Socket.Dispose();
+            throw new ListenException($"bridge {bridge.Name}: cannot listen on {listen} (the socket passed as {passed.Name}): {ex.Message}", ex);
+        }
+    }
 
+    private static BoundListener BindTcp(BridgeOptions bridge, ListenEndpoint listen, TcpEndpoint endpoint, IPEndPoint address)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        string where = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address.Address}]:{address.Port}" : address.ToString();
+        try
+        {
+            // SO_REUSEADDR (never SO_REUSEPORT unless ReusePort asks for it:
+            // a second instance must fail with "address in use" rather than
+            // share the port silently), IPV6_V6ONLY, then the bridge's options.
+            IReadOnlyList<string> notes = SocketOptionsApplier.BeforeBind(socket, listen.Options, listen.DualStack);
             socket.Bind(address);
             socket.Listen(bridge.Backlog);
-            return new BoundListener(socket, endpoint);
+            return new BoundListener(socket, endpoint) { Notes = notes };
+        }
+        catch (SocketOptionException ex)
+        {
+            socket.Dispose();
+            throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint} ({where}): {ex.Message}", ex);
         }
         catch (SocketException ex)
         {
             socket.Dispose();
-            string where = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address.Address}]:{address.Port}" : address.ToString();
-            string reason = ex.SocketErrorCode == SocketError.AddressAlreadyInUse
-                ? $"address in use: another socket listens on {where} (another process, another socketbridge, or on a reload a bridge of this one on an overlapping address)"
-                : ex.Message;
+            string reason = ex.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => $"address in use: another socket listens on {where} (another process, another socketbridge, or on a reload a bridge of this one on an overlapping address)"
+                    + (listen.Options.ReusePort ? "; with ReusePort, the port is shared only with sockets that have SO_REUSEPORT too, of the same user" : string.Empty),
+                SocketError.AddressNotAvailable when !listen.Options.FreeBind => $"{ex.Message}: the machine has no address {address.Address} (FreeBind lets a bridge listen on one it does not have yet)",
+                _ => ex.Message,
+            };
             throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint} ({where}): {reason}", ex);
         }
     }

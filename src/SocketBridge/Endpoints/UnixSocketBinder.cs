@@ -26,26 +26,27 @@ namespace SocketBridge.Endpoints;
 /// </summary>
 public static class UnixSocketBinder
 {
-    public static BoundListener Bind(BridgeOptions bridge, UnixEndpoint endpoint)
+    public static BoundListener Bind(BridgeOptions bridge, UnixEndpoint endpoint, SocketOptions options)
     {
         return endpoint.IsAbstract
-            ? BindAbstract(bridge, endpoint)
-            : BindPath(endpoint, $"bridge {bridge.Name}: cannot listen on {endpoint}", new SocketFileSettings(bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, SocketDirectory.DefaultMode), bridge.Backlog);
+            ? BindAbstract(bridge, endpoint, options)
+            : BindPath(endpoint, $"bridge {bridge.Name}: cannot listen on {endpoint}", new SocketFileSettings(bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, SocketDirectory.DefaultMode), bridge.Backlog, options);
     }
 
-    private static BoundListener BindAbstract(BridgeOptions bridge, UnixEndpoint endpoint)
+    private static BoundListener BindAbstract(BridgeOptions bridge, UnixEndpoint endpoint, SocketOptions options)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
+            IReadOnlyList<string> notes = SocketOptionsApplier.BeforeBind(socket, options, dualStack: false);
             socket.Bind(new UnixDomainSocketEndPoint(endpoint.KernelPath));
             socket.Listen(bridge.Backlog);
-            return new BoundListener(socket, endpoint);
+            return new BoundListener(socket, endpoint) { Notes = notes };
         }
-        catch (SocketException ex)
+        catch (Exception ex) when (ex is SocketException or SocketOptionException)
         {
             socket.Dispose();
-            string reason = ex.SocketErrorCode == SocketError.AddressAlreadyInUse
+            string reason = ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
                 ? "another process is listening on it"
                 : ex.Message;
             throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint}: {reason}", ex);
@@ -54,9 +55,10 @@ public static class UnixSocketBinder
 
     /// <summary>
     /// Binds a socket file at <paramref name="endpoint"/>'s path with the
-    /// mode and owner of <paramref name="file"/>; failures start with <paramref name="fail"/>.
+    /// mode and owner of <paramref name="file"/> and the socket <paramref name="options"/>
+    /// that apply to it; failures start with <paramref name="fail"/>.
     /// </summary>
-    public static BoundListener BindPath(UnixEndpoint endpoint, string fail, SocketFileSettings file, int backlog)
+    public static BoundListener BindPath(UnixEndpoint endpoint, string fail, SocketFileSettings file, int backlog, SocketOptions? options = null)
     {
         string path = endpoint.Path;
         string name = Path.GetFileName(path);
@@ -66,6 +68,7 @@ public static class UnixSocketBinder
         try
         {
             RemoveStale(directory, name, path, fail);
+            IReadOnlyList<string> notes = SocketOptionsApplier.BeforeBind(socket, options ?? SocketOptions.None, dualStack: false);
 
             // The file bind(2) makes takes the socket's own mode less the umask: none at all, for now.
             FileNodes.ChangeMode(socket.SafeHandle, 0, path);
@@ -87,9 +90,9 @@ public static class UnixSocketBinder
 
             FileNodes.ChangeMode(node, file.Mode, path);
             socket.Listen(backlog);
-            return new BoundListener(socket, endpoint, created);
+            return new BoundListener(socket, endpoint, created) { Notes = notes };
         }
-        catch (Exception ex) when (ex is SocketException or NativeCallException)
+        catch (Exception ex) when (ex is SocketException or NativeCallException or SocketOptionException)
         {
             Abandon(socket, created, directory);
             throw new ListenException($"{fail}: {ex.Message}", ex);

@@ -178,6 +178,18 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_connect")]
     internal static partial int Connect(byte* address, int length, out int fd);
 
+    [LibraryImport(Helper, EntryPoint = "sb_set_socket_option")]
+    internal static partial int SetSocketOption(int fd, int option, int value);
+
+    [LibraryImport(Helper, EntryPoint = "sb_get_socket_option")]
+    internal static partial int GetSocketOption(int fd, int option, out int value);
+
+    [LibraryImport(Helper, EntryPoint = "sb_bind_to_device", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int BindToDevice(int fd, string name);
+
+    [LibraryImport(Helper, EntryPoint = "sb_interface_index", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial uint InterfaceIndex(string name);
+
     [LibraryImport(Libc, EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MkFifo(string path, uint mode);
 

@@ -12,6 +12,7 @@
  *   sb_net.c      Unix socket credentials and diagnostics, connecting,
  *                 refusing a pending connection
  *   sb_relay.c    the forward relay's event loop (epoll, eventfd, splice)
+ *   sb_sockopt.c  the socket options of listening sockets (ReusePort...)
  *   sb_journal.c  journald's native protocol for large entries
  * Functions return -errno instead of setting errno unless they say otherwise.
  */
@@ -50,6 +51,25 @@ typedef struct {
     uint32_t events;
     uint32_t reserved;
 } sb_epoll_event;
+
+/* The socket options sb_set_socket_option and sb_get_socket_option know,
+ * by meaning (sb_sockopt.c maps each to its level and name). Mirrored by
+ * SocketBridge.Native.SocketOption; keep the two in step. */
+enum {
+    SB_SOCKOPT_REUSEADDR = 1,
+    SB_SOCKOPT_REUSEPORT = 2,
+    SB_SOCKOPT_FREEBIND = 3,
+    SB_SOCKOPT_V6ONLY = 4,
+    SB_SOCKOPT_DEFER_ACCEPT = 5,
+    SB_SOCKOPT_RCVBUF = 6,
+    SB_SOCKOPT_SNDBUF = 7,
+    SB_SOCKOPT_MARK = 8,
+    SB_SOCKOPT_KEEPALIVE = 9,
+    SB_SOCKOPT_KEEPIDLE = 10,
+    SB_SOCKOPT_KEEPINTVL = 11,
+    SB_SOCKOPT_KEEPCNT = 12,
+    SB_SOCKOPT_PASSCRED = 13,
+};
 
 /* Writes value in decimal at digits, NUL-terminated; async-signal-safe. */
 void sb_write_decimal(char *digits, long value);

@@ -33,7 +33,7 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal(4096, echo.Backlog);
         Assert.Equal(64, echo.MaxConnections);
         Assert.Equal(StandardErrorMode.Journal, echo.StandardError);
-        Assert.False(echo.KeepAlive);
+        Assert.Equal(SocketOptions.None, echo.SocketOptions);
         Assert.True(echo.NoDelay);
         Assert.Null(echo.Credentials);
         Assert.Empty(echo.Environment);
@@ -47,7 +47,7 @@ public sealed class ConfigurationLoaderTests
               "SocketBridge": { "ShutdownTimeout": "2min", "LogLevel": "Debug", "ControlSocket": "/run/sb-test/control.sock" },
               "Bridges": {
                 "echo.v2_x-1": {
-                  "Listen": "unix:/run/sb-test/echo.sock",
+                  "Listen": ["unix:/run/sb-test/echo.sock", "tcp:127.0.0.1:7001"],
                   "Mode": "spawn",
                   "User": "root", "Exec": ["/bin/cat", "-u"],
                   "Environment": { "GREETING": "hello world" },
@@ -68,7 +68,7 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal("/run/sb-test/control.sock", options.Daemon.ControlSocket);
         BridgeOptions echo = Assert.Single(options.Bridges);
         Assert.Equal("echo.v2_x-1", echo.Name);
-        Assert.Equal(new UnixEndpoint("/run/sb-test/echo.sock"), Assert.Single(echo.Listen).Endpoint);
+        Assert.Equal([new UnixEndpoint("/run/sb-test/echo.sock"), new TcpEndpoint("127.0.0.1", 7001)], echo.Listen.Select(e => e.Endpoint));
         Assert.Equal(["/bin/cat", "-u"], echo.Exec!.Arguments);
         Assert.Equal(["GREETING=hello world"], echo.Environment);
         Assert.Equal("/tmp", echo.WorkingDirectory);
@@ -76,7 +76,7 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal(16, echo.Backlog);
         Assert.Equal(3, echo.MaxConnections);
         Assert.Equal(StandardErrorMode.Socket, echo.StandardError);
-        Assert.True(echo.KeepAlive);
+        Assert.True(echo.SocketOptions.KeepAlive);
         Assert.False(echo.NoDelay);
     }
 

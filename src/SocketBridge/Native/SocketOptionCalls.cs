@@ -1,0 +1,107 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace SocketBridge.Native;
+
+/// <summary>
+/// setsockopt(2) and getsockopt(2) of the options a bridge's listening
+/// sockets take, and the interface lookup BindToDevice needs: the one place
+/// the daemon sets socket options. A failure is a <see cref="NativeCallException"/>
+/// naming the call and the kernel's name of the option.
+/// </summary>
+public static class SocketOptionCalls
+{
+    /// <summary>The kernel's name of <paramref name="option"/>, as messages and the README give it.</summary>
+    public static string KernelName(SocketOption option, AddressFamily family = AddressFamily.Unspecified) => option switch
+    {
+        SocketOption.ReuseAddress => "SO_REUSEADDR",
+        SocketOption.ReusePort => "SO_REUSEPORT",
+        SocketOption.FreeBind => family == AddressFamily.InterNetworkV6 ? "IPV6_FREEBIND" : "IP_FREEBIND",
+        SocketOption.V6Only => "IPV6_V6ONLY",
+        SocketOption.DeferAccept => "TCP_DEFER_ACCEPT",
+        SocketOption.ReceiveBuffer => "SO_RCVBUF",
+        SocketOption.SendBuffer => "SO_SNDBUF",
+        SocketOption.Mark => "SO_MARK",
+        SocketOption.KeepAlive => "SO_KEEPALIVE",
+        SocketOption.KeepAliveTime => "TCP_KEEPIDLE",
+        SocketOption.KeepAliveInterval => "TCP_KEEPINTVL",
+        SocketOption.KeepAliveProbes => "TCP_KEEPCNT",
+        SocketOption.PassCredentials => "SO_PASSCRED",
+        _ => option.ToString(),
+    };
+
+    /// <summary>Sets <paramref name="option"/> of <paramref name="socket"/> to <paramref name="value"/>.</summary>
+    public static void Set(Socket socket, SocketOption option, int value)
+    {
+        int rc;
+        using (Descriptor fd = new(socket.SafeHandle))
+        {
+            rc = NativeMethods.SetSocketOption(fd.Value, (int)option, value);
+        }
+
+        if (rc < 0)
+        {
+            throw new NativeCallException("setsockopt", KernelName(option, socket.AddressFamily), -rc);
+        }
+    }
+
+    /// <summary>What the kernel reports for <paramref name="option"/> of <paramref name="socket"/>.</summary>
+    public static int Get(Socket socket, SocketOption option)
+    {
+        int rc;
+        int value;
+        using (Descriptor fd = new(socket.SafeHandle))
+        {
+            rc = NativeMethods.GetSocketOption(fd.Value, (int)option, out value);
+        }
+
+        if (rc < 0)
+        {
+            throw new NativeCallException("getsockopt", KernelName(option, socket.AddressFamily), -rc);
+        }
+
+        return value;
+    }
+
+    /// <summary>SO_BINDTODEVICE to the interface <paramref name="device"/>.</summary>
+    public static void BindToDevice(Socket socket, string device)
+    {
+        int rc;
+        using (Descriptor fd = new(socket.SafeHandle))
+        {
+            rc = NativeMethods.BindToDevice(fd.Value, device);
+        }
+
+        if (rc < 0)
+        {
+            throw new NativeCallException("setsockopt", $"SO_BINDTODEVICE, {device}", -rc);
+        }
+    }
+
+    /// <summary>Whether the machine has a network interface named <paramref name="name"/> (if_nametoindex(3)).</summary>
+    public static bool InterfaceExists(string name) => NativeMethods.InterfaceIndex(name) != 0;
+
+    /// <summary>A socket's descriptor, kept from being closed and reused while a call uses it.</summary>
+    private readonly ref struct Descriptor
+    {
+        private readonly SafeHandle _handle;
+        private readonly bool _added;
+
+        public Descriptor(SafeHandle handle)
+        {
+            _handle = handle;
+            handle.DangerousAddRef(ref _added);
+            Value = (int)handle.DangerousGetHandle();
+        }
+
+        public int Value { get; }
+
+        public void Dispose()
+        {
+            if (_added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+}
