@@ -87,6 +87,9 @@ public sealed record BridgeOptions
 
     public StandardErrorMode StandardError { get; init; } = StandardErrorMode.Journal;
 
+    /// <summary>Handoff: the socket also on stdin and stdout (inetd's wait services), or /dev/null and the log.</summary>
+    public StandardInputMode StandardInput { get; init; } = StandardInputMode.Null;
+
     public bool KeepAlive { get; init; }
 
     public bool NoDelay { get; init; } = true;

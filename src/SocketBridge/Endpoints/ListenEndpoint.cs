@@ -6,8 +6,9 @@ namespace SocketBridge.Endpoints;
 /// <summary>
 /// One entry of a bridge's <c>Listen</c> (SPEC 4), as <c>.socket</c> units
 /// take several <c>ListenStream=</c>: the endpoint as written and, for
-/// <c>tcp:</c>, the addresses it binds, resolved when the configuration is
-/// loaded (a host name can have several; <c>*</c> is one dual-stack socket).
+/// <c>tcp:</c> and <c>udp:</c>, the addresses it binds, resolved when the
+/// configuration is loaded (a host name can have several; <c>*</c> is one
+/// dual-stack socket).
 /// Two entries are equal when they would make the same sockets, which is
 /// what a reload compares to keep an endpoint's sockets.
 /// </summary>
@@ -21,8 +22,23 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
     /// <summary>A TCP endpoint (its clients have addresses: AllowFrom, DenyFrom).</summary>
     public bool IsTcp => Endpoint is TcpEndpoint;
 
-    /// <summary>A Unix stream socket (its clients have credentials: AllowUsers, AllowGroups).</summary>
+    /// <summary>A Unix socket (its clients have credentials: AllowUsers, AllowGroups).</summary>
     public bool IsUnix => Endpoint is UnixEndpoint;
+
+    /// <summary>
+    /// The type of socket it makes: a datagram socket (<c>udp:</c>,
+    /// <c>unix-dgram:</c>) has no connections, a seqpacket one keeps message
+    /// boundaries; a passed socket's type is known only at start (Stream until then).
+    /// </summary>
+    public SocketType SocketType => Endpoint switch
+    {
+        UdpEndpoint => SocketType.Dgram,
+        UnixEndpoint unix => unix.Type,
+        _ => SocketType.Stream,
+    };
+
+    /// <summary>A datagram socket: it serves in handoff mode only.</summary>
+    public bool IsDatagram => SocketType == SocketType.Dgram;
 
     /// <summary>A socket the service manager passes, whose kind is known only at start.</summary>
     public bool IsPassed => Endpoint is SystemdEndpoint or LaunchdEndpoint;
@@ -45,7 +61,8 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
     /// </summary>
     public IPEndPoint? SharedAddress(ListenEndpoint other)
     {
-        if (Endpoint is not TcpEndpoint mine || other.Endpoint is not TcpEndpoint theirs)
+        // tcp: and udp: ports are separate: only the same protocol's can clash.
+        if (Endpoint is not InetEndpoint mine || other.Endpoint is not InetEndpoint theirs || mine.Scheme != theirs.Scheme)
         {
             return null;
         }
@@ -74,7 +91,7 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
         return null;
     }
 
-    private static bool Covers(TcpEndpoint endpoint, IPEndPoint wide, IPEndPoint narrow) =>
+    private static bool Covers(InetEndpoint endpoint, IPEndPoint wide, IPEndPoint narrow) =>
         wide.Address.Equals(narrow.Address)
         || (wide.Address.Equals(IPAddress.Any) && narrow.AddressFamily == AddressFamily.InterNetwork)
         || (wide.Address.Equals(IPAddress.IPv6Any) && (endpoint.IsAnyAddress || narrow.AddressFamily == AddressFamily.InterNetworkV6));

@@ -42,7 +42,8 @@ public static class ListenerBinder
     /// <summary>
     /// Binds the sockets of one endpoint of <paramref name="bridge"/>, or
     /// adopts the one the service manager passed for it (by name for
-    /// systemd:, by address for tcp: and unix:), or opens its FIFO; on
+    /// systemd:, by address and socket type for tcp:, udp: and the unix
+    /// kinds), or opens its FIFO; on
     /// failure none is left open.
     /// </summary>
     public static BoundEndpoint Bind(BridgeOptions bridge, ListenEndpoint listen, InheritedSockets inherited)
@@ -52,17 +53,17 @@ public static class ListenerBinder
         {
             switch (listen.Endpoint)
             {
-                case TcpEndpoint tcp:
+                case InetEndpoint inet:
                     foreach (IPEndPoint address in listen.Addresses)
                     {
-                        bound.Add(inherited.TakeByAddress(address) is { } passed
-                            ? new BoundListener(passed.Socket, tcp, inheritedName: passed.Name)
-                            : BindTcp(bridge, tcp, address));
+                        bound.Add(inherited.TakeByAddress(address, listen.SocketType) is { } passed
+                            ? new BoundListener(passed.Socket, inet, inheritedName: passed.Name)
+                            : BindInet(bridge, inet, address));
                     }
 
                     break;
                 case UnixEndpoint unix:
-                    bound.Add(inherited.TakeByPath(unix.Path) is { } socket
+                    bound.Add(inherited.TakeByPath(unix.Path, unix.Type) is { } socket
                         ? new BoundListener(socket.Socket, unix, inheritedName: socket.Name)
                         : UnixSocketBinder.Bind(bridge, unix));
                     break;
@@ -74,14 +75,14 @@ public static class ListenerBinder
                         $"bridge {bridge.Name}: Listen: {systemd} was not passed by the service manager ("
                         + (inherited.All.Count == 0 ? "no sockets were passed: start the daemon through its .socket unit or systemd-socket-activate" : $"LISTEN_FDNAMES has {inherited.Names}")
                         + ")");
-                    bound.Add(new BoundListener(named.Socket, systemd, inheritedName: named.Name));
+                    bound.Add(CheckPassedType(bridge, new BoundListener(named.Socket, systemd, inheritedName: named.Name)));
                     break;
                 case LaunchdEndpoint launchd when OperatingSystem.IsMacOS():
                     try
                     {
                         foreach (Socket passed in Launchd.LaunchdSockets.Activate(launchd.Name))
                         {
-                            bound.Add(new BoundListener(passed, launchd, inheritedName: launchd.Name));
+                            bound.Add(CheckPassedType(bridge, new BoundListener(passed, launchd, inheritedName: launchd.Name)));
                         }
                     }
                     catch (Native.NativeCallException ex)
@@ -107,16 +108,49 @@ public static class ListenerBinder
         }
     }
 
-    private static BoundListener BindTcp(BridgeOptions bridge, TcpEndpoint endpoint, IPEndPoint address)
+    /// <summary>
+    /// A socket passed by name, whose type only now is known, gets the rules
+    /// the configuration applies to the endpoints it can see: a datagram
+    /// socket serves in handoff mode only, and a forward bridge relays
+    /// stream to stream and seqpacket to seqpacket.
+    /// </summary>
+    private static BoundListener CheckPassedType(BridgeOptions bridge, BoundListener passed)
     {
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        SocketType type = passed.Socket.SocketType;
+        SocketType target = bridge.Target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
+        string? problem = type == SocketType.Dgram && bridge.Mode != BridgeMode.Handoff
+            ? $"it is a datagram socket ({passed.Display}), which works in handoff mode only, not in {bridge.Mode.ToString().ToLowerInvariant()} mode (set \"Mode\": \"handoff\")"
+            : bridge.Mode == BridgeMode.Forward && type != SocketType.Dgram && bridge.Target is not FifoEndpoint && type != target
+            ? $"it is a {(type == SocketType.Seqpacket ? "seqpacket" : "stream")} socket ({passed.Display}), and Target {bridge.Target} a {(target == SocketType.Seqpacket ? "seqpacket socket" : "stream")}: a forward bridge relays stream to stream and seqpacket to seqpacket"
+            : null;
+        if (problem is not null)
+        {
+            passed.Dispose();
+            throw new ListenException($"bridge {bridge.Name}: Listen: {passed.Endpoint}: {problem}");
+        }
+
+        return passed;
+    }
+
+    /// <summary>A TCP socket that listens, or a UDP socket bound and left to the handoff program.</summary>
+    private static BoundListener BindInet(BridgeOptions bridge, InetEndpoint endpoint, IPEndPoint address)
+    {
+        bool datagram = endpoint is UdpEndpoint;
+        var socket = datagram
+            ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // SO_REUSEADDR alone, so a restart can bind over connections still in
+            // TCP: SO_REUSEADDR alone, so a restart can bind over connections still in
             // TIME_WAIT. Not .NET's ReuseAddress, which on Linux also sets
             // SO_REUSEPORT: a second instance would then share the port
-            // silently instead of failing with "address in use".
-            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            // silently instead of failing with "address in use". UDP has no
+            // TIME_WAIT, and there SO_REUSEADDR would let two sockets that both
+            // set it share the port silently: none.
+            if (!datagram)
+            {
+                socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            }
             if (address.AddressFamily == AddressFamily.InterNetworkV6)
             {
                 // "*" is one dual-stack socket; a specific IPv6 address is IPv6 only.
@@ -124,7 +158,11 @@ public static class ListenerBinder
             }
 
             socket.Bind(address);
-            socket.Listen(bridge.Backlog);
+            if (!datagram)
+            {
+                socket.Listen(bridge.Backlog);
+            }
+
             return new BoundListener(socket, endpoint);
         }
         catch (SocketException ex)

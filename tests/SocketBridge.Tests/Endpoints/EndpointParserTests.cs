@@ -207,7 +207,8 @@ public sealed class EndpointParserTests
 
     [Theory]
     [InlineData("http://localhost:80", "http")]
-    [InlineData("udp:127.0.0.1:53", "udp")]
+    [InlineData("sctp:127.0.0.1:53", "sctp")]
+    [InlineData("unix-stream:/run/x.sock", "unix-stream")]
     [InlineData("TCP:127.0.0.1:80", "TCP")]
     public void An_unknown_scheme_is_refused_naming_it_and_listing_the_known_ones(string text, string scheme)
     {
