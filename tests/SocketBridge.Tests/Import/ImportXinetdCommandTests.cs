@@ -176,15 +176,16 @@ public sealed class ImportXinetdCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Files_with_only_udp_or_internal_services_exit_78_and_print_no_configuration()
+    public async Task Files_with_only_internal_or_raw_services_exit_78_and_print_no_configuration()
     {
-        string tftp = _dir.Write("tftp", "service tftp\n{\n socket_type = dgram\n protocol = udp\n wait = yes\n server = /usr/sbin/in.tftpd\n}\n");
+        string daytime = _dir.Write("daytime", "service daytime\n{\n type = INTERNAL\n socket_type = dgram\n protocol = udp\n wait = yes\n}\nservice icmp\n{\n socket_type = raw\n wait = yes\n server = /bin/true\n}\n");
 
-        CliResult result = await Fixtures.Cli.RunAsync("import", "xinetd", tftp);
+        CliResult result = await Fixtures.Cli.RunAsync("import", "xinetd", daytime);
 
         Assert.True(result.ExitCode == 78, result.ToString());
         Assert.Equal(string.Empty, result.Stdout);
-        Assert.StartsWith($"{tftp}:1: service tftp: skipped: socket_type = dgram", result.StderrLines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"{daytime}:1: service daytime: skipped: type = INTERNAL", result.StderrLines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"{daytime}:8: service icmp: skipped: socket_type = raw", result.StderrLines[1], StringComparison.Ordinal);
     }
 
     [Theory]

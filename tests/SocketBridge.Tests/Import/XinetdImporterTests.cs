@@ -98,7 +98,7 @@ public sealed class XinetdImporterTests
     }
 
     [Fact]
-    public void A_wait_yes_service_becomes_a_handoff_bridge_whose_program_gets_the_listening_socket_on_stdin_and_stdout()
+    public void A_wait_yes_service_becomes_a_handoff_bridge_whose_program_gets_the_listening_socket_on_stdin_and_stdout_with_StandardInput_socket()
     {
         ImportedJob job = Importer().Translate("x", """
             service telnet
@@ -113,7 +113,8 @@ public sealed class XinetdImporterTests
 
         ImportedBridge bridge = Assert.Single(job.Bridges);
         Assert.Equal("handoff", bridge.Mode);
-        Assert.Equal(["/bin/sh", "-c", XinetdImporter.HandoffWrapper, "/usr/sbin/waiter", "--inetd"], bridge.Exec);
+        Assert.Equal(["/usr/sbin/waiter", "--inetd"], bridge.Exec);
+        Assert.Equal("socket", bridge.StandardInput);
         Assert.Empty(bridge.AllowFrom);
         Assert.Equal(["x:1: service telnet", "x:4: wait", "x:7: only_from"], job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
         Assert.Contains("never sees the clients", job.Notes[2].Message, StringComparison.Ordinal);
@@ -180,8 +181,10 @@ public sealed class XinetdImporterTests
     [InlineData("disable = yes", "disable = yes: xinetd does not run it")]
     [InlineData("type = INTERNAL", "type = INTERNAL: xinetd answers it itself, and socketbridge has no built-in services; a bridge with \"Exec\": [\"/bin/cat\"] does the same")]
     [InlineData("type = RPC", "type = RPC: ")]
-    [InlineData("socket_type = dgram\nprotocol = udp", "socket_type = dgram: socketbridge bridges stream (TCP) connections")]
-    [InlineData("protocol = sctp", "protocol = sctp: socketbridge bridges TCP")]
+    [InlineData("socket_type = dgram\nprotocol = udp", "socket_type = dgram with wait = no: socketbridge serves a datagram socket in handoff mode only (wait = yes)")]
+    [InlineData("socket_type = raw", "socket_type = raw: socketbridge bridges TCP (stream) and UDP (dgram) services")]
+    [InlineData("protocol = sctp", "protocol = sctp: socketbridge bridges socket_type = stream over TCP")]
+    [InlineData("protocol = udp", "protocol = udp: socketbridge bridges socket_type = stream over TCP")]
     [InlineData("wait = maybe", "wait = maybe is not yes or no")]
     [InlineData("server =", "server =  is not one program")]
     [InlineData("port = http", "port = http is not a port number")]
