@@ -517,7 +517,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 }
                 else
                 {
-                    errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp:, unix: or fifo:)");
+                    errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp:, unix:, unix-seqpacket: or fifo:)");
                 }
             }
 

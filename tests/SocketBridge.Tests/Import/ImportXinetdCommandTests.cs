@@ -281,6 +281,50 @@ public sealed class ImportXinetdCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_imported_tftp_service_serves_tftp_through_in_tftpd_as_under_xinetd()
+    {
+        int port = Ports.FreeUdp();
+        string root = _dir["tftpboot"];
+        Directory.CreateDirectory(root);
+        File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("755", 8));
+        File.WriteAllText(Path.Combine(root, "pxelinux.cfg"), "DEFAULT linux\n");
+        File.SetUnixFileMode(Path.Combine(root, "pxelinux.cfg"), (UnixFileMode)Convert.ToInt32("644", 8));
+        // Debian's tftpd-hpa example for xinetd, on a port of the test's own.
+        string service = _dir.Write("tftp", $$"""
+            service tftp
+            {
+                type        = UNLISTED
+                port        = {{port}}
+                bind        = 127.0.0.1
+                socket_type = dgram
+                protocol    = udp
+                wait        = yes
+                user        = root
+                server      = /usr/sbin/in.tftpd
+                server_args = -s -t 1 {{root}}
+                flags       = REUSE
+            }
+            """);
+
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "xinetd", service);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        JsonElement bridge = JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("Bridges").GetProperty("tftp");
+        Assert.Equal(($"udp:127.0.0.1:{port}", "handoff", "socket"), (bridge.GetProperty("Listen").GetString(), bridge.GetProperty("Mode").GetString(), bridge.GetProperty("StandardInput").GetString()));
+        Assert.Contains(imported.StderrLines, l => l.StartsWith($"{service}:12: flags: not translated: REUSE: ", StringComparison.Ordinal));
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
+        Assert.True(check.ExitCode == 0, check.ToString());
+
+        await using Daemon daemon = await Daemon.StartAsync(imported.Stdout, _dir);
+
+        string copy = _dir["fetched.cfg"];
+        var tftp = await Clients.RunProgramAsync("tftp", ["127.0.0.1", port.ToString(), "-c", "get", "pxelinux.cfg", copy]);
+        Assert.True(tftp.ExitCode == 0, $"tftp: {tftp.Stdout}{tftp.Stderr}");
+        Assert.Equal("DEFAULT linux\n", File.ReadAllText(copy));
+        await daemon.WaitForLogAsync("watching the socket again");
+    }
+
+    [Fact]
     public async Task An_imported_redirect_forwards_to_its_target()
     {
         int port = Ports.Free(), backendPort = Ports.Free();
