@@ -14,10 +14,13 @@ namespace SocketBridge.Forwarding;
 /// takes all of it or nothing. A message the receiver has no room for yet
 /// waits here, alone: nothing more is read from the sender until it is
 /// delivered, so the sender's queue, not the daemon's memory, holds the rest.
+/// The buffer for large messages is kept while they keep coming, and given
+/// up once the sender has nothing more for now: an idle connection holds none.
 /// </summary>
 internal sealed unsafe class MessageDirection(SocketLease from, SocketLease to) : IRelayDirection
 {
     private NativeBuffer? _held;
+    private NativeBuffer? _large;
     private int _heldLength = -1; // -1: no message waits for the receiver
     private bool _readable;
     private bool _writable = true;
@@ -101,6 +104,7 @@ internal sealed unsafe class MessageDirection(SocketLease from, SocketLease to) 
     {
         _held?.Dispose();
         _held = null;
+        ReleaseLarge();
     }
 
     /// <summary>Reads the next message whole and sends it; what the receiver cannot take yet is held.</summary>
@@ -111,12 +115,15 @@ internal sealed unsafe class MessageDirection(SocketLease from, SocketLease to) 
         {
             _eof = true;
             moved = true;
+            ReleaseLarge();
             return 0;
         }
 
         if (length == -Errno.EAGAIN)
         {
+            // Nothing more for now: an idle connection keeps no large buffer.
             _readable = false;
+            ReleaseLarge();
             return 0;
         }
 
@@ -125,56 +132,64 @@ internal sealed unsafe class MessageDirection(SocketLease from, SocketLease to) 
             return length;
         }
 
-        NativeBuffer buffer = length <= scratch.Length ? scratch : new NativeBuffer(length);
-        try
+        NativeBuffer buffer = length <= scratch.Length ? scratch : Large(length);
+        int n = from.Read(buffer.Pointer, length);
+        if (n == -Errno.EAGAIN)
         {
-            int n = from.Read(buffer.Pointer, length);
-            if (n == -Errno.EAGAIN)
-            {
-                _readable = false;
-                return 0;
-            }
-
-            if (n < 0)
-            {
-                return n;
-            }
-
-            moved = true;
-            int sent = _writable ? to.Send(buffer.Pointer, n) : -Errno.EAGAIN;
-            if (sent >= 0)
-            {
-                Moved += sent;
-                return 0;
-            }
-
-            if (sent != -Errno.EAGAIN)
-            {
-                return sent;
-            }
-
-            // The receiver is full: this message waits, and nothing more is read meanwhile.
-            _writable = false;
-            if (buffer == scratch)
-            {
-                _held = new NativeBuffer(Math.Max(n, 1));
-                Buffer.MemoryCopy(scratch.Pointer, _held.Pointer, n, n);
-            }
-            else
-            {
-                _held = buffer;
-                buffer = scratch; // kept, not freed below
-            }
-
-            _heldLength = n;
+            _readable = false;
             return 0;
         }
-        finally
+
+        if (n < 0)
         {
-            if (buffer != scratch)
-            {
-                buffer.Dispose();
-            }
+            return n;
         }
+
+        moved = true;
+        int sent = _writable ? to.Send(buffer.Pointer, n) : -Errno.EAGAIN;
+        if (sent >= 0)
+        {
+            Moved += sent;
+            return 0;
+        }
+
+        if (sent != -Errno.EAGAIN)
+        {
+            return sent;
+        }
+
+        // The receiver is full: this message waits, and nothing more is read meanwhile.
+        _writable = false;
+        if (buffer == scratch)
+        {
+            _held = new NativeBuffer(Math.Max(n, 1));
+            Buffer.MemoryCopy(scratch.Pointer, _held.Pointer, n, n);
+        }
+        else
+        {
+            _held = _large;
+            _large = null;
+        }
+
+        _heldLength = n;
+        return 0;
+    }
+
+    /// <summary>The buffer for messages larger than the loop's scratch buffer, kept while they keep coming, grown when one is larger.</summary>
+    private NativeBuffer Large(int length)
+    {
+        if (_large is null || _large.Length < length)
+        {
+            ReleaseLarge();
+            _large = new NativeBuffer(length);
+        }
+
+        return _large;
+    }
+
+    private void ReleaseLarge()
+    {
+        _large?.Dispose();
+        _large = null;
     }
 }
