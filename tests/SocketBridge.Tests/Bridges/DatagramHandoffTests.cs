@@ -240,6 +240,50 @@ public sealed class DatagramHandoffTests
     }
 
     [Fact]
+    public async Task A_handoff_bridge_listening_on_tcp_and_udp_of_one_port_gives_the_program_both_sockets_whichever_starts_it()
+    {
+        using var dir = new TempDirectory();
+        int port = Ports.FreeUdp();
+        // Like a DNS server: one port, both protocols; the sockets found with sd_listen_fds(3).
+        string server = dir.WriteScript("both.py", """
+            #!/usr/bin/python3
+            import os, select, socket
+            from systemd import daemon
+            socks = [socket.socket(fileno=fd) for fd in daemon.listen_fds()]
+            kinds = " ".join(s.type.name for s in socks)
+            while True:
+                ready, _, _ = select.select(socks, [], [], 1.0)
+                if not ready:
+                    break
+                for s in ready:
+                    if s.type == socket.SOCK_DGRAM:
+                        data, sender = s.recvfrom(1024)
+                        s.sendto(f"udp {data.decode()} {kinds} {os.getpid()}".encode(), sender)
+                    else:
+                        conn, _ = s.accept()
+                        conn.sendall(f"tcp {conn.recv(1024).decode()} {kinds} {os.getpid()}".encode())
+                        conn.close()
+            """);
+        await using Daemon daemon = await Daemon.StartAsync($$"""
+            { "Bridges": { "dns": { "Listen": ["tcp:127.0.0.1:{{port}}", "udp:127.0.0.1:{{port}}"], "Mode": "handoff",
+                "User": "root", "Exec": ["{{server}}"] } } }
+            """, dir);
+
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await client.SendToAsync("query"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
+        byte[] buffer = new byte[1024];
+        string[] udp = Encoding.UTF8.GetString(buffer, 0, await client.ReceiveAsync(buffer).WaitAsync(Wait.DefaultTimeout)).Split(' ');
+        string[] tcp = (await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "zone")).Split(' ');
+
+        Assert.Equal(["udp", "query", "SOCK_STREAM", "SOCK_DGRAM"], udp[..4]);
+        Assert.Equal(["tcp", "zone", "SOCK_STREAM", "SOCK_DGRAM"], tcp[..4]);
+        Assert.Equal(udp[4], tcp[4]);
+        await daemon.WaitForLogAsync($"dns ");
+        await daemon.WaitForLogAsync($": a datagram is waiting on udp:127.0.0.1:{port}; launched child {udp[4]} with its 2 listening sockets");
+    }
+
+    [Fact]
     public async Task A_datagram_waiting_through_a_reload_that_fixes_the_program_reaches_the_new_program()
     {
         using var dir = new TempDirectory();
