@@ -29,8 +29,8 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} child {ChildPid}: {Line}")]
     public static partial void ChildStandardError(ILogger logger, string bridge, string connectionId, int childPid, string line);
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: a connection is pending on {Listen}; launched child {ChildPid} with {Passed}")]
-    public static partial void HandoffLaunched(ILogger logger, string bridge, string connectionId, int childPid, string listen, string passed);
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: {Waiting} on {Listen}; launched child {ChildPid} with {Passed}")]
+    public static partial void HandoffLaunched(ILogger logger, string bridge, string connectionId, int childPid, string waiting, string listen, string passed);
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms; watching the socket again")]
     public static partial void HandoffExited(ILogger logger, string bridge, string connectionId, int childPid, int exitStatus, long durationMs);
@@ -41,8 +41,8 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId}: cannot launch {Exec}: {Error}")]
     public static partial void HandoffSpawnFailed(ILogger logger, string bridge, string connectionId, string exec, string error);
 
-    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "{Bridge}: the program {Outcome}, connections still queued ({QuickExits} {Times} in a row); starting it again in {Pause}")]
-    public static partial void HandoffPaused(ILogger logger, string bridge, string outcome, int quickExits, string times, TimeSpan pause);
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "{Bridge}: the program {Outcome}, {Left} ({QuickExits} {Times} in a row); starting it again in {Pause}")]
+    public static partial void HandoffPaused(ILogger logger, string bridge, string outcome, string left, int quickExits, string times, TimeSpan pause);
 
     [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: forwarded to {Target}: {BytesIn} bytes in, {BytesOut} bytes out, {DurationMs} ms, {Outcome}")]
     public static partial void Forwarded(ILogger logger, string bridge, string connectionId, string peer, string target, long bytesIn, long bytesOut, long durationMs, string outcome);

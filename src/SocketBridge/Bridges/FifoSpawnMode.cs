@@ -130,7 +130,7 @@ public sealed class FifoSpawnMode : IBridgeMode
                 Credentials = _bridge.Credentials,
                 NewSession = true,
             };
-            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, passed: [], stdin: fifo.Reader, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out output);
+            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, passed: [], stdin: fifo.Reader, stdout: null, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out output);
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {

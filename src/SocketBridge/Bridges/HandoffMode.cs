@@ -14,17 +14,21 @@ namespace SocketBridge.Bridges;
 /// <summary>
 /// upstart-socket-bridge's <c>start on socket</c>, inetd <c>wait</c>,
 /// systemd <c>Accept=no</c> (SPEC 5, handoff): when a connection is pending
-/// on one of the bridge's sockets and the program is not running, launch it
-/// once with every socket from fd 3 on, in Listen's order, as systemd passes
-/// a socket unit's, and never accept for it. When it exits, watch again: a
-/// connection still queued, or a new one, starts it again at once, unless
-/// the program ended at once without serving the queues: then after a pause
+/// (or a datagram waits) on one of the bridge's sockets and the program is
+/// not running, launch it once with every socket from fd 3 on, in Listen's
+/// order, as systemd passes a socket unit's, and never accept or read for
+/// it. When it exits, watch again: a connection still queued (a datagram
+/// still waiting), or a new one, starts it again at once, unless the
+/// program ended at once without serving the queues: then after a pause
 /// that grows while that goes on (<see cref="RelaunchBackoff"/>). Its
-/// stdin is /dev/null; stdout and stderr go to the log (StandardError=journal)
-/// or to /dev/null (StandardError=null).
+/// stdin is /dev/null and stdout goes to the log (StandardError=journal) or
+/// to /dev/null (StandardError=null), or with StandardInput=socket both are
+/// the first socket, as inetd gives a wait service its socket.
 /// </summary>
 public sealed class HandoffMode : IBridgeMode
 {
+    /// <summary>How long a datagram socket that poll(2) calls readable with nothing waiting is left alone.</summary>
+    private static readonly TimeSpan NothingWaitingPause = TimeSpan.FromMilliseconds(100);
 
     private readonly BridgeOptions _bridge;
     private readonly ExecOptions _exec;
@@ -67,9 +71,19 @@ public sealed class HandoffMode : IBridgeMode
         ];
         ChildEnvironment.AddListenerVariables(environment, listeners[0]);
         var backoff = new RelaunchBackoff();
+        bool datagrams = listeners.Any(l => l.IsDatagram);
         int ready;
         while ((ready = await ReadinessWait.WaitAnyAsync(sockets, context.Accepting).ConfigureAwait(false)) >= 0)
         {
+            if (listeners[ready].IsDatagram && !DatagramWaits(listeners[ready]))
+            {
+                // Readable with nothing to read: an error the kernel queued (taken
+                // now), or a socket a program shut down. No launch for that, and
+                // never a tight loop.
+                await Task.Delay(NothingWaitingPause, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                continue;
+            }
+
             if (!context.Counters.TryAdmit(1))
             {
                 break;
@@ -77,7 +91,7 @@ public sealed class HandoffMode : IBridgeMode
 
             TimeSpan ran;
             ChildExit? exit;
-            ulong[][]? queuedBefore = QueuedConnections(listeners);
+            HandoffQueues? queuedBefore = HandoffQueues.Take(listeners, _bridge.Backlog);
             try
             {
                 (ran, exit) = await LaunchAndWaitAsync(listeners, sockets, listeners[ready], environment, context).ConfigureAwait(false);
@@ -93,68 +107,52 @@ public sealed class HandoffMode : IBridgeMode
             }
 
             // A connection that waited before the launch and waits no more
-            // was taken: new arrivals while the program ran do not hide that.
-            ulong[][]? queuedAfter = QueuedConnections(listeners);
-            bool stillQueued = queuedAfter is { } left ? left.Any(q => q.Length > 0) : listeners.Any(IsReadable);
-            bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? Accepted(before, after) : null;
+            // was taken (a datagram, read): new arrivals while the program ran
+            // do not hide that.
+            HandoffQueues? queuedAfter = HandoffQueues.Take(listeners, _bridge.Backlog);
+            bool stillQueued = queuedAfter?.Any ?? listeners.Any(IsReadable);
+            bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? before.WasServedBy(after) : null;
             bool failed = exit is null || exit.Value.ExitStatus is not 0;
             if (backoff.After(ran, failed, stillQueued, accepted) is { } pause)
             {
                 // Never a tight loop of a program that cannot serve the queue.
-                BridgeLog.HandoffPaused(context.Logger, _bridge.Name, Outcome(exit, accepted), backoff.QuickExits, backoff.QuickExits == 1 ? "time" : "times", pause);
+                BridgeLog.HandoffPaused(context.Logger, _bridge.Name, Outcome(exit, accepted, datagrams), datagrams ? "connections or datagrams still waiting" : "connections still queued",
+                    backoff.QuickExits, backoff.QuickExits == 1 ? "time" : "times", pause);
                 await Task.Delay(pause, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
     }
 
-    private static string Outcome(ChildExit? exit, bool? accepted) => exit switch
+    private static string Outcome(ChildExit? exit, bool? accepted, bool datagrams) => exit switch
     {
         null => "could not be started",
-        { ExitStatus: 0 } when accepted == false => "exited with status 0 without accepting",
+        { ExitStatus: 0 } when accepted == false => datagrams ? "exited with status 0 without accepting or reading" : "exited with status 0 without accepting",
         { ExitStatus: 0 } => "exited with status 0 at once",
         { ExitStatus: { } status } => $"exited with status {status}",
         { } killed => $"was killed by {killed.SignalName}",
     };
 
     /// <summary>
-    /// The connections queued on each socket, by an id that stays the same
-    /// while it waits; null when the kernel cannot say for one of them.
+    /// Whether a datagram waits on <paramref name="listener"/> (unknown counts
+    /// as yes); when none does, a pending socket error, which also makes
+    /// poll(2) report it readable, is taken (SO_ERROR), so it does not again.
     /// </summary>
-    private ulong[][]? QueuedConnections(BoundListener[] listeners)
+    private static bool DatagramWaits(BoundListener listener)
     {
-        var queued = new ulong[listeners.Length][];
-        for (int i = 0; i < listeners.Length; i++)
+        try
         {
-            try
-            {
-                if (Posix.QueuedConnections(listeners[i].Socket.SafeHandle, _bridge.Backlog) is not { } ids)
-                {
-                    return null;
-                }
-
-                queued[i] = ids;
-            }
-            catch (ObjectDisposedException)
-            {
-                return null;
-            }
-        }
-
-        return queued;
-    }
-
-    /// <summary>Whether a connection queued on some socket before the launch is no longer there.</summary>
-    private static bool Accepted(ulong[][] before, ulong[][] after)
-    {
-        for (int i = 0; i < before.Length; i++)
-        {
-            if (!after[i].ToHashSet().IsSupersetOf(before[i]))
+            if (Posix.WaitingDatagrams(listener.Socket.SafeHandle) is not { IsEmpty: true })
             {
                 return true;
             }
-        }
 
-        return false;
+            Posix.TakeSocketError(listener.Socket.SafeHandle);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     private static bool IsReadable(BoundListener listener)
@@ -186,7 +184,10 @@ public sealed class HandoffMode : IBridgeMode
                 WorkingDirectory = _bridge.WorkingDirectory,
                 Credentials = _bridge.Credentials,
             };
-            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, sockets, stdin: null, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
+            // StandardInput=socket: the first socket on stdin and stdout too, as
+            // inetd starts a wait service (in.tftpd reads its datagrams from fd 0).
+            SafeHandle? standard = _bridge.StandardInput == StandardInputMode.Socket ? sockets[0] : null;
+            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, sockets, stdin: standard, stdout: standard, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
@@ -194,7 +195,7 @@ public sealed class HandoffMode : IBridgeMode
             return (Stopwatch.GetElapsedTime(started), null);
         }
 
-        BridgeLog.HandoffLaunched(context.Logger, _bridge.Name, id, child.Pid, pending.Display,
+        BridgeLog.HandoffLaunched(context.Logger, _bridge.Name, id, child.Pid, pending.IsDatagram ? "a datagram is waiting" : "a connection is pending", pending.Display,
             listeners.Length == 1 ? "the listening socket" : string.Create(CultureInfo.InvariantCulture, $"its {listeners.Length} listening sockets"));
         ChildExit exit;
         using (context.Stop.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGTERM), child))

@@ -124,7 +124,7 @@ public static class PipeCommand
                 }
 
                 throw last ?? new SocketException((int)SocketError.HostNotFound);
-            case UnixEndpoint unix:
+            case UnixEndpoint { Type: SocketType.Stream } unix:
                 var local = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                 try
                 {

@@ -115,5 +115,8 @@ public sealed record BridgeOptions
     /// </summary>
     public SocketOptions SocketOptions { get; init; } = SocketOptions.None;
 
+    /// <summary>Handoff: the socket also on stdin and stdout (inetd's wait services), or /dev/null and the log.</summary>
+    public StandardInputMode StandardInput { get; init; } = StandardInputMode.Null;
+
     public bool NoDelay { get; init; } = true;
 }

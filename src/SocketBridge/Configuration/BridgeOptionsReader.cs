@@ -15,7 +15,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         "User", "Group", "SocketMode", "SocketUser", "SocketGroup", "Backlog", "MaxConnections", "OnLimit",
         "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
         "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol", "StandardError", "NoDelay",
-        .. SocketOptionScope.Keys,
+        "StandardInput", .. SocketOptionScope.Keys,
     ];
 
     /// <summary>
@@ -65,6 +65,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         options = ReadSocketKeys(bridge, errors, options);
         options = ReadLimits(bridge, errors, options);
         options = ReadAccess(bridge, errors, options);
+        options = ReadSocketTypes(bridge, errors, options);
         CheckArgumentSpace(bridge, errors, options);
         if (errors.Errors.Count != before)
         {
@@ -104,8 +105,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
 
             const string Open = "is an abstract socket, which every local user may connect to (it has no file permissions)";
-            errors.Warn(node.File, ListenKey(node, i), options.Mode == BridgeMode.Handoff
-                ? $"{listen} {Open}, and in handoff mode the program accepts, not socketbridge: check the peer's credentials (SO_PEERCRED) in the program, or listen on a unix:/path socket with SocketMode"
+            errors.Warn(node.File, ListenKey(node, i), listen.Type == SocketType.Dgram
+                ? $"{listen} is an abstract socket, which every local user may send datagrams to (it has no file permissions): check the sender's credentials (SO_PASSCRED, SCM_CREDENTIALS) in the program, or listen on a unix-dgram:/path socket with SocketMode"
+                : options.Mode == BridgeMode.Handoff
+                ? $"{listen} {Open}, and in handoff mode the program accepts, not socketbridge: check the peer's credentials (SO_PEERCRED) in the program, or listen on a {listen.Scheme}:/path socket with SocketMode"
                 : $"{listen} {Open}; restrict it with AllowUsers or AllowGroups");
         }
     }
@@ -268,9 +271,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
         switch (endpoint)
         {
-            case TcpEndpoint tcp:
-                IReadOnlyList<IPEndPoint> addresses = ResolveAddresses(tcp, file, key, errors);
-                return addresses.Count == 0 ? null : new ListenEndpoint(tcp, addresses);
+            case InetEndpoint inet:
+                IReadOnlyList<IPEndPoint> addresses = ResolveAddresses(inet, file, key, errors);
+                return addresses.Count == 0 ? null : new ListenEndpoint(inet, addresses);
             case UnixEndpoint:
             case SystemdEndpoint:
             case FifoEndpoint:
@@ -338,7 +341,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         return first == second || (FilePath(first) is { } path && path == FilePath(second));
     }
 
-    private IReadOnlyList<IPEndPoint> ResolveAddresses(TcpEndpoint tcp, string file, string key, ErrorCollector errors)
+    private IReadOnlyList<IPEndPoint> ResolveAddresses(InetEndpoint tcp, string file, string key, ErrorCollector errors)
     {
         if (tcp.IsAnyAddress)
         {
@@ -490,6 +493,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 {
                     errors.Add(target, error);
                 }
+                else if (DatagramTargetProblem(endpoint!) is { } datagram)
+                {
+                    errors.Add(target, datagram);
+                }
                 else if (endpoint is TcpEndpoint tcp)
                 {
                     if (tcp.IsAnyAddress)
@@ -516,7 +523,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 }
                 else
                 {
-                    errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp:, unix: or fifo:)");
+                    errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp:, unix:, unix-seqpacket: or fifo:)");
                 }
             }
 

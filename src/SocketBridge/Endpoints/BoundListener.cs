@@ -71,12 +71,17 @@ public sealed class BoundListener : IListener
     /// <summary>The name the service manager passed the socket with, when it was inherited rather than bound.</summary>
     public string? InheritedName { get; }
 
-    /// <summary>How logs and <c>status</c> show this socket: the bound address for TCP, else the endpoint.</summary>
+    /// <summary>A datagram socket (udp:, unix-dgram:): no connections, handoff only.</summary>
+    public bool IsDatagram => Socket.SocketType == SocketType.Dgram;
+
+    /// <summary>How logs and <c>status</c> show this socket: the bound address for TCP and UDP, else the endpoint.</summary>
     public string Display
     {
         get
         {
-            string address = LocalEndPoint is IPEndPoint ip ? TcpDisplay(ip) : UnixPath is null ? Endpoint.ToString()! : $"unix:{UnixPath}";
+            string address = LocalEndPoint is IPEndPoint ip ? InetDisplay(ip, Socket.SocketType)
+                : UnixPath is null ? Endpoint.ToString()!
+                : $"{UnixEndpoint.SchemeOf(Socket.SocketType)}:{UnixPath}";
             return InheritedName is null ? address : $"{address} (passed by systemd as {InheritedName})";
         }
     }
@@ -105,6 +110,10 @@ public sealed class BoundListener : IListener
         _created?.Remove();
     }
 
-    private static string TcpDisplay(IPEndPoint ip) =>
-        ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"tcp:[{ip.Address}]:{ip.Port}" : $"tcp:{ip.Address}:{ip.Port}";
+    /// <summary>An IP socket's address as an endpoint: <c>tcp:</c>, or <c>udp:</c> for a datagram socket.</summary>
+    public static string InetDisplay(IPEndPoint ip, SocketType type)
+    {
+        string scheme = type == SocketType.Dgram ? "udp" : "tcp";
+        return ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"{scheme}:[{ip.Address}]:{ip.Port}" : $"{scheme}:{ip.Address}:{ip.Port}";
+    }
 }

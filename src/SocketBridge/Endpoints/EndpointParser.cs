@@ -11,7 +11,7 @@ public static class EndpointParser
     /// <summary>sun_path holds 108 bytes including the terminating NUL.</summary>
     public const int MaxUnixPathBytes = 107;
 
-    private const string Forms = "expected tcp:HOST:PORT, unix:/path, unix:@name, fifo:/path, systemd:NAME or launchd:NAME";
+    private const string Forms = "expected tcp:HOST:PORT, udp:HOST:PORT, unix:/path, unix:@name, unix-dgram:/path, unix-seqpacket:/path, fifo:/path, systemd:NAME or launchd:NAME";
 
     /// <summary>Parses <paramref name="text"/>; on failure <paramref name="error"/> says why.</summary>
     public static bool TryParse(string? text, out Endpoint? endpoint, out string error)
@@ -36,9 +36,14 @@ public static class EndpointParser
         switch (scheme)
         {
             case "tcp":
-                return TryParseTcp(text, rest, out endpoint, out error);
+            case "udp":
+                return TryParseInet(text, scheme, rest, out endpoint, out error);
             case "unix":
-                return TryParseUnix(text, rest, out endpoint, out error);
+                return TryParseUnix(text, scheme, rest, SocketType.Stream, out endpoint, out error);
+            case "unix-dgram":
+                return TryParseUnix(text, scheme, rest, SocketType.Dgram, out endpoint, out error);
+            case "unix-seqpacket":
+                return TryParseUnix(text, scheme, rest, SocketType.Seqpacket, out endpoint, out error);
             case "fifo":
                 if (!TryParsePath(text, rest, "fifo:/absolute/path", out error))
                 {
@@ -63,13 +68,14 @@ public static class EndpointParser
         }
     }
 
-    private static bool TryParseTcp(string text, string rest, out Endpoint? endpoint, out string error)
+    /// <summary><c>tcp:</c> and <c>udp:</c>: HOST:PORT, the host an IPv4 address, <c>[IPv6]</c>, a name or <c>*</c>.</summary>
+    private static bool TryParseInet(string text, string scheme, string rest, out Endpoint? endpoint, out string error)
     {
         endpoint = null;
         int colon = rest.LastIndexOf(':');
         if (colon < 0 || (rest.StartsWith('[') && rest.LastIndexOf(']') > colon))
         {
-            error = $"\"{text}\" has no port (expected tcp:HOST:PORT)";
+            error = $"\"{text}\" has no port (expected {scheme}:HOST:PORT)";
             return false;
         }
 
@@ -90,14 +96,14 @@ public static class EndpointParser
                 return false;
             }
 
-            endpoint = new TcpEndpoint(inner, number);
+            endpoint = Inet(scheme, inner, number);
             error = string.Empty;
             return true;
         }
 
         if (host.Contains(':', StringComparison.Ordinal))
         {
-            error = $"\"{text}\": an IPv6 address goes in brackets, as tcp:[::1]:{port}";
+            error = $"\"{text}\": an IPv6 address goes in brackets, as {scheme}:[::1]:{port}";
             return false;
         }
 
@@ -113,12 +119,15 @@ public static class EndpointParser
             return false;
         }
 
-        endpoint = new TcpEndpoint(host, number);
+        endpoint = Inet(scheme, host, number);
         error = string.Empty;
         return true;
     }
 
-    private static bool TryParseUnix(string text, string rest, out Endpoint? endpoint, out string error)
+    private static InetEndpoint Inet(string scheme, string host, int port) =>
+        scheme == "udp" ? new UdpEndpoint(host, port) : new TcpEndpoint(host, port);
+
+    private static bool TryParseUnix(string text, string scheme, string rest, SocketType type, out Endpoint? endpoint, out string error)
     {
         endpoint = null;
         if (rest.StartsWith('@'))
@@ -129,12 +138,12 @@ public static class EndpointParser
                 return false;
             }
 
-            endpoint = new UnixEndpoint(rest);
+            endpoint = new UnixEndpoint(rest, type);
             error = string.Empty;
             return true;
         }
 
-        if (!TryParsePath(text, rest, "unix:/absolute/path or unix:@name", out error))
+        if (!TryParsePath(text, rest, $"{scheme}:/absolute/path or {scheme}:@name", out error))
         {
             return false;
         }
@@ -145,7 +154,7 @@ public static class EndpointParser
             return false;
         }
 
-        endpoint = new UnixEndpoint(rest);
+        endpoint = new UnixEndpoint(rest, type);
         return true;
     }
 

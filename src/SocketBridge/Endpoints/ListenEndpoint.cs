@@ -6,8 +6,9 @@ namespace SocketBridge.Endpoints;
 /// <summary>
 /// One entry of a bridge's <c>Listen</c> (SPEC 4), as <c>.socket</c> units
 /// take several <c>ListenStream=</c>: the endpoint as written and, for
-/// <c>tcp:</c>, the addresses it binds, resolved when the configuration is
-/// loaded (a host name can have several; <c>*</c> is one dual-stack socket).
+/// <c>tcp:</c> and <c>udp:</c>, the addresses it binds, resolved when the
+/// configuration is loaded (a host name can have several; <c>*</c> is one
+/// dual-stack socket).
 /// Two entries are equal when they would make the same sockets, which is
 /// what a reload compares to keep an endpoint's sockets: the same address,
 /// and the same <see cref="Options"/> of those bound with the socket.
@@ -34,18 +35,33 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
     /// clients: <c>tcp:*</c> does unless BindIPv6Only is ipv6-only, a given
     /// address only when it is both.
     /// </summary>
-    public bool DualStack => Endpoint is TcpEndpoint tcp && Options.BindIPv6Only switch
+    public bool DualStack => Endpoint is InetEndpoint inet && Options.BindIPv6Only switch
     {
         BindIPv6Only.Both => true,
         BindIPv6Only.Ipv6Only => false,
-        _ => tcp.IsAnyAddress,
+        _ => inet.IsAnyAddress,
     };
 
     /// <summary>A TCP endpoint (its clients have addresses: AllowFrom, DenyFrom).</summary>
     public bool IsTcp => Endpoint is TcpEndpoint;
 
-    /// <summary>A Unix stream socket (its clients have credentials: AllowUsers, AllowGroups).</summary>
+    /// <summary>A Unix socket (its clients have credentials: AllowUsers, AllowGroups).</summary>
     public bool IsUnix => Endpoint is UnixEndpoint;
+
+    /// <summary>
+    /// The type of socket it makes: a datagram socket (<c>udp:</c>,
+    /// <c>unix-dgram:</c>) has no connections, a seqpacket one keeps message
+    /// boundaries; a passed socket's type is known only at start (Stream until then).
+    /// </summary>
+    public SocketType SocketType => Endpoint switch
+    {
+        UdpEndpoint => SocketType.Dgram,
+        UnixEndpoint unix => unix.Type,
+        _ => SocketType.Stream,
+    };
+
+    /// <summary>A datagram socket: it serves in handoff mode only.</summary>
+    public bool IsDatagram => SocketType == SocketType.Dgram;
 
     /// <summary>A socket the service manager passes, whose kind is known only at start.</summary>
     public bool IsPassed => Endpoint is SystemdEndpoint or LaunchdEndpoint;
@@ -71,7 +87,8 @@ public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint>
     /// </summary>
     public IPEndPoint? SharedAddress(ListenEndpoint other)
     {
-        if (Endpoint is not TcpEndpoint || other.Endpoint is not TcpEndpoint)
+        // tcp: and udp: ports are separate: only the same protocol's can clash.
+        if (Endpoint is not InetEndpoint mine || other.Endpoint is not InetEndpoint theirs || mine.Scheme != theirs.Scheme)
         {
             return null;
         }

@@ -39,8 +39,8 @@ public static class ListenerBinder
     /// <summary>
     /// Binds the sockets of one endpoint of <paramref name="bridge"/>, or
     /// adopts the one the service manager passed for it (by name for
-    /// systemd:, by address for tcp: and unix:), or opens its FIFO; on
-    /// failure none is left open.
+    /// systemd:, by address and socket type for tcp:, udp: and the unix
+    /// kinds), or opens its FIFO; on failure none is left open.
     /// </summary>
     public static BoundEndpoint Bind(BridgeOptions bridge, ListenEndpoint listen, InheritedSockets inherited)
     {
@@ -49,17 +49,17 @@ public static class ListenerBinder
         {
             switch (listen.Endpoint)
             {
-                case TcpEndpoint tcp:
+                case InetEndpoint inet:
                     foreach (IPEndPoint address in listen.Addresses)
                     {
-                        bound.Add(inherited.TakeByAddress(address) is { } passed
+                        bound.Add(inherited.TakeByAddress(address, listen.SocketType) is { } passed
                             ? Adopt(bridge, listen, passed)
-                            : BindTcp(bridge, listen, tcp, address));
+                            : BindInet(bridge, listen, inet, address));
                     }
 
                     break;
                 case UnixEndpoint unix:
-                    bound.Add(inherited.TakeByPath(unix.Path) is { } socket
+                    bound.Add(inherited.TakeByPath(unix.Path, unix.Type) is { } socket
                         ? Adopt(bridge, listen, socket)
                         : UnixSocketBinder.Bind(bridge, unix, listen.Options));
                     break;
@@ -71,7 +71,7 @@ public static class ListenerBinder
                         $"bridge {bridge.Name}: Listen: {systemd} was not passed by the service manager ("
                         + (inherited.All.Count == 0 ? "no sockets were passed: start the daemon through its .socket unit or systemd-socket-activate" : $"LISTEN_FDNAMES has {inherited.Names}")
                         + ")");
-                    bound.Add(Adopt(bridge, listen, named));
+                    bound.Add(CheckPassedType(bridge, Adopt(bridge, listen, named)));
                     break;
                 case LaunchdEndpoint launchd when OperatingSystem.IsMacOS():
                     try
@@ -123,18 +123,51 @@ public static class ListenerBinder
         }
     }
 
-    private static BoundListener BindTcp(BridgeOptions bridge, ListenEndpoint listen, TcpEndpoint endpoint, IPEndPoint address)
+    /// <summary>
+    /// A socket passed by name, whose type only now is known, gets the rules
+    /// the configuration applies to the endpoints it can see: a datagram
+    /// socket serves in handoff mode only, and a forward bridge relays
+    /// stream to stream and seqpacket to seqpacket.
+    /// </summary>
+    private static BoundListener CheckPassedType(BridgeOptions bridge, BoundListener passed)
     {
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        SocketType type = passed.Socket.SocketType;
+        SocketType target = bridge.Target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
+        string? problem = type == SocketType.Dgram && bridge.Mode != BridgeMode.Handoff
+            ? $"it is a datagram socket ({passed.Display}), which works in handoff mode only, not in {bridge.Mode.ToString().ToLowerInvariant()} mode (set \"Mode\": \"handoff\")"
+            : bridge.Mode == BridgeMode.Forward && type != SocketType.Dgram && bridge.Target is not FifoEndpoint && type != target
+            ? $"it is a {(type == SocketType.Seqpacket ? "seqpacket" : "stream")} socket ({passed.Display}), and Target {bridge.Target} a {(target == SocketType.Seqpacket ? "seqpacket socket" : "stream")}: a forward bridge relays stream to stream and seqpacket to seqpacket"
+            : null;
+        if (problem is not null)
+        {
+            passed.Dispose();
+            throw new ListenException($"bridge {bridge.Name}: Listen: {passed.Endpoint}: {problem}");
+        }
+
+        return passed;
+    }
+
+    /// <summary>A TCP socket that listens, or a UDP socket bound and left to the handoff program.</summary>
+    private static BoundListener BindInet(BridgeOptions bridge, ListenEndpoint listen, InetEndpoint endpoint, IPEndPoint address)
+    {
+        bool datagram = endpoint is UdpEndpoint;
+        var socket = datagram
+            ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         string where = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address.Address}]:{address.Port}" : address.ToString();
         try
         {
-            // SO_REUSEADDR (never SO_REUSEPORT unless ReusePort asks for it:
-            // a second instance must fail with "address in use" rather than
-            // share the port silently), IPV6_V6ONLY, then the bridge's options.
+            // SO_REUSEADDR on TCP only (never SO_REUSEPORT unless ReusePort
+            // asks for it: a second instance must fail with "address in use"
+            // rather than share the port silently; on UDP SO_REUSEADDR itself
+            // would share it), IPV6_V6ONLY, then the bridge's options.
             IReadOnlyList<string> notes = SocketOptionsApplier.BeforeBind(socket, listen.Options, listen.DualStack);
             socket.Bind(address);
-            socket.Listen(bridge.Backlog);
+            if (!datagram)
+            {
+                socket.Listen(bridge.Backlog);
+            }
+
             return new BoundListener(socket, endpoint) { Notes = notes };
         }
         catch (SocketOptionException ex)
@@ -147,7 +180,7 @@ public static class ListenerBinder
             socket.Dispose();
             string reason = ex.SocketErrorCode switch
             {
-                SocketError.AddressAlreadyInUse => $"address in use: another socket listens on {where} (another process, another socketbridge, or on a reload a bridge of this one on an overlapping address)"
+                SocketError.AddressAlreadyInUse => $"address in use: another socket {(datagram ? "is bound to" : "listens on")} {where} (another process, another socketbridge, or on a reload a bridge of this one on an overlapping address)"
                     + (listen.Options.ReusePort ? "; with ReusePort, the port is shared only with sockets that have SO_REUSEPORT too, of the same user" : string.Empty),
                 SocketError.AddressNotAvailable when !listen.Options.FreeBind => $"{ex.Message}: the machine has no address {address.Address} (FreeBind lets a bridge listen on one it does not have yet)",
                 _ => ex.Message,

@@ -41,11 +41,11 @@ public static class SocketOptionScope
     /// <summary>The sockets <paramref name="key"/> applies to, as messages say it.</summary>
     public static string Needs(string key) => key switch
     {
-        "ReusePort" or "FreeBind" or "BindToDevice" or "Mark" => "IP sockets (tcp:)",
-        "BindIPv6Only" => "IPv6 sockets (tcp:[IPv6]:PORT, tcp:*:PORT)",
+        "ReusePort" or "FreeBind" or "BindToDevice" or "Mark" => "IP sockets (tcp:, udp:)",
+        "BindIPv6Only" => "IPv6 sockets (tcp:[IPv6]:PORT, tcp:*:PORT, and the same for udp:)",
         "DeferAccept" or "KeepAlive" or "KeepAliveTime" or "KeepAliveInterval" or "KeepAliveProbes" => "TCP sockets (tcp:)",
-        "ReceiveBuffer" or "SendBuffer" => "TCP sockets (tcp:), whose connections take the listening socket's sizes (a Unix stream connection does not)",
-        "PassCredentials" => "Unix sockets (unix:)",
+        "ReceiveBuffer" or "SendBuffer" => "TCP sockets (tcp:), whose connections take the listening socket's sizes, and datagram sockets (udp:, unix-dgram:), which use their own (a Unix stream connection does not)",
+        "PassCredentials" => "Unix sockets (unix:, unix-dgram:, unix-seqpacket:)",
         _ => "sockets",
     };
 }

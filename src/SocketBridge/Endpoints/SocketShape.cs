@@ -27,8 +27,8 @@ public readonly record struct SocketShape(AddressFamily Family, SocketType Type)
     /// </summary>
     public static IReadOnlyList<SocketShape>? Of(ListenEndpoint endpoint) => endpoint.Endpoint switch
     {
-        TcpEndpoint => [.. endpoint.Addresses.Select(a => new SocketShape(a.AddressFamily, SocketType.Stream)).Distinct()],
-        UnixEndpoint => [new SocketShape(AddressFamily.Unix, SocketType.Stream)],
+        InetEndpoint => [.. endpoint.Addresses.Select(a => new SocketShape(a.AddressFamily, endpoint.SocketType)).Distinct()],
+        UnixEndpoint unix => [new SocketShape(AddressFamily.Unix, unix.Type)],
         SystemdEndpoint or LaunchdEndpoint => null,
         _ => [],
     };

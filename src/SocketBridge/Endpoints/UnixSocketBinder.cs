@@ -6,7 +6,8 @@ using SocketBridge.Native;
 namespace SocketBridge.Endpoints;
 
 /// <summary>
-/// Binds a Unix socket at its configured path (SPEC 8), so that its own
+/// Binds a Unix socket of any type (stream, datagram, seqpacket) at its
+/// configured path (SPEC 8), so that its own
 /// address (getsockname) is that path, as sd_is_socket_unix(3) and
 /// <c>ss -xl</c> expect, and its file never has a looser mode, or another
 /// owner's permissions, than configured, not even for an instant:
@@ -35,12 +36,12 @@ public static class UnixSocketBinder
 
     private static BoundListener BindAbstract(BridgeOptions bridge, UnixEndpoint endpoint, SocketOptions options)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var socket = new Socket(AddressFamily.Unix, endpoint.Type, ProtocolType.Unspecified);
         try
         {
             IReadOnlyList<string> notes = SocketOptionsApplier.BeforeBind(socket, options, dualStack: false);
             socket.Bind(new UnixDomainSocketEndPoint(endpoint.KernelPath));
-            socket.Listen(bridge.Backlog);
+            Listen(socket, bridge.Backlog);
             return new BoundListener(socket, endpoint) { Notes = notes };
         }
         catch (Exception ex) when (ex is SocketException or SocketOptionException)
@@ -63,11 +64,11 @@ public static class UnixSocketBinder
         string path = endpoint.Path;
         string name = Path.GetFileName(path);
         SocketDirectory directory = SocketDirectory.Open(Path.GetDirectoryName(path)!, new DirectoryTrust(Posix.EffectiveUid, file.Uid), file.DirectoryMode, fail);
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var socket = new Socket(AddressFamily.Unix, endpoint.Type, ProtocolType.Unspecified);
         CreatedNode? created = null;
         try
         {
-            RemoveStale(directory, name, path, fail);
+            RemoveStale(directory, name, path, endpoint.Type, fail);
             IReadOnlyList<string> notes = SocketOptionsApplier.BeforeBind(socket, options ?? SocketOptions.None, dualStack: false);
 
             // The file bind(2) makes takes the socket's own mode less the umask: none at all, for now.
@@ -89,7 +90,7 @@ public static class UnixSocketBinder
             }
 
             FileNodes.ChangeMode(node, file.Mode, path);
-            socket.Listen(backlog);
+            Listen(socket, backlog);
             return new BoundListener(socket, endpoint, created) { Notes = notes };
         }
         catch (Exception ex) when (ex is SocketException or NativeCallException or SocketOptionException)
@@ -130,8 +131,17 @@ public static class UnixSocketBinder
         return node;
     }
 
-    /// <summary>Refuses a path that is not a socket, or a socket someone is listening on; removes a stale one.</summary>
-    private static void RemoveStale(SocketDirectory directory, string name, string path, string fail)
+    /// <summary>listen(2) for a stream or seqpacket socket; a datagram socket has no connections to queue.</summary>
+    private static void Listen(Socket socket, int backlog)
+    {
+        if (socket.SocketType != SocketType.Dgram)
+        {
+            socket.Listen(backlog);
+        }
+    }
+
+    /// <summary>Refuses a path that is not a socket, or a socket someone is listening on (or receiving datagrams at); removes a stale one.</summary>
+    private static void RemoveStale(SocketDirectory directory, string name, string path, SocketType type, string fail)
     {
         FileStatus? existing = FileNodes.TryStatAt(directory.Handle, name, path);
         if (existing is null)
@@ -144,7 +154,7 @@ public static class UnixSocketBinder
             throw new ListenException($"{fail}: {path} exists and is {existing.Value.Kind}, not a socket; it was left untouched");
         }
 
-        if (IsListenedOn(existing.Value, path, fail))
+        if (IsListenedOn(existing.Value, path, type, fail))
         {
             throw new ListenException($"{fail}: another process is listening on {path}");
         }
@@ -152,15 +162,16 @@ public static class UnixSocketBinder
         FileNodes.UnlinkAt(directory.Handle, name, path);
     }
 
-    private static bool IsListenedOn(FileStatus existing, string path, string fail)
+    private static bool IsListenedOn(FileStatus existing, string path, SocketType type, string fail)
     {
-        // Ask the kernel first: connecting would hand the other listener a connection.
+        // Ask the kernel first (a listening socket, or a datagram socket bound
+        // to the file, of any type): connecting would hand the other listener a connection.
         if (Posix.UnixListenerExists(existing) is { } known)
         {
             return known;
         }
 
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var probe = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
         try
         {
             probe.Connect(new UnixDomainSocketEndPoint(path));
@@ -169,6 +180,12 @@ public static class UnixSocketBinder
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
         {
             return false;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ProtocolType)
+        {
+            // EPROTOTYPE: a live socket of another type is bound there (a
+            // stale file, with no socket at all, refuses every type alike).
+            return true;
         }
         catch (SocketException ex)
         {

@@ -161,7 +161,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
                 WorkingDirectory = _bridge.WorkingDirectory,
                 Credentials = _bridge.Credentials,
             };
-            ChildProcess child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, passed: [], stdin: null, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line), out _);
+            ChildProcess child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, passed: [], stdin: null, stdout: null, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line), out _);
             LogStarted(_logger, _bridge.Name, child.Pid, _exec.ToString(), _bridge.Target!.ToString()!);
             return child;
         }

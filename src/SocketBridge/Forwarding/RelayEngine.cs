@@ -72,11 +72,15 @@ public sealed class RelayEngine : ILivenessProbe, IDisposable
     /// <paramref name="cancellationToken"/> ends the wait. A Unix listener
     /// whose queue is full is tried again until then.
     /// </summary>
-    public async Task<Socket> ConnectAsync(EndPoint address, CancellationToken cancellationToken)
+    public Task<Socket> ConnectAsync(EndPoint address, CancellationToken cancellationToken) =>
+        ConnectAsync(address, SocketType.Stream, cancellationToken);
+
+    /// <summary>The same with a socket of <paramref name="type"/>: Stream, or Seqpacket for a unix-seqpacket Target.</summary>
+    public async Task<Socket> ConnectAsync(EndPoint address, SocketType type, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, address.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
+            var socket = new Socket(address.AddressFamily, type, address.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
             try
             {
                 await socket.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
@@ -93,7 +97,7 @@ public sealed class RelayEngine : ILivenessProbe, IDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int rc = StreamConnect.Start(address, out Socket? socket);
+            int rc = StreamConnect.Start(address, type, out Socket? socket);
             if (rc == StreamConnect.QueueFull)
             {
                 await Task.Delay(retry, cancellationToken).ConfigureAwait(false);

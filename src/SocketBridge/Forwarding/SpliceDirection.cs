@@ -13,7 +13,7 @@ namespace SocketBridge.Forwarding;
 /// until it says EAGAIN (or a short read proves it empty), then left until
 /// its next event (<see cref="SourceReady"/>, <see cref="SinkReady"/>).
 /// </summary>
-internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, RelaySettings settings) : IDisposable
+internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, RelaySettings settings) : IRelayDirection
 {
     private KernelPipe? _pipe;
     private int _held;

@@ -6,7 +6,8 @@ namespace SocketBridge.Forwarding;
 
 /// <summary>
 /// A connection relayed by a <see cref="RelayLoop"/> (SPEC 5, forward):
-/// both directions until both are done. An EOF from one side becomes a
+/// both directions until both are done, bytes spliced or copied for a
+/// stream, whole messages for a seqpacket connection. An EOF from one side becomes a
 /// half-close of the other; an error on one side resets both (SO_LINGER 0,
 /// so the owner's close sends RST); IdleTimeout with no byte either way, or
 /// an abort, closes both. The owner closes the sockets once
@@ -29,8 +30,8 @@ internal sealed class SpliceRelay : LoopEntry
     private uint _targetEvents;
     private SocketLease? _client;
     private SocketLease? _target;
-    private SpliceDirection? _up;   // client to target
-    private SpliceDirection? _down; // target to client
+    private IRelayDirection? _up;   // client to target
+    private IRelayDirection? _down; // target to client
     private CancellationTokenRegistration _abort;
 
     public SpliceRelay(Socket client, Socket target, TimeSpan? idleTimeout, RelaySettings settings)
@@ -57,8 +58,17 @@ internal sealed class SpliceRelay : LoopEntry
         _scratch = scratch;
         _client = new SocketLease(_clientSocket);
         _target = new SocketLease(_targetSocket);
-        _up = new SpliceDirection(_client, _target, _settings);
-        _down = new SpliceDirection(_target, _client, _settings);
+        if (_clientSocket.SocketType == SocketType.Seqpacket)
+        {
+            // A seqpacket connection (to a seqpacket Target): whole messages, never bytes.
+            _up = new MessageDirection(_client, _target);
+            _down = new MessageDirection(_target, _client);
+        }
+        else
+        {
+            _up = new SpliceDirection(_client, _target, _settings);
+            _down = new SpliceDirection(_target, _client, _settings);
+        }
         _clientEvents = _targetEvents = Readable;
         int rc = epoll.AddOrModify(_client.Fd, _clientEvents, Key(0));
         if (rc == 0)
@@ -81,8 +91,8 @@ internal sealed class SpliceRelay : LoopEntry
     public override void OnEvents(int side, uint events)
     {
         SocketLease socket = side == 0 ? _client! : _target!;
-        SpliceDirection reading = side == 0 ? _up! : _down!;   // what this socket sends
-        SpliceDirection writing = side == 0 ? _down! : _up!;   // what this socket receives
+        IRelayDirection reading = side == 0 ? _up! : _down!;   // what this socket sends
+        IRelayDirection writing = side == 0 ? _down! : _up!;   // what this socket receives
         if ((events & EpollFlags.Error) != 0 && socket.PendingError() is > 0 and int error)
         {
             Reset(error);
@@ -138,7 +148,7 @@ internal sealed class SpliceRelay : LoopEntry
     /// socket with room that nothing waits for). False when epoll refused and
     /// the relay was reset.
     /// </summary>
-    private bool Watch(SocketLease socket, ref uint registered, SpliceDirection feeds, SpliceDirection receives, int side)
+    private bool Watch(SocketLease socket, ref uint registered, IRelayDirection feeds, IRelayDirection receives, int side)
     {
         uint wanted = (feeds.WantsInput ? Readable : 0) | (receives.WantsOutput ? Writable : 0) | EpollFlags.EdgeTriggered;
         if (wanted == registered)
@@ -169,7 +179,7 @@ internal sealed class SpliceRelay : LoopEntry
     }
 
     /// <summary>Runs one direction; false when it failed and the relay was reset.</summary>
-    private bool Pump(SpliceDirection direction, ref bool progressed)
+    private bool Pump(IRelayDirection direction, ref bool progressed)
     {
         int rc = direction.Shovel(_scratch!, out bool moved);
         progressed |= moved;

@@ -18,7 +18,7 @@ public static class TargetConnector
         {
             try
             {
-                Socket socket = await engine.ConnectAsync(address, timeout.Token).ConfigureAwait(false);
+                Socket socket = await engine.ConnectAsync(address, Type(bridge), timeout.Token).ConfigureAwait(false);
                 try
                 {
                     Tune(socket);
@@ -50,6 +50,9 @@ public static class TargetConnector
             socket.NoDelay = true;
         }
     }
+
+    /// <summary>A unix-seqpacket Target's socket keeps message boundaries; the others are streams.</summary>
+    private static SocketType Type(BridgeOptions bridge) => bridge.Target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
 
     private static IEnumerable<EndPoint> Addresses(BridgeOptions bridge) => bridge.Target switch
     {

@@ -19,6 +19,9 @@ public sealed record ImportedBridge
     /// <summary>The program's argv; empty for a forward bridge without an on-demand backend.</summary>
     public IReadOnlyList<string> Exec { get; init; } = [];
 
+    /// <summary>handoff: <c>socket</c> for a program that expects its socket on stdin and stdout (inetd's wait services).</summary>
+    public string? StandardInput { get; init; }
+
     public string? WorkingDirectory { get; init; }
 
     public string? User { get; init; }

@@ -41,6 +41,7 @@ public static class ImportedConfigurationWriter
         json.WriteString("Mode", bridge.Mode);
         WriteOptional(json, "Target", bridge.Target);
         WriteList(json, "Exec", bridge.Exec);
+        WriteOptional(json, "StandardInput", bridge.StandardInput);
         WriteOptional(json, "WorkingDirectory", bridge.WorkingDirectory);
         WriteOptional(json, "User", bridge.User);
         WriteOptional(json, "Group", bridge.Group);

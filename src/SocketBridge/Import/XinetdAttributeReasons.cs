@@ -42,6 +42,22 @@ public static class XinetdAttributeReasons
         "IPv4", "REUSE", "NOLIBWRAP", "NODELAY",
     }.ToFrozenSet(StringComparer.Ordinal);
 
+    /// <summary>
+    /// xinetd set KEEPALIVE and NODELAY on a wait = yes service's listening
+    /// socket, whose connections inherit them; a handoff bridge passes its
+    /// socket as it was made, and its KeepAlive and NoDelay keys apply to
+    /// connections the daemon accepts itself.
+    /// </summary>
+    public const string HandoffSocketOptions = "xinetd set it on a wait = yes service's listening socket, and the connections its program accepts inherit it; socketbridge sets KeepAlive and NoDelay only on the connections it accepts itself, not yet on a socket it hands off: have the program set it";
+
+    /// <summary>Flags that mean nothing on a UDP socket, or that socketbridge leaves off there on purpose.</summary>
+    public static readonly FrozenDictionary<string, string> DatagramFlags = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["KEEPALIVE"] = "a TCP option; a UDP service has no connections to keep alive (xinetd ignored it too)",
+        ["NODELAY"] = "a TCP option; a UDP service has no connections (xinetd ignored it too)",
+        ["REUSE"] = "xinetd set SO_REUSEADDR, which on a UDP socket lets another socket that sets it bind the same port and take part of its datagrams; a udp: endpoint leaves it off, so another server on the port is a start-up error rather than a silent share",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
     public static readonly FrozenDictionary<string, string> FlagsNotTranslated = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["INTERCEPT"] = "socketbridge does not intercept a wait = yes program's connections to check them",

@@ -12,15 +12,13 @@ namespace SocketBridge.Import;
 /// <c>socketbridge import xinetd</c>: each <c>service</c> of an xinetd file
 /// (xinetd.conf(5)) that accepts TCP connections becomes a bridge: spawn for
 /// <c>wait = no</c>, handoff for <c>wait = yes</c>, forward for
-/// <c>redirect</c>. A <c>defaults</c> section applies to the services after
+/// <c>redirect</c>; a UDP service (<c>socket_type = dgram</c>, <c>wait = yes</c>)
+/// a handoff bridge on a <c>udp:</c> endpoint. A <c>defaults</c> section applies to the services after
 /// it, in that file and in the files given after it, so /etc/xinetd.conf
 /// goes first. Every attribute without an equivalent is noted once.
 /// </summary>
 public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImporter
 {
-    /// <summary>A wait = yes program written for xinetd accepts on stdin; a handoff program gets the socket as fd 3.</summary>
-    public const string HandoffWrapper = "exec \"$0\" \"$@\" <&3 >&3";
-
     private static readonly string[] Everyone = ["0.0.0.0/0", "::/0"];
 
     private readonly Lazy<ServicesDatabase> _services = new(services);
@@ -123,6 +121,7 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
 
             XinetdValue? redirect = attributes["redirect"];
             string mode = redirect is not null ? "forward" : attributes["wait"]?.Single == "yes" ? "handoff" : "spawn";
+            bool datagram = attributes["socket_type"]?.Single == "dgram";
             var bridge = new ImportedBridge
             {
                 Name = BridgeNames.FromJobName(_id),
@@ -164,6 +163,7 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
                 bridge = TranslateEnvironment(bridge with
                 {
                     Exec = exec,
+                    StandardInput = mode == "handoff" ? "socket" : null,
                     User = user ?? "root",
                     Group = attributes["group"]?.Single,
                 });
@@ -173,8 +173,8 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
                 }
             }
 
-            bridge = mode == "handoff" ? NoteLimitsOfHandoff(bridge) : TranslateLimits(TranslateAccess(bridge));
-            bridge = TranslateFlags(bridge);
+            bridge = mode == "handoff" ? NoteLimitsOfHandoff(bridge, datagram) : TranslateLimits(TranslateAccess(bridge));
+            bridge = TranslateFlags(bridge, datagram);
             NoteOthers();
             if (bridge.Name != _id)
             {
@@ -224,18 +224,32 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
             string? socketType = attributes["socket_type"]?.Single;
             if (socketType is null)
             {
-                return "no socket_type (xinetd needs one; socketbridge bridges socket_type = stream)";
+                return "no socket_type (xinetd needs one; socketbridge bridges socket_type = stream and dgram)";
             }
 
-            if (socketType != "stream")
+            if (socketType is not ("stream" or "dgram"))
             {
-                return $"socket_type = {socketType}: socketbridge bridges stream (TCP) connections, not datagrams or raw sockets";
+                return $"socket_type = {socketType}: socketbridge bridges TCP (stream) and UDP (dgram) services, not raw or seqpacket sockets";
             }
 
+            string expected = socketType == "dgram" ? "udp" : "tcp";
             string? protocol = attributes["protocol"]?.Single;
-            if (protocol is not (null or "tcp"))
+            if (protocol is not null && protocol != expected)
             {
-                return $"protocol = {attributes["protocol"]!.Text}: socketbridge bridges TCP";
+                return $"protocol = {attributes["protocol"]!.Text}: socketbridge bridges socket_type = {socketType} over {expected.ToUpperInvariant()}";
+            }
+
+            if (socketType == "dgram")
+            {
+                if (attributes["redirect"] is not null)
+                {
+                    return "redirect with socket_type = dgram: xinetd redirects TCP connections only";
+                }
+
+                if (attributes["wait"]?.Single == "no")
+                {
+                    return "socket_type = dgram with wait = no: socketbridge serves a datagram socket in handoff mode only (wait = yes), one program reading the datagrams; it starts no program per datagram";
+                }
             }
 
             if (attributes["redirect"] is null && attributes["wait"]?.Single is not ("yes" or "no"))
@@ -262,7 +276,8 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
                 port = given;
             }
 
-            bool listed = services.TryFindPort(section.Name, "tcp", out int servicePort);
+            string protocol = attributes["socket_type"]?.Single == "dgram" ? "udp" : "tcp";
+            bool listed = services.TryFindPort(section.Name, protocol, out int servicePort);
             if (!unlisted && listed && port is null)
             {
                 port = servicePort;
@@ -273,14 +288,14 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
             }
             else if (!unlisted && !listed && port is not null)
             {
-                Note(portValue!, $"{section.Name} is not a tcp service in {ServicesDatabase.SystemPath}, so xinetd needs type = UNLISTED; the bridge listens on port {port}");
+                Note(portValue!, $"{section.Name} is not a {protocol} service in {ServicesDatabase.SystemPath}, so xinetd needs type = UNLISTED; the bridge listens on port {port}");
             }
 
             if (port is null)
             {
                 Skip(unlisted
                     ? "type = UNLISTED needs a port"
-                    : $"{section.Name} is not a tcp service in {ServicesDatabase.SystemPath}: give its port (and type = UNLISTED)");
+                    : $"{section.Name} is not a {protocol} service in {ServicesDatabase.SystemPath}: give its port (and type = UNLISTED)");
                 return null;
             }
 
@@ -296,19 +311,19 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
                 }
 
                 endpoint = IPAddress.TryParse(host, out IPAddress? address) && address.AddressFamily == AddressFamily.InterNetworkV6
-                    ? string.Create(CultureInfo.InvariantCulture, $"tcp:[{address}]:{port}")
-                    : string.Create(CultureInfo.InvariantCulture, $"tcp:{host}:{port}");
+                    ? string.Create(CultureInfo.InvariantCulture, $"{protocol}:[{address}]:{port}")
+                    : string.Create(CultureInfo.InvariantCulture, $"{protocol}:{host}:{port}");
             }
             else if (ipv6)
             {
-                // xinetd's IPv6 socket takes IPv4 clients too unless v6only = yes; tcp:* is that dual-stack socket.
+                // xinetd's IPv6 socket takes IPv4 clients too unless v6only = yes; tcp:* (udp:*) is that dual-stack socket.
                 endpoint = attributes["v6only"]?.Single == "yes"
-                    ? string.Create(CultureInfo.InvariantCulture, $"tcp:[::]:{port}")
-                    : string.Create(CultureInfo.InvariantCulture, $"tcp:*:{port}");
+                    ? string.Create(CultureInfo.InvariantCulture, $"{protocol}:[::]:{port}")
+                    : string.Create(CultureInfo.InvariantCulture, $"{protocol}:*:{port}");
             }
             else
             {
-                endpoint = string.Create(CultureInfo.InvariantCulture, $"tcp:0.0.0.0:{port}");
+                endpoint = string.Create(CultureInfo.InvariantCulture, $"{protocol}:0.0.0.0:{port}");
             }
 
             if (!EndpointParser.TryParse(endpoint, out _, out string error))
@@ -376,13 +391,14 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
                 argv = [program, .. arguments];
             }
 
-            if (!handoff)
+            if (handoff)
             {
-                return argv;
+                Note(attributes["wait"]!, attributes["socket_type"]?.Single == "dgram"
+                    ? "wait = yes: a handoff bridge with \"StandardInput\": \"socket\": started when the first datagram waits, the program gets the socket on stdin and stdout, as from xinetd (and as fd 3), and reads the datagrams itself"
+                    : "wait = yes: a handoff bridge with \"StandardInput\": \"socket\": the program gets the listening socket on stdin and stdout, as from xinetd (and as fd 3), and accepts itself");
             }
 
-            Note(attributes["wait"]!, "wait = yes: a handoff bridge, which passes the listening socket as fd 3; the program gets it on stdin and stdout, as from xinetd, through /bin/sh");
-            return [ExecCommand.Shell, "-c", HandoffWrapper, .. argv];
+            return argv;
         }
 
         private ImportedBridge TranslateEnvironment(ImportedBridge bridge)
@@ -526,8 +542,8 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
             return bridge;
         }
 
-        /// <summary>A handoff program accepts for itself: the daemon sees neither clients nor their count.</summary>
-        private ImportedBridge NoteLimitsOfHandoff(ImportedBridge bridge)
+        /// <summary>A handoff program accepts (or reads) for itself: the daemon sees neither clients nor their count.</summary>
+        private ImportedBridge NoteLimitsOfHandoff(ImportedBridge bridge, bool datagram)
         {
             foreach (string name in (string[])["only_from", "no_access", "per_source", "cps", "instances"])
             {
@@ -535,6 +551,8 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
                 {
                     Note(value, name == "instances"
                         ? $"not translated for {_subject}: a wait = yes program runs one at a time"
+                        : datagram
+                        ? $"not translated for {_subject}: with wait = yes the program reads the datagrams, so socketbridge never sees the clients"
                         : $"not translated for {_subject}: with wait = yes the program accepts the connections, so socketbridge never sees the clients");
                 }
             }
@@ -553,7 +571,15 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
             return null;
         }
 
-        private ImportedBridge TranslateFlags(ImportedBridge bridge)
+        /// <summary>
+        /// flags: KEEPALIVE as KeepAlive on the connections the daemon accepts;
+        /// NODELAY and REUSE (SO_REUSEADDR in xinetd, not SO_REUSEPORT) are what
+        /// a TCP bridge does anyway. Socket options on a socket the daemon does
+        /// not accept from (a wait = yes service's, a UDP service's) are noted,
+        /// not translated (<see cref="XinetdAttributeReasons.HandoffSocketOptions"/>,
+        /// <see cref="XinetdAttributeReasons.DatagramFlags"/>).
+        /// </summary>
+        private ImportedBridge TranslateFlags(ImportedBridge bridge, bool datagram)
         {
             if (attributes["flags"] is not { } flags)
             {
@@ -562,7 +588,15 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
 
             foreach (string flag in flags.Values)
             {
-                if (flag == "KEEPALIVE")
+                if (datagram && XinetdAttributeReasons.DatagramFlags.TryGetValue(flag, out string? udp))
+                {
+                    Note(flags, $"not translated: {flag}: {udp}");
+                }
+                else if (bridge.Mode == "handoff" && flag is ("KEEPALIVE" or "NODELAY"))
+                {
+                    Note(flags, $"not translated yet: {flag}: {XinetdAttributeReasons.HandoffSocketOptions}");
+                }
+                else if (flag == "KEEPALIVE")
                 {
                     bridge = bridge with { KeepAlive = true };
                 }

@@ -67,6 +67,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_queued_connections")]
     internal static partial int QueuedConnections(int fd, ulong* ids, int capacity);
 
+    [LibraryImport(Helper, EntryPoint = "sb_datagram_queue")]
+    internal static partial int DatagramQueue(int fd, out int length, byte* sender, ref int senderLength, out long queuedBytes);
+
     [LibraryImport(Helper, EntryPoint = "sb_lookup_group", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int LookupGroup(string name, out uint gid);
 
@@ -176,7 +179,10 @@ internal static unsafe partial class NativeMethods
     internal static partial int SocketError(int fd);
 
     [LibraryImport(Helper, EntryPoint = "sb_connect")]
-    internal static partial int Connect(byte* address, int length, out int fd);
+    internal static partial int Connect(byte* address, int length, int type, out int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_message_peek")]
+    internal static partial int MessagePeek(int fd, out int end);
 
     [LibraryImport(Helper, EntryPoint = "sb_set_socket_option")]
     internal static partial int SetSocketOption(int fd, int option, int value);

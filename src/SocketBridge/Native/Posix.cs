@@ -189,6 +189,54 @@ public static unsafe class Posix
         }
     }
 
+    /// <summary>
+    /// What waits in a datagram socket's receive queue, asked without taking
+    /// anything (sb_datagram_queue): the first datagram, if any, and the
+    /// bytes the queue holds (-1 when unknown). Null when the kernel cannot say.
+    /// </summary>
+    public static DatagramQueue? WaitingDatagrams(SafeHandle socket)
+    {
+        bool added = false;
+        socket.DangerousAddRef(ref added);
+        try
+        {
+            byte* sender = stackalloc byte[128]; // sizeof(struct sockaddr_storage)
+            int senderLength = 128;
+            int rc = NativeMethods.DatagramQueue((int)socket.DangerousGetHandle(), out int length, sender, ref senderLength, out long queued);
+            if (rc < 0)
+            {
+                return null;
+            }
+
+            return new DatagramQueue(rc == 1 ? length : null, rc == 1 ? new ReadOnlySpan<byte>(sender, senderLength).ToArray() : [], queued);
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>SO_ERROR: takes (and so clears) a socket's pending error; 0 for none, or -errno.</summary>
+    public static int TakeSocketError(SafeHandle socket)
+    {
+        bool added = false;
+        socket.DangerousAddRef(ref added);
+        try
+        {
+            return NativeMethods.SocketError((int)socket.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>How many bytes wait in a pipe or FIFO (FIONREAD); null when that cannot be told.</summary>
     public static int? BytesReadable(SafeHandle pipe)
     {

@@ -36,6 +36,14 @@ public sealed unsafe class SocketLease : IDisposable
 
     public int Send(byte* buffer, int count) => NativeMethods.SendNonBlocking(Fd, buffer, count);
 
+    /// <summary>The length of the next message of a seqpacket socket, not taken; -EAGAIN when none; <paramref name="end"/> at the peer's end.</summary>
+    public int PeekMessage(out bool end)
+    {
+        int rc = NativeMethods.MessagePeek(Fd, out int ended);
+        end = ended != 0;
+        return rc;
+    }
+
     public void Dispose()
     {
         if (_held)

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace SocketBridge.Native;
 
 /// <summary>
-/// connect(2) on a new non-blocking stream socket, for a relay loop that
+/// connect(2) on a new non-blocking stream (or seqpacket) socket, for a relay loop that
 /// waits for the connection itself: the socket is never registered with
 /// .NET's own event loop, which would otherwise wake for every packet the
 /// relay moves.
@@ -14,12 +14,18 @@ public static unsafe class StreamConnect
     public const int InProgress = -115; // -EINPROGRESS
     public const int QueueFull = -Errno.EAGAIN;
 
+    private const int SockStream = 1;    // SOCK_STREAM
+    private const int SockSeqPacket = 5; // SOCK_SEQPACKET
+
     /// <summary>
     /// Starts connecting to <paramref name="address"/>: 0 (connected) or
     /// <see cref="InProgress"/>, with the socket; otherwise -errno and no socket
     /// (<see cref="QueueFull"/>: a Unix listener's queue is full, try again).
     /// </summary>
-    public static int Start(EndPoint address, out Socket? socket)
+    public static int Start(EndPoint address, out Socket? socket) => Start(address, SocketType.Stream, out socket);
+
+    /// <summary>The same for a socket of <paramref name="type"/>: Stream, or Seqpacket for a unix-seqpacket Target.</summary>
+    public static int Start(EndPoint address, SocketType type, out Socket? socket)
     {
         socket = null;
         SocketAddress native = address.Serialize();
@@ -27,7 +33,7 @@ public static unsafe class StreamConnect
         int fd;
         fixed (byte* p = native.Buffer.Span)
         {
-            rc = NativeMethods.Connect(p, native.Size, out fd);
+            rc = NativeMethods.Connect(p, native.Size, type == SocketType.Seqpacket ? SockSeqPacket : SockStream, out fd);
         }
 
         if (fd >= 0)

@@ -35,10 +35,12 @@ int32_t sb_peer_credentials(int32_t fd, int32_t *pid, uint32_t *uid, uint32_t *g
 
 /*
  * Is some process listening on the Unix socket file with this inode and
- * device? Asks the kernel through sock_diag(7) (NETLINK_SOCK_DIAG,
- * UNIX_DIAG_VFS), as ss(8) does, rather than connecting, which would hand
- * the other listener a connection. Returns 1, 0, or -errno when the kernel
- * cannot say.
+ * device, or receiving datagrams at it? Asks the kernel through
+ * sock_diag(7) (NETLINK_SOCK_DIAG, UNIX_DIAG_VFS), as ss(8) does, rather
+ * than connecting, which would hand the other listener a connection. A
+ * stream or seqpacket socket counts while it listens (the connections it
+ * accepted share its file and outlive it); a datagram socket bound to the
+ * file counts in any state. Returns 1, 0, or -errno when the kernel cannot say.
  */
 int32_t sb_unix_listener_exists(uint64_t ino, uint32_t major_dev, uint32_t minor_dev)
 {
@@ -55,7 +57,7 @@ int32_t sb_unix_listener_exists(uint64_t ino, uint32_t major_dev, uint32_t minor
     request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
     request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     request.req.sdiag_family = AF_UNIX;
-    request.req.udiag_states = 1u << 10; /* TCP_LISTEN */
+    request.req.udiag_states = ~0u;
     request.req.udiag_show = UDIAG_SHOW_VFS;
 
     struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
@@ -88,6 +90,8 @@ int32_t sb_unix_listener_exists(uint64_t ino, uint32_t major_dev, uint32_t minor
                 return err->error < 0 ? err->error : -EIO;
             }
             struct unix_diag_msg *msg = NLMSG_DATA(h);
+            if (msg->udiag_state != 10 /* TCP_LISTEN */ && msg->udiag_type != SOCK_DGRAM)
+                continue;
             struct rtattr *attr = (struct rtattr *)(msg + 1);
             int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
             for (; RTA_OK(attr, len); attr = RTA_NEXT(attr, len)) {
@@ -170,20 +174,23 @@ int32_t sb_socket_error(int32_t fd)
     return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0 ? -errno : error;
 }
 
-/* A non-blocking, close-on-exec stream socket connecting to `address` (a
+/* A non-blocking, close-on-exec socket of `type` (SOCK_STREAM, or
+ * SOCK_SEQPACKET for a unix-seqpacket Target) connecting to `address` (a
  * struct sockaddr of `length` bytes, as .NET's SocketAddress holds it; its
  * family is the socket's). Returns 0 when connected at once or -EINPROGRESS when the
  * connection is under way (either way *fd is the socket), or -errno, the
  * socket closed. A Unix socket whose listener's queue is full gives
  * -EAGAIN: try again later. */
-int32_t sb_connect(const uint8_t *address, int32_t length, int32_t *fd)
+int32_t sb_connect(const uint8_t *address, int32_t length, int32_t type, int32_t *fd)
 {
     *fd = -1;
     if ((size_t)length < sizeof(sa_family_t))
         return -EINVAL;
     sa_family_t family;
     memcpy(&family, address, sizeof(family));
-    int s = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (type != SOCK_STREAM && type != SOCK_SEQPACKET)
+        return -EINVAL;
+    int s = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s < 0)
         return -errno;
     int rc;
@@ -476,4 +483,40 @@ int32_t sb_accept_and_close(int32_t listen_fd)
         return -errno;
     close(fd);
     return 0;
+}
+
+/*
+ * What waits in a datagram socket's receive queue, asked without taking
+ * anything: recvfrom(2) with MSG_PEEK | MSG_TRUNC and no buffer gives the
+ * first datagram's length and its sender, not one byte of it copied, and
+ * SO_MEMINFO the memory the queue holds (SK_MEMINFO_RMEM_ALLOC: a UDP
+ * socket's datagrams; a Unix datagram socket's are charged to their
+ * senders, so 0 there). Lets a handoff bridge tell a program that read the
+ * datagrams from one that left them. *sender_length holds the capacity of
+ * sender on entry and the sender's length on return. Returns 1 with the
+ * first datagram described, 0 when none waits, or -errno.
+ */
+int32_t sb_datagram_queue(int32_t fd, int32_t *length, uint8_t *sender, int32_t *sender_length, int64_t *queued_bytes)
+{
+    uint32_t meminfo[SK_MEMINFO_VARS];
+    socklen_t meminfo_length = sizeof meminfo;
+    memset(meminfo, 0, sizeof meminfo);
+    *queued_bytes = getsockopt(fd, SOL_SOCKET, SO_MEMINFO, meminfo, &meminfo_length) == 0
+        ? (int64_t)meminfo[SK_MEMINFO_RMEM_ALLOC] : -1;
+
+    socklen_t address_length = *sender_length > 0 ? (socklen_t)*sender_length : 0;
+    ssize_t n;
+    do
+        n = recvfrom(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT,
+                     address_length > 0 ? (struct sockaddr *)sender : NULL,
+                     address_length > 0 ? &address_length : NULL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        *length = 0;
+        *sender_length = 0;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+    }
+    *length = (int32_t)n;
+    *sender_length = (int32_t)address_length;
+    return 1;
 }

@@ -1,11 +1,13 @@
 /*
  * sb_relay.c: the forward relay's event loop (epoll(7), eventfd(2),
- * splice(2)). struct epoll_event is packed on x86-64 and not elsewhere, so
+ * splice(2)), and the messages of a seqpacket relay. struct epoll_event is packed on x86-64 and not elsewhere, so
  * it reaches managed code in one fixed layout (sb_epoll_event).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -110,3 +112,27 @@ int32_t sb_write(int32_t fd, const uint8_t *buffer, int32_t length)
     return n < 0 ? -errno : (int32_t)n;
 }
 
+
+/* The length of the next message waiting on a seqpacket socket, without
+ * taking it (recv with MSG_PEEK | MSG_TRUNC and no buffer), so the relay
+ * can read it whole into a buffer that holds it: a read into a smaller one
+ * would drop the rest of the message. Returns the length (0 for an empty
+ * message), or -errno (-EAGAIN when none waits); *end is 1 instead when the
+ * peer has shut down its side and nothing is left (an empty message sent
+ * just before that cannot be told from the end). */
+int32_t sb_message_peek(int32_t fd, int32_t *end)
+{
+    *end = 0;
+    ssize_t n;
+    do
+        n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    if (n == 0) {
+        struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+        if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)))
+            *end = 1;
+    }
+    return (int32_t)n;
+}

@@ -29,9 +29,10 @@ public static class ServiceProgram
     }
 
     /// <summary>
-    /// Starts the program, its stdin <paramref name="stdin"/> or /dev/null,
-    /// <paramref name="passed"/> as fds 3, 4...; <paramref name="output"/> completes once its output
-    /// has been read to the end. Throws <see cref="SpawnException"/> or
+    /// Starts the program, its stdin <paramref name="stdin"/> or /dev/null, its
+    /// stdout <paramref name="stdout"/> or the log (as stderr, StandardError
+    /// journal or null), <paramref name="passed"/> as fds 3, 4...;
+    /// <paramref name="output"/> completes once its output has been read to the end. Throws <see cref="SpawnException"/> or
     /// <see cref="NativeCallException"/> when it cannot be started.
     /// </summary>
     public static ChildProcess Launch(
@@ -41,23 +42,26 @@ public static class ServiceProgram
         SafeFileHandle devNull,
         IReadOnlyList<SafeHandle> passed,
         SafeHandle? stdin,
+        SafeHandle? stdout,
         Action<int, string> writeLine,
         out Task output)
     {
         (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
         var reader = new Socket(readEnd);
-        bool nullAdded = false, writerAdded = false, stdinAdded = false;
+        bool nullAdded = false, writerAdded = false, stdinAdded = false, stdoutAdded = false;
         bool[] passedAdded = new bool[passed.Count];
         try
         {
             devNull.DangerousAddRef(ref nullAdded);
             writeEnd.DangerousAddRef(ref writerAdded);
             stdin?.DangerousAddRef(ref stdinAdded);
+            stdout?.DangerousAddRef(ref stdoutAdded);
             int nul = (int)devNull.DangerousGetHandle();
             int input = stdin is null ? nul : (int)stdin.DangerousGetHandle();
             int log = bridge.StandardError == StandardErrorMode.Null ? nul : (int)writeEnd.DangerousGetHandle();
+            int written = stdout is null ? log : (int)stdout.DangerousGetHandle();
             int[] fds = new int[3 + passed.Count];
-            (fds[0], fds[1], fds[2]) = (input, log, log);
+            (fds[0], fds[1], fds[2]) = (input, written, log);
             for (int i = 0; i < passed.Count; i++)
             {
                 passed[i].DangerousAddRef(ref passedAdded[i]);
@@ -85,6 +89,11 @@ public static class ServiceProgram
             if (stdin is not null)
             {
                 Release(stdin, stdinAdded);
+            }
+
+            if (stdout is not null)
+            {
+                Release(stdout, stdoutAdded);
             }
 
             writeEnd.Dispose();

@@ -29,7 +29,7 @@ public sealed class InheritedSockets
     /// <summary>Every socket that was passed, used or not.</summary>
     public IReadOnlyList<InheritedSocket> All { get; }
 
-    /// <summary>Descriptors that were passed but cannot serve as listening stream sockets, described.</summary>
+    /// <summary>Descriptors that were passed but cannot serve as listening (or datagram) sockets, described.</summary>
     public IReadOnlyList<string> Problems { get; }
 
     /// <summary>The sockets not yet taken by a bridge.</summary>
@@ -88,9 +88,9 @@ public sealed class InheritedSockets
                 continue;
             }
 
-            if (socket.SocketType != SocketType.Stream || !IsListening(socket))
+            if (!IsUsable(socket))
             {
-                problems.Add($"fd {fd} ({name}) is not a listening stream socket");
+                problems.Add($"fd {fd} ({name}) is neither a listening stream or seqpacket socket nor a bound datagram socket");
                 socket.Dispose();
                 continue;
             }
@@ -104,13 +104,13 @@ public sealed class InheritedSockets
     /// <summary>Takes the socket passed with FileDescriptorName=<paramref name="name"/>.</summary>
     public InheritedSocket? TakeByName(string name) => Take(s => s.Name == name);
 
-    /// <summary>Takes a socket bound to exactly <paramref name="address"/>, for a tcp: Listen.</summary>
-    public InheritedSocket? TakeByAddress(IPEndPoint address) =>
-        Take(s => s.Socket.LocalEndPoint is IPEndPoint bound && bound.Port == address.Port && bound.Address.Equals(address.Address));
+    /// <summary>Takes a socket of <paramref name="type"/> bound to exactly <paramref name="address"/>, for a tcp: (Stream) or udp: (Dgram) Listen.</summary>
+    public InheritedSocket? TakeByAddress(IPEndPoint address, SocketType type = SocketType.Stream) =>
+        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is IPEndPoint bound && bound.Port == address.Port && bound.Address.Equals(address.Address));
 
-    /// <summary>Takes a socket bound to exactly <paramref name="path"/> ('@' for abstract), for a unix: Listen.</summary>
-    public InheritedSocket? TakeByPath(string path) =>
-        Take(s => s.Socket.LocalEndPoint is UnixDomainSocketEndPoint unix && Endpoints.BoundListener.UnixSocketPath(unix) == path);
+    /// <summary>Takes a socket of <paramref name="type"/> bound to exactly <paramref name="path"/> ('@' for abstract), for a unix:, unix-dgram: or unix-seqpacket: Listen.</summary>
+    public InheritedSocket? TakeByPath(string path, SocketType type = SocketType.Stream) =>
+        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is UnixDomainSocketEndPoint unix && Endpoints.BoundListener.UnixSocketPath(unix) == path);
 
     public string Names => string.Join(", ", All.Select(s => s.Name));
 
@@ -125,6 +125,35 @@ public sealed class InheritedSockets
             }
 
             return found;
+        }
+    }
+
+    /// <summary>
+    /// What a bridge can serve: a stream or seqpacket socket that listens
+    /// (ListenStream=, ListenSequentialPacket=), or a datagram socket that
+    /// is bound to an address (ListenDatagram=).
+    /// </summary>
+    private static bool IsUsable(Socket socket) => socket.SocketType switch
+    {
+        SocketType.Stream or SocketType.Seqpacket => IsListening(socket),
+        SocketType.Dgram => IsBound(socket),
+        _ => false,
+    };
+
+    private static bool IsBound(Socket socket)
+    {
+        try
+        {
+            return socket.LocalEndPoint switch
+            {
+                IPEndPoint ip => ip.Port != 0,
+                UnixDomainSocketEndPoint unix => unix.ToString().Length > 0,
+                _ => false,
+            };
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 

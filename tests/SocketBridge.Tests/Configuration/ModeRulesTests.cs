@@ -38,7 +38,7 @@ public sealed class ModeRulesTests
     [Theory]
     [InlineData("\"Mode\": \"forward\"", "test.json: Bridges:f:Target: is required in forward mode (the endpoint to connect to, e.g. \"tcp:127.0.0.1:8080\")")]
     [InlineData("\"Target\": \"tcp:*:80\"", "test.json: Bridges:f:Target: \"tcp:*:80\": a target needs an address to connect to, not *")]
-    [InlineData("\"Target\": \"systemd:x\"", "test.json: Bridges:f:Target: systemd: targets are not supported (expected tcp:, unix: or fifo:)")]
+    [InlineData("\"Target\": \"systemd:x\"", "test.json: Bridges:f:Target: systemd: targets are not supported (expected tcp:, unix:, unix-seqpacket: or fifo:)")]
     [InlineData("\"Target\": \"tcp:127.0.0.1:80\", \"Mode\": \"spawn\", \"User\": \"root\", \"Exec\": [\"/bin/cat\"]", "test.json: Bridges:f:Target: only applies to forward mode, not spawn")]
     [InlineData("\"User\": \"root\", \"Exec\": [\"/bin/cat\"], \"IdleTimeout\": \"5s\"", "test.json: Bridges:f:IdleTimeout: only applies to forward mode: in spawn mode the program owns the connection")]
     [InlineData("\"Target\": \"tcp:127.0.0.1:80\", \"ConnectTimeout\": \"0s\"", "test.json: Bridges:f:ConnectTimeout: must be longer than zero")]

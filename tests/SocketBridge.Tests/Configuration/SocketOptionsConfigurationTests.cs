@@ -62,13 +62,13 @@ public sealed class SocketOptionsConfigurationTests
     }
 
     [Theory]
-    [InlineData("ReusePort", "true", "applies to IP sockets (tcp:), not to unix:/run/sbt/web.sock")]
-    [InlineData("FreeBind", "true", "applies to IP sockets (tcp:), not to unix:/run/sbt/web.sock")]
-    [InlineData("BindToDevice", "\"lo\"", "applies to IP sockets (tcp:), not to unix:/run/sbt/web.sock")]
-    [InlineData("BindIPv6Only", "\"both\"", "applies to IPv6 sockets (tcp:[IPv6]:PORT, tcp:*:PORT), not to unix:/run/sbt/web.sock")]
+    [InlineData("ReusePort", "true", "applies to IP sockets (tcp:, udp:), not to unix:/run/sbt/web.sock")]
+    [InlineData("FreeBind", "true", "applies to IP sockets (tcp:, udp:), not to unix:/run/sbt/web.sock")]
+    [InlineData("BindToDevice", "\"lo\"", "applies to IP sockets (tcp:, udp:), not to unix:/run/sbt/web.sock")]
+    [InlineData("BindIPv6Only", "\"both\"", "applies to IPv6 sockets (tcp:[IPv6]:PORT, tcp:*:PORT, and the same for udp:), not to unix:/run/sbt/web.sock")]
     [InlineData("DeferAccept", "\"5s\"", "applies to TCP sockets (tcp:), not to unix:/run/sbt/web.sock")]
-    [InlineData("ReceiveBuffer", "\"64K\"", "applies to TCP sockets (tcp:), whose connections take the listening socket's sizes (a Unix stream connection does not), not to unix:/run/sbt/web.sock")]
-    [InlineData("Mark", "1", "applies to IP sockets (tcp:), not to unix:/run/sbt/web.sock")]
+    [InlineData("ReceiveBuffer", "\"64K\"", "applies to TCP sockets (tcp:), whose connections take the listening socket's sizes, and datagram sockets (udp:, unix-dgram:), which use their own (a Unix stream connection does not), not to unix:/run/sbt/web.sock")]
+    [InlineData("Mark", "1", "applies to IP sockets (tcp:, udp:), not to unix:/run/sbt/web.sock")]
     [InlineData("KeepAlive", "true", "applies to TCP sockets (tcp:), not to unix:/run/sbt/web.sock")]
     [InlineData("KeepAliveTime", "\"1min\"", "applies to TCP sockets (tcp:), not to unix:/run/sbt/web.sock")]
     public void A_TCP_option_on_a_bridge_without_a_tcp_endpoint_is_refused_naming_the_key_and_why(string key, string value, string message)
@@ -83,8 +83,8 @@ public sealed class SocketOptionsConfigurationTests
     {
         Assert.Equal(
             [
-                "test.json: Bridges:web:BindIPv6Only: applies to IPv6 sockets (tcp:[IPv6]:PORT, tcp:*:PORT), not to tcp:127.0.0.1:8080",
-                "test.json: Bridges:web:PassCredentials: applies to Unix sockets (unix:), not to tcp:127.0.0.1:8080",
+                "test.json: Bridges:web:BindIPv6Only: applies to IPv6 sockets (tcp:[IPv6]:PORT, tcp:*:PORT, and the same for udp:), not to tcp:127.0.0.1:8080",
+                "test.json: Bridges:web:PassCredentials: applies to Unix sockets (unix:, unix-dgram:, unix-seqpacket:), not to tcp:127.0.0.1:8080",
             ],
             Errors($$"""{ "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", {{Exec}}, "PassCredentials": true, "BindIPv6Only": "ipv6-only" } } }"""));
     }
@@ -106,7 +106,7 @@ public sealed class SocketOptionsConfigurationTests
         Assert.Equal(new SocketOptions { DeferAcceptSeconds = 1, PassCredentials = true, Mark = 3 }, Assert.Single(bridge.Listen).Options);
 
         Assert.Equal(
-            ["test.json: Bridges:web:ReusePort: applies to IP sockets (tcp:) that socketbridge binds, not to systemd:web: the service manager binds a socket it passes (set ReusePort= in its .socket unit)"],
+            ["test.json: Bridges:web:ReusePort: applies to IP sockets (tcp:, udp:) that socketbridge binds, not to systemd:web: the service manager binds a socket it passes (set ReusePort= in its .socket unit)"],
             Errors($$"""{ "Bridges": { "web": { "Listen": "systemd:web", {{Exec}}, "ReusePort": true } } }"""));
     }
 

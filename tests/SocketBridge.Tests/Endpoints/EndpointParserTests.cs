@@ -42,6 +42,46 @@ public sealed class EndpointParserTests
     }
 
     [Theory]
+    [InlineData("udp:127.0.0.1:69", "127.0.0.1", 69)]
+    [InlineData("udp:[::1]:6969", "::1", 6969)]
+    [InlineData("udp:*:53", "*", 53)]
+    [InlineData("udp:tftp.example.com:69", "tftp.example.com", 69)]
+    public void A_udp_endpoint_takes_a_host_as_tcp_does_and_prints_as_written(string text, string host, int port)
+    {
+        var udp = Assert.IsType<UdpEndpoint>(Parse(text));
+
+        Assert.Equal((host, port, host == "*"), (udp.Host, udp.Port, udp.IsAnyAddress));
+        Assert.Equal(text, udp.ToString());
+        Assert.NotEqual<Endpoint>(new TcpEndpoint(host, port), udp);
+    }
+
+    [Theory]
+    [InlineData("unix-dgram:/run/log.sock", "/run/log.sock", System.Net.Sockets.SocketType.Dgram)]
+    [InlineData("unix-dgram:@syslog", "@syslog", System.Net.Sockets.SocketType.Dgram)]
+    [InlineData("unix-seqpacket:/run/ctl.sock", "/run/ctl.sock", System.Net.Sockets.SocketType.Seqpacket)]
+    [InlineData("unix-seqpacket:@ctl", "@ctl", System.Net.Sockets.SocketType.Seqpacket)]
+    [InlineData("unix:/run/x.sock", "/run/x.sock", System.Net.Sockets.SocketType.Stream)]
+    public void Unix_datagram_and_seqpacket_endpoints_are_unix_endpoints_of_their_type(string text, string path, System.Net.Sockets.SocketType type)
+    {
+        var unix = Assert.IsType<UnixEndpoint>(Parse(text));
+
+        Assert.Equal((path, type), (unix.Path, unix.Type));
+        Assert.Equal(text, unix.ToString());
+    }
+
+    [Theory]
+    [InlineData("udp:127.0.0.1", "has no port (expected udp:HOST:PORT)")]
+    [InlineData("udp:::1:53", "an IPv6 address goes in brackets, as udp:[::1]:53")]
+    [InlineData("udp:127.0.0.1:0", "invalid port \"0\"")]
+    [InlineData("unix-dgram:run/log.sock", "needs an absolute path (unix-dgram:/absolute/path or unix-dgram:@name)")]
+    [InlineData("unix-seqpacket:/run/", "names a directory, not a file")]
+    [InlineData("unix-seqpacket:@", "needs an abstract name of 1 to 106 bytes")]
+    public void Mistakes_in_udp_and_unix_type_endpoints_are_refused_saying_what_to_write(string text, string expected)
+    {
+        Assert.Contains(expected, Refuse(text), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("tcp:127.0.0.1")]
     [InlineData("tcp:localhost")]
     public void A_tcp_endpoint_without_a_port_is_refused_saying_so(string text)
@@ -207,7 +247,8 @@ public sealed class EndpointParserTests
 
     [Theory]
     [InlineData("http://localhost:80", "http")]
-    [InlineData("udp:127.0.0.1:53", "udp")]
+    [InlineData("sctp:127.0.0.1:53", "sctp")]
+    [InlineData("unix-stream:/run/x.sock", "unix-stream")]
     [InlineData("TCP:127.0.0.1:80", "TCP")]
     public void An_unknown_scheme_is_refused_naming_it_and_listing_the_known_ones(string text, string scheme)
     {

@@ -19,6 +19,7 @@ public sealed class SwappedNameTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("unix", "app.sock", "bind")]
+    [InlineData("unix-seqpacket", "app.sock", "bind")]
     [InlineData("fifo", "app.fifo", "mknodat")]
     public async Task A_swap_in_the_widened_window_between_creating_and_chmod_is_refused_and_the_target_is_untouched(string scheme, string name, string call)
     {

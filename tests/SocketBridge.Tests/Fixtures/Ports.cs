@@ -24,4 +24,25 @@ public static class Ports
 
         throw new InvalidOperationException("no free port found");
     }
+
+    /// <summary>A port free for UDP as well as for TCP (udp: endpoints; tests that use one number for both).</summary>
+    public static int FreeUdp(AddressFamily family = AddressFamily.InterNetwork)
+    {
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            int port = Free(family);
+            using var probe = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                probe.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken for UDP: that number is spent anyway; try another.
+            }
+        }
+
+        throw new InvalidOperationException("no free UDP port found");
+    }
 }

@@ -176,15 +176,16 @@ public sealed class ImportXinetdCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Files_with_only_udp_or_internal_services_exit_78_and_print_no_configuration()
+    public async Task Files_with_only_internal_or_raw_services_exit_78_and_print_no_configuration()
     {
-        string tftp = _dir.Write("tftp", "service tftp\n{\n socket_type = dgram\n protocol = udp\n wait = yes\n server = /usr/sbin/in.tftpd\n}\n");
+        string daytime = _dir.Write("daytime", "service daytime\n{\n type = INTERNAL\n socket_type = dgram\n protocol = udp\n wait = yes\n}\nservice icmp\n{\n socket_type = raw\n wait = yes\n server = /bin/true\n}\n");
 
-        CliResult result = await Fixtures.Cli.RunAsync("import", "xinetd", tftp);
+        CliResult result = await Fixtures.Cli.RunAsync("import", "xinetd", daytime);
 
         Assert.True(result.ExitCode == 78, result.ToString());
         Assert.Equal(string.Empty, result.Stdout);
-        Assert.StartsWith($"{tftp}:1: service tftp: skipped: socket_type = dgram", result.StderrLines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"{daytime}:1: service daytime: skipped: type = INTERNAL", result.StderrLines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"{daytime}:8: service icmp: skipped: socket_type = raw", result.StderrLines[1], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -277,6 +278,50 @@ public sealed class ImportXinetdCommandTests : IDisposable
         Assert.Equal("accepted on stdin: ping\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "ping\n"));
         await daemon.WaitForLogAsync("exited with status 0");
         Assert.Equal("accepted on stdin: again\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "again\n"));
+    }
+
+    [Fact]
+    public async Task An_imported_tftp_service_serves_tftp_through_in_tftpd_as_under_xinetd()
+    {
+        int port = Ports.FreeUdp();
+        string root = _dir["tftpboot"];
+        Directory.CreateDirectory(root);
+        File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("755", 8));
+        File.WriteAllText(Path.Combine(root, "pxelinux.cfg"), "DEFAULT linux\n");
+        File.SetUnixFileMode(Path.Combine(root, "pxelinux.cfg"), (UnixFileMode)Convert.ToInt32("644", 8));
+        // Debian's tftpd-hpa example for xinetd, on a port of the test's own.
+        string service = _dir.Write("tftp", $$"""
+            service tftp
+            {
+                type        = UNLISTED
+                port        = {{port}}
+                bind        = 127.0.0.1
+                socket_type = dgram
+                protocol    = udp
+                wait        = yes
+                user        = root
+                server      = /usr/sbin/in.tftpd
+                server_args = -s -t 1 {{root}}
+                flags       = REUSE
+            }
+            """);
+
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "xinetd", service);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        JsonElement bridge = JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("Bridges").GetProperty("tftp");
+        Assert.Equal(($"udp:127.0.0.1:{port}", "handoff", "socket"), (bridge.GetProperty("Listen").GetString(), bridge.GetProperty("Mode").GetString(), bridge.GetProperty("StandardInput").GetString()));
+        Assert.Contains(imported.StderrLines, l => l.StartsWith($"{service}:12: flags: not translated: REUSE: ", StringComparison.Ordinal));
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
+        Assert.True(check.ExitCode == 0, check.ToString());
+
+        await using Daemon daemon = await Daemon.StartAsync(imported.Stdout, _dir);
+
+        string copy = _dir["fetched.cfg"];
+        var tftp = await Clients.RunProgramAsync("tftp", ["127.0.0.1", port.ToString(), "-c", "get", "pxelinux.cfg", copy]);
+        Assert.True(tftp.ExitCode == 0, $"tftp: {tftp.Stdout}{tftp.Stderr}");
+        Assert.Equal("DEFAULT linux\n", File.ReadAllText(copy));
+        await daemon.WaitForLogAsync("watching the socket again");
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public sealed class XinetdImporterTests
     }
 
     [Fact]
-    public void A_wait_yes_service_becomes_a_handoff_bridge_whose_program_gets_the_listening_socket_on_stdin_and_stdout()
+    public void A_wait_yes_service_becomes_a_handoff_bridge_whose_program_gets_the_listening_socket_on_stdin_and_stdout_with_StandardInput_socket()
     {
         ImportedJob job = Importer().Translate("x", """
             service telnet
@@ -113,10 +113,85 @@ public sealed class XinetdImporterTests
 
         ImportedBridge bridge = Assert.Single(job.Bridges);
         Assert.Equal("handoff", bridge.Mode);
-        Assert.Equal(["/bin/sh", "-c", XinetdImporter.HandoffWrapper, "/usr/sbin/waiter", "--inetd"], bridge.Exec);
+        Assert.Equal(["/usr/sbin/waiter", "--inetd"], bridge.Exec);
+        Assert.Equal("socket", bridge.StandardInput);
         Assert.Empty(bridge.AllowFrom);
         Assert.Equal(["x:1: service telnet", "x:4: wait", "x:7: only_from"], job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
         Assert.Contains("never sees the clients", job.Notes[2].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dgram_wait_yes_service_becomes_a_udp_handoff_bridge_with_StandardInput_socket_and_its_udp_port()
+    {
+        ImportedJob job = Importer().Translate("/etc/xinetd.d/echo", """
+            service echo
+            {
+                socket_type     = dgram
+                protocol        = udp
+                wait            = yes
+                user            = nobody
+                server          = /usr/local/sbin/udp-echo
+                server_args     = --inetd
+                flags           = REUSE KEEPALIVE NODELAY
+                only_from       = 10.0.0.0
+                instances       = 5
+            }
+            """);
+
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal(("echo", "udp:0.0.0.0:7", "handoff", "socket"), (bridge.Name, bridge.Listen, bridge.Mode, bridge.StandardInput));
+        Assert.Equal(["/usr/local/sbin/udp-echo", "--inetd"], bridge.Exec);
+        Assert.Equal("nobody", bridge.User);
+        Assert.Null(bridge.KeepAlive);
+        Assert.Empty(bridge.AllowFrom);
+        Assert.Equal(
+        [
+            "/etc/xinetd.d/echo:5: wait: wait = yes: a handoff bridge with \"StandardInput\": \"socket\": started when the first datagram waits, the program gets the socket on stdin and stdout, as from xinetd (and as fd 3), and reads the datagrams itself",
+            "/etc/xinetd.d/echo:9: flags: not translated: REUSE: xinetd set SO_REUSEADDR, which on a UDP socket lets another socket that sets it bind the same port and take part of its datagrams; a udp: endpoint leaves it off, so another server on the port is a start-up error rather than a silent share",
+            "/etc/xinetd.d/echo:9: flags: not translated: KEEPALIVE: a TCP option; a UDP service has no connections to keep alive (xinetd ignored it too)",
+            "/etc/xinetd.d/echo:9: flags: not translated: NODELAY: a TCP option; a UDP service has no connections (xinetd ignored it too)",
+            "/etc/xinetd.d/echo:10: only_from: not translated for service echo: with wait = yes the program reads the datagrams, so socketbridge never sees the clients",
+            "/etc/xinetd.d/echo:11: instances: not translated for service echo: a wait = yes program runs one at a time",
+        ],
+            job.Notes.Select(n => n.ToString()));
+    }
+
+    [Theory]
+    [InlineData("bind = 127.0.0.1", "udp:127.0.0.1:7")]
+    [InlineData("interface = ::1", "udp:[::1]:7")]
+    [InlineData("flags = IPv6", "udp:*:7")]
+    [InlineData("flags = IPv6\nv6only = yes", "udp:[::]:7")]
+    [InlineData("type = UNLISTED\nport = 6969", "udp:0.0.0.0:6969")]
+    public void A_dgram_services_bind_interface_port_and_IPv6_flag_give_a_udp_endpoint(string attributes, string listen)
+    {
+        ImportedJob job = Importer().Translate("x", $"service echo\n{{\nsocket_type = dgram\nwait = yes\nuser = nobody\nserver = /bin/cat\n{attributes}\n}}\n");
+
+        Assert.Equal(listen, Assert.Single(job.Bridges).Listen);
+    }
+
+    [Fact]
+    public void A_wait_yes_stream_services_KEEPALIVE_and_NODELAY_are_noted_as_not_translated_yet()
+    {
+        ImportedJob job = Importer().Translate("x", "service telnet\n{\nsocket_type = stream\nwait = yes\nuser = nobody\nserver = /bin/cat\nflags = KEEPALIVE NODELAY REUSE\n}\n");
+
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Null(bridge.KeepAlive);
+        string[] notes = [.. job.Notes.Select(n => n.ToString())];
+        Assert.Equal(3, notes.Length);
+        Assert.StartsWith("x:4: wait: wait = yes: a handoff bridge with \"StandardInput\": \"socket\": the program gets the listening socket on stdin and stdout", notes[0], StringComparison.Ordinal);
+        Assert.StartsWith("x:7: flags: not translated yet: KEEPALIVE: xinetd set it on a wait = yes service's listening socket", notes[1], StringComparison.Ordinal);
+        Assert.StartsWith("x:7: flags: not translated yet: NODELAY: xinetd set it on a wait = yes service's listening socket", notes[2], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("socket_type = dgram\nwait = yes\nprotocol = tcp", "protocol = tcp: socketbridge bridges socket_type = dgram over UDP")]
+    [InlineData("socket_type = dgram\nwait = yes\nredirect = 127.0.0.1 53", "redirect with socket_type = dgram: xinetd redirects TCP connections only")]
+    [InlineData("socket_type = seqpacket", "socket_type = seqpacket: socketbridge bridges TCP (stream) and UDP (dgram) services")]
+    public void A_datagram_service_that_cannot_be_a_bridge_is_skipped_saying_why(string attributes, string why)
+    {
+        ImportedJob job = Importer().Translate("x", $"service echo\n{{\nsocket_type = stream\nwait = no\nserver = /bin/cat\n{attributes}\n}}\n");
+
+        Assert.StartsWith($"x:1: service echo: skipped: {why}", job.Notes.Single(n => n.Subject == "service echo").ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -180,8 +255,10 @@ public sealed class XinetdImporterTests
     [InlineData("disable = yes", "disable = yes: xinetd does not run it")]
     [InlineData("type = INTERNAL", "type = INTERNAL: xinetd answers it itself, and socketbridge has no built-in services; a bridge with \"Exec\": [\"/bin/cat\"] does the same")]
     [InlineData("type = RPC", "type = RPC: ")]
-    [InlineData("socket_type = dgram\nprotocol = udp", "socket_type = dgram: socketbridge bridges stream (TCP) connections")]
-    [InlineData("protocol = sctp", "protocol = sctp: socketbridge bridges TCP")]
+    [InlineData("socket_type = dgram\nprotocol = udp", "socket_type = dgram with wait = no: socketbridge serves a datagram socket in handoff mode only (wait = yes)")]
+    [InlineData("socket_type = raw", "socket_type = raw: socketbridge bridges TCP (stream) and UDP (dgram) services")]
+    [InlineData("protocol = sctp", "protocol = sctp: socketbridge bridges socket_type = stream over TCP")]
+    [InlineData("protocol = udp", "protocol = udp: socketbridge bridges socket_type = stream over TCP")]
     [InlineData("wait = maybe", "wait = maybe is not yes or no")]
     [InlineData("server =", "server =  is not one program")]
     [InlineData("port = http", "port = http is not a port number")]

@@ -30,6 +30,26 @@ public sealed class ParserPropertyTests
     }
 
     [Property(MaxTest = 2000)]
+    public bool Udp_and_typed_unix_endpoint_like_strings_never_throw_and_round_trip(NonNegativeInt port, string? rest, byte form)
+    {
+        string r = rest ?? string.Empty;
+        string text = (form % 5) switch
+        {
+            0 => $"udp:{r}:{port.Get}",
+            1 => $"udp:[{r}]:{port.Get}",
+            2 => $"unix-dgram:{r}",
+            3 => $"unix-seqpacket:/{r}",
+            _ => $"unix-seqpacket:@{r}",
+        };
+        if (EndpointParser.TryParse(text, out Endpoint? endpoint, out string error))
+        {
+            return EndpointParser.TryParse(endpoint!.ToString(), out Endpoint? again, out _) && again == endpoint;
+        }
+
+        return error.Length > 0;
+    }
+
+    [Property(MaxTest = 2000)]
     public bool The_duration_parser_never_throws(string? text) =>
         DurationParser.TryParse(text, out TimeSpan value, out string error) ? value >= TimeSpan.Zero : error.Length > 0;
 

@@ -1,0 +1,133 @@
+using System.Net.Sockets;
+using SocketBridge.Endpoints;
+
+namespace SocketBridge.Configuration;
+
+/// <summary>
+/// The rules of datagram and seqpacket sockets (<c>udp:</c>,
+/// <c>unix-dgram:</c>, <c>unix-seqpacket:</c>) and the <c>StandardInput</c>
+/// key, read with the rest of a bridge's keys.
+/// </summary>
+public sealed partial class BridgeOptionsReader
+{
+    /// <summary>
+    /// A datagram socket has no connections: it cannot be a Target to connect
+    /// to, any more than a Listen to accept from (see <see cref="CheckSocketTypes"/>).
+    /// </summary>
+    private static string? DatagramTargetProblem(Endpoint target) => target switch
+    {
+        UdpEndpoint or UnixEndpoint { Type: SocketType.Dgram } =>
+            $"{target} is a datagram socket: a forward bridge connects to Target once per connection and relays a byte stream (or seqpacket messages), so Target is tcp:, unix:, unix-seqpacket: or fifo:",
+        _ => null,
+    };
+
+    private static BridgeOptions ReadSocketTypes(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        CheckSocketTypes(bridge, errors, options);
+        return ReadStandardInput(bridge, errors, options);
+    }
+
+    /// <summary>
+    /// A datagram socket works in handoff mode only, as systemd's
+    /// <c>Accept=no</c> and xinetd's <c>wait = yes</c>: there is nothing to
+    /// accept, so nothing to spawn a program for or to forward. A forward
+    /// bridge relays between sockets of one type: a seqpacket connection's
+    /// message boundaries survive only into another seqpacket connection, and
+    /// a stream has none to give one.
+    /// </summary>
+    private static void CheckSocketTypes(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        if (bridge["Listen"] is not { } listen)
+        {
+            return;
+        }
+
+        string mode = options.Mode.ToString().ToLowerInvariant();
+        for (int i = 0; i < options.Listen.Count; i++)
+        {
+            ListenEndpoint endpoint = options.Listen[i];
+            if (endpoint.SocketType == SocketType.Seqpacket && !OperatingSystem.IsLinux())
+            {
+                errors.Add(bridge.File, ListenKey(listen, i), $"{endpoint}: Unix seqpacket sockets are a Linux feature");
+            }
+
+            if (endpoint.IsDatagram && options.Mode != BridgeMode.Handoff)
+            {
+                // The Mode key when one is written (it is what to change), else the endpoint.
+                string key = bridge["Mode"]?.Path ?? ListenKey(listen, i);
+                errors.Add(bridge.File, key, $"{mode} mode cannot serve Listen {endpoint}, a datagram socket: it has no connections to "
+                    + (options.Mode == BridgeMode.Forward ? "accept and forward" : "accept and launch a program for")
+                    + "; a datagram socket works in handoff mode only (\"Mode\": \"handoff\"), where the program gets the socket and reads the datagrams, as with systemd's Accept=no and xinetd's wait = yes");
+            }
+        }
+
+        if (options.Mode == BridgeMode.Forward && options.Target is { } target and not FifoEndpoint && bridge["Target"] is { } targetNode)
+        {
+            SocketType targetType = target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
+            for (int i = 0; i < options.Listen.Count; i++)
+            {
+                ListenEndpoint endpoint = options.Listen[i];
+                if (endpoint.IsDatagram || endpoint.IsPassed || endpoint.SocketType == targetType)
+                {
+                    continue;
+                }
+
+                errors.Add(targetNode, targetType == SocketType.Seqpacket
+                    ? $"{target} is a seqpacket socket, and {ListenName(listen, i)} ({endpoint}) a stream, which has no message boundaries to give it: a forward bridge relays stream to stream and seqpacket to seqpacket"
+                    : $"{target} is a stream, and {ListenName(listen, i)} ({endpoint}) a seqpacket socket, whose message boundaries a stream would lose: forward it to a unix-seqpacket: Target (stream to stream, seqpacket to seqpacket)");
+            }
+        }
+        else if (options.Mode == BridgeMode.Forward && options.Target is FifoEndpoint fifo && bridge["Target"] is { } fifoNode
+            && options.Listen.FirstOrDefault(e => e.SocketType == SocketType.Seqpacket) is { } seqpacket)
+        {
+            errors.Add(fifoNode, $"{fifo} is a byte stream, and {seqpacket} a seqpacket socket, whose message boundaries it would lose: forward it to a unix-seqpacket: Target");
+        }
+
+        if (bridge["ProxyProtocol"] is { } proxy && options.Mode == BridgeMode.Forward
+            && (options.Target is UnixEndpoint { Type: SocketType.Seqpacket } || options.Listen.Any(e => e.SocketType == SocketType.Seqpacket)))
+        {
+            errors.Add(proxy, "does not apply to seqpacket sockets: a PROXY header goes before a stream's first byte, and a seqpacket backend would take it for a message of its own");
+        }
+    }
+
+    /// <summary>How a message names Listen's endpoint <paramref name="index"/>: <c>Listen</c>, or <c>Listen[index]</c> in an array.</summary>
+    private static string ListenName(ConfigNode listen, int index) =>
+        !listen.IsObject && listen.Value.ValueKind == System.Text.Json.JsonValueKind.Array ? $"Listen[{index}]" : "Listen";
+
+    /// <summary>
+    /// StandardInput: <c>null</c> (stdin /dev/null, stdout to the log) or
+    /// <c>socket</c> (the first socket also on fds 0 and 1, as inetd's wait
+    /// services expect it). Only a handoff program gets a listening socket.
+    /// </summary>
+    private static BridgeOptions ReadStandardInput(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    {
+        if (bridge["StandardInput"] is not { } node)
+        {
+            return options;
+        }
+
+        if (options.Mode != BridgeMode.Handoff)
+        {
+            errors.Add(node, options.Mode == BridgeMode.Spawn
+                ? "only applies to handoff mode: a spawned program's stdin and stdout are its connection already"
+                : "only applies to handoff mode, whose program gets the listening socket (a forward bridge's on-demand backend has none)");
+            return options;
+        }
+
+        if (!NodeReader.TryString(node, errors, out string text))
+        {
+            return options;
+        }
+
+        switch (text)
+        {
+            case "null":
+                return options with { StandardInput = StandardInputMode.Null };
+            case "socket":
+                return options with { StandardInput = StandardInputMode.Socket };
+            default:
+                errors.Add(node, $"\"{text}\" is not one of null or socket");
+                return options;
+        }
+    }
+}
