@@ -103,6 +103,10 @@ public static class CommandLine
             foreach (BridgeOptions bridge in options.Bridges)
             {
                 Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {string.Join(", ", bridge.Listen)}{(bridge.Exec is null ? string.Empty : $" -> {bridge.Exec} ({RunsAs(bridge)})")}"));
+                foreach (string binding in BindingListing.Lines(bridge))
+                {
+                    Console.Out.WriteLine(PrintableText.Escape($"    {binding}"));
+                }
             }
 
             return ExitCodes.Success;

@@ -36,6 +36,44 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_lists_every_socket_a_bridge_will_bind_with_its_address_family_file_and_options()
+    {
+        int port = Ports.Free(), udp = Ports.Free();
+        string socket = _dir["web.sock"];
+        string config = _dir.Write("bindings.json", $$"""
+            {
+              "Bridges": {
+                "web": { "Listen": ["tcp:localhost:{{port}}", "tcp:*:{{port + 0}}", "unix:{{socket}}", "unix:@sbt-check-{{port}}"],
+                         "AllowUsers": ["root"], "AllowFrom": ["127.0.0.0/8"], "BindIPv6Only": "ipv6-only",
+                         "User": "root", "Exec": ["/bin/cat"], "Backlog": 128, "SocketMode": "0640", "SocketGroup": "nogroup",
+                         "ReusePort": true, "DeferAccept": "5s", "PassCredentials": true },
+                "tftp": { "Listen": "udp:127.0.0.1:{{udp}}", "Mode": "handoff", "User": "nobody", "Exec": ["/bin/cat"], "ReceiveBuffer": "64K" }
+              }
+            }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[] lines = [.. result.Stdout.Split('\n').Where(l => l.StartsWith("    ", StringComparison.Ordinal)).Select(l => l.Trim())];
+        // localhost resolves to 127.0.0.1, and ::1 where /etc/hosts says so: every address is bound, and
+        // BindIPv6Only is among the endpoint's options only when one of them is IPv6.
+        IPAddress[] local = [.. Dns.GetHostAddresses("localhost").Where(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6).Distinct()];
+        string localOptions = local.Any(a => a.AddressFamily == AddressFamily.InterNetworkV6) ? "ReusePort, BindIPv6Only=ipv6-only, DeferAccept=5s" : "ReusePort, DeferAccept=5s";
+        Assert.Equal(
+            [
+                .. local.Select(a => a.AddressFamily == AddressFamily.InterNetwork
+                    ? $"tcp:localhost:{port}: 127.0.0.1:{port}, TCP/IPv4, backlog 128; {localOptions}"
+                    : $"tcp:localhost:{port}: [{a}]:{port}, TCP/IPv6 only, backlog 128; {localOptions}"),
+                $"tcp:*:{port}: [::]:{port}, TCP/IPv6 only, backlog 128; ReusePort, BindIPv6Only=ipv6-only, DeferAccept=5s",
+                $"unix:{socket}: Unix stream socket file mode 0640, owner root:nogroup, backlog 128; PassCredentials",
+                $"unix:@sbt-check-{port}: Unix stream socket in the abstract namespace (no file, no permissions), backlog 128; PassCredentials",
+                $"udp:127.0.0.1:{udp}: 127.0.0.1:{udp}, UDP/IPv4; ReceiveBuffer=65536",
+            ],
+            lines);
+    }
+
+    [Fact]
     public async Task A_broken_configuration_fails_the_check_with_exit_78_and_one_line_per_problem_naming_file_bridge_and_key()
     {
         string config = _dir.Write("socketbridge.json", """

@@ -24,7 +24,7 @@ public sealed class DemoConfigurationTests
 
         Assert.True(withDropIn.ExitCode == 0, withDropIn.ToString());
         Assert.Equal(string.Empty, withDropIn.Stderr);
-        string[] bridges = withDropIn.Stdout.Split('\n').Where(l => l.StartsWith("  ", StringComparison.Ordinal)).ToArray();
+        string[] bridges = withDropIn.Stdout.Split('\n').Where(l => l.StartsWith("  ", StringComparison.Ordinal) && !l.StartsWith("    ", StringComparison.Ordinal)).ToArray();
         Assert.Equal(3, bridges.Length);
         Assert.All(bridges, l => Assert.EndsWith("(runs as nobody)", l, StringComparison.Ordinal));
     }
