@@ -43,12 +43,12 @@ public static class XinetdAttributeReasons
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>
-    /// xinetd set KEEPALIVE and NODELAY on a wait = yes service's listening
-    /// socket, whose connections inherit them; a handoff bridge passes its
-    /// socket as it was made, and its KeepAlive and NoDelay keys apply to
-    /// connections the daemon accepts itself.
+    /// xinetd set NODELAY on a wait = yes service's listening socket, whose
+    /// connections inherit it; a handoff bridge's NoDelay applies to
+    /// connections the daemon accepts itself (KeepAlive, set on the
+    /// listening socket, is translated).
     /// </summary>
-    public const string HandoffSocketOptions = "xinetd set it on a wait = yes service's listening socket, and the connections its program accepts inherit it; socketbridge sets KeepAlive and NoDelay only on the connections it accepts itself, not yet on a socket it hands off: have the program set it";
+    public const string HandoffSocketOptions = "xinetd set it on a wait = yes service's listening socket, and the connections its program accepts inherit it; socketbridge sets NoDelay only on the connections it accepts itself, not on a socket it hands off: have the program set it";
 
     /// <summary>Flags that mean nothing on a UDP socket, or that socketbridge leaves off there on purpose.</summary>
     public static readonly FrozenDictionary<string, string> DatagramFlags = new Dictionary<string, string>(StringComparer.Ordinal)

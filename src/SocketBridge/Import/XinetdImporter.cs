@@ -572,7 +572,8 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
         }
 
         /// <summary>
-        /// flags: KEEPALIVE as KeepAlive on the connections the daemon accepts;
+        /// flags: KEEPALIVE as KeepAlive (set on the listening socket, so the
+        /// connections a handoff program accepts have it too);
         /// NODELAY and REUSE (SO_REUSEADDR in xinetd, not SO_REUSEPORT) are what
         /// a TCP bridge does anyway. Socket options on a socket the daemon does
         /// not accept from (a wait = yes service's, a UDP service's) are noted,
@@ -592,7 +593,7 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
                 {
                     Note(flags, $"not translated: {flag}: {udp}");
                 }
-                else if (bridge.Mode == "handoff" && flag is ("KEEPALIVE" or "NODELAY"))
+                else if (bridge.Mode == "handoff" && flag == "NODELAY")
                 {
                     Note(flags, $"not translated yet: {flag}: {XinetdAttributeReasons.HandoffSocketOptions}");
                 }
