@@ -425,31 +425,23 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             _relays.Start();
         }
 
-        // A fifo: endpoint is its bridge's only one (checked at load).
-        return (options.Mode, options.Listen[0].Endpoint) switch
+        // The reader sets the part each mode needs. A fifo: endpoint is its
+        // bridge's only one (checked at load).
+        bool fifo = options.Listen.Endpoints[0].Endpoint is FifoEndpoint;
+        return options switch
         {
-            (BridgeMode.Spawn, FifoEndpoint) => new FifoSpawnMode(options, _reaper, _devNull),
-            (BridgeMode.Forward, FifoEndpoint) => new FifoForwardMode(
-                options,
-                options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
-                _relays,
-                _time),
-            _ => CreateSocketMode(options, logger),
+            { Mode: BridgeMode.Spawn, Program: { } program } when fifo => new FifoSpawnMode(options, program, _reaper, _devNull),
+            { Mode: BridgeMode.Spawn, Program: { } program } => new AcceptLoop(new SpawnMode(options, program, _reaper, _devNull, logger), options, _descriptors, _time),
+            { Mode: BridgeMode.Handoff, Program: { } program } => new HandoffMode(options, program, _reaper, _devNull),
+            { Mode: BridgeMode.Forward, Forward: { } forward } when fifo => new FifoForwardMode(options, forward, Backend(options, forward, logger), _relays, _time),
+            { Mode: BridgeMode.Forward, Forward: { } forward } => new AcceptLoop(new ForwardMode(options, forward, Backend(options, forward, logger), _relays, logger, _time), options, _descriptors, _time),
+            _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
         };
     }
 
-    private IBridgeMode CreateSocketMode(BridgeOptions options, ILogger logger) => options.Mode switch
-    {
-        BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger), options, _descriptors, _time),
-        BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),
-        BridgeMode.Forward => new AcceptLoop(new ForwardMode(
-            options,
-            options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
-            _relays,
-            logger,
-            _time), options, _descriptors, _time),
-        _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
-    };
+    /// <summary>A forward bridge's on-demand backend: its Program, when it has one.</summary>
+    private OnDemandBackend? Backend(BridgeOptions options, ForwardOptions forward, ILogger logger) =>
+        options.Program is { } program ? new OnDemandBackend(options, forward, program, _reaper, _devNull, _relays, logger, _time) : null;
 
     /// <summary>The one-line STATUS= summary: bridges and active connections.</summary>
     public string Summary()

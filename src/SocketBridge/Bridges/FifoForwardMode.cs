@@ -19,7 +19,7 @@ namespace SocketBridge.Bridges;
 /// that cannot be reached refuses the session: its bytes are read and
 /// discarded, so writers never hang and the next session starts clean.
 /// </summary>
-public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backend, RelayEngine engine, TimeProvider time) : IBridgeMode
+public sealed class FifoForwardMode(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, TimeProvider time) : IBridgeMode
 {
     private const int BufferSize = 64 * 1024;
 
@@ -94,7 +94,7 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
         {
             if (!admitted)
             {
-                long dropped = (await OneWayCopy.RunAsync(reader, Stream.Null, bridge.IdleTimeout, context.Kill, first).ConfigureAwait(false)).BytesIn;
+                long dropped = (await OneWayCopy.RunAsync(reader, Stream.Null, forward.IdleTimeout, context.Kill, first).ConfigureAwait(false)).BytesIn;
                 BridgeLog.FifoTargetUnreachable(context.Logger, bridge.Name, id, fifo.Display, $"nothing: MaxConnections ({bridge.MaxConnections}) reached", dropped);
                 return true;
             }
@@ -103,7 +103,7 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
             RelayResult result;
             await using (target.ConfigureAwait(false))
             {
-                result = await OneWayCopy.RunAsync(reader, target, bridge.IdleTimeout, context.Kill, first).ConfigureAwait(false);
+                result = await OneWayCopy.RunAsync(reader, target, forward.IdleTimeout, context.Kill, first).ConfigureAwait(false);
                 if (result.Outcome == RelayOutcome.Completed && socket is not null)
                 {
                     ShutdownSend(socket);
@@ -112,11 +112,11 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
 
             socket?.Dispose();
             long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            BridgeLog.Forwarded(context.Logger, bridge.Name, id, fifo.Display, bridge.Target!.ToString(), result.BytesIn, result.BytesOut, duration, Describe(result));
+            BridgeLog.Forwarded(context.Logger, bridge.Name, id, fifo.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, duration, Describe(result));
         }
         catch (TargetUnreachableException ex)
         {
-            long dropped = (await OneWayCopy.RunAsync(reader, Stream.Null, bridge.IdleTimeout, context.Kill, first).ConfigureAwait(false)).BytesIn;
+            long dropped = (await OneWayCopy.RunAsync(reader, Stream.Null, forward.IdleTimeout, context.Kill, first).ConfigureAwait(false)).BytesIn;
             BridgeLog.FifoTargetUnreachable(context.Logger, bridge.Name, id, fifo.Display, ex.Message, dropped);
         }
         catch (OperationCanceledException)
@@ -137,13 +137,13 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
 
     private async Task<(Stream Target, Socket? Socket)> OpenTargetAsync(CancellationToken kill)
     {
-        if (bridge.Target is FifoEndpoint fifo)
+        if (forward.Target is FifoEndpoint fifo)
         {
-            return (await FifoTarget.OpenAsync(fifo, bridge.ConnectTimeout, time, kill).ConfigureAwait(false), null);
+            return (await FifoTarget.OpenAsync(fifo, forward.ConnectTimeout, time, kill).ConfigureAwait(false), null);
         }
 
         Socket socket = backend is null
-            ? await TargetConnector.ConnectAsync(bridge, engine, kill).ConfigureAwait(false)
+            ? await TargetConnector.ConnectAsync(forward, engine, kill).ConfigureAwait(false)
             : await backend.ConnectAsync(kill).ConfigureAwait(false);
         // Connected by the relay engine without blocking; a NetworkStream wants a blocking socket.
         socket.Blocking = true;
@@ -165,7 +165,7 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
     private string Describe(RelayResult result) => result.Outcome switch
     {
         RelayOutcome.Completed => "closed",
-        RelayOutcome.IdleTimeout => $"closed after IdleTimeout ({bridge.IdleTimeout})",
+        RelayOutcome.IdleTimeout => $"closed after IdleTimeout ({forward.IdleTimeout})",
         RelayOutcome.Reset => $"reset ({result.Error})",
         _ => "closed by shutdown",
     };

@@ -25,14 +25,16 @@ public sealed class FifoSpawnMode : IBridgeMode
     private static readonly TimeSpan StandardErrorGrace = TimeSpan.FromMilliseconds(500);
 
     private readonly BridgeOptions _bridge;
+    private readonly ProgramOptions _program;
     private readonly ExecOptions _exec;
     private readonly ChildReaper _reaper;
     private readonly SafeFileHandle _devNull;
 
-    public FifoSpawnMode(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull)
+    public FifoSpawnMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull)
     {
         _bridge = bridge;
-        _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
+        _program = program;
+        _exec = program.Exec;
         _reaper = reaper;
         _devNull = devNull;
     }
@@ -42,7 +44,7 @@ public sealed class FifoSpawnMode : IBridgeMode
     public async Task RunAsync(IListener listener, BridgeContext context)
     {
         FifoListener fifo = listener as FifoListener ?? throw new ArgumentException($"{listener.Display} is not a FIFO", nameof(listener));
-        List<string> environment = ServiceProgram.BaseEnvironment(_bridge);
+        List<string> environment = ServiceProgram.BaseEnvironment(_bridge, _program);
         environment.Add($"FIFO_PATH={fifo.Path}");
         var backoff = new RelaunchBackoff();
         while (await ReadinessWait.WaitAsync(fifo.Reader, context.Accepting).ConfigureAwait(false))
@@ -126,11 +128,11 @@ public sealed class FifoSpawnMode : IBridgeMode
                 Path = _exec.Path,
                 Arguments = _exec.Arguments,
                 Environment = [.. environment, $"SOCKETBRIDGE_CONNECTION_ID={id}"],
-                WorkingDirectory = _bridge.WorkingDirectory,
-                Credentials = _bridge.Credentials,
+                WorkingDirectory = _program.WorkingDirectory,
+                Credentials = _program.Credentials,
                 NewSession = true,
             };
-            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, passed: [], stdin: fifo.Reader, stdout: null, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out output);
+            child = ServiceProgram.Launch(_reaper, spec, _program, _devNull, passed: [], stdin: fifo.Reader, stdout: null, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out output);
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {

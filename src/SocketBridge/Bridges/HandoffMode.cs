@@ -31,18 +31,20 @@ public sealed class HandoffMode : IBridgeMode
     private static readonly TimeSpan NothingWaitingPause = TimeSpan.FromMilliseconds(100);
 
     private readonly BridgeOptions _bridge;
+    private readonly ProgramOptions _program;
     private readonly ExecOptions _exec;
     private readonly ChildReaper _reaper;
     private readonly SafeFileHandle _devNull;
     private readonly List<string> _common;
 
-    public HandoffMode(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull)
+    public HandoffMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull)
     {
         _bridge = bridge;
-        _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
+        _program = program;
+        _exec = program.Exec;
         _reaper = reaper;
         _devNull = devNull;
-        _common = ServiceProgram.BaseEnvironment(bridge);
+        _common = ServiceProgram.BaseEnvironment(bridge, program);
         _common.Add("UPSTART_EVENTS=socket");
         _common.Add("UPSTART_FDS=3");
         _common.Add($"UPSTART_JOB={bridge.Name}");
@@ -91,7 +93,7 @@ public sealed class HandoffMode : IBridgeMode
 
             TimeSpan ran;
             ChildExit? exit;
-            HandoffQueues? queuedBefore = HandoffQueues.Take(listeners, _bridge.Backlog);
+            HandoffQueues? queuedBefore = HandoffQueues.Take(listeners, _bridge.Listen.Backlog);
             try
             {
                 (ran, exit) = await LaunchAndWaitAsync(listeners, sockets, listeners[ready], environment, context).ConfigureAwait(false);
@@ -109,7 +111,7 @@ public sealed class HandoffMode : IBridgeMode
             // A connection that waited before the launch and waits no more
             // was taken (a datagram, read): new arrivals while the program ran
             // do not hide that.
-            HandoffQueues? queuedAfter = HandoffQueues.Take(listeners, _bridge.Backlog);
+            HandoffQueues? queuedAfter = HandoffQueues.Take(listeners, _bridge.Listen.Backlog);
             bool stillQueued = queuedAfter?.Any ?? listeners.Any(IsReadable);
             bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? before.WasServedBy(after) : null;
             bool failed = exit is null || exit.Value.ExitStatus is not 0;
@@ -181,13 +183,13 @@ public sealed class HandoffMode : IBridgeMode
                 Arguments = _exec.Arguments,
                 Environment = [.. environment, $"SOCKETBRIDGE_CONNECTION_ID={id}"],
                 SetListenPid = true,
-                WorkingDirectory = _bridge.WorkingDirectory,
-                Credentials = _bridge.Credentials,
+                WorkingDirectory = _program.WorkingDirectory,
+                Credentials = _program.Credentials,
             };
             // StandardInput=socket: the first socket on stdin and stdout too, as
             // inetd starts a wait service (in.tftpd reads its datagrams from fd 0).
-            SafeHandle? standard = _bridge.StandardInput == StandardInputMode.Socket ? sockets[0] : null;
-            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, sockets, stdin: standard, stdout: standard, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
+            SafeHandle? standard = _program.StandardInput == StandardInputMode.Socket ? sockets[0] : null;
+            child = ServiceProgram.Launch(_reaper, spec, _program, _devNull, sockets, stdin: standard, stdout: standard, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {

@@ -20,17 +20,19 @@ public sealed class SpawnMode : IConnectionHandler
     private static readonly TimeSpan StandardErrorGrace = TimeSpan.FromMilliseconds(500);
 
     private readonly BridgeOptions _bridge;
+    private readonly ProgramOptions _program;
     private readonly ExecOptions _exec;
     private readonly ChildEnvironment _environment;
     private readonly ChildReaper _reaper;
     private readonly SafeFileHandle _devNull;
     private readonly ILogger _logger;
 
-    public SpawnMode(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull, ILogger logger)
+    public SpawnMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, ILogger logger)
     {
         _bridge = bridge;
-        _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _environment = new ChildEnvironment(bridge);
+        _program = program;
+        _exec = program.Exec;
+        _environment = new ChildEnvironment(bridge, program);
         _reaper = reaper;
         _devNull = devNull;
         _logger = logger;
@@ -91,7 +93,7 @@ public sealed class SpawnMode : IConnectionHandler
     {
         stderrReader = null;
         SafeSocketHandle? stderrWriter = null;
-        SafeHandle stderrTarget = _bridge.StandardError switch
+        SafeHandle stderrTarget = _program.StandardError switch
         {
             StandardErrorMode.Socket => connection.Socket.SafeHandle,
             StandardErrorMode.Null => _devNull,
@@ -112,8 +114,8 @@ public sealed class SpawnMode : IConnectionHandler
                 Arguments = _exec.Arguments,
                 Environment = _environment.For(connection),
                 SetListenPid = true,
-                WorkingDirectory = _bridge.WorkingDirectory,
-                Credentials = _bridge.Credentials,
+                WorkingDirectory = _program.WorkingDirectory,
+                Credentials = _program.Credentials,
                 NewSession = true,
             };
             return _reaper.Spawn(spec, [fd, fd, err, fd]);

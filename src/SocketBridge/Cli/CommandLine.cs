@@ -102,7 +102,7 @@ public static class CommandLine
             Console.Out.WriteLine(PrintableText.Escape($"configuration is valid: {options.Bridges.Count} bridge(s) from {string.Join(", ", options.Files)}"));
             foreach (BridgeOptions bridge in options.Bridges)
             {
-                Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {string.Join(", ", bridge.Listen)}{(bridge.Exec is null ? string.Empty : $" -> {bridge.Exec} ({RunsAs(bridge)})")}"));
+                Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {string.Join(", ", bridge.Listen.Endpoints)}{(bridge.Program is not { } program ? string.Empty : $" -> {program.Exec} ({RunsAs(program)})")}"));
                 foreach (string binding in BindingListing.Lines(bridge))
                 {
                     Console.Out.WriteLine(PrintableText.Escape($"    {binding}"));
@@ -115,7 +115,7 @@ public static class CommandLine
     }
 
     /// <summary>Whom a bridge's program runs as, for check's listing: its User (and Group), else the daemon's own user.</summary>
-    private static string RunsAs(BridgeOptions bridge)
+    private static string RunsAs(ProgramOptions bridge)
     {
         string user = bridge.User ?? Native.Accounts.UserName(Native.Posix.EffectiveUid) ?? Native.Posix.EffectiveUid.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return bridge.Group is { } group ? $"runs as {user}, group {group}" : $"runs as {user}";

@@ -21,12 +21,6 @@ public sealed partial class BridgeOptionsReader
         _ => null,
     };
 
-    private static BridgeOptions ReadSocketTypes(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
-    {
-        CheckSocketTypes(bridge, errors, options);
-        return ReadStandardInput(bridge, errors, options);
-    }
-
     /// <summary>
     /// A datagram socket works in handoff mode only, as systemd's
     /// <c>Accept=no</c> and xinetd's <c>wait = yes</c>: there is nothing to
@@ -35,38 +29,40 @@ public sealed partial class BridgeOptionsReader
     /// message boundaries survive only into another seqpacket connection, and
     /// a stream has none to give one.
     /// </summary>
-    private static void CheckSocketTypes(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    private static void CheckSocketTypes(BridgeShape shape, ErrorCollector errors)
     {
+        ConfigNode bridge = shape.Bridge;
         if (bridge["Listen"] is not { } listen)
         {
             return;
         }
 
-        string mode = options.Mode.ToString().ToLowerInvariant();
-        for (int i = 0; i < options.Listen.Count; i++)
+        string mode = shape.ModeName;
+        IReadOnlyList<ListenEndpoint> endpoints = shape.Endpoints;
+        for (int i = 0; i < endpoints.Count; i++)
         {
-            ListenEndpoint endpoint = options.Listen[i];
+            ListenEndpoint endpoint = endpoints[i];
             if (endpoint.SocketType == SocketType.Seqpacket && !OperatingSystem.IsLinux())
             {
                 errors.Add(bridge.File, ListenKey(listen, i), $"{endpoint}: Unix seqpacket sockets are a Linux feature");
             }
 
-            if (endpoint.IsDatagram && options.Mode != BridgeMode.Handoff)
+            if (endpoint.IsDatagram && shape.Mode != BridgeMode.Handoff)
             {
                 // The Mode key when one is written (it is what to change), else the endpoint.
                 string key = bridge["Mode"]?.Path ?? ListenKey(listen, i);
                 errors.Add(bridge.File, key, $"{mode} mode cannot serve Listen {endpoint}, a datagram socket: it has no connections to "
-                    + (options.Mode == BridgeMode.Forward ? "accept and forward" : "accept and launch a program for")
+                    + (shape.Mode == BridgeMode.Forward ? "accept and forward" : "accept and launch a program for")
                     + "; a datagram socket works in handoff mode only (\"Mode\": \"handoff\"), where the program gets the socket and reads the datagrams, as with systemd's Accept=no and xinetd's wait = yes");
             }
         }
 
-        if (options.Mode == BridgeMode.Forward && options.Target is { } target and not FifoEndpoint && bridge["Target"] is { } targetNode)
+        if (shape.Mode == BridgeMode.Forward && shape.Target is { } target and not FifoEndpoint && bridge["Target"] is { } targetNode)
         {
             SocketType targetType = target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
-            for (int i = 0; i < options.Listen.Count; i++)
+            for (int i = 0; i < endpoints.Count; i++)
             {
-                ListenEndpoint endpoint = options.Listen[i];
+                ListenEndpoint endpoint = endpoints[i];
                 if (endpoint.IsDatagram || endpoint.IsPassed || endpoint.SocketType == targetType)
                 {
                     continue;
@@ -77,14 +73,14 @@ public sealed partial class BridgeOptionsReader
                     : $"{target} is a stream, and {ListenName(listen, i)} ({endpoint}) a seqpacket socket, whose message boundaries a stream would lose: forward it to a unix-seqpacket: Target (stream to stream, seqpacket to seqpacket)");
             }
         }
-        else if (options.Mode == BridgeMode.Forward && options.Target is FifoEndpoint fifo && bridge["Target"] is { } fifoNode
-            && options.Listen.FirstOrDefault(e => e.SocketType == SocketType.Seqpacket) is { } seqpacket)
+        else if (shape.Mode == BridgeMode.Forward && shape.Target is FifoEndpoint fifo && bridge["Target"] is { } fifoNode
+            && endpoints.FirstOrDefault(e => e.SocketType == SocketType.Seqpacket) is { } seqpacket)
         {
             errors.Add(fifoNode, $"{fifo} is a byte stream, and {seqpacket} a seqpacket socket, whose message boundaries it would lose: forward it to a unix-seqpacket: Target");
         }
 
-        if (bridge["ProxyProtocol"] is { } proxy && options.Mode == BridgeMode.Forward
-            && (options.Target is UnixEndpoint { Type: SocketType.Seqpacket } || options.Listen.Any(e => e.SocketType == SocketType.Seqpacket)))
+        if (bridge["ProxyProtocol"] is { } proxy && shape.Mode == BridgeMode.Forward
+            && (shape.Target is UnixEndpoint { Type: SocketType.Seqpacket } || endpoints.Any(e => e.SocketType == SocketType.Seqpacket)))
         {
             errors.Add(proxy, "does not apply to seqpacket sockets: a PROXY header goes before a stream's first byte, and a seqpacket backend would take it for a message of its own");
         }
@@ -99,35 +95,35 @@ public sealed partial class BridgeOptionsReader
     /// <c>socket</c> (the first socket also on fds 0 and 1, as inetd's wait
     /// services expect it). Only a handoff program gets a listening socket.
     /// </summary>
-    private static BridgeOptions ReadStandardInput(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    private static StandardInputMode ReadStandardInput(BridgeShape shape, ErrorCollector errors)
     {
-        if (bridge["StandardInput"] is not { } node)
+        if (shape.Bridge["StandardInput"] is not { } node)
         {
-            return options;
+            return StandardInputMode.Null;
         }
 
-        if (options.Mode != BridgeMode.Handoff)
+        if (shape.Mode != BridgeMode.Handoff)
         {
-            errors.Add(node, options.Mode == BridgeMode.Spawn
+            errors.Add(node, shape.Mode == BridgeMode.Spawn
                 ? "only applies to handoff mode: a spawned program's stdin and stdout are its connection already"
                 : "only applies to handoff mode, whose program gets the listening socket (a forward bridge's on-demand backend has none)");
-            return options;
+            return StandardInputMode.Null;
         }
 
         if (!NodeReader.TryString(node, errors, out string text))
         {
-            return options;
+            return StandardInputMode.Null;
         }
 
         switch (text)
         {
             case "null":
-                return options with { StandardInput = StandardInputMode.Null };
+                return StandardInputMode.Null;
             case "socket":
-                return options with { StandardInput = StandardInputMode.Socket };
+                return StandardInputMode.Socket;
             default:
                 errors.Add(node, $"\"{text}\" is not one of null or socket");
-                return options;
+                return StandardInputMode.Null;
         }
     }
 }

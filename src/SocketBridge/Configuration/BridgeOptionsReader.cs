@@ -50,30 +50,53 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        var options = new BridgeOptions { Name = bridge.Name, File = bridge.File, Listen = [] };
+        // First what the bridge is (its endpoints, mode, program and target),
+        // each from its own keys; then every other key, read against those.
         var socketOptionsReader = new SocketOptionsReader(environment);
         SocketOptions socketOptions = socketOptionsReader.Read(bridge, errors);
-        options = ReadListen(bridge, errors, options, socketOptions);
-        socketOptionsReader.CheckApplies(bridge, errors, options.Listen, socketOptions);
-        options = options with { SocketOptions = socketOptions };
-        options = ReadMode(bridge, errors, options);
-        CheckHandoffSockets(bridge, errors, options);
-        options = ReadExec(bridge, errors, options);
-        options = ReadForwarding(bridge, errors, options);
-        options = ReadEnvironment(bridge, errors, options);
-        options = ReadProcessKeys(bridge, errors, options);
-        options = ReadSocketKeys(bridge, errors, options);
-        options = ReadLimits(bridge, errors, options);
-        options = ReadAccess(bridge, errors, options);
-        options = ReadSocketTypes(bridge, errors, options);
-        CheckArgumentSpace(bridge, errors, options);
-        if (errors.Errors.Count != before)
+        IReadOnlyList<ListenEndpoint>? listen = ReadListen(bridge, errors, socketOptions);
+        socketOptionsReader.CheckApplies(bridge, errors, listen ?? [], socketOptions);
+        BridgeMode mode = ReadMode(bridge, errors, listen);
+        CheckHandoffSockets(bridge, errors, mode, listen);
+        ExecOptions? exec = ReadExec(bridge, errors, mode);
+        Endpoint? target = ReadTarget(bridge, errors, mode, out IReadOnlyList<IPEndPoint> targetAddresses);
+        var shape = new BridgeShape(bridge, mode, listen, target);
+
+        ForwardOptions? forward = ReadForwarding(shape, errors, targetAddresses);
+        ProgramOptions? program = ReadProgram(shape, errors, exec);
+        ListenOptions? listenOptions = ReadListenSettings(shape, errors, socketOptions);
+        ConnectionLimits limits = ReadLimits(shape, errors);
+        AccessRules access = ReadAccess(shape, errors);
+        CheckSocketTypes(shape, errors);
+        StandardInputMode standardInput = ReadStandardInput(shape, errors);
+        if (program is not null)
+        {
+            CheckArgumentSpace(bridge, errors, program, listen ?? []);
+        }
+
+        if (errors.Errors.Count != before || listenOptions is null)
         {
             return null;
         }
 
+        var options = new BridgeOptions
+        {
+            Name = bridge.Name,
+            File = bridge.File,
+            Listen = listenOptions,
+            Mode = mode,
+            Program = program is null ? null : program with { StandardInput = standardInput },
+            Forward = forward,
+            MaxConnections = limits.MaxConnections,
+            OnLimit = limits.OnLimit,
+            NoDelay = limits.NoDelay,
+            Access = access.Policy,
+            MaxConnectionsPerSource = access.MaxConnectionsPerSource,
+            RateLimit = access.RateLimit,
+        };
+
         // Only for a bridge otherwise valid: it looks at the machine, as binding will.
-        CheckSocketDirectory(bridge, errors, options);
+        CheckSocketDirectory(bridge, errors, options.Listen);
         if (errors.Errors.Count != before)
         {
             return null;
@@ -97,9 +120,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
 
         ConfigNode node = bridge["Listen"]!;
-        for (int i = 0; i < options.Listen.Count; i++)
+        IReadOnlyList<ListenEndpoint> endpoints = options.Listen.Endpoints;
+        for (int i = 0; i < endpoints.Count; i++)
         {
-            if (options.Listen[i].Endpoint is not UnixEndpoint { IsAbstract: true } listen)
+            if (endpoints[i].Endpoint is not UnixEndpoint { IsAbstract: true } listen)
             {
                 continue;
             }
@@ -123,7 +147,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     {
         if ((options.Access.AllowUsers.Count == 0 && options.Access.AllowGroups.Count == 0)
             || options.Access.AllowFrom.Count > 0 || options.Access.DenyFrom.Count > 0
-            || options.Listen.FirstOrDefault(e => e.IsTcp) is not { } tcp)
+            || options.Listen.Endpoints.FirstOrDefault(e => e.IsTcp) is not { } tcp)
         {
             return;
         }
@@ -139,13 +163,13 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     /// and <c>run</c> refuses the configuration (exit 78) instead of failing
     /// at every start. Binding checks again: a directory can change meanwhile.
     /// </summary>
-    private void CheckSocketDirectory(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    private void CheckSocketDirectory(ConfigNode bridge, ErrorCollector errors, ListenOptions listen)
     {
         ConfigNode node = bridge["Listen"]!;
-        for (int i = 0; i < options.Listen.Count; i++)
+        for (int i = 0; i < listen.Endpoints.Count; i++)
         {
-            if (options.Listen[i].FilePath is { } path
-                && SocketDirectory.Problem(Path.GetDirectoryName(path)!, new DirectoryTrust(environment.EffectiveUid, options.SocketUid)) is { } problem)
+            if (listen.Endpoints[i].FilePath is { } path
+                && SocketDirectory.Problem(Path.GetDirectoryName(path)!, new DirectoryTrust(environment.EffectiveUid, listen.SocketUid)) is { } problem)
             {
                 errors.Add(node.File, ListenKey(node, i), problem);
             }
@@ -157,17 +181,13 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     /// daemon adds, must fit in what execve(2) takes, or every launch would
     /// fail with E2BIG.
     /// </summary>
-    private static void CheckArgumentSpace(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    private static void CheckArgumentSpace(ConfigNode bridge, ErrorCollector errors, ProgramOptions program, IReadOnlyList<ListenEndpoint> listen)
     {
-        if (options.Exec is not { } exec)
-        {
-            return;
-        }
-
+        ExecOptions exec = program.Exec;
         long arguments = ArgumentSpace.Bytes(exec.Path) + exec.Arguments.Sum(a => ArgumentSpace.Bytes(a) + ArgumentSpace.PointerSize);
-        long configured = options.Environment.Take(options.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
-        long passed = options.Environment.Skip(options.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
-        long total = arguments + configured + passed + ArgumentSpace.Reserved(options);
+        long configured = program.Environment.Take(program.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
+        long passed = program.Environment.Skip(program.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
+        long total = arguments + configured + passed + ArgumentSpace.Reserved(bridge.Name, listen);
         long limit = ArgumentSpace.Limit;
         if (total <= limit)
         {
@@ -181,13 +201,13 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     }
 
     /// <summary>Listen's endpoints, each with the part of <paramref name="socketOptions"/> that applies to it.</summary>
-    private BridgeOptions ReadListen(ConfigNode bridge, ErrorCollector errors, BridgeOptions options, SocketOptions socketOptions)
+    private IReadOnlyList<ListenEndpoint>? ReadListen(ConfigNode bridge, ErrorCollector errors, SocketOptions socketOptions)
     {
         ConfigNode? node = bridge["Listen"];
         if (node is null)
         {
             errors.Add(bridge.File, $"{bridge.Path}:Listen", "is required (the endpoint to listen on, e.g. \"tcp:127.0.0.1:8080\", or an array of them)");
-            return options;
+            return null;
         }
 
         // One endpoint as a string, or several as an array, as a .socket unit takes several ListenStream=.
@@ -198,13 +218,13 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             if (count == 0)
             {
                 errors.Add(node, "must name at least one endpoint (an empty array was given)");
-                return options;
+                return null;
             }
 
             if (count > MaxListenEndpoints)
             {
                 errors.Add(node, $"has {count} endpoints; a bridge takes at most {MaxListenEndpoints}");
-                return options;
+                return null;
             }
 
             int index = 0;
@@ -224,7 +244,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
             if (texts.Count != count)
             {
-                return options;
+                return null;
             }
         }
         else if (!node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.String)
@@ -234,7 +254,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         else
         {
             errors.Add(node, $"must be an endpoint string or an array of them, not {NodeReader.Describe(node)}");
-            return options;
+            return null;
         }
 
         var endpoints = new List<ListenEndpoint>();
@@ -251,10 +271,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         // checks of other keys against it say nothing (the error above is the news).
         if (endpoints.Count != texts.Count || !CheckListenSet(node, endpoints, errors))
         {
-            return options;
+            return null;
         }
 
-        return options with { Listen = endpoints };
+        return endpoints;
     }
 
     /// <summary>The key of Listen's endpoint <paramref name="index"/>: <c>Listen</c> itself when it is a string, else <c>Listen[index]</c>.</summary>
@@ -386,16 +406,16 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     /// A handoff program gets every socket of the bridge, and a host name can
     /// stand for several: together they must fit in what a launch passes.
     /// </summary>
-    private static void CheckHandoffSockets(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    private static void CheckHandoffSockets(ConfigNode bridge, ErrorCollector errors, BridgeMode mode, IReadOnlyList<ListenEndpoint>? listen)
     {
-        int sockets = options.Listen.Sum(e => Math.Max(1, e.Addresses.Count));
-        if (options.Mode == BridgeMode.Handoff && sockets > MaxListenEndpoints)
+        int sockets = (listen ?? []).Sum(e => Math.Max(1, e.Addresses.Count));
+        if (mode == BridgeMode.Handoff && sockets > MaxListenEndpoints)
         {
             errors.Add(bridge["Listen"]!, $"makes {sockets} sockets (a host name binds each of its addresses), and a handoff program can be given at most {MaxListenEndpoints}");
         }
     }
 
-    private static BridgeOptions ReadMode(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    private static BridgeMode ReadMode(ConfigNode bridge, ErrorCollector errors, IReadOnlyList<ListenEndpoint>? listen)
     {
         ConfigNode? node = bridge["Mode"];
         BridgeMode mode = bridge["Target"] is null ? BridgeMode.Spawn : BridgeMode.Forward;
@@ -406,7 +426,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 case "spawn":
                     mode = BridgeMode.Spawn;
                     break;
-                case "handoff" when IsFifo(options):
+                case "handoff" when listen is not null && listen.Any(e => e.Endpoint is FifoEndpoint):
                     errors.Add(node, "handoff mode with a fifo: Listen is not supported yet (use spawn or forward)");
                     break;
                 case "handoff":
@@ -421,43 +441,43 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        return options with { Mode = mode };
+        return mode;
     }
 
-    private BridgeOptions ReadExec(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    private ExecOptions? ReadExec(ConfigNode bridge, ErrorCollector errors, BridgeMode mode)
     {
         ConfigNode? node = bridge["Exec"];
         if (node is null)
         {
-            if (options.Mode is BridgeMode.Spawn or BridgeMode.Handoff)
+            if (mode is BridgeMode.Spawn or BridgeMode.Handoff)
             {
-                errors.Add(bridge.File, $"{bridge.Path}:Exec", $"is required in {options.Mode.ToString().ToLowerInvariant()} mode (the program to launch, as an argv array)");
+                errors.Add(bridge.File, $"{bridge.Path}:Exec", $"is required in {mode.ToString().ToLowerInvariant()} mode (the program to launch, as an argv array)");
             }
 
-            return options;
+            return null;
         }
 
         if (!node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.String)
         {
             errors.Add(node, $"must be an argv array, as [\"{node.Value.GetString()}\"], not a string");
-            return options;
+            return null;
         }
 
         if (!NodeReader.TryStringArray(node, errors, out List<string> argv))
         {
-            return options;
+            return null;
         }
 
         if (argv.Count == 0)
         {
             errors.Add(node, "must name a program (an empty array was given)");
-            return options;
+            return null;
         }
 
         if (argv.Any(a => a.Contains('\0', StringComparison.Ordinal)))
         {
             errors.Add(node, "arguments may not contain NUL characters");
-            return options;
+            return null;
         }
 
         for (int i = 0; i < argv.Count; i++)
@@ -465,85 +485,99 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             if (ArgumentSpace.TooLong(argv[i]) is { } bytes)
             {
                 errors.Add(node, $"argument {i} is {bytes} bytes with its NUL; execve(2) takes at most {ArgumentSpace.MaxString} (MAX_ARG_STRLEN)");
-                return options;
+                return null;
             }
         }
 
         if (!ExecResolver.TryResolve(argv[0], environment.GetVariable("PATH"), out string path, out string error))
         {
             errors.Add(node, error);
-            return options;
+            return null;
         }
 
-        return options with { Exec = new ExecOptions(path, argv) };
+        return new ExecOptions(path, argv);
     }
 
-    private BridgeOptions ReadForwarding(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    /// <summary>A forward bridge's Target, with its addresses resolved when it is TCP; null when invalid or not forward.</summary>
+    private Endpoint? ReadTarget(ConfigNode bridge, ErrorCollector errors, BridgeMode mode, out IReadOnlyList<IPEndPoint> addresses)
     {
+        addresses = [];
         ConfigNode? target = bridge["Target"];
-        if (options.Mode == BridgeMode.Forward)
+        if (mode != BridgeMode.Forward)
         {
-            if (target is null)
+            if (target is not null)
             {
-                errors.Add(bridge.File, $"{bridge.Path}:Target", "is required in forward mode (the endpoint to connect to, e.g. \"tcp:127.0.0.1:8080\")");
-            }
-            else if (NodeReader.TryString(target, errors, out string text))
-            {
-                if (!EndpointParser.TryParse(text, out Endpoint? endpoint, out string error))
-                {
-                    errors.Add(target, error);
-                }
-                else if (DatagramTargetProblem(endpoint!) is { } datagram)
-                {
-                    errors.Add(target, datagram);
-                }
-                else if (endpoint is TcpEndpoint tcp)
-                {
-                    if (tcp.IsAnyAddress)
-                    {
-                        errors.Add(target, $"\"{text}\": a target needs an address to connect to, not *");
-                    }
-                    else
-                    {
-                        options = options with { Target = tcp, TargetAddresses = ResolveAddresses(tcp, target.File, target.Path, errors) };
-                    }
-                }
-                else if (endpoint is UnixEndpoint)
-                {
-                    options = options with { Target = endpoint };
-                }
-                else if (endpoint is FifoEndpoint)
-                {
-                    if (bridge["Exec"] is not null)
-                    {
-                        errors.Add(target, "an on-demand backend (Exec) with a fifo: Target is not supported yet (use tcp: or unix:)");
-                    }
-
-                    options = options with { Target = endpoint };
-                }
-                else
-                {
-                    errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp:, unix:, unix-seqpacket: or fifo:)");
-                }
+                errors.Add(target, $"only applies to forward mode, not {mode.ToString().ToLowerInvariant()}");
             }
 
-        }
-        else if (target is not null)
-        {
-            errors.Add(target, $"only applies to forward mode, not {options.Mode.ToString().ToLowerInvariant()}");
+            return null;
         }
 
+        if (target is null)
+        {
+            errors.Add(bridge.File, $"{bridge.Path}:Target", "is required in forward mode (the endpoint to connect to, e.g. \"tcp:127.0.0.1:8080\")");
+            return null;
+        }
+
+        if (!NodeReader.TryString(target, errors, out string text))
+        {
+            return null;
+        }
+
+        if (!EndpointParser.TryParse(text, out Endpoint? endpoint, out string error))
+        {
+            errors.Add(target, error);
+            return null;
+        }
+
+        if (DatagramTargetProblem(endpoint!) is { } datagram)
+        {
+            errors.Add(target, datagram);
+            return null;
+        }
+
+        switch (endpoint)
+        {
+            case TcpEndpoint { IsAnyAddress: true }:
+                errors.Add(target, $"\"{text}\": a target needs an address to connect to, not *");
+                return null;
+            case TcpEndpoint tcp:
+                addresses = ResolveAddresses(tcp, target.File, target.Path, errors);
+                return tcp;
+            case UnixEndpoint:
+                return endpoint;
+            case FifoEndpoint:
+                if (bridge["Exec"] is not null)
+                {
+                    errors.Add(target, "an on-demand backend (Exec) with a fifo: Target is not supported yet (use tcp: or unix:)");
+                }
+
+                return endpoint;
+            default:
+                errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp:, unix:, unix-seqpacket: or fifo:)");
+                return null;
+        }
+    }
+
+    /// <summary>The keys of forward mode besides Target; the part is null unless the bridge forwards to a valid Target.</summary>
+    private static ForwardOptions? ReadForwarding(BridgeShape shape, ErrorCollector errors, IReadOnlyList<IPEndPoint> targetAddresses)
+    {
+        ConfigNode bridge = shape.Bridge;
+        var proxyProtocol = Forwarding.ProxyProtocolVersion.None;
+        TimeSpan? exitIdleTime = null;
+        TimeSpan? connectTimeout = null;
+        TimeSpan? idleTimeout = null;
         if (bridge["ProxyProtocol"] is { } proxy)
         {
-            if (options.Mode != BridgeMode.Forward)
+            if (shape.Mode != BridgeMode.Forward)
             {
-                errors.Add(proxy, $"only applies to forward mode, not {options.Mode.ToString().ToLowerInvariant()}");
+                errors.Add(proxy, $"only applies to forward mode, not {shape.ModeName}");
             }
-            else if (IsFifo(options))
+            else if (shape.IsFifo)
             {
                 errors.Add(proxy, "does not apply to a fifo: Listen: a FIFO's writers have no address to pass on");
             }
-            else if (options.Target is FifoEndpoint)
+            else if (shape.Target is FifoEndpoint)
             {
                 errors.Add(proxy, "does not apply to a fifo: Target (it needs a tcp: or unix: backend)");
             }
@@ -552,10 +586,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 switch (version)
                 {
                     case "v1":
-                        options = options with { ProxyProtocol = Forwarding.ProxyProtocolVersion.V1 };
+                        proxyProtocol = Forwarding.ProxyProtocolVersion.V1;
                         break;
                     case "v2":
-                        options = options with { ProxyProtocol = Forwarding.ProxyProtocolVersion.V2 };
+                        proxyProtocol = Forwarding.ProxyProtocolVersion.V2;
                         break;
                     default:
                         errors.Add(proxy, $"\"{version}\" is not a PROXY protocol version (expected v1 or v2)");
@@ -566,13 +600,13 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
         if (bridge["ExitIdleTime"] is { } exitIdle)
         {
-            if (options.Mode != BridgeMode.Forward || bridge["Exec"] is null)
+            if (shape.Mode != BridgeMode.Forward || bridge["Exec"] is null)
             {
                 errors.Add(exitIdle, "only applies to a forward bridge with an Exec (an on-demand backend)");
             }
             else if (NodeReader.TryDuration(exitIdle, errors, out TimeSpan span))
             {
-                options = options with { ExitIdleTime = span };
+                exitIdleTime = span;
             }
         }
 
@@ -583,9 +617,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 continue;
             }
 
-            if (options.Mode != BridgeMode.Forward)
+            if (shape.Mode != BridgeMode.Forward)
             {
-                errors.Add(node, $"only applies to forward mode: in {options.Mode.ToString().ToLowerInvariant()} mode the program owns the connection");
+                errors.Add(node, $"only applies to forward mode: in {shape.ModeName} mode the program owns the connection");
             }
             else if (NodeReader.TryDuration(node, errors, out TimeSpan span))
             {
@@ -595,15 +629,50 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 }
                 else
                 {
-                    options = key == "ConnectTimeout" ? options with { ConnectTimeout = span } : options with { IdleTimeout = span };
+                    if (key == "ConnectTimeout")
+                    {
+                        connectTimeout = span;
+                    }
+                    else
+                    {
+                        idleTimeout = span;
+                    }
                 }
             }
         }
 
-        return options;
+        if (shape.Mode != BridgeMode.Forward || shape.Target is not { } target)
+        {
+            return null;
+        }
+
+        var forward = new ForwardOptions { Target = target, TargetAddresses = targetAddresses, ProxyProtocol = proxyProtocol, ExitIdleTime = exitIdleTime, IdleTimeout = idleTimeout };
+        return connectTimeout is { } connect ? forward with { ConnectTimeout = connect } : forward;
     }
 
-    private BridgeOptions ReadEnvironment(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    /// <summary>
+    /// The keys of the program (Environment, PassEnvironment, WorkingDirectory,
+    /// User, Group, StandardError), checked whether or not there is one; the
+    /// part is null without an Exec.
+    /// </summary>
+    private ProgramOptions? ReadProgram(BridgeShape shape, ErrorCollector errors, ExecOptions? exec)
+    {
+        (List<string> variables, int configured) = ReadEnvironment(shape.Bridge, errors);
+        ProcessSettings process = ReadProcessKeys(shape, errors, exec);
+        return exec is null ? null : new ProgramOptions
+        {
+            Exec = exec,
+            Environment = variables,
+            ConfiguredVariables = configured,
+            WorkingDirectory = process.WorkingDirectory,
+            Credentials = process.Credentials,
+            User = process.User,
+            Group = process.Group,
+            StandardError = process.StandardError,
+        };
+    }
+
+    private (List<string> Variables, int Configured) ReadEnvironment(ConfigNode bridge, ErrorCollector errors)
     {
         var variables = new List<string>();
         ConfigNode? node = bridge["Environment"];
@@ -665,7 +734,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        return options with { Environment = variables, ConfiguredVariables = configured };
+        return (variables, configured);
     }
 
     private static bool CheckVariableName(ConfigNode node, string name, ErrorCollector errors)
@@ -685,8 +754,13 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         return true;
     }
 
-    private BridgeOptions ReadProcessKeys(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    /// <summary>The keys of the program besides its Exec and environment, as read.</summary>
+    private readonly record struct ProcessSettings(string WorkingDirectory, Credentials? Credentials, string? User, string? Group, StandardErrorMode StandardError);
+
+    private ProcessSettings ReadProcessKeys(BridgeShape shape, ErrorCollector errors, ExecOptions? exec)
     {
+        ConfigNode bridge = shape.Bridge;
+        var settings = new ProcessSettings("/", null, null, null, StandardErrorMode.Journal);
         ConfigNode? node = bridge["WorkingDirectory"];
         if (node is not null && NodeReader.TryString(node, errors, out string directory))
         {
@@ -700,7 +774,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
             else
             {
-                options = options with { WorkingDirectory = directory };
+                settings = settings with { WorkingDirectory = directory };
             }
         }
 
@@ -716,7 +790,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
             else
             {
-                options = options with { User = userName };
+                settings = settings with { User = userName };
             }
         }
 
@@ -730,14 +804,14 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
             else
             {
-                options = options with { Group = groupName };
+                settings = settings with { Group = groupName };
             }
         }
 
         // As root, a program without User would run as root with every
         // capability: say so rather than do it silently (xinetd too insists
         // on "user"). Group alone leaves the uid 0.
-        bool launches = options.Mode is BridgeMode.Spawn or BridgeMode.Handoff || bridge["Exec"] is not null;
+        bool launches = shape.Mode is BridgeMode.Spawn or BridgeMode.Handoff || bridge["Exec"] is not null;
         if (launches && userNode is null && environment.EffectiveUid == 0)
         {
             errors.Add(bridge.File, $"{bridge.Path}:User", "is required when socketbridge runs as root: name the account the program runs as, a service account of its own or \"nobody\" (\"User\": \"nobody\"), or \"User\": \"root\" to keep root explicitly");
@@ -754,21 +828,21 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             else
             {
                 uint[] groups = user is not null ? Accounts.SupplementaryGroups(uid, gid) : [gid];
-                options = options with { Credentials = new Credentials(uid, gid, groups) };
+                settings = settings with { Credentials = new Credentials(uid, gid, groups) };
             }
         }
 
         // The daemon found Exec and WorkingDirectory usable as itself; the
         // program runs as another user, who may not be able to.
-        if (options.Credentials is { Uid: not 0 } credentials && credentials.Uid != environment.EffectiveUid)
+        if (settings.Credentials is { Uid: not 0 } credentials && credentials.Uid != environment.EffectiveUid)
         {
-            var permissions = new UserPermissions(options.User ?? credentials.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), credentials);
-            if (options.Exec is { } exec && permissions.CheckProgram(exec.Path) is { } program)
+            var permissions = new UserPermissions(settings.User ?? credentials.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), credentials);
+            if (exec is not null && permissions.CheckProgram(exec.Path) is { } program)
             {
                 errors.Add(bridge["Exec"]!, program);
             }
 
-            if (bridge["WorkingDirectory"] is { } directoryNode && options.WorkingDirectory != "/" && permissions.CheckDirectory(options.WorkingDirectory) is { } unusable)
+            if (bridge["WorkingDirectory"] is { } directoryNode && settings.WorkingDirectory != "/" && permissions.CheckDirectory(settings.WorkingDirectory) is { } unusable)
             {
                 errors.Add(directoryNode, unusable);
             }
@@ -780,19 +854,19 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             switch (stderr)
             {
                 case "journal":
-                    options = options with { StandardError = StandardErrorMode.Journal };
+                    settings = settings with { StandardError = StandardErrorMode.Journal };
                     break;
-                case "socket" when IsFifo(options):
+                case "socket" when shape.IsFifo:
                     errors.Add(node, "a FIFO is read-only: a program reading a fifo: Listen cannot write to it (use journal or null)");
                     break;
-                case "socket" when options.Mode == BridgeMode.Handoff:
+                case "socket" when shape.Mode == BridgeMode.Handoff:
                     errors.Add(node, "a handoff program has no connection of its own to write to (use journal or null)");
                     break;
                 case "socket":
-                    options = options with { StandardError = StandardErrorMode.Socket };
+                    settings = settings with { StandardError = StandardErrorMode.Socket };
                     break;
                 case "null":
-                    options = options with { StandardError = StandardErrorMode.Null };
+                    settings = settings with { StandardError = StandardErrorMode.Null };
                     break;
                 default:
                     errors.Add(node, $"\"{stderr}\" is not one of journal, socket or null");
@@ -800,13 +874,17 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        return options;
+        return settings;
     }
 
-    private BridgeOptions ReadSocketKeys(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    /// <summary>The socket file's mode and owner, the backlog and the socket options; null while Listen is unknown.</summary>
+    private ListenOptions? ReadListenSettings(BridgeShape shape, ErrorCollector errors, SocketOptions socketOptions)
     {
-        // Listen is empty (unknown) when it had errors of its own.
-        bool createsFile = options.Listen.Count == 0 || options.Listen.Any(e => e.FilePath is not null);
+        ConfigNode bridge = shape.Bridge;
+        var options = new ListenOptions { Endpoints = shape.Endpoints, SocketOptions = socketOptions };
+
+        // An unknown Listen (it had errors of its own) says nothing.
+        bool createsFile = shape.Listen is null || shape.Listen.Any(e => e.FilePath is not null);
         foreach (string key in (string[])["SocketMode", "SocketUser", "SocketGroup"])
         {
             ConfigNode? node = bridge[key];
@@ -817,7 +895,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
             if (!createsFile)
             {
-                errors.Add(node, $"only applies to a unix:/path or fifo: endpoint, not {Describe(options.Listen)}");
+                errors.Add(node, $"only applies to a unix:/path or fifo: endpoint, not {shape.DescribeListen()}");
                 continue;
             }
 
@@ -880,17 +958,27 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        return options;
+        if (bridge["Backlog"] is { } backlog && NodeReader.TryInteger(backlog, errors, 1, 65535, out int b))
+        {
+            options = options with { Backlog = b };
+        }
+
+        return shape.Listen is null ? null : options;
     }
 
-    private static BridgeOptions ReadAccess(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    /// <summary>AllowFrom, DenyFrom, AllowUsers and AllowGroups, MaxConnectionsPerSource and RateLimit, as read.</summary>
+    private readonly record struct AccessRules(Access.AccessPolicy Policy, int? MaxConnectionsPerSource, Access.RateLimit? RateLimit);
+
+    private static AccessRules ReadAccess(BridgeShape shape, ErrorCollector errors)
     {
+        ConfigNode bridge = shape.Bridge;
+        var rules = new AccessRules(Access.AccessPolicy.Everyone, null, null);
         var ranges = new Dictionary<string, List<Access.CidrRange>>();
         foreach (string key in (string[])["AllowFrom", "DenyFrom"])
         {
             var list = new List<Access.CidrRange>();
             ranges[key] = list;
-            if (bridge[key] is not { } node || !CheckAccessApplies(node, options, errors, tcp: true) || !NodeReader.TryStringArray(node, errors, out List<string> texts))
+            if (bridge[key] is not { } node || !CheckAccessApplies(node, shape, errors, tcp: true) || !NodeReader.TryStringArray(node, errors, out List<string> texts))
             {
                 continue;
             }
@@ -910,7 +998,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
         var users = new HashSet<uint>();
         var groups = new HashSet<uint>();
-        if (bridge["AllowUsers"] is { } usersNode && CheckAccessApplies(usersNode, options, errors, tcp: false) && NodeReader.TryStringArray(usersNode, errors, out List<string> userNames))
+        if (bridge["AllowUsers"] is { } usersNode && CheckAccessApplies(usersNode, shape, errors, tcp: false) && NodeReader.TryStringArray(usersNode, errors, out List<string> userNames))
         {
             foreach (string name in userNames)
             {
@@ -925,7 +1013,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        if (bridge["AllowGroups"] is { } groupsNode && CheckAccessApplies(groupsNode, options, errors, tcp: false) && NodeReader.TryStringArray(groupsNode, errors, out List<string> groupNames))
+        if (bridge["AllowGroups"] is { } groupsNode && CheckAccessApplies(groupsNode, shape, errors, tcp: false) && NodeReader.TryStringArray(groupsNode, errors, out List<string> groupNames))
         {
             foreach (string name in groupNames)
             {
@@ -943,20 +1031,20 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         var policy = new Access.AccessPolicy(ranges["AllowFrom"], ranges["DenyFrom"], users, groups);
         if (!policy.IsOpen)
         {
-            options = options with { Access = policy };
+            rules = rules with { Policy = policy };
         }
 
-        if (bridge["MaxConnectionsPerSource"] is { } perSource && CheckAcceptingMode(perSource, options, errors)
+        if (bridge["MaxConnectionsPerSource"] is { } perSource && CheckAcceptingMode(perSource, shape, errors)
             && NodeReader.TryInteger(perSource, errors, 1, 1_000_000, out int perSourceLimit))
         {
-            options = options with { MaxConnectionsPerSource = perSourceLimit };
+            rules = rules with { MaxConnectionsPerSource = perSourceLimit };
         }
 
-        if (bridge["RateLimit"] is { } rate && CheckAcceptingMode(rate, options, errors) && NodeReader.TryString(rate, errors, out string rateText))
+        if (bridge["RateLimit"] is { } rate && CheckAcceptingMode(rate, shape, errors) && NodeReader.TryString(rate, errors, out string rateText))
         {
             if (Access.RateLimit.TryParse(rateText, out Access.RateLimit limit, out string error))
             {
-                options = options with { RateLimit = limit };
+                rules = rules with { RateLimit = limit };
             }
             else
             {
@@ -964,21 +1052,21 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        return options;
+        return rules;
     }
 
     /// <summary>Per-source and rate limits apply where the daemon accepts connections.</summary>
-    private static bool CheckAcceptingMode(ConfigNode node, BridgeOptions options, ErrorCollector errors)
+    private static bool CheckAcceptingMode(ConfigNode node, BridgeShape shape, ErrorCollector errors)
     {
-        if (options.Mode == BridgeMode.Handoff)
+        if (shape.Mode == BridgeMode.Handoff)
         {
             errors.Add(node, "does not apply to handoff mode: the program accepts the connections, not socketbridge");
             return false;
         }
 
-        if (IsFifo(options))
+        if (shape.IsFifo)
         {
-            errors.Add(node, $"does not apply to {Describe(options.Listen)}: a FIFO has sessions, not connections from sources");
+            errors.Add(node, $"does not apply to {shape.DescribeListen()}: a FIFO has sessions, not connections from sources");
             return false;
         }
 
@@ -986,9 +1074,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     }
 
     /// <summary>Address lists apply to TCP listeners, credential lists to Unix ones; neither to what the daemon does not accept.</summary>
-    private static bool CheckAccessApplies(ConfigNode node, BridgeOptions options, ErrorCollector errors, bool tcp)
+    private static bool CheckAccessApplies(ConfigNode node, BridgeShape shape, ErrorCollector errors, bool tcp)
     {
-        if (options.Mode == BridgeMode.Handoff)
+        if (shape.Mode == BridgeMode.Handoff)
         {
             errors.Add(node, "does not apply to handoff mode: the program accepts the connections, not socketbridge");
             return false;
@@ -998,34 +1086,29 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         // listening on both, each list judges its own kind of client. A passed
         // socket's kind is known only at start; an unknown Listen (it had
         // errors) says nothing.
-        bool applies = options.Listen.Count == 0
-            || options.Listen.Any(e => e.IsPassed || (tcp ? e.IsTcp : e.IsUnix));
+        bool applies = shape.Listen is null
+            || shape.Listen.Any(e => e.IsPassed || (tcp ? e.IsTcp : e.IsUnix));
         if (!applies)
         {
             errors.Add(node, tcp
-                ? $"applies to TCP clients, not to {Describe(options.Listen)} (use AllowUsers or AllowGroups for Unix sockets)"
-                : $"applies to Unix-socket clients, not to {Describe(options.Listen)} (use AllowFrom or DenyFrom for TCP)");
+                ? $"applies to TCP clients, not to {shape.DescribeListen()} (use AllowUsers or AllowGroups for Unix sockets)"
+                : $"applies to Unix-socket clients, not to {shape.DescribeListen()} (use AllowFrom or DenyFrom for TCP)");
         }
 
         return applies;
     }
 
-    private static bool IsFifo(BridgeOptions options) => options.Listen.Any(e => e.Endpoint is FifoEndpoint);
+    /// <summary>MaxConnections, OnLimit and NoDelay, as read or defaulted by mode.</summary>
+    private readonly record struct ConnectionLimits(int MaxConnections, OnLimitPolicy OnLimit, bool NoDelay);
 
-    /// <summary>Listen's endpoints as messages show them.</summary>
-    private static string Describe(IReadOnlyList<ListenEndpoint> listen) => string.Join(", ", listen);
-
-    private static BridgeOptions ReadLimits(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
+    private static ConnectionLimits ReadLimits(BridgeShape shape, ErrorCollector errors)
     {
-        if (bridge["Backlog"] is { } backlog && NodeReader.TryInteger(backlog, errors, 1, 65535, out int b))
-        {
-            options = options with { Backlog = b };
-        }
+        ConfigNode bridge = shape.Bridge;
 
         // Defaults by mode: a forward bridge holds no process per connection,
         // and its clients are the ones that open many at once.
-        bool forward = options.Mode == BridgeMode.Forward;
-        options = options with { MaxConnections = forward ? BridgeOptions.DefaultForwardMaxConnections : BridgeOptions.DefaultMaxConnections };
+        bool forward = shape.Mode == BridgeMode.Forward;
+        var options = new ConnectionLimits(forward ? BridgeOptions.DefaultForwardMaxConnections : BridgeOptions.DefaultMaxConnections, OnLimitPolicy.Refuse, NoDelay: true);
         if (bridge["MaxConnections"] is { } max && NodeReader.TryInteger(max, errors, 1, 1_000_000, out int m))
         {
             options = options with { MaxConnections = m };
@@ -1033,17 +1116,17 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
         // Queueing stops accepting, so the kernel's listen backlog holds the
         // clients: only where the daemon accepts from a socket.
-        bool canQueue = options.Mode != BridgeMode.Handoff && !IsFifo(options);
+        bool canQueue = shape.Mode != BridgeMode.Handoff && !shape.IsFifo;
         options = options with { OnLimit = forward && canQueue ? OnLimitPolicy.Queue : OnLimitPolicy.Refuse };
         if (bridge["OnLimit"] is { } onLimit && NodeReader.TryString(onLimit, errors, out string policy))
         {
             switch (policy)
             {
-                case "refuse" or "queue" when options.Mode == BridgeMode.Handoff:
+                case "refuse" or "queue" when shape.Mode == BridgeMode.Handoff:
                     errors.Add(onLimit, "does not apply to handoff mode: one program runs at a time and accepts the connections itself, so the kernel's backlog already holds the waiting clients");
                     break;
                 case "queue" when !canQueue:
-                    errors.Add(onLimit, $"\"queue\" does not apply to {options.Listen[0].Endpoint}: a FIFO has no listen backlog to hold waiting writers (use refuse)");
+                    errors.Add(onLimit, $"\"queue\" does not apply to {shape.Endpoints[0].Endpoint}: a FIFO has no listen backlog to hold waiting writers (use refuse)");
                     break;
                 case "refuse":
                     options = options with { OnLimit = OnLimitPolicy.Refuse };

@@ -192,10 +192,10 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         string.Join(
             '\n',
             node.Canonical(),
-            options.Exec?.Path ?? string.Empty,
-            string.Join(' ', options.Listen.Select(e => e.Key)),
-            string.Join(' ', options.TargetAddresses),
-            string.Join('\0', options.Environment));
+            options.Program?.Exec.Path ?? string.Empty,
+            string.Join(' ', options.Listen.Endpoints.Select(e => e.Key)),
+            string.Join(' ', options.Forward?.TargetAddresses ?? []),
+            string.Join('\0', options.Program?.Environment ?? []));
 
     private DaemonOptions ReadDaemon(ConfigNode? section, ErrorCollector errors)
     {

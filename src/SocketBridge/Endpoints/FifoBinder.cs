@@ -27,8 +27,8 @@ public static class FifoBinder
         string path = endpoint.Path;
         string name = Path.GetFileName(path);
         string fail = $"bridge {bridge.Name}: cannot listen on {endpoint}";
-        var settings = new SocketFileSettings(bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, SocketDirectory.DefaultMode);
-        SocketDirectory directory = SocketDirectory.Open(Path.GetDirectoryName(path)!, new DirectoryTrust(Posix.EffectiveUid, bridge.SocketUid), settings.DirectoryMode, fail);
+        var settings = new SocketFileSettings(bridge.Listen.SocketMode, bridge.Listen.SocketUid, bridge.Listen.SocketGid, SocketDirectory.DefaultMode);
+        SocketDirectory directory = SocketDirectory.Open(Path.GetDirectoryName(path)!, new DirectoryTrust(Posix.EffectiveUid, bridge.Listen.SocketUid), settings.DirectoryMode, fail);
         try
         {
             // Twice at most: a FIFO that appears between the look and mknodat is then looked at as an existing one.

@@ -18,7 +18,7 @@ public static class ListenerBinder
         var bound = new List<BoundEndpoint>();
         try
         {
-            foreach (ListenEndpoint endpoint in bridge.Listen)
+            foreach (ListenEndpoint endpoint in bridge.Listen.Endpoints)
             {
                 bound.Add(Bind(bridge, endpoint, inherited));
             }
@@ -132,11 +132,11 @@ public static class ListenerBinder
     private static BoundListener CheckPassedType(BridgeOptions bridge, BoundListener passed)
     {
         SocketType type = passed.Socket.SocketType;
-        SocketType target = bridge.Target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
+        SocketType target = bridge.Forward?.Target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
         string? problem = type == SocketType.Dgram && bridge.Mode != BridgeMode.Handoff
             ? $"it is a datagram socket ({passed.Display}), which works in handoff mode only, not in {bridge.Mode.ToString().ToLowerInvariant()} mode (set \"Mode\": \"handoff\")"
-            : bridge.Mode == BridgeMode.Forward && type != SocketType.Dgram && bridge.Target is not FifoEndpoint && type != target
-            ? $"it is a {(type == SocketType.Seqpacket ? "seqpacket" : "stream")} socket ({passed.Display}), and Target {bridge.Target} a {(target == SocketType.Seqpacket ? "seqpacket socket" : "stream")}: a forward bridge relays stream to stream and seqpacket to seqpacket"
+            : bridge.Mode == BridgeMode.Forward && type != SocketType.Dgram && bridge.Forward?.Target is not FifoEndpoint && type != target
+            ? $"it is a {(type == SocketType.Seqpacket ? "seqpacket" : "stream")} socket ({passed.Display}), and Target {bridge.Forward?.Target} a {(target == SocketType.Seqpacket ? "seqpacket socket" : "stream")}: a forward bridge relays stream to stream and seqpacket to seqpacket"
             : null;
         if (problem is not null)
         {
@@ -165,7 +165,7 @@ public static class ListenerBinder
             socket.Bind(address);
             if (!datagram)
             {
-                socket.Listen(bridge.Backlog);
+                socket.Listen(bridge.Listen.Backlog);
             }
 
             return new BoundListener(socket, endpoint) { Notes = notes };

@@ -31,7 +31,7 @@ public static class UnixSocketBinder
     {
         return endpoint.IsAbstract
             ? BindAbstract(bridge, endpoint, options)
-            : BindPath(endpoint, $"bridge {bridge.Name}: cannot listen on {endpoint}", new SocketFileSettings(bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, SocketDirectory.DefaultMode), bridge.Backlog, options);
+            : BindPath(endpoint, $"bridge {bridge.Name}: cannot listen on {endpoint}", new SocketFileSettings(bridge.Listen.SocketMode, bridge.Listen.SocketUid, bridge.Listen.SocketGid, SocketDirectory.DefaultMode), bridge.Listen.Backlog, options);
     }
 
     private static BoundListener BindAbstract(BridgeOptions bridge, UnixEndpoint endpoint, SocketOptions options)
@@ -41,7 +41,7 @@ public static class UnixSocketBinder
         {
             IReadOnlyList<string> notes = SocketOptionsApplier.BeforeBind(socket, options, dualStack: false);
             socket.Bind(new UnixDomainSocketEndPoint(endpoint.KernelPath));
-            Listen(socket, bridge.Backlog);
+            Listen(socket, bridge.Listen.Backlog);
             return new BoundListener(socket, endpoint) { Notes = notes };
         }
         catch (Exception ex) when (ex is SocketException or SocketOptionException)

@@ -22,6 +22,8 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     private static readonly TimeSpan MaximumRestartPause = TimeSpan.FromSeconds(30);
 
     private readonly BridgeOptions _bridge;
+    private readonly ForwardOptions _forward;
+    private readonly ProgramOptions _program;
     private readonly ExecOptions _exec;
     private readonly ChildReaper _reaper;
     private readonly RelayEngine _engine;
@@ -39,16 +41,18 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     private bool _idleStopRequested;
     private bool _disposed;
 
-    public OnDemandBackend(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull, RelayEngine engine, ILogger logger, TimeProvider time)
+    public OnDemandBackend(BridgeOptions bridge, ForwardOptions forward, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine engine, ILogger logger, TimeProvider time)
     {
         _engine = engine;
         _bridge = bridge;
-        _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
+        _forward = forward;
+        _program = program;
+        _exec = program.Exec;
         _reaper = reaper;
         _devNull = devNull;
         _logger = logger;
         _time = time;
-        _environment = ServiceProgram.BaseEnvironment(bridge);
+        _environment = ServiceProgram.BaseEnvironment(bridge, program);
     }
 
     /// <summary>
@@ -66,7 +70,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
 
         try
         {
-            long deadline = _time.GetTimestamp() + (long)(_bridge.ConnectTimeout.TotalSeconds * _time.TimestampFrequency);
+            long deadline = _time.GetTimestamp() + (long)(_forward.ConnectTimeout.TotalSeconds * _time.TimestampFrequency);
             string? lastError = null;
             while (true)
             {
@@ -74,7 +78,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
                 EnsureRunning();
                 try
                 {
-                    return await TargetConnector.ConnectAsync(_bridge, _engine, cancellationToken).ConfigureAwait(false);
+                    return await TargetConnector.ConnectAsync(_forward, _engine, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TargetUnreachableException ex)
                 {
@@ -83,7 +87,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
 
                 if (_time.GetTimestamp() >= deadline)
                 {
-                    throw new TargetUnreachableException($"{lastError}; the backend {_exec.Path} did not accept within {_bridge.ConnectTimeout}");
+                    throw new TargetUnreachableException($"{lastError}; the backend {_exec.Path} did not accept within {_forward.ConnectTimeout}");
                 }
 
                 await Task.Delay(RetryInterval, _time, cancellationToken).ConfigureAwait(false);
@@ -101,7 +105,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (--_connections == 0 && _bridge.ExitIdleTime is { } idle && _child is not null && !_disposed)
+            if (--_connections == 0 && _forward.ExitIdleTime is { } idle && _child is not null && !_disposed)
             {
                 _idleTimer = _time.CreateTimer(static state => ((OnDemandBackend)state!).StopIfIdle(), this, idle, Timeout.InfiniteTimeSpan);
             }
@@ -158,17 +162,17 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
                 Path = _exec.Path,
                 Arguments = _exec.Arguments,
                 Environment = _environment,
-                WorkingDirectory = _bridge.WorkingDirectory,
-                Credentials = _bridge.Credentials,
+                WorkingDirectory = _program.WorkingDirectory,
+                Credentials = _program.Credentials,
             };
-            ChildProcess child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, passed: [], stdin: null, stdout: null, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line), out _);
-            LogStarted(_logger, _bridge.Name, child.Pid, _exec.ToString(), _bridge.Target!.ToString()!);
+            ChildProcess child = ServiceProgram.Launch(_reaper, spec, _program, _devNull, passed: [], stdin: null, stdout: null, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line), out _);
+            LogStarted(_logger, _bridge.Name, child.Pid, _exec.ToString(), _forward.Target.ToString()!);
             return child;
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
             LogStartFailed(_logger, _bridge.Name, _exec.Path, ex.Message);
-            throw new TargetUnreachableException($"{_bridge.Target}: cannot start the backend: {ex.Message}");
+            throw new TargetUnreachableException($"{_forward.Target}: cannot start the backend: {ex.Message}");
         }
     }
 
@@ -213,7 +217,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
             }
 
             _idleStopRequested = true;
-            LogStoppingIdle(_logger, _bridge.Name, _child.Pid, _bridge.ExitIdleTime!.Value);
+            LogStoppingIdle(_logger, _bridge.Name, _child.Pid, _forward.ExitIdleTime!.Value);
             _child.Signal(Posix.SIGTERM);
         }
     }

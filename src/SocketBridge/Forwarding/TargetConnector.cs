@@ -9,7 +9,7 @@ namespace SocketBridge.Forwarding;
 public static class TargetConnector
 {
     /// <summary>The connected socket, or an exception whose message names the target and the reason.</summary>
-    public static async Task<Socket> ConnectAsync(BridgeOptions bridge, RelayEngine engine, CancellationToken cancellationToken)
+    public static async Task<Socket> ConnectAsync(ForwardOptions bridge, RelayEngine engine, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(bridge.ConnectTimeout);
@@ -40,7 +40,7 @@ public static class TargetConnector
             }
         }
 
-        throw new TargetUnreachableException($"{bridge.Target}: {(last is null ? "no address" : ConnectFailure.Describe(bridge.Target!, last))}");
+        throw new TargetUnreachableException($"{bridge.Target}: {(last is null ? "no address" : ConnectFailure.Describe(bridge.Target, last))}");
     }
 
     private static void Tune(Socket socket)
@@ -52,9 +52,9 @@ public static class TargetConnector
     }
 
     /// <summary>A unix-seqpacket Target's socket keeps message boundaries; the others are streams.</summary>
-    private static SocketType Type(BridgeOptions bridge) => bridge.Target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
+    private static SocketType Type(ForwardOptions bridge) => bridge.Target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
 
-    private static IEnumerable<EndPoint> Addresses(BridgeOptions bridge) => bridge.Target switch
+    private static IEnumerable<EndPoint> Addresses(ForwardOptions bridge) => bridge.Target switch
     {
         UnixEndpoint unix => [new UnixDomainSocketEndPoint(unix.KernelPath)],
         _ => bridge.TargetAddresses,

@@ -17,15 +17,15 @@ public sealed class ChildEnvironment
 
     private readonly string[] _common;
 
-    public ChildEnvironment(BridgeOptions bridge)
+    public ChildEnvironment(BridgeOptions bridge, ProgramOptions program)
     {
         var common = new List<string>();
-        if (!bridge.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
+        if (!program.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
         {
             common.Add(DefaultPath);
         }
 
-        common.AddRange(bridge.Environment);
+        common.AddRange(program.Environment);
         common.Add("LISTEN_FDS=1");
         common.Add("LISTEN_FDNAMES=connection");
         common.Add("UPSTART_EVENTS=socket");

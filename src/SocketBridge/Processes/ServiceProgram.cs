@@ -15,15 +15,15 @@ namespace SocketBridge.Processes;
 public static class ServiceProgram
 {
     /// <summary>PATH, the bridge's Environment and PassEnvironment, and SOCKETBRIDGE_BRIDGE.</summary>
-    public static List<string> BaseEnvironment(BridgeOptions bridge)
+    public static List<string> BaseEnvironment(BridgeOptions bridge, ProgramOptions program)
     {
         var variables = new List<string>();
-        if (!bridge.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
+        if (!program.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
         {
             variables.Add(ChildEnvironment.DefaultPath);
         }
 
-        variables.AddRange(bridge.Environment);
+        variables.AddRange(program.Environment);
         variables.Add($"SOCKETBRIDGE_BRIDGE={bridge.Name}");
         return variables;
     }
@@ -38,7 +38,7 @@ public static class ServiceProgram
     public static ChildProcess Launch(
         ChildReaper reaper,
         SpawnSpec spec,
-        BridgeOptions bridge,
+        ProgramOptions program,
         SafeFileHandle devNull,
         IReadOnlyList<SafeHandle> passed,
         SafeHandle? stdin,
@@ -58,7 +58,7 @@ public static class ServiceProgram
             stdout?.DangerousAddRef(ref stdoutAdded);
             int nul = (int)devNull.DangerousGetHandle();
             int input = stdin is null ? nul : (int)stdin.DangerousGetHandle();
-            int log = bridge.StandardError == StandardErrorMode.Null ? nul : (int)writeEnd.DangerousGetHandle();
+            int log = program.StandardError == StandardErrorMode.Null ? nul : (int)writeEnd.DangerousGetHandle();
             int written = stdout is null ? log : (int)stdout.DangerousGetHandle();
             int[] fds = new int[3 + passed.Count];
             (fds[0], fds[1], fds[2]) = (input, written, log);
