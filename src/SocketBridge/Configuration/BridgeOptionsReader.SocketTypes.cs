@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SocketBridge.Configuration.Rules;
 using SocketBridge.Endpoints;
 
 namespace SocketBridge.Configuration;
@@ -97,20 +98,7 @@ public sealed partial class BridgeOptionsReader
     /// </summary>
     private static StandardInputMode ReadStandardInput(BridgeShape shape, ErrorCollector errors)
     {
-        if (shape.Bridge["StandardInput"] is not { } node)
-        {
-            return StandardInputMode.Null;
-        }
-
-        if (shape.Mode != BridgeMode.Handoff)
-        {
-            errors.Add(node, shape.Mode == BridgeMode.Spawn
-                ? "only applies to handoff mode: a spawned program's stdin and stdout are its connection already"
-                : "only applies to handoff mode, whose program gets the listening socket (a forward bridge's on-demand backend has none)");
-            return StandardInputMode.Null;
-        }
-
-        if (!NodeReader.TryString(node, errors, out string text))
+        if (KeyRules.Applying(BridgeKeys.StandardInput, shape, errors) is not { } node || !NodeReader.TryString(node, errors, out string text))
         {
             return StandardInputMode.Null;
         }

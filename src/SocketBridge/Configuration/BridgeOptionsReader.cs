@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using SocketBridge.Configuration.Rules;
 using SocketBridge.Endpoints;
 using SocketBridge.Native;
 
@@ -9,15 +10,6 @@ namespace SocketBridge.Configuration;
 /// <summary>Reads and validates one entry of <c>Bridges</c> (SPEC 3), reporting every problem.</summary>
 public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environment)
 {
-    public static readonly IReadOnlyList<string> Keys =
-    [
-        "Listen", "Mode", "Exec", "Target", "Environment", "PassEnvironment", "WorkingDirectory",
-        "User", "Group", "SocketMode", "SocketUser", "SocketGroup", "Backlog", "MaxConnections", "OnLimit",
-        "MaxConnectionsPerSource", "RateLimit", "AllowFrom", "DenyFrom", "AllowUsers", "AllowGroups",
-        "IdleTimeout", "ConnectTimeout", "ExitIdleTime", "ProxyProtocol", "StandardError", "NoDelay",
-        "StandardInput", .. SocketOptionScope.Keys,
-    ];
-
     /// <summary>
     /// Endpoints one Listen may name: a handoff program gets every socket, and
     /// the native launch passes at most this many (SB_MAX_LISTEN_FDS).
@@ -43,10 +35,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
         foreach (ConfigNode key in bridge.Children!.Values)
         {
-            string? known = Keys.FirstOrDefault(k => string.Equals(k, key.Name, StringComparison.Ordinal));
-            if (known is null)
+            if (BridgeKeys.Find(key.Name) is null)
             {
-                errors.Add(key, KeySuggestion.ForUnknown(key.Name, Keys));
+                errors.Add(key, KeySuggestion.ForUnknown(key.Name, BridgeKeys.Names));
             }
         }
 
@@ -507,7 +498,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         {
             if (target is not null)
             {
-                errors.Add(target, $"only applies to forward mode, not {mode.ToString().ToLowerInvariant()}");
+                ModeRule.Check(BridgeKeys.Target, target, mode, errors);
             }
 
             return null;
@@ -547,11 +538,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             case UnixEndpoint:
                 return endpoint;
             case FifoEndpoint:
-                if (bridge["Exec"] is not null)
-                {
-                    errors.Add(target, "an on-demand backend (Exec) with a fifo: Target is not supported yet (use tcp: or unix:)");
-                }
-
+                TargetRules.CheckBackend(bridge, target, endpoint, errors);
                 return endpoint;
             default:
                 errors.Add(target, $"{endpoint!.Scheme}: targets are not supported (expected tcp:, unix:, unix-seqpacket: or fifo:)");
@@ -567,21 +554,9 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         TimeSpan? exitIdleTime = null;
         TimeSpan? connectTimeout = null;
         TimeSpan? idleTimeout = null;
-        if (bridge["ProxyProtocol"] is { } proxy)
+        if (KeyRules.Applying(BridgeKeys.ProxyProtocol, shape, errors) is { } proxy && TargetRules.CheckProxyProtocol(shape, proxy, errors))
         {
-            if (shape.Mode != BridgeMode.Forward)
-            {
-                errors.Add(proxy, $"only applies to forward mode, not {shape.ModeName}");
-            }
-            else if (shape.IsFifo)
-            {
-                errors.Add(proxy, "does not apply to a fifo: Listen: a FIFO's writers have no address to pass on");
-            }
-            else if (shape.Target is FifoEndpoint)
-            {
-                errors.Add(proxy, "does not apply to a fifo: Target (it needs a tcp: or unix: backend)");
-            }
-            else if (NodeReader.TryString(proxy, errors, out string version))
+            if (NodeReader.TryString(proxy, errors, out string version))
             {
                 switch (version)
                 {
@@ -598,30 +573,20 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        if (bridge["ExitIdleTime"] is { } exitIdle)
+        if (KeyRules.Applying(BridgeKeys.ExitIdleTime, shape, errors) is { } exitIdle && TargetRules.CheckExitIdleTime(shape, exitIdle, errors)
+            && NodeReader.TryDuration(exitIdle, errors, out TimeSpan idle))
         {
-            if (shape.Mode != BridgeMode.Forward || bridge["Exec"] is null)
-            {
-                errors.Add(exitIdle, "only applies to a forward bridge with an Exec (an on-demand backend)");
-            }
-            else if (NodeReader.TryDuration(exitIdle, errors, out TimeSpan span))
-            {
-                exitIdleTime = span;
-            }
+            exitIdleTime = idle;
         }
 
-        foreach (string key in (string[])["ConnectTimeout", "IdleTimeout"])
+        foreach (BridgeKey key in (BridgeKey[])[BridgeKeys.ConnectTimeout, BridgeKeys.IdleTimeout])
         {
-            if (bridge[key] is not { } node)
+            if (KeyRules.Applying(key, shape, errors) is not { } node)
             {
                 continue;
             }
 
-            if (shape.Mode != BridgeMode.Forward)
-            {
-                errors.Add(node, $"only applies to forward mode: in {shape.ModeName} mode the program owns the connection");
-            }
-            else if (NodeReader.TryDuration(node, errors, out TimeSpan span))
+            if (NodeReader.TryDuration(node, errors, out TimeSpan span))
             {
                 if (span <= TimeSpan.Zero)
                 {
@@ -629,7 +594,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 }
                 else
                 {
-                    if (key == "ConnectTimeout")
+                    if (key == BridgeKeys.ConnectTimeout)
                     {
                         connectTimeout = span;
                     }
@@ -883,19 +848,11 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         ConfigNode bridge = shape.Bridge;
         var options = new ListenOptions { Endpoints = shape.Endpoints, SocketOptions = socketOptions };
 
-        // An unknown Listen (it had errors of its own) says nothing.
-        bool createsFile = shape.Listen is null || shape.Listen.Any(e => e.FilePath is not null);
-        foreach (string key in (string[])["SocketMode", "SocketUser", "SocketGroup"])
+        foreach (BridgeKey socketKey in (BridgeKey[])[BridgeKeys.SocketMode, BridgeKeys.SocketUser, BridgeKeys.SocketGroup])
         {
-            ConfigNode? node = bridge[key];
-            if (node is null)
+            string key = socketKey.Name;
+            if (KeyRules.Applying(socketKey, shape, errors) is not { } node)
             {
-                continue;
-            }
-
-            if (!createsFile)
-            {
-                errors.Add(node, $"only applies to a unix:/path or fifo: endpoint, not {shape.DescribeListen()}");
                 continue;
             }
 
@@ -974,11 +931,11 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         ConfigNode bridge = shape.Bridge;
         var rules = new AccessRules(Access.AccessPolicy.Everyone, null, null);
         var ranges = new Dictionary<string, List<Access.CidrRange>>();
-        foreach (string key in (string[])["AllowFrom", "DenyFrom"])
+        foreach (BridgeKey key in (BridgeKey[])[BridgeKeys.AllowFrom, BridgeKeys.DenyFrom])
         {
             var list = new List<Access.CidrRange>();
-            ranges[key] = list;
-            if (bridge[key] is not { } node || !CheckAccessApplies(node, shape, errors, tcp: true) || !NodeReader.TryStringArray(node, errors, out List<string> texts))
+            ranges[key.Name] = list;
+            if (KeyRules.Applying(key, shape, errors) is not { } node || !NodeReader.TryStringArray(node, errors, out List<string> texts))
             {
                 continue;
             }
@@ -998,7 +955,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
         var users = new HashSet<uint>();
         var groups = new HashSet<uint>();
-        if (bridge["AllowUsers"] is { } usersNode && CheckAccessApplies(usersNode, shape, errors, tcp: false) && NodeReader.TryStringArray(usersNode, errors, out List<string> userNames))
+        if (KeyRules.Applying(BridgeKeys.AllowUsers, shape, errors) is { } usersNode && NodeReader.TryStringArray(usersNode, errors, out List<string> userNames))
         {
             foreach (string name in userNames)
             {
@@ -1013,7 +970,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        if (bridge["AllowGroups"] is { } groupsNode && CheckAccessApplies(groupsNode, shape, errors, tcp: false) && NodeReader.TryStringArray(groupsNode, errors, out List<string> groupNames))
+        if (KeyRules.Applying(BridgeKeys.AllowGroups, shape, errors) is { } groupsNode && NodeReader.TryStringArray(groupsNode, errors, out List<string> groupNames))
         {
             foreach (string name in groupNames)
             {
@@ -1034,13 +991,13 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             rules = rules with { Policy = policy };
         }
 
-        if (bridge["MaxConnectionsPerSource"] is { } perSource && CheckAcceptingMode(perSource, shape, errors)
+        if (KeyRules.Applying(BridgeKeys.MaxConnectionsPerSource, shape, errors) is { } perSource
             && NodeReader.TryInteger(perSource, errors, 1, 1_000_000, out int perSourceLimit))
         {
             rules = rules with { MaxConnectionsPerSource = perSourceLimit };
         }
 
-        if (bridge["RateLimit"] is { } rate && CheckAcceptingMode(rate, shape, errors) && NodeReader.TryString(rate, errors, out string rateText))
+        if (KeyRules.Applying(BridgeKeys.RateLimit, shape, errors) is { } rate && NodeReader.TryString(rate, errors, out string rateText))
         {
             if (Access.RateLimit.TryParse(rateText, out Access.RateLimit limit, out string error))
             {
@@ -1053,49 +1010,6 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
 
         return rules;
-    }
-
-    /// <summary>Per-source and rate limits apply where the daemon accepts connections.</summary>
-    private static bool CheckAcceptingMode(ConfigNode node, BridgeShape shape, ErrorCollector errors)
-    {
-        if (shape.Mode == BridgeMode.Handoff)
-        {
-            errors.Add(node, "does not apply to handoff mode: the program accepts the connections, not socketbridge");
-            return false;
-        }
-
-        if (shape.IsFifo)
-        {
-            errors.Add(node, $"does not apply to {shape.DescribeListen()}: a FIFO has sessions, not connections from sources");
-            return false;
-        }
-
-        return true;
-    }
-
-    /// <summary>Address lists apply to TCP listeners, credential lists to Unix ones; neither to what the daemon does not accept.</summary>
-    private static bool CheckAccessApplies(ConfigNode node, BridgeShape shape, ErrorCollector errors, bool tcp)
-    {
-        if (shape.Mode == BridgeMode.Handoff)
-        {
-            errors.Add(node, "does not apply to handoff mode: the program accepts the connections, not socketbridge");
-            return false;
-        }
-
-        // It applies when one endpoint at least has such clients: on a bridge
-        // listening on both, each list judges its own kind of client. A passed
-        // socket's kind is known only at start; an unknown Listen (it had
-        // errors) says nothing.
-        bool applies = shape.Listen is null
-            || shape.Listen.Any(e => e.IsPassed || (tcp ? e.IsTcp : e.IsUnix));
-        if (!applies)
-        {
-            errors.Add(node, tcp
-                ? $"applies to TCP clients, not to {shape.DescribeListen()} (use AllowUsers or AllowGroups for Unix sockets)"
-                : $"applies to Unix-socket clients, not to {shape.DescribeListen()} (use AllowFrom or DenyFrom for TCP)");
-        }
-
-        return applies;
     }
 
     /// <summary>MaxConnections, OnLimit and NoDelay, as read or defaulted by mode.</summary>
@@ -1122,8 +1036,8 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         {
             switch (policy)
             {
-                case "refuse" or "queue" when shape.Mode == BridgeMode.Handoff:
-                    errors.Add(onLimit, "does not apply to handoff mode: one program runs at a time and accepts the connections itself, so the kernel's backlog already holds the waiting clients");
+                case "refuse" or "queue" when !BridgeKeys.OnLimit.AppliesTo(shape.Mode):
+                    errors.Add(onLimit, ModeRule.Message(BridgeKeys.OnLimit, shape.Mode));
                     break;
                 case "queue" when !canQueue:
                     errors.Add(onLimit, $"\"queue\" does not apply to {shape.Endpoints[0].Endpoint}: a FIFO has no listen backlog to hold waiting writers (use refuse)");
