@@ -8,7 +8,7 @@ using SocketBridge.Native;
 namespace SocketBridge.Configuration;
 
 /// <summary>Reads and validates one entry of <c>Bridges</c> (SPEC 3), reporting every problem.</summary>
-public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environment)
+public sealed partial class BridgeOptionsReader(IConfigurationResolver environment)
 {
     /// <summary>
     /// Endpoints one Listen may name: a handoff program gets every socket, and
@@ -48,7 +48,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         IReadOnlyList<ListenEndpoint>? listen = ReadListen(bridge, errors, socketOptions);
         socketOptionsReader.CheckApplies(bridge, errors, listen ?? [], socketOptions);
         BridgeMode mode = ReadMode(bridge, errors, listen);
-        CheckHandoffSockets(bridge, errors, mode, listen);
+        HandoffSocketsRule.Check(bridge, errors, mode, listen);
         ExecOptions? exec = ReadExec(bridge, errors, mode);
         Endpoint? target = ReadTarget(bridge, errors, mode, out IReadOnlyList<IPEndPoint> targetAddresses);
         var shape = new BridgeShape(bridge, mode, listen, target);
@@ -58,11 +58,11 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         ListenOptions? listenOptions = ReadListenSettings(shape, errors, socketOptions);
         ConnectionLimits limits = ReadLimits(shape, errors);
         AccessRules access = ReadAccess(shape, errors);
-        CheckSocketTypes(shape, errors);
+        SocketTypeRules.Check(shape, errors);
         StandardInputMode standardInput = ReadStandardInput(shape, errors);
         if (program is not null)
         {
-            CheckArgumentSpace(bridge, errors, program, listen ?? []);
+            ArgumentSpaceRule.Check(bridge, errors, program, listen ?? []);
         }
 
         if (errors.Errors.Count != before || listenOptions is null)
@@ -87,108 +87,15 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         };
 
         // Only for a bridge otherwise valid: it looks at the machine, as binding will.
-        CheckSocketDirectory(bridge, errors, options.Listen);
+        SocketDirectoryRule.Check(bridge, errors, options.Listen, environment);
         if (errors.Errors.Count != before)
         {
             return null;
         }
 
-        WarnIfOpenToEveryUser(bridge, errors, options);
-        WarnIfTcpUnrestricted(bridge, errors, options);
+        AccessWarnings.OpenToEveryUser(bridge, errors, options);
+        AccessWarnings.TcpUnrestricted(bridge, errors, options);
         return options;
-    }
-
-    /// <summary>
-    /// An abstract socket has no file, so no permissions: every process in
-    /// the network namespace may connect unless AllowUsers or AllowGroups
-    /// says otherwise. Valid, but worth saying (finding 9 of the audit).
-    /// </summary>
-    private static void WarnIfOpenToEveryUser(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
-    {
-        if (options.Access.AllowUsers.Count > 0 || options.Access.AllowGroups.Count > 0)
-        {
-            return;
-        }
-
-        ConfigNode node = bridge["Listen"]!;
-        IReadOnlyList<ListenEndpoint> endpoints = options.Listen.Endpoints;
-        for (int i = 0; i < endpoints.Count; i++)
-        {
-            if (endpoints[i].Endpoint is not UnixEndpoint { IsAbstract: true } listen)
-            {
-                continue;
-            }
-
-            const string Open = "is an abstract socket, which every local user may connect to (it has no file permissions)";
-            errors.Warn(node.File, ListenKey(node, i), listen.Type == SocketType.Dgram
-                ? $"{listen} is an abstract socket, which every local user may send datagrams to (it has no file permissions): check the sender's credentials (SO_PASSCRED, SCM_CREDENTIALS) in the program, or listen on a unix-dgram:/path socket with SocketMode"
-                : options.Mode == BridgeMode.Handoff
-                ? $"{listen} {Open}, and in handoff mode the program accepts, not socketbridge: check the peer's credentials (SO_PEERCRED) in the program, or listen on a {listen.Scheme}:/path socket with SocketMode"
-                : $"{listen} {Open}; restrict it with AllowUsers or AllowGroups");
-        }
-    }
-
-    /// <summary>
-    /// AllowUsers and AllowGroups judge Unix-socket clients only: on a bridge
-    /// that also listens on TCP with no address list, TCP clients get in
-    /// whoever they are. Valid, and perhaps meant, but worth saying, since
-    /// adding a tcp: endpoint to a restricted bridge is an easy way to open it.
-    /// </summary>
-    private static void WarnIfTcpUnrestricted(ConfigNode bridge, ErrorCollector errors, BridgeOptions options)
-    {
-        if ((options.Access.AllowUsers.Count == 0 && options.Access.AllowGroups.Count == 0)
-            || options.Access.AllowFrom.Count > 0 || options.Access.DenyFrom.Count > 0
-            || options.Listen.Endpoints.FirstOrDefault(e => e.IsTcp) is not { } tcp)
-        {
-            return;
-        }
-
-        ConfigNode key = bridge["AllowUsers"] ?? bridge["AllowGroups"]!;
-        errors.Warn(key, $"judges Unix-socket clients only: every TCP client of {tcp} is let in (restrict them with AllowFrom or DenyFrom)");
-    }
-
-    /// <summary>
-    /// The directories of a <c>unix:/path</c> or <c>fifo:</c> Listen, checked
-    /// as the daemon checks them when it binds (SPEC 8: none writable by users
-    /// other than root, the daemon's and SocketUser), so <c>check</c> says so
-    /// and <c>run</c> refuses the configuration (exit 78) instead of failing
-    /// at every start. Binding checks again: a directory can change meanwhile.
-    /// </summary>
-    private void CheckSocketDirectory(ConfigNode bridge, ErrorCollector errors, ListenOptions listen)
-    {
-        ConfigNode node = bridge["Listen"]!;
-        for (int i = 0; i < listen.Endpoints.Count; i++)
-        {
-            if (listen.Endpoints[i].FilePath is { } path
-                && SocketDirectory.Problem(Path.GetDirectoryName(path)!, new DirectoryTrust(environment.EffectiveUid, listen.SocketUid)) is { } problem)
-            {
-                errors.Add(node.File, ListenKey(node, i), problem);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The program's arguments and environment, with the variables the
-    /// daemon adds, must fit in what execve(2) takes, or every launch would
-    /// fail with E2BIG.
-    /// </summary>
-    private static void CheckArgumentSpace(ConfigNode bridge, ErrorCollector errors, ProgramOptions program, IReadOnlyList<ListenEndpoint> listen)
-    {
-        ExecOptions exec = program.Exec;
-        long arguments = ArgumentSpace.Bytes(exec.Path) + exec.Arguments.Sum(a => ArgumentSpace.Bytes(a) + ArgumentSpace.PointerSize);
-        long configured = program.Environment.Take(program.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
-        long passed = program.Environment.Skip(program.ConfiguredVariables).Sum(v => ArgumentSpace.Bytes(v) + ArgumentSpace.PointerSize);
-        long total = arguments + configured + passed + ArgumentSpace.Reserved(bridge.Name, listen);
-        long limit = ArgumentSpace.Limit;
-        if (total <= limit)
-        {
-            return;
-        }
-
-        // Name the key that takes the most room.
-        string key = configured >= passed && configured >= arguments ? "Environment" : passed >= arguments ? "PassEnvironment" : "Exec";
-        errors.Add(bridge.File, $"{bridge.Path}:{key}", string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"with Exec and the variables socketbridge adds, the program's arguments and environment take {total} bytes; execve(2) takes at most {limit} here (ARG_MAX)"));
     }
 
     /// <summary>Listen's endpoints, each with the part of <paramref name="socketOptions"/> that applies to it.</summary>
@@ -227,7 +134,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 }
                 else
                 {
-                    errors.Add(node.File, ListenKey(node, index), $"must be an endpoint string, not {NodeReader.Describe(element)}");
+                    errors.Add(node.File, ListenKeys.Key(node, index), $"must be an endpoint string, not {NodeReader.Describe(element)}");
                 }
 
                 index++;
@@ -251,7 +158,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         var endpoints = new List<ListenEndpoint>();
         for (int i = 0; i < texts.Count; i++)
         {
-            if (ReadListenEndpoint(texts[i], node.File, ListenKey(node, i), errors) is { } endpoint)
+            if (ReadListenEndpoint(texts[i], node.File, ListenKeys.Key(node, i), errors) is { } endpoint)
             {
                 // Before the overlap check: BindIPv6Only decides what [::] and * cover.
                 endpoints.Add(endpoint.With(socketOptions));
@@ -260,17 +167,13 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
         // Until every endpoint is valid the bridge's Listen is unknown, so the
         // checks of other keys against it say nothing (the error above is the news).
-        if (endpoints.Count != texts.Count || !CheckListenSet(node, endpoints, errors))
+        if (endpoints.Count != texts.Count || !ListenSetRule.Check(node, endpoints, errors))
         {
             return null;
         }
 
         return endpoints;
     }
-
-    /// <summary>The key of Listen's endpoint <paramref name="index"/>: <c>Listen</c> itself when it is a string, else <c>Listen[index]</c>.</summary>
-    private static string ListenKey(ConfigNode listen, int index) =>
-        !listen.IsObject && listen.Value.ValueKind == System.Text.Json.JsonValueKind.Array ? $"{listen.Path}[{index}]" : listen.Path;
 
     private ListenEndpoint? ReadListenEndpoint(string text, string file, string key, ErrorCollector errors)
     {
@@ -298,58 +201,6 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 errors.Add(file, key, $"{endpoint!.Scheme}: endpoints are not supported by this version of socketbridge yet");
                 return null;
         }
-    }
-
-    /// <summary>
-    /// Endpoints that make sense together: none twice, no two TCP endpoints
-    /// on one address and port (the second bind would fail), and a FIFO
-    /// alone (it has sessions, not connections, and no socket to pass on).
-    /// </summary>
-    private static bool CheckListenSet(ConfigNode node, List<ListenEndpoint> endpoints, ErrorCollector errors)
-    {
-        bool valid = true;
-        for (int i = 0; i < endpoints.Count; i++)
-        {
-            ListenEndpoint endpoint = endpoints[i];
-            if (endpoint.Endpoint is FifoEndpoint && endpoints.Count > 1)
-            {
-                errors.Add(node.File, ListenKey(node, i), $"{endpoint} must be the bridge's only endpoint: a FIFO has sessions, not connections (give it a bridge of its own)");
-                valid = false;
-            }
-
-            for (int j = 0; j < i; j++)
-            {
-                if (SameFileOrName(endpoints[j].Endpoint, endpoint.Endpoint))
-                {
-                    errors.Add(node.File, ListenKey(node, i), $"{endpoint} is listed twice (Listen[{j}] is {endpoints[j]})");
-                    valid = false;
-                    break;
-                }
-
-                if (endpoints[j].SharedAddress(endpoint) is { } shared)
-                {
-                    string where = shared.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{shared.Address}]" : shared.Address.ToString();
-                    errors.Add(node.File, ListenKey(node, i), $"{endpoint} overlaps Listen[{j}] ({endpoints[j]}): both would listen on {where} port {shared.Port}");
-                    valid = false;
-                    break;
-                }
-            }
-        }
-
-        return valid;
-    }
-
-    /// <summary>The same endpoint, or two spellings of one file (<c>/run//x</c> and <c>/run/x</c>).</summary>
-    private static bool SameFileOrName(Endpoint first, Endpoint second)
-    {
-        static string? FilePath(Endpoint endpoint) => endpoint switch
-        {
-            UnixEndpoint { IsAbstract: false } unix => Path.GetFullPath(unix.Path),
-            FifoEndpoint fifo => Path.GetFullPath(fifo.Path),
-            _ => null,
-        };
-
-        return first == second || (FilePath(first) is { } path && path == FilePath(second));
     }
 
     private IReadOnlyList<IPEndPoint> ResolveAddresses(InetEndpoint tcp, string file, string key, ErrorCollector errors)
@@ -391,19 +242,6 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// A handoff program gets every socket of the bridge, and a host name can
-    /// stand for several: together they must fit in what a launch passes.
-    /// </summary>
-    private static void CheckHandoffSockets(ConfigNode bridge, ErrorCollector errors, BridgeMode mode, IReadOnlyList<ListenEndpoint>? listen)
-    {
-        int sockets = (listen ?? []).Sum(e => Math.Max(1, e.Addresses.Count));
-        if (mode == BridgeMode.Handoff && sockets > MaxListenEndpoints)
-        {
-            errors.Add(bridge["Listen"]!, $"makes {sockets} sockets (a host name binds each of its addresses), and a handoff program can be given at most {MaxListenEndpoints}");
-        }
     }
 
     private static BridgeMode ReadMode(ConfigNode bridge, ErrorCollector errors, IReadOnlyList<ListenEndpoint>? listen)
@@ -480,7 +318,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
         }
 
-        if (!ExecResolver.TryResolve(argv[0], environment.GetVariable("PATH"), out string path, out string error))
+        if (!environment.TryResolveProgram(argv[0], out string path, out string error))
         {
             errors.Add(node, error);
             return null;
@@ -521,7 +359,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             return null;
         }
 
-        if (DatagramTargetProblem(endpoint!) is { } datagram)
+        if (SocketTypeRules.DatagramTargetProblem(endpoint!) is { } datagram)
         {
             errors.Add(target, datagram);
             return null;
@@ -733,7 +571,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             {
                 errors.Add(node, $"\"{directory}\" must be an absolute path");
             }
-            else if (!Directory.Exists(directory))
+            else if (!environment.DirectoryExists(directory))
             {
                 errors.Add(node, $"{directory} is not an existing directory");
             }
@@ -748,7 +586,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         ConfigNode? userNode = bridge["User"];
         if (userNode is not null && NodeReader.TryString(userNode, errors, out string userName))
         {
-            user = Accounts.FindUser(userName);
+            user = environment.FindUser(userName);
             if (user is null)
             {
                 errors.Add(userNode, $"there is no user \"{userName}\"");
@@ -762,7 +600,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         ConfigNode? groupNode = bridge["Group"];
         if (groupNode is not null && NodeReader.TryString(groupNode, errors, out string groupName))
         {
-            group = Accounts.FindGroup(groupName);
+            group = environment.FindGroup(groupName);
             if (group is null)
             {
                 errors.Add(groupNode, $"there is no group \"{groupName}\"");
@@ -792,7 +630,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
             }
             else
             {
-                uint[] groups = user is not null ? Accounts.SupplementaryGroups(uid, gid) : [gid];
+                uint[] groups = user is not null ? environment.SupplementaryGroups(uid, gid) : [gid];
                 settings = settings with { Credentials = new Credentials(uid, gid, groups) };
             }
         }
@@ -881,7 +719,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
                     break;
                 case "SocketUser":
-                    (uint Uid, uint Gid)? user = Accounts.FindUser(text);
+                    (uint Uid, uint Gid)? user = environment.FindUser(text);
                     if (user is null)
                     {
                         errors.Add(node, $"there is no user \"{text}\"");
@@ -897,7 +735,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
 
                     break;
                 default:
-                    uint? group = Accounts.FindGroup(text);
+                    uint? group = environment.FindGroup(text);
                     if (group is null)
                     {
                         errors.Add(node, $"there is no group \"{text}\"");
@@ -926,7 +764,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
     /// <summary>AllowFrom, DenyFrom, AllowUsers and AllowGroups, MaxConnectionsPerSource and RateLimit, as read.</summary>
     private readonly record struct AccessRules(Access.AccessPolicy Policy, int? MaxConnectionsPerSource, Access.RateLimit? RateLimit);
 
-    private static AccessRules ReadAccess(BridgeShape shape, ErrorCollector errors)
+    private AccessRules ReadAccess(BridgeShape shape, ErrorCollector errors)
     {
         ConfigNode bridge = shape.Bridge;
         var rules = new AccessRules(Access.AccessPolicy.Everyone, null, null);
@@ -959,7 +797,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         {
             foreach (string name in userNames)
             {
-                if (Accounts.FindUser(name) is { } user)
+                if (environment.FindUser(name) is { } user)
                 {
                     users.Add(user.Uid);
                 }
@@ -974,7 +812,7 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         {
             foreach (string name in groupNames)
             {
-                if (Accounts.FindGroup(name) is { } gid)
+                if (environment.FindGroup(name) is { } gid)
                 {
                     groups.Add(gid);
                 }
@@ -1060,5 +898,29 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// StandardInput: <c>null</c> (stdin /dev/null, stdout to the log) or
+    /// <c>socket</c> (the first socket also on fds 0 and 1, as inetd's wait
+    /// services expect it). Only a handoff program gets a listening socket.
+    /// </summary>
+    private static StandardInputMode ReadStandardInput(BridgeShape shape, ErrorCollector errors)
+    {
+        if (KeyRules.Applying(BridgeKeys.StandardInput, shape, errors) is not { } node || !NodeReader.TryString(node, errors, out string text))
+        {
+            return StandardInputMode.Null;
+        }
+
+        switch (text)
+        {
+            case "null":
+                return StandardInputMode.Null;
+            case "socket":
+                return StandardInputMode.Socket;
+            default:
+                errors.Add(node, $"\"{text}\" is not one of null or socket");
+                return StandardInputMode.Null;
+        }
     }
 }

@@ -7,7 +7,7 @@ namespace SocketBridge.Configuration;
 /// Reads the configuration files (SPEC 3), merges them key by key in order,
 /// and validates the result in one pass that collects every error.
 /// </summary>
-public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
+public sealed class ConfigurationLoader(IConfigurationResolver environment)
 {
     private static readonly string[] TopLevelKeys = ["SocketBridge", "Bridges"];
     private static readonly string[] DaemonKeys = ["ControlSocket", "ShutdownTimeout", "LogLevel"];
@@ -228,7 +228,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
             else
             {
                 options = options with { ControlSocket = path };
-                if (Endpoints.SocketDirectory.Problem(Path.GetDirectoryName(path)!, new Endpoints.DirectoryTrust(environment.EffectiveUid, socketUid: null)) is { } problem)
+                if (environment.SocketDirectoryProblem(Path.GetDirectoryName(path)!, new Endpoints.DirectoryTrust(environment.EffectiveUid, socketUid: null)) is { } problem)
                 {
                     errors.Warn(control, $"{problem}; the control socket will not be made there, so status and reload will not reach the daemon (SIGHUP still reloads)");
                 }

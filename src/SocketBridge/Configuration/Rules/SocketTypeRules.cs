@@ -1,21 +1,19 @@
 using System.Net.Sockets;
-using SocketBridge.Configuration.Rules;
 using SocketBridge.Endpoints;
 
-namespace SocketBridge.Configuration;
+namespace SocketBridge.Configuration.Rules;
 
 /// <summary>
 /// The rules of datagram and seqpacket sockets (<c>udp:</c>,
-/// <c>unix-dgram:</c>, <c>unix-seqpacket:</c>) and the <c>StandardInput</c>
-/// key, read with the rest of a bridge's keys.
+/// <c>unix-dgram:</c>, <c>unix-seqpacket:</c>) among a bridge's keys.
 /// </summary>
-public sealed partial class BridgeOptionsReader
+internal static class SocketTypeRules
 {
     /// <summary>
     /// A datagram socket has no connections: it cannot be a Target to connect
-    /// to, any more than a Listen to accept from (see <see cref="CheckSocketTypes"/>).
+    /// to, any more than a Listen to accept from (see <see cref="Check"/>).
     /// </summary>
-    private static string? DatagramTargetProblem(Endpoint target) => target switch
+    public static string? DatagramTargetProblem(Endpoint target) => target switch
     {
         UdpEndpoint or UnixEndpoint { Type: SocketType.Dgram } =>
             $"{target} is a datagram socket: a forward bridge connects to Target once per connection and relays a byte stream (or seqpacket messages), so Target is tcp:, unix:, unix-seqpacket: or fifo:",
@@ -30,7 +28,7 @@ public sealed partial class BridgeOptionsReader
     /// message boundaries survive only into another seqpacket connection, and
     /// a stream has none to give one.
     /// </summary>
-    private static void CheckSocketTypes(BridgeShape shape, ErrorCollector errors)
+    public static void Check(BridgeShape shape, ErrorCollector errors)
     {
         ConfigNode bridge = shape.Bridge;
         if (bridge["Listen"] is not { } listen)
@@ -45,13 +43,13 @@ public sealed partial class BridgeOptionsReader
             ListenEndpoint endpoint = endpoints[i];
             if (endpoint.SocketType == SocketType.Seqpacket && !OperatingSystem.IsLinux())
             {
-                errors.Add(bridge.File, ListenKey(listen, i), $"{endpoint}: Unix seqpacket sockets are a Linux feature");
+                errors.Add(bridge.File, ListenKeys.Key(listen, i), $"{endpoint}: Unix seqpacket sockets are a Linux feature");
             }
 
             if (endpoint.IsDatagram && shape.Mode != BridgeMode.Handoff)
             {
                 // The Mode key when one is written (it is what to change), else the endpoint.
-                string key = bridge["Mode"]?.Path ?? ListenKey(listen, i);
+                string key = bridge["Mode"]?.Path ?? ListenKeys.Key(listen, i);
                 errors.Add(bridge.File, key, $"{mode} mode cannot serve Listen {endpoint}, a datagram socket: it has no connections to "
                     + (shape.Mode == BridgeMode.Forward ? "accept and forward" : "accept and launch a program for")
                     + "; a datagram socket works in handoff mode only (\"Mode\": \"handoff\"), where the program gets the socket and reads the datagrams, as with systemd's Accept=no and xinetd's wait = yes");
@@ -70,8 +68,8 @@ public sealed partial class BridgeOptionsReader
                 }
 
                 errors.Add(targetNode, targetType == SocketType.Seqpacket
-                    ? $"{target} is a seqpacket socket, and {ListenName(listen, i)} ({endpoint}) a stream, which has no message boundaries to give it: a forward bridge relays stream to stream and seqpacket to seqpacket"
-                    : $"{target} is a stream, and {ListenName(listen, i)} ({endpoint}) a seqpacket socket, whose message boundaries a stream would lose: forward it to a unix-seqpacket: Target (stream to stream, seqpacket to seqpacket)");
+                    ? $"{target} is a seqpacket socket, and {ListenKeys.Name(listen, i)} ({endpoint}) a stream, which has no message boundaries to give it: a forward bridge relays stream to stream and seqpacket to seqpacket"
+                    : $"{target} is a stream, and {ListenKeys.Name(listen, i)} ({endpoint}) a seqpacket socket, whose message boundaries a stream would lose: forward it to a unix-seqpacket: Target (stream to stream, seqpacket to seqpacket)");
             }
         }
         else if (shape.Mode == BridgeMode.Forward && shape.Target is FifoEndpoint fifo && bridge["Target"] is { } fifoNode
@@ -84,34 +82,6 @@ public sealed partial class BridgeOptionsReader
             && (shape.Target is UnixEndpoint { Type: SocketType.Seqpacket } || endpoints.Any(e => e.SocketType == SocketType.Seqpacket)))
         {
             errors.Add(proxy, "does not apply to seqpacket sockets: a PROXY header goes before a stream's first byte, and a seqpacket backend would take it for a message of its own");
-        }
-    }
-
-    /// <summary>How a message names Listen's endpoint <paramref name="index"/>: <c>Listen</c>, or <c>Listen[index]</c> in an array.</summary>
-    private static string ListenName(ConfigNode listen, int index) =>
-        !listen.IsObject && listen.Value.ValueKind == System.Text.Json.JsonValueKind.Array ? $"Listen[{index}]" : "Listen";
-
-    /// <summary>
-    /// StandardInput: <c>null</c> (stdin /dev/null, stdout to the log) or
-    /// <c>socket</c> (the first socket also on fds 0 and 1, as inetd's wait
-    /// services expect it). Only a handoff program gets a listening socket.
-    /// </summary>
-    private static StandardInputMode ReadStandardInput(BridgeShape shape, ErrorCollector errors)
-    {
-        if (KeyRules.Applying(BridgeKeys.StandardInput, shape, errors) is not { } node || !NodeReader.TryString(node, errors, out string text))
-        {
-            return StandardInputMode.Null;
-        }
-
-        switch (text)
-        {
-            case "null":
-                return StandardInputMode.Null;
-            case "socket":
-                return StandardInputMode.Socket;
-            default:
-                errors.Add(node, $"\"{text}\" is not one of null or socket");
-                return StandardInputMode.Null;
         }
     }
 }
