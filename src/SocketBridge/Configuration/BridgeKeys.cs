@@ -43,6 +43,9 @@ public static class BridgeKeys
     public static readonly BridgeKey NoDelay = new("NoDelay", AnyMode, Any, "TCP_NODELAY on accepted TCP connections");
     public static readonly BridgeKey StandardInput = new("StandardInput", BridgeModes.Handoff, Any, "a handoff program's stdin and stdout: null or socket");
 
+    /// <summary>SO_KEEPALIVE, named for the importers, which translate xinetd's KEEPALIVE flag to it.</summary>
+    public static readonly BridgeKey KeepAlive = new("KeepAlive", AnyMode, EndpointKinds.Tcp | EndpointKinds.Passed, "SO_KEEPALIVE");
+
     /// <summary>The socket options (systemd.socket(5)'s names), in <see cref="SocketOptionScope.Keys"/>' order.</summary>
     public static readonly IReadOnlyList<BridgeKey> SocketOptions =
     [
@@ -54,7 +57,7 @@ public static class BridgeKeys
         new("ReceiveBuffer", AnyMode, EndpointKinds.Tcp | EndpointKinds.Udp | EndpointKinds.UnixDgram | EndpointKinds.Passed, "SO_RCVBUF"),
         new("SendBuffer", AnyMode, EndpointKinds.Tcp | EndpointKinds.Udp | EndpointKinds.UnixDgram | EndpointKinds.Passed, "SO_SNDBUF"),
         new("Mark", AnyMode, EndpointKinds.Tcp | EndpointKinds.Udp | EndpointKinds.Passed, "SO_MARK"),
-        new("KeepAlive", AnyMode, EndpointKinds.Tcp | EndpointKinds.Passed, "SO_KEEPALIVE"),
+        KeepAlive,
         new("KeepAliveTime", AnyMode, EndpointKinds.Tcp | EndpointKinds.Passed, "TCP_KEEPIDLE"),
         new("KeepAliveInterval", AnyMode, EndpointKinds.Tcp | EndpointKinds.Passed, "TCP_KEEPINTVL"),
         new("KeepAliveProbes", AnyMode, EndpointKinds.Tcp | EndpointKinds.Passed, "TCP_KEEPCNT"),
