@@ -110,9 +110,9 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
 
         // One endpoint as a string, or several as an array, as a .socket unit takes several ListenStream=.
         var texts = new List<string>();
-        if (!node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.Array)
+        if (node.IsArray)
         {
-            int count = node.Value.GetArrayLength();
+            int count = node.Items?.Count ?? node.Value.GetArrayLength();
             if (count == 0)
             {
                 errors.Add(node, "must name at least one endpoint (an empty array was given)");
@@ -125,19 +125,26 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
                 return null;
             }
 
-            int index = 0;
-            foreach (System.Text.Json.JsonElement element in node.Value.EnumerateArray())
+            if (node.Items is { } arguments)
             {
-                if (element.ValueKind == System.Text.Json.JsonValueKind.String)
+                texts.AddRange(arguments);
+            }
+            else
+            {
+                int index = 0;
+                foreach (System.Text.Json.JsonElement element in node.Value.EnumerateArray())
                 {
-                    texts.Add(element.GetString()!);
-                }
-                else
-                {
-                    errors.Add(node.File, ListenKeys.Key(node, index), $"must be an endpoint string, not {NodeReader.Describe(element)}");
-                }
+                    if (element.ValueKind == System.Text.Json.JsonValueKind.String)
+                    {
+                        texts.Add(element.GetString()!);
+                    }
+                    else
+                    {
+                        errors.Add(node.File, ListenKeys.Key(node, index), $"must be an endpoint string, not {NodeReader.Describe(element)}");
+                    }
 
-                index++;
+                    index++;
+                }
             }
 
             if (texts.Count != count)
@@ -145,9 +152,9 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
                 return null;
             }
         }
-        else if (!node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.String)
+        else if (node.IsString)
         {
-            texts.Add(node.Value.GetString()!);
+            texts.Add(node.Text ?? node.Value.GetString()!);
         }
         else
         {
@@ -286,9 +293,9 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
             return null;
         }
 
-        if (!node.IsObject && node.Value.ValueKind == System.Text.Json.JsonValueKind.String)
+        if (node.IsString)
         {
-            errors.Add(node, $"must be an argv array, as [\"{node.Value.GetString()}\"], not a string");
+            errors.Add(node, $"must be an argv array, as [\"{node.Text ?? node.Value.GetString()}\"], not a string");
             return null;
         }
 

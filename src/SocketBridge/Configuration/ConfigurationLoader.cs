@@ -56,7 +56,7 @@ public sealed class ConfigurationLoader(IConfigurationResolver environment)
         return options!;
     }
 
-    /// <summary>Loads configuration text that did not come from a file (for <c>serve</c>), named <paramref name="origin"/> in messages.</summary>
+    /// <summary>Loads configuration text that did not come from a file, named <paramref name="origin"/> in messages.</summary>
     public SocketBridgeOptions LoadText(string origin, string json)
     {
         var errors = new ErrorCollector();
@@ -67,6 +67,23 @@ public sealed class ConfigurationLoader(IConfigurationResolver environment)
         }
 
         return options!;
+    }
+
+    /// <summary>
+    /// Loads one bridge given by arguments, not a file (for <c>serve</c>),
+    /// checked as a bridge of a file is, with the daemon's defaults; throws
+    /// <see cref="ConfigurationException"/> with every problem.
+    /// </summary>
+    public SocketBridgeOptions LoadBridge(ConfigNode bridge)
+    {
+        var errors = new ErrorCollector();
+        BridgeOptions? options = new BridgeOptionsReader(environment).Read(bridge, errors);
+        if (errors.HasErrors)
+        {
+            throw new ConfigurationException(errors.Errors, errors.Warnings);
+        }
+
+        return new SocketBridgeOptions(new DaemonOptions(), [options! with { Fingerprint = Fingerprint(bridge, options) }], [bridge.File]) { Warnings = [.. errors.Warnings] };
     }
 
     private SocketBridgeOptions? LoadSources(IReadOnlyList<(string File, string Text)> sources, ErrorCollector errors)

@@ -6,9 +6,9 @@ internal static class ListenKeys
 {
     /// <summary>The key of Listen's endpoint <paramref name="index"/>: <c>Listen</c> itself when it is a string, else <c>Listen[index]</c>.</summary>
     public static string Key(ConfigNode listen, int index) =>
-        !listen.IsObject && listen.Value.ValueKind == System.Text.Json.JsonValueKind.Array ? $"{listen.Path}[{index}]" : listen.Path;
+        listen.IsArray ? $"{listen.Path}[{index}]" : listen.Path;
 
     /// <summary>How a message names Listen's endpoint <paramref name="index"/>: <c>Listen</c>, or <c>Listen[index]</c> in an array.</summary>
     public static string Name(ConfigNode listen, int index) =>
-        !listen.IsObject && listen.Value.ValueKind == System.Text.Json.JsonValueKind.Array ? $"Listen[{index}]" : "Listen";
+        listen.IsArray ? $"Listen[{index}]" : "Listen";
 }
