@@ -618,45 +618,19 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
             }
         }
 
-        // As root, a program without User would run as root with every
-        // capability: say so rather than do it silently (xinetd too insists
-        // on "user"). Group alone leaves the uid 0.
-        bool launches = shape.Mode is BridgeMode.Spawn or BridgeMode.Handoff || bridge["Exec"] is not null;
-        if (launches && userNode is null && environment.EffectiveUid == 0)
-        {
-            errors.Add(bridge.File, $"{bridge.Path}:User", "is required when socketbridge runs as root: name the account the program runs as, a service account of its own or \"nobody\" (\"User\": \"nobody\"), or \"User\": \"root\" to keep root explicitly");
-        }
-
+        ProgramAccountRules.CheckUserNamed(shape, environment, errors);
         if (user is not null || group is not null)
         {
             uint uid = user?.Uid ?? environment.EffectiveUid;
             uint gid = group ?? user?.Gid ?? environment.EffectiveGid;
-            if (environment.EffectiveUid != 0 && (uid != environment.EffectiveUid || gid != environment.EffectiveGid))
-            {
-                errors.Add(userNode ?? groupNode!, "launching programs as another user or group needs the daemon to run as root");
-            }
-            else
+            if (ProgramAccountRules.CheckCanSwitch(bridge, uid, gid, environment, errors))
             {
                 uint[] groups = user is not null ? environment.SupplementaryGroups(uid, gid) : [gid];
                 settings = settings with { Credentials = new Credentials(uid, gid, groups) };
             }
         }
 
-        // The daemon found Exec and WorkingDirectory usable as itself; the
-        // program runs as another user, who may not be able to.
-        if (settings.Credentials is { Uid: not 0 } credentials && credentials.Uid != environment.EffectiveUid)
-        {
-            var permissions = new UserPermissions(settings.User ?? credentials.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), credentials);
-            if (exec is not null && permissions.CheckProgram(exec.Path) is { } program)
-            {
-                errors.Add(bridge["Exec"]!, program);
-            }
-
-            if (bridge["WorkingDirectory"] is { } directoryNode && settings.WorkingDirectory != "/" && permissions.CheckDirectory(settings.WorkingDirectory) is { } unusable)
-            {
-                errors.Add(directoryNode, unusable);
-            }
-        }
+        ProgramAccountRules.CheckAccountCanUse(bridge, settings.Credentials, settings.User, exec, settings.WorkingDirectory, environment, errors);
 
         node = bridge["StandardError"];
         if (node is not null && NodeReader.TryString(node, errors, out string stderr))
@@ -666,11 +640,8 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
                 case "journal":
                     settings = settings with { StandardError = StandardErrorMode.Journal };
                     break;
-                case "socket" when shape.IsFifo:
-                    errors.Add(node, "a FIFO is read-only: a program reading a fifo: Listen cannot write to it (use journal or null)");
-                    break;
-                case "socket" when shape.Mode == BridgeMode.Handoff:
-                    errors.Add(node, "a handoff program has no connection of its own to write to (use journal or null)");
+                case "socket" when StandardErrorRule.SocketProblem(shape) is { } problem:
+                    errors.Add(node, problem);
                     break;
                 case "socket":
                     settings = settings with { StandardError = StandardErrorMode.Socket };
