@@ -37,7 +37,7 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
         {
             if (BridgeKeys.Find(key.Name) is null)
             {
-                errors.Add(key, KeySuggestion.ForUnknown(key.Name, BridgeKeys.Names));
+                errors.Add(key, KeySuggestion.ForUnknownBridgeKey(key.Name));
             }
         }
 
