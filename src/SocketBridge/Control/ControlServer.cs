@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Hosting;
 using SocketBridge.Logging;
 
 namespace SocketBridge.Control;

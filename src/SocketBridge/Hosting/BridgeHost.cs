@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using SocketBridge.Bridges;
 using SocketBridge.Configuration;
+using SocketBridge.Control;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Processes;
 using SocketBridge.Systemd;
 
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// The daemon's hosted service: binds every bridge before reporting ready,

@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Serilog.Core;
+using SocketBridge.Bridges;
 using SocketBridge.Configuration;
+using SocketBridge.Control;
 using SocketBridge.Logging;
 using SocketBridge.Systemd;
 
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// SIGHUP and <c>socketbridge reload</c> (SPEC 7): loads the configuration

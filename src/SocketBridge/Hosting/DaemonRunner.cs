@@ -6,8 +6,9 @@ using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using ILogger = Microsoft.Extensions.Logging.ILogger;
-using SocketBridge.Bridges;
 using Serilog.Core;
+using SocketBridge.Bridges;
+using SocketBridge.Cli;
 using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Endpoints;
@@ -16,7 +17,7 @@ using SocketBridge.Logging;
 using SocketBridge.Processes;
 using SocketBridge.Systemd;
 
-namespace SocketBridge.Cli;
+namespace SocketBridge.Hosting;
 
 /// <summary>Runs the daemon in the foreground on a validated configuration until SIGTERM or SIGINT.</summary>
 public static partial class DaemonRunner
