@@ -22,7 +22,7 @@ namespace SocketBridge.Control;
 /// </summary>
 public sealed partial class ControlServer(
     SocketBridgeOptions options,
-    BridgeHost host,
+    BridgeSupervisor host,
     ConfigurationReloader reloader,
     LogCounters logCounters,
     DescriptorReserve descriptors,

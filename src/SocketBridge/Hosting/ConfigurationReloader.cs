@@ -19,7 +19,7 @@ namespace SocketBridge.Hosting;
 /// </summary>
 public sealed partial class ConfigurationReloader(
     Func<SocketBridgeOptions> load,
-    BridgeHost host,
+    BridgeSupervisor host,
     ServiceNotifier notifier,
     LoggingLevelSwitch level,
     ILogger<ConfigurationReloader> logger)

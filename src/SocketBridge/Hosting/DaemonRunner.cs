@@ -55,10 +55,10 @@ public static partial class DaemonRunner
         builder.Services.AddSingleton<ILivenessProbe, ThreadPoolProbe>();
         builder.Services.AddSingleton<ILivenessProbe, SocketEngineProbe>();
         builder.Services.AddSingleton<ILivenessProbe>(sp => sp.GetRequiredService<RelayEngine>());
-        builder.Services.AddSingleton<BridgeHost>();
+        builder.Services.AddSingleton<BridgeSupervisor>();
         builder.Services.AddSingleton(sp => new ConfigurationReloader(
             reload,
-            sp.GetRequiredService<BridgeHost>(),
+            sp.GetRequiredService<BridgeSupervisor>(),
             sp.GetRequiredService<ServiceNotifier>(),
             level,
             sp.GetRequiredService<ILogger<ConfigurationReloader>>()));
@@ -68,7 +68,7 @@ public static partial class DaemonRunner
             builder.Services.AddHostedService<ControlServer>();
         }
 
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<BridgeHost>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BridgeSupervisor>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<WatchdogService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Daemon.ShutdownTimeout + TimeSpan.FromSeconds(10));

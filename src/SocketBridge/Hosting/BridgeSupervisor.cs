@@ -15,7 +15,7 @@ namespace SocketBridge.Hosting;
 /// The daemon's hosted service: binds every bridge before reporting ready,
 /// and on SIGTERM stops them all (SPEC 7).
 /// </summary>
-public sealed partial class BridgeHost : IHostedService, IDisposable
+public sealed partial class BridgeSupervisor : IHostedService, IDisposable
 {
     private static readonly TimeSpan TakeoverWait = TimeSpan.FromSeconds(2);
 
@@ -29,7 +29,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     private readonly DescriptorReserve _descriptors;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly ILogger<BridgeHost> _logger;
+    private readonly ILogger<BridgeSupervisor> _logger;
     private readonly ConnectionIdGenerator _ids = new();
     private readonly SafeFileHandle _devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
     /// <summary>Replaced whole by a reload, never changed in place, so status reads it without a lock.</summary>
@@ -37,7 +37,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
     private readonly CancellationTokenSource _statusLoop = new();
     private Task _statusUpdates = Task.CompletedTask;
 
-    public BridgeHost(SocketBridgeOptions options, ChildReaper reaper, RelayEngine relays, ServiceNotifier notifier, InheritedSockets inherited, DescriptorReserve descriptors, TimeProvider time, ILoggerFactory loggerFactory)
+    public BridgeSupervisor(SocketBridgeOptions options, ChildReaper reaper, RelayEngine relays, ServiceNotifier notifier, InheritedSockets inherited, DescriptorReserve descriptors, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _descriptors = descriptors;
         _relays = relays;
@@ -47,7 +47,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         _reaper = reaper;
         _notifier = notifier;
         _loggerFactory = loggerFactory;
-        _logger = loggerFactory.CreateLogger<BridgeHost>();
+        _logger = loggerFactory.CreateLogger<BridgeSupervisor>();
     }
 
     public IReadOnlyList<Bridge> Bridges => _bridges;
