@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Serilog.Core;
-using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Logging;
@@ -19,10 +18,11 @@ namespace SocketBridge.Hosting;
 /// </summary>
 public sealed partial class ConfigurationReloader(
     Func<SocketBridgeOptions> load,
-    BridgeSupervisor host,
+    BridgeSupervisor supervisor,
+    StatusPublisher status,
     ServiceNotifier notifier,
     LoggingLevelSwitch level,
-    ILogger<ConfigurationReloader> logger)
+    ILogger<ConfigurationReloader> logger) : IReloader
 {
     /// <summary>
     /// How long loading may take before the reload is refused: beyond the
@@ -79,7 +79,7 @@ public sealed partial class ConfigurationReloader(
     private async Task<ReloadResult> ReloadOneAsync(CancellationToken cancellationToken)
     {
         notifier.Reloading();
-        SocketBridgeOptions before = host.Options;
+        SocketBridgeOptions before = supervisor.Options;
         ReloadResult result;
         try
         {
@@ -104,7 +104,7 @@ public sealed partial class ConfigurationReloader(
             LogRefused(logger, result.Errors.Count, string.Join("\n", result.Errors));
         }
 
-        notifier.Ready(host.Summary());
+        notifier.Ready(status.Summary());
         return result;
     }
 
@@ -133,7 +133,7 @@ public sealed partial class ConfigurationReloader(
 
     private async Task<ReloadResult> ApplyAsync(SocketBridgeOptions next, SocketBridgeOptions before, CancellationToken cancellationToken)
     {
-        ReloadResult result = await host.ApplyAsync(next, cancellationToken).ConfigureAwait(false);
+        ReloadResult result = await supervisor.ApplyAsync(next, cancellationToken).ConfigureAwait(false);
         if (result.Reloaded)
         {
             level.MinimumLevel = LoggingSetup.ToSerilog(next.Daemon.LogLevel);
