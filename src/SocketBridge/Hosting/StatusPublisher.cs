@@ -55,8 +55,13 @@ public sealed class StatusPublisher(BridgeSupervisor supervisor, RetiringBridges
         return Summary(running.Count, Rows(running, retiring.Snapshot()));
     }
 
-    /// <summary>Every bridge, the retiring ones too, as <c>socketbridge status</c> shows them.</summary>
-    private static List<BridgeStatus> Rows(IReadOnlyList<Bridge> running, Bridge[] retiring)
+    /// <summary>
+    /// Every bridge, the retiring ones too, as <c>socketbridge status</c>
+    /// shows them: a running bridge counts the connections still open on the
+    /// bridges of its name it replaced; a retiring bridge whose name no
+    /// longer runs is a row of its own, draining.
+    /// </summary>
+    internal static List<BridgeStatus> Rows(IReadOnlyList<Bridge> running, IReadOnlyList<Bridge> retiring)
     {
         var rows = new List<BridgeStatus>();
         foreach (Bridge bridge in running)
@@ -76,7 +81,8 @@ public sealed class StatusPublisher(BridgeSupervisor supervisor, RetiringBridges
         return rows;
     }
 
-    private static string Summary(int bridges, IReadOnlyList<BridgeStatus> rows)
+    /// <summary><paramref name="bridges"/> running, and the connections of every row.</summary>
+    internal static string Summary(int bridges, IReadOnlyList<BridgeStatus> rows)
     {
         int active = 0;
         foreach (BridgeStatus bridge in rows)
