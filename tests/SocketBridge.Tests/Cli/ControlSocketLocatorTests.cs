@@ -11,6 +11,7 @@ namespace SocketBridge.Tests.Cli;
 /// files as run does, <c>reload</c> reads ControlSocket as written and
 /// leaves the rest for the daemon to judge.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ControlSocketLocatorTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

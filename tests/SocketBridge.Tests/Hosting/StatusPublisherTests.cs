@@ -11,6 +11,7 @@ namespace SocketBridge.Tests.Hosting;
 /// retiring bridges (<see cref="StatusPublisher"/>), from bridges that
 /// listen on nothing: the rows and the summary only read their counters.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class StatusPublisherTests : IDisposable
 {
     private readonly ConnectionIdGenerator _ids = new();
