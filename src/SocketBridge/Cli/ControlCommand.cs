@@ -3,6 +3,7 @@ using System.Text.Json;
 using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Control;
+using SocketBridge.Hosting;
 
 namespace SocketBridge.Cli;
 

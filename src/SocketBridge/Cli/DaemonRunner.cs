@@ -12,6 +12,7 @@ using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
+using SocketBridge.Hosting;
 using SocketBridge.Logging;
 using SocketBridge.Processes;
 using SocketBridge.Systemd;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketBridge.Configuration;
-using SocketBridge.Systemd;
 
 namespace SocketBridge.Endpoints;
 
