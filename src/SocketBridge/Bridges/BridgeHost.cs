@@ -74,7 +74,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             foreach (BridgeOptions options in _options.Bridges)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options, _inherited);
+                IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options.Listen, options.ToListenSettings(), _inherited);
                 _bridges = [.. _bridges, CreateBridge(options, endpoints, new BridgeCounters())];
             }
 
@@ -215,7 +215,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
                 {
                     foreach (PlannedEndpoint endpoint in planned.Endpoints.Where(e => !e.IsKept))
                     {
-                        fresh[endpoint] = ListenerBinder.Bind(planned.Options, endpoint.Endpoint, _inherited);
+                        fresh[endpoint] = ListenerBinder.Bind(endpoint.Endpoint, planned.Options.ToListenSettings(), _inherited);
                     }
                 }
             }
