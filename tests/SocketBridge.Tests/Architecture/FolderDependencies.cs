@@ -20,7 +20,22 @@ public sealed record FolderReference(string File, string Folder, string Target, 
 /// </summary>
 public static partial class FolderDependencies
 {
-    public static string SourceRoot => Path.Combine(Fixtures.Binary.RepositoryRoot, "src", "SocketBridge");
+    /// <summary>src/SocketBridge of this checkout, found above the test assembly (as Fixtures.Binary finds it, without needing out/socketbridge).</summary>
+    public static string SourceRoot
+    {
+        get
+        {
+            for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            {
+                if (File.Exists(Path.Combine(d.FullName, "SocketBridge.sln")))
+                {
+                    return Path.Combine(d.FullName, "src", "SocketBridge");
+                }
+            }
+
+            throw new DirectoryNotFoundException("cannot find the repository root (SocketBridge.sln) above " + AppContext.BaseDirectory);
+        }
+    }
 
     /// <summary>Every C# file of the daemon, relative to <see cref="SourceRoot"/> with '/' separators, and its text.</summary>
     public static IReadOnlyDictionary<string, string> ReadSources(string root)

@@ -8,6 +8,7 @@ namespace SocketBridge.Tests.Architecture;
 /// use one above it (or beside it) moves a type down instead, or changes the
 /// table on purpose.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class FolderDependencyTests
 {
     /// <summary>

@@ -5,6 +5,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>The binders' part of a bridge's options: its name, socket files, backlog, and the passed sockets its mode can serve.</summary>
+[Trait("Category", "Unit")]
 public sealed class BridgeListenSettingsTests
 {
     private static BridgeOptions Bridge(BridgeMode mode, Endpoint? target = null) => new()

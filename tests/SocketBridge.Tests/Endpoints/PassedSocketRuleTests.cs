@@ -4,6 +4,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Tests.Endpoints;
 
 /// <summary>What a socket passed by name may be, once its type is known: the rules the configuration applies to the endpoints it can see.</summary>
+[Trait("Category", "Unit")]
 public sealed class PassedSocketRuleTests
 {
     private const string Display = "udp:127.0.0.1:53 (passed by systemd as dns)";
