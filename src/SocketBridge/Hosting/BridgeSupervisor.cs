@@ -71,7 +71,7 @@ public sealed partial class BridgeSupervisor : IHostedService, IDisposable
             foreach (BridgeOptions options in _options.Bridges)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options, _inherited);
+                IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options.Listen, options.ToListenSettings(), _inherited);
                 _bridges = [.. _bridges, _factory.Create(options, endpoints, new BridgeCounters())];
             }
 
@@ -162,7 +162,7 @@ public sealed partial class BridgeSupervisor : IHostedService, IDisposable
                 {
                     foreach (PlannedEndpoint endpoint in planned.Endpoints.Where(e => !e.IsKept))
                     {
-                        fresh[endpoint] = ListenerBinder.Bind(planned.Options, endpoint.Endpoint, _inherited);
+                        fresh[endpoint] = ListenerBinder.Bind(endpoint.Endpoint, planned.Options.ToListenSettings(), _inherited);
                     }
                 }
             }

@@ -8,7 +8,6 @@ using Serilog;
 using ILogger = Microsoft.Extensions.Logging.ILogger;
 using Serilog.Core;
 using SocketBridge.Bridges;
-using SocketBridge.Cli;
 using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Endpoints;
