@@ -143,7 +143,7 @@ public sealed class FifoForwardMode(BridgeOptions bridge, ForwardOptions forward
         }
 
         Socket socket = backend is null
-            ? await TargetConnector.ConnectAsync(forward, engine, kill).ConfigureAwait(false)
+            ? await TargetConnector.ConnectAsync(forward.Target, forward.TargetAddresses, forward.ConnectTimeout, engine, kill).ConfigureAwait(false)
             : await backend.ConnectAsync(kill).ConfigureAwait(false);
         // Connected by the relay engine without blocking; a NetworkStream wants a blocking socket.
         socket.Blocking = true;

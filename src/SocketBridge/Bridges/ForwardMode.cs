@@ -52,7 +52,7 @@ public sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, On
         try
         {
             target = backend is null
-                ? await TargetConnector.ConnectAsync(forward, engine, kill).ConfigureAwait(false)
+                ? await TargetConnector.ConnectAsync(forward.Target, forward.TargetAddresses, forward.ConnectTimeout, engine, kill).ConfigureAwait(false)
                 : await backend.ConnectAsync(kill).ConfigureAwait(false);
         }
         catch (TargetUnreachableException ex)

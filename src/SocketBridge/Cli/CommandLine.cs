@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SocketBridge.Configuration;
+using SocketBridge.Hosting;
 using SocketBridge.Import;
 
 namespace SocketBridge.Cli;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using SocketBridge.Configuration.Rules;
 using SocketBridge.Endpoints;
 using SocketBridge.Native;
 
@@ -395,7 +394,7 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
     private static ForwardOptions? ReadForwarding(BridgeShape shape, ErrorCollector errors, IReadOnlyList<IPEndPoint> targetAddresses)
     {
         ConfigNode bridge = shape.Bridge;
-        var proxyProtocol = Forwarding.ProxyProtocolVersion.None;
+        var proxyProtocol = ProxyProtocolVersion.None;
         TimeSpan? exitIdleTime = null;
         TimeSpan? connectTimeout = null;
         TimeSpan? idleTimeout = null;
@@ -406,10 +405,10 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
                 switch (version)
                 {
                     case "v1":
-                        proxyProtocol = Forwarding.ProxyProtocolVersion.V1;
+                        proxyProtocol = ProxyProtocolVersion.V1;
                         break;
                     case "v2":
-                        proxyProtocol = Forwarding.ProxyProtocolVersion.V2;
+                        proxyProtocol = ProxyProtocolVersion.V2;
                         break;
                     default:
                         errors.Add(proxy, $"\"{version}\" is not a PROXY protocol version (expected v1 or v2)");

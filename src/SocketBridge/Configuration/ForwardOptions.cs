@@ -18,7 +18,7 @@ public sealed record ForwardOptions
     public TimeSpan? ExitIdleTime { get; init; }
 
     /// <summary>The PROXY protocol header sent to Target before any client byte.</summary>
-    public Forwarding.ProxyProtocolVersion ProxyProtocol { get; init; }
+    public ProxyProtocolVersion ProxyProtocol { get; init; }
 
     /// <summary>Close a connection after this long with no bytes either way; null never.</summary>
     public TimeSpan? IdleTimeout { get; init; }

@@ -78,7 +78,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
                 EnsureRunning();
                 try
                 {
-                    return await TargetConnector.ConnectAsync(_forward, _engine, cancellationToken).ConfigureAwait(false);
+                    return await TargetConnector.ConnectAsync(_forward.Target, _forward.TargetAddresses, _forward.ConnectTimeout, _engine, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TargetUnreachableException ex)
                 {

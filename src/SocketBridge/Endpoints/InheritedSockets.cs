@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using SocketBridge.Native;
+
+namespace SocketBridge.Endpoints;
+
+/// <summary>
+/// The sockets passed by socket activation, read once at start-up as
+/// sd_listen_fds(3) documents: LISTEN_PID must be this process, descriptors
+/// start at 3 (SD_LISTEN_FDS_START), LISTEN_FDNAMES holds their
+/// colon-separated names. The variables are removed so nothing launched
+/// later sees them, and every descriptor is made close-on-exec.
+/// </summary>
+public sealed class InheritedSockets
+{
+    private const int ListenFdsStart = 3;
+    private readonly List<InheritedSocket> _available;
+
+    private InheritedSockets(List<InheritedSocket> sockets, IReadOnlyList<string> problems)
+    {
+        _available = sockets;
+        All = [.. sockets];
+        Problems = problems;
+    }
+
+    public static InheritedSockets None { get; } = new([], []);
+
+    /// <summary>Every socket that was passed, used or not.</summary>
+    public IReadOnlyList<InheritedSocket> All { get; }
+
+    /// <summary>Descriptors that were passed but cannot serve as listening (or datagram) sockets, described.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>The sockets not yet taken by a bridge.</summary>
+    public IReadOnlyList<InheritedSocket> Unused
+    {
+        get
+        {
+            lock (_available)
+            {
+                return [.. _available];
+            }
+        }
+    }
+
+    public static InheritedSockets FromEnvironment()
+    {
+        string? pid = Environment.GetEnvironmentVariable("LISTEN_PID");
+        string? count = Environment.GetEnvironmentVariable("LISTEN_FDS");
+        string? names = Environment.GetEnvironmentVariable("LISTEN_FDNAMES");
+        Environment.SetEnvironmentVariable("LISTEN_PID", null);
+        Environment.SetEnvironmentVariable("LISTEN_FDS", null);
+        Environment.SetEnvironmentVariable("LISTEN_FDNAMES", null);
+
+        if (pid is null || count is null
+            || !int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out int listenPid) || listenPid != Environment.ProcessId
+            || !int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n <= 0)
+        {
+            return None;
+        }
+
+        string[] fdNames = names?.Split(':') ?? [];
+        var sockets = new List<InheritedSocket>();
+        var problems = new List<string>();
+        for (int i = 0; i < n; i++)
+        {
+            int fd = ListenFdsStart + i;
+            string name = i < fdNames.Length && fdNames[i].Length > 0 ? fdNames[i] : "unknown";
+            try
+            {
+                Posix.SetCloseOnExec(fd, $"fd {fd}");
+            }
+            catch (NativeCallException ex)
+            {
+                problems.Add($"fd {fd} ({name}): {ex.Message}");
+                continue;
+            }
+
+            Socket socket;
+            try
+            {
+                socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            }
+            catch (SocketException)
+            {
+                problems.Add($"fd {fd} ({name}) is not a socket");
+                continue;
+            }
+
+            if (!IsUsable(socket))
+            {
+                problems.Add($"fd {fd} ({name}) is neither a listening stream or seqpacket socket nor a bound datagram socket");
+                socket.Dispose();
+                continue;
+            }
+
+            sockets.Add(new InheritedSocket(fd, name, socket));
+        }
+
+        return new InheritedSockets(sockets, problems);
+    }
+
+    /// <summary>Takes the socket passed with FileDescriptorName=<paramref name="name"/>.</summary>
+    public InheritedSocket? TakeByName(string name) => Take(s => s.Name == name);
+
+    /// <summary>Takes a socket of <paramref name="type"/> bound to exactly <paramref name="address"/>, for a tcp: (Stream) or udp: (Dgram) Listen.</summary>
+    public InheritedSocket? TakeByAddress(IPEndPoint address, SocketType type = SocketType.Stream) =>
+        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is IPEndPoint bound && bound.Port == address.Port && bound.Address.Equals(address.Address));
+
+    /// <summary>Takes a socket of <paramref name="type"/> bound to exactly <paramref name="path"/> ('@' for abstract), for a unix:, unix-dgram: or unix-seqpacket: Listen.</summary>
+    public InheritedSocket? TakeByPath(string path, SocketType type = SocketType.Stream) =>
+        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is UnixDomainSocketEndPoint unix && BoundListener.UnixSocketPath(unix) == path);
+
+    public string Names => string.Join(", ", All.Select(s => s.Name));
+
+    private InheritedSocket? Take(Func<InheritedSocket, bool> match)
+    {
+        lock (_available)
+        {
+            InheritedSocket? found = _available.FirstOrDefault(match);
+            if (found is not null)
+            {
+                _available.Remove(found);
+            }
+
+            return found;
+        }
+    }
+
+    /// <summary>
+    /// What a bridge can serve: a stream or seqpacket socket that listens
+    /// (ListenStream=, ListenSequentialPacket=), or a datagram socket that
+    /// is bound to an address (ListenDatagram=).
+    /// </summary>
+    private static bool IsUsable(Socket socket) => socket.SocketType switch
+    {
+        SocketType.Stream or SocketType.Seqpacket => IsListening(socket),
+        SocketType.Dgram => IsBound(socket),
+        _ => false,
+    };
+
+    private static bool IsBound(Socket socket)
+    {
+        try
+        {
+            return socket.LocalEndPoint switch
+            {
+                IPEndPoint ip => ip.Port != 0,
+                UnixDomainSocketEndPoint unix => unix.ToString().Length > 0,
+                _ => false,
+            };
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsListening(Socket socket)
+    {
+        try
+        {
+            return socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection) is int accepting && accepting != 0;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,9 +1,0 @@
-namespace SocketBridge.Forwarding;
-
-/// <summary>The PROXY protocol header a forward bridge sends to Target first (the ProxyProtocol key).</summary>
-public enum ProxyProtocolVersion
-{
-    None,
-    V1,
-    V2,
-}

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using ILogger = Microsoft.Extensions.Logging.ILogger;
+using Serilog.Core;
+using SocketBridge.Bridges;
+using SocketBridge.Configuration;
+using SocketBridge.Control;
+using SocketBridge.Endpoints;
+using SocketBridge.Forwarding;
+using SocketBridge.Logging;
+using SocketBridge.Processes;
+using SocketBridge.Systemd;
+
+namespace SocketBridge.Hosting;
+
+/// <summary>Runs the daemon in the foreground on a validated configuration until SIGTERM or SIGINT.</summary>
+public static partial class DaemonRunner
+{
+    /// <summary>What the log is given to write its last entries when the stop took all of ShutdownTimeout.</summary>
+    private static readonly TimeSpan MinimumLogFlush = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Runs on <paramref name="options"/>; <paramref name="reload"/> loads the
+    /// configuration again for SIGHUP and <c>socketbridge reload</c>.
+    /// Without <paramref name="controlSocket"/> (serve) no control socket is bound.
+    /// </summary>
+    public static async Task<int> RunAsync(SocketBridgeOptions options, Func<SocketBridgeOptions> reload, bool controlSocket = true)
+    {
+        // First, before anything could pass LISTEN_* on (sd_listen_fds(3)).
+        InheritedSockets inherited = InheritedSockets.FromEnvironment();
+        var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(options.Daemon.LogLevel));
+        var logCounters = new LogCounters();
+        // Disposed last, after the host: whatever is logged while stopping is written if the log takes it.
+        using LogPipeline log = LoggingSetup.Create(level, logCounters);
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // Serilog's level switch decides, so a reload can change LogLevel.
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Services.AddSerilog(log.Logger, dispose: false);
+        builder.Services.AddSingleton(level);
+        builder.Services.AddSingleton(logCounters);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(inherited);
+        builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+        builder.Services.AddSingleton<ServiceNotifier>();
+        builder.Services.AddSingleton<ChildReaper>();
+        builder.Services.AddSingleton<DescriptorReserve>();
+        builder.Services.AddSingleton(_ => new RelayEngine());
+        // What the watchdog asks to answer before each WATCHDOG=1.
+        builder.Services.AddSingleton<ILivenessProbe, ThreadPoolProbe>();
+        builder.Services.AddSingleton<ILivenessProbe, SocketEngineProbe>();
+        builder.Services.AddSingleton<ILivenessProbe>(sp => sp.GetRequiredService<RelayEngine>());
+        builder.Services.AddSingleton<BridgeFactory>();
+        builder.Services.AddSingleton<RetiringBridges>();
+        builder.Services.AddSingleton<ShutdownSequence>();
+        builder.Services.AddSingleton<BridgeSupervisor>();
+        builder.Services.AddSingleton<StatusPublisher>();
+        builder.Services.AddSingleton<IStatusSource>(sp => sp.GetRequiredService<StatusPublisher>());
+        builder.Services.AddSingleton(sp => new ConfigurationReloader(
+            reload,
+            sp.GetRequiredService<BridgeSupervisor>(),
+            sp.GetRequiredService<StatusPublisher>(),
+            sp.GetRequiredService<ServiceNotifier>(),
+            level,
+            sp.GetRequiredService<ILogger<ConfigurationReloader>>()));
+        builder.Services.AddSingleton<IReloader>(sp => sp.GetRequiredService<ConfigurationReloader>());
+
+        // Hosted services start in this order and stop in the reverse one.
+        if (controlSocket)
+        {
+            // Before the bridges, so it answers from the moment READY=1 is sent.
+            builder.Services.AddHostedService<ControlServer>();
+        }
+
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BridgeSupervisor>());
+        // Once the bridges are bound (READY=1), and stopped before them (STOPPING=1).
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StatusPublisher>());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<WatchdogService>();
+        // The shutdown sequence keeps ShutdownTimeout itself, from the options
+        // in force (a reload may change it); the host's own deadline, fixed
+        // when it is built, would be the start-up one.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+
+        using IHost host = builder.Build();
+        ILogger logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SocketBridge");
+
+        ConfigurationReloader reloader = host.Services.GetRequiredService<ConfigurationReloader>();
+        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            _ = ReloadOnSignalAsync(reloader, logger);
+        });
+        using var userSignals = new UserSignals(logger);
+
+        try
+        {
+            await host.StartAsync().ConfigureAwait(false);
+        }
+        catch (ListenException ex)
+        {
+            LogStartFailed(logger, ex.Message);
+            return ExitCodes.Failure;
+        }
+
+        long stopping = 0;
+        using (host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopping = Stopwatch.GetTimestamp()))
+        {
+            await host.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+
+        // SIGTERM ends the daemon within ShutdownTimeout whatever the log does
+        // (SPEC 7, 8): what is left of it, and never long for a stuck sink.
+        TimeSpan shutdownTimeout = host.Services.GetRequiredService<BridgeSupervisor>().Options.Daemon.ShutdownTimeout;
+        TimeSpan left = shutdownTimeout - Stopwatch.GetElapsedTime(stopping);
+        log.Close(left > MinimumLogFlush ? left : MinimumLogFlush);
+        return ExitCodes.Success;
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "cannot start: {Error}")]
+    private static partial void LogStartFailed(ILogger logger, string error);
+
+    private static async Task ReloadOnSignalAsync(ConfigurationReloader reloader, ILogger logger)
+    {
+        LogHangup(logger);
+        try
+        {
+            await reloader.ReloadOnSignalAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // SIGHUP while stopping: there is nothing left to reload.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP: reloading the configuration")]
+    private static partial void LogHangup(ILogger logger);
+}

@@ -1,0 +1,43 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace SocketBridge.Hosting;
+
+/// <summary>
+/// SIGUSR1 and SIGUSR2 have no meaning yet (SPEC 7 reserves SIGUSR2 for
+/// re-exec). Left at their default they end the process on the spot, with
+/// no cleanup: no programs stopped, socket files left behind. A script
+/// written for xinetd, which dumps its state on SIGUSR1, would do that by
+/// accident. So they are caught, logged each time, and otherwise ignored.
+/// </summary>
+public sealed partial class UserSignals : IDisposable
+{
+    private const int SIGUSR1 = 10;
+    private const int SIGUSR2 = 12;
+
+    private readonly PosixSignalRegistration _usr1;
+    private readonly PosixSignalRegistration _usr2;
+
+    public UserSignals(ILogger logger)
+    {
+        // Raw numbers: PosixSignal names only the portable signals, and
+        // PosixSignalRegistration takes any other as its number.
+        _usr1 = PosixSignalRegistration.Create((PosixSignal)SIGUSR1, context => Ignore(context, "SIGUSR1", logger));
+        _usr2 = PosixSignalRegistration.Create((PosixSignal)SIGUSR2, context => Ignore(context, "SIGUSR2", logger));
+    }
+
+    public void Dispose()
+    {
+        _usr1.Dispose();
+        _usr2.Dispose();
+    }
+
+    private static void Ignore(PosixSignalContext context, string signal, ILogger logger)
+    {
+        context.Cancel = true;
+        LogIgnored(logger, signal);
+    }
+
+    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "{Signal} received: ignored (it has no meaning for socketbridge; SIGTERM stops it, SIGHUP reloads)")]
+    private static partial void LogIgnored(ILogger logger, string signal);
+}
