@@ -8,97 +8,32 @@ using SocketBridge.Processes;
 namespace SocketBridge.Bridges;
 
 /// <summary>
-/// Spawn mode on a <c>fifo:</c> Listen (SPEC 5, FIFO listeners): when the
-/// FIFO becomes readable a session begins and the program is launched with
-/// the FIFO's read end itself as stdin (the daemon copies nothing), stdout
-/// and stderr to the log; the session ends when the program exits, which a
-/// reader like cat does at EOF, once every writer has closed. Bytes the
-/// program left in the FIFO, or that a writer sent after it, start the next
-/// session. Sessions of one FIFO follow each other; while none is due the
-/// daemon sleeps in poll(2). A program that ends at once leaving the bytes
+/// Spawn mode on a <c>fifo:</c> Listen (SPEC 5, FIFO listeners): a session
+/// launches the program with the FIFO's read end itself as stdin (the daemon
+/// copies nothing), stdout and stderr to the log; the session ends when the
+/// program exits, which a reader like cat does at EOF, once every writer has
+/// closed. Bytes the program left in the FIFO, or that a writer sent after
+/// it, start the next session. A program that ends at once leaving the bytes
 /// in the FIFO is started again only after a pause (<see cref="RelaunchBackoff"/>).
 /// </summary>
-public sealed class FifoSpawnMode : IBridgeMode
+public sealed class FifoSpawnHandler : IFifoSessionHandler
 {
     /// <summary>How long to wait before looking again when MaxConnections is reached.</summary>
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan StandardErrorGrace = TimeSpan.FromMilliseconds(500);
 
     private readonly BridgeOptions _bridge;
-    private readonly ExecOptions _exec;
-    private readonly ChildReaper _reaper;
-    private readonly SafeFileHandle _devNull;
+    private readonly ProgramLauncher _launcher;
 
-    public FifoSpawnMode(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull)
+    public FifoSpawnHandler(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull)
     {
         _bridge = bridge;
-        _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _reaper = reaper;
-        _devNull = devNull;
+        ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
+        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: false, newSession: true);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    public async Task RunAsync(IListener listener, BridgeContext context)
-    {
-        FifoListener fifo = listener as FifoListener ?? throw new ArgumentException($"{listener.Display} is not a FIFO", nameof(listener));
-        List<string> environment = ServiceProgram.BaseEnvironment(_bridge);
-        environment.Add($"FIFO_PATH={fifo.Path}");
-        var backoff = new RelaunchBackoff();
-        while (await ReadinessWait.WaitAsync(fifo.Reader, context.Accepting).ConfigureAwait(false))
-        {
-            if (!context.Counters.TryAdmit(_bridge.MaxConnections))
-            {
-                BridgeLog.FifoRefused(context.Logger, _bridge.Name, fifo.Display, $"MaxConnections ({_bridge.MaxConnections}) reached", Pause);
-                await PauseAsync(context.Accepting).ConfigureAwait(false);
-                continue;
-            }
-
-            long started = Stopwatch.GetTimestamp();
-            int? waitingBefore = BytesWaiting(fifo);
-            ChildExit? exit;
-            bool open;
-            try
-            {
-                fifo.BeginSession();
-                exit = await RunSessionAsync(fifo, environment, context).ConfigureAwait(false);
-            }
-            finally
-            {
-                open = fifo.EndSession();
-                context.Counters.Release();
-            }
-
-            if (!open)
-            {
-                break;
-            }
-
-            if (context.Accepting.IsCancellationRequested)
-            {
-                break;
-            }
-
-            // Fewer bytes waiting than before: the program read some.
-            int? waitingAfter = BytesWaiting(fifo);
-            bool stillWaiting = waitingAfter is { } left ? left > 0 : HasBytes(fifo);
-            bool? consumed = waitingBefore is { } before && waitingAfter is { } after ? after < before : null;
-            bool failed = exit is not { ExitStatus: 0 };
-            if (backoff.After(Stopwatch.GetElapsedTime(started), failed, stillWaiting, consumed) is { } pause)
-            {
-                // Never a tight loop of a program that cannot take the FIFO's bytes.
-                string outcome = exit switch
-                {
-                    null => "could not be started",
-                    { ExitStatus: 0 } => consumed == false ? "exited with status 0 without reading" : "exited with status 0 at once",
-                    { ExitStatus: { } status } => $"exited with status {status}",
-                    { } killed => $"was killed by {killed.SignalName}",
-                };
-                BridgeLog.FifoPaused(context.Logger, _bridge.Name, fifo.Display, outcome, backoff.QuickExits, backoff.QuickExits == 1 ? "time" : "times", pause);
-                await Task.Delay(pause, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            }
-        }
-    }
+    public IFifoSessions Open(FifoListener fifo, BridgeContext context) => new Sessions(this, fifo, context);
 
     private static int? BytesWaiting(FifoListener fifo)
     {
@@ -110,57 +45,6 @@ public sealed class FifoSpawnMode : IBridgeMode
         {
             return null;
         }
-    }
-
-    /// <summary>One session: the program with the FIFO as stdin, until it exits; null when it could not be launched.</summary>
-    private async Task<ChildExit?> RunSessionAsync(FifoListener fifo, List<string> environment, BridgeContext context)
-    {
-        string id = context.Ids.Next();
-        long started = Stopwatch.GetTimestamp();
-        ChildProcess child;
-        Task output;
-        try
-        {
-            var spec = new SpawnSpec
-            {
-                Path = _exec.Path,
-                Arguments = _exec.Arguments,
-                Environment = [.. environment, $"SOCKETBRIDGE_CONNECTION_ID={id}"],
-                WorkingDirectory = _bridge.WorkingDirectory,
-                Credentials = _bridge.Credentials,
-                NewSession = true,
-            };
-            child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, passed: [], stdin: fifo.Reader, stdout: null, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out output);
-        }
-        catch (Exception ex) when (ex is SpawnException or NativeCallException)
-        {
-            BridgeLog.FifoSpawnFailed(context.Logger, _bridge.Name, id, fifo.Display, _exec.Path, ex.Message);
-            return null;
-        }
-        catch (ObjectDisposedException)
-        {
-            return null; // Shutdown closed the FIFO first.
-        }
-
-        ChildExit exit;
-        using (context.Stop.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGTERM), child))
-        using (context.Kill.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGKILL), child))
-        {
-            exit = await child.Exited.ConfigureAwait(false);
-        }
-
-        await Task.WhenAny(output, Task.Delay(StandardErrorGrace, CancellationToken.None)).ConfigureAwait(false);
-        long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        if (exit.ExitStatus is { } status)
-        {
-            BridgeLog.FifoChildExited(context.Logger, _bridge.Name, id, fifo.Display, child.Pid, status, duration);
-        }
-        else
-        {
-            BridgeLog.FifoChildKilled(context.Logger, _bridge.Name, id, fifo.Display, child.Pid, exit.SignalName, duration);
-        }
-
-        return exit;
     }
 
     private static bool HasBytes(FifoListener fifo)
@@ -175,6 +59,103 @@ public sealed class FifoSpawnMode : IBridgeMode
         }
     }
 
-    private static Task PauseAsync(CancellationToken token) =>
-        Task.Delay(Pause, token).ContinueWith(static _ => { }, TaskScheduler.Default);
+    private static Task PauseAsync(TimeSpan pause, CancellationToken token) =>
+        Task.Delay(pause, token).ContinueWith(static _ => { }, TaskScheduler.Default);
+
+    /// <summary>One session: the program with the FIFO as stdin, until it exits; null when it could not be launched.</summary>
+    private async Task<ChildExit?> RunProgramAsync(FifoListener fifo, ChildEnvironment environment, BridgeContext context)
+    {
+        string id = context.Ids.Next();
+        long started = Stopwatch.GetTimestamp();
+        ProgramRun run;
+        try
+        {
+            run = _launcher.Start(environment.ForSession(id), (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), input: fifo.Reader);
+        }
+        catch (Exception ex) when (ex is SpawnException or NativeCallException)
+        {
+            BridgeLog.FifoSpawnFailed(context.Logger, _bridge.Name, id, fifo.Display, _launcher.Exec.Path, ex.Message);
+            return null;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null; // Shutdown closed the FIFO first.
+        }
+
+        ChildExit exit = await run.WaitAsync(context.Stop, context.Kill).ConfigureAwait(false);
+        long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (exit.ExitStatus is { } status)
+        {
+            BridgeLog.FifoChildExited(context.Logger, _bridge.Name, id, fifo.Display, run.Pid, status, duration);
+        }
+        else
+        {
+            BridgeLog.FifoChildKilled(context.Logger, _bridge.Name, id, fifo.Display, run.Pid, exit.SignalName, duration);
+        }
+
+        return exit;
+    }
+
+    /// <summary>The sessions of one FIFO: its environment and its relaunch backoff.</summary>
+    private sealed class Sessions(FifoSpawnHandler handler, FifoListener fifo, BridgeContext context) : IFifoSessions
+    {
+        private readonly ChildEnvironment _environment = ChildEnvironment.ForFifoSession(handler._bridge.Name, handler._bridge.Environment, fifo.Path);
+        private readonly RelaunchBackoff _backoff = new();
+
+        public async Task<bool> RunAsync()
+        {
+            BridgeOptions bridge = handler._bridge;
+            if (!context.Counters.TryAdmit(bridge.MaxConnections))
+            {
+                BridgeLog.FifoRefused(context.Logger, bridge.Name, fifo.Display, $"MaxConnections ({bridge.MaxConnections}) reached", Pause);
+                await PauseAsync(Pause, context.Accepting).ConfigureAwait(false);
+                return true;
+            }
+
+            long started = Stopwatch.GetTimestamp();
+            int? waitingBefore = BytesWaiting(fifo);
+            ChildExit? exit;
+            bool open;
+            try
+            {
+                fifo.BeginSession();
+                exit = await handler.RunProgramAsync(fifo, _environment, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                open = fifo.EndSession();
+                context.Counters.Release();
+            }
+
+            if (!open || context.Accepting.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            // Fewer bytes waiting than before: the program read some.
+            int? waitingAfter = BytesWaiting(fifo);
+            bool stillWaiting = waitingAfter is { } left ? left > 0 : HasBytes(fifo);
+            bool? consumed = waitingBefore is { } before && waitingAfter is { } after ? after < before : null;
+            bool failed = exit is not { ExitStatus: 0 };
+            if (_backoff.After(Stopwatch.GetElapsedTime(started), failed, stillWaiting, consumed) is { } pause)
+            {
+                // Never a tight loop of a program that cannot take the FIFO's bytes.
+                string outcome = exit switch
+                {
+                    null => "could not be started",
+                    { ExitStatus: 0 } => consumed == false ? "exited with status 0 without reading" : "exited with status 0 at once",
+                    { ExitStatus: { } status } => $"exited with status {status}",
+                    { } killed => $"was killed by {killed.SignalName}",
+                };
+                BridgeLog.FifoPaused(context.Logger, bridge.Name, fifo.Display, outcome, _backoff.QuickExits, _backoff.QuickExits == 1 ? "time" : "times", pause);
+                await PauseAsync(pause, context.Accepting).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
 }

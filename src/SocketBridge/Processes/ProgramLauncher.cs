@@ -7,112 +7,158 @@ using SocketBridge.Native;
 namespace SocketBridge.Processes;
 
 /// <summary>
-/// Launches a program that is not a connection's own (a handoff program, an
-/// on-demand backend, a FIFO session's program): stdin /dev/null (or a FIFO), stdout and stderr to the log line by
-/// line (or /dev/null when StandardError is null), and optionally listening
-/// sockets from fd 3 on.
+/// The one way a bridge runs its program (SPEC 5): a connection's program
+/// (spawn), a handoff program, a FIFO session's program, an on-demand
+/// backend. One vfork and one exec (<see cref="ProcessSpawner"/>), watched by
+/// the <see cref="ChildReaper"/>, as the bridge's <c>User</c>/<c>Group</c>
+/// in its <c>WorkingDirectory</c>; stderr to the log line by line
+/// (<see cref="StandardErrorForwarder"/>), or /dev/null with StandardError
+/// null. What differs between the uses is what the caller passes: the
+/// environment (<see cref="ChildEnvironment"/>), fds 0, 1 and 2, the
+/// descriptors from fd 3 on, and what it does with the <see cref="ProgramRun"/>.
 /// </summary>
-public static class ServiceProgram
+public sealed class ProgramLauncher
 {
-    /// <summary>PATH, the bridge's Environment and PassEnvironment, and SOCKETBRIDGE_BRIDGE.</summary>
-    public static List<string> BaseEnvironment(BridgeOptions bridge)
-    {
-        var variables = new List<string>();
-        if (!bridge.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
-        {
-            variables.Add(ChildEnvironment.DefaultPath);
-        }
+    private readonly ChildReaper _reaper;
+    private readonly SafeFileHandle _devNull;
+    private readonly string _workingDirectory;
+    private readonly Credentials? _credentials;
+    private readonly bool _discardStandardError;
+    private readonly bool _setListenPid;
+    private readonly bool _newSession;
 
-        variables.AddRange(bridge.Environment);
-        variables.Add($"SOCKETBRIDGE_BRIDGE={bridge.Name}");
-        return variables;
+    /// <param name="setListenPid">LISTEN_PID for the program (sd_listen_fds(3)): when it is given sockets from fd 3 on.</param>
+    /// <param name="newSession">setsid(2), so stop and kill reach the whole process group.</param>
+    public ProgramLauncher(
+        ChildReaper reaper,
+        SafeFileHandle devNull,
+        ExecOptions exec,
+        string workingDirectory,
+        Credentials? credentials,
+        StandardErrorMode standardError,
+        bool setListenPid,
+        bool newSession)
+    {
+        _reaper = reaper;
+        _devNull = devNull;
+        Exec = exec;
+        _workingDirectory = workingDirectory;
+        _credentials = credentials;
+        _discardStandardError = standardError == StandardErrorMode.Null;
+        _setListenPid = setListenPid;
+        _newSession = newSession;
     }
 
+    public ExecOptions Exec { get; }
+
     /// <summary>
-    /// Starts the program, its stdin <paramref name="stdin"/> or /dev/null, its
-    /// stdout <paramref name="stdout"/> or the log (as stderr, StandardError
-    /// journal or null), <paramref name="passed"/> as fds 3, 4...;
-    /// <paramref name="output"/> completes once its output has been read to the end. Throws <see cref="SpawnException"/> or
-    /// <see cref="NativeCallException"/> when it cannot be started.
+    /// Starts the program with <paramref name="environment"/> (exactly; no
+    /// LISTEN_PID), <paramref name="input"/> on fd 0 (/dev/null when null),
+    /// <paramref name="output"/> on fd 1 (fd 2's when null), <paramref name="error"/>
+    /// on fd 2 (when null, a pipe to the log whose lines go to
+    /// <paramref name="writeLine"/> with the program's pid, or /dev/null with
+    /// StandardError null), and <paramref name="passed"/> from fd 3 on. The
+    /// log pipe must be numbered below <paramref name="descriptorCeiling"/>
+    /// (<see cref="DescriptorShortageException"/> if not). Throws
+    /// <see cref="SpawnException"/> or <see cref="NativeCallException"/> when
+    /// the program cannot be started, ObjectDisposedException when one of the
+    /// descriptors was closed.
     /// </summary>
-    public static ChildProcess Launch(
-        ChildReaper reaper,
-        SpawnSpec spec,
-        BridgeOptions bridge,
-        SafeFileHandle devNull,
-        IReadOnlyList<SafeHandle> passed,
-        SafeHandle? stdin,
-        SafeHandle? stdout,
+    public ProgramRun Start(
+        IReadOnlyList<string> environment,
         Action<int, string> writeLine,
-        out Task output)
+        SafeHandle? input = null,
+        SafeHandle? output = null,
+        SafeHandle? error = null,
+        ReadOnlySpan<SafeHandle> passed = default,
+        int descriptorCeiling = int.MaxValue)
     {
-        (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
-        var reader = new Socket(readEnd);
-        bool nullAdded = false, writerAdded = false, stdinAdded = false, stdoutAdded = false;
-        bool[] passedAdded = new bool[passed.Count];
+        var spec = new SpawnSpec
+        {
+            Path = Exec.Path,
+            Arguments = Exec.Arguments,
+            Environment = environment,
+            SetListenPid = _setListenPid,
+            WorkingDirectory = _workingDirectory,
+            Credentials = _credentials,
+            NewSession = _newSession,
+        };
+
+        Socket? logReader = null;
+        SafeSocketHandle? logWriter = null;
+        if (error is null && !_discardStandardError)
+        {
+            logWriter = OpenLogPipe(descriptorCeiling, out logReader);
+        }
+
+        SafeHandle errorTarget = error ?? logWriter ?? (SafeHandle)_devNull;
+        int count = 3 + passed.Length;
+        // Never more than SB_MAX_FDS on the stack; ProcessSpawner refuses more anyway.
+        Span<int> fds = count <= ProcessSpawner.MaxDescriptors ? stackalloc int[count] : new int[count];
+        Span<bool> added = count <= ProcessSpawner.MaxDescriptors ? stackalloc bool[count] : new bool[count];
+        ChildProcess child;
         try
         {
-            devNull.DangerousAddRef(ref nullAdded);
-            writeEnd.DangerousAddRef(ref writerAdded);
-            stdin?.DangerousAddRef(ref stdinAdded);
-            stdout?.DangerousAddRef(ref stdoutAdded);
-            int nul = (int)devNull.DangerousGetHandle();
-            int input = stdin is null ? nul : (int)stdin.DangerousGetHandle();
-            int log = bridge.StandardError == StandardErrorMode.Null ? nul : (int)writeEnd.DangerousGetHandle();
-            int written = stdout is null ? log : (int)stdout.DangerousGetHandle();
-            int[] fds = new int[3 + passed.Count];
-            (fds[0], fds[1], fds[2]) = (input, written, log);
-            for (int i = 0; i < passed.Count; i++)
+            for (int i = 0; i < count; i++)
             {
-                passed[i].DangerousAddRef(ref passedAdded[i]);
-                fds[3 + i] = (int)passed[i].DangerousGetHandle();
+                SafeHandle handle = Descriptor(i, input, output, errorTarget, passed);
+                handle.DangerousAddRef(ref added[i]);
+                fds[i] = (int)handle.DangerousGetHandle();
             }
 
-            ChildProcess child = reaper.Spawn(spec, fds);
-            output = ReadOutputAsync(reader, child.Pid, writeLine);
-            return child;
+            child = _reaper.Spawn(spec, fds);
         }
         catch
         {
-            reader.Dispose();
+            logReader?.Dispose();
             throw;
         }
         finally
         {
-            Release(devNull, nullAdded);
-            Release(writeEnd, writerAdded);
-            for (int i = 0; i < passed.Count; i++)
+            for (int i = 0; i < count; i++)
             {
-                Release(passed[i], passedAdded[i]);
+                if (added[i])
+                {
+                    Descriptor(i, input, output, errorTarget, passed).DangerousRelease();
+                }
             }
 
-            if (stdin is not null)
-            {
-                Release(stdin, stdinAdded);
-            }
-
-            if (stdout is not null)
-            {
-                Release(stdout, stdoutAdded);
-            }
-
-            writeEnd.Dispose();
+            // The program has its copy; the daemon reads the other end.
+            logWriter?.Dispose();
         }
+
+        Task forwarding = logReader is null ? Task.CompletedTask : ForwardAsync(logReader, child.Pid, writeLine);
+        return new ProgramRun(child, forwarding, logReader);
     }
 
-    private static async Task ReadOutputAsync(Socket reader, int pid, Action<int, string> writeLine)
+    /// <summary>What goes on the program's descriptor <paramref name="fd"/>.</summary>
+    private SafeHandle Descriptor(int fd, SafeHandle? input, SafeHandle? output, SafeHandle error, ReadOnlySpan<SafeHandle> passed) => fd switch
+    {
+        0 => input ?? _devNull,
+        1 => output ?? error,
+        2 => error,
+        _ => passed[fd - 3],
+    };
+
+    private static SafeSocketHandle OpenLogPipe(int ceiling, out Socket reader)
+    {
+        (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
+        if (readEnd.DangerousGetHandle() >= ceiling || writeEnd.DangerousGetHandle() >= ceiling)
+        {
+            readEnd.Dispose();
+            writeEnd.Dispose();
+            throw new DescriptorShortageException("none was left for the program's stderr");
+        }
+
+        reader = new Socket(readEnd);
+        return writeEnd;
+    }
+
+    private static async Task ForwardAsync(Socket reader, int pid, Action<int, string> writeLine)
     {
         using (reader)
         {
             await StandardErrorForwarder.RunAsync(reader, line => writeLine(pid, line), CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private static void Release(SafeHandle handle, bool added)
-    {
-        if (added)
-        {
-            handle.DangerousRelease();
         }
     }
 }
