@@ -27,7 +27,7 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public sealed class HandoffMode : IBridgeMode
 {
-    /// <summary>How long a datagram socket that poll(2) calls readable with nothing waiting is left alone.</summary>
+    /// <summary>How long a datagram socket reported readable with nothing waiting is left alone.</summary>
     private static readonly TimeSpan NothingWaitingPause = TimeSpan.FromMilliseconds(100);
 
     private readonly BridgeOptions _bridge;
