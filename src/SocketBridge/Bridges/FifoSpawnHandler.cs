@@ -28,7 +28,7 @@ public sealed class FifoSpawnHandler : IFifoSessionHandler
     {
         _bridge = bridge;
         ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: false, newSession: true);
+        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: false);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

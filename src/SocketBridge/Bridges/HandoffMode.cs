@@ -39,7 +39,7 @@ public sealed class HandoffMode : IBridgeMode
     {
         _bridge = bridge;
         ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: true, newSession: false);
+        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: true);
         _readiness = readiness;
     }
 

@@ -27,7 +27,7 @@ public sealed class SpawnMode : IConnectionHandler
         ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
         _standardErrorToSocket = bridge.StandardError == StandardErrorMode.Socket;
         _environment = ChildEnvironment.ForConnection(bridge.Name, bridge.Environment);
-        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: true, newSession: true);
+        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: true);
         _logger = logger;
     }
 

@@ -42,7 +42,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
         _engine = engine;
         _bridge = bridge;
         ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: false, newSession: false);
+        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: false);
         _logger = logger;
         _time = time;
         _environment = ChildEnvironment.ForBackend(bridge.Name, bridge.Environment);

@@ -11,7 +11,8 @@ namespace SocketBridge.Processes;
 /// (spawn), a handoff program, a FIFO session's program, an on-demand
 /// backend. One vfork and one exec (<see cref="ProcessSpawner"/>), watched by
 /// the <see cref="ChildReaper"/>, as the bridge's <c>User</c>/<c>Group</c>
-/// in its <c>WorkingDirectory</c>; stderr to the log line by line
+/// in its <c>WorkingDirectory</c>, in a new session (setsid), so that stop
+/// and kill reach the program's whole process group; stderr to the log line by line
 /// (<see cref="StandardErrorForwarder"/>), or /dev/null with StandardError
 /// null. What differs between the uses is what the caller passes: the
 /// environment (<see cref="ChildEnvironment"/>), fds 0, 1 and 2, the
@@ -25,10 +26,8 @@ public sealed class ProgramLauncher
     private readonly Credentials? _credentials;
     private readonly bool _discardStandardError;
     private readonly bool _setListenPid;
-    private readonly bool _newSession;
 
     /// <param name="setListenPid">LISTEN_PID for the program (sd_listen_fds(3)): when it is given sockets from fd 3 on.</param>
-    /// <param name="newSession">setsid(2), so stop and kill reach the whole process group.</param>
     public ProgramLauncher(
         ChildReaper reaper,
         SafeFileHandle devNull,
@@ -36,8 +35,7 @@ public sealed class ProgramLauncher
         string workingDirectory,
         Credentials? credentials,
         StandardErrorMode standardError,
-        bool setListenPid,
-        bool newSession)
+        bool setListenPid)
     {
         _reaper = reaper;
         _devNull = devNull;
@@ -46,7 +44,6 @@ public sealed class ProgramLauncher
         _credentials = credentials;
         _discardStandardError = standardError == StandardErrorMode.Null;
         _setListenPid = setListenPid;
-        _newSession = newSession;
     }
 
     public ExecOptions Exec { get; }
@@ -81,7 +78,7 @@ public sealed class ProgramLauncher
             SetListenPid = _setListenPid,
             WorkingDirectory = _workingDirectory,
             Credentials = _credentials,
-            NewSession = _newSession,
+            NewSession = true,
         };
 
         Socket? logReader = null;
