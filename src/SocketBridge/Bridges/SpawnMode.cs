@@ -46,17 +46,13 @@ public sealed class SpawnMode : IConnectionHandler
                 output: socket,
                 error: _standardErrorToSocket ? socket : null,
                 passed: [socket],
-                descriptorCeiling: connection.DescriptorCeiling);
+                descriptorCeiling: connection.DescriptorCeiling,
+                handOver: connection); // The program has its copies; the daemon keeps none.
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
             BridgeLog.SpawnFailed(_logger, _name, connection.Id, connection.Peer.Display, _launcher.Exec.Path, ex.Message);
             return;
-        }
-        finally
-        {
-            // The program has its copies; the daemon keeps none.
-            connection.Dispose();
         }
 
         using (run)

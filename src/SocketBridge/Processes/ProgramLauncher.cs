@@ -59,7 +59,11 @@ public sealed class ProgramLauncher
     /// (<see cref="DescriptorShortageException"/> if not). Throws
     /// <see cref="SpawnException"/> or <see cref="NativeCallException"/> when
     /// the program cannot be started, ObjectDisposedException when one of the
-    /// descriptors was closed.
+    /// descriptors was closed. <paramref name="handOver"/> (a connection, of
+    /// which the daemon keeps no copy) is disposed as soon as the program has
+    /// its copies, or could not be started, before anything else: its peer
+    /// sees the end only once every copy is closed, and a program such as
+    /// /bin/true is done by then.
     /// </summary>
     public ProgramRun Start(
         IReadOnlyList<string> environment,
@@ -68,7 +72,32 @@ public sealed class ProgramLauncher
         SafeHandle? output = null,
         SafeHandle? error = null,
         ReadOnlySpan<SafeHandle> passed = default,
-        int descriptorCeiling = int.MaxValue)
+        int descriptorCeiling = int.MaxValue,
+        IDisposable? handOver = null)
+    {
+        ChildProcess child;
+        Socket? logReader;
+        try
+        {
+            child = Spawn(environment, input, output, error, passed, descriptorCeiling, out logReader);
+        }
+        finally
+        {
+            handOver?.Dispose();
+        }
+
+        Task forwarding = logReader is null ? Task.CompletedTask : ForwardAsync(logReader, child.Pid, writeLine);
+        return new ProgramRun(child, forwarding, logReader);
+    }
+
+    private ChildProcess Spawn(
+        IReadOnlyList<string> environment,
+        SafeHandle? input,
+        SafeHandle? output,
+        SafeHandle? error,
+        ReadOnlySpan<SafeHandle> passed,
+        int descriptorCeiling,
+        out Socket? logReader)
     {
         var spec = new SpawnSpec
         {
@@ -81,7 +110,7 @@ public sealed class ProgramLauncher
             NewSession = true,
         };
 
-        Socket? logReader = null;
+        logReader = null;
         SafeSocketHandle? logWriter = null;
         if (error is null && !_discardStandardError)
         {
@@ -93,7 +122,6 @@ public sealed class ProgramLauncher
         // Never more than SB_MAX_FDS on the stack; ProcessSpawner refuses more anyway.
         Span<int> fds = count <= ProcessSpawner.MaxDescriptors ? stackalloc int[count] : new int[count];
         Span<bool> added = count <= ProcessSpawner.MaxDescriptors ? stackalloc bool[count] : new bool[count];
-        ChildProcess child;
         try
         {
             for (int i = 0; i < count; i++)
@@ -103,11 +131,12 @@ public sealed class ProgramLauncher
                 fds[i] = (int)handle.DangerousGetHandle();
             }
 
-            child = _reaper.Spawn(spec, fds);
+            return _reaper.Spawn(spec, fds);
         }
         catch
         {
             logReader?.Dispose();
+            logReader = null;
             throw;
         }
         finally
@@ -123,9 +152,6 @@ public sealed class ProgramLauncher
             // The program has its copy; the daemon reads the other end.
             logWriter?.Dispose();
         }
-
-        Task forwarding = logReader is null ? Task.CompletedTask : ForwardAsync(logReader, child.Pid, writeLine);
-        return new ProgramRun(child, forwarding, logReader);
     }
 
     /// <summary>What goes on the program's descriptor <paramref name="fd"/>.</summary>
