@@ -22,14 +22,12 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     private static readonly TimeSpan MaximumRestartPause = TimeSpan.FromSeconds(30);
 
     private readonly BridgeOptions _bridge;
-    private readonly ExecOptions _exec;
-    private readonly ChildReaper _reaper;
+    private readonly ProgramLauncher _launcher;
     private readonly RelayEngine _engine;
-    private readonly SafeFileHandle _devNull;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
-    private readonly List<string> _environment;
+    private readonly ChildEnvironment _environment;
     private ChildProcess? _child;
     private long _startedAt;
     private long _nextStartAllowed;
@@ -43,12 +41,11 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     {
         _engine = engine;
         _bridge = bridge;
-        _exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _reaper = reaper;
-        _devNull = devNull;
+        ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
+        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: false);
         _logger = logger;
         _time = time;
-        _environment = ServiceProgram.BaseEnvironment(bridge);
+        _environment = ChildEnvironment.ForBackend(bridge.Name, bridge.Environment);
     }
 
     /// <summary>
@@ -83,7 +80,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
 
                 if (_time.GetTimestamp() >= deadline)
                 {
-                    throw new TargetUnreachableException($"{lastError}; the backend {_exec.Path} did not accept within {_bridge.ConnectTimeout}");
+                    throw new TargetUnreachableException($"{lastError}; the backend {_launcher.Exec.Path} did not accept within {_bridge.ConnectTimeout}");
                 }
 
                 await Task.Delay(RetryInterval, _time, cancellationToken).ConfigureAwait(false);
@@ -153,21 +150,14 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     {
         try
         {
-            var spec = new SpawnSpec
-            {
-                Path = _exec.Path,
-                Arguments = _exec.Arguments,
-                Environment = _environment,
-                WorkingDirectory = _bridge.WorkingDirectory,
-                Credentials = _bridge.Credentials,
-            };
-            ChildProcess child = ServiceProgram.Launch(_reaper, spec, _bridge, _devNull, passed: [], stdin: null, stdout: null, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line), out _);
-            LogStarted(_logger, _bridge.Name, child.Pid, _exec.ToString(), _bridge.Target!.ToString()!);
+            // Its own lifetime: stopped when idle or with the bridge (DisposeAsync), not with a connection.
+            ChildProcess child = _launcher.Start(_environment.Fixed, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line)).Child;
+            LogStarted(_logger, _bridge.Name, child.Pid, _launcher.Exec.ToString(), _bridge.Target!.ToString()!);
             return child;
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
-            LogStartFailed(_logger, _bridge.Name, _exec.Path, ex.Message);
+            LogStartFailed(_logger, _bridge.Name, _launcher.Exec.Path, ex.Message);
             throw new TargetUnreachableException($"{_bridge.Target}: cannot start the backend: {ex.Message}");
         }
     }

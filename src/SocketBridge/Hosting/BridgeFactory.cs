@@ -53,12 +53,12 @@ public sealed class BridgeFactory : IDisposable
         // A fifo: endpoint is its bridge's only one (checked at load).
         return (options.Mode, options.Listen[0].Endpoint) switch
         {
-            (BridgeMode.Spawn, FifoEndpoint) => new FifoSpawnMode(options, _reaper, _devNull),
-            (BridgeMode.Forward, FifoEndpoint) => new FifoForwardMode(
+            (BridgeMode.Spawn, FifoEndpoint) => new FifoMode(new FifoSpawnHandler(options, _reaper, _devNull), _relays),
+            (BridgeMode.Forward, FifoEndpoint) => new FifoMode(new FifoForwardHandler(
                 options,
                 options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
                 _relays,
-                _time),
+                _time), _relays),
             _ => CreateSocketMode(options, logger),
         };
     }
@@ -66,7 +66,7 @@ public sealed class BridgeFactory : IDisposable
     private IBridgeMode CreateSocketMode(BridgeOptions options, ILogger logger) => options.Mode switch
     {
         BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger), options, _descriptors, _time),
-        BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),
+        BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull, _relays),
         BridgeMode.Forward => new AcceptLoop(new ForwardMode(
             options,
             options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
