@@ -3,7 +3,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
-namespace SocketBridge.Systemd;
+using SocketBridge.Systemd;
+
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// Keeps the unit's <c>WatchdogSec=</c> satisfied while, and only while, the

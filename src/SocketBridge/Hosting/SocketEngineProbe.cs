@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net.Sockets;
 using SocketBridge.Native;
 
-namespace SocketBridge.Systemd;
+using SocketBridge.Systemd;
+
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// .NET's socket event threads (".NET Sockets" in /proc/PID/task/*/comm).

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
-namespace SocketBridge.Systemd;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// sd_notify(3) messages to the service manager, through
