@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
 using SocketBridge.Native;
-
 using SocketBridge.Systemd;
 
 namespace SocketBridge.Hosting;
