@@ -4,6 +4,7 @@ using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Native;
 using SocketBridge.Processes;
+using SocketBridge.Logging;
 
 namespace SocketBridge.Forwarding;
 
@@ -208,21 +209,21 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge}: started backend {ChildPid} ({Exec}) for {Target}")]
+    [LoggerMessage(EventId = LogEventIds.BackendStarted, Level = LogLevel.Information, Message = "{Bridge}: started backend {ChildPid} ({Exec}) for {Target}")]
     private static partial void LogStarted(ILogger logger, string bridge, int childPid, string exec, string target);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Bridge}: cannot start backend {Exec}: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.BackendStartFailed, Level = LogLevel.Error, Message = "{Bridge}: cannot start backend {Exec}: {Error}")]
     private static partial void LogStartFailed(ILogger logger, string bridge, string exec, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge}: no connection for {ExitIdleTime}; stopping backend {ChildPid}")]
+    [LoggerMessage(EventId = LogEventIds.BackendStoppingIdle, Level = LogLevel.Information, Message = "{Bridge}: no connection for {ExitIdleTime}; stopping backend {ChildPid}")]
     private static partial void LogStoppingIdle(ILogger logger, string bridge, int childPid, TimeSpan exitIdleTime);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge}: backend {ChildPid} stopped ({Outcome})")]
+    [LoggerMessage(EventId = LogEventIds.BackendStopped, Level = LogLevel.Information, Message = "{Bridge}: backend {ChildPid} stopped ({Outcome})")]
     private static partial void LogStopped(ILogger logger, string bridge, int childPid, string outcome);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Bridge}: backend {ChildPid} exited on its own ({Outcome}) after {DurationMs} ms; the next connection starts it again")]
+    [LoggerMessage(EventId = LogEventIds.BackendExited, Level = LogLevel.Warning, Message = "{Bridge}: backend {ChildPid} exited on its own ({Outcome}) after {DurationMs} ms; the next connection starts it again")]
     private static partial void LogExited(ILogger logger, string bridge, int childPid, string outcome, long durationMs);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge} backend {ChildPid}: {Line}")]
+    [LoggerMessage(EventId = LogEventIds.BackendStandardError, Level = LogLevel.Information, Message = "{Bridge} backend {ChildPid}: {Line}")]
     private static partial void LogOutput(ILogger logger, string bridge, int childPid, string line);
 }
