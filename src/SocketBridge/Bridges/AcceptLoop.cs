@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SocketBridge.Access;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Processes;
 
 namespace SocketBridge.Bridges;
 

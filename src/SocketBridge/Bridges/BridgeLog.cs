@@ -1,109 +1,110 @@
 using Microsoft.Extensions.Logging;
+using SocketBridge.Logging;
 
 namespace SocketBridge.Bridges;
 
 /// <summary>The bridges' log entries, with the SPEC 6 field names as template properties.</summary>
 internal static partial class BridgeLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Bridge}: listening on {Listen} ({Mode}, at most {MaxConnections} connections)")]
+    [LoggerMessage(EventId = LogEventIds.Listening, Level = LogLevel.Information, Message = "{Bridge}: listening on {Listen} ({Mode}, at most {MaxConnections} connections)")]
     public static partial void Listening(ILogger logger, string bridge, string listen, string mode, int maxConnections);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Bridge}: stopped listening on {Listen}")]
+    [LoggerMessage(EventId = LogEventIds.StoppedListening, Level = LogLevel.Information, Message = "{Bridge}: stopped listening on {Listen}")]
     public static partial void StoppedListening(ILogger logger, string bridge, string listen);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{File}: {Key}: warning: {Warning}")]
+    [LoggerMessage(EventId = LogEventIds.ConfigurationWarning, Level = LogLevel.Warning, Message = "{File}: {Key}: warning: {Warning}")]
     public static partial void ConfigurationWarning(ILogger logger, string file, string key, string warning);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Bridge}: {Listen}: {Note}")]
+    [LoggerMessage(EventId = LogEventIds.SocketOptionNote, Level = LogLevel.Warning, Message = "{Bridge}: {Listen}: {Note}")]
     public static partial void SocketOptionNote(ILogger logger, string bridge, string listen, string note);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
+    [LoggerMessage(EventId = LogEventIds.ChildExited, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
     public static partial void ChildExited(ILogger logger, string bridge, string connectionId, string peer, int childPid, int exitStatus, long durationMs);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} killed by {Signal} after {DurationMs} ms")]
+    [LoggerMessage(EventId = LogEventIds.ChildKilled, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} killed by {Signal} after {DurationMs} ms")]
     public static partial void ChildKilled(ILogger logger, string bridge, string connectionId, string peer, int childPid, string signal, long durationMs);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId} from {Peer}: cannot launch {Exec}: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.SpawnFailed, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId} from {Peer}: cannot launch {Exec}: {Error}")]
     public static partial void SpawnFailed(ILogger logger, string bridge, string connectionId, string peer, string exec, string error);
 
-    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} child {ChildPid}: {Line}")]
+    [LoggerMessage(EventId = LogEventIds.ChildStandardError, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} child {ChildPid}: {Line}")]
     public static partial void ChildStandardError(ILogger logger, string bridge, string connectionId, int childPid, string line);
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: {Waiting} on {Listen}; launched child {ChildPid} with {Passed}")]
+    [LoggerMessage(EventId = LogEventIds.HandoffLaunched, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: {Waiting} on {Listen}; launched child {ChildPid} with {Passed}")]
     public static partial void HandoffLaunched(ILogger logger, string bridge, string connectionId, int childPid, string waiting, string listen, string passed);
 
-    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms; watching the socket again")]
+    [LoggerMessage(EventId = LogEventIds.HandoffExited, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms; watching the socket again")]
     public static partial void HandoffExited(ILogger logger, string bridge, string connectionId, int childPid, int exitStatus, long durationMs);
 
-    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} killed by {Signal} after {DurationMs} ms; watching the socket again")]
+    [LoggerMessage(EventId = LogEventIds.HandoffKilled, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} killed by {Signal} after {DurationMs} ms; watching the socket again")]
     public static partial void HandoffKilled(ILogger logger, string bridge, string connectionId, int childPid, string signal, long durationMs);
 
-    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId}: cannot launch {Exec}: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.HandoffSpawnFailed, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId}: cannot launch {Exec}: {Error}")]
     public static partial void HandoffSpawnFailed(ILogger logger, string bridge, string connectionId, string exec, string error);
 
-    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "{Bridge}: the program {Outcome}, {Left} ({QuickExits} {Times} in a row); starting it again in {Pause}")]
+    [LoggerMessage(EventId = LogEventIds.HandoffPaused, Level = LogLevel.Warning, Message = "{Bridge}: the program {Outcome}, {Left} ({QuickExits} {Times} in a row); starting it again in {Pause}")]
     public static partial void HandoffPaused(ILogger logger, string bridge, string outcome, string left, int quickExits, string times, TimeSpan pause);
 
-    [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: forwarded to {Target}: {BytesIn} bytes in, {BytesOut} bytes out, {DurationMs} ms, {Outcome}")]
+    [LoggerMessage(EventId = LogEventIds.Forwarded, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: forwarded to {Target}: {BytesIn} bytes in, {BytesOut} bytes out, {DurationMs} ms, {Outcome}")]
     public static partial void Forwarded(ILogger logger, string bridge, string connectionId, string peer, string target, long bytesIn, long bytesOut, long durationMs, string outcome);
 
-    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} from {Peer}: refused, cannot reach {Error}")]
+    [LoggerMessage(EventId = LogEventIds.TargetUnreachable, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} from {Peer}: refused, cannot reach {Error}")]
     public static partial void TargetUnreachable(ILogger logger, string bridge, string connectionId, string peer, string error);
 
-    [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} from {Peer}: refused, cannot reach {Error}; {Suppressed} more refused for the same reason since the last entry")]
+    [LoggerMessage(EventId = LogEventIds.TargetUnreachableSummary, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} from {Peer}: refused, cannot reach {Error}; {Suppressed} more refused for the same reason since the last entry")]
     public static partial void TargetUnreachableSummary(ILogger logger, string bridge, string connectionId, string peer, string error, long suppressed);
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}")]
+    [LoggerMessage(EventId = LogEventIds.Refused, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}")]
     public static partial void Refused(ILogger logger, string bridge, string peer, string reason);
 
-    [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}; {Suppressed} more refused since the last entry")]
+    [LoggerMessage(EventId = LogEventIds.RefusedSummary, Level = LogLevel.Warning, Message = "{Bridge}: refused connection from {Peer}: {Reason}; {Suppressed} more refused since the last entry")]
     public static partial void RefusedSummary(ILogger logger, string bridge, string peer, string reason, long suppressed);
 
-    [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "{Bridge}: {Suppressed} more connection(s) refused since the last entry, the last from {Peer}: {Reason}")]
+    [LoggerMessage(EventId = LogEventIds.RefusedFlush, Level = LogLevel.Warning, Message = "{Bridge}: {Suppressed} more connection(s) refused since the last entry, the last from {Peer}: {Reason}")]
     public static partial void RefusedFlush(ILogger logger, string bridge, long suppressed, string peer, string reason);
 
-    [LoggerMessage(EventId = 27, Level = LogLevel.Warning, Message = "{Bridge}: {Suppressed} more connection(s) refused since the last entry, the last ({ConnectionId} from {Peer}) because it cannot reach {Error}")]
+    [LoggerMessage(EventId = LogEventIds.TargetUnreachableFlush, Level = LogLevel.Warning, Message = "{Bridge}: {Suppressed} more connection(s) refused since the last entry, the last ({ConnectionId} from {Peer}) because it cannot reach {Error}")]
     public static partial void TargetUnreachableFlush(ILogger logger, string bridge, long suppressed, string connectionId, string peer, string error);
 
-    [LoggerMessage(EventId = 28, Level = LogLevel.Error, Message = "{Bridge}: refusing connections on {Listen}: {Error}; they are accepted again as soon as descriptors are free")]
+    [LoggerMessage(EventId = LogEventIds.DescriptorsShort, Level = LogLevel.Error, Message = "{Bridge}: refusing connections on {Listen}: {Error}; they are accepted again as soon as descriptors are free")]
     public static partial void DescriptorsShort(ILogger logger, string bridge, string listen, string error);
 
-    [LoggerMessage(EventId = 29, Level = LogLevel.Information, Message = "{Bridge}: descriptors are free again; accepting connections on {Listen}")]
+    [LoggerMessage(EventId = LogEventIds.DescriptorsAvailable, Level = LogLevel.Information, Message = "{Bridge}: descriptors are free again; accepting connections on {Listen}")]
     public static partial void DescriptorsAvailable(ILogger logger, string bridge, string listen);
 
-    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "{Bridge}: accept on {Listen} failed: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.AcceptFailed, Level = LogLevel.Error, Message = "{Bridge}: accept on {Listen} failed: {Error}")]
     public static partial void AcceptFailed(ILogger logger, string bridge, string listen, string error);
 
-    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId}: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.ConnectionFailed, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId}: {Error}")]
     public static partial void ConnectionFailed(ILogger logger, string bridge, string connectionId, string error);
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "{Bridge}: {Active} connection(s) still open after {ShutdownTimeout}; killing them")]
+    [LoggerMessage(EventId = LogEventIds.ShutdownTimedOut, Level = LogLevel.Warning, Message = "{Bridge}: {Active} connection(s) still open after {ShutdownTimeout}; killing them")]
     public static partial void ShutdownTimedOut(ILogger logger, string bridge, int active, TimeSpan shutdownTimeout);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "{Bridge}: MaxConnections ({MaxConnections}) reached; new clients wait in the listen backlog of {Listen} until a connection ends (OnLimit queue)")]
+    [LoggerMessage(EventId = LogEventIds.QueueingAtLimit, Level = LogLevel.Warning, Message = "{Bridge}: MaxConnections ({MaxConnections}) reached; new clients wait in the listen backlog of {Listen} until a connection ends (OnLimit queue)")]
     public static partial void QueueingAtLimit(ILogger logger, string bridge, int maxConnections, string listen);
 
-    [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "{Bridge}: below MaxConnections ({MaxConnections}) again; accepting on {Listen} at once")]
+    [LoggerMessage(EventId = LogEventIds.BelowLimit, Level = LogLevel.Information, Message = "{Bridge}: below MaxConnections ({MaxConnections}) again; accepting on {Listen} at once")]
     public static partial void BelowLimit(ILogger logger, string bridge, int maxConnections, string listen);
 
-    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
+    [LoggerMessage(EventId = LogEventIds.FifoChildExited, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
     public static partial void FifoChildExited(ILogger logger, string bridge, string connectionId, string listen, int childPid, int exitStatus, long durationMs);
 
-    [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} killed by {Signal} after {DurationMs} ms")]
+    [LoggerMessage(EventId = LogEventIds.FifoChildKilled, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} killed by {Signal} after {DurationMs} ms")]
     public static partial void FifoChildKilled(ILogger logger, string bridge, string connectionId, string listen, int childPid, string signal, long durationMs);
 
-    [LoggerMessage(EventId = 42, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId} on {Listen}: cannot launch {Exec}: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.FifoSpawnFailed, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId} on {Listen}: cannot launch {Exec}: {Error}")]
     public static partial void FifoSpawnFailed(ILogger logger, string bridge, string connectionId, string listen, string exec, string error);
 
-    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} on {Listen}: session refused, cannot reach {Error}; its {BytesIn} bytes were read and discarded")]
+    [LoggerMessage(EventId = LogEventIds.FifoTargetUnreachable, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} on {Listen}: session refused, cannot reach {Error}; its {BytesIn} bytes were read and discarded")]
     public static partial void FifoTargetUnreachable(ILogger logger, string bridge, string connectionId, string listen, string error, long bytesIn);
 
-    [LoggerMessage(EventId = 44, Level = LogLevel.Error, Message = "{Bridge}: stopped serving {Listen}: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.FifoFailed, Level = LogLevel.Error, Message = "{Bridge}: stopped serving {Listen}: {Error}")]
     public static partial void FifoFailed(ILogger logger, string bridge, string listen, string error);
 
-    [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "{Bridge} on {Listen}: session refused: {Reason}; trying again in {Pause}")]
+    [LoggerMessage(EventId = LogEventIds.FifoRefused, Level = LogLevel.Warning, Message = "{Bridge} on {Listen}: session refused: {Reason}; trying again in {Pause}")]
     public static partial void FifoRefused(ILogger logger, string bridge, string listen, string reason, TimeSpan pause);
 
-    [LoggerMessage(EventId = 46, Level = LogLevel.Warning, Message = "{Bridge} on {Listen}: the program {Outcome}, bytes still in the FIFO ({QuickExits} {Times} in a row); starting it again in {Pause}")]
+    [LoggerMessage(EventId = LogEventIds.FifoPaused, Level = LogLevel.Warning, Message = "{Bridge} on {Listen}: the program {Outcome}, bytes still in the FIFO ({QuickExits} {Times} in a row); starting it again in {Pause}")]
     public static partial void FifoPaused(ILogger logger, string bridge, string listen, string outcome, int quickExits, string times, TimeSpan pause);
 }

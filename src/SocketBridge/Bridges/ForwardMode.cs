@@ -4,6 +4,7 @@ using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Logging;
+using SocketBridge.Processes;
 
 namespace SocketBridge.Bridges;
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Forwarding;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 
@@ -27,27 +27,22 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public sealed class HandoffMode : IBridgeMode
 {
-    /// <summary>How long a datagram socket that poll(2) calls readable with nothing waiting is left alone.</summary>
+    /// <summary>How long a datagram socket reported readable with nothing waiting is left alone.</summary>
     private static readonly TimeSpan NothingWaitingPause = TimeSpan.FromMilliseconds(100);
 
     private readonly BridgeOptions _bridge;
     private readonly ProgramOptions _program;
-    private readonly ExecOptions _exec;
-    private readonly ChildReaper _reaper;
-    private readonly SafeFileHandle _devNull;
-    private readonly List<string> _common;
+    private readonly ProgramLauncher _launcher;
+    private readonly RelayEngine _readiness;
 
-    public HandoffMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull)
+    /// <param name="readiness">Where the bridge waits for a pending connection or a datagram: the relay loops' epoll.</param>
+    public HandoffMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine readiness)
     {
         _bridge = bridge;
         _program = program;
-        _exec = program.Exec;
-        _reaper = reaper;
-        _devNull = devNull;
-        _common = ServiceProgram.BaseEnvironment(bridge, program);
-        _common.Add("UPSTART_EVENTS=socket");
-        _common.Add("UPSTART_FDS=3");
-        _common.Add($"UPSTART_JOB={bridge.Name}");
+        ExecOptions exec = program.Exec;
+        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: true);
+        _readiness = readiness;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -61,21 +56,11 @@ public sealed class HandoffMode : IBridgeMode
             .ToArray();
         SafeHandle[] sockets = listeners.Select(l => (SafeHandle)l.Socket.SafeHandle).ToArray();
 
-        // LISTEN_FDNAMES: one name a descriptor, the bridge's, as systemd names
-        // every descriptor of a socket unit after the unit. PROTO and the
-        // address variables describe the first socket, where UPSTART_FDS points.
-        List<string> environment =
-        [
-            .. _common,
-            string.Create(CultureInfo.InvariantCulture, $"LISTEN_FDS={listeners.Length}"),
-            $"LISTEN_FDNAMES={string.Join(':', Enumerable.Repeat(_bridge.Name, listeners.Length))}",
-            $"PROTO={Protocol(listeners[0])}",
-        ];
-        ChildEnvironment.AddListenerVariables(environment, listeners[0]);
+        ChildEnvironment environment = ChildEnvironment.ForHandoff(_bridge.Name, _program.Environment, listeners);
         var backoff = new RelaunchBackoff();
         bool datagrams = listeners.Any(l => l.IsDatagram);
         int ready;
-        while ((ready = await ReadinessWait.WaitAnyAsync(sockets, context.Accepting).ConfigureAwait(false)) >= 0)
+        while ((ready = await _readiness.WaitReadableAsync(sockets, context.Accepting).ConfigureAwait(false)) >= 0)
         {
             if (listeners[ready].IsDatagram && !DatagramWaits(listeners[ready]))
             {
@@ -169,61 +154,42 @@ public sealed class HandoffMode : IBridgeMode
         }
     }
 
-    private async Task<(TimeSpan Ran, ChildExit? Exit)> LaunchAndWaitAsync(BoundListener[] listeners, SafeHandle[] sockets, BoundListener pending, List<string> environment, BridgeContext context)
+    private async Task<(TimeSpan Ran, ChildExit? Exit)> LaunchAndWaitAsync(BoundListener[] listeners, SafeHandle[] sockets, BoundListener pending, ChildEnvironment environment, BridgeContext context)
     {
         string id = context.Ids.Next();
         long started = Stopwatch.GetTimestamp();
-        ChildProcess child;
-        Task forwarding;
+        ProgramRun run;
         try
         {
-            var spec = new SpawnSpec
-            {
-                Path = _exec.Path,
-                Arguments = _exec.Arguments,
-                Environment = [.. environment, $"SOCKETBRIDGE_CONNECTION_ID={id}"],
-                SetListenPid = true,
-                WorkingDirectory = _program.WorkingDirectory,
-                Credentials = _program.Credentials,
-            };
             // StandardInput=socket: the first socket on stdin and stdout too, as
             // inetd starts a wait service (in.tftpd reads its datagrams from fd 0).
             SafeHandle? standard = _program.StandardInput == StandardInputMode.Socket ? sockets[0] : null;
-            child = ServiceProgram.Launch(_reaper, spec, _program, _devNull, sockets, stdin: standard, stdout: standard, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), out forwarding);
+            run = _launcher.Start(
+                environment.ForSession(id),
+                (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line),
+                input: standard,
+                output: standard,
+                passed: sockets);
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
-            BridgeLog.HandoffSpawnFailed(context.Logger, _bridge.Name, id, _exec.Path, ex.Message);
+            BridgeLog.HandoffSpawnFailed(context.Logger, _bridge.Name, id, _launcher.Exec.Path, ex.Message);
             return (Stopwatch.GetElapsedTime(started), null);
         }
 
-        BridgeLog.HandoffLaunched(context.Logger, _bridge.Name, id, child.Pid, pending.IsDatagram ? "a datagram is waiting" : "a connection is pending", pending.Display,
+        BridgeLog.HandoffLaunched(context.Logger, _bridge.Name, id, run.Pid, pending.IsDatagram ? "a datagram is waiting" : "a connection is pending", pending.Display,
             listeners.Length == 1 ? "the listening socket" : string.Create(CultureInfo.InvariantCulture, $"its {listeners.Length} listening sockets"));
-        ChildExit exit;
-        using (context.Stop.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGTERM), child))
-        using (context.Kill.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGKILL), child))
-        {
-            exit = await child.Exited.ConfigureAwait(false);
-        }
-
-        await Task.WhenAny(forwarding, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None)).ConfigureAwait(false);
+        ChildExit exit = await run.WaitAsync(context.Stop, context.Kill).ConfigureAwait(false);
         long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (exit.ExitStatus is { } status)
         {
-            BridgeLog.HandoffExited(context.Logger, _bridge.Name, id, child.Pid, status, duration);
+            BridgeLog.HandoffExited(context.Logger, _bridge.Name, id, run.Pid, status, duration);
         }
         else
         {
-            BridgeLog.HandoffKilled(context.Logger, _bridge.Name, id, child.Pid, exit.SignalName, duration);
+            BridgeLog.HandoffKilled(context.Logger, _bridge.Name, id, run.Pid, exit.SignalName, duration);
         }
 
         return (Stopwatch.GetElapsedTime(started), exit);
     }
-
-    private static string Protocol(BoundListener listener) => listener.LocalEndPoint.AddressFamily switch
-    {
-        AddressFamily.InterNetwork => "inet",
-        AddressFamily.InterNetworkV6 => "inet6",
-        _ => "unix",
-    };
 }

@@ -6,7 +6,7 @@ namespace SocketBridge.Bridges;
 /// How a bridge uses its listening sockets: accept and hand each
 /// connection to an <see cref="IConnectionHandler"/> (<see cref="AcceptLoop"/>),
 /// launch a program that accepts itself (<see cref="HandoffMode"/>), or
-/// serve a FIFO's sessions (<see cref="FifoSpawnMode"/>, <see cref="FifoForwardMode"/>). The
+/// serve a FIFO's sessions (<see cref="FifoMode"/>). The
 /// <see cref="Bridge"/> does not know which.
 /// </summary>
 public interface IBridgeMode : IAsyncDisposable

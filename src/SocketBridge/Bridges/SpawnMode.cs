@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
@@ -17,144 +16,57 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public sealed class SpawnMode : IConnectionHandler
 {
-    /// <summary>How long, after the program exits, its stderr may still be read before the end is logged.</summary>
-    private static readonly TimeSpan StandardErrorGrace = TimeSpan.FromMilliseconds(500);
-
-    private readonly BridgeOptions _bridge;
-    private readonly ProgramOptions _program;
-    private readonly ExecOptions _exec;
+    private readonly string _name;
+    private readonly bool _standardErrorToSocket;
     private readonly ChildEnvironment _environment;
-    private readonly ChildReaper _reaper;
-    private readonly SafeFileHandle _devNull;
+    private readonly ProgramLauncher _launcher;
     private readonly ILogger _logger;
 
     public SpawnMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, ILogger logger)
     {
-        _bridge = bridge;
-        _program = program;
-        _exec = program.Exec;
-        _environment = new ChildEnvironment(bridge, program);
-        _reaper = reaper;
-        _devNull = devNull;
+        _name = bridge.Name;
+        ExecOptions exec = program.Exec;
+        _standardErrorToSocket = program.StandardError == StandardErrorMode.Socket;
+        _environment = ChildEnvironment.ForConnection(bridge.Name, program.Environment);
+        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: true);
         _logger = logger;
     }
 
     public async Task ServeAsync(Connection connection, CancellationToken stop, CancellationToken kill)
     {
-        using IDisposable? scope = _logger.BeginScope(new ConnectionScope(_bridge.Name, connection));
-        Socket? stderr = null;
-        ChildProcess child;
+        using IDisposable? scope = _logger.BeginScope(new ConnectionScope(_name, connection));
+        ProgramRun run;
         try
         {
-            child = Launch(connection, out stderr);
+            // The connection socket itself on fds 0, 1 and 3 (and 2 with StandardError socket).
+            SafeSocketHandle socket = connection.Socket.SafeHandle;
+            run = _launcher.Start(
+                _environment.For(connection),
+                (pid, line) => BridgeLog.ChildStandardError(_logger, _name, connection.Id, pid, line),
+                input: socket,
+                output: socket,
+                error: _standardErrorToSocket ? socket : null,
+                passed: [socket],
+                descriptorCeiling: connection.DescriptorCeiling,
+                handOver: connection); // The program has its copies; the daemon keeps none.
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
-            BridgeLog.SpawnFailed(_logger, _bridge.Name, connection.Id, connection.Peer.Display, _exec.Path, ex.Message);
+            BridgeLog.SpawnFailed(_logger, _name, connection.Id, connection.Peer.Display, _launcher.Exec.Path, ex.Message);
             return;
         }
-        finally
+
+        using (run)
         {
-            // The program has its copies; the daemon keeps none.
-            connection.Dispose();
-        }
-
-        using (stderr)
-        {
-            Task forwarding = stderr is null
-                ? Task.CompletedTask
-                : StandardErrorForwarder.RunAsync(stderr, line => BridgeLog.ChildStandardError(_logger, _bridge.Name, connection.Id, child.Pid, line), CancellationToken.None);
-
-            ChildExit exit;
-            using (stop.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGTERM), child))
-            using (kill.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGKILL), child))
-            {
-                exit = await child.Exited.ConfigureAwait(false);
-            }
-
-            // Let the last lines of stderr arrive first, unless a grandchild keeps it open.
-            // (No timer when there is nothing to wait for: it would fire for nothing later.)
-            if (!forwarding.IsCompleted)
-            {
-                await Task.WhenAny(forwarding, Task.Delay(StandardErrorGrace, CancellationToken.None)).ConfigureAwait(false);
-            }
-
+            ChildExit exit = await run.WaitAsync(stop, kill).ConfigureAwait(false);
             if (exit.ExitStatus is { } status)
             {
-                BridgeLog.ChildExited(_logger, _bridge.Name, connection.Id, connection.Peer.Display, child.Pid, status, connection.ElapsedMilliseconds);
+                BridgeLog.ChildExited(_logger, _name, connection.Id, connection.Peer.Display, run.Pid, status, connection.ElapsedMilliseconds);
             }
             else
             {
-                BridgeLog.ChildKilled(_logger, _bridge.Name, connection.Id, connection.Peer.Display, child.Pid, exit.SignalName, connection.ElapsedMilliseconds);
+                BridgeLog.ChildKilled(_logger, _name, connection.Id, connection.Peer.Display, run.Pid, exit.SignalName, connection.ElapsedMilliseconds);
             }
         }
-    }
-
-    private ChildProcess Launch(Connection connection, out Socket? stderrReader)
-    {
-        stderrReader = null;
-        SafeSocketHandle? stderrWriter = null;
-        SafeHandle stderrTarget = _program.StandardError switch
-        {
-            StandardErrorMode.Socket => connection.Socket.SafeHandle,
-            StandardErrorMode.Null => _devNull,
-            _ => OpenStandardErrorPair(connection.DescriptorCeiling, out stderrReader, out stderrWriter),
-        };
-
-        bool socketAdded = false, stderrAdded = false;
-        SafeSocketHandle socket = connection.Socket.SafeHandle;
-        try
-        {
-            socket.DangerousAddRef(ref socketAdded);
-            stderrTarget.DangerousAddRef(ref stderrAdded);
-            int fd = (int)socket.DangerousGetHandle();
-            int err = (int)stderrTarget.DangerousGetHandle();
-            var spec = new SpawnSpec
-            {
-                Path = _exec.Path,
-                Arguments = _exec.Arguments,
-                Environment = _environment.For(connection),
-                SetListenPid = true,
-                WorkingDirectory = _program.WorkingDirectory,
-                Credentials = _program.Credentials,
-                NewSession = true,
-            };
-            return _reaper.Spawn(spec, [fd, fd, err, fd]);
-        }
-        catch
-        {
-            stderrReader?.Dispose();
-            stderrReader = null;
-            throw;
-        }
-        finally
-        {
-            if (stderrAdded)
-            {
-                stderrTarget.DangerousRelease();
-            }
-
-            if (socketAdded)
-            {
-                socket.DangerousRelease();
-            }
-
-            stderrWriter?.Dispose();
-        }
-    }
-
-    private static SafeSocketHandle OpenStandardErrorPair(int ceiling, out Socket? reader, out SafeSocketHandle? writer)
-    {
-        (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
-        if (readEnd.DangerousGetHandle() >= ceiling || writeEnd.DangerousGetHandle() >= ceiling)
-        {
-            readEnd.Dispose();
-            writeEnd.Dispose();
-            throw new DescriptorShortageException("none was left for the program's stderr");
-        }
-
-        reader = new Socket(readEnd);
-        writer = writeEnd;
-        return writeEnd;
     }
 }

@@ -18,9 +18,9 @@ public static class ArgumentSpace
 
     /// <summary>
     /// Bytes kept for each variable the daemon itself adds (SPEC 5: PATH,
-    /// LISTEN_*, UPSTART_*, PROTO, REMOTE_*, TCP*, SOCKETBRIDGE_*), whose
+    /// LISTEN_*, UPSTART_*, PROTO, REMOTE_*, TCP*, FIFO_PATH, SOCKETBRIDGE_*), whose
     /// values are short: numbers, addresses, "connection". The bridge name
-    /// and a Unix socket path, which can be longer, are counted as they are.
+    /// and a Unix socket's or a FIFO's path, which can be longer, are counted as they are.
     /// </summary>
     private const int ReservedValue = 128;
 
@@ -45,7 +45,7 @@ public static class ArgumentSpace
         reserved += ReservedValue + PointerSize + (2 * PointerSize);
 
         // SOCKETBRIDGE_BRIDGE and UPSTART_JOB carry the name, and LISTEN_FDNAMES
-        // (handoff) the name once a socket; SOCKET_PATH a path, the longest one.
+        // (handoff) the name once a socket; SOCKET_PATH or FIFO_PATH a path, the longest one.
         int sockets = listen.Sum(e => Math.Max(1, e.Addresses.Count));
         reserved += (2 + sockets) * (Encoding.UTF8.GetByteCount(name) + 1);
         int longest = 0;
@@ -54,6 +54,10 @@ public static class ArgumentSpace
             if (endpoint.Endpoint is UnixEndpoint unix)
             {
                 longest = Math.Max(longest, Encoding.UTF8.GetByteCount(unix.Path));
+            }
+            else if (endpoint.Endpoint is FifoEndpoint fifo)
+            {
+                longest = Math.Max(longest, Encoding.UTF8.GetByteCount(fifo.Path));
             }
         }
 

@@ -2,7 +2,11 @@ using System.Collections.Frozen;
 
 namespace SocketBridge.Configuration;
 
-/// <summary>The variables the daemon itself sets for a launched program (SPEC 5); configuration may not set them.</summary>
+/// <summary>
+/// The variables the daemon itself sets for a launched program (SPEC 5, and
+/// FIFO_PATH for a FIFO session's: Processes/ChildEnvironment has the table);
+/// configuration may not set them.
+/// </summary>
 public static class ReservedVariables
 {
     public static readonly FrozenSet<string> Names = new[]
@@ -12,6 +16,7 @@ public static class ReservedVariables
         "PROTO", "PORT", "ADDR", "SOCKET_PATH",
         "REMOTE_ADDR", "REMOTE_PORT", "REMOTE_UID", "REMOTE_GID", "REMOTE_PID",
         "TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
+        "FIFO_PATH",
         "SOCKETBRIDGE_BRIDGE", "SOCKETBRIDGE_CONNECTION_ID",
     }.ToFrozenSet(StringComparer.Ordinal);
 }

@@ -210,12 +210,12 @@ public sealed partial class ControlServer(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}; socketbridge status and reload will not reach this daemon (SIGHUP still reloads)")]
+    [LoggerMessage(EventId = LogEventIds.ControlSocketUnavailable, Level = LogLevel.Warning, Message = "{Error}; socketbridge status and reload will not reach this daemon (SIGHUP still reloads)")]
     private static partial void LogUnavailable(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 73, Level = LogLevel.Error, Message = "control socket: refusing requests: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.ControlSocketShort, Level = LogLevel.Error, Message = "control socket: refusing requests: {Error}")]
     private static partial void LogShort(ILogger logger, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "control socket: accept failed: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.ControlAcceptFailed, Level = LogLevel.Error, Message = "control socket: accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, string error);
 }

@@ -4,6 +4,7 @@ using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Native;
 using SocketBridge.Processes;
+using SocketBridge.Logging;
 
 namespace SocketBridge.Forwarding;
 
@@ -24,14 +25,12 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     private readonly BridgeOptions _bridge;
     private readonly ForwardOptions _forward;
     private readonly ProgramOptions _program;
-    private readonly ExecOptions _exec;
-    private readonly ChildReaper _reaper;
+    private readonly ProgramLauncher _launcher;
     private readonly RelayEngine _engine;
-    private readonly SafeFileHandle _devNull;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
-    private readonly List<string> _environment;
+    private readonly ChildEnvironment _environment;
     private ChildProcess? _child;
     private long _startedAt;
     private long _nextStartAllowed;
@@ -47,12 +46,11 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
         _bridge = bridge;
         _forward = forward;
         _program = program;
-        _exec = program.Exec;
-        _reaper = reaper;
-        _devNull = devNull;
+        ExecOptions exec = program.Exec;
+        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: false);
         _logger = logger;
         _time = time;
-        _environment = ServiceProgram.BaseEnvironment(bridge, program);
+        _environment = ChildEnvironment.ForBackend(bridge.Name, program.Environment);
     }
 
     /// <summary>
@@ -87,7 +85,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
 
                 if (_time.GetTimestamp() >= deadline)
                 {
-                    throw new TargetUnreachableException($"{lastError}; the backend {_exec.Path} did not accept within {_forward.ConnectTimeout}");
+                    throw new TargetUnreachableException($"{lastError}; the backend {_launcher.Exec.Path} did not accept within {_forward.ConnectTimeout}");
                 }
 
                 await Task.Delay(RetryInterval, _time, cancellationToken).ConfigureAwait(false);
@@ -157,21 +155,14 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     {
         try
         {
-            var spec = new SpawnSpec
-            {
-                Path = _exec.Path,
-                Arguments = _exec.Arguments,
-                Environment = _environment,
-                WorkingDirectory = _program.WorkingDirectory,
-                Credentials = _program.Credentials,
-            };
-            ChildProcess child = ServiceProgram.Launch(_reaper, spec, _program, _devNull, passed: [], stdin: null, stdout: null, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line), out _);
-            LogStarted(_logger, _bridge.Name, child.Pid, _exec.ToString(), _forward.Target.ToString()!);
+            // Its own lifetime: stopped when idle or with the bridge (DisposeAsync), not with a connection.
+            ChildProcess child = _launcher.Start(_environment.Fixed, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line)).Child;
+            LogStarted(_logger, _bridge.Name, child.Pid, _launcher.Exec.ToString(), _forward.Target.ToString()!);
             return child;
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
-            LogStartFailed(_logger, _bridge.Name, _exec.Path, ex.Message);
+            LogStartFailed(_logger, _bridge.Name, _launcher.Exec.Path, ex.Message);
             throw new TargetUnreachableException($"{_forward.Target}: cannot start the backend: {ex.Message}");
         }
     }
@@ -222,21 +213,21 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge}: started backend {ChildPid} ({Exec}) for {Target}")]
+    [LoggerMessage(EventId = LogEventIds.BackendStarted, Level = LogLevel.Information, Message = "{Bridge}: started backend {ChildPid} ({Exec}) for {Target}")]
     private static partial void LogStarted(ILogger logger, string bridge, int childPid, string exec, string target);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Bridge}: cannot start backend {Exec}: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.BackendStartFailed, Level = LogLevel.Error, Message = "{Bridge}: cannot start backend {Exec}: {Error}")]
     private static partial void LogStartFailed(ILogger logger, string bridge, string exec, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge}: no connection for {ExitIdleTime}; stopping backend {ChildPid}")]
+    [LoggerMessage(EventId = LogEventIds.BackendStoppingIdle, Level = LogLevel.Information, Message = "{Bridge}: no connection for {ExitIdleTime}; stopping backend {ChildPid}")]
     private static partial void LogStoppingIdle(ILogger logger, string bridge, int childPid, TimeSpan exitIdleTime);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge}: backend {ChildPid} stopped ({Outcome})")]
+    [LoggerMessage(EventId = LogEventIds.BackendStopped, Level = LogLevel.Information, Message = "{Bridge}: backend {ChildPid} stopped ({Outcome})")]
     private static partial void LogStopped(ILogger logger, string bridge, int childPid, string outcome);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Bridge}: backend {ChildPid} exited on its own ({Outcome}) after {DurationMs} ms; the next connection starts it again")]
+    [LoggerMessage(EventId = LogEventIds.BackendExited, Level = LogLevel.Warning, Message = "{Bridge}: backend {ChildPid} exited on its own ({Outcome}) after {DurationMs} ms; the next connection starts it again")]
     private static partial void LogExited(ILogger logger, string bridge, int childPid, string outcome, long durationMs);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Bridge} backend {ChildPid}: {Line}")]
+    [LoggerMessage(EventId = LogEventIds.BackendStandardError, Level = LogLevel.Information, Message = "{Bridge} backend {ChildPid}: {Line}")]
     private static partial void LogOutput(ILogger logger, string bridge, int childPid, string line);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using SocketBridge.Native;
 using SocketBridge.Systemd;
 
@@ -11,7 +12,10 @@ namespace SocketBridge.Forwarding;
 /// CPUs, at most eight) move the bytes with splice(2), and also wait for the Target's
 /// connect, so a relayed socket never enters .NET's own event loop.
 /// Elsewhere, .NET's asynchronous sockets (<see cref="BufferedRelay"/>).
-/// The loops start with the first forward bridge (<see cref="Start"/>).
+/// The loops start with the first forward bridge (<see cref="Start"/>), or
+/// the first wait of a handoff or FIFO bridge, which waits in them too
+/// (<see cref="WaitReadableAsync"/>): no thread of its own, no wake-up
+/// while nothing arrives.
 /// </summary>
 public sealed class RelayEngine : ILivenessProbe, IDisposable
 {
@@ -26,6 +30,7 @@ public sealed class RelayEngine : ILivenessProbe, IDisposable
 
     private static readonly TimeSpan FirstQueueRetry = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan LastQueueRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(250);
 
     private readonly Lock _gate = new();
     private readonly int _loopCount;
@@ -127,6 +132,59 @@ public sealed class RelayEngine : ILivenessProbe, IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits, without reading or accepting, until one of <paramref name="handles"/>
+    /// is readable (a pending connection, a waiting datagram, bytes in a FIFO;
+    /// or an error or a hang-up, as poll(2) reports them): the index of the
+    /// first such, or -1 once <paramref name="cancellationToken"/> fires, one
+    /// of them is closed, or the wait fails.
+    /// </summary>
+    public async Task<int> WaitReadableAsync(IReadOnlyList<SafeHandle> handles, CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return await PolledWaitAsync(handles, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return -1;
+        }
+
+        ReadableWait wait;
+        RelayLoop loop;
+        try
+        {
+            wait = new ReadableWait(handles);
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+
+        try
+        {
+            loop = NextLoop();
+            loop.Register(wait);
+        }
+        catch (ObjectDisposedException)
+        {
+            wait.Abort(); // Never placed in a loop: releases the handles.
+            return -1;
+        }
+
+        // Registered after the wait itself, so a cancellation is always posted after it.
+        using (cancellationToken.UnsafeRegister(static (state, _) =>
+        {
+            var (loop, wait) = ((RelayLoop, ReadableWait))state!;
+            loop.Cancel(wait);
+        }, (loop, wait)))
+        {
+            int ready = await wait.Completion.ConfigureAwait(false);
+            return cancellationToken.IsCancellationRequested ? -1 : ready;
+        }
+    }
+
     /// <summary>Starts the loops, if they are not running yet: when a forward bridge is made.</summary>
     public void Start()
     {
@@ -215,6 +273,33 @@ public sealed class RelayEngine : ILivenessProbe, IDisposable
             throw new ErrnoSocketException(Math.Abs(error));
         }
     }
+
+    /// <summary>Where there is no epoll: poll(2) in short slices on a thread of its own, looking at cancellation between them.</summary>
+    private static Task<int> PolledWaitAsync(IReadOnlyList<SafeHandle> handles, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    try
+                    {
+                        int ready = Posix.WaitAnyReadable(handles, PollSlice);
+                        if (ready >= 0)
+                        {
+                            return cancellationToken.IsCancellationRequested ? -1 : ready;
+                        }
+                    }
+                    catch (Exception ex) when (ex is ObjectDisposedException or NativeCallException)
+                    {
+                        return -1;
+                    }
+                }
+
+                return -1;
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
     private RelayLoop NextLoop()
     {

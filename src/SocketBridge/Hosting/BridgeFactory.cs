@@ -55,10 +55,10 @@ public sealed class BridgeFactory : IDisposable
         bool fifo = options.Listen.Endpoints[0].Endpoint is FifoEndpoint;
         return options switch
         {
-            { Mode: BridgeMode.Spawn, Program: { } program } when fifo => new FifoSpawnMode(options, program, _reaper, _devNull),
+            { Mode: BridgeMode.Spawn, Program: { } program } when fifo => new FifoMode(new FifoSpawnHandler(options, program, _reaper, _devNull), _relays),
             { Mode: BridgeMode.Spawn, Program: { } program } => new AcceptLoop(new SpawnMode(options, program, _reaper, _devNull, logger), options, _descriptors, _time),
-            { Mode: BridgeMode.Handoff, Program: { } program } => new HandoffMode(options, program, _reaper, _devNull),
-            { Mode: BridgeMode.Forward, Forward: { } forward } when fifo => new FifoForwardMode(options, forward, Backend(options, forward, logger), _relays, _time),
+            { Mode: BridgeMode.Handoff, Program: { } program } => new HandoffMode(options, program, _reaper, _devNull, _relays),
+            { Mode: BridgeMode.Forward, Forward: { } forward } when fifo => new FifoMode(new FifoForwardHandler(options, forward, Backend(options, forward, logger), _relays, _time), _relays),
             { Mode: BridgeMode.Forward, Forward: { } forward } => new AcceptLoop(new ForwardMode(options, forward, Backend(options, forward, logger), _relays, logger, _time), options, _descriptors, _time),
             _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
         };

@@ -5,6 +5,7 @@ using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Endpoints;
 using SocketBridge.Systemd;
+using SocketBridge.Logging;
 
 namespace SocketBridge.Hosting;
 
@@ -306,15 +307,15 @@ public sealed partial class BridgeSupervisor : IHostedService, IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "socketbridge ready: {BridgeCount} bridge(s) from {Files}")]
+    [LoggerMessage(EventId = LogEventIds.Ready, Level = LogLevel.Information, Message = "socketbridge ready: {BridgeCount} bridge(s) from {Files}")]
     private static partial void LogStarted(ILogger logger, int bridgeCount, string files);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "reloaded: {BridgeCount} bridge(s) from {Files}; {Added} added, {Changed} changed, {Removed} removed, {Unchanged} unchanged")]
+    [LoggerMessage(EventId = LogEventIds.Reloaded, Level = LogLevel.Information, Message = "reloaded: {BridgeCount} bridge(s) from {Files}; {Added} added, {Changed} changed, {Removed} removed, {Unchanged} unchanged")]
     private static partial void LogReloaded(ILogger logger, int bridgeCount, int added, int changed, int removed, int unchanged, string files);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "socket activation: {Problem}; it is not used")]
+    [LoggerMessage(EventId = LogEventIds.InheritedSocketProblem, Level = LogLevel.Warning, Message = "socket activation: {Problem}; it is not used")]
     private static partial void LogInheritedProblem(ILogger logger, string problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "socket activation: the socket passed as {Name} ({Address}) matches no bridge's Listen; it is not used")]
+    [LoggerMessage(EventId = LogEventIds.InheritedSocketUnused, Level = LogLevel.Warning, Message = "socket activation: the socket passed as {Name} ({Address}) matches no bridge's Listen; it is not used")]
     private static partial void LogInheritedUnused(ILogger logger, string name, string address);
 }

@@ -146,9 +146,9 @@ public sealed partial class ConfigurationReloader(
         return result;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "reload refused, the running configuration stays in force; {ProblemCount} problem(s):\n{Problems}")]
+    [LoggerMessage(EventId = LogEventIds.ReloadRefused, Level = LogLevel.Error, Message = "reload refused, the running configuration stays in force; {ProblemCount} problem(s):\n{Problems}")]
     private static partial void LogRefused(ILogger logger, int problemCount, string problems);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "reload: ControlSocket changed from {Old} to {New}; it moves at the next restart")]
+    [LoggerMessage(EventId = LogEventIds.ControlSocketKept, Level = LogLevel.Warning, Message = "reload: ControlSocket changed from {Old} to {New}; it moves at the next restart")]
     private static partial void LogControlSocketKept(ILogger logger, string old, string @new);
 }

@@ -122,7 +122,7 @@ public static partial class DaemonRunner
         return ExitCodes.Success;
     }
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "cannot start: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.StartFailed, Level = LogLevel.Critical, Message = "cannot start: {Error}")]
     private static partial void LogStartFailed(ILogger logger, string error);
 
     private static async Task ReloadOnSignalAsync(ConfigurationReloader reloader, ILogger logger)
@@ -138,6 +138,6 @@ public static partial class DaemonRunner
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP: reloading the configuration")]
+    [LoggerMessage(EventId = LogEventIds.Hangup, Level = LogLevel.Information, Message = "SIGHUP: reloading the configuration")]
     private static partial void LogHangup(ILogger logger);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SocketBridge.Bridges;
+using SocketBridge.Logging;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 
@@ -51,12 +52,12 @@ public sealed partial class ShutdownSequence(ChildReaper reaper, TimeProvider ti
         LogStopped(logger);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stopping: ending connections within {ShutdownTimeout}")]
+    [LoggerMessage(EventId = LogEventIds.Stopping, Level = LogLevel.Information, Message = "stopping: ending connections within {ShutdownTimeout}")]
     private static partial void LogStopping(ILogger logger, TimeSpan shutdownTimeout);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "killed {Groups} process group(s) left behind by programs, still running after {ShutdownTimeout}")]
+    [LoggerMessage(EventId = LogEventIds.KilledLingering, Level = LogLevel.Warning, Message = "killed {Groups} process group(s) left behind by programs, still running after {ShutdownTimeout}")]
     private static partial void LogKilledLingering(ILogger logger, int groups, TimeSpan shutdownTimeout);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
+    [LoggerMessage(EventId = LogEventIds.Stopped, Level = LogLevel.Information, Message = "stopped")]
     private static partial void LogStopped(ILogger logger);
 }

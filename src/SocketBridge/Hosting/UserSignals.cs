@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using SocketBridge.Logging;
 
 namespace SocketBridge.Hosting;
 
@@ -38,6 +39,6 @@ public sealed partial class UserSignals : IDisposable
         LogIgnored(logger, signal);
     }
 
-    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "{Signal} received: ignored (it has no meaning for socketbridge; SIGTERM stops it, SIGHUP reloads)")]
+    [LoggerMessage(EventId = LogEventIds.SignalIgnored, Level = LogLevel.Warning, Message = "{Signal} received: ignored (it has no meaning for socketbridge; SIGTERM stops it, SIGHUP reloads)")]
     private static partial void LogIgnored(ILogger logger, string signal);
 }

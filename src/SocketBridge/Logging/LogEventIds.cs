@@ -1,14 +1,91 @@
 namespace SocketBridge.Logging;
 
 /// <summary>
-/// EventIds of the daemon's own entries about its log and its watchdog,
-/// stable so operators can filter and alert on them: 60 to 69. The bridges'
-/// entries use 1 to 49 (<c>Bridges/BridgeLog.cs</c>); the watchdog's, 61
-/// and 62, are declared beside it (<c>Systemd/WatchdogService.cs</c>), the
-/// Systemd folder being below this one.
+/// The registry of every log entry's EventId: stable numbers operators can
+/// filter and alert on (the JSON console output carries them as
+/// <c>EventId.Id</c>), grouped by subject with room left in each group.
+/// A number, once given, keeps its meaning; a retired entry's number is not
+/// reused. Every <c>[LoggerMessage]</c> of the daemon takes its id from here
+/// (a test checks that none is written as a bare number or left out).
 /// </summary>
 public static class LogEventIds
 {
+    // 1-9: a bridge's listening sockets and its configuration.
+    public const int Listening = 1;
+    public const int StoppedListening = 2;
+    public const int ConfigurationWarning = 3;
+    public const int SocketOptionNote = 4;
+
+    // 10-18: the program of a connection (spawn) or of a listening socket (handoff).
+    public const int ChildExited = 10;
+    public const int ChildKilled = 11;
+    public const int SpawnFailed = 12;
+    public const int ChildStandardError = 13;
+    public const int HandoffLaunched = 14;
+    public const int HandoffExited = 15;
+    public const int HandoffKilled = 16;
+    public const int HandoffSpawnFailed = 17;
+    public const int HandoffPaused = 18;
+
+    // 19-39: connections: forwarded, refused, failed; descriptors, limits, shutdown.
+    public const int Forwarded = 19;
+    public const int Refused = 20;
+    public const int AcceptFailed = 21;
+    public const int ConnectionFailed = 22;
+    public const int TargetUnreachable = 23;
+    public const int TargetUnreachableSummary = 24;
+    public const int RefusedSummary = 25;
+    public const int RefusedFlush = 26;
+    public const int TargetUnreachableFlush = 27;
+    public const int DescriptorsShort = 28;
+    public const int DescriptorsAvailable = 29;
+    public const int ShutdownTimedOut = 30;
+    public const int QueueingAtLimit = 31;
+    public const int BelowLimit = 32;
+
+    // 40-49: FIFO sessions.
+    public const int FifoChildExited = 40;
+    public const int FifoChildKilled = 41;
+    public const int FifoSpawnFailed = 42;
+    public const int FifoTargetUnreachable = 43;
+    public const int FifoFailed = 44;
+    public const int FifoRefused = 45;
+    public const int FifoPaused = 46;
+
+    // 50-59: a forward bridge's on-demand backend.
+    public const int BackendStarted = 50;
+    public const int BackendStartFailed = 51;
+    public const int BackendStoppingIdle = 52;
+    public const int BackendStopped = 53;
+    public const int BackendExited = 54;
+    public const int BackendStandardError = 55;
+
+    // 60-69: the daemon's own log and its watchdog.
     /// <summary>"N log entries were dropped": a sink could not keep up (field DROPPED_ENTRIES).</summary>
     public const int EntriesDropped = 60;
+    public const int WatchdogWithheld = 61;
+    public const int WatchdogResumed = 62;
+
+    // 70-79: children, signals, the service manager and the control socket.
+    public const int ChildrenLost = 70;
+    public const int NotifySocketUnreachable = 71;
+    public const int SignalIgnored = 72;
+    public const int ControlSocketShort = 73;
+    public const int WaitFailed = 74;
+    public const int UnknownChildReaped = 75;
+    public const int ControlSocketUnavailable = 76;
+    public const int ControlAcceptFailed = 77;
+
+    // 80-99: the daemon's life: start, reload, socket activation, stop.
+    public const int Ready = 80;
+    public const int Reloaded = 81;
+    public const int InheritedSocketProblem = 82;
+    public const int InheritedSocketUnused = 83;
+    public const int StartFailed = 84;
+    public const int Hangup = 85;
+    public const int ReloadRefused = 86;
+    public const int ControlSocketKept = 87;
+    public const int Stopping = 88;
+    public const int KilledLingering = 89;
+    public const int Stopped = 90;
 }

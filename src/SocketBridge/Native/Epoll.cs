@@ -11,6 +11,7 @@ namespace SocketBridge.Native;
 public sealed unsafe class Epoll : IDisposable
 {
     private const int EPOLL_CTL_ADD = 1;
+    private const int EPOLL_CTL_DEL = 2;
     private const int EPOLL_CTL_MOD = 3;
 
     private readonly SafeFileHandle _handle;
@@ -31,6 +32,12 @@ public sealed unsafe class Epoll : IDisposable
     public int Add(int fd, uint events, ulong data) => NativeMethods.EpollControl(_fd, EPOLL_CTL_ADD, fd, events, data);
 
     public int Modify(int fd, uint events, ulong data) => NativeMethods.EpollControl(_fd, EPOLL_CTL_MOD, fd, events, data);
+
+    /// <summary>
+    /// Unregisters <paramref name="fd"/>: needed when its file outlives the
+    /// wait, as a listening socket does (also open in a program it was handed to).
+    /// </summary>
+    public int Remove(int fd) => NativeMethods.EpollControl(_fd, EPOLL_CTL_DEL, fd, 0, 0);
 
     /// <summary>Registers <paramref name="fd"/>, or changes its registration if it has one already.</summary>
     public int AddOrModify(int fd, uint events, ulong data)

@@ -1,44 +1,100 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 
 namespace SocketBridge.Processes;
 
 /// <summary>
-/// The environment of a program launched for a connection (SPEC 5, spawn):
-/// PATH, the bridge's Environment and PassEnvironment, and the protocol
-/// variables. What is the same for every connection is built once.
+/// The environment of every program the daemon launches (SPEC 5, the child
+/// contract): <c>PATH</c> unless the bridge's <c>Environment</c> sets it, the
+/// bridge's <c>Environment</c> and <c>PassEnvironment</c>, then the daemon's
+/// own variables, one named constructor a use:
+/// <code>
+/// variable                              connection        handoff              FIFO session     backend
+/// LISTEN_FDS, LISTEN_FDNAMES            1, connection     n, name:name:...     -                -
+/// LISTEN_PID                            own pid           own pid              -                -
+/// UPSTART_EVENTS, UPSTART_FDS, _JOB     socket, 3, name   socket, 3, name      -                -
+/// PROTO                                 client's family   first socket's       -                -
+/// PORT and ADDR, or SOCKET_PATH         its listener      first socket's       -                -
+/// REMOTE_*, TCPREMOTE*, TCPLOCAL*       the client        -                    -                -
+/// FIFO_PATH                             -                 -                    the FIFO's path  -
+/// SOCKETBRIDGE_BRIDGE                   name              name                 name             name
+/// SOCKETBRIDGE_CONNECTION_ID            the connection's  the launch's         the session's    -
+/// </code>
+/// LISTEN_PID is set in the child itself (<c>SpawnSpec.SetListenPid</c>).
+/// Every one of these names is reserved (Configuration/ReservedVariables):
+/// configuration may not set it. What is the same for every launch of a
+/// bridge is built once (<see cref="Fixed"/>); a launch adds only its own.
+/// The order within each use is the one programs have always seen.
 /// </summary>
 public sealed class ChildEnvironment
 {
     public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    private readonly string[] _common;
+    private readonly string[] _fixed;
 
-    public ChildEnvironment(BridgeOptions bridge, ProgramOptions program)
+    private ChildEnvironment(List<string> variables) => _fixed = [.. variables];
+
+    /// <summary>Every launch's variables, in order; all of a backend's.</summary>
+    public IReadOnlyList<string> Fixed => _fixed;
+
+    /// <summary>A spawn bridge's program, one a connection: completed by <see cref="For(Connection)"/>.</summary>
+    public static ChildEnvironment ForConnection(string bridge, IReadOnlyList<string> environment)
     {
-        var common = new List<string>();
-        if (!program.Environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
-        {
-            common.Add(DefaultPath);
-        }
-
-        common.AddRange(program.Environment);
-        common.Add("LISTEN_FDS=1");
-        common.Add("LISTEN_FDNAMES=connection");
-        common.Add("UPSTART_EVENTS=socket");
-        common.Add("UPSTART_FDS=3");
-        common.Add($"UPSTART_JOB={bridge.Name}");
-        common.Add($"SOCKETBRIDGE_BRIDGE={bridge.Name}");
-        _common = [.. common];
+        List<string> variables = Base(environment);
+        variables.Add("LISTEN_FDS=1");
+        variables.Add("LISTEN_FDNAMES=connection");
+        variables.Add("UPSTART_EVENTS=socket");
+        variables.Add("UPSTART_FDS=3");
+        variables.Add($"UPSTART_JOB={bridge}");
+        variables.Add($"SOCKETBRIDGE_BRIDGE={bridge}");
+        return new ChildEnvironment(variables);
     }
 
-    /// <summary>Every variable for one connection, without LISTEN_PID (set in the child itself).</summary>
+    /// <summary>
+    /// A handoff bridge's program, given <paramref name="listeners"/> from fd
+    /// 3 on: LISTEN_FDNAMES names each after the bridge, as systemd names
+    /// every descriptor of a socket unit after the unit; PROTO and the address
+    /// variables describe the first, where UPSTART_FDS points. Completed by <see cref="ForSession"/>.
+    /// </summary>
+    public static ChildEnvironment ForHandoff(string bridge, IReadOnlyList<string> environment, IReadOnlyList<BoundListener> listeners)
+    {
+        List<string> variables = Base(environment);
+        variables.Add($"SOCKETBRIDGE_BRIDGE={bridge}");
+        variables.Add("UPSTART_EVENTS=socket");
+        variables.Add("UPSTART_FDS=3");
+        variables.Add($"UPSTART_JOB={bridge}");
+        variables.Add(Invariant($"LISTEN_FDS={listeners.Count}"));
+        variables.Add($"LISTEN_FDNAMES={string.Join(':', Enumerable.Repeat(bridge, listeners.Count))}");
+        variables.Add($"PROTO={Protocol(listeners[0].LocalEndPoint.AddressFamily)}");
+        AddListenerVariables(variables, listeners[0]);
+        return new ChildEnvironment(variables);
+    }
+
+    /// <summary>A FIFO session's program (spawn on a <c>fifo:</c> Listen): no socket, so no LISTEN_*, UPSTART_*, PROTO or address. Completed by <see cref="ForSession"/>.</summary>
+    public static ChildEnvironment ForFifoSession(string bridge, IReadOnlyList<string> environment, string fifoPath)
+    {
+        List<string> variables = Base(environment);
+        variables.Add($"SOCKETBRIDGE_BRIDGE={bridge}");
+        variables.Add($"FIFO_PATH={fifoPath}");
+        return new ChildEnvironment(variables);
+    }
+
+    /// <summary>A forward bridge's on-demand backend: <see cref="Fixed"/> is all of it.</summary>
+    public static ChildEnvironment ForBackend(string bridge, IReadOnlyList<string> environment)
+    {
+        List<string> variables = Base(environment);
+        variables.Add($"SOCKETBRIDGE_BRIDGE={bridge}");
+        return new ChildEnvironment(variables);
+    }
+
+    /// <summary>Every variable of a program launched for one connection, without LISTEN_PID (set in the child itself).</summary>
     public List<string> For(Connection connection)
     {
-        var variables = new List<string>(_common.Length + 12);
-        variables.AddRange(_common);
+        var variables = new List<string>(_fixed.Length + 12);
+        variables.AddRange(_fixed);
         variables.Add($"SOCKETBRIDGE_CONNECTION_ID={connection.Id}");
         PeerInfo peer = connection.Peer;
         variables.Add($"PROTO={peer.Protocol}");
@@ -68,8 +124,32 @@ public sealed class ChildEnvironment
         return variables;
     }
 
+    /// <summary>Every variable of one launch of a handoff program or one FIFO session, whose id is <paramref name="id"/>.</summary>
+    public string[] ForSession(string id) => [.. _fixed, $"SOCKETBRIDGE_CONNECTION_ID={id}"];
+
+    /// <summary>PROTO's value for a socket of <paramref name="family"/>.</summary>
+    public static string Protocol(AddressFamily family) => family switch
+    {
+        AddressFamily.InterNetwork => "inet",
+        AddressFamily.InterNetworkV6 => "inet6",
+        _ => "unix",
+    };
+
+    /// <summary>PATH unless Environment sets it, then Environment and PassEnvironment.</summary>
+    private static List<string> Base(IReadOnlyList<string> environment)
+    {
+        var variables = new List<string>(environment.Count + 12);
+        if (!environment.Any(v => v.StartsWith("PATH=", StringComparison.Ordinal)))
+        {
+            variables.Add(DefaultPath);
+        }
+
+        variables.AddRange(environment);
+        return variables;
+    }
+
     /// <summary>PORT and ADDR, or SOCKET_PATH: where the listening socket is.</summary>
-    public static void AddListenerVariables(List<string> variables, BoundListener listener)
+    private static void AddListenerVariables(List<string> variables, BoundListener listener)
     {
         if (listener.LocalEndPoint is IPEndPoint listening)
         {

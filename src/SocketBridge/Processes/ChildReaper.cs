@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SocketBridge.Native;
+using SocketBridge.Logging;
 
 namespace SocketBridge.Processes;
 
@@ -193,12 +194,12 @@ public sealed partial class ChildReaper : IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "waitid failed with errno {Errno}")]
+    [LoggerMessage(EventId = LogEventIds.WaitFailed, Level = LogLevel.Error, Message = "waitid failed with errno {Errno}")]
     private static partial void LogWaitFailed(ILogger logger, int errno);
 
-    [LoggerMessage(EventId = 70, Level = LogLevel.Error, Message = "waitid: no child process, yet {ChildCount} launched program(s) are not reaped: something reaps them instead of socketbridge (SIGCHLD ignored?), so their exits and the end of their connections cannot be seen")]
+    [LoggerMessage(EventId = LogEventIds.ChildrenLost, Level = LogLevel.Error, Message = "waitid: no child process, yet {ChildCount} launched program(s) are not reaped: something reaps them instead of socketbridge (SIGCHLD ignored?), so their exits and the end of their connections cannot be seen")]
     private static partial void LogChildrenLost(ILogger logger, int childCount);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "reaped process {ChildPid} that socketbridge did not launch ({Outcome})")]
+    [LoggerMessage(EventId = LogEventIds.UnknownChildReaped, Level = LogLevel.Warning, Message = "reaped process {ChildPid} that socketbridge did not launch ({Outcome})")]
     private static partial void LogUnknownChild(ILogger logger, int childPid, string outcome);
 }

@@ -27,7 +27,7 @@ public sealed class FolderDependencyTests
         ["Configuration"],        // files into validated options
         ["Access"],               // who may connect, limits per source and rate (values the options hold)
         ["Endpoints", "Logging"], // endpoints, binding, passed sockets, accepted connections; the log sinks
-        ["Systemd", "Launchd"],   // sd_notify, the watchdog, the journal; launchd
+        ["Systemd", "Launchd"],   // the journal's protocol, the liveness probe the watchdog asks; launchd
         ["Native"],               // P/Invoke and the C helper
     ];
 

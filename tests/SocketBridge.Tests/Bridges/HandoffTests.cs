@@ -43,7 +43,7 @@ public sealed class HandoffTests
                 break
             served += 1
             conn.settimeout(None)
-            conn.sendall((json.dumps({"pid": os.getpid(), "n": served, "env": env, "stdin": stdin, "fds": fds}) + "\n").encode())
+            conn.sendall((json.dumps({"pid": os.getpid(), "sid": os.getsid(0), "n": served, "env": env, "stdin": stdin, "fds": fds}) + "\n").encode())
             conn.close()
         print("served", served, file=sys.stderr)
         """;
@@ -70,6 +70,7 @@ public sealed class HandoffTests
         Assert.Equal(("inet", port.ToString(), "127.0.0.1"), (env["PROTO"], env["PORT"], env["ADDR"]));
         Assert.Equal("/dev/null", reply.GetProperty("stdin").GetString());
         Assert.Equal([0, 1, 2, 3], reply.GetProperty("fds").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(pid, reply.GetProperty("sid").GetInt32()); // a session of its own, so stop and kill reach its group
         await daemon.WaitForLogAsync($"job {env["SOCKETBRIDGE_CONNECTION_ID"]} child {pid}: served 1");
         await daemon.WaitForLogAsync($"child {pid} exited with status 0");
     }

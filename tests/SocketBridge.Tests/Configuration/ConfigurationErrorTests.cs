@@ -475,6 +475,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     [InlineData("UPSTART_JOB")]
     [InlineData("REMOTE_ADDR")]
     [InlineData("SOCKETBRIDGE_BRIDGE")]
+    [InlineData("FIFO_PATH")]
     public void A_variable_socketbridge_sets_itself_is_an_error_in_Environment(string name)
     {
         (string file, string[] lines) = Load($$"""

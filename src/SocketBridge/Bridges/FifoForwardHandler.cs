@@ -14,20 +14,20 @@ namespace SocketBridge.Bridges;
 /// Forward mode on a <c>fifo:</c> Listen (SPEC 5, FIFO listeners): the first
 /// bytes begin a session, which goes to one new Target connection until EOF
 /// (every writer closed); then the daemon shuts the connection down for
-/// writing, closes it, and waits for the next session. The read end is read
-/// asynchronously (epoll), so waiting costs no thread and no CPU. A Target
-/// that cannot be reached refuses the session: its bytes are read and
-/// discarded, so writers never hang and the next session starts clean.
+/// writing, closes it, and waits for the next session. A Target that cannot
+/// be reached refuses the session: its bytes are read and discarded, so
+/// writers never hang and the next session starts clean.
 /// </summary>
-public sealed class FifoForwardMode(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, TimeProvider time) : IBridgeMode
+public sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, TimeProvider time) : IFifoSessionHandler
 {
     private const int BufferSize = 64 * 1024;
 
+    private string Name => bridge.Name;
+
     public ValueTask DisposeAsync() => backend?.DisposeAsync() ?? ValueTask.CompletedTask;
 
-    public async Task RunAsync(IListener listener, BridgeContext context)
+    public IFifoSessions? Open(FifoListener fifo, BridgeContext context)
     {
-        FifoListener fifo = listener as FifoListener ?? throw new ArgumentException($"{listener.Display} is not a FIFO", nameof(listener));
         bool added = false;
         try
         {
@@ -36,51 +36,10 @@ public sealed class FifoForwardMode(BridgeOptions bridge, ForwardOptions forward
         }
         catch (ObjectDisposedException)
         {
-            return;
+            return null;
         }
 
-        byte[] first = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            using var reader = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(fifo.Reader.DangerousGetHandle(), ownsHandle: false));
-            while (true)
-            {
-                int n;
-                try
-                {
-                    n = await reader.ReadAsync(first, context.Accepting).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-                catch (IOException ex)
-                {
-                    BridgeLog.FifoFailed(context.Logger, bridge.Name, fifo.Display, ex.Message);
-                    break;
-                }
-
-                if (n == 0)
-                {
-                    // Only possible if the daemon's own write end could not be reopened: stop rather than spin.
-                    BridgeLog.FifoFailed(context.Logger, bridge.Name, fifo.Display, "end of file while the daemon holds the FIFO open for writing");
-                    break;
-                }
-
-                if (!await RunSessionAsync(fifo, reader, first.AsMemory(0, n), context).ConfigureAwait(false))
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(first);
-            if (added)
-            {
-                fifo.Reader.DangerousRelease();
-            }
-        }
+        return new Sessions(this, fifo, context);
     }
 
     /// <summary>One session, from its first bytes to EOF; false once the listener is closed.</summary>
@@ -169,4 +128,59 @@ public sealed class FifoForwardMode(BridgeOptions bridge, ForwardOptions forward
         RelayOutcome.Reset => $"reset ({result.Error})",
         _ => "closed by shutdown",
     };
+
+    /// <summary>
+    /// The sessions of one FIFO: its read end, held (see <see cref="Open"/>)
+    /// and read asynchronously (epoll), and the buffer of a session's first bytes.
+    /// </summary>
+    private sealed class Sessions : IFifoSessions
+    {
+        private readonly FifoForwardHandler _handler;
+        private readonly FifoListener _fifo;
+        private readonly BridgeContext _context;
+        private readonly AnonymousPipeClientStream _reader;
+        private readonly byte[] _first = ArrayPool<byte>.Shared.Rent(BufferSize);
+
+        public Sessions(FifoForwardHandler handler, FifoListener fifo, BridgeContext context)
+        {
+            _handler = handler;
+            _fifo = fifo;
+            _context = context;
+            _reader = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(fifo.Reader.DangerousGetHandle(), ownsHandle: false));
+        }
+
+        public async Task<bool> RunAsync()
+        {
+            int n;
+            try
+            {
+                n = await _reader.ReadAsync(_first, _context.Accepting).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            catch (IOException ex)
+            {
+                BridgeLog.FifoFailed(_context.Logger, _handler.Name, _fifo.Display, ex.Message);
+                return false;
+            }
+
+            if (n == 0)
+            {
+                // Only possible if the daemon's own write end could not be reopened: stop rather than spin.
+                BridgeLog.FifoFailed(_context.Logger, _handler.Name, _fifo.Display, "end of file while the daemon holds the FIFO open for writing");
+                return false;
+            }
+
+            return await _handler.RunSessionAsync(_fifo, _reader, _first.AsMemory(0, n), _context).ConfigureAwait(false);
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            ArrayPool<byte>.Shared.Return(_first);
+            _fifo.Reader.DangerousRelease();
+        }
+    }
 }

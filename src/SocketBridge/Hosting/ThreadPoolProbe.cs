@@ -1,4 +1,6 @@
-namespace SocketBridge.Systemd;
+using SocketBridge.Systemd;
+
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// The thread pool, where connections are served and the accept loops'

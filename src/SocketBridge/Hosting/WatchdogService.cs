@@ -2,8 +2,10 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
+using SocketBridge.Systemd;
+using SocketBridge.Logging;
 
-namespace SocketBridge.Systemd;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// Keeps the unit's <c>WatchdogSec=</c> satisfied while, and only while, the
@@ -21,11 +23,6 @@ public sealed partial class WatchdogService(
     TimeProvider time,
     ILogger<WatchdogService> logger) : BackgroundService
 {
-    /// <summary>Stable EventIds (the daemon's own entries use 60 to 69, see Logging/LogEventIds.cs).</summary>
-    public const int WithheldEventId = 61;
-
-    public const int ResumedEventId = 62;
-
     private readonly ILivenessProbe[] _probes = [.. probes];
 
     /// <summary>The keep-alive interval, or null when no watchdog is asked for.</summary>
@@ -103,9 +100,9 @@ public sealed partial class WatchdogService(
         return null;
     }
 
-    [LoggerMessage(EventId = WithheldEventId, Level = LogLevel.Error, Message = "watchdog: {Loop} did not answer within {Interval}; WATCHDOG=1 is withheld until it does, so systemd can restart a wedged daemon")]
+    [LoggerMessage(EventId = LogEventIds.WatchdogWithheld, Level = LogLevel.Error, Message = "watchdog: {Loop} did not answer within {Interval}; WATCHDOG=1 is withheld until it does, so systemd can restart a wedged daemon")]
     private static partial void LogWithheld(ILogger logger, string loop, TimeSpan interval);
 
-    [LoggerMessage(EventId = ResumedEventId, Level = LogLevel.Information, Message = "watchdog: {Loop} answers again; WATCHDOG=1 resumed")]
+    [LoggerMessage(EventId = LogEventIds.WatchdogResumed, Level = LogLevel.Information, Message = "watchdog: {Loop} answers again; WATCHDOG=1 resumed")]
     private static partial void LogResumed(ILogger logger, string loop);
 }

@@ -1,8 +1,9 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
+using SocketBridge.Logging;
 
-namespace SocketBridge.Systemd;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// sd_notify(3) messages to the service manager, through
@@ -54,6 +55,6 @@ public sealed partial class ServiceNotifier(ISystemdNotifier notifier, ILogger<S
         }
     }
 
-    [LoggerMessage(EventId = 71, Level = LogLevel.Warning, Message = "cannot notify the service manager at NOTIFY_SOCKET={NotifySocket}: {Error}; serving on without (further failures are not logged until a notification gets through)")]
+    [LoggerMessage(EventId = LogEventIds.NotifySocketUnreachable, Level = LogLevel.Warning, Message = "cannot notify the service manager at NOTIFY_SOCKET={NotifySocket}: {Error}; serving on without (further failures are not logged until a notification gets through)")]
     private static partial void LogUnreachable(ILogger logger, string notifySocket, string error);
 }

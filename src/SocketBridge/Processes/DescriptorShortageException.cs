@@ -1,8 +1,8 @@
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Processes;
 
 /// <summary>
 /// A connection would have to keep a descriptor numbered in the daemon's
-/// reserve (see <see cref="DescriptorReserve"/>): it is refused, like one
+/// reserve (see Bridges/DescriptorReserve): it is refused, like one
 /// refused at accept, rather than served at the daemon's expense. The
 /// message says what the descriptor was for.
 /// </summary>

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net.Sockets;
 using SocketBridge.Native;
+using SocketBridge.Systemd;
 
-namespace SocketBridge.Systemd;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// .NET's socket event threads (".NET Sockets" in /proc/PID/task/*/comm).

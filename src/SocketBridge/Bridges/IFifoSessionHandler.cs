@@ -1,0 +1,17 @@
+using SocketBridge.Endpoints;
+
+namespace SocketBridge.Bridges;
+
+/// <summary>
+/// What a FIFO bridge does with a session (<see cref="FifoMode"/>): launch
+/// the program with the FIFO as stdin (<see cref="FifoSpawnHandler"/>), or
+/// copy the session's bytes to a new Target connection (<see cref="FifoForwardHandler"/>).
+/// </summary>
+public interface IFifoSessionHandler : IAsyncDisposable
+{
+    /// <summary>
+    /// What the sessions of <paramref name="fifo"/> share, from its loop's
+    /// start to its end; null when the FIFO is closed already.
+    /// </summary>
+    IFifoSessions? Open(FifoListener fifo, BridgeContext context);
+}

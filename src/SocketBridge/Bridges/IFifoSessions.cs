@@ -1,0 +1,12 @@
+namespace SocketBridge.Bridges;
+
+/// <summary>The sessions of one FIFO, served one after the other (see <see cref="IFifoSessionHandler"/>).</summary>
+public interface IFifoSessions : IDisposable
+{
+    /// <summary>
+    /// Serves the session that begins now that the FIFO is readable, until
+    /// it ends; false when the FIFO's loop must end (the FIFO was closed, or
+    /// it cannot be read).
+    /// </summary>
+    Task<bool> RunAsync();
+}
