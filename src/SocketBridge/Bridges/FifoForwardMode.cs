@@ -1,12 +1,11 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.IO.Pipes;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
+using SocketBridge.Native;
 
 namespace SocketBridge.Bridges;
 
@@ -28,13 +27,9 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
     public async Task RunAsync(IListener listener, BridgeContext context)
     {
         FifoListener fifo = listener as FifoListener ?? throw new ArgumentException($"{listener.Display} is not a FIFO", nameof(listener));
-        bool added = false;
-        try
-        {
-            // Held until the last session ends, so closing the listener at shutdown cannot pull the descriptor away mid-session.
-            fifo.Reader.DangerousAddRef(ref added);
-        }
-        catch (ObjectDisposedException)
+        // Held until the last session ends, so closing the listener at shutdown cannot pull the descriptor away mid-session.
+        using PipeLease? lease = PipeLease.TryTakeReader(fifo.Reader);
+        if (lease is null)
         {
             return;
         }
@@ -42,7 +37,7 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
         byte[] first = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            using var reader = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(fifo.Reader.DangerousGetHandle(), ownsHandle: false));
+            Stream reader = lease.Stream;
             while (true)
             {
                 int n;
@@ -76,10 +71,6 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
         finally
         {
             ArrayPool<byte>.Shared.Return(first);
-            if (added)
-            {
-                fifo.Reader.DangerousRelease();
-            }
         }
     }
 

@@ -98,14 +98,9 @@ public sealed class SpawnMode : IConnectionHandler
             _ => OpenStandardErrorPair(connection.DescriptorCeiling, out stderrReader, out stderrWriter),
         };
 
-        bool socketAdded = false, stderrAdded = false;
         SafeSocketHandle socket = connection.Socket.SafeHandle;
         try
         {
-            socket.DangerousAddRef(ref socketAdded);
-            stderrTarget.DangerousAddRef(ref stderrAdded);
-            int fd = (int)socket.DangerousGetHandle();
-            int err = (int)stderrTarget.DangerousGetHandle();
             var spec = new SpawnSpec
             {
                 Path = _exec.Path,
@@ -116,7 +111,7 @@ public sealed class SpawnMode : IConnectionHandler
                 Credentials = _bridge.Credentials,
                 NewSession = true,
             };
-            return _reaper.Spawn(spec, [fd, fd, err, fd]);
+            return _reaper.Spawn(spec, [socket, socket, stderrTarget, socket]);
         }
         catch
         {
@@ -126,16 +121,6 @@ public sealed class SpawnMode : IConnectionHandler
         }
         finally
         {
-            if (stderrAdded)
-            {
-                stderrTarget.DangerousRelease();
-            }
-
-            if (socketAdded)
-            {
-                socket.DangerousRelease();
-            }
-
             stderrWriter?.Dispose();
         }
     }
@@ -143,7 +128,7 @@ public sealed class SpawnMode : IConnectionHandler
     private static SafeSocketHandle OpenStandardErrorPair(int ceiling, out Socket? reader, out SafeSocketHandle? writer)
     {
         (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
-        if (readEnd.DangerousGetHandle() >= ceiling || writeEnd.DangerousGetHandle() >= ceiling)
+        if (!Posix.IsNumberedBelow(readEnd, ceiling) || !Posix.IsNumberedBelow(writeEnd, ceiling))
         {
             readEnd.Dispose();
             writeEnd.Dispose();

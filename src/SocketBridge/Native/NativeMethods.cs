@@ -14,7 +14,7 @@ internal static unsafe partial class NativeMethods
     private const string LibSystem = "/usr/lib/libSystem.B.dylib";
 
     [LibraryImport(Helper, EntryPoint = "sb_spawn")]
-    internal static partial int Spawn(SpawnRequest* request, out int failedStep);
+    internal static partial int Spawn(SpawnRequest* request, out SpawnStep failedStep);
 
     [LibraryImport(Helper, EntryPoint = "sb_wait_any_exited")]
     internal static partial int WaitAnyExited();

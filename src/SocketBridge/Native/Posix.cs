@@ -344,6 +344,9 @@ public static unsafe class Posix
         }
     }
 
+    /// <summary>Whether <paramref name="handle"/>'s descriptor is numbered below <paramref name="ceiling"/> (the daemon's descriptor reserve).</summary>
+    public static bool IsNumberedBelow(SafeHandle handle, int ceiling) => handle.DangerousGetHandle() < ceiling;
+
     /// <summary>kill(2); false when the process (group) no longer exists.</summary>
     public static bool Kill(int pid, int signal) => NativeMethods.Kill(pid, signal) == 0;
 

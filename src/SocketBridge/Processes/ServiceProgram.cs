@@ -48,24 +48,14 @@ public static class ServiceProgram
     {
         (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
         var reader = new Socket(readEnd);
-        bool nullAdded = false, writerAdded = false, stdinAdded = false, stdoutAdded = false;
-        bool[] passedAdded = new bool[passed.Count];
         try
         {
-            devNull.DangerousAddRef(ref nullAdded);
-            writeEnd.DangerousAddRef(ref writerAdded);
-            stdin?.DangerousAddRef(ref stdinAdded);
-            stdout?.DangerousAddRef(ref stdoutAdded);
-            int nul = (int)devNull.DangerousGetHandle();
-            int input = stdin is null ? nul : (int)stdin.DangerousGetHandle();
-            int log = bridge.StandardError == StandardErrorMode.Null ? nul : (int)writeEnd.DangerousGetHandle();
-            int written = stdout is null ? log : (int)stdout.DangerousGetHandle();
-            int[] fds = new int[3 + passed.Count];
-            (fds[0], fds[1], fds[2]) = (input, written, log);
+            SafeHandle log = bridge.StandardError == StandardErrorMode.Null ? devNull : writeEnd;
+            var fds = new SafeHandle[3 + passed.Count];
+            (fds[0], fds[1], fds[2]) = (stdin ?? devNull, stdout ?? log, log);
             for (int i = 0; i < passed.Count; i++)
             {
-                passed[i].DangerousAddRef(ref passedAdded[i]);
-                fds[3 + i] = (int)passed[i].DangerousGetHandle();
+                fds[3 + i] = passed[i];
             }
 
             ChildProcess child = reaper.Spawn(spec, fds);
@@ -79,23 +69,6 @@ public static class ServiceProgram
         }
         finally
         {
-            Release(devNull, nullAdded);
-            Release(writeEnd, writerAdded);
-            for (int i = 0; i < passed.Count; i++)
-            {
-                Release(passed[i], passedAdded[i]);
-            }
-
-            if (stdin is not null)
-            {
-                Release(stdin, stdinAdded);
-            }
-
-            if (stdout is not null)
-            {
-                Release(stdout, stdoutAdded);
-            }
-
             writeEnd.Dispose();
         }
     }
@@ -105,14 +78,6 @@ public static class ServiceProgram
         using (reader)
         {
             await StandardErrorForwarder.RunAsync(reader, line => writeLine(pid, line), CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private static void Release(SafeHandle handle, bool added)
-    {
-        if (added)
-        {
-            handle.DangerousRelease();
         }
     }
 }
