@@ -113,7 +113,4 @@ public static class Fifos
             }
         }
     }
-
-    /// <summary>The errno text, for messages.</summary>
-    public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }

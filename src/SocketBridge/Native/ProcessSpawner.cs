@@ -186,7 +186,7 @@ public static unsafe class ProcessSpawner
 
     private static string Describe(SpawnStep step, SpawnSpec spec, int errno)
     {
-        string reason = Marshal.GetPInvokeErrorMessage(errno);
+        string reason = Native.Errno.Message(errno);
         return step switch
         {
             SpawnStep.Descriptors => $"dup2 of the connection descriptors: {reason}",

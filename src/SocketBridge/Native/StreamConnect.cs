@@ -11,7 +11,7 @@ namespace SocketBridge.Native;
 /// </summary>
 public static unsafe class StreamConnect
 {
-    public const int InProgress = -115; // -EINPROGRESS
+    public const int InProgress = -Errno.EINPROGRESS;
     public const int QueueFull = -Errno.EAGAIN;
 
     private const int SockStream = 1;    // SOCK_STREAM
