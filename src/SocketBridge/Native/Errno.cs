@@ -13,7 +13,6 @@ internal static class Errno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
-    public const int EINTR = 4;
     public const int ENXIO = 6;
     public const int ECHILD = 10;
     public const int EAGAIN = 11;
@@ -24,7 +23,6 @@ internal static class Errno
     public const int EINVAL = 22;
     public const int ENFILE = 23;
     public const int EMFILE = 24;
-    public const int ERANGE = 34;
     public const int ENOSYS = 38;
     public const int EAFNOSUPPORT = 97;
     public const int EADDRINUSE = 98;
