@@ -17,6 +17,9 @@
  *   sb_sockopt.c  the socket options of listening sockets (ReusePort...)
  *   sb_journal.c  journald's native protocol for large entries
  * Functions return -errno instead of setting errno unless they say otherwise.
+ * A descriptor that managed code passes as a SafeHandle arrives as an
+ * intptr_t (the handle's value; the marshaller holds the handle for the
+ * call), as in dotnet/runtime's System.Native shims.
  */
 #ifndef SOCKETBRIDGE_NATIVE_H
 #define SOCKETBRIDGE_NATIVE_H
