@@ -1,4 +1,4 @@
-using SocketBridge.Bridges;
+using SocketBridge.Endpoints;
 
 namespace SocketBridge.Access;
 

@@ -1,4 +1,5 @@
 using System.Collections;
+using SocketBridge.Endpoints;
 
 namespace SocketBridge.Bridges;
 

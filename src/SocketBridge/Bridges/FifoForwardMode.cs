@@ -134,7 +134,7 @@ public sealed class FifoForwardMode(BridgeOptions bridge, OnDemandBackend? backe
         }
 
         Socket socket = backend is null
-            ? await TargetConnector.ConnectAsync(bridge, engine, kill).ConfigureAwait(false)
+            ? await TargetConnector.ConnectAsync(bridge.Target!, bridge.TargetAddresses, bridge.ConnectTimeout, engine, kill).ConfigureAwait(false)
             : await backend.ConnectAsync(kill).ConfigureAwait(false);
         // Connected by the relay engine without blocking; a NetworkStream wants a blocking socket.
         socket.Blocking = true;

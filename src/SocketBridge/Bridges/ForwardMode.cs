@@ -52,7 +52,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
         try
         {
             target = backend is null
-                ? await TargetConnector.ConnectAsync(bridge, engine, kill).ConfigureAwait(false)
+                ? await TargetConnector.ConnectAsync(bridge.Target!, bridge.TargetAddresses, bridge.ConnectTimeout, engine, kill).ConfigureAwait(false)
                 : await backend.ConnectAsync(kill).ConfigureAwait(false);
         }
         catch (TargetUnreachableException ex)

@@ -1,3 +1,5 @@
+using SocketBridge.Endpoints;
+
 namespace SocketBridge.Bridges;
 
 /// <summary>

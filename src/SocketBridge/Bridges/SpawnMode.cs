@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 

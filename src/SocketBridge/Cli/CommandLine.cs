@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using SocketBridge.Configuration;
+using SocketBridge.Hosting;
 using SocketBridge.Import;
 
 namespace SocketBridge.Cli;

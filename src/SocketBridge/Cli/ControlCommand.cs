@@ -1,15 +1,13 @@
 using System.Net.Sockets;
 using System.Text.Json;
-using SocketBridge.Bridges;
-using SocketBridge.Configuration;
 using SocketBridge.Control;
+using SocketBridge.Hosting;
 
 namespace SocketBridge.Cli;
 
 /// <summary>
 /// <c>socketbridge status</c> and <c>socketbridge reload</c> (SPEC 2): ask the
-/// running daemon over its control socket, found from the same configuration
-/// files as <c>run</c> or given with <c>--control</c>.
+/// running daemon over its control socket, found by <see cref="ControlSocketLocator"/>.
 /// </summary>
 public static class ControlCommand
 {
@@ -24,7 +22,7 @@ public static class ControlCommand
 
     public static async Task<int> StatusAsync(string[]? files, string? control, bool json, TextWriter output, TextWriter errors)
     {
-        string? path = ControlPath(files, control, errors);
+        string? path = ControlSocketLocator.FromLoadedFiles(files, control, errors);
         if (path is null)
         {
             return ExitCodes.Config;
@@ -55,9 +53,7 @@ public static class ControlCommand
 
     public static async Task<int> ReloadAsync(string[]? files, string? control, TextWriter output, TextWriter errors)
     {
-        // The files are the daemon's to validate (an invalid one is what it must
-        // refuse and log), so only ControlSocket is read from them, as written.
-        string path = !string.IsNullOrEmpty(control) ? control : WrittenControlPath(files);
+        string path = ControlSocketLocator.FromWrittenFiles(files, control);
         string? answer = await AskAsync(path, ControlRequest.Reload, ReloadTimeout, errors).ConfigureAwait(false);
         if (answer is null)
         {
@@ -84,51 +80,6 @@ public static class ControlCommand
         }
 
         return ExitCodes.Config;
-    }
-
-    /// <summary>--control, or ControlSocket from the configuration files (their problems printed when they have any).</summary>
-    private static string? ControlPath(string[]? files, string? control, TextWriter errors)
-    {
-        if (!string.IsNullOrEmpty(control))
-        {
-            return control;
-        }
-
-        SocketBridgeOptions? options = ConfigurationReporter.Load(() => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files ?? [])), errors);
-        return options?.Daemon.ControlSocket;
-    }
-
-    /// <summary>SocketBridge:ControlSocket as the files spell it (the last one wins, as when they are merged).</summary>
-    private static string WrittenControlPath(string[]? files)
-    {
-        string path = DaemonOptions.DefaultControlSocket;
-        foreach (string file in ConfigurationFiles.Resolve(files ?? []))
-        {
-            if (!ConfigurationFileReader.TryRead(file, out string text, out _))
-            {
-                // Not a file that can be read (a FIFO, too large...): the daemon will say so.
-                continue;
-            }
-
-            try
-            {
-                using JsonDocument document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-                if (document.RootElement.ValueKind == JsonValueKind.Object
-                    && document.RootElement.TryGetProperty("SocketBridge", out JsonElement daemon)
-                    && daemon.ValueKind == JsonValueKind.Object
-                    && daemon.TryGetProperty("ControlSocket", out JsonElement socket)
-                    && socket.ValueKind == JsonValueKind.String)
-                {
-                    path = socket.GetString()!;
-                }
-            }
-            catch (JsonException)
-            {
-                // Not JSON: the daemon will say so.
-            }
-        }
-
-        return path;
     }
 
     private static async Task<string?> AskAsync(string path, string request, TimeSpan timeout, TextWriter errors)

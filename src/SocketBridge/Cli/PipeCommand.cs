@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
+using SocketBridge.Hosting;
 
 namespace SocketBridge.Cli;
 

@@ -44,7 +44,7 @@ public sealed record BridgeOptions
     public TimeSpan? ExitIdleTime { get; init; }
 
     /// <summary>Forward: the PROXY protocol header sent to Target before any client byte.</summary>
-    public Forwarding.ProxyProtocolVersion ProxyProtocol { get; init; }
+    public ProxyProtocolVersion ProxyProtocol { get; init; }
 
     /// <summary>Forward: close a connection after this long with no bytes either way; null never.</summary>
     public TimeSpan? IdleTimeout { get; init; }

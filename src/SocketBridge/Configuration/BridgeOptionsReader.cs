@@ -552,10 +552,10 @@ public sealed partial class BridgeOptionsReader(ConfigurationEnvironment environ
                 switch (version)
                 {
                     case "v1":
-                        options = options with { ProxyProtocol = Forwarding.ProxyProtocolVersion.V1 };
+                        options = options with { ProxyProtocol = ProxyProtocolVersion.V1 };
                         break;
                     case "v2":
-                        options = options with { ProxyProtocol = Forwarding.ProxyProtocolVersion.V2 };
+                        options = options with { ProxyProtocol = ProxyProtocolVersion.V2 };
                         break;
                     default:
                         errors.Add(proxy, $"\"{version}\" is not a PROXY protocol version (expected v1 or v2)");

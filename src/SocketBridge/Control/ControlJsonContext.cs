@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using SocketBridge.Bridges;
 
 namespace SocketBridge.Control;
 

@@ -21,8 +21,8 @@ namespace SocketBridge.Control;
 /// </summary>
 public sealed partial class ControlServer(
     SocketBridgeOptions options,
-    BridgeHost host,
-    ConfigurationReloader reloader,
+    IStatusSource source,
+    IReloader reloader,
     LogCounters logCounters,
     DescriptorReserve descriptors,
     ILogger<ControlServer> logger) : IHostedService, IDisposable
@@ -166,12 +166,13 @@ public sealed partial class ControlServer(
     {
         string version = typeof(ControlServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         int plus = version.IndexOf('+', StringComparison.Ordinal);
+        DaemonStatus daemon = source.Status();
         return new StatusResponse(
             plus < 0 ? version : version[..plus],
             Environment.ProcessId,
-            host.Summary(),
-            host.Options.Files,
-            host.Status(),
+            daemon.Summary,
+            daemon.Files,
+            daemon.Bridges,
             logCounters.Status());
     }
 

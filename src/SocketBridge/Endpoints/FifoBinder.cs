@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using SocketBridge.Configuration;
 using SocketBridge.Native;
 
 namespace SocketBridge.Endpoints;
@@ -22,13 +21,14 @@ namespace SocketBridge.Endpoints;
 /// </summary>
 public static class FifoBinder
 {
-    public static FifoListener Bind(BridgeOptions bridge, FifoEndpoint endpoint)
+    /// <summary>A bridge's FIFO at <paramref name="endpoint"/>, made or adopted with the mode and owner of <paramref name="listen"/>'s socket files.</summary>
+    public static FifoListener Bind(FifoEndpoint endpoint, ListenSettings listen)
     {
         string path = endpoint.Path;
         string name = Path.GetFileName(path);
-        string fail = $"bridge {bridge.Name}: cannot listen on {endpoint}";
-        var settings = new SocketFileSettings(bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, SocketDirectory.DefaultMode);
-        SocketDirectory directory = SocketDirectory.Open(Path.GetDirectoryName(path)!, new DirectoryTrust(Posix.EffectiveUid, bridge.SocketUid), settings.DirectoryMode, fail);
+        string fail = $"bridge {listen.Bridge}: cannot listen on {endpoint}";
+        SocketFileSettings settings = listen.File;
+        SocketDirectory directory = SocketDirectory.Open(Path.GetDirectoryName(path)!, new DirectoryTrust(Posix.EffectiveUid, settings.Uid), settings.DirectoryMode, fail);
         try
         {
             // Twice at most: a FIFO that appears between the look and mknodat is then looked at as an existing one.

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using SocketBridge.Configuration;
-using SocketBridge.Systemd;
 
 namespace SocketBridge.Endpoints;
 
@@ -9,18 +7,18 @@ namespace SocketBridge.Endpoints;
 public static class ListenerBinder
 {
     /// <summary>
-    /// Binds every endpoint of <paramref name="bridge"/>'s Listen, in order
-    /// (see <see cref="Bind(BridgeOptions, ListenEndpoint, InheritedSockets)"/>);
+    /// Binds every endpoint of a bridge's Listen, in order
+    /// (see <see cref="Bind(ListenEndpoint, ListenSettings, InheritedSockets)"/>);
     /// on failure none is left open.
     /// </summary>
-    public static IReadOnlyList<BoundEndpoint> Bind(BridgeOptions bridge, InheritedSockets inherited)
+    public static IReadOnlyList<BoundEndpoint> Bind(IReadOnlyList<ListenEndpoint> endpoints, ListenSettings settings, InheritedSockets inherited)
     {
         var bound = new List<BoundEndpoint>();
         try
         {
-            foreach (ListenEndpoint endpoint in bridge.Listen)
+            foreach (ListenEndpoint endpoint in endpoints)
             {
-                bound.Add(Bind(bridge, endpoint, inherited));
+                bound.Add(Bind(endpoint, settings, inherited));
             }
 
             return bound;
@@ -37,12 +35,12 @@ public static class ListenerBinder
     }
 
     /// <summary>
-    /// Binds the sockets of one endpoint of <paramref name="bridge"/>, or
+    /// Binds the sockets of one endpoint of a bridge, or
     /// adopts the one the service manager passed for it (by name for
     /// systemd:, by address and socket type for tcp:, udp: and the unix
     /// kinds), or opens its FIFO; on failure none is left open.
     /// </summary>
-    public static BoundEndpoint Bind(BridgeOptions bridge, ListenEndpoint listen, InheritedSockets inherited)
+    public static BoundEndpoint Bind(ListenEndpoint listen, ListenSettings settings, InheritedSockets inherited)
     {
         var bound = new List<IListener>();
         try
@@ -53,25 +51,25 @@ public static class ListenerBinder
                     foreach (IPEndPoint address in listen.Addresses)
                     {
                         bound.Add(inherited.TakeByAddress(address, listen.SocketType) is { } passed
-                            ? Adopt(bridge, listen, passed)
-                            : BindInet(bridge, listen, inet, address));
+                            ? Adopt(settings, listen, passed)
+                            : BindInet(settings, listen, inet, address));
                     }
 
                     break;
                 case UnixEndpoint unix:
                     bound.Add(inherited.TakeByPath(unix.Path, unix.Type) is { } socket
-                        ? Adopt(bridge, listen, socket)
-                        : UnixSocketBinder.Bind(bridge, unix, listen.Options));
+                        ? Adopt(settings, listen, socket)
+                        : UnixSocketBinder.Bind(unix, listen.Options, settings));
                     break;
                 case FifoEndpoint fifo:
-                    bound.Add(FifoBinder.Bind(bridge, fifo));
+                    bound.Add(FifoBinder.Bind(fifo, settings));
                     break;
                 case SystemdEndpoint systemd:
                     InheritedSocket named = inherited.TakeByName(systemd.Name) ?? throw new ListenException(
-                        $"bridge {bridge.Name}: Listen: {systemd} was not passed by the service manager ("
+                        $"bridge {settings.Bridge}: Listen: {systemd} was not passed by the service manager ("
                         + (inherited.All.Count == 0 ? "no sockets were passed: start the daemon through its .socket unit or systemd-socket-activate" : $"LISTEN_FDNAMES has {inherited.Names}")
                         + ")");
-                    bound.Add(CheckPassedType(bridge, Adopt(bridge, listen, named)));
+                    bound.Add(CheckPassedType(settings, Adopt(settings, listen, named)));
                     break;
                 case LaunchdEndpoint launchd when OperatingSystem.IsMacOS():
                     try
@@ -83,12 +81,12 @@ public static class ListenerBinder
                     }
                     catch (Native.NativeCallException ex)
                     {
-                        throw new ListenException($"bridge {bridge.Name}: Listen: {launchd}: {ex.Message}", ex);
+                        throw new ListenException($"bridge {settings.Bridge}: Listen: {launchd}: {ex.Message}", ex);
                     }
 
                     break;
                 default:
-                    throw new ListenException($"bridge {bridge.Name}: cannot listen on {listen}: not supported on this system");
+                    throw new ListenException($"bridge {settings.Bridge}: cannot listen on {listen}: not supported on this system");
             }
 
             return new BoundEndpoint(listen, bound);
@@ -109,7 +107,7 @@ public static class ListenerBinder
     /// it was bound there, so it gets only the options that can be set on a
     /// bound socket (<see cref="SocketOptionsApplier.ToPassed"/>).
     /// </summary>
-    private static BoundListener Adopt(BridgeOptions bridge, ListenEndpoint listen, InheritedSocket passed)
+    private static BoundListener Adopt(ListenSettings settings, ListenEndpoint listen, InheritedSocket passed)
     {
         try
         {
@@ -119,36 +117,28 @@ public static class ListenerBinder
         catch (SocketOptionException ex)
         {
             passed.Socket.Dispose();
-            throw new ListenException($"bridge {bridge.Name}: cannot listen on {listen} (the socket passed as {passed.Name}): {ex.Message}", ex);
+            throw new ListenException($"bridge {settings.Bridge}: cannot listen on {listen} (the socket passed as {passed.Name}): {ex.Message}", ex);
         }
     }
 
     /// <summary>
     /// A socket passed by name, whose type only now is known, gets the rules
-    /// the configuration applies to the endpoints it can see: a datagram
-    /// socket serves in handoff mode only, and a forward bridge relays
-    /// stream to stream and seqpacket to seqpacket.
+    /// the configuration applies to the endpoints it can see (<see cref="PassedSocketRule"/>).
     /// </summary>
-    private static BoundListener CheckPassedType(BridgeOptions bridge, BoundListener passed)
+    private static BoundListener CheckPassedType(ListenSettings settings, BoundListener passed)
     {
-        SocketType type = passed.Socket.SocketType;
-        SocketType target = bridge.Target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
-        string? problem = type == SocketType.Dgram && bridge.Mode != BridgeMode.Handoff
-            ? $"it is a datagram socket ({passed.Display}), which works in handoff mode only, not in {bridge.Mode.ToString().ToLowerInvariant()} mode (set \"Mode\": \"handoff\")"
-            : bridge.Mode == BridgeMode.Forward && type != SocketType.Dgram && bridge.Target is not FifoEndpoint && type != target
-            ? $"it is a {(type == SocketType.Seqpacket ? "seqpacket" : "stream")} socket ({passed.Display}), and Target {bridge.Target} a {(target == SocketType.Seqpacket ? "seqpacket socket" : "stream")}: a forward bridge relays stream to stream and seqpacket to seqpacket"
-            : null;
+        string? problem = settings.PassedSockets.Problem(passed.Socket.SocketType, passed.Display);
         if (problem is not null)
         {
             passed.Dispose();
-            throw new ListenException($"bridge {bridge.Name}: Listen: {passed.Endpoint}: {problem}");
+            throw new ListenException($"bridge {settings.Bridge}: Listen: {passed.Endpoint}: {problem}");
         }
 
         return passed;
     }
 
     /// <summary>A TCP socket that listens, or a UDP socket bound and left to the handoff program.</summary>
-    private static BoundListener BindInet(BridgeOptions bridge, ListenEndpoint listen, InetEndpoint endpoint, IPEndPoint address)
+    private static BoundListener BindInet(ListenSettings settings, ListenEndpoint listen, InetEndpoint endpoint, IPEndPoint address)
     {
         bool datagram = endpoint is UdpEndpoint;
         var socket = datagram
@@ -165,7 +155,7 @@ public static class ListenerBinder
             socket.Bind(address);
             if (!datagram)
             {
-                socket.Listen(bridge.Backlog);
+                socket.Listen(settings.Backlog);
             }
 
             return new BoundListener(socket, endpoint) { Notes = notes };
@@ -173,7 +163,7 @@ public static class ListenerBinder
         catch (SocketOptionException ex)
         {
             socket.Dispose();
-            throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint} ({where}): {ex.Message}", ex);
+            throw new ListenException($"bridge {settings.Bridge}: cannot listen on {endpoint} ({where}): {ex.Message}", ex);
         }
         catch (SocketException ex)
         {
@@ -185,7 +175,7 @@ public static class ListenerBinder
                 SocketError.AddressNotAvailable when !listen.Options.FreeBind => $"{ex.Message}: the machine has no address {address.Address} (FreeBind lets a bridge listen on one it does not have yet)",
                 _ => ex.Message,
             };
-            throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint} ({where}): {reason}", ex);
+            throw new ListenException($"bridge {settings.Bridge}: cannot listen on {endpoint} ({where}): {reason}", ex);
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
-using SocketBridge.Configuration;
 using SocketBridge.Native;
 
 namespace SocketBridge.Endpoints;
@@ -27,21 +26,22 @@ namespace SocketBridge.Endpoints;
 /// </summary>
 public static class UnixSocketBinder
 {
-    public static BoundListener Bind(BridgeOptions bridge, UnixEndpoint endpoint, SocketOptions options)
+    /// <summary>A bridge's Unix socket <paramref name="endpoint"/>, abstract or at a path, with the socket <paramref name="options"/> that apply to it.</summary>
+    public static BoundListener Bind(UnixEndpoint endpoint, SocketOptions options, ListenSettings settings)
     {
         return endpoint.IsAbstract
-            ? BindAbstract(bridge, endpoint, options)
-            : BindPath(endpoint, $"bridge {bridge.Name}: cannot listen on {endpoint}", new SocketFileSettings(bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, SocketDirectory.DefaultMode), bridge.Backlog, options);
+            ? BindAbstract(settings, endpoint, options)
+            : BindPath(endpoint, $"bridge {settings.Bridge}: cannot listen on {endpoint}", settings.File, settings.Backlog, options);
     }
 
-    private static BoundListener BindAbstract(BridgeOptions bridge, UnixEndpoint endpoint, SocketOptions options)
+    private static BoundListener BindAbstract(ListenSettings settings, UnixEndpoint endpoint, SocketOptions options)
     {
         var socket = new Socket(AddressFamily.Unix, endpoint.Type, ProtocolType.Unspecified);
         try
         {
             IReadOnlyList<string> notes = SocketOptionsApplier.BeforeBind(socket, options, dualStack: false);
             socket.Bind(new UnixDomainSocketEndPoint(endpoint.KernelPath));
-            Listen(socket, bridge.Backlog);
+            Listen(socket, settings.Backlog);
             return new BoundListener(socket, endpoint) { Notes = notes };
         }
         catch (Exception ex) when (ex is SocketException or SocketOptionException)
@@ -50,7 +50,7 @@ public static class UnixSocketBinder
             string reason = ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
                 ? "another process is listening on it"
                 : ex.Message;
-            throw new ListenException($"bridge {bridge.Name}: cannot listen on {endpoint}: {reason}", ex);
+            throw new ListenException($"bridge {settings.Bridge}: cannot listen on {endpoint}: {reason}", ex);
         }
     }
 

@@ -74,7 +74,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
                 EnsureRunning();
                 try
                 {
-                    return await TargetConnector.ConnectAsync(_bridge, _engine, cancellationToken).ConfigureAwait(false);
+                    return await TargetConnector.ConnectAsync(_bridge.Target!, _bridge.TargetAddresses, _bridge.ConnectTimeout, _engine, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TargetUnreachableException ex)
                 {

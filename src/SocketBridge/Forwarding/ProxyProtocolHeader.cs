@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using SocketBridge.Bridges;
+using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
 
 namespace SocketBridge.Forwarding;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 
 namespace SocketBridge.Forwarding;
@@ -8,17 +7,22 @@ namespace SocketBridge.Forwarding;
 /// <summary>Connects to a forward bridge's Target within ConnectTimeout, trying each resolved address in turn.</summary>
 public static class TargetConnector
 {
-    /// <summary>The connected socket, or an exception whose message names the target and the reason.</summary>
-    public static async Task<Socket> ConnectAsync(BridgeOptions bridge, RelayEngine engine, CancellationToken cancellationToken)
+    /// <summary>
+    /// The socket connected to <paramref name="target"/> (for a TCP target,
+    /// to the first of its <paramref name="addresses"/>, resolved at load,
+    /// that accepts) within <paramref name="connectTimeout"/>, or an exception
+    /// whose message names the target and the reason.
+    /// </summary>
+    public static async Task<Socket> ConnectAsync(Endpoint target, IReadOnlyList<IPEndPoint> addresses, TimeSpan connectTimeout, RelayEngine engine, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(bridge.ConnectTimeout);
+        timeout.CancelAfter(connectTimeout);
         SocketException? last = null;
-        foreach (EndPoint address in Addresses(bridge))
+        foreach (EndPoint address in Addresses(target, addresses))
         {
             try
             {
-                Socket socket = await engine.ConnectAsync(address, Type(bridge), timeout.Token).ConfigureAwait(false);
+                Socket socket = await engine.ConnectAsync(address, Type(target), timeout.Token).ConfigureAwait(false);
                 try
                 {
                     Tune(socket);
@@ -32,7 +36,7 @@ public static class TargetConnector
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TargetUnreachableException($"{bridge.Target}: no answer within {bridge.ConnectTimeout}");
+                throw new TargetUnreachableException($"{target}: no answer within {connectTimeout}");
             }
             catch (SocketException ex)
             {
@@ -40,7 +44,7 @@ public static class TargetConnector
             }
         }
 
-        throw new TargetUnreachableException($"{bridge.Target}: {(last is null ? "no address" : ConnectFailure.Describe(bridge.Target!, last))}");
+        throw new TargetUnreachableException($"{target}: {(last is null ? "no address" : ConnectFailure.Describe(target, last))}");
     }
 
     private static void Tune(Socket socket)
@@ -52,11 +56,11 @@ public static class TargetConnector
     }
 
     /// <summary>A unix-seqpacket Target's socket keeps message boundaries; the others are streams.</summary>
-    private static SocketType Type(BridgeOptions bridge) => bridge.Target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
+    private static SocketType Type(Endpoint target) => target is UnixEndpoint unix ? unix.Type : SocketType.Stream;
 
-    private static IEnumerable<EndPoint> Addresses(BridgeOptions bridge) => bridge.Target switch
+    private static IEnumerable<EndPoint> Addresses(Endpoint target, IReadOnlyList<IPEndPoint> addresses) => target switch
     {
         UnixEndpoint unix => [new UnixDomainSocketEndPoint(unix.KernelPath)],
-        _ => bridge.TargetAddresses,
+        _ => addresses,
     };
 }

@@ -30,9 +30,6 @@ public sealed class SpawnSpec
     public int OpenFilesSoftLimit { get; init; } = 1024;
 }
 
-/// <summary>uid, gid and supplementary groups for a launched program.</summary>
-public sealed record Credentials(uint Uid, uint Gid, uint[] Groups);
-
 /// <summary>The program could not be started; names the step and the path.</summary>
 public sealed class SpawnException(string message, int errno) : Exception(message)
 {

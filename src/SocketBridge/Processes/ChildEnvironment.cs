@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using SocketBridge.Access;
-using SocketBridge.Bridges;
+using SocketBridge.Endpoints;
 
 namespace SocketBridge.Tests.Access;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using SocketBridge.Bridges;
+using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Tests.Fixtures;
 

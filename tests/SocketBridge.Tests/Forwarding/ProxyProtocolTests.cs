@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using SocketBridge.Bridges;
+using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Tests.Fixtures;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using SocketBridge.Tests.Fixtures;
 
-namespace SocketBridge.Tests.Cli;
+namespace SocketBridge.Tests.Hosting;
 
 /// <summary>SIGUSR1 and SIGUSR2 (xinetd's state dump, a future re-exec) no longer kill the daemon without cleanup: they are logged and ignored.</summary>
 public sealed class UserSignalsTests

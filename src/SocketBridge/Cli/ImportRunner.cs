@@ -1,6 +1,7 @@
-using SocketBridge.Cli;
+using SocketBridge.Hosting;
+using SocketBridge.Import;
 
-namespace SocketBridge.Import;
+namespace SocketBridge.Cli;
 
 /// <summary>
 /// <c>socketbridge import FORMAT FILE...</c> (SPEC 2): translates each file,

@@ -1,9 +1,9 @@
 using System.Net;
-using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Hosting;
 
-namespace SocketBridge.Tests.Bridges;
+namespace SocketBridge.Tests.Hosting;
 
 /// <summary>
 /// Socket options in a reload's plan: those bound with the socket are part

@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
 using Serilog.Core;
 using SocketBridge.Configuration;
+using SocketBridge.Control;
 using SocketBridge.Logging;
 using SocketBridge.Systemd;
 
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// SIGHUP and <c>socketbridge reload</c> (SPEC 7): loads the configuration
@@ -17,10 +18,11 @@ namespace SocketBridge.Bridges;
 /// </summary>
 public sealed partial class ConfigurationReloader(
     Func<SocketBridgeOptions> load,
-    BridgeHost host,
+    BridgeSupervisor supervisor,
+    StatusPublisher status,
     ServiceNotifier notifier,
     LoggingLevelSwitch level,
-    ILogger<ConfigurationReloader> logger)
+    ILogger<ConfigurationReloader> logger) : IReloader
 {
     /// <summary>
     /// How long loading may take before the reload is refused: beyond the
@@ -77,7 +79,7 @@ public sealed partial class ConfigurationReloader(
     private async Task<ReloadResult> ReloadOneAsync(CancellationToken cancellationToken)
     {
         notifier.Reloading();
-        SocketBridgeOptions before = host.Options;
+        SocketBridgeOptions before = supervisor.Options;
         ReloadResult result;
         try
         {
@@ -102,7 +104,7 @@ public sealed partial class ConfigurationReloader(
             LogRefused(logger, result.Errors.Count, string.Join("\n", result.Errors));
         }
 
-        notifier.Ready(host.Summary());
+        notifier.Ready(status.Summary());
         return result;
     }
 
@@ -131,7 +133,7 @@ public sealed partial class ConfigurationReloader(
 
     private async Task<ReloadResult> ApplyAsync(SocketBridgeOptions next, SocketBridgeOptions before, CancellationToken cancellationToken)
     {
-        ReloadResult result = await host.ApplyAsync(next, cancellationToken).ConfigureAwait(false);
+        ReloadResult result = await supervisor.ApplyAsync(next, cancellationToken).ConfigureAwait(false);
         if (result.Reloaded)
         {
             level.MinimumLevel = LoggingSetup.ToSerilog(next.Daemon.LogLevel);

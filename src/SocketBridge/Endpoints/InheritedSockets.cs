@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using SocketBridge.Native;
 
-namespace SocketBridge.Systemd;
+namespace SocketBridge.Endpoints;
 
 /// <summary>
 /// The sockets passed by socket activation, read once at start-up as
@@ -110,7 +110,7 @@ public sealed class InheritedSockets
 
     /// <summary>Takes a socket of <paramref name="type"/> bound to exactly <paramref name="path"/> ('@' for abstract), for a unix:, unix-dgram: or unix-seqpacket: Listen.</summary>
     public InheritedSocket? TakeByPath(string path, SocketType type = SocketType.Stream) =>
-        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is UnixDomainSocketEndPoint unix && Endpoints.BoundListener.UnixSocketPath(unix) == path);
+        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is UnixDomainSocketEndPoint unix && BoundListener.UnixSocketPath(unix) == path);
 
     public string Names => string.Join(", ", All.Select(s => s.Name));
 

@@ -1,6 +1,6 @@
 using SocketBridge.Endpoints;
 
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// One endpoint of a bridge a reload starts: its sockets taken over from

@@ -1,7 +1,7 @@
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// What a reload does (SPEC 7), decided from the running configuration and

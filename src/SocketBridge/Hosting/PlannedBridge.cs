@@ -1,6 +1,6 @@
 using SocketBridge.Configuration;
 
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// A bridge a reload starts: a new one, or the replacement of the running

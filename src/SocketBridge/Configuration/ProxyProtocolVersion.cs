@@ -1,4 +1,4 @@
-namespace SocketBridge.Forwarding;
+namespace SocketBridge.Configuration;
 
 /// <summary>The PROXY protocol header a forward bridge sends to Target first (the ProxyProtocol key).</summary>
 public enum ProxyProtocolVersion

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using ILogger = Microsoft.Extensions.Logging.ILogger;
-using SocketBridge.Bridges;
 using Serilog.Core;
+using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Endpoints;
@@ -16,7 +16,7 @@ using SocketBridge.Logging;
 using SocketBridge.Processes;
 using SocketBridge.Systemd;
 
-namespace SocketBridge.Cli;
+namespace SocketBridge.Hosting;
 
 /// <summary>Runs the daemon in the foreground on a validated configuration until SIGTERM or SIGINT.</summary>
 public static partial class DaemonRunner
@@ -54,23 +54,37 @@ public static partial class DaemonRunner
         builder.Services.AddSingleton<ILivenessProbe, ThreadPoolProbe>();
         builder.Services.AddSingleton<ILivenessProbe, SocketEngineProbe>();
         builder.Services.AddSingleton<ILivenessProbe>(sp => sp.GetRequiredService<RelayEngine>());
-        builder.Services.AddSingleton<BridgeHost>();
+        builder.Services.AddSingleton<BridgeFactory>();
+        builder.Services.AddSingleton<RetiringBridges>();
+        builder.Services.AddSingleton<ShutdownSequence>();
+        builder.Services.AddSingleton<BridgeSupervisor>();
+        builder.Services.AddSingleton<StatusPublisher>();
+        builder.Services.AddSingleton<IStatusSource>(sp => sp.GetRequiredService<StatusPublisher>());
         builder.Services.AddSingleton(sp => new ConfigurationReloader(
             reload,
-            sp.GetRequiredService<BridgeHost>(),
+            sp.GetRequiredService<BridgeSupervisor>(),
+            sp.GetRequiredService<StatusPublisher>(),
             sp.GetRequiredService<ServiceNotifier>(),
             level,
             sp.GetRequiredService<ILogger<ConfigurationReloader>>()));
+        builder.Services.AddSingleton<IReloader>(sp => sp.GetRequiredService<ConfigurationReloader>());
+
+        // Hosted services start in this order and stop in the reverse one.
         if (controlSocket)
         {
             // Before the bridges, so it answers from the moment READY=1 is sent.
             builder.Services.AddHostedService<ControlServer>();
         }
 
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<BridgeHost>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BridgeSupervisor>());
+        // Once the bridges are bound (READY=1), and stopped before them (STOPPING=1).
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StatusPublisher>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<WatchdogService>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Daemon.ShutdownTimeout + TimeSpan.FromSeconds(10));
+        // The shutdown sequence keeps ShutdownTimeout itself, from the options
+        // in force (a reload may change it); the host's own deadline, fixed
+        // when it is built, would be the start-up one.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
 
         using IHost host = builder.Build();
@@ -102,7 +116,8 @@ public static partial class DaemonRunner
 
         // SIGTERM ends the daemon within ShutdownTimeout whatever the log does
         // (SPEC 7, 8): what is left of it, and never long for a stuck sink.
-        TimeSpan left = options.Daemon.ShutdownTimeout - Stopwatch.GetElapsedTime(stopping);
+        TimeSpan shutdownTimeout = host.Services.GetRequiredService<BridgeSupervisor>().Options.Daemon.ShutdownTimeout;
+        TimeSpan left = shutdownTimeout - Stopwatch.GetElapsedTime(stopping);
         log.Close(left > MinimumLogFlush ? left : MinimumLogFlush);
         return ExitCodes.Success;
     }

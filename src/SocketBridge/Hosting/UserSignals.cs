@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
-namespace SocketBridge.Cli;
+namespace SocketBridge.Hosting;
 
 /// <summary>
 /// SIGUSR1 and SIGUSR2 have no meaning yet (SPEC 7 reserves SIGUSR2 for

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using SocketBridge.Native;
 
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Endpoints;
 
 /// <summary>Who is on the other end of an accepted connection, and on which local address it arrived.</summary>
 public sealed record PeerInfo

@@ -1,9 +1,9 @@
 using System.Net;
-using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Hosting;
 
-namespace SocketBridge.Tests.Bridges;
+namespace SocketBridge.Tests.Hosting;
 
 /// <summary>
 /// What a reload decides before it touches a socket (<see cref="ReloadPlan"/>):
@@ -40,6 +40,101 @@ public sealed class ReloadPlanTests
         Assert.Equal([new PlannedEndpoint(B), new PlannedEndpoint(A, "web", 0)], web.Endpoints);
         Assert.Equal(["web"], plan.Retired);
         Assert.Equal((0, 1, 0), (plan.Added, plan.Changed, plan.Removed));
+    }
+
+    [Fact]
+    public void A_new_bridge_is_added_with_its_endpoints_bound_anew_and_the_others_stay()
+    {
+        ReloadPlan plan = ReloadPlan.Make([Bridge("web", "v1", A)], [Bridge("web", "v1", A), Bridge("api", "v1", B)]);
+
+        PlannedBridge api = Assert.Single(plan.Started);
+        Assert.Equal("api", api.Options.Name);
+        Assert.Null(api.Predecessor);
+        Assert.Equal([new PlannedEndpoint(B)], api.Endpoints);
+        Assert.Equal(["web"], plan.Unchanged);
+        Assert.Empty(plan.Retired);
+        Assert.Empty(plan.Conflicts);
+        Assert.Equal((1, 0, 0), (plan.Added, plan.Changed, plan.Removed));
+    }
+
+    [Fact]
+    public void A_removed_bridge_retires_and_nothing_starts_in_its_place()
+    {
+        ReloadPlan plan = ReloadPlan.Make([Bridge("web", "v1", A), Bridge("api", "v1", B)], [Bridge("web", "v1", A)]);
+
+        Assert.Empty(plan.Started);
+        Assert.Equal(["api"], plan.Retired);
+        Assert.Equal(["web"], plan.Unchanged);
+        Assert.Equal((0, 0, 1), (plan.Added, plan.Changed, plan.Removed));
+    }
+
+    [Fact]
+    public void A_bridge_whose_settings_changed_is_replaced_by_one_that_takes_over_all_its_sockets()
+    {
+        ReloadPlan plan = ReloadPlan.Make([Bridge("web", "v1", A, U)], [Bridge("web", "v2", A, U)]);
+
+        PlannedBridge web = Assert.Single(plan.Started);
+        Assert.Equal("v2", web.Options.Fingerprint.Split('|')[0]);
+        Assert.Equal("web", web.Predecessor);
+        Assert.Equal([new PlannedEndpoint(A, "web", 0), new PlannedEndpoint(U, "web", 1)], web.Endpoints);
+        Assert.Equal(["web"], plan.Retired);
+        Assert.Empty(plan.Unchanged);
+        Assert.Equal((0, 1, 0), (plan.Added, plan.Changed, plan.Removed));
+    }
+
+    [Fact]
+    public void An_endpoint_removed_from_a_bridge_is_taken_over_by_nobody_and_closes_with_the_old_bridge()
+    {
+        ReloadPlan plan = ReloadPlan.Make([Bridge("web", "v1", A, B, U)], [Bridge("web", "v2", U, A)]);
+
+        PlannedBridge web = Assert.Single(plan.Started);
+        Assert.Equal([new PlannedEndpoint(U, "web", 2), new PlannedEndpoint(A, "web", 0)], web.Endpoints);
+        Assert.DoesNotContain(web.Endpoints, e => e.FromIndex == 1);
+        Assert.Equal(["web"], plan.Retired);
+    }
+
+    [Fact]
+    public void A_renamed_bridge_is_one_added_and_one_removed_and_the_new_name_takes_over_the_sockets()
+    {
+        ReloadPlan plan = ReloadPlan.Make([Bridge("old", "v1", A, U)], [Bridge("new", "v1", A, U)]);
+
+        PlannedBridge renamed = Assert.Single(plan.Started);
+        Assert.Equal("new", renamed.Options.Name);
+        Assert.Null(renamed.Predecessor);
+        Assert.Equal([new PlannedEndpoint(A, "old", 0), new PlannedEndpoint(U, "old", 1)], renamed.Endpoints);
+        Assert.Equal(["old"], plan.Retired);
+        Assert.Empty(plan.Unchanged);
+        Assert.Equal((1, 0, 1), (plan.Added, plan.Changed, plan.Removed));
+    }
+
+    [Fact]
+    public void Bridges_staying_and_starting_are_in_the_new_configurations_order_and_those_retiring_in_the_running_order()
+    {
+        ListenEndpoint p1 = Tcp("127.0.0.1", 7101), p2 = Tcp("127.0.0.1", 7102), p3 = Tcp("127.0.0.1", 7103), p4 = Tcp("127.0.0.1", 7104), p5 = Tcp("127.0.0.1", 7105);
+
+        ReloadPlan plan = ReloadPlan.Make(
+            [Bridge("zeta", "v1", p1), Bridge("alpha", "v1", p2), Bridge("mid", "v1", p3), Bridge("beta", "v1", p4)],
+            [Bridge("mid", "v2", p3), Bridge("new2", "v1", p5), Bridge("beta", "v1", p4), Bridge("new1", "v1"), Bridge("alpha", "v1", p2)]);
+
+        Assert.Equal(["beta", "alpha"], plan.Unchanged);
+        Assert.Equal(["mid", "new2", "new1"], plan.Started.Select(b => b.Options.Name));
+        Assert.Equal(["zeta", "mid"], plan.Retired);
+        Assert.Equal((2, 1, 1), (plan.Added, plan.Changed, plan.Removed));
+    }
+
+    [Fact]
+    public void The_same_configurations_make_the_same_plan()
+    {
+        BridgeOptions[] running = [Bridge("one", "v1", A), Bridge("two", "v1", U)];
+        BridgeOptions[] next = [Bridge("two", "v2", U, A), Bridge("three", "v1", B)];
+
+        ReloadPlan first = ReloadPlan.Make(running, next), second = ReloadPlan.Make(running, next);
+
+        Assert.Equal(first.Unchanged, second.Unchanged);
+        Assert.Equal(first.Retired, second.Retired);
+        Assert.Equal(first.Started.Select(b => (b.Options.Name, b.Predecessor)), second.Started.Select(b => (b.Options.Name, b.Predecessor)));
+        Assert.Equal(first.Started.SelectMany(b => b.Endpoints), second.Started.SelectMany(b => b.Endpoints));
+        Assert.Equal([new PlannedEndpoint(U, "two", 0), new PlannedEndpoint(A, "one", 0)], first.Started[0].Endpoints);
     }
 
     [Fact]

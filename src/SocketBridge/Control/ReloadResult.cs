@@ -1,4 +1,4 @@
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Control;
 
 /// <summary>What a reload did, or why it was refused (the old configuration then stays in force).</summary>
 public sealed record ReloadResult(bool Reloaded, IReadOnlyList<string> Errors, int Added, int Changed, int Removed, int Unchanged)

@@ -1,56 +1,53 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
+using SocketBridge.Bridges;
 using SocketBridge.Configuration;
+using SocketBridge.Control;
 using SocketBridge.Endpoints;
-using SocketBridge.Forwarding;
-using SocketBridge.Processes;
 using SocketBridge.Systemd;
 
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Hosting;
 
 /// <summary>
-/// The daemon's hosted service: binds every bridge before reporting ready,
-/// and on SIGTERM stops them all (SPEC 7).
+/// The daemon's hosted service (SPEC 7): binds every bridge before the
+/// daemon reports ready, applies what a reload's <see cref="ReloadPlan"/>
+/// decided, and on SIGTERM stops them all through the
+/// <see cref="ShutdownSequence"/>. It holds the configuration in force.
 /// </summary>
-public sealed partial class BridgeHost : IHostedService, IDisposable
+public sealed partial class BridgeSupervisor : IHostedService, IDisposable
 {
     private static readonly TimeSpan TakeoverWait = TimeSpan.FromSeconds(2);
 
     private readonly SemaphoreSlim _reloading = new(1, 1);
-    private readonly List<Bridge> _retiring = [];
-    private SocketBridgeOptions _options;
-    private readonly ChildReaper _reaper;
-    private readonly RelayEngine _relays;
-    private readonly ServiceNotifier _notifier;
     private readonly InheritedSockets _inherited;
     private readonly DescriptorReserve _descriptors;
-    private readonly TimeProvider _time;
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly ILogger<BridgeHost> _logger;
-    private readonly ConnectionIdGenerator _ids = new();
-    private readonly SafeFileHandle _devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+    private readonly BridgeFactory _factory;
+    private readonly RetiringBridges _retiring;
+    private readonly ShutdownSequence _shutdown;
+    private readonly ILogger<BridgeSupervisor> _logger;
+    /// <summary>Replaced whole by a reload, as <see cref="_bridges"/> is.</summary>
+    private volatile SocketBridgeOptions _options;
     /// <summary>Replaced whole by a reload, never changed in place, so status reads it without a lock.</summary>
     private volatile Bridge[] _bridges = [];
-    private readonly CancellationTokenSource _statusLoop = new();
-    private Task _statusUpdates = Task.CompletedTask;
 
-    public BridgeHost(SocketBridgeOptions options, ChildReaper reaper, RelayEngine relays, ServiceNotifier notifier, InheritedSockets inherited, DescriptorReserve descriptors, TimeProvider time, ILoggerFactory loggerFactory)
+    public BridgeSupervisor(SocketBridgeOptions options, InheritedSockets inherited, DescriptorReserve descriptors, BridgeFactory factory, RetiringBridges retiring, ShutdownSequence shutdown, ILogger<BridgeSupervisor> logger)
     {
-        _descriptors = descriptors;
-        _relays = relays;
-        _time = time;
         _options = options;
         _inherited = inherited;
-        _reaper = reaper;
-        _notifier = notifier;
-        _loggerFactory = loggerFactory;
-        _logger = loggerFactory.CreateLogger<BridgeHost>();
+        _descriptors = descriptors;
+        _factory = factory;
+        _retiring = retiring;
+        _shutdown = shutdown;
+        _logger = logger;
     }
 
     public IReadOnlyList<Bridge> Bridges => _bridges;
 
-    /// <summary>The configuration in force (the last one loaded successfully).</summary>
+    /// <summary>
+    /// The configuration in force (the last one loaded successfully): the
+    /// one place ShutdownTimeout is read from, by the shutdown sequence and
+    /// by the log's last flush alike.
+    /// </summary>
     public SocketBridgeOptions Options => _options;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -74,8 +71,8 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             foreach (BridgeOptions options in _options.Bridges)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options, _inherited);
-                _bridges = [.. _bridges, CreateBridge(options, endpoints, new BridgeCounters())];
+                IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options.Listen, options.ToListenSettings(), _inherited);
+                _bridges = [.. _bridges, _factory.Create(options, endpoints, new BridgeCounters())];
             }
 
             _descriptors.EnsureHeadroom();
@@ -108,48 +105,11 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
 
         LogWarnings(_options);
         LogStarted(_logger, _bridges.Length, string.Join(", ", _options.Files));
-        string status = Summary();
-        _notifier.Ready(status);
-        if (_notifier.IsEnabled)
-        {
-            _statusUpdates = UpdateStatusAsync(status, _statusLoop.Token);
-        }
-
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _statusLoop.CancelAsync().ConfigureAwait(false);
-        await _statusUpdates.ConfigureAwait(false);
-        _notifier.Stopping();
-        TimeSpan timeout = _options.Daemon.ShutdownTimeout;
-        LogStopping(_logger, timeout);
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-
-        // Processes that programs left behind in their process groups end with them.
-        _reaper.SignalLingering(Native.Posix.SIGTERM);
-        await _reloading.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        Bridge[] retiring;
-        lock (_retiring)
-        {
-            retiring = [.. _retiring];
-        }
-
-        await Task.WhenAll(_bridges.Concat(retiring).Select(b => b.StopAsync(timeout))).ConfigureAwait(false);
-        while (_reaper.SignalLingering(0) > 0 && System.Diagnostics.Stopwatch.GetElapsedTime(started) < timeout)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None).ConfigureAwait(false);
-        }
-
-        int left = _reaper.SignalLingering(Native.Posix.SIGKILL);
-        if (left > 0)
-        {
-            LogKilledLingering(_logger, left, timeout);
-        }
-
-        LogStopped(_logger);
-    }
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        _shutdown.RunAsync(_options.Daemon.ShutdownTimeout, LastBridgesAsync, cancellationToken);
 
     public void Dispose()
     {
@@ -158,30 +118,17 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
             bridge.Dispose();
         }
 
-        _devNull.Dispose();
-        _statusLoop.Dispose();
         _reloading.Dispose();
     }
 
-    /// <summary>Keeps STATUS= current: at most once a second, and only when it changed.</summary>
-    private async Task UpdateStatusAsync(string sent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every bridge, running and retiring, once a reload under way is done;
+    /// no reload applies after this (the lock is kept for good).
+    /// </summary>
+    private async Task<IReadOnlyList<Bridge>> LastBridgesAsync()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                string status = Summary();
-                if (status != sent)
-                {
-                    _notifier.Status(status);
-                    sent = status;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await _reloading.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        return [.. _bridges, .. _retiring.Snapshot()];
     }
 
     /// <summary>
@@ -215,7 +162,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
                 {
                     foreach (PlannedEndpoint endpoint in planned.Endpoints.Where(e => !e.IsKept))
                     {
-                        fresh[endpoint] = ListenerBinder.Bind(planned.Options, endpoint.Endpoint, _inherited);
+                        fresh[endpoint] = ListenerBinder.Bind(endpoint.Endpoint, planned.Options.ToListenSettings(), _inherited);
                     }
                 }
             }
@@ -261,7 +208,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
                 }
 
                 BridgeCounters counters = planned.Predecessor is { } name ? new BridgeCounters(current[name].Counters) : new BridgeCounters();
-                Bridge bridge = CreateBridge(planned.Options, endpoints, counters);
+                Bridge bridge = _factory.Create(planned.Options, endpoints, counters);
                 replacements[planned.Options.Name] = bridge;
                 bridge.Start(predecessors);
                 takeovers.AddRange(predecessors);
@@ -269,9 +216,7 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
 
             foreach (string name in plan.Retired)
             {
-                Bridge old = current[name];
-                old.StopAcceptingForReload();
-                Retire(old);
+                _retiring.Retire(current[name]);
             }
 
             // Once the reload is reported, new connections meet the new
@@ -361,126 +306,15 @@ public sealed partial class BridgeHost : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Every bridge, the retiring ones too, as <c>socketbridge status</c> shows them.</summary>
-    public IReadOnlyList<BridgeStatus> Status()
-    {
-        Bridge[] retiring;
-        lock (_retiring)
-        {
-            retiring = [.. _retiring];
-        }
-
-        var rows = new List<BridgeStatus>();
-        foreach (Bridge bridge in _bridges)
-        {
-            int draining = retiring.Where(r => r.Options.Name == bridge.Options.Name).Sum(r => r.Counters.Active);
-            rows.Add(BridgeStatus.Of(bridge, "listening", draining));
-        }
-
-        foreach (Bridge old in retiring)
-        {
-            if (!rows.Any(r => r.Name == old.Options.Name))
-            {
-                rows.Add(BridgeStatus.Of(old, "draining", 0));
-            }
-        }
-
-        return rows;
-    }
-
-    /// <summary>Stops a replaced or removed bridge accepting, and forgets it once its connections are done.</summary>
-    private void Retire(Bridge bridge)
-    {
-        lock (_retiring)
-        {
-            _retiring.Add(bridge);
-        }
-
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await bridge.RetireAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                lock (_retiring)
-                {
-                    _retiring.Remove(bridge);
-                }
-            }
-        });
-    }
-
-    private Bridge CreateBridge(BridgeOptions options, IReadOnlyList<BoundEndpoint> endpoints, BridgeCounters counters)
-    {
-        ILogger logger = new ErrorRecordingLogger(_loggerFactory.CreateLogger($"SocketBridge.Bridges.{options.Name}"), counters, _time);
-        return new Bridge(options, endpoints, CreateMode(options, logger), counters, _ids, logger);
-    }
-
-    private IBridgeMode CreateMode(BridgeOptions options, ILogger logger)
-    {
-        if (options.Mode == BridgeMode.Forward)
-        {
-            _relays.Start();
-        }
-
-        // A fifo: endpoint is its bridge's only one (checked at load).
-        return (options.Mode, options.Listen[0].Endpoint) switch
-        {
-            (BridgeMode.Spawn, FifoEndpoint) => new FifoSpawnMode(options, _reaper, _devNull),
-            (BridgeMode.Forward, FifoEndpoint) => new FifoForwardMode(
-                options,
-                options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
-                _relays,
-                _time),
-            _ => CreateSocketMode(options, logger),
-        };
-    }
-
-    private IBridgeMode CreateSocketMode(BridgeOptions options, ILogger logger) => options.Mode switch
-    {
-        BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger), options, _descriptors, _time),
-        BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),
-        BridgeMode.Forward => new AcceptLoop(new ForwardMode(
-            options,
-            options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
-            _relays,
-            logger,
-            _time), options, _descriptors, _time),
-        _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
-    };
-
-    /// <summary>The one-line STATUS= summary: bridges and active connections.</summary>
-    public string Summary()
-    {
-        int active = 0;
-        foreach (BridgeStatus bridge in Status())
-        {
-            active += bridge.Active;
-        }
-
-        return $"{_bridges.Length} bridge(s) listening, {active} active connection(s)";
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "socketbridge ready: {BridgeCount} bridge(s) from {Files}")]
     private static partial void LogStarted(ILogger logger, int bridgeCount, string files);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "reloaded: {BridgeCount} bridge(s) from {Files}; {Added} added, {Changed} changed, {Removed} removed, {Unchanged} unchanged")]
     private static partial void LogReloaded(ILogger logger, int bridgeCount, int added, int changed, int removed, int unchanged, string files);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stopping: ending connections within {ShutdownTimeout}")]
-    private static partial void LogStopping(ILogger logger, TimeSpan shutdownTimeout);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "socket activation: {Problem}; it is not used")]
     private static partial void LogInheritedProblem(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "socket activation: the socket passed as {Name} ({Address}) matches no bridge's Listen; it is not used")]
     private static partial void LogInheritedUnused(ILogger logger, string name, string address);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "killed {Groups} process group(s) left behind by programs, still running after {ShutdownTimeout}")]
-    private static partial void LogKilledLingering(ILogger logger, int groups, TimeSpan shutdownTimeout);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
-    private static partial void LogStopped(ILogger logger);
 }

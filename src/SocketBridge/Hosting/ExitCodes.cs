@@ -1,4 +1,4 @@
-namespace SocketBridge.Cli;
+namespace SocketBridge.Hosting;
 
 /// <summary>Exit codes (SPEC 2), from sysexits.h.</summary>
 public static class ExitCodes

@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using SocketBridge.Endpoints;
 
-namespace SocketBridge.Bridges;
+namespace SocketBridge.Endpoints;
 
 /// <summary>One accepted connection: its socket, id, peer, and when it was accepted.</summary>
 public sealed class Connection(Socket socket, string id, PeerInfo peer, BoundListener listener) : IDisposable
 {
     public Socket Socket { get; } = socket;
 
-    /// <summary>Every descriptor kept for this connection is numbered below this (see <see cref="DescriptorReserve"/>).</summary>
+    /// <summary>Every descriptor kept for this connection is numbered below this (see <c>Bridges/DescriptorReserve</c>).</summary>
     public int DescriptorCeiling { get; init; } = int.MaxValue;
 
     public string Id { get; } = id;

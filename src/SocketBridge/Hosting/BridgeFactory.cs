@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using SocketBridge.Bridges;
+using SocketBridge.Configuration;
+using SocketBridge.Endpoints;
+using SocketBridge.Forwarding;
+using SocketBridge.Processes;
+
+namespace SocketBridge.Hosting;
+
+/// <summary>
+/// Makes a <see cref="Bridge"/> from its options and its bound sockets, with
+/// the mode its options and its endpoint's kind ask for (SPEC 4) and a logger
+/// that keeps its last error for <c>socketbridge status</c>. What the modes
+/// share (the child reaper, the relay loops, the descriptor reserve, one
+/// /dev/null, the connection ids) is held here, once for the daemon.
+/// </summary>
+public sealed class BridgeFactory : IDisposable
+{
+    private readonly ChildReaper _reaper;
+    private readonly RelayEngine _relays;
+    private readonly DescriptorReserve _descriptors;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ConnectionIdGenerator _ids = new();
+    private readonly SafeFileHandle _devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+
+    public BridgeFactory(ChildReaper reaper, RelayEngine relays, DescriptorReserve descriptors, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        _reaper = reaper;
+        _relays = relays;
+        _descriptors = descriptors;
+        _time = time;
+        _loggerFactory = loggerFactory;
+    }
+
+    /// <param name="counters">New, or carried on from the bridge this one replaces.</param>
+    public Bridge Create(BridgeOptions options, IReadOnlyList<BoundEndpoint> endpoints, BridgeCounters counters)
+    {
+        ILogger logger = new ErrorRecordingLogger(_loggerFactory.CreateLogger($"SocketBridge.Bridges.{options.Name}"), counters, _time);
+        return new Bridge(options, endpoints, CreateMode(options, logger), counters, _ids, logger);
+    }
+
+    public void Dispose() => _devNull.Dispose();
+
+    private IBridgeMode CreateMode(BridgeOptions options, ILogger logger)
+    {
+        if (options.Mode == BridgeMode.Forward)
+        {
+            _relays.Start();
+        }
+
+        // A fifo: endpoint is its bridge's only one (checked at load).
+        return (options.Mode, options.Listen[0].Endpoint) switch
+        {
+            (BridgeMode.Spawn, FifoEndpoint) => new FifoSpawnMode(options, _reaper, _devNull),
+            (BridgeMode.Forward, FifoEndpoint) => new FifoForwardMode(
+                options,
+                options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
+                _relays,
+                _time),
+            _ => CreateSocketMode(options, logger),
+        };
+    }
+
+    private IBridgeMode CreateSocketMode(BridgeOptions options, ILogger logger) => options.Mode switch
+    {
+        BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger), options, _descriptors, _time),
+        BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull),
+        BridgeMode.Forward => new AcceptLoop(new ForwardMode(
+            options,
+            options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
+            _relays,
+            logger,
+            _time), options, _descriptors, _time),
+        _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
+    };
+}
