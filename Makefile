@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | test-native | check | clean | bench | soak | publish | install | deb | system-test
+# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | soak | publish | install | deb | system-test
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test test-native check clean publish install uninstall deb
+.PHONY: all build run test unit lint test-native check clean publish install uninstall deb
 
 all: build
 
@@ -29,6 +29,17 @@ run: build
 ## test: the whole suite, against out/socketbridge
 test: build
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge $(DOTNET) test $(TESTS) -c Release --nologo -v quiet --logger "console;verbosity=normal"
+
+## unit: the unit tests only ([Trait("Category", "Unit")]: no daemon started, so no
+## out/socketbridge needed; seconds once built)
+unit:
+	$(DOTNET) test $(TESTS) -c Release --nologo -v quiet --filter "Category=Unit" --logger "console;verbosity=minimal"
+
+## lint: the code as .editorconfig says (dotnet format --verify-no-changes: whitespace,
+## and the style rules set to warning), then a build of the solution with every warning an error
+lint:
+	$(DOTNET) format SocketBridge.sln --verify-no-changes
+	$(DOTNET) build SocketBridge.sln -c Release --nologo -v quiet -warnaserror
 
 ## check: validate config/demo.json without binding anything
 check: build

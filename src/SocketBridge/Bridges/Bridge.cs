@@ -45,9 +45,6 @@ public sealed class Bridge : IDisposable
     /// <summary>Every socket, endpoint after endpoint: the order a handoff program gets them in.</summary>
     public IReadOnlyList<IListener> Listeners => _listeners;
 
-    /// <summary>False once the bridge stopped accepting (retired by a reload, or stopping).</summary>
-    public bool IsAccepting => !_accepting.IsCancellationRequested;
-
     /// <summary>
     /// Starts serving every listener. With sockets taken over from retired
     /// bridges, once those bridges' loops have ended (a handoff program or

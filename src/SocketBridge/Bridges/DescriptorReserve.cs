@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Endpoints;
 using SocketBridge.Native;
@@ -147,7 +146,7 @@ public sealed class DescriptorReserve : IDisposable
     {
         Errno.EMFILE => $"the process's open-file limit ({Posix.OpenFilesLimit()}) is reached",
         Errno.ENFILE => "the system's open-file limit (fs.file-max) is reached",
-        _ => Marshal.GetPInvokeErrorMessage(errno),
+        _ => Errno.Message(errno),
     };
 
     /// <summary>

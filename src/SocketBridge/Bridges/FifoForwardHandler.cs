@@ -1,12 +1,11 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.IO.Pipes;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
+using SocketBridge.Native;
 
 namespace SocketBridge.Bridges;
 
@@ -28,18 +27,9 @@ public sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions forw
 
     public IFifoSessions? Open(FifoListener fifo, BridgeContext context)
     {
-        bool added = false;
-        try
-        {
-            // Held until the last session ends, so closing the listener at shutdown cannot pull the descriptor away mid-session.
-            fifo.Reader.DangerousAddRef(ref added);
-        }
-        catch (ObjectDisposedException)
-        {
-            return null;
-        }
-
-        return new Sessions(this, fifo, context);
+        // Held until the last session ends, so closing the listener at shutdown cannot pull the descriptor away mid-session.
+        PipeLease? lease = PipeLease.TryTakeReader(fifo.Reader);
+        return lease is null ? null : new Sessions(this, fifo, context, lease);
     }
 
     /// <summary>One session, from its first bytes to EOF; false once the listener is closed.</summary>
@@ -138,15 +128,17 @@ public sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions forw
         private readonly FifoForwardHandler _handler;
         private readonly FifoListener _fifo;
         private readonly BridgeContext _context;
-        private readonly AnonymousPipeClientStream _reader;
+        private readonly PipeLease _lease;
+        private readonly Stream _reader;
         private readonly byte[] _first = ArrayPool<byte>.Shared.Rent(BufferSize);
 
-        public Sessions(FifoForwardHandler handler, FifoListener fifo, BridgeContext context)
+        public Sessions(FifoForwardHandler handler, FifoListener fifo, BridgeContext context, PipeLease lease)
         {
             _handler = handler;
             _fifo = fifo;
             _context = context;
-            _reader = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(fifo.Reader.DangerousGetHandle(), ownsHandle: false));
+            _lease = lease;
+            _reader = lease.Stream;
         }
 
         public async Task<bool> RunAsync()
@@ -178,9 +170,8 @@ public sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions forw
 
         public void Dispose()
         {
-            _reader.Dispose();
+            _lease.Dispose();
             ArrayPool<byte>.Shared.Return(_first);
-            _fifo.Reader.DangerousRelease();
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Native;
 
@@ -41,7 +40,7 @@ public static class ConfigurationFileReader
         }
         catch (NativeCallException ex)
         {
-            problem = $"cannot read: {Marshal.GetPInvokeErrorMessage(ex.Errno)}";
+            problem = $"cannot read: {Errno.Message(ex.Errno)}";
             return false;
         }
 

@@ -3,7 +3,6 @@ namespace SocketBridge.Configuration;
 /// <summary>Which files make up the configuration (SPEC 2: run, check).</summary>
 public static class ConfigurationFiles
 {
-    public const string DefaultDirectory = "/etc/socketbridge";
     public const string MainFile = "/etc/socketbridge/socketbridge.json";
     public const string DropInDirectory = "/etc/socketbridge/bridges.d";
 

@@ -38,9 +38,6 @@ public sealed partial class ControlServer(
     private Task _accepting = Task.CompletedTask;
     private bool _short;
 
-    /// <summary>Whether the control socket could be bound (false: status and reload only by signal).</summary>
-    public bool IsListening => _listener is not null;
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         string path = options.Daemon.ControlSocket;

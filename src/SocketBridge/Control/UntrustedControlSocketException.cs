@@ -9,6 +9,4 @@ public sealed class UntrustedControlSocketException(string path, uint peerUid, s
     : Exception($"{path} is served by uid {peerUid}{(peerName is null ? string.Empty : $" ({peerName})")}, neither root nor you (uid {ownUid}): not the daemon's control socket (was it replaced?); nothing was sent to it")
 {
     public string Path { get; } = path;
-
-    public uint PeerUid { get; } = peerUid;
 }

@@ -68,7 +68,7 @@ public static class FifoBinder
         string path = endpoint.Path;
         SafePipeHandle reader = Fifos.TryOpenAt(directory.Handle, name, forWriting: false, out FileStatus opened, out int errno)
             ?? throw new ListenException($"{fail}: {path} was replaced while the FIFO was being made ("
-                + (errno != 0 ? Fifos.Describe(errno) : $"it is now {opened.Kind}") + "); it was left as it is");
+                + (errno != 0 ? Errno.Message(errno) : $"it is now {opened.Kind}") + "); it was left as it is");
         var created = new CreatedNode(directory, name, path, opened);
         SafePipeHandle? writer = null;
         try
@@ -148,7 +148,7 @@ public static class FifoBinder
             return reader;
         }
 
-        string reason = errno != 0 ? Fifos.Describe(errno) : $"{path} is {opened.Kind}, not a FIFO; it was left untouched";
+        string reason = errno != 0 ? Errno.Message(errno) : $"{path} is {opened.Kind}, not a FIFO; it was left untouched";
         throw new ListenException($"{fail}: {reason}");
     }
 }

@@ -74,7 +74,7 @@ public static class ListenerBinder
                 case LaunchdEndpoint launchd when OperatingSystem.IsMacOS():
                     try
                     {
-                        foreach (Socket passed in Launchd.LaunchdSockets.Activate(launchd.Name))
+                        foreach (Socket passed in Native.LaunchdSockets.Activate(launchd.Name))
                         {
                             bound.Add(new BoundListener(passed, launchd, inheritedName: launchd.Name));
                         }

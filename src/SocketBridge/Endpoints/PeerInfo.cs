@@ -17,15 +17,11 @@ public sealed record PeerInfo
     /// <summary>SO_PEERCRED of the client (Unix).</summary>
     public (int Pid, uint Uid, uint Gid)? Credentials { get; init; }
 
-    public bool IsTcp => Remote is not null;
-
     /// <summary>Whether the connection came through a Unix socket (its credentials may still be unknown).</summary>
     public bool IsUnix { get; init; }
 
     /// <summary>inet, inet6 or unix, as PROTO.</summary>
     public string Protocol => Remote is null ? "unix" : Remote.AddressFamily == AddressFamily.InterNetworkV6 ? "inet6" : "inet";
-
-    public string RemoteAddress => Remote?.Address.ToString() ?? string.Empty;
 
     /// <summary>How logs show the client.</summary>
     public string Display => Remote is { } r

@@ -17,9 +17,6 @@ namespace SocketBridge.Endpoints;
 /// </summary>
 public static class SocketOptionsApplier
 {
-    private const int EPERM = 1;
-    private const int ENODEV = 19;
-
     /// <summary>
     /// On a socket the daemon made, before bind(2): SO_REUSEADDR on TCP (a
     /// restart binds over connections in TIME_WAIT; never SO_REUSEPORT
@@ -63,8 +60,8 @@ public static class SocketOptionsApplier
             {
                 throw new SocketOptionException("BindToDevice", ex.Message + ex.Errno switch
                 {
-                    ENODEV => $" (there is no interface {device} now)",
-                    EPERM => " (before Linux 5.7 it needs CAP_NET_RAW: run socketbridge as root)",
+                    Errno.ENODEV => $" (there is no interface {device} now)",
+                    Errno.EPERM => " (before Linux 5.7 it needs CAP_NET_RAW: run socketbridge as root)",
                     _ => string.Empty,
                 }, ex);
             }
@@ -192,7 +189,7 @@ public static class SocketOptionsApplier
         }
         catch (NativeCallException ex)
         {
-            string hint = ex.Errno == EPERM && option == SocketOption.Mark
+            string hint = ex.Errno == Errno.EPERM && option == SocketOption.Mark
                 ? " (SO_MARK needs CAP_NET_ADMIN or CAP_NET_RAW, which root has unless its capabilities were limited)"
                 : string.Empty;
             throw new SocketOptionException(key, ex.Message + hint, ex);

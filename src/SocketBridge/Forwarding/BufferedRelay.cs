@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 
 namespace SocketBridge.Forwarding;
 
@@ -8,8 +9,11 @@ namespace SocketBridge.Forwarding;
 /// sockets and a pooled buffer, with the same rules as
 /// <see cref="SpliceRelay"/>: both directions until both are done, an EOF
 /// passed on as a half-close, an error on one side resetting both. Waiting
-/// is a zero-byte receive, so an idle connection holds no buffer.
+/// is a zero-byte receive, so an idle connection holds no buffer. Never
+/// run: the program builds on Linux only (README, launchd); kept, and fenced
+/// off Linux by the attribute, as the start of a port.
 /// </summary>
+[UnsupportedOSPlatform("linux")]
 public sealed class BufferedRelay
 {
     private const int BufferSize = 64 * 1024;

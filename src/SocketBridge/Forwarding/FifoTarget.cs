@@ -42,7 +42,7 @@ public static class FifoTarget
 
             if (errno != Errno.ENXIO)
             {
-                throw new TargetUnreachableException($"{fifo}: {Fifos.Describe(errno)}");
+                throw new TargetUnreachableException($"{fifo}: {Errno.Message(errno)}");
             }
 
             if (time.GetElapsedTime(started) >= timeout)

@@ -17,7 +17,7 @@ namespace SocketBridge.Forwarding;
 internal sealed class ReadableWait : LoopEntry
 {
     private readonly IReadOnlyList<SafeHandle> _handles;
-    private readonly bool[] _added;
+    private readonly HandleLease?[] _leases;
     private readonly int[] _fds;
     private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Epoll? _epoll;
@@ -27,14 +27,14 @@ internal sealed class ReadableWait : LoopEntry
     public ReadableWait(IReadOnlyList<SafeHandle> handles)
     {
         _handles = handles;
-        _added = new bool[handles.Count];
+        _leases = new HandleLease?[handles.Count];
         _fds = new int[handles.Count];
         try
         {
             for (int i = 0; i < handles.Count; i++)
             {
-                handles[i].DangerousAddRef(ref _added[i]);
-                _fds[i] = (int)handles[i].DangerousGetHandle();
+                _leases[i] = HandleLease.Take(handles[i]);
+                _fds[i] = _leases[i]!.Fd;
             }
         }
         catch
@@ -110,13 +110,10 @@ internal sealed class ReadableWait : LoopEntry
 
     private void ReleaseHandles()
     {
-        for (int i = 0; i < _added.Length; i++)
+        for (int i = 0; i < _leases.Length; i++)
         {
-            if (_added[i])
-            {
-                _added[i] = false;
-                _handles[i].DangerousRelease();
-            }
+            _leases[i]?.Dispose();
+            _leases[i] = null;
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using SocketBridge.Native;
 
 namespace SocketBridge.Forwarding;
@@ -197,7 +196,7 @@ internal sealed class SpliceRelay : LoopEntry
     {
         _client?.ResetOnClose();
         _target?.ResetOnClose();
-        Finish(RelayOutcome.Reset, Marshal.GetPInvokeErrorMessage(errno));
+        Finish(RelayOutcome.Reset, Errno.Message(errno));
     }
 
     private void Finish(RelayOutcome outcome, string? error)

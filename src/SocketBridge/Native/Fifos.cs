@@ -26,29 +26,14 @@ public static class Fifos
     /// once, unchanged, and reported through <paramref name="opened"/>.
     /// </summary>
     public static SafePipeHandle? TryOpen(string path, bool forWriting, out FileStatus opened, out int errno) =>
-        TryOpenAt(FileNodes.CurrentDirectory, path, forWriting, out opened, out errno);
+        Opened(NativeMethods.OpenFifoAt(FileNodes.CurrentDirectory, path, forWriting ? 1 : 0, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino), new FileStatus(mode, uid, gid, dev, ino), out opened, out errno);
 
     /// <summary>As <see cref="TryOpen"/>, for <paramref name="name"/> in the directory <paramref name="directory"/> names.</summary>
-    public static SafePipeHandle? TryOpenAt(SafeHandle directory, string name, bool forWriting, out FileStatus opened, out int errno)
-    {
-        bool added = false;
-        directory.DangerousAddRef(ref added);
-        try
-        {
-            return TryOpenAt((int)directory.DangerousGetHandle(), name, forWriting, out opened, out errno);
-        }
-        finally
-        {
-            if (added)
-            {
-                directory.DangerousRelease();
-            }
-        }
-    }
+    public static SafePipeHandle? TryOpenAt(SafeHandle directory, string name, bool forWriting, out FileStatus opened, out int errno) =>
+        Opened(NativeMethods.OpenFifoAt(directory, name, forWriting ? 1 : 0, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino), new FileStatus(mode, uid, gid, dev, ino), out opened, out errno);
 
-    private static SafePipeHandle? TryOpenAt(int directory, string name, bool forWriting, out FileStatus opened, out int errno)
+    private static SafePipeHandle? Opened(int fd, FileStatus status, out FileStatus opened, out int errno)
     {
-        int fd = NativeMethods.OpenFifoAt(directory, name, forWriting ? 1 : 0, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
         if (fd < 0)
         {
             opened = default;
@@ -56,7 +41,7 @@ public static class Fifos
             return null;
         }
 
-        opened = new FileStatus(mode, uid, gid, dev, ino);
+        opened = status;
         errno = 0;
         var handle = new SafePipeHandle(fd, ownsHandle: true);
         if (!opened.IsFifo)
@@ -71,49 +56,22 @@ public static class Fifos
     /// <summary>A new write end of the FIFO that <paramref name="reader"/> reads (via /proc/self/fd).</summary>
     public static SafePipeHandle ReopenWriter(SafePipeHandle reader)
     {
-        bool added = false;
-        reader.DangerousAddRef(ref added);
-        try
+        int fd = NativeMethods.ReopenFifoWriter(reader);
+        if (fd < 0)
         {
-            int fd = NativeMethods.ReopenFifoWriter((int)reader.DangerousGetHandle());
-            if (fd < 0)
-            {
-                throw new NativeCallException("open", "the FIFO's write end", -fd);
-            }
+            throw new NativeCallException("open", "the FIFO's write end", -fd);
+        }
 
-            return new SafePipeHandle(fd, ownsHandle: true);
-        }
-        finally
-        {
-            if (added)
-            {
-                reader.DangerousRelease();
-            }
-        }
+        return new SafePipeHandle(fd, ownsHandle: true);
     }
 
     /// <summary>Sets or clears O_NONBLOCK on the open file description.</summary>
     public static void SetNonBlocking(SafePipeHandle handle, bool on)
     {
-        bool added = false;
-        handle.DangerousAddRef(ref added);
-        try
+        int rc = NativeMethods.SetNonBlocking(handle, on ? 1 : 0);
+        if (rc < 0)
         {
-            int rc = NativeMethods.SetNonBlocking((int)handle.DangerousGetHandle(), on ? 1 : 0);
-            if (rc < 0)
-            {
-                throw new NativeCallException("fcntl(F_SETFL)", "FIFO", -rc);
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            throw new NativeCallException("fcntl(F_SETFL)", "FIFO", -rc);
         }
     }
-
-    /// <summary>The errno text, for messages.</summary>
-    public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }

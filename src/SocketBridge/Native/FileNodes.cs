@@ -18,11 +18,11 @@ public static unsafe class FileNodes
 
     /// <summary>fstat(2) of whatever <paramref name="node"/> names (an O_PATH descriptor too).</summary>
     public static FileStatus Stat(SafeHandle node, string subject) =>
-        WithDescriptor(node, fd => StatAt(fd, string.Empty, subject) ?? throw new NativeCallException("fstat", subject, Errno.ENOENT));
+        StatAt(node, string.Empty, subject) ?? throw new NativeCallException("fstat", subject, Errno.ENOENT);
 
     /// <summary>fstatat(2) of <paramref name="name"/> in <paramref name="directory"/>, not following a final symlink; null when there is no such name.</summary>
     public static FileStatus? TryStatAt(SafeHandle directory, string name, string subject) =>
-        WithDescriptor(directory, fd => StatAt(fd, name, subject));
+        StatAt(directory, name, subject);
 
     /// <summary>
     /// An O_PATH descriptor of <paramref name="name"/> in <paramref name="directory"/>
@@ -34,7 +34,7 @@ public static unsafe class FileNodes
     {
         int fd = directory is null
             ? NativeMethods.OpenPathAt(CurrentDirectory, name, isDirectory ? 1 : 0)
-            : WithDescriptor(directory, d => NativeMethods.OpenPathAt(d, name, isDirectory ? 1 : 0));
+            : NativeMethods.OpenPathAt(directory, name, isDirectory ? 1 : 0);
         errno = fd < 0 ? -fd : 0;
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
@@ -44,7 +44,7 @@ public static unsafe class FileNodes
     {
         const int Size = 4096;
         byte* buffer = stackalloc byte[Size];
-        int length = WithDescriptor(directory, fd => NativeMethods.ReadLinkAt(fd, name, buffer, Size));
+        int length = NativeMethods.ReadLinkAt(directory, name, buffer, Size);
         if (length < 0)
         {
             throw new NativeCallException("readlinkat", subject, -length);
@@ -60,7 +60,7 @@ public static unsafe class FileNodes
     /// </summary>
     public static SafeFileHandle? TryMakeDirectoryAt(SafeHandle directory, string name, uint mode, string subject)
     {
-        int fd = WithDescriptor(directory, d => NativeMethods.MakeDirectoryAt(d, name, mode));
+        int fd = NativeMethods.MakeDirectoryAt(directory, name, mode);
         if (fd == -Errno.EEXIST)
         {
             return null;
@@ -77,7 +77,7 @@ public static unsafe class FileNodes
     /// <summary>mknodat(2) of a FIFO with mode 0000; false when the name exists already.</summary>
     public static bool TryMakeFifoAt(SafeHandle directory, string name, string subject)
     {
-        int rc = WithDescriptor(directory, d => NativeMethods.MakeFifoAt(d, name));
+        int rc = NativeMethods.MakeFifoAt(directory, name);
         if (rc == -Errno.EEXIST)
         {
             return false;
@@ -89,15 +89,15 @@ public static unsafe class FileNodes
 
     /// <summary>unlinkat(2) of <paramref name="name"/> in <paramref name="directory"/>.</summary>
     public static void UnlinkAt(SafeHandle directory, string name, string subject) =>
-        Check(WithDescriptor(directory, d => NativeMethods.UnlinkAt(d, name)), "unlinkat", subject);
+        Check(NativeMethods.UnlinkAt(directory, name), "unlinkat", subject);
 
     /// <summary>fchownat(2) with AT_EMPTY_PATH: the owner of the very inode <paramref name="node"/> names; null leaves one as it is.</summary>
     public static void ChangeOwner(SafeHandle node, uint? uid, uint? gid, string subject) =>
-        Check(WithDescriptor(node, fd => NativeMethods.ChownNode(fd, uid ?? uint.MaxValue, gid ?? uint.MaxValue)), "fchownat", subject);
+        Check(NativeMethods.ChownNode(node, uid ?? uint.MaxValue, gid ?? uint.MaxValue), "fchownat", subject);
 
     /// <summary>fchmod(2), or fchmodat2(2) for an O_PATH descriptor: the mode of the very inode <paramref name="node"/> names.</summary>
     public static void ChangeMode(SafeHandle node, uint mode, string subject) =>
-        Check(WithDescriptor(node, fd => NativeMethods.ChmodNode(fd, mode)), "fchmod", subject);
+        Check(NativeMethods.ChmodNode(node, mode), "fchmod", subject);
 
     /// <summary>
     /// Whether <paramref name="file"/> is the very file the bind(2) of
@@ -106,9 +106,7 @@ public static unsafe class FileNodes
     /// </summary>
     public static bool? IsBoundFileOf(SafeHandle socket, FileStatus file)
     {
-        ulong inode = 0;
-        uint major = 0, minor = 0;
-        int rc = WithDescriptor(socket, fd => NativeMethods.UnixSocketFile(fd, out inode, out major, out minor));
+        int rc = NativeMethods.UnixSocketFile(socket, out ulong inode, out uint major, out uint minor);
         if (rc < 0)
         {
             return null;
@@ -118,7 +116,7 @@ public static unsafe class FileNodes
         return file.IsSocket && fileMajor == major && fileMinor == minor && (uint)file.Inode == (uint)inode;
     }
 
-    private static FileStatus? StatAt(int directory, string name, string subject)
+    private static FileStatus? StatAt(SafeHandle directory, string name, string subject)
     {
         int rc = NativeMethods.StatAt(directory, name, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
         if (rc == -Errno.ENOENT)
@@ -135,23 +133,6 @@ public static unsafe class FileNodes
         if (rc < 0)
         {
             throw new NativeCallException(call, subject, -rc);
-        }
-    }
-
-    private static T WithDescriptor<T>(SafeHandle handle, Func<int, T> call)
-    {
-        bool added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            return call((int)handle.DangerousGetHandle());
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
         }
     }
 }

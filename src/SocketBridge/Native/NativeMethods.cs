@@ -6,6 +6,10 @@ namespace SocketBridge.Native;
 /// Every P/Invoke of the daemon. Functions named sb_* are in
 /// Native/sb_*.c; the rest are libc's own. Callers use the safe
 /// wrappers beside this file (Posix, ProcessSpawner), never these directly.
+/// A descriptor is passed as its SafeHandle, which the generated marshaller
+/// holds for the call (the C side takes an intptr_t), except where it must
+/// cross as an int inside a struct or array (sb_spawn, poll, epoll) or a
+/// lease holds it already (SocketLease, the relay's loops).
 /// </summary>
 internal static unsafe partial class NativeMethods
 {
@@ -14,7 +18,7 @@ internal static unsafe partial class NativeMethods
     private const string LibSystem = "/usr/lib/libSystem.B.dylib";
 
     [LibraryImport(Helper, EntryPoint = "sb_spawn")]
-    internal static partial int Spawn(SpawnRequest* request, out int failedStep);
+    internal static partial int Spawn(SpawnRequest* request, out SpawnStep failedStep);
 
     [LibraryImport(Helper, EntryPoint = "sb_wait_any_exited")]
     internal static partial int WaitAnyExited();
@@ -38,7 +42,7 @@ internal static unsafe partial class NativeMethods
     internal static partial int DescriptorShortage();
 
     [LibraryImport(Helper, EntryPoint = "sb_accept_and_close")]
-    internal static partial int AcceptAndClose(int listenFd);
+    internal static partial int AcceptAndClose(SafeHandle listener);
 
     [LibraryImport(Helper, EntryPoint = "sb_lstat", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int LStat(string path, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
@@ -62,13 +66,13 @@ internal static unsafe partial class NativeMethods
     internal static partial long ArgumentSpace();
 
     [LibraryImport(Helper, EntryPoint = "sb_bytes_readable")]
-    internal static partial int BytesReadable(int fd);
+    internal static partial int BytesReadable(SafeHandle pipe);
 
     [LibraryImport(Helper, EntryPoint = "sb_queued_connections")]
-    internal static partial int QueuedConnections(int fd, ulong* ids, int capacity);
+    internal static partial int QueuedConnections(SafeHandle socket, ulong* ids, int capacity);
 
     [LibraryImport(Helper, EntryPoint = "sb_datagram_queue")]
-    internal static partial int DatagramQueue(int fd, out int length, byte* sender, ref int senderLength, out long queuedBytes);
+    internal static partial int DatagramQueue(SafeHandle socket, out int length, byte* sender, ref int senderLength, out long queuedBytes);
 
     [LibraryImport(Helper, EntryPoint = "sb_lookup_group", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int LookupGroup(string name, out uint gid);
@@ -77,7 +81,7 @@ internal static unsafe partial class NativeMethods
     internal static partial int UserGroups(string name, uint gid, uint* groups, int capacity);
 
     [LibraryImport(Helper, EntryPoint = "sb_peer_credentials")]
-    internal static partial int PeerCredentials(int fd, out int pid, out uint uid, out uint gid);
+    internal static partial int PeerCredentials(SafeHandle socket, out int pid, out uint uid, out uint gid);
 
     [LibraryImport(Helper, EntryPoint = "sb_unix_listener_exists")]
     internal static partial int UnixListenerExists(ulong inode, uint majorDevice, uint minorDevice);
@@ -95,49 +99,57 @@ internal static unsafe partial class NativeMethods
     internal static partial int SetCloseOnExec(int fd);
 
     [LibraryImport(Helper, EntryPoint = "sb_wait_readable")]
-    internal static partial int WaitReadable(int fd, int timeoutMilliseconds);
+    internal static partial int WaitReadable(SafeHandle handle, int timeoutMilliseconds);
 
     [LibraryImport(Helper, EntryPoint = "sb_wait_any_readable")]
     internal static partial int WaitAnyReadable(int* fds, int count, int timeoutMilliseconds);
 
     [LibraryImport(Helper, EntryPoint = "sb_open_fifo_at", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int OpenFifoAt(int directory, string name, int forWriting, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
+    internal static partial int OpenFifoAt(SafeHandle directory, string name, int forWriting, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
+
+    /// <summary>The same relative to <see cref="FileNodes.CurrentDirectory"/> (AT_FDCWD), which no handle holds.</summary>
+    [LibraryImport(Helper, EntryPoint = "sb_open_fifo_at", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenFifoAt(nint directory, string name, int forWriting, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
 
     [LibraryImport(Helper, EntryPoint = "sb_stat_at", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int StatAt(int directory, string name, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
+    internal static partial int StatAt(SafeHandle directory, string name, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
 
     [LibraryImport(Helper, EntryPoint = "sb_open_path_at", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int OpenPathAt(int directory, string name, int isDirectory);
+    internal static partial int OpenPathAt(SafeHandle directory, string name, int isDirectory);
+
+    /// <summary>The same relative to <see cref="FileNodes.CurrentDirectory"/> (AT_FDCWD).</summary>
+    [LibraryImport(Helper, EntryPoint = "sb_open_path_at", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenPathAt(nint directory, string name, int isDirectory);
 
     [LibraryImport(Helper, EntryPoint = "sb_readlink_at", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int ReadLinkAt(int directory, string name, byte* buffer, int size);
+    internal static partial int ReadLinkAt(SafeHandle directory, string name, byte* buffer, int size);
 
     [LibraryImport(Helper, EntryPoint = "sb_make_directory_at", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int MakeDirectoryAt(int directory, string name, uint mode);
+    internal static partial int MakeDirectoryAt(SafeHandle directory, string name, uint mode);
 
     [LibraryImport(Helper, EntryPoint = "sb_make_fifo_at", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int MakeFifoAt(int directory, string name);
+    internal static partial int MakeFifoAt(SafeHandle directory, string name);
 
     [LibraryImport(Helper, EntryPoint = "sb_unlink_at", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int UnlinkAt(int directory, string name);
+    internal static partial int UnlinkAt(SafeHandle directory, string name);
 
     [LibraryImport(Helper, EntryPoint = "sb_chown_node")]
-    internal static partial int ChownNode(int fd, uint uid, uint gid);
+    internal static partial int ChownNode(SafeHandle node, uint uid, uint gid);
 
     [LibraryImport(Helper, EntryPoint = "sb_chmod_node")]
-    internal static partial int ChmodNode(int fd, uint mode);
+    internal static partial int ChmodNode(SafeHandle node, uint mode);
 
     [LibraryImport(Helper, EntryPoint = "sb_unix_socket_file")]
-    internal static partial int UnixSocketFile(int socket, out ulong inode, out uint majorDevice, out uint minorDevice);
+    internal static partial int UnixSocketFile(SafeHandle socket, out ulong inode, out uint majorDevice, out uint minorDevice);
 
     [LibraryImport(Helper, EntryPoint = "sb_reopen_fifo_writer")]
-    internal static partial int ReopenFifoWriter(int readFd);
+    internal static partial int ReopenFifoWriter(SafeHandle reader);
 
     [LibraryImport(Helper, EntryPoint = "sb_set_nonblocking")]
-    internal static partial int SetNonBlocking(int fd, int on);
+    internal static partial int SetNonBlocking(SafeHandle handle, int on);
 
     [LibraryImport(Helper, EntryPoint = "sb_journal_send_memfd", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int JournalSendMemfd(int socket, string path, byte* data, ulong length);
+    internal static partial int JournalSendMemfd(SafeHandle socket, string path, byte* data, ulong length);
 
     [LibraryImport(Helper, EntryPoint = "sb_epoll_create")]
     internal static partial int EpollCreate();
@@ -152,7 +164,7 @@ internal static unsafe partial class NativeMethods
     internal static partial int EventFd();
 
     [LibraryImport(Helper, EntryPoint = "sb_eventfd_signal")]
-    internal static partial int EventFdSignal(int fd);
+    internal static partial int EventFdSignal(SafeHandle eventFd);
 
     [LibraryImport(Helper, EntryPoint = "sb_eventfd_reset")]
     internal static partial int EventFdReset(int fd);
@@ -176,7 +188,11 @@ internal static unsafe partial class NativeMethods
     internal static partial int ResetOnClose(int fd);
 
     [LibraryImport(Helper, EntryPoint = "sb_socket_error")]
-    internal static partial int SocketError(int fd);
+    internal static partial int SocketError(SafeHandle socket);
+
+    /// <summary>The same for a descriptor its caller holds already (a <see cref="SocketLease"/>).</summary>
+    [LibraryImport(Helper, EntryPoint = "sb_socket_error")]
+    internal static partial int SocketError(nint fd);
 
     [LibraryImport(Helper, EntryPoint = "sb_connect")]
     internal static partial int Connect(byte* address, int length, int type, out int fd);
@@ -185,13 +201,13 @@ internal static unsafe partial class NativeMethods
     internal static partial int MessagePeek(int fd, out int end);
 
     [LibraryImport(Helper, EntryPoint = "sb_set_socket_option")]
-    internal static partial int SetSocketOption(int fd, int option, int value);
+    internal static partial int SetSocketOption(SafeHandle socket, int option, int value);
 
     [LibraryImport(Helper, EntryPoint = "sb_get_socket_option")]
-    internal static partial int GetSocketOption(int fd, int option, out int value);
+    internal static partial int GetSocketOption(SafeHandle socket, int option, out int value);
 
     [LibraryImport(Helper, EntryPoint = "sb_bind_to_device", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int BindToDevice(int fd, string name);
+    internal static partial int BindToDevice(SafeHandle socket, string name);
 
     [LibraryImport(Helper, EntryPoint = "sb_interface_index", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial uint InterfaceIndex(string name);

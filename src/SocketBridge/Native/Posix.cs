@@ -78,22 +78,7 @@ public static unsafe class Posix
     public static int DescriptorShortage() => -NativeMethods.DescriptorShortage();
 
     /// <summary>Takes one pending connection off <paramref name="listener"/> and closes it; 0 or the errno (EAGAIN: none pending).</summary>
-    public static int AcceptAndClose(SafeSocketHandle listener)
-    {
-        bool added = false;
-        listener.DangerousAddRef(ref added);
-        try
-        {
-            return -NativeMethods.AcceptAndClose((int)listener.DangerousGetHandle());
-        }
-        finally
-        {
-            if (added)
-            {
-                listener.DangerousRelease();
-            }
-        }
-    }
+    public static int AcceptAndClose(SafeSocketHandle listener) => -NativeMethods.AcceptAndClose(listener);
 
     public static uint EffectiveGid => NativeMethods.GetEGid();
 
@@ -167,26 +152,14 @@ public static unsafe class Posix
     /// </summary>
     public static ulong[]? QueuedConnections(SafeHandle socket, int capacity)
     {
-        bool added = false;
-        socket.DangerousAddRef(ref added);
-        try
+        ulong[] ids = new ulong[capacity];
+        int n;
+        fixed (ulong* p = ids)
         {
-            ulong[] ids = new ulong[capacity];
-            int n;
-            fixed (ulong* p = ids)
-            {
-                n = NativeMethods.QueuedConnections((int)socket.DangerousGetHandle(), p, capacity);
-            }
+            n = NativeMethods.QueuedConnections(socket, p, capacity);
+        }
 
-            return n < 0 ? null : ids[..Math.Min(n, capacity)];
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
-        }
+        return n < 0 ? null : ids[..Math.Min(n, capacity)];
     }
 
     /// <summary>
@@ -196,64 +169,25 @@ public static unsafe class Posix
     /// </summary>
     public static DatagramQueue? WaitingDatagrams(SafeHandle socket)
     {
-        bool added = false;
-        socket.DangerousAddRef(ref added);
-        try
+        byte* sender = stackalloc byte[128]; // sizeof(struct sockaddr_storage)
+        int senderLength = 128;
+        int rc = NativeMethods.DatagramQueue(socket, out int length, sender, ref senderLength, out long queued);
+        if (rc < 0)
         {
-            byte* sender = stackalloc byte[128]; // sizeof(struct sockaddr_storage)
-            int senderLength = 128;
-            int rc = NativeMethods.DatagramQueue((int)socket.DangerousGetHandle(), out int length, sender, ref senderLength, out long queued);
-            if (rc < 0)
-            {
-                return null;
-            }
+            return null;
+        }
 
-            return new DatagramQueue(rc == 1 ? length : null, rc == 1 ? new ReadOnlySpan<byte>(sender, senderLength).ToArray() : [], queued);
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
-        }
+        return new DatagramQueue(rc == 1 ? length : null, rc == 1 ? new ReadOnlySpan<byte>(sender, senderLength).ToArray() : [], queued);
     }
 
     /// <summary>SO_ERROR: takes (and so clears) a socket's pending error; 0 for none, or -errno.</summary>
-    public static int TakeSocketError(SafeHandle socket)
-    {
-        bool added = false;
-        socket.DangerousAddRef(ref added);
-        try
-        {
-            return NativeMethods.SocketError((int)socket.DangerousGetHandle());
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
-        }
-    }
+    public static int TakeSocketError(SafeHandle socket) => NativeMethods.SocketError(socket);
 
     /// <summary>How many bytes wait in a pipe or FIFO (FIONREAD); null when that cannot be told.</summary>
     public static int? BytesReadable(SafeHandle pipe)
     {
-        bool added = false;
-        pipe.DangerousAddRef(ref added);
-        try
-        {
-            int rc = NativeMethods.BytesReadable((int)pipe.DangerousGetHandle());
-            return rc < 0 ? null : rc;
-        }
-        finally
-        {
-            if (added)
-            {
-                pipe.DangerousRelease();
-            }
-        }
+        int rc = NativeMethods.BytesReadable(pipe);
+        return rc < 0 ? null : rc;
     }
 
     /// <summary>
@@ -280,25 +214,13 @@ public static unsafe class Posix
     /// <summary>poll(2) for readability: true when a connection is pending on a listening socket, or a FIFO has bytes.</summary>
     public static bool WaitReadable(SafeHandle socket, TimeSpan timeout)
     {
-        bool added = false;
-        socket.DangerousAddRef(ref added);
-        try
+        int rc = NativeMethods.WaitReadable(socket, (int)timeout.TotalMilliseconds);
+        if (rc < 0)
         {
-            int rc = NativeMethods.WaitReadable((int)socket.DangerousGetHandle(), (int)timeout.TotalMilliseconds);
-            if (rc < 0)
-            {
-                throw new NativeCallException("poll", socket is SafeSocketHandle ? "listening socket" : "FIFO", -rc);
-            }
+            throw new NativeCallException("poll", socket is SafeSocketHandle ? "listening socket" : "FIFO", -rc);
+        }
 
-            return rc == 1;
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
-        }
+        return rc == 1;
     }
 
     /// <summary>
@@ -344,6 +266,9 @@ public static unsafe class Posix
         }
     }
 
+    /// <summary>Whether <paramref name="handle"/>'s descriptor is numbered below <paramref name="ceiling"/> (the daemon's descriptor reserve).</summary>
+    public static bool IsNumberedBelow(SafeHandle handle, int ceiling) => handle.DangerousGetHandle() < ceiling;
+
     /// <summary>kill(2); false when the process (group) no longer exists.</summary>
     public static bool Kill(int pid, int signal) => NativeMethods.Kill(pid, signal) == 0;
 
@@ -362,25 +287,13 @@ public static unsafe class Posix
     /// <summary>SO_PEERCRED: the pid, uid and gid of a Unix socket's peer.</summary>
     public static (int Pid, uint Uid, uint Gid) PeerCredentials(SafeSocketHandle socket)
     {
-        bool added = false;
-        socket.DangerousAddRef(ref added);
-        try
+        int rc = NativeMethods.PeerCredentials(socket, out int pid, out uint uid, out uint gid);
+        if (rc < 0)
         {
-            int rc = NativeMethods.PeerCredentials((int)socket.DangerousGetHandle(), out int pid, out uint uid, out uint gid);
-            if (rc < 0)
-            {
-                throw new NativeCallException("getsockopt", "SO_PEERCRED", -rc);
-            }
+            throw new NativeCallException("getsockopt", "SO_PEERCRED", -rc);
+        }
 
-            return (pid, uid, gid);
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
-        }
+        return (pid, uid, gid);
     }
 
     /// <summary>
@@ -389,21 +302,9 @@ public static unsafe class Posix
     /// </summary>
     public static int JournalSendMemfd(SafeSocketHandle socket, string path, ReadOnlySpan<byte> entry)
     {
-        bool added = false;
-        socket.DangerousAddRef(ref added);
-        try
+        fixed (byte* data = entry)
         {
-            fixed (byte* data = entry)
-            {
-                return -NativeMethods.JournalSendMemfd((int)socket.DangerousGetHandle(), path, data, (ulong)entry.Length);
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
+            return -NativeMethods.JournalSendMemfd(socket, path, data, (ulong)entry.Length);
         }
     }
 

@@ -51,16 +51,47 @@ public static unsafe class ProcessSpawner
     private const int ListenPidDigits = 11;
 
     /// <summary>
-    /// Starts the program with child descriptor i a copy of fds[i]. Returns its pid.
-    /// The caller keeps the descriptors alive for the duration of the call.
+    /// Starts the program with child descriptor i a copy of
+    /// <paramref name="descriptors"/>[i]. Returns its pid. Each handle is held
+    /// (a reference taken) for the duration of the call, so none can be closed
+    /// and its number reused while the child copies it.
     /// </summary>
-    public static int Spawn(SpawnSpec spec, ReadOnlySpan<int> fds)
+    public static int Spawn(SpawnSpec spec, ReadOnlySpan<SafeHandle> descriptors)
     {
-        if (fds.Length > MaxDescriptors)
+        if (descriptors.Length > MaxDescriptors)
         {
             // Configurations are checked against this at load; only sockets passed by launchd can outnumber it.
-            throw new SpawnException($"{fds.Length} descriptors to pass; a program can be given at most {MaxDescriptors} ({MaxListenDescriptors} listening sockets)", Errno.EINVAL);
+            throw new SpawnException($"{descriptors.Length} descriptors to pass; a program can be given at most {MaxDescriptors} ({MaxListenDescriptors} listening sockets)", Errno.EINVAL);
         }
+
+        // The descriptors cross as ints inside sb_spawn_request, which the
+        // marshaller cannot reach: hold each handle by hand, here only.
+        Span<int> fds = stackalloc int[descriptors.Length];
+        Span<bool> held = stackalloc bool[descriptors.Length];
+        try
+        {
+            for (int i = 0; i < descriptors.Length; i++)
+            {
+                descriptors[i].DangerousAddRef(ref held[i]);
+                fds[i] = (int)descriptors[i].DangerousGetHandle();
+            }
+
+            return Spawn(spec, fds);
+        }
+        finally
+        {
+            for (int i = 0; i < descriptors.Length; i++)
+            {
+                if (held[i])
+                {
+                    descriptors[i].DangerousRelease();
+                }
+            }
+        }
+    }
+
+    private static int Spawn(SpawnSpec spec, ReadOnlySpan<int> fds)
+    {
 
         int strings = 1 + spec.Arguments.Count + spec.Environment.Count + (spec.WorkingDirectory is null ? 0 : 1);
         int bytes = Utf8Size(spec.Path) + Utf8Size(spec.WorkingDirectory);
@@ -135,7 +166,7 @@ public static unsafe class ProcessSpawner
                     OpenFilesSoftLimit = spec.OpenFilesSoftLimit,
                 };
 
-                int pid = NativeMethods.Spawn(&request, out int step);
+                int pid = NativeMethods.Spawn(&request, out SpawnStep step);
                 if (pid < 0)
                 {
                     throw new SpawnException(Describe(step, spec, -pid), -pid);
@@ -150,16 +181,16 @@ public static unsafe class ProcessSpawner
         }
     }
 
-    private static string Describe(int step, SpawnSpec spec, int errno)
+    private static string Describe(SpawnStep step, SpawnSpec spec, int errno)
     {
-        string reason = Marshal.GetPInvokeErrorMessage(errno);
+        string reason = Native.Errno.Message(errno);
         return step switch
         {
-            1 => $"dup2 of the connection descriptors: {reason}",
-            2 => $"setsid: {reason}",
-            3 => $"setting uid {spec.Credentials?.Uid} gid {spec.Credentials?.Gid}: {reason}",
-            4 => $"chdir({spec.WorkingDirectory}): {reason}",
-            5 => $"execve({spec.Path}): {reason}",
+            SpawnStep.Descriptors => $"dup2 of the connection descriptors: {reason}",
+            SpawnStep.NewSession => $"setsid: {reason}",
+            SpawnStep.Credentials => $"setting uid {spec.Credentials?.Uid} gid {spec.Credentials?.Gid}: {reason}",
+            SpawnStep.WorkingDirectory => $"chdir({spec.WorkingDirectory}): {reason}",
+            SpawnStep.Exec => $"execve({spec.Path}): {reason}",
             _ => $"vfork: {reason}",
         };
     }

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace SocketBridge.Native;
 
@@ -33,11 +32,7 @@ public static class SocketOptionCalls
     /// <summary>Sets <paramref name="option"/> of <paramref name="socket"/> to <paramref name="value"/>.</summary>
     public static void Set(Socket socket, SocketOption option, int value)
     {
-        int rc;
-        using (Descriptor fd = new(socket.SafeHandle))
-        {
-            rc = NativeMethods.SetSocketOption(fd.Value, (int)option, value);
-        }
+        int rc = NativeMethods.SetSocketOption(socket.SafeHandle, (int)option, value);
 
         if (rc < 0)
         {
@@ -48,12 +43,7 @@ public static class SocketOptionCalls
     /// <summary>What the kernel reports for <paramref name="option"/> of <paramref name="socket"/>.</summary>
     public static int Get(Socket socket, SocketOption option)
     {
-        int rc;
-        int value;
-        using (Descriptor fd = new(socket.SafeHandle))
-        {
-            rc = NativeMethods.GetSocketOption(fd.Value, (int)option, out value);
-        }
+        int rc = NativeMethods.GetSocketOption(socket.SafeHandle, (int)option, out int value);
 
         if (rc < 0)
         {
@@ -66,11 +56,7 @@ public static class SocketOptionCalls
     /// <summary>SO_BINDTODEVICE to the interface <paramref name="device"/>.</summary>
     public static void BindToDevice(Socket socket, string device)
     {
-        int rc;
-        using (Descriptor fd = new(socket.SafeHandle))
-        {
-            rc = NativeMethods.BindToDevice(fd.Value, device);
-        }
+        int rc = NativeMethods.BindToDevice(socket.SafeHandle, device);
 
         if (rc < 0)
         {
@@ -80,28 +66,4 @@ public static class SocketOptionCalls
 
     /// <summary>Whether the machine has a network interface named <paramref name="name"/> (if_nametoindex(3)).</summary>
     public static bool InterfaceExists(string name) => NativeMethods.InterfaceIndex(name) != 0;
-
-    /// <summary>A socket's descriptor, kept from being closed and reused while a call uses it.</summary>
-    private readonly ref struct Descriptor
-    {
-        private readonly SafeHandle _handle;
-        private readonly bool _added;
-
-        public Descriptor(SafeHandle handle)
-        {
-            _handle = handle;
-            handle.DangerousAddRef(ref _added);
-            Value = (int)handle.DangerousGetHandle();
-        }
-
-        public int Value { get; }
-
-        public void Dispose()
-        {
-            if (_added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
 }

@@ -11,20 +11,19 @@ namespace SocketBridge.Native;
 /// </summary>
 public static unsafe class StreamConnect
 {
-    public const int InProgress = -115; // -EINPROGRESS
+    public const int InProgress = -Errno.EINPROGRESS;
     public const int QueueFull = -Errno.EAGAIN;
 
     private const int SockStream = 1;    // SOCK_STREAM
     private const int SockSeqPacket = 5; // SOCK_SEQPACKET
 
     /// <summary>
-    /// Starts connecting to <paramref name="address"/>: 0 (connected) or
-    /// <see cref="InProgress"/>, with the socket; otherwise -errno and no socket
-    /// (<see cref="QueueFull"/>: a Unix listener's queue is full, try again).
+    /// Starts connecting a socket of <paramref name="type"/> (Stream, or
+    /// Seqpacket for a unix-seqpacket Target) to <paramref name="address"/>:
+    /// 0 (connected) or <see cref="InProgress"/>, with the socket; otherwise
+    /// -errno and no socket (<see cref="QueueFull"/>: a Unix listener's queue
+    /// is full, try again).
     /// </summary>
-    public static int Start(EndPoint address, out Socket? socket) => Start(address, SocketType.Stream, out socket);
-
-    /// <summary>The same for a socket of <paramref name="type"/>: Stream, or Seqpacket for a unix-seqpacket Target.</summary>
     public static int Start(EndPoint address, SocketType type, out Socket? socket)
     {
         socket = null;

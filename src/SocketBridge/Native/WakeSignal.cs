@@ -28,22 +28,10 @@ public sealed class WakeSignal : IDisposable
     /// <summary>Wakes the loop; ObjectDisposedException once it has been disposed.</summary>
     public void Signal()
     {
-        bool added = false;
-        _handle.DangerousAddRef(ref added);
-        try
+        int rc = NativeMethods.EventFdSignal(_handle);
+        if (rc < 0)
         {
-            int rc = NativeMethods.EventFdSignal(Fd);
-            if (rc < 0)
-            {
-                throw new NativeCallException("write", "the relay loop's eventfd", -rc);
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
+            throw new NativeCallException("write", "the relay loop's eventfd", -rc);
         }
     }
 

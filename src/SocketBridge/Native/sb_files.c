@@ -55,7 +55,7 @@ int32_t sb_set_cloexec(int32_t fd)
 /* Opens for writing the very FIFO that read_fd reads, through
  * /proc/self/fd, whatever has become of its path since. Returns the
  * descriptor or -errno. */
-int32_t sb_reopen_fifo_writer(int32_t read_fd)
+int32_t sb_reopen_fifo_writer(intptr_t read_fd)
 {
     char path[40] = "/proc/self/fd/";
     sb_write_decimal(path + 14, read_fd);
@@ -64,7 +64,7 @@ int32_t sb_reopen_fifo_writer(int32_t read_fd)
 }
 
 /* Sets or clears O_NONBLOCK. Returns 0 or -errno. */
-int32_t sb_set_nonblocking(int32_t fd, int32_t on)
+int32_t sb_set_nonblocking(intptr_t fd, int32_t on)
 {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0)
@@ -100,7 +100,7 @@ static void fill_status(const struct stat *st, uint32_t *mode, uint32_t *uid, ui
 /* fstatat(2) of name in dirfd without following a final symbolic link, or,
  * with an empty name, fstat(2) of dirfd itself (also an O_PATH
  * descriptor). Returns 0 or -errno. */
-int32_t sb_stat_at(int32_t dirfd, const char *name, uint32_t *mode, uint32_t *uid, uint32_t *gid, uint64_t *dev, uint64_t *ino)
+int32_t sb_stat_at(intptr_t dirfd, const char *name, uint32_t *mode, uint32_t *uid, uint32_t *gid, uint64_t *dev, uint64_t *ino)
 {
     struct stat st;
     int rc = name[0] == '\0' ? fstat(dirfd, &st) : fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
@@ -115,7 +115,7 @@ int32_t sb_stat_at(int32_t dirfd, const char *name, uint32_t *mode, uint32_t *ui
  * (O_NOFOLLOW). An O_PATH descriptor opens nothing: it only names the
  * inode, for fstat and as the directory of other *at calls, and needs no
  * read permission. Returns the descriptor or -errno. */
-int32_t sb_open_path_at(int32_t dirfd, const char *name, int32_t directory)
+int32_t sb_open_path_at(intptr_t dirfd, const char *name, int32_t directory)
 {
     int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
     return fd < 0 ? -errno : fd;
@@ -123,7 +123,7 @@ int32_t sb_open_path_at(int32_t dirfd, const char *name, int32_t directory)
 
 /* readlinkat(2), NUL-terminated. Returns the length or -errno
  * (-ENAMETOOLONG when it does not fit). */
-int32_t sb_readlink_at(int32_t dirfd, const char *name, char *buffer, int32_t size)
+int32_t sb_readlink_at(intptr_t dirfd, const char *name, char *buffer, int32_t size)
 {
     ssize_t n = readlinkat(dirfd, name, buffer, (size_t)size);
     if (n < 0)
@@ -140,7 +140,7 @@ int32_t sb_readlink_at(int32_t dirfd, const char *name, char *buffer, int32_t si
  * daemon, which only the one just made can be, and given its mode with
  * fchmod(2). Returns an O_PATH descriptor of it, or -errno (-EEXIST when
  * the name exists already). */
-int32_t sb_make_directory_at(int32_t dirfd, const char *name, uint32_t mode)
+int32_t sb_make_directory_at(intptr_t dirfd, const char *name, uint32_t mode)
 {
     if (mkdirat(dirfd, name, 0700) < 0)
         return -errno;
@@ -167,7 +167,7 @@ int32_t sb_make_directory_at(int32_t dirfd, const char *name, uint32_t mode)
 /* mknodat(2) of a FIFO with no permissions at all: a FIFO the daemon
  * makes is open to no one until it has its owner and mode. Returns 0 or
  * -errno (-EEXIST when the name exists). */
-int32_t sb_make_fifo_at(int32_t dirfd, const char *name)
+int32_t sb_make_fifo_at(intptr_t dirfd, const char *name)
 {
     return mknodat(dirfd, name, S_IFIFO | 0, 0) < 0 ? -errno : 0;
 }
@@ -177,7 +177,7 @@ int32_t sb_make_fifo_at(int32_t dirfd, const char *name)
  * (fstat), so the caller refuses what is not a FIFO, or not the one it
  * expects, before using it. Opening a regular file or a device without
  * O_CREAT or O_TRUNC does not change it. Returns the descriptor or -errno. */
-int32_t sb_open_fifo_at(int32_t dirfd, const char *name, int32_t for_writing, uint32_t *mode, uint32_t *uid, uint32_t *gid, uint64_t *dev, uint64_t *ino)
+int32_t sb_open_fifo_at(intptr_t dirfd, const char *name, int32_t for_writing, uint32_t *mode, uint32_t *uid, uint32_t *gid, uint64_t *dev, uint64_t *ino)
 {
     int flags = (for_writing ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
     int fd = openat(dirfd, name, flags);
@@ -194,7 +194,7 @@ int32_t sb_open_fifo_at(int32_t dirfd, const char *name, int32_t for_writing, ui
 }
 
 /* unlinkat(2) of name in dirfd. Returns 0 or -errno. */
-int32_t sb_unlink_at(int32_t dirfd, const char *name)
+int32_t sb_unlink_at(intptr_t dirfd, const char *name)
 {
     return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
 }
@@ -202,7 +202,7 @@ int32_t sb_unlink_at(int32_t dirfd, const char *name)
 /* Changes the owner of the inode fd names (an open file, a socket, or an
  * O_PATH descriptor): fchownat(2) with AT_EMPTY_PATH, which never
  * resolves a path. -1 leaves uid or gid as they are. Returns 0 or -errno. */
-int32_t sb_chown_node(int32_t fd, uint32_t uid, uint32_t gid)
+int32_t sb_chown_node(intptr_t fd, uint32_t uid, uint32_t gid)
 {
     return fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
@@ -216,18 +216,18 @@ int32_t sb_chown_node(int32_t fd, uint32_t uid, uint32_t gid)
  * fchmodat2(2) with AT_EMPTY_PATH (Linux 6.6), and before it chmod(2) on
  * /proc/self/fd/N, which reaches the very inode the descriptor names
  * without walking any directory. Returns 0 or -errno. */
-int32_t sb_chmod_node(int32_t fd, uint32_t mode)
+int32_t sb_chmod_node(intptr_t fd, uint32_t mode)
 {
     if (fchmod(fd, (mode_t)mode) == 0)
         return 0;
     if (errno != EBADF)
         return -errno;
-    if (syscall(SYS_fchmodat2, fd, "", (mode_t)mode, AT_EMPTY_PATH) == 0)
+    if (syscall(SYS_fchmodat2, (int)fd, "", (mode_t)mode, AT_EMPTY_PATH) == 0)
         return 0;
     if (errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
         return -errno;
     char path[40];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", (int)fd);
     return chmod(path, (mode_t)mode) < 0 ? -errno : 0;
 }
 
@@ -268,7 +268,7 @@ int32_t sb_has_access_acl(const char *path)
 
 /* ioctl(FIONREAD): the bytes waiting in a pipe or FIFO. Returns the count
  * or -errno. */
-int32_t sb_bytes_readable(int32_t fd)
+int32_t sb_bytes_readable(intptr_t fd)
 {
     int n = 0;
     return ioctl(fd, FIONREAD, &n) < 0 ? -errno : n;

@@ -17,7 +17,7 @@
  * memfd, sealed so it cannot change under journald, and its descriptor sent
  * alone (SCM_RIGHTS, no payload) to the journal socket at `path`.
  * Returns 0 or -errno. */
-int32_t sb_journal_send_memfd(int32_t sock, const char *path, const uint8_t *data, uint64_t length)
+int32_t sb_journal_send_memfd(intptr_t sock, const char *path, const uint8_t *data, uint64_t length)
 {
     int fd = memfd_create("journal-entry", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)

@@ -21,7 +21,7 @@
 #include "socketbridge_native.h"
 
 /* SO_PEERCRED on a connected Unix socket. */
-int32_t sb_peer_credentials(int32_t fd, int32_t *pid, uint32_t *uid, uint32_t *gid)
+int32_t sb_peer_credentials(intptr_t fd, int32_t *pid, uint32_t *uid, uint32_t *gid)
 {
     struct ucred cred;
     socklen_t len = sizeof cred;
@@ -135,9 +135,10 @@ int32_t sb_wait_any_readable(const int32_t *fds, int32_t count, int32_t timeout_
 }
 
 /* The same for one descriptor: 1 when readable, 0 on timeout, or -errno. */
-int32_t sb_wait_readable(int32_t fd, int32_t timeout_ms)
+int32_t sb_wait_readable(intptr_t fd, int32_t timeout_ms)
 {
-    return sb_wait_any_readable(&fd, 1, timeout_ms);
+    int32_t one = (int32_t)fd;
+    return sb_wait_any_readable(&one, 1, timeout_ms);
 }
 
 int32_t sb_send(int32_t fd, const uint8_t *buffer, int32_t length)
@@ -167,7 +168,7 @@ int32_t sb_reset_on_close(int32_t fd)
 /* SO_ERROR: the pending error of a socket (how a non-blocking connect
  * ended), 0 for none. Returns the errno value, or -errno when it cannot
  * be read. */
-int32_t sb_socket_error(int32_t fd)
+int32_t sb_socket_error(intptr_t fd)
 {
     int error = 0;
     socklen_t length = sizeof(error);
@@ -403,7 +404,7 @@ static int32_t tcp_queued(const struct sockaddr_storage *local, uint64_t *ids, i
  * Writes at most capacity ids; returns how many are queued (possibly more
  * than capacity), or -errno when the kernel cannot say.
  */
-int32_t sb_queued_connections(int32_t fd, uint64_t *ids, int32_t capacity)
+int32_t sb_queued_connections(intptr_t fd, uint64_t *ids, int32_t capacity)
 {
     struct sockaddr_storage local;
     socklen_t length = sizeof local;
@@ -428,7 +429,7 @@ int32_t sb_queued_connections(int32_t fd, uint64_t *ids, int32_t capacity)
  * bind(2) created, not something put at that name since. Returns 0, or
  * -errno (-ENOENT when the socket has no file).
  */
-int32_t sb_unix_socket_file(int32_t sock, uint64_t *ino, uint32_t *major_dev, uint32_t *minor_dev)
+int32_t sb_unix_socket_file(intptr_t sock, uint64_t *ino, uint32_t *major_dev, uint32_t *minor_dev)
 {
     uint32_t own;
     int diag = unix_diag_exact(sock, UDIAG_SHOW_VFS, &own);
@@ -476,7 +477,7 @@ int32_t sb_unix_socket_file(int32_t sock, uint64_t *ino, uint32_t *major_dev, ui
  * ends) instead of waiting in the backlog. Returns 0, or -errno: -EAGAIN
  * when none is pending, -EMFILE or -ENFILE when there is no descriptor to
  * take it with. */
-int32_t sb_accept_and_close(int32_t listen_fd)
+int32_t sb_accept_and_close(intptr_t listen_fd)
 {
     int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
@@ -496,7 +497,7 @@ int32_t sb_accept_and_close(int32_t listen_fd)
  * sender on entry and the sender's length on return. Returns 1 with the
  * first datagram described, 0 when none waits, or -errno.
  */
-int32_t sb_datagram_queue(int32_t fd, int32_t *length, uint8_t *sender, int32_t *sender_length, int64_t *queued_bytes)
+int32_t sb_datagram_queue(intptr_t fd, int32_t *length, uint8_t *sender, int32_t *sender_length, int64_t *queued_bytes)
 {
     uint32_t meminfo[SK_MEMINFO_VARS];
     socklen_t meminfo_length = sizeof meminfo;

@@ -26,16 +26,6 @@
 #include <unistd.h>
 #include "socketbridge_native.h"
 
-/* Which step of the child failed, so the daemon can name the call. */
-enum {
-    SB_STEP_NONE = 0,
-    SB_STEP_FDS = 1,
-    SB_STEP_SETSID = 2,
-    SB_STEP_CREDENTIALS = 3,
-    SB_STEP_CHDIR = 4,
-    SB_STEP_EXEC = 5,
-};
-
 void sb_write_decimal(char *digits, long value)
 {
     char tmp[24];

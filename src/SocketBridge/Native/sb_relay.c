@@ -56,7 +56,7 @@ int32_t sb_eventfd(void)
 }
 
 /* Adds one to an eventfd (wakes a loop waiting on it). Returns 0 or -errno. */
-int32_t sb_eventfd_signal(int32_t fd)
+int32_t sb_eventfd_signal(intptr_t fd)
 {
     uint64_t one = 1;
     while (write(fd, &one, sizeof(one)) < 0) {

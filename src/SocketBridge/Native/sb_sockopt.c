@@ -81,7 +81,7 @@ static int socket_family(int fd)
  * same). IPv6's FreeBind falls back to IP_FREEBIND on kernels before 4.15,
  * which honour that on IPv6 sockets too. Returns 0 or -errno.
  */
-int32_t sb_set_socket_option(int32_t fd, int32_t option, int32_t value)
+int32_t sb_set_socket_option(intptr_t fd, int32_t option, int32_t value)
 {
     if (option == SB_SOCKOPT_RCVBUF || option == SB_SOCKOPT_SNDBUF) {
         int32_t rc = set_int(fd, SOL_SOCKET, option == SB_SOCKOPT_RCVBUF ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, value);
@@ -102,7 +102,7 @@ int32_t sb_set_socket_option(int32_t fd, int32_t option, int32_t value)
 /* Reads option (an SB_SOCKOPT_*) of fd into *value, as the kernel reports
  * it (a buffer size doubled, a defer-accept time rounded to its SYN-ACK
  * retransmissions). Returns 0 or -errno. */
-int32_t sb_get_socket_option(int32_t fd, int32_t option, int32_t *value)
+int32_t sb_get_socket_option(intptr_t fd, int32_t option, int32_t *value)
 {
     int level, name;
     int32_t rc = level_and_name(option, option == SB_SOCKOPT_FREEBIND ? socket_family(fd) : AF_UNSPEC, &level, &name);
@@ -111,7 +111,7 @@ int32_t sb_get_socket_option(int32_t fd, int32_t option, int32_t *value)
 
 /* SO_BINDTODEVICE: only packets that came in through the interface name
  * reach the socket (an empty name unbinds it). Returns 0 or -errno. */
-int32_t sb_bind_to_device(int32_t fd, const char *name)
+int32_t sb_bind_to_device(intptr_t fd, const char *name)
 {
     return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)strlen(name)) < 0 ? -errno : 0;
 }

@@ -1,7 +1,9 @@
 /*
- * socketbridge_native.h: what the helper's C files share, and the structs
- * that managed code mirrors (SocketBridge.Native.SpawnRequest, EpollEvent):
- * keep those in step with their C# twins.
+ * socketbridge_native.h: what the helper's C files share, and everything
+ * managed code mirrors: the structs (SocketBridge.Native.SpawnRequest,
+ * EpollEvent), the launch steps (SpawnStep), the socket options
+ * (SocketOption) and the descriptor limits (ProcessSpawner): keep those in
+ * step with their C# twins.
  *
  * The helper is split by domain, as dotnet/runtime's native shims are:
  *   sb_process.c  vfork + exec of a program, waiting for and reaping children,
@@ -15,6 +17,9 @@
  *   sb_sockopt.c  the socket options of listening sockets (ReusePort...)
  *   sb_journal.c  journald's native protocol for large entries
  * Functions return -errno instead of setting errno unless they say otherwise.
+ * A descriptor that managed code passes as a SafeHandle arrives as an
+ * intptr_t (the handle's value; the marshaller holds the handle for the
+ * call), as in dotnet/runtime's System.Native shims.
  */
 #ifndef SOCKETBRIDGE_NATIVE_H
 #define SOCKETBRIDGE_NATIVE_H
@@ -44,6 +49,18 @@ typedef struct {
     int32_t group_count;
     int32_t open_files_soft_limit; /* RLIMIT_NOFILE soft limit for the program, 0 to inherit */
 } sb_spawn_request;
+
+/* Which step of a launch failed (sb_spawn's *failed_step), so the daemon
+ * can name the call. Mirrored by SocketBridge.Native.SpawnStep; keep the
+ * two in step. */
+enum {
+    SB_STEP_NONE = 0,        /* vfork itself, or nothing failed */
+    SB_STEP_FDS = 1,         /* dup2 of the descriptors to pass */
+    SB_STEP_SETSID = 2,
+    SB_STEP_CREDENTIALS = 3, /* setgroups, setresgid, setresuid */
+    SB_STEP_CHDIR = 4,
+    SB_STEP_EXEC = 5,
+};
 
 /* Mirrors SocketBridge.Native.EpollEvent; keep the two in step. */
 typedef struct {

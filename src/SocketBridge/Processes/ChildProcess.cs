@@ -41,7 +41,7 @@ public sealed class ChildProcess
         ChildExit exit;
         lock (_gate)
         {
-            int rc = NativeMethods.Reap(Pid, out int status);
+            int rc = ChildWaits.Reap(Pid, out int status);
             if (rc <= 0)
             {
                 return;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using SocketBridge.Native;
 using SocketBridge.Logging;
@@ -45,7 +46,7 @@ public sealed partial class ChildReaper : IDisposable
     }
 
     /// <summary>Launches a program (see <see cref="ProcessSpawner"/>) and starts watching it.</summary>
-    public ChildProcess Spawn(SpawnSpec spec, ReadOnlySpan<int> fds)
+    public ChildProcess Spawn(SpawnSpec spec, ReadOnlySpan<SafeHandle> descriptors)
     {
         lock (_children)
         {
@@ -55,7 +56,7 @@ public sealed partial class ChildReaper : IDisposable
         int pid;
         try
         {
-            pid = ProcessSpawner.Spawn(spec, fds);
+            pid = ProcessSpawner.Spawn(spec, descriptors);
         }
         catch
         {
@@ -79,21 +80,6 @@ public sealed partial class ChildReaper : IDisposable
 
         _spawned.Set();
         return child;
-    }
-
-    /// <summary>Signals every live program's group.</summary>
-    public void SignalAll(int signal)
-    {
-        ChildProcess[] children;
-        lock (_children)
-        {
-            children = [.. _children.Values];
-        }
-
-        foreach (ChildProcess child in children)
-        {
-            child.Signal(signal);
-        }
     }
 
     /// <summary>
@@ -126,7 +112,7 @@ public sealed partial class ChildReaper : IDisposable
         bool reportedLost = false;
         while (!_disposed)
         {
-            int pid = NativeMethods.WaitAnyExited();
+            int pid = ChildWaits.WaitAnyExited();
             if (pid == -Errno.ECHILD)
             {
                 // No child at all, yet some are registered: something reaped
@@ -175,7 +161,7 @@ public sealed partial class ChildReaper : IDisposable
             {
                 // Not launched through Spawn: reap it anyway, never leave a zombie.
                 // (A program that failed to start was already reaped by sb_spawn.)
-                if (NativeMethods.Reap(pid, out int status) == 1)
+                if (ChildWaits.Reap(pid, out int status) == 1)
                 {
                     LogUnknownChild(_logger, pid, ChildExit.FromWaitStatus(status).ToString());
                 }

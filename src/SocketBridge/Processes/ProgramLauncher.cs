@@ -118,19 +118,15 @@ public sealed class ProgramLauncher
         }
 
         SafeHandle errorTarget = error ?? logWriter ?? (SafeHandle)_devNull;
-        int count = 3 + passed.Length;
-        // Never more than SB_MAX_FDS on the stack; ProcessSpawner refuses more anyway.
-        Span<int> fds = count <= ProcessSpawner.MaxDescriptors ? stackalloc int[count] : new int[count];
-        Span<bool> added = count <= ProcessSpawner.MaxDescriptors ? stackalloc bool[count] : new bool[count];
+        var fds = new SafeHandle[3 + passed.Length];
+        for (int i = 0; i < fds.Length; i++)
+        {
+            fds[i] = Descriptor(i, input, output, errorTarget, passed);
+        }
+
         try
         {
-            for (int i = 0; i < count; i++)
-            {
-                SafeHandle handle = Descriptor(i, input, output, errorTarget, passed);
-                handle.DangerousAddRef(ref added[i]);
-                fds[i] = (int)handle.DangerousGetHandle();
-            }
-
+            // ProcessSpawner holds each handle while the child is made.
             return _reaper.Spawn(spec, fds);
         }
         catch
@@ -141,14 +137,6 @@ public sealed class ProgramLauncher
         }
         finally
         {
-            for (int i = 0; i < count; i++)
-            {
-                if (added[i])
-                {
-                    Descriptor(i, input, output, errorTarget, passed).DangerousRelease();
-                }
-            }
-
             // The program has its copy; the daemon reads the other end.
             logWriter?.Dispose();
         }
@@ -166,7 +154,7 @@ public sealed class ProgramLauncher
     private static SafeSocketHandle OpenLogPipe(int ceiling, out Socket reader)
     {
         (SafeSocketHandle readEnd, SafeSocketHandle writeEnd) = Posix.SocketPair();
-        if (readEnd.DangerousGetHandle() >= ceiling || writeEnd.DangerousGetHandle() >= ceiling)
+        if (!Posix.IsNumberedBelow(readEnd, ceiling) || !Posix.IsNumberedBelow(writeEnd, ceiling))
         {
             readEnd.Dispose();
             writeEnd.Dispose();

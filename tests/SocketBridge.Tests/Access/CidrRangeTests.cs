@@ -4,6 +4,7 @@ using SocketBridge.Endpoints;
 
 namespace SocketBridge.Tests.Access;
 
+[Trait("Category", "Unit")]
 public sealed class CidrRangeTests
 {
     [Theory]

@@ -27,7 +27,7 @@ public sealed class FolderDependencyTests
         ["Configuration"],        // files into validated options
         ["Access"],               // who may connect, limits per source and rate (values the options hold)
         ["Endpoints", "Logging"], // endpoints, binding, passed sockets, accepted connections; the log sinks
-        ["Systemd", "Launchd"],   // the journal's protocol, the liveness probe the watchdog asks; launchd
+        ["Systemd"],              // the journal's protocol, the liveness probe the watchdog asks
         ["Native"],               // P/Invoke and the C helper
     ];
 

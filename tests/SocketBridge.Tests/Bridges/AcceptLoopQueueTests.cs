@@ -15,6 +15,7 @@ namespace SocketBridge.Tests.Bridges;
 /// slot frees, and two that find the last slot free at the same moment are
 /// both served in turn, never both at once, never refused.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class AcceptLoopQueueTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using SocketBridge.Bridges;
 namespace SocketBridge.Tests.Bridges;
 
 /// <summary>The policy behind a handoff or FIFO program started again after it ended at once with work left.</summary>
+[Trait("Category", "Unit")]
 public sealed class RelaunchBackoffTests
 {
     private static readonly TimeSpan Quick = TimeSpan.FromMilliseconds(5);

@@ -7,6 +7,7 @@ namespace SocketBridge.Tests.Configuration;
 /// SPEC 3 and 8: a mistake is an error, never a silent default, and its line
 /// names the file, the bridge and the key: <c>FILE: Bridges:NAME:Key: message</c>.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ConfigurationErrorTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

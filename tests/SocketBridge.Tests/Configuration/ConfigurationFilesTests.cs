@@ -4,6 +4,7 @@ using SocketBridge.Tests.Fixtures;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>SPEC 2: without -c, the main file and then every bridges.d/*.json in name order.</summary>
+[Trait("Category", "Unit")]
 public sealed class ConfigurationFilesTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>SPEC 3: durations are hh:mm:ss or a number with a unit.</summary>
+[Trait("Category", "Unit")]
 public sealed class DurationParserTests
 {
     [Theory]

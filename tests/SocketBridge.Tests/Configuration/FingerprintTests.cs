@@ -3,6 +3,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>What reload compares: a bridge's settings as loaded, indifferent to key order and spacing.</summary>
+[Trait("Category", "Unit")]
 public sealed class FingerprintTests
 {
     private static string Fingerprint(string json, string bridge = "a") =>

@@ -3,6 +3,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>Keys that only make sense for some modes and systems.</summary>
+[Trait("Category", "Unit")]
 public sealed class ModeRulesTests
 {
     [Fact]

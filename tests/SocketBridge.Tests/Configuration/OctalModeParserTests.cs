@@ -3,6 +3,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>SPEC 3: SocketMode is an octal string, as chmod takes it.</summary>
+[Trait("Category", "Unit")]
 public sealed class OctalModeParserTests
 {
     [Theory]

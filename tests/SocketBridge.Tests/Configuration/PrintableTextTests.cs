@@ -3,6 +3,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>How names and values from a configuration file are shown in messages: control and format characters escaped, the rest as written.</summary>
+[Trait("Category", "Unit")]
 public sealed class PrintableTextTests
 {
     [Theory]

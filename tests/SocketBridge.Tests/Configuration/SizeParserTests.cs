@@ -3,6 +3,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>Sizes as systemd.socket(5) takes them: bytes, or K, M, G to the base of 1024.</summary>
+[Trait("Category", "Unit")]
 public sealed class SizeParserTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using SocketBridge.Logging;
 
 namespace SocketBridge.Tests.Control;
 
+[Trait("Category", "Unit")]
 public sealed class StatusTableTests
 {
     [Fact]

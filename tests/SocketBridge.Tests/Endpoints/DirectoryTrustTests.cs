@@ -4,6 +4,7 @@ using SocketBridge.Native;
 namespace SocketBridge.Tests.Endpoints;
 
 /// <summary>The StrictModes rule for the directories on a socket's path, on its own.</summary>
+[Trait("Category", "Unit")]
 public sealed class DirectoryTrustTests
 {
     private const uint Directory = 0x4000;

@@ -3,6 +3,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Tests.Endpoints;
 
 /// <summary>SPEC 4: every endpoint form a configuration can name, and the mistakes people make writing them.</summary>
+[Trait("Category", "Unit")]
 public sealed class EndpointParserTests
 {
     [Fact]

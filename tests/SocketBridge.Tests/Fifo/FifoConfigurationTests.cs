@@ -4,6 +4,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Tests.Fifo;
 
 /// <summary>What a fifo: endpoint may be combined with, checked when the configuration is loaded.</summary>
+[Trait("Category", "Unit")]
 public sealed class FifoConfigurationTests
 {
     [Fact]

@@ -15,6 +15,8 @@ public sealed class Daemon : IAsyncDisposable
     private readonly Socket _notify;
     private readonly List<string> _logs = [];
     private readonly List<string> _notifications = [];
+    private readonly List<TimeSpan> _notificationTimes = []; // when each of _notifications came, on _received
+    private readonly Stopwatch _received = Stopwatch.StartNew();
     private readonly Task _notifyLoop;
     private readonly TaskCompletionSource<bool> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _ownsDirectory;
@@ -88,6 +90,21 @@ public sealed class Daemon : IAsyncDisposable
             lock (_notifications)
             {
                 return [.. _notifications];
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Notifications"/> with the time each was received, on one
+    /// monotonic clock started with the fixture: for the intervals between them.
+    /// </summary>
+    public (TimeSpan At, string Message)[] TimedNotifications
+    {
+        get
+        {
+            lock (_notifications)
+            {
+                return [.. _notificationTimes.Zip(_notifications)];
             }
         }
     }
@@ -342,6 +359,7 @@ public sealed class Daemon : IAsyncDisposable
             lock (_notifications)
             {
                 _notifications.Add(Encoding.UTF8.GetString(buffer, 0, n));
+                _notificationTimes.Add(_received.Elapsed);
             }
         }
     }

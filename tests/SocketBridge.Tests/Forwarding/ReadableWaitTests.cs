@@ -12,6 +12,7 @@ namespace SocketBridge.Tests.Forwarding;
 /// datagram that arrived while no program ran is still there for the next,
 /// and a stop ends it at once.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ReadableWaitTests
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace SocketBridge.Tests.Forwarding;
 /// (copying with a receiver that falls behind, the switch between copying
 /// and splicing, a Unix listener's full queue) are driven here on purpose.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class RelayEngineTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);

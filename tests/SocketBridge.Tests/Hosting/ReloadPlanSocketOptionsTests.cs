@@ -11,6 +11,7 @@ namespace SocketBridge.Tests.Hosting;
 /// would keep the new one from binding the plan says why); the others leave
 /// the socket kept.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ReloadPlanSocketOptionsTests
 {
     private static readonly SocketOptions Marked = new() { Mark = 1, DeferAcceptSeconds = 5 };

@@ -10,6 +10,7 @@ namespace SocketBridge.Tests.Hosting;
 /// which bridges stay, which start, and for each endpoint of a starting
 /// bridge whether its sockets are kept or bound anew.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ReloadPlanTests
 {
     private static readonly ListenEndpoint A = Tcp("127.0.0.1", 7001);

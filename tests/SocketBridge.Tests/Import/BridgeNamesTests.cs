@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>Bridge names from job names: [a-z0-9][a-z0-9._-]* (SPEC 3), each once.</summary>
+[Trait("Category", "Unit")]
 public sealed class BridgeNamesTests
 {
     [Theory]

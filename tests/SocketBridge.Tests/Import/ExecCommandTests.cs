@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>An exec line as an argv: split like a shell when that is all a shell would do, else run by /bin/sh.</summary>
+[Trait("Category", "Unit")]
 public sealed class ExecCommandTests
 {
     [Theory]

@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>/etc/services (services(5)) as import xinetd reads it.</summary>
+[Trait("Category", "Unit")]
 public sealed class ServicesDatabaseTests
 {
     [Fact]

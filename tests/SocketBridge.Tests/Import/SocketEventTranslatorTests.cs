@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>socket-event(7): the listening socket of a start on socket, as an endpoint (SPEC 4).</summary>
+[Trait("Category", "Unit")]
 public sealed class SocketEventTranslatorTests
 {
     [Theory]

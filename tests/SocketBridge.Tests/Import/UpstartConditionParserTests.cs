@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>The events of a start on condition (init(5)).</summary>
+[Trait("Category", "Unit")]
 public sealed class UpstartConditionParserTests
 {
     [Fact]

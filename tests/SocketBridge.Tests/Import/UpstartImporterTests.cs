@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>What an Upstart socket job becomes: a handoff bridge, and a note for every stanza that has no equivalent.</summary>
+[Trait("Category", "Unit")]
 public sealed class UpstartImporterTests
 {
     /// <summary>The note for a job without setuid, written with "User": "root".</summary>

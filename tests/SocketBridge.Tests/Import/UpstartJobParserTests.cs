@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>init(5) syntax: stanzas, comments, continued lines, script blocks.</summary>
+[Trait("Category", "Unit")]
 public sealed class UpstartJobParserTests
 {
     [Fact]

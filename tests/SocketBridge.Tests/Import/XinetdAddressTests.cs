@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>only_from and no_access entries (xinetd.conf(5)) as CIDR ranges.</summary>
+[Trait("Category", "Unit")]
 public sealed class XinetdAddressTests
 {
     [Theory]

@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>What an xinetd service becomes: a spawn, handoff or forward bridge, and a note for everything without an equivalent.</summary>
+[Trait("Category", "Unit")]
 public sealed class XinetdImporterTests
 {
     /// <summary>The note for a service without user, written with "User": "root".</summary>

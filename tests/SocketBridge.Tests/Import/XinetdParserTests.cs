@@ -3,6 +3,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Tests.Import;
 
 /// <summary>The syntax of xinetd files (xinetd.conf(5)): sections, operators, comments.</summary>
+[Trait("Category", "Unit")]
 public sealed class XinetdParserTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using SocketBridge.Systemd;
 namespace SocketBridge.Tests.Logging;
 
 /// <summary>The native journal protocol's serialization and the field names, without a journal.</summary>
+[Trait("Category", "Unit")]
 public sealed class JournalFormatTests
 {
     [Theory]

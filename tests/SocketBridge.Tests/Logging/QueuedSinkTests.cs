@@ -14,6 +14,7 @@ namespace SocketBridge.Tests.Logging;
 /// before the next entry that gets through, and closing gives up on a sink
 /// that writes nothing.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class QueuedSinkTests
 {
     private static readonly MessageTemplate Template = new MessageTemplateParser().Parse("entry {Number}");

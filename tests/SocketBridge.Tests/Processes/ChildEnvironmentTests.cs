@@ -8,6 +8,7 @@ using SocketBridge.Processes;
 namespace SocketBridge.Tests.Processes;
 
 /// <summary>The child contract's table (SPEC 5): what each kind of launched program finds in its environment, in order.</summary>
+[Trait("Category", "Unit")]
 public sealed class ChildEnvironmentTests
 {
     private const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

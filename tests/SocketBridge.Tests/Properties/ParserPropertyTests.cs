@@ -8,6 +8,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Tests.Properties;
 
 /// <summary>Any input gives a value or a clear error, never an exception escaping (issue 7, item 4).</summary>
+[Trait("Category", "Unit")]
 public sealed class ParserPropertyTests
 {
     [Property(MaxTest = 2000)]

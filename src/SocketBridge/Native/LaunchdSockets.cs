@@ -1,9 +1,8 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using SocketBridge.Native;
 
-namespace SocketBridge.Launchd;
+namespace SocketBridge.Native;
 
 /// <summary>
 /// The sockets launchd created for this job under a name of its plist's
