@@ -22,7 +22,7 @@ public sealed record BridgeStatus(
     {
         BridgeCounters counters = bridge.Counters;
         BridgeError? error = counters.LastError;
-        string[] endpoints = [.. bridge.Options.Listen.Select(e => e.ToString())];
+        string[] endpoints = [.. bridge.Options.Listen.Endpoints.Select(e => e.ToString())];
         return new BridgeStatus(
             bridge.Options.Name,
             string.Join(", ", endpoints),
