@@ -10,6 +10,7 @@ namespace SocketBridge.Tests.Cli;
 /// a file's bridge is, it gives the options, errors and warnings the same
 /// arguments written as a configuration file give (serve used to write one).
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ServeBridgeTests
 {
     public static TheoryData<string, string[], string?, string?> Arguments => new()

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Tests.Architecture;
 using SocketBridge.Tests.Fixtures;
 
 namespace SocketBridge.Tests.Configuration;
@@ -11,12 +12,13 @@ namespace SocketBridge.Tests.Configuration;
 /// its keys, its socket options are the ones the binders know, and what it
 /// says a socket option applies to is what the binders apply it to.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed partial class BridgeKeysTests
 {
     [Fact]
     public void The_readme_bridge_key_table_documents_every_key_of_the_table_and_no_other()
     {
-        string readme = File.ReadAllText(Path.Combine(Binary.RepositoryRoot, "README.md"));
+        string readme = File.ReadAllText(Path.Combine(FolderDependencies.SourceRoot, "..", "..", "README.md"));
         int start = readme.IndexOf("\n### Bridge keys\n", StringComparison.Ordinal);
         Assert.True(start >= 0, "README.md has no ### Bridge keys section");
         int end = readme.IndexOf("\n#", start + 1, StringComparison.Ordinal);

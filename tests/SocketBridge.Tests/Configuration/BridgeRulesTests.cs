@@ -5,6 +5,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>The small cross-key validators, each on its own, with the messages the reader reports.</summary>
+[Trait("Category", "Unit")]
 public sealed class BridgeRulesTests
 {
     private static readonly ListenEndpoint Tcp = new(new TcpEndpoint("127.0.0.1", 80), [new IPEndPoint(IPAddress.Loopback, 80)]);

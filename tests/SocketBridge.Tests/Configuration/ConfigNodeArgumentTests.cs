@@ -3,6 +3,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>A bridge given by arguments (serve's): keys with the paths of a file's, holding strings and arrays as they are.</summary>
+[Trait("Category", "Unit")]
 public sealed class ConfigNodeArgumentTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>A key must mean something for one endpoint of Listen at least; an unknown Listen says nothing.</summary>
+[Trait("Category", "Unit")]
 public sealed class EndpointKindRuleTests
 {
     private static readonly ListenEndpoint Tcp = new(new TcpEndpoint("127.0.0.1", 80), [new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 80)]);

@@ -3,6 +3,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Tests.Configuration;
 
 /// <summary>A key written in a mode the table does not give it is refused with the reason for that key.</summary>
+[Trait("Category", "Unit")]
 public sealed class ModeRuleTests
 {
     [Theory]
