@@ -5,26 +5,24 @@ namespace SocketBridge.Native;
 
 /// <summary>
 /// A stream over a pipe or FIFO that someone else owns, holding the owner's
-/// handle (DangerousAddRef) until <see cref="Dispose"/>: closing the owner
-/// meanwhile cannot pull the descriptor away, nor let its number be reused,
-/// under a read in progress.
+/// handle (a <see cref="HandleLease"/>) until <see cref="Dispose"/>: closing
+/// the owner meanwhile cannot pull the descriptor away, nor let its number be
+/// reused, under a read in progress.
 /// </summary>
 internal sealed class PipeLease : IDisposable
 {
-    private readonly SafePipeHandle _owner;
-    private bool _held;
+    private readonly HandleLease _lease;
 
     private PipeLease(SafePipeHandle owner)
     {
-        _owner = owner;
-        _owner.DangerousAddRef(ref _held);
+        _lease = HandleLease.Take(owner);
         try
         {
-            Stream = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(_owner.DangerousGetHandle(), ownsHandle: false));
+            Stream = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(_lease.Fd, ownsHandle: false));
         }
         catch
         {
-            _owner.DangerousRelease();
+            _lease.Dispose();
             throw;
         }
     }
@@ -48,10 +46,6 @@ internal sealed class PipeLease : IDisposable
     public void Dispose()
     {
         Stream.Dispose();
-        if (_held)
-        {
-            _held = false;
-            _owner.DangerousRelease();
-        }
+        _lease.Dispose();
     }
 }
