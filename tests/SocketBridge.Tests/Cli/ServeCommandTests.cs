@@ -46,7 +46,7 @@ public sealed class ServeCommandTests
 
     [Theory]
     [InlineData("tcp:127.0.0.1", "has no port")]
-    [InlineData("tcp:127.0.0.1:0", "invalid port")]
+    [InlineData("tcp:127.0.0.1:65536", "invalid port")]
     [InlineData("127.0.0.1:8080", "unknown scheme")]
     [InlineData("unix:relative.sock", "absolute path")]
     public async Task Serve_with_a_bad_endpoint_exits_78_saying_what_is_wrong_with_it(string endpoint, string why)
@@ -58,6 +58,20 @@ public sealed class ServeCommandTests
         Assert.Contains($"\"{endpoint}\"", line, StringComparison.Ordinal);
         Assert.Contains(why, line, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_on_port_0_listens_on_the_port_the_kernel_picks_and_logs_it()
+    {
+        // Port 0 was refused here before; a Listen takes it now (a Target still refuses it: KernelPortTests).
+        using var dir = new TempDirectory();
+        await using Daemon daemon = await Daemon.StartAsync(["serve", "--user", "root", "tcp:127.0.0.1:0", "--", "/bin/echo", "picked"], dir, ownsDirectory: false);
+        int port = await daemon.PortOfAsync("serve");
+
+        string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
+
+        Assert.NotEqual(0, port);
+        Assert.Equal("picked\n", reply);
     }
 
     [Fact]
