@@ -86,12 +86,12 @@ public sealed class HostileClientTests
     [Fact]
     public async Task Silent_clients_and_clients_that_never_read_a_flood_do_not_stop_a_well_behaved_client_of_a_spawn_bridge()
     {
-        int port = Ports.Free();
         // One program a connection: it answers "NAME" with "hi NAME", and to "flood" it runs yes.
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "greeter": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnections": 1000,
+            { "Bridges": { "greeter": { "Listen": "tcp:127.0.0.1:0", "MaxConnections": 1000,
                 "User": "root", "Exec": ["/bin/sh", "-c", "read -r line; case \"$line\" in flood) exec yes;; *) echo \"hi $line\";; esac"] } } }
             """);
+        int port = await daemon.PortOfAsync("greeter");
 
         List<Socket> hostile = await ConnectHostileClientsAsync(port);
         try

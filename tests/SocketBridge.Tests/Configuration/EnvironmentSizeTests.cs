@@ -57,7 +57,7 @@ public sealed class EnvironmentSizeTests : IDisposable
 
         var environment = Enumerable.Range(0, passed).ToDictionary(i => $"P{i}", _ => value);
         string config = _dir.Write("huge.json", $$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root",
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:0", "User": "root",
                 "Exec": ["/bin/sh", "-c", "echo ${#BIG}"], "Environment": {{variables.Append('}')}},
                 "PassEnvironment": [{{string.Join(", ", environment.Keys.Select(k => $"\"{k}\""))}}] } } }
             """);
@@ -95,7 +95,7 @@ public sealed class EnvironmentSizeTests : IDisposable
     public async Task An_argument_longer_than_execve_takes_fails_the_check()
     {
         string config = _dir.Write("arg.json", $$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["/bin/echo", "{{new string('a', 131072)}}"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "{{new string('a', 131072)}}"] } } }
             """);
 
         CliResult check = await Fixtures.Cli.RunAsync("check", "-c", config);

@@ -17,11 +17,11 @@ public sealed class ReloadWhileBlockedTests
     public async Task A_configuration_replaced_by_a_FIFO_is_refused_at_once_while_status_answers_and_SIGTERM_then_stops_the_daemon()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "SocketBridge": { "ShutdownTimeout": "2s" },
-              "Bridges": { "ok": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "alive"] } } }
+              "Bridges": { "ok": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "alive"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("ok");
         string config = dir["config.json"];
         File.Delete(config);
         Assert.Equal(0, (await Clients.RunProgramAsync("mkfifo", [config])).ExitCode);

@@ -41,13 +41,13 @@ public sealed class FifoForwardTests
         string pipe = dir["testpipe"];
         string output = dir["out"];
         Fifos.Create(pipe, Convert.ToUInt32("600", 8));
-        int port = Ports.Free();
         using Process listener = Process.Start("/bin/sh", ["-c", $"pipe={pipe}\nwhile true\ndo\n    read line <$pipe\n    echo \"$line\" >> {output}\ndone"]);
         try
         {
             await using Daemon daemon = await Daemon.StartAsync($$"""
-                { "Bridges": { "down": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "fifo:{{pipe}}" } } }
+                { "Bridges": { "down": { "Listen": "tcp:127.0.0.1:0", "Target": "fifo:{{pipe}}" } } }
                 """, dir);
+            int port = await daemon.PortOfAsync("down");
 
             foreach (string line in (string[])["Hello, World!", "and again"])
             {
@@ -74,10 +74,10 @@ public sealed class FifoForwardTests
         using var dir = new TempDirectory();
         string pipe = dir["nobody"];
         Fifos.Create(pipe, Convert.ToUInt32("600", 8));
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "down": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "fifo:{{pipe}}", "ConnectTimeout": "400ms" } } }
+            { "Bridges": { "down": { "Listen": "tcp:127.0.0.1:0", "Target": "fifo:{{pipe}}", "ConnectTimeout": "400ms" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("down");
 
         var clock = Stopwatch.StartNew();
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);

@@ -18,7 +18,6 @@ public sealed class ForwardTests
     public async Task Random_bytes_flow_both_ways_at_once_and_arrive_whole(string kind)
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         (string target, Func<Func<Socket, Task>, Backend> start) = kind switch
         {
             "tcp" => Tcp(),
@@ -36,8 +35,9 @@ public sealed class ForwardTests
             await send;
         });
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "relay": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "{{target}}" } } }
+            { "Bridges": { "relay": { "Listen": "tcp:127.0.0.1:0", "Target": "{{target}}" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("relay");
 
         byte[] fromClient = RandomNumberGenerator.GetBytes(Size);
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);

@@ -163,10 +163,10 @@ public sealed class StalledLogTests
     {
         const int watchdogUsec = 600_000;
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", dir.Write("config.json", $$"""
-            { "Bridges": { "wspawn": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
+            { "Bridges": { "wspawn": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
             """)], dir, ownsDirectory: false, new Dictionary<string, string> { ["WATCHDOG_USEC"] = watchdogUsec.ToString() });
+        int port = await daemon.PortOfAsync("wspawn");
         int KeepAlives() => daemon.Notifications.Count(n => n == "WATCHDOG=1");
         int Withheld() => daemon.Logs.Count(l => l.Contains("watchdog: a socket event thread did not answer", StringComparison.Ordinal));
 

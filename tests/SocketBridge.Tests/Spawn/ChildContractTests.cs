@@ -23,11 +23,11 @@ public sealed class ChildContractTests
     public async Task A_tcp_program_gets_the_connection_on_fds_0_1_3_and_exactly_the_spec_environment()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "report": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}", "wait"] } } }
+            { "Bridges": { "report": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{reporter}}", "wait"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("report");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         JsonElement info = ChildScripts.Parse(await Clients.ReadLineAsync(client));
@@ -185,7 +185,6 @@ public sealed class ChildContractTests
     public async Task Sd_listen_fds_of_python3_systemd_accepts_the_connection()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string program = dir.WriteScript("listen_fds.py", """
             #!/usr/bin/python3
             import os, socket
@@ -195,8 +194,9 @@ public sealed class ChildContractTests
             s.sendall(("fds=%s\n" % fds).encode())
             """);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "sdfds": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{program}}"] } } }
+            { "Bridges": { "sdfds": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{program}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("sdfds");
 
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
 
@@ -206,10 +206,10 @@ public sealed class ChildContractTests
     [Fact]
     public async Task The_program_starts_with_default_signal_dispositions_and_an_empty_signal_mask()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "signals": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"] } } }
+            { "Bridges": { "signals": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"] } } }
             """);
+        int port = await daemon.PortOfAsync("signals");
 
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
 
@@ -220,10 +220,10 @@ public sealed class ChildContractTests
     [Fact]
     public async Task The_program_gets_the_conventional_open_files_limit_not_the_runtimes_raised_one()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "limits": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn)"] } } }
+            { "Bridges": { "limits": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn)"] } } }
             """);
+        int port = await daemon.PortOfAsync("limits");
 
         string[] limits = (await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port))).Trim().Split(' ');
 
