@@ -115,11 +115,11 @@ public sealed class HandoffTests
     public async Task A_program_using_python3_systemd_listen_fds_serves_ipv6_clients()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(AddressFamily.InterNetworkV6);
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "six": { "Listen": "tcp:[::1]:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "api=systemd"] } } }
+            { "Bridges": { "six": { "Listen": "tcp:[::1]:0", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "api=systemd"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("six");
 
         JsonElement reply = await RequestAsync(IPAddress.IPv6Loopback, port);
 

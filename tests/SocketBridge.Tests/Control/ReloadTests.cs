@@ -99,13 +99,13 @@ public sealed class ReloadTests
     public async Task Open_connections_keep_flowing_across_a_reload_that_changes_or_removes_their_bridge()
     {
         using var dir = new TempDirectory();
-        int kept = Ports.Free(), changed = Ports.Free(), backendPort = Ports.Free();
+        int kept = Ports.Free(), changed = Ports.Free();
         string gone = dir["gone.sock"];
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
                 "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "User": "root", "Exec": ["/bin/cat"] },
-                "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backendPort}}" },
+                "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backend.Port}}" },
                 "gone": { "Listen": "unix:{{gone}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
         using Socket onKept = await Clients.ConnectTcpAsync(IPAddress.Loopback, kept);
@@ -119,7 +119,7 @@ public sealed class ReloadTests
         dir.Write("config.json", $$"""
             { "Bridges": {
                 "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "User": "root", "Exec": ["/bin/cat"] },
-                "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "IdleTimeout": "1min" } } }
+                "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backend.Port}}", "IdleTimeout": "1min" } } }
             """);
         CliResult reload = await ReloadAsync(daemon);
         Assert.Equal(0, reload.ExitCode);
@@ -178,10 +178,11 @@ public sealed class ReloadTests
     public async Task A_changed_Listen_is_bound_before_the_old_socket_closes_and_its_open_connection_goes_on()
     {
         using var dir = new TempDirectory();
-        int oldPort = Ports.Free(), newPort = Ports.Free();
+        int newPort = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "mover": { "Listen": "tcp:127.0.0.1:{{oldPort}}", "User": "root", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "mover": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
+        int oldPort = await daemon.PortOfAsync("mover");
         using Socket open = await Clients.ConnectTcpAsync(IPAddress.Loopback, oldPort);
         Assert.Equal("one", await LineAsync(open, "one"));
 

@@ -43,12 +43,12 @@ public sealed class ReloadWhileBlockedTests
     {
         await using var dns = SilentNameServer.Start(timeoutSeconds: 4);
         using var dir = new TempDirectory();
-        int ok = Ports.Free(), fw = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        int ok = Ports.Free(), fw = Ports.Free();
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         string Config(string extra) => $$"""
             { "Bridges": {
                 "ok": { "Listen": "tcp:127.0.0.1:{{ok}}", "User": "root", "Exec": ["/bin/echo", "alive"] },
-                "fw": { "Listen": "tcp:127.0.0.1:{{fw}}", "Target": "tcp:127.0.0.1:{{backendPort}}" }{{extra}} } }
+                "fw": { "Listen": "tcp:127.0.0.1:{{fw}}", "Target": "tcp:127.0.0.1:{{backend.Port}}" }{{extra}} } }
             """;
         string config = dir.Write("config.json", Config(string.Empty));
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, launcher: dns.Launcher);

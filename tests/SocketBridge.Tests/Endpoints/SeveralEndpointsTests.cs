@@ -119,11 +119,11 @@ public sealed class SeveralEndpointsTests
     public async Task A_forward_bridge_relays_from_a_tcp_and_a_unix_endpoint_to_one_target()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free();
+        int port = Ports.Free();
         string path = dir["fw.sock"];
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "fw": { "Listen": ["unix:{{path}}", "tcp:127.0.0.1:{{port}}"], "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+            { "Bridges": { "fw": { "Listen": ["unix:{{path}}", "tcp:127.0.0.1:{{port}}"], "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """, dir);
 
         Assert.Equal("over tcp\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "over tcp\n"));
@@ -143,13 +143,14 @@ public sealed class SeveralEndpointsTests
     public async Task Status_shows_one_row_per_bridge_with_all_its_endpoints()
     {
         using var dir = new TempDirectory();
-        int v4 = Ports.Free(), v6 = Ports.Free(AddressFamily.InterNetworkV6), single = Ports.Free();
+        int v4 = Ports.Free(), v6 = Ports.Free(AddressFamily.InterNetworkV6);
         string path = dir["status.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
                 "multi": { "Listen": ["tcp:127.0.0.1:{{v4}}", "tcp:[::1]:{{v6}}", "unix:{{path}}"], "User": "root", "Exec": ["/bin/cat"] },
-                "single": { "Listen": "tcp:127.0.0.1:{{single}}", "User": "root", "Exec": ["/bin/cat"] } } }
+                "single": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
+        int single = await daemon.PortOfAsync("single");
         Assert.Equal("x\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path), "x\n"));
         await Wait.UntilAsync(() => Bridge(Status(daemon), "multi").GetProperty("Active").GetInt32() == 0, "the connection to end");
 

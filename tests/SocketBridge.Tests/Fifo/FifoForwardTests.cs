@@ -15,11 +15,10 @@ public sealed class FifoForwardTests
     {
         using var dir = new TempDirectory();
         string pipe = dir["in"];
-        int port = Ports.Free();
         var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        await using Backend backend = Backend.Tcp(port, async s => received.Enqueue(await Clients.ReadToEndAsync(s)));
+        await using Backend backend = Backend.Tcp(0, async s => received.Enqueue(await Clients.ReadToEndAsync(s)));
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "up": { "Listen": "fifo:{{pipe}}", "Target": "tcp:127.0.0.1:{{port}}" } } }
+            { "Bridges": { "up": { "Listen": "fifo:{{pipe}}", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """, dir);
 
         for (int i = 1; i <= 3; i++)
@@ -30,7 +29,7 @@ public sealed class FifoForwardTests
         }
 
         Assert.Equal(["session 1\n", "session 2\n", "session 3\n"], received);
-        await daemon.WaitForLogAsync(l => l.Contains($"from fifo:{pipe}: forwarded to tcp:127.0.0.1:{port}: 10 bytes in"), "a session's entry with its byte count");
+        await daemon.WaitForLogAsync(l => l.Contains($"from fifo:{pipe}: forwarded to tcp:127.0.0.1:{backend.Port}: 10 bytes in"), "a session's entry with its byte count");
         await daemon.AssertResourcesReturnToBaselineAsync();
     }
 

@@ -77,11 +77,11 @@ public sealed class ChildContractTests
     public async Task An_ipv6_client_gets_inet6_variables()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(AddressFamily.InterNetworkV6);
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "report6": { "Listen": "tcp:[::1]:{{port}}", "User": "root", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "report6": { "Listen": "tcp:[::1]:0", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("report6");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.IPv6Loopback, port);
         JsonElement info = ChildScripts.Parse(await Clients.ReadLineAsync(client));

@@ -38,13 +38,13 @@ public sealed class ClientToolTests
     public async Task Socat_talks_to_tcp_ipv6_and_abstract_unix_bridges()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(System.Net.Sockets.AddressFamily.InterNetworkV6);
         string name = "sbt-socat-" + Guid.NewGuid().ToString("N");
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "six": { "Listen": "tcp:[::1]:{{port}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo $PROTO $REMOTE_ADDR; cat"] },
+                "six": { "Listen": "tcp:[::1]:0", "User": "root", "Exec": ["/bin/sh", "-c", "echo $PROTO $REMOTE_ADDR; cat"] },
                 "hidden": { "Listen": "unix:@{{name}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo $SOCKET_PATH; cat"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("six");
 
         var six = await Clients.RunProgramAsync("socat", ["-", $"TCP6:[::1]:{port}"], "over six\n");
         var hidden = await Clients.RunProgramAsync("socat", ["-", $"ABSTRACT-CONNECT:{name}"], "in the abstract\n");

@@ -79,12 +79,13 @@ public sealed class ProcessSettingsTests
     [Fact]
     public async Task StandardError_socket_sends_stderr_to_the_client_and_null_discards_it()
     {
-        int socketPort = Ports.Free(), nullPort = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "tosocket": { "Listen": "tcp:127.0.0.1:{{socketPort}}", "StandardError": "socket", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo err >&2"] },
-                "tonull": { "Listen": "tcp:127.0.0.1:{{nullPort}}", "StandardError": "null", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo hidden-err >&2; readlink /proc/self/fd/2"] } } }
+                "tosocket": { "Listen": "tcp:127.0.0.1:0", "StandardError": "socket", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo err >&2"] },
+                "tonull": { "Listen": "tcp:127.0.0.1:0", "StandardError": "null", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo hidden-err >&2; readlink /proc/self/fd/2"] } } }
             """);
+        int socketPort = await daemon.PortOfAsync("tosocket");
+        int nullPort = await daemon.PortOfAsync("tonull");
 
         Assert.Equal("out\nerr\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, socketPort)));
         Assert.Equal("out\n/dev/null\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, nullPort)));
