@@ -189,9 +189,8 @@ public sealed class HandoffTests
     {
         using var dir = new TempDirectory();
         File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // so nobody can run the scripts
-        int port = Ports.Free();
         string path = dir["late.sock"];
-        string listen = kind == "tcp" ? $"tcp:127.0.0.1:{port}" : $"unix:{path}";
+        string listen = kind == "tcp" ? "tcp:127.0.0.1:0" : $"unix:{path}";
         string server = dir.WriteScript("server.py", Server);
         string ready = dir["ready"];
         // Exits at once without accepting until the file "ready" exists, then serves one connection a launch.
@@ -199,6 +198,7 @@ public sealed class HandoffTests
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "late": { "Listen": "{{listen}}", "Mode": "handoff", "Exec": ["{{program}}"], "User": "nobody" } } }
             """, dir);
+        int port = kind == "tcp" ? await daemon.PortOfAsync("late") : 0;
         Task<Socket> Connect() => kind == "tcp" ? Clients.ConnectTcpAsync(IPAddress.Loopback, port) : Clients.ConnectUnixAsync(path);
 
         using Socket first = await Connect();

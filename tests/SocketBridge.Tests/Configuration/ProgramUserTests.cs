@@ -60,9 +60,8 @@ public sealed class ProgramUserTests : IDisposable
     [Fact]
     public async Task Run_as_root_refuses_to_start_a_bridge_without_User_with_exit_78()
     {
-        int port = Ports.Free();
         string config = _dir.Write("socketbridge.json", $$"""
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:0", "Exec": ["/bin/cat"] } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", config], _dir, ownsDirectory: false);
 

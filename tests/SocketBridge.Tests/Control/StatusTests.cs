@@ -84,11 +84,10 @@ public sealed class StatusTests
     public async Task The_control_socket_is_the_daemons_alone_and_status_finds_it_through_the_configuration()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string control = dir["ctl/control.sock"];
         string config = dir.Write("config.json", $$"""
             { "SocketBridge": { "ControlSocket": "{{control}}" },
-              "Bridges": { "found": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] } } }
+              "Bridges": { "found": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false);
 
