@@ -121,12 +121,12 @@ public sealed class DatagramHandoffTests
     public async Task A_udp_star_endpoint_is_one_dual_stack_socket_serving_IPv4_and_IPv6_senders()
     {
         using var dir = new TempDirectory();
-        int port = Ports.FreeUdp(AddressFamily.InterNetworkV6);
         string receiver = dir.WriteScript("receiver.py", Receiver);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "both": { "Listen": "udp:*:{{port}}", "Mode": "handoff",
+            { "Bridges": { "both": { "Listen": "udp:*:0", "Mode": "handoff",
                 "User": "root", "Exec": ["{{receiver}}", "idle=5", "out={{dir["out"]}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("both");
 
         JsonElement four = await AskAsync(IPAddress.Loopback, port, "from four");
         JsonElement six = await AskAsync(IPAddress.IPv6Loopback, port, "from six");
@@ -287,13 +287,13 @@ public sealed class DatagramHandoffTests
     public async Task A_datagram_waiting_through_a_reload_that_fixes_the_program_reaches_the_new_program()
     {
         using var dir = new TempDirectory();
-        int port = Ports.FreeUdp();
         string receiver = dir.WriteScript("receiver.py", Receiver), output = dir["out"];
         string Config(string exec) => $$"""
-            { "Bridges": { "fixed": { "Listen": "udp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": [{{exec}}] } } }
+            { "Bridges": { "fixed": { "Listen": "udp:127.0.0.1:0", "Mode": "handoff", "User": "root", "Exec": [{{exec}}] } } }
             """;
         string config = dir.Write("config.json", Config("\"/bin/false\""));
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false);
+        int port = await daemon.PortOfAsync("fixed");
 
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         await client.SendToAsync("survives the reload"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));

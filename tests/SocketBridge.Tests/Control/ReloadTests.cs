@@ -22,13 +22,14 @@ public sealed class ReloadTests
     public async Task A_client_connecting_in_a_loop_to_an_unchanged_bridge_sees_no_refusal_during_20_reloads()
     {
         using var dir = new TempDirectory();
-        int stable = Ports.Free(), churn = Ports.Free();
         string Config(int version) => $$"""
             { "Bridges": {
-                "stable": { "Listen": "tcp:127.0.0.1:{{stable}}", "User": "root", "Exec": ["/bin/cat"] },
-                "churn": { "Listen": "tcp:127.0.0.1:{{churn}}", "User": "root", "Exec": ["/bin/echo", "v{{version}}"] } } }
+                "stable": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
+                "churn": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "v{{version}}"] } } }
             """;
         await using Daemon daemon = await Daemon.StartAsync(Config(0), dir);
+        int stable = await daemon.PortOfAsync("stable");
+        int churn = await daemon.PortOfAsync("churn");
 
         using var stop = new CancellationTokenSource();
         int served = 0;
@@ -99,15 +100,16 @@ public sealed class ReloadTests
     public async Task Open_connections_keep_flowing_across_a_reload_that_changes_or_removes_their_bridge()
     {
         using var dir = new TempDirectory();
-        int kept = Ports.Free(), changed = Ports.Free();
         string gone = dir["gone.sock"];
         await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "User": "root", "Exec": ["/bin/cat"] },
-                "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backend.Port}}" },
+                "kept": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
+                "changed": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" },
                 "gone": { "Listen": "unix:{{gone}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
+        int kept = await daemon.PortOfAsync("kept");
+        int changed = await daemon.PortOfAsync("changed");
         using Socket onKept = await Clients.ConnectTcpAsync(IPAddress.Loopback, kept);
         using Socket onChanged = await Clients.ConnectTcpAsync(IPAddress.Loopback, changed);
         using Socket onGone = await Clients.ConnectUnixAsync(gone);
@@ -118,8 +120,8 @@ public sealed class ReloadTests
 
         dir.Write("config.json", $$"""
             { "Bridges": {
-                "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "User": "root", "Exec": ["/bin/cat"] },
-                "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backend.Port}}", "IdleTimeout": "1min" } } }
+                "kept": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
+                "changed": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}", "IdleTimeout": "1min" } } }
             """);
         CliResult reload = await ReloadAsync(daemon);
         Assert.Equal(0, reload.ExitCode);
@@ -201,17 +203,18 @@ public sealed class ReloadTests
     public async Task A_reload_whose_new_socket_cannot_be_bound_is_refused_whole()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), taken = Ports.Free(), extra = Ports.Free();
+        int taken = Ports.Free(), extra = Ports.Free();
         using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         squatter.Bind(new IPEndPoint(IPAddress.Loopback, taken));
         squatter.Listen();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "first": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "first"] } } }
+            { "Bridges": { "first": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "first"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("first");
 
         dir.Write("config.json", $$"""
             { "Bridges": {
-                "first": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "changed"] },
+                "first": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "changed"] },
                 "extra": { "Listen": "tcp:127.0.0.1:{{extra}}", "User": "root", "Exec": ["/bin/echo", "extra"] },
                 "blocked": { "Listen": "tcp:127.0.0.1:{{taken}}", "User": "root", "Exec": ["/bin/echo", "blocked"] } } }
             """);

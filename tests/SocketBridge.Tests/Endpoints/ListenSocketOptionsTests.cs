@@ -17,14 +17,14 @@ public sealed class ListenSocketOptionsTests
     public async Task A_spawned_programs_connection_has_the_mark_buffers_keep_alive_and_device_set_on_the_listening_socket()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string program = Write(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "tuned": {
-                "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{program}}", "spawn"],
+                "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{program}}", "spawn"],
                 "Mark": "0x2a", "ReceiveBuffer": "100K", "SendBuffer": 50000, "BindToDevice": "lo",
                 "KeepAliveTime": "32.5s", "KeepAliveInterval": "7s", "KeepAliveProbes": 4 } } }
             """, dir);
+        int port = await daemon.PortOfAsync("tuned");
 
         // The listening socket, as ss shows it: the mark, the device after the address, the sizes doubled by the kernel.
         Listener listener = Assert.Single(await ListeningAsync(port));
@@ -51,15 +51,15 @@ public sealed class ListenSocketOptionsTests
     public async Task A_handoff_program_finds_every_option_on_its_listening_socket_and_DeferAccept_holds_a_silent_client_back_in_the_kernel()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string path = dir["creds.sock"];
         string program = Write(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "job": {
-                "Listen": ["tcp:127.0.0.1:{{port}}", "unix:{{path}}"], "Mode": "handoff", "User": "root", "Exec": ["{{program}}", "handoff"],
+                "Listen": ["tcp:127.0.0.1:0", "unix:{{path}}"], "Mode": "handoff", "User": "root", "Exec": ["{{program}}", "handoff"],
                 "ReusePort": true, "FreeBind": true, "BindToDevice": "lo", "DeferAccept": "30s", "ReceiveBuffer": "96K", "SendBuffer": "48K",
                 "Mark": 7, "KeepAlive": true, "KeepAliveTime": "1min", "PassCredentials": true } } }
             """, dir);
+        int port = await daemon.PortOfAsync("job");
 
         // A client that connected but sent nothing is not queued for accept: the kernel keeps it in
         // SYN-RECV, so the socket is not readable and no program is started for it.
@@ -99,14 +99,14 @@ public sealed class ListenSocketOptionsTests
     public async Task PassCredentials_and_Mark_in_a_mixed_Listen_each_reach_only_the_connections_they_mean_something_for()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string path = dir["mixed.sock"];
         string program = Write(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "mixed": {
-                "Listen": ["tcp:127.0.0.1:{{port}}", "unix:{{path}}"], "User": "root", "Exec": ["{{program}}", "spawn"],
+                "Listen": ["tcp:127.0.0.1:0", "unix:{{path}}"], "User": "root", "Exec": ["{{program}}", "spawn"],
                 "PassCredentials": true, "Mark": 9, "DeferAccept": "1s" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("mixed");
 
         JsonElement overUnix = await AskAsync(await Clients.ConnectUnixAsync(path));
         JsonElement overTcp = await AskAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));

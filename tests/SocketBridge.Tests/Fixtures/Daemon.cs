@@ -269,8 +269,9 @@ public sealed class Daemon : IAsyncDisposable
         WaitForLogAsync(l => l.Contains(contains, StringComparison.Ordinal), $"\"{contains}\"", timeout);
 
     /// <summary>
-    /// The port of <paramref name="bridge"/>'s socket number <paramref name="index"/>
-    /// (Listen's order, one per address) as its "listening on" line shows it:
+    /// The port of <paramref name="bridge"/>'s <c>tcp:</c> or <c>udp:</c> socket
+    /// number <paramref name="index"/> (Listen's order, one per address, other
+    /// kinds not counted) as its "listening on" line shows it:
     /// for a <c>tcp:</c> or <c>udp:</c> Listen on port 0, the port the kernel
     /// picked. Waits for the line (it comes before READY=1, but stderr is read
     /// on its own); a reload that binds a socket again adds a line, counted

@@ -186,11 +186,11 @@ public sealed class ForwardTests
     [Fact]
     public async Task A_target_that_does_not_answer_is_given_up_after_ConnectTimeout()
     {
-        int backendPort = Ports.Free();
         // A listener that never accepts, its queue filled: further SYNs go unanswered.
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        silent.Bind(new IPEndPoint(IPAddress.Loopback, backendPort));
+        silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         silent.Listen(0);
+        int backendPort = ((IPEndPoint)silent.LocalEndPoint!).Port;
         var fillers = new List<Socket>();
         try
         {
