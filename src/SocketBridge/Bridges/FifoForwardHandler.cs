@@ -17,7 +17,7 @@ namespace SocketBridge.Bridges;
 /// be reached refuses the session: its bytes are read and discarded, so
 /// writers never hang and the next session starts clean.
 /// </summary>
-public sealed class FifoForwardHandler(BridgeOptions bridge, OnDemandBackend? backend, RelayEngine engine, TimeProvider time) : IFifoSessionHandler
+public sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, TimeProvider time) : IFifoSessionHandler
 {
     private const int BufferSize = 64 * 1024;
 
@@ -43,7 +43,7 @@ public sealed class FifoForwardHandler(BridgeOptions bridge, OnDemandBackend? ba
         {
             if (!admitted)
             {
-                long dropped = (await OneWayCopy.RunAsync(reader, Stream.Null, bridge.IdleTimeout, context.Kill, first).ConfigureAwait(false)).BytesIn;
+                long dropped = (await OneWayCopy.RunAsync(reader, Stream.Null, forward.IdleTimeout, context.Kill, first).ConfigureAwait(false)).BytesIn;
                 BridgeLog.FifoTargetUnreachable(context.Logger, bridge.Name, id, fifo.Display, $"nothing: MaxConnections ({bridge.MaxConnections}) reached", dropped);
                 return true;
             }
@@ -52,7 +52,7 @@ public sealed class FifoForwardHandler(BridgeOptions bridge, OnDemandBackend? ba
             RelayResult result;
             await using (target.ConfigureAwait(false))
             {
-                result = await OneWayCopy.RunAsync(reader, target, bridge.IdleTimeout, context.Kill, first).ConfigureAwait(false);
+                result = await OneWayCopy.RunAsync(reader, target, forward.IdleTimeout, context.Kill, first).ConfigureAwait(false);
                 if (result.Outcome == RelayOutcome.Completed && socket is not null)
                 {
                     ShutdownSend(socket);
@@ -61,11 +61,11 @@ public sealed class FifoForwardHandler(BridgeOptions bridge, OnDemandBackend? ba
 
             socket?.Dispose();
             long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            BridgeLog.Forwarded(context.Logger, bridge.Name, id, fifo.Display, bridge.Target!.ToString(), result.BytesIn, result.BytesOut, duration, Describe(result));
+            BridgeLog.Forwarded(context.Logger, bridge.Name, id, fifo.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, duration, Describe(result));
         }
         catch (TargetUnreachableException ex)
         {
-            long dropped = (await OneWayCopy.RunAsync(reader, Stream.Null, bridge.IdleTimeout, context.Kill, first).ConfigureAwait(false)).BytesIn;
+            long dropped = (await OneWayCopy.RunAsync(reader, Stream.Null, forward.IdleTimeout, context.Kill, first).ConfigureAwait(false)).BytesIn;
             BridgeLog.FifoTargetUnreachable(context.Logger, bridge.Name, id, fifo.Display, ex.Message, dropped);
         }
         catch (OperationCanceledException)
@@ -86,13 +86,13 @@ public sealed class FifoForwardHandler(BridgeOptions bridge, OnDemandBackend? ba
 
     private async Task<(Stream Target, Socket? Socket)> OpenTargetAsync(CancellationToken kill)
     {
-        if (bridge.Target is FifoEndpoint fifo)
+        if (forward.Target is FifoEndpoint fifo)
         {
-            return (await FifoTarget.OpenAsync(fifo, bridge.ConnectTimeout, time, kill).ConfigureAwait(false), null);
+            return (await FifoTarget.OpenAsync(fifo, forward.ConnectTimeout, time, kill).ConfigureAwait(false), null);
         }
 
         Socket socket = backend is null
-            ? await TargetConnector.ConnectAsync(bridge.Target!, bridge.TargetAddresses, bridge.ConnectTimeout, engine, kill).ConfigureAwait(false)
+            ? await TargetConnector.ConnectAsync(forward.Target, forward.TargetAddresses, forward.ConnectTimeout, engine, kill).ConfigureAwait(false)
             : await backend.ConnectAsync(kill).ConfigureAwait(false);
         // Connected by the relay engine without blocking; a NetworkStream wants a blocking socket.
         socket.Blocking = true;
@@ -114,7 +114,7 @@ public sealed class FifoForwardHandler(BridgeOptions bridge, OnDemandBackend? ba
     private string Describe(RelayResult result) => result.Outcome switch
     {
         RelayOutcome.Completed => "closed",
-        RelayOutcome.IdleTimeout => $"closed after IdleTimeout ({bridge.IdleTimeout})",
+        RelayOutcome.IdleTimeout => $"closed after IdleTimeout ({forward.IdleTimeout})",
         RelayOutcome.Reset => $"reset ({result.Error})",
         _ => "closed by shutdown",
     };

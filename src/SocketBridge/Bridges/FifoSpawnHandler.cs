@@ -22,13 +22,15 @@ public sealed class FifoSpawnHandler : IFifoSessionHandler
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(1);
 
     private readonly BridgeOptions _bridge;
+    private readonly ProgramOptions _program;
     private readonly ProgramLauncher _launcher;
 
-    public FifoSpawnHandler(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull)
+    public FifoSpawnHandler(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull)
     {
         _bridge = bridge;
-        ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: false);
+        _program = program;
+        ExecOptions exec = program.Exec;
+        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: false);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -99,7 +101,7 @@ public sealed class FifoSpawnHandler : IFifoSessionHandler
     /// <summary>The sessions of one FIFO: its environment and its relaunch backoff.</summary>
     private sealed class Sessions(FifoSpawnHandler handler, FifoListener fifo, BridgeContext context) : IFifoSessions
     {
-        private readonly ChildEnvironment _environment = ChildEnvironment.ForFifoSession(handler._bridge.Name, handler._bridge.Environment, fifo.Path);
+        private readonly ChildEnvironment _environment = ChildEnvironment.ForFifoSession(handler._bridge.Name, handler._program.Environment, fifo.Path);
         private readonly RelaunchBackoff _backoff = new();
 
         public async Task<bool> RunAsync()

@@ -15,7 +15,7 @@ namespace SocketBridge.Bridges;
 /// the client is closed at once and the failure logged, summarised when
 /// many come together.
 /// </summary>
-public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time) : IConnectionHandler, IAsyncDisposable
+public sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time) : IConnectionHandler, IAsyncDisposable
 {
     private readonly LogSummary<(string ConnectionId, string Peer, string Reason)> _failures = new(
         time,
@@ -43,7 +43,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
     private async Task ForwardAsync(Connection connection, CancellationToken kill)
     {
         using IDisposable? scope = logger.BeginScope(new ConnectionScope(bridge.Name, connection));
-        if (bridge.Target is FifoEndpoint fifo)
+        if (forward.Target is FifoEndpoint fifo)
         {
             await ForwardToFifoAsync(connection, fifo, kill).ConfigureAwait(false);
             return;
@@ -53,7 +53,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
         try
         {
             target = backend is null
-                ? await TargetConnector.ConnectAsync(bridge.Target!, bridge.TargetAddresses, bridge.ConnectTimeout, engine, kill).ConfigureAwait(false)
+                ? await TargetConnector.ConnectAsync(forward.Target, forward.TargetAddresses, forward.ConnectTimeout, engine, kill).ConfigureAwait(false)
                 : await backend.ConnectAsync(kill).ConfigureAwait(false);
         }
         catch (TargetUnreachableException ex)
@@ -65,17 +65,17 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
         if (target.Handle >= connection.DescriptorCeiling)
         {
             target.Dispose();
-            throw new DescriptorShortageException($"none was left for the connection to {bridge.Target}");
+            throw new DescriptorShortageException($"none was left for the connection to {forward.Target}");
         }
 
         // A forwarded connection may finish during a graceful stop; only the kill deadline cuts it.
         using (target)
         {
-            if (bridge.ProxyProtocol != ProxyProtocolVersion.None)
+            if (forward.ProxyProtocol != ProxyProtocolVersion.None)
             {
                 // A new connection's send buffer is empty: the header (at most a few
                 // hundred bytes) goes in whole at once, without waiting.
-                byte[] header = ProxyProtocolHeader.Build(bridge.ProxyProtocol, connection.Peer);
+                byte[] header = ProxyProtocolHeader.Build(forward.ProxyProtocol, connection.Peer);
                 try
                 {
                     int sent = target.Send(header, SocketFlags.None);
@@ -86,14 +86,14 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
                 }
                 catch (SocketException ex)
                 {
-                    BridgeLog.ConnectionFailed(logger, bridge.Name, connection.Id, $"sending the PROXY header to {bridge.Target}: {ex.Message}");
+                    BridgeLog.ConnectionFailed(logger, bridge.Name, connection.Id, $"sending the PROXY header to {forward.Target}: {ex.Message}");
                     return;
                 }
             }
 
-            RelayResult result = await engine.RelayAsync(connection.Socket, target, bridge.IdleTimeout, kill, connection.DescriptorCeiling).ConfigureAwait(false);
+            RelayResult result = await engine.RelayAsync(connection.Socket, target, forward.IdleTimeout, kill, connection.DescriptorCeiling).ConfigureAwait(false);
             string outcome = Describe(result);
-            BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, bridge.Target!.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, outcome);
+            BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, outcome);
         }
     }
 
@@ -103,7 +103,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
         Stream target;
         try
         {
-            target = await FifoTarget.OpenAsync(fifo, bridge.ConnectTimeout, time, kill).ConfigureAwait(false);
+            target = await FifoTarget.OpenAsync(fifo, forward.ConnectTimeout, time, kill).ConfigureAwait(false);
         }
         catch (TargetUnreachableException ex)
         {
@@ -119,7 +119,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
         await using (target.ConfigureAwait(false))
         await using (var client = new NetworkStream(connection.Socket, ownsSocket: false))
         {
-            result = await OneWayCopy.RunAsync(client, target, bridge.IdleTimeout, kill).ConfigureAwait(false);
+            result = await OneWayCopy.RunAsync(client, target, forward.IdleTimeout, kill).ConfigureAwait(false);
         }
 
         BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, fifo.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, Describe(result));
@@ -144,7 +144,7 @@ public sealed class ForwardMode(BridgeOptions bridge, OnDemandBackend? backend, 
     private string Describe(RelayResult result) => result.Outcome switch
     {
         RelayOutcome.Completed => "closed",
-        RelayOutcome.IdleTimeout => $"closed after IdleTimeout ({bridge.IdleTimeout})",
+        RelayOutcome.IdleTimeout => $"closed after IdleTimeout ({forward.IdleTimeout})",
         RelayOutcome.Reset => $"reset ({result.Error})",
         _ => "closed by shutdown",
     };

@@ -31,15 +31,17 @@ public sealed class HandoffMode : IBridgeMode
     private static readonly TimeSpan NothingWaitingPause = TimeSpan.FromMilliseconds(100);
 
     private readonly BridgeOptions _bridge;
+    private readonly ProgramOptions _program;
     private readonly ProgramLauncher _launcher;
     private readonly RelayEngine _readiness;
 
     /// <param name="readiness">Where the bridge waits for a pending connection or a datagram: the relay loops' epoll.</param>
-    public HandoffMode(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull, RelayEngine readiness)
+    public HandoffMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine readiness)
     {
         _bridge = bridge;
-        ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: true);
+        _program = program;
+        ExecOptions exec = program.Exec;
+        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: true);
         _readiness = readiness;
     }
 
@@ -54,7 +56,7 @@ public sealed class HandoffMode : IBridgeMode
             .ToArray();
         SafeHandle[] sockets = listeners.Select(l => (SafeHandle)l.Socket.SafeHandle).ToArray();
 
-        ChildEnvironment environment = ChildEnvironment.ForHandoff(_bridge.Name, _bridge.Environment, listeners);
+        ChildEnvironment environment = ChildEnvironment.ForHandoff(_bridge.Name, _program.Environment, listeners);
         var backoff = new RelaunchBackoff();
         bool datagrams = listeners.Any(l => l.IsDatagram);
         int ready;
@@ -76,7 +78,7 @@ public sealed class HandoffMode : IBridgeMode
 
             TimeSpan ran;
             ChildExit? exit;
-            HandoffQueues? queuedBefore = HandoffQueues.Take(listeners, _bridge.Backlog);
+            HandoffQueues? queuedBefore = HandoffQueues.Take(listeners, _bridge.Listen.Backlog);
             try
             {
                 (ran, exit) = await LaunchAndWaitAsync(listeners, sockets, listeners[ready], environment, context).ConfigureAwait(false);
@@ -94,7 +96,7 @@ public sealed class HandoffMode : IBridgeMode
             // A connection that waited before the launch and waits no more
             // was taken (a datagram, read): new arrivals while the program ran
             // do not hide that.
-            HandoffQueues? queuedAfter = HandoffQueues.Take(listeners, _bridge.Backlog);
+            HandoffQueues? queuedAfter = HandoffQueues.Take(listeners, _bridge.Listen.Backlog);
             bool stillQueued = queuedAfter?.Any ?? listeners.Any(IsReadable);
             bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? before.WasServedBy(after) : null;
             bool failed = exit is null || exit.Value.ExitStatus is not 0;
@@ -161,7 +163,7 @@ public sealed class HandoffMode : IBridgeMode
         {
             // StandardInput=socket: the first socket on stdin and stdout too, as
             // inetd starts a wait service (in.tftpd reads its datagrams from fd 0).
-            SafeHandle? standard = _bridge.StandardInput == StandardInputMode.Socket ? sockets[0] : null;
+            SafeHandle? standard = _program.StandardInput == StandardInputMode.Socket ? sockets[0] : null;
             run = _launcher.Start(
                 environment.ForSession(id),
                 (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line),

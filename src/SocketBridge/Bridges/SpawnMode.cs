@@ -22,13 +22,13 @@ public sealed class SpawnMode : IConnectionHandler
     private readonly ProgramLauncher _launcher;
     private readonly ILogger _logger;
 
-    public SpawnMode(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull, ILogger logger)
+    public SpawnMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, ILogger logger)
     {
         _name = bridge.Name;
-        ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _standardErrorToSocket = bridge.StandardError == StandardErrorMode.Socket;
-        _environment = ChildEnvironment.ForConnection(bridge.Name, bridge.Environment);
-        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: true);
+        ExecOptions exec = program.Exec;
+        _standardErrorToSocket = program.StandardError == StandardErrorMode.Socket;
+        _environment = ChildEnvironment.ForConnection(bridge.Name, program.Environment);
+        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: true);
         _logger = logger;
     }
 

@@ -19,7 +19,7 @@ public static class BindingListing
 {
     public static IEnumerable<string> Lines(BridgeOptions bridge)
     {
-        foreach (ListenEndpoint listen in bridge.Listen)
+        foreach (ListenEndpoint listen in bridge.Listen.Endpoints)
         {
             string options = listen.Options.ToString();
             string suffix = options.Length == 0 ? string.Empty : $"; {options}";
@@ -77,13 +77,13 @@ public static class BindingListing
     /// <summary>The mode and owner a socket file or FIFO is made with (SocketMode, SocketUser, SocketGroup).</summary>
     private static string FileSettings(BridgeOptions bridge)
     {
-        string user = bridge.SocketUid is { } uid ? Name(Accounts.UserName(uid), uid) : Name(Accounts.UserName(Posix.EffectiveUid), Posix.EffectiveUid);
-        string group = bridge.SocketGid is { } gid ? Name(Accounts.GroupName(gid), gid) : Name(Accounts.GroupName(Posix.EffectiveGid), Posix.EffectiveGid);
-        return $"mode {FileStatus.FormatMode(bridge.SocketMode)}, owner {user}:{group}";
+        string user = bridge.Listen.SocketUid is { } uid ? Name(Accounts.UserName(uid), uid) : Name(Accounts.UserName(Posix.EffectiveUid), Posix.EffectiveUid);
+        string group = bridge.Listen.SocketGid is { } gid ? Name(Accounts.GroupName(gid), gid) : Name(Accounts.GroupName(Posix.EffectiveGid), Posix.EffectiveGid);
+        return $"mode {FileStatus.FormatMode(bridge.Listen.SocketMode)}, owner {user}:{group}";
     }
 
     private static string Backlog(BridgeOptions bridge, ListenEndpoint listen) =>
-        listen.SocketType == SocketType.Dgram ? string.Empty : $", backlog {bridge.Backlog.ToString(CultureInfo.InvariantCulture)}";
+        listen.SocketType == SocketType.Dgram ? string.Empty : $", backlog {bridge.Listen.Backlog.ToString(CultureInfo.InvariantCulture)}";
 
     private static string Name(string? name, uint id) => name ?? id.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text;
-using System.Text.Json;
 using SocketBridge.Configuration;
 using SocketBridge.Hosting;
 using SocketBridge.Import;
@@ -103,7 +101,7 @@ public static class CommandLine
             Console.Out.WriteLine(PrintableText.Escape($"configuration is valid: {options.Bridges.Count} bridge(s) from {string.Join(", ", options.Files)}"));
             foreach (BridgeOptions bridge in options.Bridges)
             {
-                Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {string.Join(", ", bridge.Listen)}{(bridge.Exec is null ? string.Empty : $" -> {bridge.Exec} ({RunsAs(bridge)})")}"));
+                Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {string.Join(", ", bridge.Listen.Endpoints)}{(bridge.Program is not { } program ? string.Empty : $" -> {program.Exec} ({RunsAs(program)})")}"));
                 foreach (string binding in BindingListing.Lines(bridge))
                 {
                     Console.Out.WriteLine(PrintableText.Escape($"    {binding}"));
@@ -116,7 +114,7 @@ public static class CommandLine
     }
 
     /// <summary>Whom a bridge's program runs as, for check's listing: its User (and Group), else the daemon's own user.</summary>
-    private static string RunsAs(BridgeOptions bridge)
+    private static string RunsAs(ProgramOptions bridge)
     {
         string user = bridge.User ?? Native.Accounts.UserName(Native.Posix.EffectiveUid) ?? Native.Posix.EffectiveUid.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return bridge.Group is { } group ? $"runs as {user}, group {group}" : $"runs as {user}";
@@ -141,8 +139,8 @@ public static class CommandLine
         };
         command.SetAction((result, _) =>
         {
-            string json = ServeConfiguration(result.GetValue(endpoint)!, result.GetValue(program)!, result.GetValue(user), result.GetValue(group));
-            SocketBridgeOptions? options = ConfigurationReporter.Load(() => new ConfigurationLoader().LoadText(ServeOrigin, json), Console.Error, ServeError);
+            ConfigNode bridge = ServeBridge(result.GetValue(endpoint)!, result.GetValue(program)!, result.GetValue(user), result.GetValue(group));
+            SocketBridgeOptions? options = ConfigurationReporter.Load(() => new ConfigurationLoader().LoadBridge(bridge), Console.Error, ServeError);
             return options is null ? Task.FromResult(ExitCodes.Config) : DaemonRunner.RunAsync(options, () => options, controlSocket: false);
         });
         return command;
@@ -196,37 +194,22 @@ public static class CommandLine
     private static SocketBridgeOptions? Load(string[]? files, bool warnings = false) =>
         ConfigurationReporter.Load(() => new ConfigurationLoader().Load(ConfigurationFiles.Resolve(files ?? [])), Console.Error, warnings: warnings);
 
-    private static string ServeConfiguration(string endpoint, string[] program, string? user, string? group)
+    /// <summary>serve's bridge: its arguments as the keys of a bridge named serve (Listen, Exec, User, Group), read as a file's bridge is.</summary>
+    internal static ConfigNode ServeBridge(string endpoint, IReadOnlyList<string> program, string? user, string? group)
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
+        ConfigNode bridge = ConfigNode.CreateBridge(ServeOrigin, "serve");
+        bridge.SetArgument(BridgeKeys.Listen.Name, endpoint);
+        bridge.SetArgument(BridgeKeys.Exec.Name, program);
+        if (user is not null)
         {
-            json.WriteStartObject();
-            json.WriteStartObject("Bridges");
-            json.WriteStartObject("serve");
-            json.WriteString("Listen", endpoint);
-            json.WriteStartArray("Exec");
-            foreach (string argument in program)
-            {
-                json.WriteStringValue(argument);
-            }
-
-            json.WriteEndArray();
-            if (user is not null)
-            {
-                json.WriteString("User", user);
-            }
-
-            if (group is not null)
-            {
-                json.WriteString("Group", group);
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
-            json.WriteEndObject();
+            bridge.SetArgument(BridgeKeys.User.Name, user);
         }
 
-        return Encoding.UTF8.GetString(stream.ToArray());
+        if (group is not null)
+        {
+            bridge.SetArgument(BridgeKeys.Group.Name, group);
+        }
+
+        return bridge;
     }
 }

@@ -32,13 +32,13 @@ public static class ArgumentSpace
     /// <summary>The string's size when execve would refuse it, else null.</summary>
     public static int? TooLong(string value) => Bytes(value) is var bytes && bytes > MaxString ? bytes : null;
 
-    /// <summary>Room for the variables socketbridge adds to a program of <paramref name="bridge"/>.</summary>
-    public static long Reserved(BridgeOptions bridge)
+    /// <summary>Room for the variables socketbridge adds to a program of the bridge <paramref name="name"/> listening on <paramref name="listen"/>.</summary>
+    public static long Reserved(string name, IReadOnlyList<ListenEndpoint> listen)
     {
         long reserved = 0;
-        foreach (string name in ReservedVariables.Names)
+        foreach (string variable in ReservedVariables.Names)
         {
-            reserved += name.Length + 2 + ReservedValue + PointerSize;
+            reserved += variable.Length + 2 + ReservedValue + PointerSize;
         }
 
         // PATH, and the NULL pointers that end argv and envp.
@@ -46,10 +46,10 @@ public static class ArgumentSpace
 
         // SOCKETBRIDGE_BRIDGE and UPSTART_JOB carry the name, and LISTEN_FDNAMES
         // (handoff) the name once a socket; SOCKET_PATH or FIFO_PATH a path, the longest one.
-        int sockets = bridge.Listen.Sum(e => Math.Max(1, e.Addresses.Count));
-        reserved += (2 + sockets) * (Encoding.UTF8.GetByteCount(bridge.Name) + 1);
+        int sockets = listen.Sum(e => Math.Max(1, e.Addresses.Count));
+        reserved += (2 + sockets) * (Encoding.UTF8.GetByteCount(name) + 1);
         int longest = 0;
-        foreach (ListenEndpoint endpoint in bridge.Listen)
+        foreach (ListenEndpoint endpoint in listen)
         {
             if (endpoint.Endpoint is UnixEndpoint unix)
             {

@@ -10,10 +10,10 @@ public static class BridgeListenSettings
 {
     public static ListenSettings ToListenSettings(this BridgeOptions bridge) => new(
         bridge.Name,
-        new SocketFileSettings(bridge.SocketMode, bridge.SocketUid, bridge.SocketGid, SocketDirectory.DefaultMode),
-        bridge.Backlog,
+        new SocketFileSettings(bridge.Listen.SocketMode, bridge.Listen.SocketUid, bridge.Listen.SocketGid, SocketDirectory.DefaultMode),
+        bridge.Listen.Backlog,
         new PassedSocketRule(
             bridge.Mode.ToString().ToLowerInvariant(),
             AcceptsDatagrams: bridge.Mode == BridgeMode.Handoff,
-            RelayTarget: bridge.Mode == BridgeMode.Forward && bridge.Target is not FifoEndpoint ? bridge.Target : null));
+            RelayTarget: bridge.Forward?.Target is { } target and not FifoEndpoint ? target : null));
 }

@@ -1,12 +1,11 @@
-using System.Net;
-using SocketBridge.Endpoints;
-using SocketBridge.Native;
-
 namespace SocketBridge.Configuration;
 
 /// <summary>
 /// One bridge, validated (SPEC 3). The running code takes this, never the
-/// raw configuration.
+/// raw configuration. Its parts follow its mode: every bridge listens
+/// (<see cref="Listen"/>); a spawn or handoff bridge has a
+/// <see cref="Program"/>, and a forward bridge a <see cref="Forward"/>
+/// part, with a <see cref="Program"/> only for an on-demand backend.
 /// </summary>
 public sealed record BridgeOptions
 {
@@ -15,12 +14,8 @@ public sealed record BridgeOptions
     /// <summary>The file that last defined a key of this bridge.</summary>
     public required string File { get; init; }
 
-    /// <summary>
-    /// Every endpoint of <c>Listen</c>, in the order written (one when it is a
-    /// string): the bridge's connections on all of them share its limits,
-    /// counters and access rules, and a handoff program gets their sockets in this order.
-    /// </summary>
-    public required IReadOnlyList<ListenEndpoint> Listen { get; init; }
+    /// <summary>Where and how the bridge listens: its endpoints, socket files, backlog and socket options.</summary>
+    public required ListenOptions Listen { get; init; }
 
     /// <summary>
     /// The bridge's settings as loaded (its merged keys, the resolved Exec and
@@ -30,47 +25,14 @@ public sealed record BridgeOptions
 
     public BridgeMode Mode { get; init; } = BridgeMode.Spawn;
 
-    public ExecOptions? Exec { get; init; }
+    /// <summary>
+    /// The program the bridge launches: set in spawn and handoff mode (Exec
+    /// is required there), and in forward mode for an on-demand backend.
+    /// </summary>
+    public ProgramOptions? Program { get; init; }
 
-    public Endpoint? Target { get; init; }
-
-    /// <summary>For a TCP <see cref="Target"/>: the addresses to try in order, resolved at load.</summary>
-    public IReadOnlyList<IPEndPoint> TargetAddresses { get; init; } = [];
-
-    /// <summary>Forward: how long to wait for Target to accept.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Forward with Exec: stop the on-demand backend after this long without connections; null never.</summary>
-    public TimeSpan? ExitIdleTime { get; init; }
-
-    /// <summary>Forward: the PROXY protocol header sent to Target before any client byte.</summary>
-    public ProxyProtocolVersion ProxyProtocol { get; init; }
-
-    /// <summary>Forward: close a connection after this long with no bytes either way; null never.</summary>
-    public TimeSpan? IdleTimeout { get; init; }
-
-    /// <summary><c>Environment</c> and then <c>PassEnvironment</c>, as KEY=VALUE.</summary>
-    public IReadOnlyList<string> Environment { get; init; } = [];
-
-    /// <summary>How many of <see cref="Environment"/> come from the <c>Environment</c> key (the rest are passed).</summary>
-    public int ConfiguredVariables { get; init; }
-
-    public string WorkingDirectory { get; init; } = "/";
-
-    /// <summary>The <c>User</c> and <c>Group</c> to run programs as; null runs them as the daemon.</summary>
-    public Credentials? Credentials { get; init; }
-
-    /// <summary><c>User</c> as written, for messages; null when not set.</summary>
-    public string? User { get; init; }
-
-    /// <summary><c>Group</c> as written, for messages; null when not set.</summary>
-    public string? Group { get; init; }
-
-    public uint SocketMode { get; init; } = 0x1B0; // 0660
-
-    public uint? SocketUid { get; init; }
-
-    public uint? SocketGid { get; init; }
+    /// <summary>Forward mode's Target and timeouts: set in forward mode only.</summary>
+    public ForwardOptions? Forward { get; init; }
 
     /// <summary>MaxConnections of a spawn (and handoff) bridge when the key is not set: systemd's Accept=yes default; each is a process.</summary>
     public const int DefaultMaxConnections = 64;
@@ -85,8 +47,6 @@ public sealed record BridgeOptions
     /// 524288 under systemd) even at six each.
     /// </summary>
     public const int DefaultForwardMaxConnections = 4096;
-
-    public int Backlog { get; init; } = 4096;
 
     public int MaxConnections { get; init; } = DefaultMaxConnections;
 
@@ -105,18 +65,6 @@ public sealed record BridgeOptions
 
     /// <summary>AllowFrom, DenyFrom, AllowUsers and AllowGroups, resolved at load.</summary>
     public Access.AccessPolicy Access { get; init; } = SocketBridge.Access.AccessPolicy.Everyone;
-
-    public StandardErrorMode StandardError { get; init; } = StandardErrorMode.Journal;
-
-    /// <summary>
-    /// The socket options of the bridge's listening sockets (ReusePort,
-    /// KeepAlive...), all of them; each endpoint of <see cref="Listen"/>
-    /// carries the part that applies to it.
-    /// </summary>
-    public SocketOptions SocketOptions { get; init; } = SocketOptions.None;
-
-    /// <summary>Handoff: the socket also on stdin and stdout (inetd's wait services), or /dev/null and the log.</summary>
-    public StandardInputMode StandardInput { get; init; } = StandardInputMode.Null;
 
     public bool NoDelay { get; init; } = true;
 }

@@ -4,7 +4,9 @@ namespace SocketBridge.Configuration;
 
 /// <summary>
 /// One key of the merged configuration: an object of further keys or a JSON
-/// value, with the file that last set it, so errors can name that file.
+/// value, with the file that last set it, so errors can name that file. A
+/// bridge given by arguments (serve's) has keys of the same paths holding
+/// the arguments as they are: a string or an array of strings, no JSON.
 /// </summary>
 public sealed class ConfigNode
 {
@@ -20,8 +22,20 @@ public sealed class ConfigNode
     /// <summary>The file that last set this key.</summary>
     public string File { get; private set; }
 
-    /// <summary>The value when this key is not an object.</summary>
+    /// <summary>The value when this key is not an object and came from a file.</summary>
     public JsonElement Value { get; private set; }
+
+    /// <summary>The value when this key was given as a string argument; null otherwise.</summary>
+    public string? Text { get; private set; }
+
+    /// <summary>The value when this key was given as arguments (an argv); null otherwise.</summary>
+    public IReadOnlyList<string>? Items { get; private set; }
+
+    /// <summary>Whether the value is a string, from a file or an argument.</summary>
+    public bool IsString => Text is not null || (!IsObject && Value.ValueKind == JsonValueKind.String);
+
+    /// <summary>Whether the value is an array, from a file or arguments.</summary>
+    public bool IsArray => Items is not null || (!IsObject && Value.ValueKind == JsonValueKind.Array);
 
     /// <summary>The keys of an object, in the order first seen. Names are case-sensitive, as in JSON: a bridge "Web" is not "web".</summary>
     public Dictionary<string, ConfigNode>? Children { get; private set; }
@@ -32,6 +46,22 @@ public sealed class ConfigNode
     public string Name => Path[(Path.LastIndexOf(':') + 1)..];
 
     public static ConfigNode CreateRoot(string file) => new(string.Empty, file) { Children = new(StringComparer.Ordinal) };
+
+    /// <summary>A bridge <paramref name="name"/> whose keys are given by arguments, not a file; <paramref name="origin"/> names them in messages.</summary>
+    public static ConfigNode CreateBridge(string origin, string name) => new($"Bridges:{name}", origin) { Children = new(StringComparer.Ordinal) };
+
+    /// <summary>Sets the key <paramref name="key"/> of this object to the string argument <paramref name="value"/>.</summary>
+    public void SetArgument(string key, string value) => AddArgument(key).Text = value;
+
+    /// <summary>Sets the key <paramref name="key"/> of this object to the arguments <paramref name="values"/>.</summary>
+    public void SetArgument(string key, IReadOnlyList<string> values) => AddArgument(key).Items = [.. values];
+
+    private ConfigNode AddArgument(string key)
+    {
+        var child = new ConfigNode($"{Path}:{key}", File);
+        Children!.Add(key, child);
+        return child;
+    }
 
     /// <summary>
     /// Lays <paramref name="element"/> from <paramref name="file"/> over this
@@ -79,6 +109,24 @@ public sealed class ConfigNode
 
     private void WriteCanonical(Utf8JsonWriter writer)
     {
+        if (Text is not null)
+        {
+            writer.WriteStringValue(Text);
+            return;
+        }
+
+        if (Items is not null)
+        {
+            writer.WriteStartArray();
+            foreach (string item in Items)
+            {
+                writer.WriteStringValue(item);
+            }
+
+            writer.WriteEndArray();
+            return;
+        }
+
         if (Children is null)
         {
             if (Value.ValueKind == JsonValueKind.Undefined)

@@ -4,8 +4,11 @@ using SocketBridge.Native;
 
 namespace SocketBridge.Configuration;
 
-/// <summary>What loading the configuration reads from the machine: variables, names, who the daemon runs as.</summary>
-public class ConfigurationEnvironment
+/// <summary>
+/// The machine as loading the configuration sees it: the real
+/// <see cref="IConfigurationResolver"/> (tests override a member or two).
+/// </summary>
+public class ConfigurationEnvironment : IConfigurationResolver
 {
     public virtual string? GetVariable(string name) => System.Environment.GetEnvironmentVariable(name);
 
@@ -13,14 +16,25 @@ public class ConfigurationEnvironment
 
     public virtual bool SupportsIPv6 => Socket.OSSupportsIPv6;
 
+    public virtual bool TryResolveProgram(string program, out string path, out string error) =>
+        ExecResolver.TryResolve(program, GetVariable("PATH"), out path, out error);
+
+    public virtual (uint Uid, uint Gid)? FindUser(string nameOrNumber) => Accounts.FindUser(nameOrNumber);
+
+    public virtual uint? FindGroup(string nameOrNumber) => Accounts.FindGroup(nameOrNumber);
+
+    public virtual uint[] SupplementaryGroups(uint uid, uint primaryGid) => Accounts.SupplementaryGroups(uid, primaryGid);
+
+    public virtual bool DirectoryExists(string path) => Directory.Exists(path);
+
+    public virtual string? SocketDirectoryProblem(string directory, Endpoints.DirectoryTrust trust) => Endpoints.SocketDirectory.Problem(directory, trust);
+
     public virtual uint EffectiveUid => Posix.EffectiveUid;
 
     public virtual uint EffectiveGid => Posix.EffectiveGid;
 
-    /// <summary>Whether the machine has the network interface <paramref name="name"/> (BindToDevice).</summary>
     public virtual bool InterfaceExists(string name) => SocketOptionCalls.InterfaceExists(name);
 
-    /// <summary>The machine's network interfaces, for messages.</summary>
     public virtual IEnumerable<string> InterfaceNames()
     {
         try
@@ -33,7 +47,6 @@ public class ConfigurationEnvironment
         }
     }
 
-    /// <summary>Whether the daemon has <paramref name="capability"/> (capabilities(7)) in its effective set.</summary>
     public virtual bool HasCapability(int capability)
     {
         try
@@ -49,6 +62,5 @@ public class ConfigurationEnvironment
         }
     }
 
-    /// <summary>Whether the daemon may give a file this group without being root (chown(2)).</summary>
     public virtual bool IsMemberOf(uint gid) => gid == EffectiveGid || Posix.SupplementaryGroups().Contains(gid);
 }

@@ -7,7 +7,7 @@ namespace SocketBridge.Configuration;
 /// Reads the configuration files (SPEC 3), merges them key by key in order,
 /// and validates the result in one pass that collects every error.
 /// </summary>
-public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
+public sealed class ConfigurationLoader(IConfigurationResolver environment)
 {
     private static readonly string[] TopLevelKeys = ["SocketBridge", "Bridges"];
     private static readonly string[] DaemonKeys = ["ControlSocket", "ShutdownTimeout", "LogLevel"];
@@ -56,7 +56,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         return options!;
     }
 
-    /// <summary>Loads configuration text that did not come from a file (for <c>serve</c>), named <paramref name="origin"/> in messages.</summary>
+    /// <summary>Loads configuration text that did not come from a file, named <paramref name="origin"/> in messages.</summary>
     public SocketBridgeOptions LoadText(string origin, string json)
     {
         var errors = new ErrorCollector();
@@ -67,6 +67,23 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         }
 
         return options!;
+    }
+
+    /// <summary>
+    /// Loads one bridge given by arguments, not a file (for <c>serve</c>),
+    /// checked as a bridge of a file is, with the daemon's defaults; throws
+    /// <see cref="ConfigurationException"/> with every problem.
+    /// </summary>
+    public SocketBridgeOptions LoadBridge(ConfigNode bridge)
+    {
+        var errors = new ErrorCollector();
+        BridgeOptions? options = new BridgeOptionsReader(environment).Read(bridge, errors);
+        if (errors.HasErrors)
+        {
+            throw new ConfigurationException(errors.Errors, errors.Warnings);
+        }
+
+        return new SocketBridgeOptions(new DaemonOptions(), [options! with { Fingerprint = Fingerprint(bridge, options) }], [bridge.File]) { Warnings = [.. errors.Warnings] };
     }
 
     private SocketBridgeOptions? LoadSources(IReadOnlyList<(string File, string Text)> sources, ErrorCollector errors)
@@ -192,10 +209,10 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
         string.Join(
             '\n',
             node.Canonical(),
-            options.Exec?.Path ?? string.Empty,
-            string.Join(' ', options.Listen.Select(e => e.Key)),
-            string.Join(' ', options.TargetAddresses),
-            string.Join('\0', options.Environment));
+            options.Program?.Exec.Path ?? string.Empty,
+            string.Join(' ', options.Listen.Endpoints.Select(e => e.Key)),
+            string.Join(' ', options.Forward?.TargetAddresses ?? []),
+            string.Join('\0', options.Program?.Environment ?? []));
 
     private DaemonOptions ReadDaemon(ConfigNode? section, ErrorCollector errors)
     {
@@ -228,7 +245,7 @@ public sealed class ConfigurationLoader(ConfigurationEnvironment environment)
             else
             {
                 options = options with { ControlSocket = path };
-                if (Endpoints.SocketDirectory.Problem(Path.GetDirectoryName(path)!, new Endpoints.DirectoryTrust(environment.EffectiveUid, socketUid: null)) is { } problem)
+                if (environment.SocketDirectoryProblem(Path.GetDirectoryName(path)!, new Endpoints.DirectoryTrust(environment.EffectiveUid, socketUid: null)) is { } problem)
                 {
                     errors.Warn(control, $"{problem}; the control socket will not be made there, so status and reload will not reach the daemon (SIGHUP still reloads)");
                 }

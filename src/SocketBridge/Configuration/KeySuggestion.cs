@@ -3,6 +3,9 @@ namespace SocketBridge.Configuration;
 /// <summary>"did you mean …?" for a mistyped key: the known key at the smallest edit distance.</summary>
 public static class KeySuggestion
 {
+    /// <summary>The message for an unknown key of a bridge: the nearest key of <see cref="BridgeKeys"/>, if one is near.</summary>
+    public static string ForUnknownBridgeKey(string key) => ForUnknown(key, BridgeKeys.Names);
+
     public static string ForUnknown(string key, IEnumerable<string> known)
     {
         string? best = null;

@@ -8,13 +8,13 @@ public static class NodeReader
     public static bool TryString(ConfigNode node, ErrorCollector errors, out string value)
     {
         value = string.Empty;
-        if (node.IsObject || node.Value.ValueKind != JsonValueKind.String)
+        if (!node.IsString)
         {
             errors.Add(node, $"must be a string, not {Describe(node)}");
             return false;
         }
 
-        value = node.Value.GetString()!;
+        value = node.Text ?? node.Value.GetString()!;
         return true;
     }
 
@@ -53,6 +53,12 @@ public static class NodeReader
     public static bool TryStringArray(ConfigNode node, ErrorCollector errors, out List<string> values)
     {
         values = [];
+        if (node.Items is not null)
+        {
+            values.AddRange(node.Items);
+            return true;
+        }
+
         if (node.IsObject || node.Value.ValueKind != JsonValueKind.Array)
         {
             errors.Add(node, $"must be an array of strings, not {Describe(node)}");
@@ -92,7 +98,13 @@ public static class NodeReader
         return true;
     }
 
-    public static string Describe(ConfigNode node) => node.IsObject ? "an object" : Describe(node.Value);
+    public static string Describe(ConfigNode node) => node switch
+    {
+        { IsObject: true } => "an object",
+        { Text: { } text } => $"the string \"{text}\"",
+        { Items: not null } => "an array",
+        _ => Describe(node.Value),
+    };
 
     public static string Describe(JsonElement element) => element.ValueKind switch
     {

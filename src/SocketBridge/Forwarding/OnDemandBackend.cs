@@ -23,6 +23,8 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     private static readonly TimeSpan MaximumRestartPause = TimeSpan.FromSeconds(30);
 
     private readonly BridgeOptions _bridge;
+    private readonly ForwardOptions _forward;
+    private readonly ProgramOptions _program;
     private readonly ProgramLauncher _launcher;
     private readonly RelayEngine _engine;
     private readonly ILogger _logger;
@@ -38,15 +40,17 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     private bool _idleStopRequested;
     private bool _disposed;
 
-    public OnDemandBackend(BridgeOptions bridge, ChildReaper reaper, SafeFileHandle devNull, RelayEngine engine, ILogger logger, TimeProvider time)
+    public OnDemandBackend(BridgeOptions bridge, ForwardOptions forward, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine engine, ILogger logger, TimeProvider time)
     {
         _engine = engine;
         _bridge = bridge;
-        ExecOptions exec = bridge.Exec ?? throw new ArgumentException($"bridge {bridge.Name} has no Exec", nameof(bridge));
-        _launcher = new ProgramLauncher(reaper, devNull, exec, bridge.WorkingDirectory, bridge.Credentials, bridge.StandardError, setListenPid: false);
+        _forward = forward;
+        _program = program;
+        ExecOptions exec = program.Exec;
+        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: false);
         _logger = logger;
         _time = time;
-        _environment = ChildEnvironment.ForBackend(bridge.Name, bridge.Environment);
+        _environment = ChildEnvironment.ForBackend(bridge.Name, program.Environment);
     }
 
     /// <summary>
@@ -64,7 +68,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
 
         try
         {
-            long deadline = _time.GetTimestamp() + (long)(_bridge.ConnectTimeout.TotalSeconds * _time.TimestampFrequency);
+            long deadline = _time.GetTimestamp() + (long)(_forward.ConnectTimeout.TotalSeconds * _time.TimestampFrequency);
             string? lastError = null;
             while (true)
             {
@@ -72,7 +76,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
                 EnsureRunning();
                 try
                 {
-                    return await TargetConnector.ConnectAsync(_bridge.Target!, _bridge.TargetAddresses, _bridge.ConnectTimeout, _engine, cancellationToken).ConfigureAwait(false);
+                    return await TargetConnector.ConnectAsync(_forward.Target, _forward.TargetAddresses, _forward.ConnectTimeout, _engine, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TargetUnreachableException ex)
                 {
@@ -81,7 +85,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
 
                 if (_time.GetTimestamp() >= deadline)
                 {
-                    throw new TargetUnreachableException($"{lastError}; the backend {_launcher.Exec.Path} did not accept within {_bridge.ConnectTimeout}");
+                    throw new TargetUnreachableException($"{lastError}; the backend {_launcher.Exec.Path} did not accept within {_forward.ConnectTimeout}");
                 }
 
                 await Task.Delay(RetryInterval, _time, cancellationToken).ConfigureAwait(false);
@@ -99,7 +103,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (--_connections == 0 && _bridge.ExitIdleTime is { } idle && _child is not null && !_disposed)
+            if (--_connections == 0 && _forward.ExitIdleTime is { } idle && _child is not null && !_disposed)
             {
                 _idleTimer = _time.CreateTimer(static state => ((OnDemandBackend)state!).StopIfIdle(), this, idle, Timeout.InfiniteTimeSpan);
             }
@@ -153,13 +157,13 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
         {
             // Its own lifetime: stopped when idle or with the bridge (DisposeAsync), not with a connection.
             ChildProcess child = _launcher.Start(_environment.Fixed, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line)).Child;
-            LogStarted(_logger, _bridge.Name, child.Pid, _launcher.Exec.ToString(), _bridge.Target!.ToString()!);
+            LogStarted(_logger, _bridge.Name, child.Pid, _launcher.Exec.ToString(), _forward.Target.ToString()!);
             return child;
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
             LogStartFailed(_logger, _bridge.Name, _launcher.Exec.Path, ex.Message);
-            throw new TargetUnreachableException($"{_bridge.Target}: cannot start the backend: {ex.Message}");
+            throw new TargetUnreachableException($"{_forward.Target}: cannot start the backend: {ex.Message}");
         }
     }
 
@@ -204,7 +208,7 @@ public sealed partial class OnDemandBackend : IAsyncDisposable
             }
 
             _idleStopRequested = true;
-            LogStoppingIdle(_logger, _bridge.Name, _child.Pid, _bridge.ExitIdleTime!.Value);
+            LogStoppingIdle(_logger, _bridge.Name, _child.Pid, _forward.ExitIdleTime!.Value);
             _child.Signal(Posix.SIGTERM);
         }
     }

@@ -50,29 +50,21 @@ public sealed class BridgeFactory : IDisposable
             _relays.Start();
         }
 
-        // A fifo: endpoint is its bridge's only one (checked at load).
-        return (options.Mode, options.Listen[0].Endpoint) switch
+        // The reader sets the part each mode needs. A fifo: endpoint is its
+        // bridge's only one (checked at load).
+        bool fifo = options.Listen.Endpoints[0].Endpoint is FifoEndpoint;
+        return options switch
         {
-            (BridgeMode.Spawn, FifoEndpoint) => new FifoMode(new FifoSpawnHandler(options, _reaper, _devNull), _relays),
-            (BridgeMode.Forward, FifoEndpoint) => new FifoMode(new FifoForwardHandler(
-                options,
-                options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
-                _relays,
-                _time), _relays),
-            _ => CreateSocketMode(options, logger),
+            { Mode: BridgeMode.Spawn, Program: { } program } when fifo => new FifoMode(new FifoSpawnHandler(options, program, _reaper, _devNull), _relays),
+            { Mode: BridgeMode.Spawn, Program: { } program } => new AcceptLoop(new SpawnMode(options, program, _reaper, _devNull, logger), options, _descriptors, _time),
+            { Mode: BridgeMode.Handoff, Program: { } program } => new HandoffMode(options, program, _reaper, _devNull, _relays),
+            { Mode: BridgeMode.Forward, Forward: { } forward } when fifo => new FifoMode(new FifoForwardHandler(options, forward, Backend(options, forward, logger), _relays, _time), _relays),
+            { Mode: BridgeMode.Forward, Forward: { } forward } => new AcceptLoop(new ForwardMode(options, forward, Backend(options, forward, logger), _relays, logger, _time), options, _descriptors, _time),
+            _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
         };
     }
 
-    private IBridgeMode CreateSocketMode(BridgeOptions options, ILogger logger) => options.Mode switch
-    {
-        BridgeMode.Spawn => new AcceptLoop(new SpawnMode(options, _reaper, _devNull, logger), options, _descriptors, _time),
-        BridgeMode.Handoff => new HandoffMode(options, _reaper, _devNull, _relays),
-        BridgeMode.Forward => new AcceptLoop(new ForwardMode(
-            options,
-            options.Exec is null ? null : new OnDemandBackend(options, _reaper, _devNull, _relays, logger, _time),
-            _relays,
-            logger,
-            _time), options, _descriptors, _time),
-        _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
-    };
+    /// <summary>A forward bridge's on-demand backend: its Program, when it has one.</summary>
+    private OnDemandBackend? Backend(BridgeOptions options, ForwardOptions forward, ILogger logger) =>
+        options.Program is { } program ? new OnDemandBackend(options, forward, program, _reaper, _devNull, _relays, logger, _time) : null;
 }

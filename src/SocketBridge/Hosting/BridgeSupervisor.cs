@@ -72,7 +72,7 @@ public sealed partial class BridgeSupervisor : IHostedService, IDisposable
             foreach (BridgeOptions options in _options.Bridges)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options.Listen, options.ToListenSettings(), _inherited);
+                IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options.Listen.Endpoints, options.ToListenSettings(), _inherited);
                 _bridges = [.. _bridges, _factory.Create(options, endpoints, new BridgeCounters())];
             }
 

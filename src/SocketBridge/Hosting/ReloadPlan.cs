@@ -62,7 +62,7 @@ public sealed record ReloadPlan(
 
             string? predecessor = current.ContainsKey(bridge.Name) ? bridge.Name : null;
             var endpoints = new List<PlannedEndpoint>();
-            foreach (ListenEndpoint endpoint in bridge.Listen)
+            foreach (ListenEndpoint endpoint in bridge.Listen.Endpoints)
             {
                 (string Bridge, int Index)? owner = FindOwner(endpoint, predecessor, running, unchanged, taken);
                 if (owner is { } found)
@@ -119,7 +119,7 @@ public sealed record ReloadPlan(
             return null;
         }
 
-        foreach (ListenEndpoint old in running.SelectMany(b => b.Listen))
+        foreach (ListenEndpoint old in running.SelectMany(b => b.Listen.Endpoints))
         {
             if (old.Address != endpoint.Address || CanShare(old.Options, endpoint.Options))
             {
@@ -163,9 +163,9 @@ public sealed record ReloadPlan(
             .Concat(running.Where(b => b.Name != predecessor && !unchanged.Contains(b.Name) && !endpoint.HasKernelPort));
         foreach (BridgeOptions bridge in candidates)
         {
-            for (int i = 0; i < bridge.Listen.Count; i++)
+            for (int i = 0; i < bridge.Listen.Endpoints.Count; i++)
             {
-                if (bridge.Listen[i].Equals(endpoint) && !taken.Contains((bridge.Name, i)))
+                if (bridge.Listen.Endpoints[i].Equals(endpoint) && !taken.Contains((bridge.Name, i)))
                 {
                     return (bridge.Name, i);
                 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using SocketBridge.Configuration;
 
 namespace SocketBridge.Import;
 
@@ -37,17 +38,17 @@ public static class ImportedConfigurationWriter
     private static void WriteBridge(Utf8JsonWriter json, ImportedBridge bridge)
     {
         json.WriteStartObject(bridge.Name);
-        json.WriteString("Listen", bridge.Listen);
-        json.WriteString("Mode", bridge.Mode);
-        WriteOptional(json, "Target", bridge.Target);
-        WriteList(json, "Exec", bridge.Exec);
-        WriteOptional(json, "StandardInput", bridge.StandardInput);
-        WriteOptional(json, "WorkingDirectory", bridge.WorkingDirectory);
-        WriteOptional(json, "User", bridge.User);
-        WriteOptional(json, "Group", bridge.Group);
+        json.WriteString(BridgeKeys.Listen.Name, bridge.Listen);
+        json.WriteString(BridgeKeys.Mode.Name, bridge.Mode);
+        WriteOptional(json, BridgeKeys.Target, bridge.Target);
+        WriteList(json, BridgeKeys.Exec, bridge.Exec);
+        WriteOptional(json, BridgeKeys.StandardInput, bridge.StandardInput);
+        WriteOptional(json, BridgeKeys.WorkingDirectory, bridge.WorkingDirectory);
+        WriteOptional(json, BridgeKeys.User, bridge.User);
+        WriteOptional(json, BridgeKeys.Group, bridge.Group);
         if (bridge.Environment.Count > 0)
         {
-            json.WriteStartObject("Environment");
+            json.WriteStartObject(BridgeKeys.Environment.Name);
             foreach ((string name, string value) in bridge.Environment)
             {
                 json.WriteString(name, value);
@@ -56,29 +57,29 @@ public static class ImportedConfigurationWriter
             json.WriteEndObject();
         }
 
-        WriteList(json, "PassEnvironment", bridge.PassEnvironment);
-        WriteOptional(json, "MaxConnections", bridge.MaxConnections);
-        WriteOptional(json, "MaxConnectionsPerSource", bridge.MaxConnectionsPerSource);
-        WriteOptional(json, "RateLimit", bridge.RateLimit);
-        WriteList(json, "AllowFrom", bridge.AllowFrom);
-        WriteList(json, "DenyFrom", bridge.DenyFrom);
+        WriteList(json, BridgeKeys.PassEnvironment, bridge.PassEnvironment);
+        WriteOptional(json, BridgeKeys.MaxConnections, bridge.MaxConnections);
+        WriteOptional(json, BridgeKeys.MaxConnectionsPerSource, bridge.MaxConnectionsPerSource);
+        WriteOptional(json, BridgeKeys.RateLimit, bridge.RateLimit);
+        WriteList(json, BridgeKeys.AllowFrom, bridge.AllowFrom);
+        WriteList(json, BridgeKeys.DenyFrom, bridge.DenyFrom);
         if (bridge.KeepAlive is { } keepAlive)
         {
-            json.WriteBoolean("KeepAlive", keepAlive);
+            json.WriteBoolean(BridgeKeys.KeepAlive.Name, keepAlive);
         }
 
         json.WriteEndObject();
     }
 
     /// <summary>An array key, left out when empty.</summary>
-    private static void WriteList(Utf8JsonWriter json, string key, IReadOnlyList<string> values)
+    private static void WriteList(Utf8JsonWriter json, BridgeKey key, IReadOnlyList<string> values)
     {
         if (values.Count == 0)
         {
             return;
         }
 
-        json.WriteStartArray(key);
+        json.WriteStartArray(key.Name);
         foreach (string value in values)
         {
             json.WriteStringValue(value);
@@ -87,19 +88,19 @@ public static class ImportedConfigurationWriter
         json.WriteEndArray();
     }
 
-    private static void WriteOptional(Utf8JsonWriter json, string key, int? value)
+    private static void WriteOptional(Utf8JsonWriter json, BridgeKey key, int? value)
     {
         if (value is { } number)
         {
-            json.WriteNumber(key, number);
+            json.WriteNumber(key.Name, number);
         }
     }
 
-    private static void WriteOptional(Utf8JsonWriter json, string key, string? value)
+    private static void WriteOptional(Utf8JsonWriter json, BridgeKey key, string? value)
     {
         if (value is not null)
         {
-            json.WriteString(key, value);
+            json.WriteString(key.Name, value);
         }
     }
 }

@@ -26,7 +26,7 @@ public sealed class AcceptLoopQueueTests
         {
             Name = "shared",
             File = "test.json",
-            Listen = [new ListenEndpoint(new TcpEndpoint("127.0.0.1", Port(first)))],
+            Listen = new ListenOptions { Endpoints = [new ListenEndpoint(new TcpEndpoint("127.0.0.1", Port(first)))] },
             MaxConnections = 1,
             OnLimit = OnLimitPolicy.Queue,
         };
@@ -36,7 +36,7 @@ public sealed class AcceptLoopQueueTests
         var counters = new BridgeCounters();
         using var accepting = new CancellationTokenSource();
         var context = new BridgeContext(options, counters, new ConnectionIdGenerator(), NullLogger.Instance, accepting.Token, CancellationToken.None, CancellationToken.None);
-        Task[] loops = [.. ((Socket[])[first, second]).Select(s => Task.Run(() => loop.RunAsync(new BoundListener(s, options.Listen[0].Endpoint), context)))];
+        Task[] loops = [.. ((Socket[])[first, second]).Select(s => Task.Run(() => loop.RunAsync(new BoundListener(s, options.Listen.Endpoints[0].Endpoint), context)))];
 
         // Each round, one client on each listener at once: both loops may
         // find the slot free and accept; one client is served, the other

@@ -12,13 +12,16 @@ public sealed class BridgeListenSettingsTests
     {
         Name = "b",
         File = "/etc/socketbridge/bridges.d/b.json",
-        Listen = [new ListenEndpoint(new SystemdEndpoint("b"))],
+        Listen = new ListenOptions
+        {
+            Endpoints = [new ListenEndpoint(new SystemdEndpoint("b"))],
+            SocketMode = 0x180, // 0600
+            SocketUid = 1000,
+            SocketGid = 1001,
+            Backlog = 16,
+        },
         Mode = mode,
-        Target = target,
-        SocketMode = 0x180, // 0600
-        SocketUid = 1000,
-        SocketGid = 1001,
-        Backlog = 16,
+        Forward = target is null ? null : new ForwardOptions { Target = target },
     };
 
     [Fact]

@@ -23,20 +23,20 @@ public sealed class ConfigurationLoaderTests
         BridgeOptions echo = Assert.Single(options.Bridges);
         Assert.Equal("echo", echo.Name);
         Assert.Equal("test", echo.File);
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7000), Assert.Single(echo.Listen).Endpoint);
-        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 7000)], Assert.Single(echo.Listen).Addresses);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7000), Assert.Single(echo.Listen.Endpoints).Endpoint);
+        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 7000)], Assert.Single(echo.Listen.Endpoints).Addresses);
         Assert.Equal(BridgeMode.Spawn, echo.Mode);
-        Assert.Equal("/bin/cat", echo.Exec!.Path);
-        Assert.Equal(["/bin/cat"], echo.Exec.Arguments);
-        Assert.Equal("/", echo.WorkingDirectory);
-        Assert.Equal(0x1B0u, echo.SocketMode);
-        Assert.Equal(4096, echo.Backlog);
+        Assert.Equal("/bin/cat", echo.Program!.Exec.Path);
+        Assert.Equal(["/bin/cat"], echo.Program!.Exec.Arguments);
+        Assert.Equal("/", echo.Program!.WorkingDirectory);
+        Assert.Equal(0x1B0u, echo.Listen.SocketMode);
+        Assert.Equal(4096, echo.Listen.Backlog);
         Assert.Equal(64, echo.MaxConnections);
-        Assert.Equal(StandardErrorMode.Journal, echo.StandardError);
-        Assert.Equal(SocketOptions.None, echo.SocketOptions);
+        Assert.Equal(StandardErrorMode.Journal, echo.Program!.StandardError);
+        Assert.Equal(SocketOptions.None, echo.Listen.SocketOptions);
         Assert.True(echo.NoDelay);
-        Assert.Null(echo.Credentials);
-        Assert.Empty(echo.Environment);
+        Assert.Null(echo.Program!.Credentials);
+        Assert.Empty(echo.Program!.Environment);
     }
 
     [Fact]
@@ -68,15 +68,15 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal("/run/sb-test/control.sock", options.Daemon.ControlSocket);
         BridgeOptions echo = Assert.Single(options.Bridges);
         Assert.Equal("echo.v2_x-1", echo.Name);
-        Assert.Equal([new UnixEndpoint("/run/sb-test/echo.sock"), new TcpEndpoint("127.0.0.1", 7001)], echo.Listen.Select(e => e.Endpoint));
-        Assert.Equal(["/bin/cat", "-u"], echo.Exec!.Arguments);
-        Assert.Equal(["GREETING=hello world"], echo.Environment);
-        Assert.Equal("/tmp", echo.WorkingDirectory);
-        Assert.Equal(0x180u, echo.SocketMode);
-        Assert.Equal(16, echo.Backlog);
+        Assert.Equal([new UnixEndpoint("/run/sb-test/echo.sock"), new TcpEndpoint("127.0.0.1", 7001)], echo.Listen.Endpoints.Select(e => e.Endpoint));
+        Assert.Equal(["/bin/cat", "-u"], echo.Program!.Exec.Arguments);
+        Assert.Equal(["GREETING=hello world"], echo.Program!.Environment);
+        Assert.Equal("/tmp", echo.Program!.WorkingDirectory);
+        Assert.Equal(0x180u, echo.Listen.SocketMode);
+        Assert.Equal(16, echo.Listen.Backlog);
         Assert.Equal(3, echo.MaxConnections);
-        Assert.Equal(StandardErrorMode.Socket, echo.StandardError);
-        Assert.True(echo.SocketOptions.KeepAlive);
+        Assert.Equal(StandardErrorMode.Socket, echo.Program!.StandardError);
+        Assert.True(echo.Listen.SocketOptions.KeepAlive);
         Assert.False(echo.NoDelay);
     }
 
@@ -87,7 +87,7 @@ public sealed class ConfigurationLoaderTests
             { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7000", "User": "root", "Exec": ["cat", "-u"] } } }
             """);
 
-        ExecOptions exec = Assert.Single(options.Bridges).Exec!;
+        ExecOptions exec = Assert.Single(options.Bridges).Program!.Exec;
         Assert.StartsWith("/", exec.Path, StringComparison.Ordinal);
         Assert.EndsWith("/cat", exec.Path, StringComparison.Ordinal);
         Assert.True(File.Exists(exec.Path));
@@ -102,10 +102,10 @@ public sealed class ConfigurationLoaderTests
             """);
 
         BridgeOptions echo = Assert.Single(options.Bridges);
-        Assert.Equal(new TcpEndpoint("localhost", 7000), Assert.Single(echo.Listen).Endpoint);
-        Assert.Contains(new IPEndPoint(IPAddress.Loopback, 7000), Assert.Single(echo.Listen).Addresses);
-        Assert.All(Assert.Single(echo.Listen).Addresses, a => Assert.True(IPAddress.IsLoopback(a.Address), $"{a} is not loopback"));
-        Assert.Equal(Assert.Single(echo.Listen).Addresses.Count, Assert.Single(echo.Listen).Addresses.Distinct().Count());
+        Assert.Equal(new TcpEndpoint("localhost", 7000), Assert.Single(echo.Listen.Endpoints).Endpoint);
+        Assert.Contains(new IPEndPoint(IPAddress.Loopback, 7000), Assert.Single(echo.Listen.Endpoints).Addresses);
+        Assert.All(Assert.Single(echo.Listen.Endpoints).Addresses, a => Assert.True(IPAddress.IsLoopback(a.Address), $"{a} is not loopback"));
+        Assert.Equal(Assert.Single(echo.Listen.Endpoints).Addresses.Count, Assert.Single(echo.Listen.Endpoints).Addresses.Distinct().Count());
     }
 
     [Fact]
@@ -146,12 +146,12 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal([main, dropIn], options.Files);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Daemon.ShutdownTimeout);
         BridgeOptions echo = options.Bridges.Single(b => b.Name == "echo");
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7100), Assert.Single(echo.Listen).Endpoint);
-        Assert.Equal(["/bin/cat", "-u"], echo.Exec!.Arguments);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7100), Assert.Single(echo.Listen.Endpoints).Endpoint);
+        Assert.Equal(["/bin/cat", "-u"], echo.Program!.Exec.Arguments);
         Assert.Equal(5, echo.MaxConnections);
         Assert.Equal(dropIn, echo.File);
         BridgeOptions other = options.Bridges.Single(b => b.Name == "other");
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7001), Assert.Single(other.Listen).Endpoint);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7001), Assert.Single(other.Listen.Endpoints).Endpoint);
         Assert.Equal(main, other.File);
     }
 
@@ -163,8 +163,8 @@ public sealed class ConfigurationLoaderTests
         string second = dir.Write("b.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7002" } } }""");
         string third = dir.Write("c.json", """{ "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:7003" } } }""");
 
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7003), Assert.Single(new ConfigurationLoader().Load([first, second, third]).Bridges).Listen[0].Endpoint);
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7001), Assert.Single(new ConfigurationLoader().Load([second, third, first]).Bridges).Listen[0].Endpoint);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7003), Assert.Single(new ConfigurationLoader().Load([first, second, third]).Bridges).Listen.Endpoints[0].Endpoint);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7001), Assert.Single(new ConfigurationLoader().Load([second, third, first]).Bridges).Listen.Endpoints[0].Endpoint);
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public sealed class ConfigurationLoaderTests
             { "Bridges": { "echo": { "User": "root", "Exec": ["/usr/bin/true"] } } }
             """);
 
-        ExecOptions exec = Assert.Single(new ConfigurationLoader().Load([main, dropIn]).Bridges).Exec!;
+        ExecOptions exec = Assert.Single(new ConfigurationLoader().Load([main, dropIn]).Bridges).Program!.Exec;
 
         Assert.Equal("/usr/bin/true", exec.Path);
         Assert.Equal(["/usr/bin/true"], exec.Arguments);
@@ -209,7 +209,7 @@ public sealed class ConfigurationLoaderTests
 
         BridgeOptions echo = Assert.Single(new ConfigurationLoader().Load([main, dropIn]).Bridges);
 
-        Assert.Equal(["A=1", "B=two", "C=3"], echo.Environment.Order(StringComparer.Ordinal));
+        Assert.Equal(["A=1", "B=two", "C=3"], echo.Program!.Environment.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -234,7 +234,7 @@ public sealed class ConfigurationLoaderTests
 
         BridgeOptions echo = Assert.Single(new ConfigurationLoader().Load([main, dropIn]).Bridges);
 
-        Assert.Equal(new TcpEndpoint("127.0.0.1", 7002), Assert.Single(echo.Listen).Endpoint);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 7002), Assert.Single(echo.Listen.Endpoints).Endpoint);
     }
 
     [Fact]

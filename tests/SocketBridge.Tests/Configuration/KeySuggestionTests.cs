@@ -18,7 +18,7 @@ public sealed class KeySuggestionTests
     [InlineData("Nodelay", "NoDelay")]
     public void A_mistyped_bridge_key_suggests_the_key_that_was_meant(string typo, string meant)
     {
-        Assert.Equal($"unknown key (did you mean {meant}?)", KeySuggestion.ForUnknown(typo, BridgeOptionsReader.Keys));
+        Assert.Equal($"unknown key (did you mean {meant}?)", KeySuggestion.ForUnknownBridgeKey(typo));
     }
 
     [Theory]
@@ -41,7 +41,7 @@ public sealed class KeySuggestionTests
     [InlineData("Command")]
     public void A_key_like_no_known_one_suggests_nothing(string key)
     {
-        Assert.Equal("unknown key", KeySuggestion.ForUnknown(key, BridgeOptionsReader.Keys));
+        Assert.Equal("unknown key", KeySuggestion.ForUnknownBridgeKey(key));
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class ModeRulesTests
             { "Bridges": { "web": { "Listen": "systemd:web", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
 
-        Assert.Equal("systemd:web", Assert.Single(Assert.Single(options.Bridges).Listen).ToString());
+        Assert.Equal("systemd:web", Assert.Single(Assert.Single(options.Bridges).Listen.Endpoints).ToString());
     }
 
     [Theory]
@@ -62,8 +62,8 @@ public sealed class ModeRulesTests
 
         BridgeOptions bridge = Assert.Single(options.Bridges);
         Assert.Equal(BridgeMode.Forward, bridge.Mode);
-        Assert.Equal("unix:@backend", bridge.Target!.ToString());
-        Assert.Equal(TimeSpan.FromSeconds(5), bridge.ConnectTimeout);
-        Assert.Null(bridge.IdleTimeout);
+        Assert.Equal("unix:@backend", bridge.Forward!.Target.ToString());
+        Assert.Equal(TimeSpan.FromSeconds(5), bridge.Forward!.ConnectTimeout);
+        Assert.Null(bridge.Forward!.IdleTimeout);
     }
 }

@@ -46,15 +46,15 @@ public sealed class SocketOptionsConfigurationTests
                 DeferAcceptSeconds = 3, ReceiveBuffer = 4 << 20, SendBuffer = 65536, Mark = 42,
                 KeepAlive = true, KeepAliveTimeSeconds = 60, KeepAliveIntervalSeconds = 2, KeepAliveProbes = 5,
             },
-            bridge.SocketOptions);
-        Assert.Equal(bridge.SocketOptions, Assert.Single(bridge.Listen).Options);
-        Assert.False(Assert.Single(bridge.Listen).DualStack);
+            bridge.Listen.SocketOptions);
+        Assert.Equal(bridge.Listen.SocketOptions, Assert.Single(bridge.Listen.Endpoints).Options);
+        Assert.False(Assert.Single(bridge.Listen.Endpoints).DualStack);
     }
 
     [Fact]
     public void A_keep_alive_timer_turns_keep_alive_on_and_contradicting_it_is_an_error()
     {
-        Assert.True(Load($$"""{ "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", {{Exec}}, "KeepAliveProbes": 3 } } }""").SocketOptions.KeepAlive);
+        Assert.True(Load($$"""{ "Bridges": { "web": { "Listen": "tcp:127.0.0.1:8080", {{Exec}}, "KeepAliveProbes": 3 } } }""").Listen.SocketOptions.KeepAlive);
 
         Assert.Equal(
             ["test.json: Bridges:web:KeepAlive: is false, but KeepAliveInterval is set, which works only with keep-alive on: leave KeepAlive out (a keep-alive timer turns it on) or set it to true"],
@@ -96,14 +96,14 @@ public sealed class SocketOptionsConfigurationTests
             { "Bridges": { "web": { "Listen": "unix:/run/sbt/web.sock", {{Exec}}, "KeepAlive": false, "ReusePort": false, "BindIPv6Only": "default", "DeferAccept": "0s" } } }
             """);
 
-        Assert.Equal(SocketOptions.None, bridge.SocketOptions);
+        Assert.Equal(SocketOptions.None, bridge.Listen.SocketOptions);
     }
 
     [Fact]
     public void A_socket_the_service_manager_passes_takes_the_options_that_can_be_set_on_a_bound_socket_but_not_those_bound_with_it()
     {
         BridgeOptions bridge = Load($$"""{ "Bridges": { "web": { "Listen": "systemd:web", {{Exec}}, "DeferAccept": "1s", "PassCredentials": true, "Mark": 3 } } }""");
-        Assert.Equal(new SocketOptions { DeferAcceptSeconds = 1, PassCredentials = true, Mark = 3 }, Assert.Single(bridge.Listen).Options);
+        Assert.Equal(new SocketOptions { DeferAcceptSeconds = 1, PassCredentials = true, Mark = 3 }, Assert.Single(bridge.Listen.Endpoints).Options);
 
         Assert.Equal(
             ["test.json: Bridges:web:ReusePort: applies to IP sockets (tcp:, udp:) that socketbridge binds, not to systemd:web: the service manager binds a socket it passes (set ReusePort= in its .socket unit)"],
@@ -125,15 +125,15 @@ public sealed class SocketOptionsConfigurationTests
                 "PassCredentials",
                 "DeferAccept=1s, Mark=7, PassCredentials",
             ],
-            bridge.Listen.Select(e => e.Options.ToString()));
-        Assert.Equal("ReusePort, BindIPv6Only=both, DeferAccept=1s, Mark=7, PassCredentials", bridge.SocketOptions.ToString());
+            bridge.Listen.Endpoints.Select(e => e.Options.ToString()));
+        Assert.Equal("ReusePort, BindIPv6Only=both, DeferAccept=1s, Mark=7, PassCredentials", bridge.Listen.SocketOptions.ToString());
     }
 
     [Fact]
     public void BindIPv6Only_decides_which_tcp_endpoints_of_one_port_overlap()
     {
         // ipv6-only: "*" no longer takes IPv4 clients, so 0.0.0.0 may listen beside it (as systemd's BindIPv6Only=ipv6-only).
-        Assert.Equal(2, Load($$"""{ "Bridges": { "web": { "Listen": ["tcp:*:8080", "tcp:0.0.0.0:8080"], {{Exec}}, "BindIPv6Only": "ipv6-only" } } }""").Listen.Count);
+        Assert.Equal(2, Load($$"""{ "Bridges": { "web": { "Listen": ["tcp:*:8080", "tcp:0.0.0.0:8080"], {{Exec}}, "BindIPv6Only": "ipv6-only" } } }""").Listen.Endpoints.Count);
 
         // both: [::] takes IPv4 clients too, so 0.0.0.0 beside it would fail to bind.
         Assert.Equal(
@@ -171,7 +171,7 @@ public sealed class SocketOptionsConfigurationTests
         Assert.Equal(
             ["test.json: Bridges:web:Mark: setting SO_MARK needs CAP_NET_ADMIN, which socketbridge does not have (run it as root, or give it the capability: AmbientCapabilities=CAP_NET_ADMIN in its unit)"],
             Errors(config, new Machine(uid: 1000, netAdmin: false)));
-        Assert.Equal(1u, Load(config, new Machine(uid: 1000, netAdmin: true)).SocketOptions.Mark);
+        Assert.Equal(1u, Load(config, new Machine(uid: 1000, netAdmin: true)).Listen.SocketOptions.Mark);
     }
 
     [Fact]

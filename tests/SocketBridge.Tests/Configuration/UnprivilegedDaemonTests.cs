@@ -35,6 +35,6 @@ public sealed class UnprivilegedDaemonTests
             { "Bridges": { "mine": { "Listen": "unix:/tmp/sbt-unprivileged.sock", "Exec": ["/bin/cat"], "SocketGroup": "4" } } }
             """);
 
-        Assert.Equal(4u, Assert.Single(options.Bridges).SocketGid);
+        Assert.Equal(4u, Assert.Single(options.Bridges).Listen.SocketGid);
     }
 }

@@ -17,8 +17,8 @@ public sealed class FifoConfigurationTests
                 "down": { "Listen": "tcp:127.0.0.1:7001", "Target": "fifo:/run/down.fifo" } } }
             """);
 
-        Assert.Equal(["fifo:/run/in.fifo", "fifo:/run/up.fifo", "tcp:127.0.0.1:7001"], options.Bridges.Select(b => Assert.Single(b.Listen).ToString()).Order());
-        Assert.Equal(new FifoEndpoint("/run/down.fifo"), options.Bridges.Single(b => b.Name == "down").Target);
+        Assert.Equal(["fifo:/run/in.fifo", "fifo:/run/up.fifo", "tcp:127.0.0.1:7001"], options.Bridges.Select(b => Assert.Single(b.Listen.Endpoints).ToString()).Order());
+        Assert.Equal(new FifoEndpoint("/run/down.fifo"), options.Bridges.Single(b => b.Name == "down").Forward!.Target);
     }
 
     [Theory]

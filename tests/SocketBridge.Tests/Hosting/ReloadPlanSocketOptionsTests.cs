@@ -87,5 +87,5 @@ public sealed class ReloadPlanSocketOptionsTests
         new ListenEndpoint(new TcpEndpoint("::", 7001), [new IPEndPoint(IPAddress.IPv6Any, 7001)]).With(options);
 
     private static BridgeOptions Bridge(string name, params ListenEndpoint[] listen) =>
-        new() { Name = name, File = "test.json", Listen = listen, Fingerprint = string.Join(' ', listen.Select(e => $"{e.Key}|{e.Options}")) };
+        new() { Name = name, File = "test.json", Listen = new ListenOptions { Endpoints = listen }, Fingerprint = string.Join(' ', listen.Select(e => $"{e.Key}|{e.Options}")) };
 }

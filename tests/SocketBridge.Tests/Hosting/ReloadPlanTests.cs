@@ -243,5 +243,5 @@ public sealed class ReloadPlanTests
         new(new TcpEndpoint(host, port), [new IPEndPoint(host == "*" ? IPAddress.IPv6Any : IPAddress.Parse(host), port)]);
 
     private static BridgeOptions Bridge(string name, string settings, params ListenEndpoint[] listen) =>
-        new() { Name = name, File = "test.json", Listen = listen, Fingerprint = $"{settings}|{string.Join(' ', listen.Select(e => e.Key))}" };
+        new() { Name = name, File = "test.json", Listen = new ListenOptions { Endpoints = listen }, Fingerprint = $"{settings}|{string.Join(' ', listen.Select(e => e.Key))}" };
 }

@@ -73,7 +73,7 @@ public sealed class StatusPublisherTests : IDisposable
             Assert.True(counters.TryAdmit(int.MaxValue));
         }
 
-        var options = new BridgeOptions { Name = name, File = "test.json", Listen = [] };
+        var options = new BridgeOptions { Name = name, File = "test.json", Listen = new ListenOptions { Endpoints = [] } };
         var bridge = new Bridge(options, [], new IdleMode(), counters, _ids, NullLogger.Instance);
         _made.Add(bridge);
         return bridge;

@@ -1,0 +1,31 @@
+using SocketBridge.Native;
+
+namespace SocketBridge.Configuration;
+
+/// <summary>The program a bridge launches and how: its Exec, environment, directory, account and standard streams.</summary>
+public sealed record ProgramOptions
+{
+    public required ExecOptions Exec { get; init; }
+
+    /// <summary><c>Environment</c> and then <c>PassEnvironment</c>, as KEY=VALUE.</summary>
+    public IReadOnlyList<string> Environment { get; init; } = [];
+
+    /// <summary>How many of <see cref="Environment"/> come from the <c>Environment</c> key (the rest are passed).</summary>
+    public int ConfiguredVariables { get; init; }
+
+    public string WorkingDirectory { get; init; } = "/";
+
+    /// <summary>The <c>User</c> and <c>Group</c> to run programs as; null runs them as the daemon.</summary>
+    public Credentials? Credentials { get; init; }
+
+    /// <summary><c>User</c> as written, for messages; null when not set.</summary>
+    public string? User { get; init; }
+
+    /// <summary><c>Group</c> as written, for messages; null when not set.</summary>
+    public string? Group { get; init; }
+
+    public StandardErrorMode StandardError { get; init; } = StandardErrorMode.Journal;
+
+    /// <summary>Handoff: the socket also on stdin and stdout (inetd's wait services), or /dev/null and the log.</summary>
+    public StandardInputMode StandardInput { get; init; } = StandardInputMode.Null;
+}
