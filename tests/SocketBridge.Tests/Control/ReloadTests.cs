@@ -149,12 +149,12 @@ public sealed class ReloadTests
     public async Task A_broken_file_on_reload_is_refused_with_its_problems_and_the_old_bridges_keep_serving()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "old"] } } }
+            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "old"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("steady");
         string config = dir.Write("config.json", $$"""
-            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "new"], "MaxConections": 5 } } }
+            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "new"], "MaxConections": 5 } } }
             """);
 
         // Found through the same (now broken) files as run, not --control.
@@ -203,10 +203,11 @@ public sealed class ReloadTests
     public async Task A_reload_whose_new_socket_cannot_be_bound_is_refused_whole()
     {
         using var dir = new TempDirectory();
-        int taken = Ports.Free(), extra = Ports.Free();
+        int extra = Ports.Free(); // a port nobody listens on: the new bridge must never bind it
         using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        squatter.Bind(new IPEndPoint(IPAddress.Loopback, taken));
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         squatter.Listen();
+        int taken = ((IPEndPoint)squatter.LocalEndPoint!).Port;
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "first": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "first"] } } }
             """, dir);
@@ -231,12 +232,12 @@ public sealed class ReloadTests
     public async Task A_reload_can_lower_the_log_level()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string Config(string level) => $$"""
             { "SocketBridge": { "LogLevel": "{{level}}" },
-              "Bridges": { "quiet": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "hi"] } } }
+              "Bridges": { "quiet": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "hi"] } } }
             """;
         await using Daemon daemon = await Daemon.StartAsync(Config("Information"), dir);
+        int port = await daemon.PortOfAsync("quiet");
         Assert.Equal("hi\n", await Clients.ReadToEndAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
         await daemon.WaitForLogAsync("exited with status 0");
 

@@ -77,13 +77,13 @@ public sealed class ReloadWhileBlockedTests
     {
         await using var dns = SilentNameServer.Start(timeoutSeconds: 20);
         using var dir = new TempDirectory();
-        int ok = Ports.Free();
         string Config(string extra) => $$"""
             { "SocketBridge": { "ShutdownTimeout": "1s" },
-              "Bridges": { "ok": { "Listen": "tcp:127.0.0.1:{{ok}}", "User": "root", "Exec": ["/bin/echo", "alive"] }{{extra}} } }
+              "Bridges": { "ok": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "alive"] }{{extra}} } }
             """;
         string config = dir.Write("config.json", Config(string.Empty));
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, launcher: dns.Launcher);
+        int ok = await daemon.PortOfAsync("ok");
 
         dir.Write("config.json", Config(""", "slow": { "Listen": "tcp:127.0.0.1:1", "Target": "tcp:sbtest-slow.invalid:80" }"""));
         Task<CliResult> reload = Fixtures.Cli.RunAsync("reload", "--control", daemon.ControlSocket);

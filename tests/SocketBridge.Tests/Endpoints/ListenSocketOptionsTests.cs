@@ -143,14 +143,16 @@ public sealed class ListenSocketOptionsTests
     [Fact]
     public async Task Two_daemons_with_ReusePort_share_a_port_and_its_connections_while_one_without_it_still_fails()
     {
-        int port = Ports.Free();
         using var dir = new TempDirectory();
         string program = Write(dir);
-        string Config(string reusePort) => $$"""
+        string Config(string reusePort, int port) => $$"""
             { "Bridges": { "shared": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{program}}", "spawn"]{{reusePort}} } } }
             """;
-        await using Daemon first = await Daemon.StartAsync(Config(", \"ReusePort\": true"));
-        await using Daemon second = await Daemon.StartAsync(Config(", \"ReusePort\": true"));
+
+        // The first daemon's port is the kernel's pick; the others are given it.
+        await using Daemon first = await Daemon.StartAsync(Config(", \"ReusePort\": true", 0));
+        int port = await first.PortOfAsync("shared");
+        await using Daemon second = await Daemon.StartAsync(Config(", \"ReusePort\": true", port));
 
         // The kernel spreads the connections over both listening sockets (by a hash of the client's address and port).
         var served = new HashSet<int>();
@@ -165,7 +167,7 @@ public sealed class ListenSocketOptionsTests
         Assert.Equal(2, (await ListeningAsync(port)).Count);
 
         // A third daemon that does not ask for it is refused the port, as before.
-        string config = dir.Write("third.json", Config(string.Empty));
+        string config = dir.Write("third.json", Config(string.Empty, port));
         await using Daemon third = Daemon.Launch(["run", "-c", config], dir, ownsDirectory: false);
         Assert.Equal(1, await third.WaitExitAsync(TimeSpan.FromSeconds(20)));
         Assert.Contains(third.Logs, l => l.Contains($"bridge shared: cannot listen on tcp:127.0.0.1:{port}", StringComparison.Ordinal) && l.Contains("address in use", StringComparison.Ordinal));
@@ -174,14 +176,14 @@ public sealed class ListenSocketOptionsTests
     [Fact]
     public async Task ReusePort_does_not_open_a_port_another_daemon_holds_without_it()
     {
-        int port = Ports.Free();
-        string Config(string reusePort) => $$"""
+        string Config(string reusePort, int port) => $$"""
             { "Bridges": { "held": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "first"]{{reusePort}} } } }
             """;
-        await using Daemon first = await Daemon.StartAsync(Config(string.Empty));
+        await using Daemon first = await Daemon.StartAsync(Config(string.Empty, 0));
+        int port = await first.PortOfAsync("held");
 
         using var dir = new TempDirectory();
-        string config = dir.Write("config.json", Config(", \"ReusePort\": true"));
+        string config = dir.Write("config.json", Config(", \"ReusePort\": true", port));
         await using Daemon second = Daemon.Launch(["run", "-c", config], dir, ownsDirectory: false);
 
         Assert.Equal(1, await second.WaitExitAsync(TimeSpan.FromSeconds(20)));

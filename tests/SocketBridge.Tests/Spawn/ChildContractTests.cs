@@ -99,11 +99,11 @@ public sealed class ChildContractTests
     public async Task A_dual_stack_listener_serves_ipv4_and_ipv6_clients_with_unmapped_addresses()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(AddressFamily.InterNetworkV6);
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "any": { "Listen": "tcp:*:{{port}}", "User": "root", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "any": { "Listen": "tcp:*:0", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("any");
 
         using Socket v4 = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         Dictionary<string, string> env4 = Environment(ChildScripts.Parse(await Clients.ReadLineAsync(v4)));
@@ -159,16 +159,16 @@ public sealed class ChildContractTests
     public async Task Environment_and_PassEnvironment_reach_the_program_and_PATH_can_be_overridden()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         string config = dir.Write("config.json", $$"""
             { "Bridges": { "envs": {
-                "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}"],
+                "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{reporter}}"],
                 "Environment": { "GREETING": "hello world", "PATH": "/usr/bin:/bin" },
                 "PassEnvironment": ["SBT_PASSED", "SBT_NOT_SET"] } } }
             """);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false,
             new Dictionary<string, string> { ["SBT_PASSED"] = "from the daemon", ["SBT_SECRET"] = "must not leak" });
+        int port = await daemon.PortOfAsync("envs");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         Dictionary<string, string> env = Environment(ChildScripts.Parse(await Clients.ReadLineAsync(client)));
