@@ -11,7 +11,7 @@ namespace SocketBridge.Access;
 /// (SO_PEERCRED) must be listed. A client whose address or credentials
 /// cannot be read is refused wherever a list applies (fail closed).
 /// </summary>
-public sealed record AccessPolicy(
+internal sealed record AccessPolicy(
     IReadOnlyList<CidrRange> AllowFrom,
     IReadOnlyList<CidrRange> DenyFrom,
     IReadOnlySet<uint> AllowUsers,

@@ -10,7 +10,7 @@ namespace SocketBridge.Access;
 /// IPv4 addresses they are, so a rule for 127.0.0.0/8 matches an IPv4
 /// client of a dual-stack <c>tcp:*</c> bridge.
 /// </summary>
-public readonly record struct CidrRange(IPAddress Network, int PrefixLength)
+internal readonly record struct CidrRange(IPAddress Network, int PrefixLength)
 {
     public static bool TryParse(string text, out CidrRange range, out string error)
     {

@@ -6,7 +6,7 @@ namespace SocketBridge.Access;
 /// The RateLimit key: <c>"20/s"</c>, <c>"100/min"</c>, <c>"1000/h"</c>: that many
 /// new connections per period, with that many as the burst.
 /// </summary>
-public readonly record struct RateLimit(int Count, TimeSpan Period, string Text)
+internal readonly record struct RateLimit(int Count, TimeSpan Period, string Text)
 {
     public static bool TryParse(string text, out RateLimit limit, out string error)
     {

@@ -5,7 +5,7 @@ namespace SocketBridge.Access;
 /// or per uid (Unix). A source's entry goes away with its last connection,
 /// so the table holds only sources that are connected.
 /// </summary>
-public sealed class SourceCounter(int limit)
+internal sealed class SourceCounter(int limit)
 {
     private readonly Dictionary<string, int> _active = new(StringComparer.Ordinal);
 

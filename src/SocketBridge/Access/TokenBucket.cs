@@ -6,7 +6,7 @@ namespace SocketBridge.Access;
 /// connections are refused until it refills, so a flood slows service
 /// down only while it lasts (never a lasting stop, unlike a trigger limit).
 /// </summary>
-public sealed class TokenBucket(RateLimit limit, TimeProvider time)
+internal sealed class TokenBucket(RateLimit limit, TimeProvider time)
 {
     private readonly object _gate = new();
     private double _tokens = limit.Count;

@@ -15,7 +15,7 @@ namespace SocketBridge.Bridges;
 /// connection ends, so new clients wait in the kernel's listen backlog, as
 /// under tcpserver -c; the loop then awaits the release, it never polls.
 /// </summary>
-public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge, DescriptorReserve descriptors, TimeProvider time) : IBridgeMode
+internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge, DescriptorReserve descriptors, TimeProvider time) : IBridgeMode
 {
     private static readonly TimeSpan AcceptErrorPause = TimeSpan.FromMilliseconds(100);
 
@@ -304,7 +304,7 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
             return true;
         }
 
-        string reason = descriptors.Describe(shortage);
+        string reason = DescriptorReserve.Describe(shortage);
         EnterShortage(context, listener, reason);
         if (!refused)
         {
@@ -335,7 +335,7 @@ public sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridge,
         catch (DescriptorShortageException ex)
         {
             // Its Target connection or stderr pair would have eaten into the reserve.
-            string reason = $"{descriptors.Shortage(descriptors.Limit)}; {ex.Message}";
+            string reason = $"{DescriptorReserve.Shortage(descriptors.Limit)}; {ex.Message}";
             EnterShortage(context, connection.Listener, reason);
             context.Counters.CountRefused();
             Summarise(connection.Peer.Display, reason, context);

@@ -10,7 +10,7 @@ namespace SocketBridge.Bridges;
 /// stopped with the daemon, or retired by a reload, which may hand the
 /// sockets of an endpoint over to the bridge that replaces it.
 /// </summary>
-public sealed class Bridge : IDisposable
+internal sealed class Bridge : IDisposable
 {
     private readonly IReadOnlyList<BoundEndpoint> _endpoints;
     private readonly IReadOnlyList<IListener> _listeners;

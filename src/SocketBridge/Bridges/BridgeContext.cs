@@ -4,7 +4,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Bridges;
 
 /// <summary>What a mode needs of its bridge: settings, counters, log, ids and the shutdown tokens.</summary>
-public sealed record BridgeContext(
+internal sealed record BridgeContext(
     BridgeOptions Options,
     BridgeCounters Counters,
     ConnectionIdGenerator Ids,

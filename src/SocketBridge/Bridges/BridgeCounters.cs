@@ -1,7 +1,7 @@
 namespace SocketBridge.Bridges;
 
 /// <summary>Live counts of a bridge, for logs and status, and the signal that its last connection ended.</summary>
-public sealed class BridgeCounters
+internal sealed class BridgeCounters
 {
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _total;

@@ -1,4 +1,4 @@
 namespace SocketBridge.Bridges;
 
 /// <summary>A warning or error about a bridge, as logged, and when.</summary>
-public sealed record BridgeError(DateTimeOffset Time, string Message);
+internal sealed record BridgeError(DateTimeOffset Time, string Message);

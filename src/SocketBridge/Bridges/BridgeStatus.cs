@@ -5,7 +5,7 @@ namespace SocketBridge.Bridges;
 /// every endpoint on one line, as the table shows it; <see cref="Endpoints"/>
 /// the same, one element each, for scripts (null from a daemon that predates it).
 /// </summary>
-public sealed record BridgeStatus(
+internal sealed record BridgeStatus(
     string Name,
     string Listen,
     string Mode,

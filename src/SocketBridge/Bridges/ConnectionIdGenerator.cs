@@ -5,7 +5,7 @@ namespace SocketBridge.Bridges;
 /// are short, unique within a run and do not repeat across restarts in the
 /// journal. An id appears in the logs and in SOCKETBRIDGE_CONNECTION_ID.
 /// </summary>
-public sealed class ConnectionIdGenerator
+internal sealed class ConnectionIdGenerator
 {
     // Random.Shared, not RandomNumberGenerator: the prefix is no secret, and on
     // Linux RandomNumberGenerator loads OpenSSL (libssl, libcrypto), which

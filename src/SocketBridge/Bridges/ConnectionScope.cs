@@ -7,7 +7,7 @@ namespace SocketBridge.Bridges;
 /// The fields of one connection (SPEC 6 names), carried as a logging scope
 /// so every entry about the connection has them.
 /// </summary>
-public sealed class ConnectionScope(string bridge, Connection connection) : IReadOnlyList<KeyValuePair<string, object>>
+internal sealed class ConnectionScope(string bridge, Connection connection) : IReadOnlyList<KeyValuePair<string, object>>
 {
     private readonly KeyValuePair<string, object>[] _fields = Build(bridge, connection);
 

@@ -31,7 +31,7 @@ namespace SocketBridge.Bridges;
 /// spare descriptor, held for this, is closed to accept and close it, then
 /// opened again (the libev/nginx "spare descriptor" remedy).
 /// </summary>
-public sealed class DescriptorReserve : IDisposable
+internal sealed class DescriptorReserve : IDisposable
 {
     /// <summary>Never kept by a bridge: the runtime's threads, the control socket, the log.</summary>
     public const int DaemonReserve = 16;
@@ -106,7 +106,7 @@ public sealed class DescriptorReserve : IDisposable
     }
 
     /// <summary>Why a connection is refused when one of its descriptors would be in the reserve.</summary>
-    public string Shortage(long limit) =>
+    public static string Shortage(long limit) =>
         $"descriptors are short: the process's open-file limit ({limit}) is nearly reached, and the last {DaemonReserve + SharedReserve} are kept for the daemon and quieter bridges";
 
     /// <summary>
@@ -142,7 +142,7 @@ public sealed class DescriptorReserve : IDisposable
     }
 
     /// <summary>What an errno of a descriptor shortage means, naming the limit reached.</summary>
-    public string Describe(int errno) => errno switch
+    public static string Describe(int errno) => errno switch
     {
         Errno.EMFILE => $"the process's open-file limit ({Posix.OpenFilesLimit()}) is reached",
         Errno.ENFILE => "the system's open-file limit (fs.file-max) is reached",

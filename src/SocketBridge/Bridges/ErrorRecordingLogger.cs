@@ -7,7 +7,7 @@ namespace SocketBridge.Bridges;
 /// bridge's counters, so <c>socketbridge status</c> can show what went wrong
 /// last without anyone reading the log.
 /// </summary>
-public sealed class ErrorRecordingLogger(ILogger inner, BridgeCounters counters, TimeProvider time) : ILogger
+internal sealed class ErrorRecordingLogger(ILogger inner, BridgeCounters counters, TimeProvider time) : ILogger
 {
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => inner.BeginScope(state);

@@ -17,7 +17,7 @@ namespace SocketBridge.Bridges;
 /// be reached refuses the session: its bytes are read and discarded, so
 /// writers never hang and the next session starts clean.
 /// </summary>
-public sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, TimeProvider time) : IFifoSessionHandler
+internal sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, TimeProvider time) : IFifoSessionHandler
 {
     private const int BufferSize = 64 * 1024;
 
@@ -61,7 +61,10 @@ public sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions forw
 
             socket?.Dispose();
             long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            BridgeLog.Forwarded(context.Logger, bridge.Name, id, fifo.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, duration, Describe(result));
+            if (context.Logger.IsEnabled(LogLevel.Information))
+            {
+                BridgeLog.Forwarded(context.Logger, bridge.Name, id, fifo.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, duration, Describe(result));
+            }
         }
         catch (TargetUnreachableException ex)
         {

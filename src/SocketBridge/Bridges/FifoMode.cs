@@ -11,7 +11,7 @@ namespace SocketBridge.Bridges;
 /// handler launches the program, the forward handler copies to Target);
 /// then it waits for the next. Sessions of one FIFO follow each other.
 /// </summary>
-public sealed class FifoMode(IFifoSessionHandler handler, RelayEngine readiness) : IBridgeMode
+internal sealed class FifoMode(IFifoSessionHandler handler, RelayEngine readiness) : IBridgeMode
 {
     public ValueTask DisposeAsync() => handler.DisposeAsync();
 

@@ -16,7 +16,7 @@ namespace SocketBridge.Bridges;
 /// it, start the next session. A program that ends at once leaving the bytes
 /// in the FIFO is started again only after a pause (<see cref="RelaunchBackoff"/>).
 /// </summary>
-public sealed class FifoSpawnHandler : IFifoSessionHandler
+internal sealed class FifoSpawnHandler : IFifoSessionHandler
 {
     /// <summary>How long to wait before looking again when MaxConnections is reached.</summary>
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(1);

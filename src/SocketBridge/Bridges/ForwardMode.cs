@@ -15,7 +15,7 @@ namespace SocketBridge.Bridges;
 /// the client is closed at once and the failure logged, summarised when
 /// many come together.
 /// </summary>
-public sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time) : IConnectionHandler, IAsyncDisposable
+internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time) : IConnectionHandler, IAsyncDisposable
 {
     private readonly LogSummary<(string ConnectionId, string Peer, string Reason)> _failures = new(
         time,
@@ -93,7 +93,10 @@ public sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, On
 
             RelayResult result = await engine.RelayAsync(connection.Socket, target, forward.IdleTimeout, kill, connection.DescriptorCeiling).ConfigureAwait(false);
             string outcome = Describe(result);
-            BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, outcome);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, outcome);
+            }
         }
     }
 
@@ -122,7 +125,10 @@ public sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, On
             result = await OneWayCopy.RunAsync(client, target, forward.IdleTimeout, kill).ConfigureAwait(false);
         }
 
-        BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, fifo.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, Describe(result));
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, fifo.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, Describe(result));
+        }
     }
 
     private void Refuse(Connection connection, string reason)

@@ -25,7 +25,7 @@ namespace SocketBridge.Bridges;
 /// to /dev/null (StandardError=null), or with StandardInput=socket both are
 /// the first socket, as inetd gives a wait service its socket.
 /// </summary>
-public sealed class HandoffMode : IBridgeMode
+internal sealed class HandoffMode : IBridgeMode
 {
     /// <summary>How long a datagram socket reported readable with nothing waiting is left alone.</summary>
     private static readonly TimeSpan NothingWaitingPause = TimeSpan.FromMilliseconds(100);

@@ -12,7 +12,7 @@ namespace SocketBridge.Bridges;
 /// launch, it tells a program that served what waited from one that left it
 /// (<see cref="RelaunchBackoff"/>).
 /// </summary>
-public sealed class HandoffQueues
+internal sealed class HandoffQueues
 {
     private readonly ulong[]?[] _connections;
     private readonly DatagramQueue?[] _datagrams;

@@ -9,7 +9,7 @@ namespace SocketBridge.Bridges;
 /// serve a FIFO's sessions (<see cref="FifoMode"/>). The
 /// <see cref="Bridge"/> does not know which.
 /// </summary>
-public interface IBridgeMode : IAsyncDisposable
+internal interface IBridgeMode : IAsyncDisposable
 {
     /// <summary>Serves one listener until <see cref="BridgeContext.Accepting"/> is cancelled.</summary>
     Task RunAsync(IListener listener, BridgeContext context);

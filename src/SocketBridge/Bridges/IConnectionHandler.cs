@@ -6,7 +6,7 @@ namespace SocketBridge.Bridges;
 /// What an accepting bridge does with each connection (SPEC 5: spawn,
 /// forward). The accept loop does not know which.
 /// </summary>
-public interface IConnectionHandler
+internal interface IConnectionHandler
 {
     /// <summary>
     /// Serves one connection and completes when it is finished. When

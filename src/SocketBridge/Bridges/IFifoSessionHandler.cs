@@ -7,7 +7,7 @@ namespace SocketBridge.Bridges;
 /// the program with the FIFO as stdin (<see cref="FifoSpawnHandler"/>), or
 /// copy the session's bytes to a new Target connection (<see cref="FifoForwardHandler"/>).
 /// </summary>
-public interface IFifoSessionHandler : IAsyncDisposable
+internal interface IFifoSessionHandler : IAsyncDisposable
 {
     /// <summary>
     /// What the sessions of <paramref name="fifo"/> share, from its loop's

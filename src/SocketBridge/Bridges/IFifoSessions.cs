@@ -1,7 +1,7 @@
 namespace SocketBridge.Bridges;
 
 /// <summary>The sessions of one FIFO, served one after the other (see <see cref="IFifoSessionHandler"/>).</summary>
-public interface IFifoSessions : IDisposable
+internal interface IFifoSessions : IDisposable
 {
     /// <summary>
     /// Serves the session that begins now that the FIFO is readable, until

@@ -11,7 +11,7 @@ namespace SocketBridge.Bridges;
 /// connections off the queue without failing starts over. Never a lasting
 /// stop: the bridge keeps trying, at least every <see cref="LongestPause"/>.
 /// </summary>
-public sealed class RelaunchBackoff
+internal sealed class RelaunchBackoff
 {
     /// <summary>A launch that ends sooner than this with the queue still full made no progress.</summary>
     public static readonly TimeSpan QuickExit = TimeSpan.FromSeconds(1);

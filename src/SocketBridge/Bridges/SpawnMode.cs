@@ -14,7 +14,7 @@ namespace SocketBridge.Bridges;
 /// StandardError says, in a new session, with exactly the SPEC's
 /// environment. The connection lasts as long as the program.
 /// </summary>
-public sealed class SpawnMode : IConnectionHandler
+internal sealed class SpawnMode : IConnectionHandler
 {
     private readonly string _name;
     private readonly bool _standardErrorToSocket;

@@ -15,7 +15,7 @@ namespace SocketBridge.Cli;
 /// apply to it, so an administrator sees what the daemon would do before it
 /// does it.
 /// </summary>
-public static class BindingListing
+internal static class BindingListing
 {
     public static IEnumerable<string> Lines(BridgeOptions bridge)
     {

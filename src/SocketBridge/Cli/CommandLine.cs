@@ -6,7 +6,7 @@ using SocketBridge.Import;
 namespace SocketBridge.Cli;
 
 /// <summary>The command line of SPEC 2: run, check, serve, status, reload, pipe, import, --help, --version.</summary>
-public static class CommandLine
+internal static class CommandLine
 {
     public static RootCommand Build()
     {

@@ -3,7 +3,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Cli;
 
 /// <summary>Loads the configuration for a command and prints every problem, one a line.</summary>
-public static class ConfigurationReporter
+internal static class ConfigurationReporter
 {
     /// <summary>
     /// With <paramref name="warnings"/> (check) the configuration's warnings

@@ -9,7 +9,7 @@ namespace SocketBridge.Cli;
 /// <c>socketbridge status</c> and <c>socketbridge reload</c> (SPEC 2): ask the
 /// running daemon over its control socket, found by <see cref="ControlSocketLocator"/>.
 /// </summary>
-public static class ControlCommand
+internal static class ControlCommand
 {
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(10);
 

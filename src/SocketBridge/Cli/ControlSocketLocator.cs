@@ -14,7 +14,7 @@ namespace SocketBridge.Cli;
 /// validate (an invalid one is what it must refuse and log), so only
 /// ControlSocket is read from them, as written.
 /// </summary>
-public static class ControlSocketLocator
+internal static class ControlSocketLocator
 {
     /// <summary>For <c>status</c>: null when the files have problems, which are printed on <paramref name="errors"/>, one a line.</summary>
     public static string? FromLoadedFiles(IReadOnlyList<string>? files, string? control, TextWriter errors)

@@ -9,7 +9,7 @@ namespace SocketBridge.Cli;
 /// note on stderr. Exit 0 when at least one file was translated, 78 when none
 /// could be, 1 when a file could not be read.
 /// </summary>
-public sealed class ImportRunner(IJobImporter importer, TextWriter output, TextWriter errors)
+internal sealed class ImportRunner(IJobImporter importer, TextWriter output, TextWriter errors)
 {
     public int Run(IReadOnlyList<string> files)
     {

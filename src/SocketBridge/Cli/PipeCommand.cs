@@ -13,7 +13,7 @@ namespace SocketBridge.Cli;
 /// A FIFO only takes stdin. An endpoint that cannot be reached is one line
 /// on stderr and exit 69.
 /// </summary>
-public static class PipeCommand
+internal static class PipeCommand
 {
     private const int BufferSize = 64 * 1024;
 

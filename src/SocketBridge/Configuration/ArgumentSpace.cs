@@ -9,7 +9,7 @@ namespace SocketBridge.Configuration;
 /// pointer each and the program's path, within the argument space (ARG_MAX
 /// as the kernel applies it). Beyond either, every launch fails with E2BIG.
 /// </summary>
-public static class ArgumentSpace
+internal static class ArgumentSpace
 {
     /// <summary>MAX_ARG_STRLEN: 32 pages of 4 KiB, the terminating NUL included.</summary>
     public const int MaxString = 131072;

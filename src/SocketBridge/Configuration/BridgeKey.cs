@@ -9,7 +9,7 @@ namespace SocketBridge.Configuration;
 /// <param name="Kinds">The endpoint kinds the key means something for; written on a bridge with none of them, it is an error.</param>
 /// <param name="Description">What the key sets, in one line.</param>
 /// <param name="FileOnly">Whether it applies only to an endpoint the daemon makes a file for (not to <c>unix:@name</c>).</param>
-public sealed record BridgeKey(string Name, BridgeModes Modes, EndpointKinds Kinds, string Description, bool FileOnly = false)
+internal sealed record BridgeKey(string Name, BridgeModes Modes, EndpointKinds Kinds, string Description, bool FileOnly = false)
 {
     public bool AppliesTo(BridgeMode mode) => (Modes & ModeFlag(mode)) != 0;
 

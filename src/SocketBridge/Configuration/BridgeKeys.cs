@@ -9,7 +9,7 @@ namespace SocketBridge.Configuration;
 /// mean" suggests from it. Finer rules (a socket file needs a path, a
 /// datagram socket works in handoff mode only...) are the validators'.
 /// </summary>
-public static class BridgeKeys
+internal static class BridgeKeys
 {
     private const BridgeModes AnyMode = BridgeModes.All;
     private const EndpointKinds Any = EndpointKinds.All;

@@ -6,7 +6,7 @@ namespace SocketBridge.Configuration;
 /// The part of a bridge's options the binders take (<see cref="ListenSettings"/>),
 /// so that Endpoints/ never sees <see cref="BridgeOptions"/>.
 /// </summary>
-public static class BridgeListenSettings
+internal static class BridgeListenSettings
 {
     public static ListenSettings ToListenSettings(this BridgeOptions bridge) => new(
         bridge.Name,

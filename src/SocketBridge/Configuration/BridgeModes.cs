@@ -2,7 +2,7 @@ namespace SocketBridge.Configuration;
 
 /// <summary>The modes a bridge key applies to (<see cref="BridgeMode"/> as flags).</summary>
 [Flags]
-public enum BridgeModes
+internal enum BridgeModes
 {
     None = 0,
     Spawn = 1,

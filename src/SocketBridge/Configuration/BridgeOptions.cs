@@ -7,7 +7,7 @@ namespace SocketBridge.Configuration;
 /// <see cref="Program"/>, and a forward bridge a <see cref="Forward"/>
 /// part, with a <see cref="Program"/> only for an on-demand backend.
 /// </summary>
-public sealed record BridgeOptions
+internal sealed record BridgeOptions
 {
     public required string Name { get; init; }
 

@@ -7,7 +7,7 @@ using SocketBridge.Native;
 namespace SocketBridge.Configuration;
 
 /// <summary>Reads and validates one entry of <c>Bridges</c> (SPEC 3), reporting every problem.</summary>
-public sealed partial class BridgeOptionsReader(IConfigurationResolver environment)
+internal sealed partial class BridgeOptionsReader(IConfigurationResolver environment)
 {
     /// <summary>
     /// Endpoints one Listen may name: a handoff program gets every socket, and
@@ -98,7 +98,7 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
     }
 
     /// <summary>Listen's endpoints, each with the part of <paramref name="socketOptions"/> that applies to it.</summary>
-    private IReadOnlyList<ListenEndpoint>? ReadListen(ConfigNode bridge, ErrorCollector errors, SocketOptions socketOptions)
+    private List<ListenEndpoint>? ReadListen(ConfigNode bridge, ErrorCollector errors, SocketOptions socketOptions)
     {
         ConfigNode? node = bridge["Listen"];
         if (node is null)
@@ -192,7 +192,7 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
         switch (endpoint)
         {
             case InetEndpoint inet:
-                IReadOnlyList<IPEndPoint> addresses = ResolveAddresses(inet, file, key, errors);
+                List<IPEndPoint> addresses = ResolveAddresses(inet, file, key, errors);
                 return addresses.Count == 0 ? null : new ListenEndpoint(inet, addresses);
             case UnixEndpoint:
             case SystemdEndpoint:
@@ -209,7 +209,7 @@ public sealed partial class BridgeOptionsReader(IConfigurationResolver environme
         }
     }
 
-    private IReadOnlyList<IPEndPoint> ResolveAddresses(InetEndpoint tcp, string file, string key, ErrorCollector errors)
+    private List<IPEndPoint> ResolveAddresses(InetEndpoint tcp, string file, string key, ErrorCollector errors)
     {
         if (tcp.IsAnyAddress)
         {

@@ -8,7 +8,7 @@ namespace SocketBridge.Configuration;
 /// bridge given by arguments (serve's) has keys of the same paths holding
 /// the arguments as they are: a string or an array of strings, no JSON.
 /// </summary>
-public sealed class ConfigNode
+internal sealed class ConfigNode
 {
     private ConfigNode(string path, string file)
     {

@@ -8,7 +8,7 @@ namespace SocketBridge.Configuration;
 /// The machine as loading the configuration sees it: the real
 /// <see cref="IConfigurationResolver"/> (tests override a member or two).
 /// </summary>
-public class ConfigurationEnvironment : IConfigurationResolver
+internal class ConfigurationEnvironment : IConfigurationResolver
 {
     public virtual string? GetVariable(string name) => System.Environment.GetEnvironmentVariable(name);
 

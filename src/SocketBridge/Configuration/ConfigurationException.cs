@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>The configuration was refused; carries every problem found, not just the first, and the warnings beside them.</summary>
-public sealed class ConfigurationException(IReadOnlyList<ConfigurationError> errors, IReadOnlyList<ConfigurationWarning>? warnings = null)
+internal sealed class ConfigurationException(IReadOnlyList<ConfigurationError> errors, IReadOnlyList<ConfigurationWarning>? warnings = null)
     : Exception($"{errors.Count} configuration error(s)")
 {
     public IReadOnlyList<ConfigurationError> Errors { get; } = errors;

@@ -16,7 +16,7 @@ namespace SocketBridge.Configuration;
 /// through a link cannot change anything. A file someone other than root or
 /// the daemon's own user may change is refused (<see cref="WriterProblem"/>).
 /// </summary>
-public static class ConfigurationFileReader
+internal static class ConfigurationFileReader
 {
     /// <summary>
     /// 4 MiB: a bridge takes a few hundred bytes, so this is room for

@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>Which files make up the configuration (SPEC 2: run, check).</summary>
-public static class ConfigurationFiles
+internal static class ConfigurationFiles
 {
     public const string MainFile = "/etc/socketbridge/socketbridge.json";
     public const string DropInDirectory = "/etc/socketbridge/bridges.d";

@@ -7,7 +7,7 @@ namespace SocketBridge.Configuration;
 /// Reads the configuration files (SPEC 3), merges them key by key in order,
 /// and validates the result in one pass that collects every error.
 /// </summary>
-public sealed class ConfigurationLoader(IConfigurationResolver environment)
+internal sealed class ConfigurationLoader(IConfigurationResolver environment)
 {
     private static readonly string[] TopLevelKeys = ["SocketBridge", "Bridges"];
     private static readonly string[] DaemonKeys = ["ControlSocket", "ShutdownTimeout", "LogLevel"];
@@ -86,7 +86,7 @@ public sealed class ConfigurationLoader(IConfigurationResolver environment)
         return new SocketBridgeOptions(new DaemonOptions(), [options! with { Fingerprint = Fingerprint(bridge, options) }], [bridge.File]) { Warnings = [.. errors.Warnings] };
     }
 
-    private SocketBridgeOptions? LoadSources(IReadOnlyList<(string File, string Text)> sources, ErrorCollector errors)
+    private SocketBridgeOptions? LoadSources(List<(string File, string Text)> sources, ErrorCollector errors)
     {
         ConfigNode root = ConfigNode.CreateRoot(sources.Count > 0 ? sources[0].File : string.Empty);
         foreach ((string file, string text) in sources)

@@ -6,7 +6,7 @@ namespace SocketBridge.Configuration;
 /// <c>FILE: Bridges:NAME:Key: warning: message</c>, by check on stderr and by
 /// run in the log when it starts and at each reload; it refuses nothing.
 /// </summary>
-public sealed record ConfigurationWarning(string File, string Key, string Message)
+internal sealed record ConfigurationWarning(string File, string Key, string Message)
 {
     public override string ToString() => $"{File}: {Key}: warning: {Message}";
 }

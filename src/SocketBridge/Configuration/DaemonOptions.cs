@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace SocketBridge.Configuration;
 
 /// <summary>The <c>SocketBridge</c> section (SPEC 3).</summary>
-public sealed record DaemonOptions
+internal sealed record DaemonOptions
 {
     public const string DefaultControlSocket = "/run/socketbridge/control.sock";
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SocketBridge.Configuration;
 
 /// <summary>Durations as <c>hh:mm:ss[.fff]</c> or a number with a unit: <c>500ms</c>, <c>5s</c>, <c>2min</c>, <c>1h</c>, <c>1d</c>.</summary>
-public static class DurationParser
+internal static class DurationParser
 {
     public const string Forms = "expected hh:mm:ss or a number with a unit (ms, s, min, h, d), as \"00:00:10\" or \"10s\"";
 

@@ -24,7 +24,7 @@ public enum EndpointKinds
 }
 
 /// <summary>The kind of an endpoint.</summary>
-public static class EndpointKind
+internal static class EndpointKind
 {
     public static EndpointKinds Of(Endpoint endpoint) => endpoint switch
     {

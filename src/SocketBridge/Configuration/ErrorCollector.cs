@@ -4,7 +4,7 @@ namespace SocketBridge.Configuration;
 /// Collects every configuration problem so all are reported at once: errors,
 /// which refuse the configuration, and warnings, which do not.
 /// </summary>
-public sealed class ErrorCollector
+internal sealed class ErrorCollector
 {
     private readonly List<ConfigurationError> _errors = [];
     private readonly List<ConfigurationWarning> _warnings = [];

@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>The program of a bridge: its resolved absolute path and the argv as written.</summary>
-public sealed record ExecOptions(string Path, IReadOnlyList<string> Arguments)
+internal sealed record ExecOptions(string Path, IReadOnlyList<string> Arguments)
 {
     public override string ToString() => string.Join(' ', Arguments);
 }

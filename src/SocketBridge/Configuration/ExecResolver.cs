@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>Finds the program of an <c>Exec</c>: an absolute path, or a name looked up in PATH at load.</summary>
-public static class ExecResolver
+internal static class ExecResolver
 {
     public static bool TryResolve(string program, string? searchPath, out string resolved, out string error)
     {

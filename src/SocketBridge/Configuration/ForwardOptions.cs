@@ -4,7 +4,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Configuration;
 
 /// <summary>A forward bridge's Target and the timeouts and header of its connections.</summary>
-public sealed record ForwardOptions
+internal sealed record ForwardOptions
 {
     public required Endpoint Target { get; init; }
 

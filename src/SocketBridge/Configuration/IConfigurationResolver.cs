@@ -9,7 +9,7 @@ namespace SocketBridge.Configuration;
 /// network interfaces and capabilities. The readers ask only this, so a test
 /// can stand in for the machine; <see cref="ConfigurationEnvironment"/> asks the real one.
 /// </summary>
-public interface IConfigurationResolver
+internal interface IConfigurationResolver
 {
     /// <summary>The daemon's environment variable <paramref name="name"/>, or null.</summary>
     string? GetVariable(string name);

@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>"did you mean …?" for a mistyped key: the known key at the smallest edit distance.</summary>
-public static class KeySuggestion
+internal static class KeySuggestion
 {
     /// <summary>The message for an unknown key of a bridge: the nearest key of <see cref="BridgeKeys"/>, if one is near.</summary>
     public static string ForUnknownBridgeKey(string key) => ForUnknown(key, BridgeKeys.Names);

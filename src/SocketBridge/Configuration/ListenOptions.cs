@@ -3,7 +3,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Configuration;
 
 /// <summary>Where a bridge listens and how its listening sockets and socket files are made.</summary>
-public sealed record ListenOptions
+internal sealed record ListenOptions
 {
     /// <summary>
     /// Every endpoint of <c>Listen</c>, in the order written (one when it is a

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace SocketBridge.Configuration;
 
 /// <summary>Typed reads of configuration values; a wrong type is an error that names the key.</summary>
-public static class NodeReader
+internal static class NodeReader
 {
     public static bool TryString(ConfigNode node, ErrorCollector errors, out string value)
     {

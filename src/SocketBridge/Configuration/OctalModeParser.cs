@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>File modes as octal strings: <c>"0660"</c>, <c>"660"</c>.</summary>
-public static class OctalModeParser
+internal static class OctalModeParser
 {
     public static bool TryParse(string? text, out uint mode, out string error)
     {

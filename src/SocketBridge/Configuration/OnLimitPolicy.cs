@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>What a bridge does with a new client once MaxConnections are open (the <c>OnLimit</c> key).</summary>
-public enum OnLimitPolicy
+internal enum OnLimitPolicy
 {
     /// <summary>Accept it and close it at once, counted and logged as refused (systemd's Accept=yes, xinetd).</summary>
     Refuse,

@@ -10,7 +10,7 @@ namespace SocketBridge.Configuration;
 /// name cannot end a line early, move the cursor or recolour a terminal, or
 /// hide part of a message in the journal.
 /// </summary>
-public static class PrintableText
+internal static class PrintableText
 {
     public static string Escape(string text)
     {

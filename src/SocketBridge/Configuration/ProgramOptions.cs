@@ -3,7 +3,7 @@ using SocketBridge.Native;
 namespace SocketBridge.Configuration;
 
 /// <summary>The program a bridge launches and how: its Exec, environment, directory, account and standard streams.</summary>
-public sealed record ProgramOptions
+internal sealed record ProgramOptions
 {
     public required ExecOptions Exec { get; init; }
 

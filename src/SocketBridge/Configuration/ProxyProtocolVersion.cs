@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>The PROXY protocol header a forward bridge sends to Target first (the ProxyProtocol key).</summary>
-public enum ProxyProtocolVersion
+internal enum ProxyProtocolVersion
 {
     None,
     V1,

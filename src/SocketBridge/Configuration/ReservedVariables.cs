@@ -7,7 +7,7 @@ namespace SocketBridge.Configuration;
 /// FIFO_PATH for a FIFO session's: Processes/ChildEnvironment has the table);
 /// configuration may not set them.
 /// </summary>
-public static class ReservedVariables
+internal static class ReservedVariables
 {
     public static readonly FrozenSet<string> Names = new[]
     {

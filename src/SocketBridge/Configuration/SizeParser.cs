@@ -7,7 +7,7 @@ namespace SocketBridge.Configuration;
 /// a whole number, optionally with <c>K</c>, <c>M</c> or <c>G</c>, to the base
 /// of 1024 (<c>"64K"</c> is 65536; <c>KiB</c>, <c>MiB</c>, <c>GiB</c> too).
 /// </summary>
-public static class SizeParser
+internal static class SizeParser
 {
     public const string Forms = "expected a number of bytes, or one with K, M or G (base 1024), as 65536 or \"64K\"";
 

@@ -13,7 +13,7 @@ namespace SocketBridge.Configuration;
 /// once Listen is known, whether an endpoint of the bridge can take each
 /// (<see cref="CheckApplies"/>): a key none can take is an error, not ignored.
 /// </summary>
-public sealed class SocketOptionsReader(IConfigurationResolver environment)
+internal sealed class SocketOptionsReader(IConfigurationResolver environment)
 {
     /// <summary>The kernel's limit of TCP_KEEPIDLE and TCP_KEEPINTVL, in seconds (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL).</summary>
     public const int MaxKeepAliveSeconds = 32767;

@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>Where a launched program's stderr goes (the <c>StandardError</c> key).</summary>
-public enum StandardErrorMode
+internal enum StandardErrorMode
 {
     /// <summary>Logged line by line with the connection's fields.</summary>
     Journal,

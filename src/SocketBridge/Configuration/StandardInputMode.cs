@@ -1,7 +1,7 @@
 namespace SocketBridge.Configuration;
 
 /// <summary>A handoff program's stdin and stdout (the <c>StandardInput</c> key).</summary>
-public enum StandardInputMode
+internal enum StandardInputMode
 {
     /// <summary>stdin /dev/null, stdout to the log (as StandardError says).</summary>
     Null,

@@ -14,7 +14,7 @@ namespace SocketBridge.Configuration;
 /// root, which may do all of it: without this, a program its user cannot
 /// run fails on every connection instead of at load.
 /// </summary>
-public sealed class UserPermissions(string user, Credentials credentials)
+internal sealed class UserPermissions(string user, Credentials credentials)
 {
     private const uint Read = 4, Execute = 1;
 

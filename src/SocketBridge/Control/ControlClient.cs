@@ -5,7 +5,7 @@ using SocketBridge.Native;
 namespace SocketBridge.Control;
 
 /// <summary>The command-line side of the control socket: one request, the whole answer.</summary>
-public static class ControlClient
+internal static class ControlClient
 {
     /// <summary>
     /// Sends <paramref name="request"/> and returns the daemon's JSON answer;

@@ -4,7 +4,7 @@ namespace SocketBridge.Control;
 /// The control socket's protocol: the client sends one command on one line
 /// and reads one JSON document until the daemon closes the connection.
 /// </summary>
-public static class ControlRequest
+internal static class ControlRequest
 {
     public const string Status = "status";
 

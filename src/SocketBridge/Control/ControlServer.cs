@@ -19,7 +19,7 @@ namespace SocketBridge.Control;
 /// so it answers as soon as the daemon is ready. A control socket that
 /// cannot be bound is a warning, not a reason to stop serving.
 /// </summary>
-public sealed partial class ControlServer(
+internal sealed partial class ControlServer(
     SocketBridgeOptions options,
     IStatusSource source,
     IReloader reloader,
@@ -98,7 +98,7 @@ public sealed partial class ControlServer(
                 if (shortage != 0 && !_short)
                 {
                     _short = true;
-                    LogShort(logger, descriptors.Describe(shortage));
+                    LogShort(logger, DescriptorReserve.Describe(shortage));
                 }
 
                 if (!refused && shortage != 0)

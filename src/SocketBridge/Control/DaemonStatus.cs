@@ -7,4 +7,4 @@ namespace SocketBridge.Control;
 /// the service manager shows too (STATUS=), the configuration files in
 /// force, and a row per bridge, the retiring ones too.
 /// </summary>
-public sealed record DaemonStatus(string Summary, IReadOnlyList<string> Files, IReadOnlyList<BridgeStatus> Bridges);
+internal sealed record DaemonStatus(string Summary, IReadOnlyList<string> Files, IReadOnlyList<BridgeStatus> Bridges);

@@ -1,7 +1,7 @@
 namespace SocketBridge.Control;
 
 /// <summary>What a reload did, or why it was refused (the old configuration then stays in force).</summary>
-public sealed record ReloadResult(bool Reloaded, IReadOnlyList<string> Errors, int Added, int Changed, int Removed, int Unchanged)
+internal sealed record ReloadResult(bool Reloaded, IReadOnlyList<string> Errors, int Added, int Changed, int Removed, int Unchanged)
 {
     public static ReloadResult Applied(int added, int changed, int removed, int unchanged) => new(true, [], added, changed, removed, unchanged);
 

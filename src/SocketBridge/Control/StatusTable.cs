@@ -8,7 +8,7 @@ namespace SocketBridge.Control;
 /// as their widest value, the last error cut to the terminal's habits;
 /// below them, what each log sink wrote and dropped.
 /// </summary>
-public static class StatusTable
+internal static class StatusTable
 {
     private const int MaxErrorLength = 100;
 

@@ -4,7 +4,7 @@ namespace SocketBridge.Endpoints;
 /// <c>BindIPv6Only</c> (systemd.socket(5)'s <c>BindIPv6Only=</c>): whether an
 /// IPv6 socket also takes IPv4 clients (IPV6_V6ONLY, ipv6(7)).
 /// </summary>
-public enum BindIPv6Only
+internal enum BindIPv6Only
 {
     /// <summary>As socketbridge always did: <c>tcp:*</c> is one dual-stack socket, a given IPv6 address (<c>[::]</c> too) IPv6 only.</summary>
     Default,

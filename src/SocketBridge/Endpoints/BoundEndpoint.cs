@@ -7,7 +7,7 @@ namespace SocketBridge.Endpoints;
 /// or one per address of a <c>tcp:</c> host name. A reload that keeps the
 /// endpoint moves them to the new bridge whole.
 /// </summary>
-public sealed class BoundEndpoint(ListenEndpoint endpoint, IReadOnlyList<IListener> listeners) : IDisposable
+internal sealed class BoundEndpoint(ListenEndpoint endpoint, IReadOnlyList<IListener> listeners) : IDisposable
 {
     public ListenEndpoint Endpoint { get; } = endpoint;
 

@@ -8,7 +8,7 @@ namespace SocketBridge.Endpoints;
 /// any), which it removes when disposed, but only if that name still holds
 /// the very file it created (SPEC 8).
 /// </summary>
-public sealed class BoundListener : IListener
+internal sealed class BoundListener : IListener
 {
     private readonly CreatedNode? _created;
     private int _disposed;

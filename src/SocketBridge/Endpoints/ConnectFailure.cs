@@ -7,7 +7,7 @@ namespace SocketBridge.Endpoints;
 /// Why connecting to an endpoint failed, in words that fit it: .NET reports
 /// a missing Unix socket file as "Cannot assign requested address".
 /// </summary>
-public static class ConnectFailure
+internal static class ConnectFailure
 {
     public static string Describe(Endpoint endpoint, SocketException error)
     {

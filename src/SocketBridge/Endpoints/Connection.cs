@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace SocketBridge.Endpoints;
 
 /// <summary>One accepted connection: its socket, id, peer, and when it was accepted.</summary>
-public sealed class Connection(Socket socket, string id, PeerInfo peer, BoundListener listener) : IDisposable
+internal sealed class Connection(Socket socket, string id, PeerInfo peer, BoundListener listener) : IDisposable
 {
     public Socket Socket { get; } = socket;
 

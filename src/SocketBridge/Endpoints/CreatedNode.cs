@@ -8,7 +8,7 @@ namespace SocketBridge.Endpoints;
 /// descriptor, and only while its name still holds that very file (SPEC 8:
 /// a file someone put there since is not the daemon's to delete).
 /// </summary>
-public sealed class CreatedNode(SocketDirectory directory, string name, string path, FileStatus file)
+internal sealed class CreatedNode(SocketDirectory directory, string name, string path, FileStatus file)
 {
     private int _removed;
 

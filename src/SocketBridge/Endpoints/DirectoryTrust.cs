@@ -13,7 +13,7 @@ namespace SocketBridge.Endpoints;
 /// socket's name between two of the daemon's steps. A symbolic link on the
 /// way is followed only when root or the daemon's user owns it.
 /// </summary>
-public sealed class DirectoryTrust
+internal sealed class DirectoryTrust
 {
     private const uint GroupWrite = 0x10;  // 0020
     private const uint OtherWrite = 0x02;  // 0002

@@ -5,7 +5,7 @@ namespace SocketBridge.Endpoints;
 /// <see cref="EndpointParser"/>; <see cref="ToString"/> gives back the form
 /// the user wrote, so messages and logs show it.
 /// </summary>
-public abstract record Endpoint
+internal abstract record Endpoint
 {
     /// <summary>The scheme before the colon: tcp, unix, fifo, systemd or launchd.</summary>
     public abstract string Scheme { get; }

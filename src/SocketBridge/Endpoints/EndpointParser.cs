@@ -6,7 +6,7 @@ using System.Text;
 namespace SocketBridge.Endpoints;
 
 /// <summary>The one parser of endpoint strings (SPEC 4).</summary>
-public static class EndpointParser
+internal static class EndpointParser
 {
     /// <summary>sun_path holds 108 bytes including the terminating NUL.</summary>
     public const int MaxUnixPathBytes = 107;

@@ -19,7 +19,7 @@ namespace SocketBridge.Endpoints;
 /// even opened: opening a device can have effects).</item>
 /// </list>
 /// </summary>
-public static class FifoBinder
+internal static class FifoBinder
 {
     /// <summary>A bridge's FIFO at <paramref name="endpoint"/>, made or adopted with the mode and owner of <paramref name="listen"/>'s socket files.</summary>
     public static FifoListener Bind(FifoEndpoint endpoint, ListenSettings listen)

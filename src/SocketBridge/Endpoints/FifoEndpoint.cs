@@ -1,7 +1,7 @@
 namespace SocketBridge.Endpoints;
 
 /// <summary><c>fifo:/absolute/path</c>: a named pipe.</summary>
-public sealed record FifoEndpoint(string Path) : Endpoint
+internal sealed record FifoEndpoint(string Path) : Endpoint
 {
     public override string Scheme => "fifo";
 

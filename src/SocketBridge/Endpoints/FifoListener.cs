@@ -12,7 +12,7 @@ namespace SocketBridge.Endpoints;
 /// closed, and reopens it afterwards. On dispose the FIFO is removed, but
 /// only if the daemon created it and the path is still that very FIFO (SPEC 8).
 /// </summary>
-public sealed class FifoListener : IListener
+internal sealed class FifoListener : IListener
 {
     private readonly CreatedNode? _created;
     private SafePipeHandle? _writer;

@@ -1,7 +1,7 @@
 namespace SocketBridge.Endpoints;
 
 /// <summary>What a bridge listens on: a socket (<see cref="BoundListener"/>) or a FIFO (<see cref="FifoListener"/>).</summary>
-public interface IListener : IDisposable
+internal interface IListener : IDisposable
 {
     /// <summary>How logs and <c>status</c> show it.</summary>
     string Display { get; }

@@ -5,7 +5,7 @@ namespace SocketBridge.Endpoints;
 /// <see cref="UdpEndpoint"/> share: HOST is an IPv4 address, <c>[IPv6]</c>,
 /// a host name, or <c>*</c> for every address (one dual-stack socket).
 /// </summary>
-public abstract record InetEndpoint(string Host, int Port) : Endpoint
+internal abstract record InetEndpoint(string Host, int Port) : Endpoint
 {
     /// <summary>True for <c>*</c>: one dual-stack socket on every address.</summary>
     public bool IsAnyAddress => Host == "*";

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace SocketBridge.Endpoints;
 
 /// <summary>One listening (or datagram) socket the service manager passed (sd_listen_fds(3)), with its name.</summary>
-public sealed record InheritedSocket(int Fd, string Name, Socket Socket)
+internal sealed record InheritedSocket(int Fd, string Name, Socket Socket)
 {
     /// <summary>What the socket is bound to, as messages show it.</summary>
     public string Display => Socket.LocalEndPoint switch

@@ -12,7 +12,7 @@ namespace SocketBridge.Endpoints;
 /// colon-separated names. The variables are removed so nothing launched
 /// later sees them, and every descriptor is made close-on-exec.
 /// </summary>
-public sealed class InheritedSockets
+internal sealed class InheritedSockets
 {
     private const int ListenFdsStart = 3;
     private readonly List<InheritedSocket> _available;

@@ -1,7 +1,7 @@
 namespace SocketBridge.Endpoints;
 
 /// <summary><c>launchd:NAME</c>: a socket of the launchd job's <c>Sockets</c> dictionary (macOS).</summary>
-public sealed record LaunchdEndpoint(string Name) : Endpoint
+internal sealed record LaunchdEndpoint(string Name) : Endpoint
 {
     public override string Scheme => "launchd";
 

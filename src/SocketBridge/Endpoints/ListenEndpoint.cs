@@ -13,7 +13,7 @@ namespace SocketBridge.Endpoints;
 /// what a reload compares to keep an endpoint's sockets: the same address,
 /// and the same <see cref="Options"/> of those bound with the socket.
 /// </summary>
-public sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint> Addresses)
+internal sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoint> Addresses)
 {
     public ListenEndpoint(Endpoint endpoint)
         : this(endpoint, [])

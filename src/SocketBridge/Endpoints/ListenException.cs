@@ -1,4 +1,4 @@
 namespace SocketBridge.Endpoints;
 
 /// <summary>A bridge could not listen: the message names the bridge, the address and what failed.</summary>
-public sealed class ListenException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class ListenException(string message, Exception? inner = null) : Exception(message, inner);

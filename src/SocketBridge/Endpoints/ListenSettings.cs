@@ -7,4 +7,4 @@ namespace SocketBridge.Endpoints;
 /// start with; the mode and owner of the socket files and FIFOs it makes;
 /// the listen backlog; and which sockets passed by name it can serve.
 /// </summary>
-public sealed record ListenSettings(string Bridge, SocketFileSettings File, int Backlog, PassedSocketRule PassedSockets);
+internal sealed record ListenSettings(string Bridge, SocketFileSettings File, int Backlog, PassedSocketRule PassedSockets);

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace SocketBridge.Endpoints;
 
 /// <summary>Creates the listening sockets of a bridge, following the safety rules of SPEC 8.</summary>
-public static class ListenerBinder
+internal static class ListenerBinder
 {
     /// <summary>
     /// Binds every endpoint of a bridge's Listen, in order

@@ -12,7 +12,7 @@ namespace SocketBridge.Endpoints;
 /// does not forward, or forwards to a FIFO).
 /// </summary>
 /// <param name="Mode">The bridge's mode as messages name it (spawn, handoff, forward).</param>
-public sealed record PassedSocketRule(string Mode, bool AcceptsDatagrams, Endpoint? RelayTarget)
+internal sealed record PassedSocketRule(string Mode, bool AcceptsDatagrams, Endpoint? RelayTarget)
 {
     /// <summary>Why a passed socket of <paramref name="type"/>, shown as <paramref name="display"/>, cannot serve; null when it can.</summary>
     public string? Problem(SocketType type, string display)

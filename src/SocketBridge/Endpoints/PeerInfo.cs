@@ -6,7 +6,7 @@ using SocketBridge.Native;
 namespace SocketBridge.Endpoints;
 
 /// <summary>Who is on the other end of an accepted connection, and on which local address it arrived.</summary>
-public sealed record PeerInfo
+internal sealed record PeerInfo
 {
     /// <summary>The client's address with IPv4-mapped IPv6 unmapped (TCP).</summary>
     public IPEndPoint? Remote { get; init; }

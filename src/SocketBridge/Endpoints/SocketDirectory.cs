@@ -13,7 +13,7 @@ namespace SocketBridge.Endpoints;
 /// link on the way is followed only when root or the daemon's user owns it
 /// (<c>/var/run</c> → <c>/run</c>), as systemd's chase() does with CHASE_SAFE.
 /// </summary>
-public sealed class SocketDirectory : IDisposable
+internal sealed class SocketDirectory : IDisposable
 {
     /// <summary>The mode of a directory the daemon creates on the way (systemd's DirectoryMode= default).</summary>
     public const uint DefaultMode = 0x1ED; // 0755
@@ -211,6 +211,6 @@ public sealed class SocketDirectory : IDisposable
     /// <summary>Why the walk stopped: a directory or link on the way that the daemon may not rely on.</summary>
     private sealed class UntrustedPathException(string message) : Exception(message);
 
-    private static IEnumerable<string> Components(string path) =>
+    private static string[] Components(string path) =>
         path.Split('/', StringSplitOptions.RemoveEmptyEntries);
 }

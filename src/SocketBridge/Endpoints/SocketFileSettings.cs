@@ -5,4 +5,4 @@ namespace SocketBridge.Endpoints;
 /// bits, its owner and group (null: the daemon's), and the mode of the last
 /// directory on its path when the daemon has to create it.
 /// </summary>
-public readonly record struct SocketFileSettings(uint Mode, uint? Uid, uint? Gid, uint DirectoryMode);
+internal readonly record struct SocketFileSettings(uint Mode, uint? Uid, uint? Gid, uint DirectoryMode);

@@ -5,7 +5,7 @@ namespace SocketBridge.Endpoints;
 /// key and the kernel's call and option (<c>Mark: setsockopt(SO_MARK):
 /// Operation not permitted ...</c>); the binder adds the bridge and the address.
 /// </summary>
-public sealed class SocketOptionException(string key, string message, Exception? inner = null)
+internal sealed class SocketOptionException(string key, string message, Exception? inner = null)
     : Exception($"{key}: {message}", inner)
 {
     public string Key { get; } = key;

@@ -7,7 +7,7 @@ namespace SocketBridge.Endpoints;
 /// kept out of the others in a mixed Listen) and for reloading (a key bound
 /// with the socket needs a new one when it changes).
 /// </summary>
-public static class SocketOptionScope
+internal static class SocketOptionScope
 {
     /// <summary>Every socket option key, in the order the README's table gives them.</summary>
     public static readonly IReadOnlyList<string> Keys =

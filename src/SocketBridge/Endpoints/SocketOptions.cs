@@ -11,7 +11,7 @@ namespace SocketBridge.Endpoints;
 /// TCP socket are inherited by the connections accepted on it, so they reach
 /// a spawned program's connection and a handoff program's accepts alike.
 /// </summary>
-public sealed record SocketOptions
+internal sealed record SocketOptions
 {
     public static SocketOptions None { get; } = new();
 

@@ -15,7 +15,7 @@ namespace SocketBridge.Endpoints;
 /// kernel queues on it (socket(7), tcp(7)). A failure is a
 /// <see cref="SocketOptionException"/> naming the key and the kernel's option.
 /// </summary>
-public static class SocketOptionsApplier
+internal static class SocketOptionsApplier
 {
     /// <summary>
     /// On a socket the daemon made, before bind(2): SO_REUSEADDR on TCP (a

@@ -6,7 +6,7 @@ namespace SocketBridge.Endpoints;
 /// A socket's family and type: what decides which socket options mean
 /// something for it (<see cref="SocketOptionScope"/>).
 /// </summary>
-public readonly record struct SocketShape(AddressFamily Family, SocketType Type)
+internal readonly record struct SocketShape(AddressFamily Family, SocketType Type)
 {
     /// <summary>IPv4 or IPv6.</summary>
     public bool IsIp => Family is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;

@@ -1,7 +1,7 @@
 namespace SocketBridge.Endpoints;
 
 /// <summary><c>systemd:NAME</c>: the socket systemd passed with <c>FileDescriptorName=NAME</c>.</summary>
-public sealed record SystemdEndpoint(string Name) : Endpoint
+internal sealed record SystemdEndpoint(string Name) : Endpoint
 {
     public override string Scheme => "systemd";
 

@@ -1,7 +1,7 @@
 namespace SocketBridge.Endpoints;
 
 /// <summary><c>tcp:HOST:PORT</c>: an IPv4 address, <c>[IPv6]</c>, a host name, or <c>*</c> for every address.</summary>
-public sealed record TcpEndpoint(string Host, int Port) : InetEndpoint(Host, Port)
+internal sealed record TcpEndpoint(string Host, int Port) : InetEndpoint(Host, Port)
 {
     public override string Scheme => "tcp";
 }

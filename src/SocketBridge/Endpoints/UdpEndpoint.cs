@@ -5,7 +5,7 @@ namespace SocketBridge.Endpoints;
 /// no connections to accept, so it serves in handoff mode only, as systemd's
 /// <c>ListenDatagram=</c> with <c>Accept=no</c> and xinetd's <c>wait = yes</c>.
 /// </summary>
-public sealed record UdpEndpoint(string Host, int Port) : InetEndpoint(Host, Port)
+internal sealed record UdpEndpoint(string Host, int Port) : InetEndpoint(Host, Port)
 {
     public override string Scheme => "udp";
 }

@@ -10,7 +10,7 @@ namespace SocketBridge.Endpoints;
 /// <c>unix-seqpacket:</c> (connections that keep message boundaries).
 /// Every type follows the same file rules (SPEC 8).
 /// </summary>
-public sealed record UnixEndpoint(string Path, SocketType Type = SocketType.Stream) : Endpoint
+internal sealed record UnixEndpoint(string Path, SocketType Type = SocketType.Stream) : Endpoint
 {
     public override string Scheme => SchemeOf(Type);
 

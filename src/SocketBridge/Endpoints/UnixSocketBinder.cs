@@ -24,7 +24,7 @@ namespace SocketBridge.Endpoints;
 /// whoever may write the directory is refused, never changed.</item>
 /// </list>
 /// </summary>
-public static class UnixSocketBinder
+internal static class UnixSocketBinder
 {
     /// <summary>A bridge's Unix socket <paramref name="endpoint"/>, abstract or at a path, with the socket <paramref name="options"/> that apply to it.</summary>
     public static BoundListener Bind(UnixEndpoint endpoint, SocketOptions options, ListenSettings settings)

@@ -14,7 +14,7 @@ namespace SocketBridge.Forwarding;
 /// off Linux by the attribute, as the start of a port.
 /// </summary>
 [UnsupportedOSPlatform("linux")]
-public sealed class BufferedRelay
+internal sealed class BufferedRelay
 {
     private const int BufferSize = 64 * 1024;
 

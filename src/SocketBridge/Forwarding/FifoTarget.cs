@@ -11,7 +11,7 @@ namespace SocketBridge.Forwarding;
 /// while no process reads it, so the open is tried again every
 /// <see cref="RetryInterval"/> until <c>ConnectTimeout</c>. Nothing flows back.
 /// </summary>
-public static class FifoTarget
+internal static class FifoTarget
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(25);
 

@@ -16,7 +16,7 @@ namespace SocketBridge.Forwarding;
 /// at most once a second, with the pause doubling up to half a minute while
 /// it keeps dying young, so it never runs in a tight loop.
 /// </summary>
-public sealed partial class OnDemandBackend : IAsyncDisposable
+internal sealed partial class OnDemandBackend : IAsyncDisposable
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MinimumRestartPause = TimeSpan.FromSeconds(1);

@@ -8,7 +8,7 @@ namespace SocketBridge.Forwarding;
 /// one-way): a client into a FIFO Target, or a FIFO session into its Target.
 /// Pooled buffer; IdleTimeout counts from the last byte moved.
 /// </summary>
-public static class OneWayCopy
+internal static class OneWayCopy
 {
     private const int BufferSize = 64 * 1024;
 

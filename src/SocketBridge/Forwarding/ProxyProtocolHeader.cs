@@ -18,7 +18,7 @@ namespace SocketBridge.Forwarding;
 /// AF_UNSPEC may be rejected, and haproxy does). Both make the backend use
 /// the connection's own endpoints, the daemon's.
 /// </summary>
-public static class ProxyProtocolHeader
+internal static class ProxyProtocolHeader
 {
     private static readonly byte[] V2Signature = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
 

@@ -17,7 +17,7 @@ namespace SocketBridge.Forwarding;
 /// (<see cref="WaitReadableAsync"/>): no thread of its own, no wake-up
 /// while nothing arrives.
 /// </summary>
-public sealed class RelayEngine : ILivenessProbe, IDisposable
+internal sealed class RelayEngine : ILivenessProbe, IDisposable
 {
     /// <summary>
     /// What one splice moves at most, as systemd-socket-proxyd asks for. A

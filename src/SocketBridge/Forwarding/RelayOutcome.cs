@@ -1,7 +1,7 @@
 namespace SocketBridge.Forwarding;
 
 /// <summary>How a relayed connection ended.</summary>
-public enum RelayOutcome
+internal enum RelayOutcome
 {
     /// <summary>Both sides finished sending (EOF each way).</summary>
     Completed,

@@ -12,6 +12,7 @@ namespace SocketBridge.Forwarding;
 /// an abort, closes both. The owner closes the sockets once
 /// <see cref="Completion"/> has its result.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The leases and pipes live from Start to the relay's end, where the relay itself disposes them on its loop thread; an outside Dispose could race the loop.")]
 internal sealed class SpliceRelay : LoopEntry
 {
     private const uint Readable = EpollFlags.In | EpollFlags.ReadHangUp | EpollFlags.EdgeTriggered;

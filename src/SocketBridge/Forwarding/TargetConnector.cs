@@ -5,7 +5,7 @@ using SocketBridge.Endpoints;
 namespace SocketBridge.Forwarding;
 
 /// <summary>Connects to a forward bridge's Target within ConnectTimeout, trying each resolved address in turn.</summary>
-public static class TargetConnector
+internal static class TargetConnector
 {
     /// <summary>
     /// The socket connected to <paramref name="target"/> (for a TCP target,

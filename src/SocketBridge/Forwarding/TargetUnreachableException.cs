@@ -1,4 +1,4 @@
 namespace SocketBridge.Forwarding;
 
 /// <summary>The Target refused, timed out or does not exist; the message names it and why.</summary>
-public sealed class TargetUnreachableException(string message) : Exception(message);
+internal sealed class TargetUnreachableException(string message) : Exception(message);

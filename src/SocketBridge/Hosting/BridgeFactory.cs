@@ -15,7 +15,7 @@ namespace SocketBridge.Hosting;
 /// share (the child reaper, the relay loops, the descriptor reserve, one
 /// /dev/null, the connection ids) is held here, once for the daemon.
 /// </summary>
-public sealed class BridgeFactory : IDisposable
+internal sealed class BridgeFactory : IDisposable
 {
     private readonly ChildReaper _reaper;
     private readonly RelayEngine _relays;

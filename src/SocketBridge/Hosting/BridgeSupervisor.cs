@@ -15,7 +15,7 @@ namespace SocketBridge.Hosting;
 /// decided, and on SIGTERM stops them all through the
 /// <see cref="ShutdownSequence"/>. It holds the configuration in force.
 /// </summary>
-public sealed partial class BridgeSupervisor : IHostedService, IDisposable
+internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
 {
     private static readonly TimeSpan TakeoverWait = TimeSpan.FromSeconds(2);
 

@@ -16,13 +16,13 @@ namespace SocketBridge.Hosting;
 /// up (NSS) and resolves host names: all of it may block, so it runs on a
 /// thread of its own, never on a socket event loop, and within a deadline.
 /// </summary>
-public sealed partial class ConfigurationReloader(
+internal sealed partial class ConfigurationReloader(
     Func<SocketBridgeOptions> load,
     BridgeSupervisor supervisor,
     StatusPublisher status,
     ServiceNotifier notifier,
     LoggingLevelSwitch level,
-    ILogger<ConfigurationReloader> logger) : IReloader
+    ILogger<ConfigurationReloader> logger) : IReloader, IDisposable
 {
     /// <summary>
     /// How long loading may take before the reload is refused: beyond the
@@ -145,6 +145,8 @@ public sealed partial class ConfigurationReloader(
 
         return result;
     }
+
+    public void Dispose() => _oneAtATime.Dispose();
 
     [LoggerMessage(EventId = LogEventIds.ReloadRefused, Level = LogLevel.Error, Message = "reload refused, the running configuration stays in force; {ProblemCount} problem(s):\n{Problems}")]
     private static partial void LogRefused(ILogger logger, int problemCount, string problems);

@@ -19,7 +19,7 @@ using SocketBridge.Systemd;
 namespace SocketBridge.Hosting;
 
 /// <summary>Runs the daemon in the foreground on a validated configuration until SIGTERM or SIGINT.</summary>
-public static partial class DaemonRunner
+internal static partial class DaemonRunner
 {
     /// <summary>What the log is given to write its last entries when the stop took all of ShutdownTimeout.</summary>
     private static readonly TimeSpan MinimumLogFlush = TimeSpan.FromMilliseconds(250);

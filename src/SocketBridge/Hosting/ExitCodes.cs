@@ -1,7 +1,7 @@
 namespace SocketBridge.Hosting;
 
 /// <summary>Exit codes (SPEC 2), from sysexits.h.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Success = 0;
     public const int Failure = 1;

@@ -7,4 +7,4 @@ namespace SocketBridge.Hosting;
 /// bridge <see cref="Predecessor"/> (same name, changed settings), whose
 /// counters it carries on; and where the sockets of each of its endpoints come from.
 /// </summary>
-public sealed record PlannedBridge(BridgeOptions Options, string? Predecessor, IReadOnlyList<PlannedEndpoint> Endpoints);
+internal sealed record PlannedBridge(BridgeOptions Options, string? Predecessor, IReadOnlyList<PlannedEndpoint> Endpoints);

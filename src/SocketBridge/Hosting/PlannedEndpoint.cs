@@ -7,7 +7,7 @@ namespace SocketBridge.Hosting;
 /// endpoint <see cref="FromIndex"/> of the running bridge <see cref="From"/>,
 /// or, when <see cref="From"/> is null, bound anew.
 /// </summary>
-public sealed record PlannedEndpoint(ListenEndpoint Endpoint, string? From = null, int FromIndex = -1)
+internal sealed record PlannedEndpoint(ListenEndpoint Endpoint, string? From = null, int FromIndex = -1)
 {
     public bool IsKept => From is not null;
 }

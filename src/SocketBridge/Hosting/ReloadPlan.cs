@@ -17,7 +17,7 @@ namespace SocketBridge.Hosting;
 /// BindIPv6Only) changed is bound anew, beside the old socket: where the
 /// kernel would refuse that, the plan says so in <see cref="Conflicts"/>.
 /// </summary>
-public sealed record ReloadPlan(
+internal sealed record ReloadPlan(
     IReadOnlyList<string> Unchanged,
     IReadOnlyList<PlannedBridge> Started,
     IReadOnlyList<string> Retired,

@@ -8,7 +8,7 @@ namespace SocketBridge.Hosting;
 /// status</c> counts their connections, and a daemon stopping meanwhile
 /// stops them with the others.
 /// </summary>
-public sealed class RetiringBridges
+internal sealed class RetiringBridges
 {
     private readonly List<Bridge> _bridges = [];
 

@@ -15,7 +15,7 @@ namespace SocketBridge.Hosting;
 /// daemon that is serving. The first failure is logged, the next ones only
 /// after a message got through again.
 /// </summary>
-public sealed partial class ServiceNotifier(ISystemdNotifier notifier, ILogger<ServiceNotifier> logger)
+internal sealed partial class ServiceNotifier(ISystemdNotifier notifier, ILogger<ServiceNotifier> logger)
 {
     private int _failing;
 

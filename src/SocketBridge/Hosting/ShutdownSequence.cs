@@ -12,7 +12,7 @@ namespace SocketBridge.Hosting;
 /// ShutdownTimeout is killed, bridge by bridge, and then the process groups
 /// that programs left behind. Cancellation ends the wait for those groups early.
 /// </summary>
-public sealed partial class ShutdownSequence(ChildReaper reaper, TimeProvider time, ILogger<ShutdownSequence> logger)
+internal sealed partial class ShutdownSequence(ChildReaper reaper, TimeProvider time, ILogger<ShutdownSequence> logger)
 {
     /// <summary>How often the lingering process groups are looked at while they are given time.</summary>
     private static readonly TimeSpan LingeringPoll = TimeSpan.FromMilliseconds(50);

@@ -16,7 +16,7 @@ namespace SocketBridge.Hosting;
 /// pairs made one after the other land on different threads.
 /// Made on the first question: nothing when no watchdog is asked for.
 /// </summary>
-public sealed class SocketEngineProbe : ILivenessProbe, IDisposable
+internal sealed class SocketEngineProbe : ILivenessProbe, IDisposable
 {
     private readonly Lock _gate = new();
     private Pair[]? _pairs;

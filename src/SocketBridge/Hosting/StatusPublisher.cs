@@ -12,7 +12,7 @@ namespace SocketBridge.Hosting;
 /// it sends READY=1 with the summary and then keeps STATUS= current; stopping,
 /// it ends that first and says STOPPING=1.
 /// </summary>
-public sealed class StatusPublisher(BridgeSupervisor supervisor, RetiringBridges retiring, ServiceNotifier notifier) : IHostedService, IStatusSource, IDisposable
+internal sealed class StatusPublisher(BridgeSupervisor supervisor, RetiringBridges retiring, ServiceNotifier notifier) : IHostedService, IStatusSource, IDisposable
 {
     private static readonly TimeSpan UpdateInterval = TimeSpan.FromSeconds(1);
 

@@ -8,7 +8,7 @@ namespace SocketBridge.Hosting;
 /// within the watchdog's interval. One item at a time, so a stuck pool is
 /// not flooded with more.
 /// </summary>
-public sealed class ThreadPoolProbe : ILivenessProbe
+internal sealed class ThreadPoolProbe : ILivenessProbe
 {
     private int _pending;
 

@@ -11,7 +11,7 @@ namespace SocketBridge.Hosting;
 /// written for xinetd, which dumps its state on SIGUSR1, would do that by
 /// accident. So they are caught, logged each time, and otherwise ignored.
 /// </summary>
-public sealed partial class UserSignals : IDisposable
+internal sealed partial class UserSignals : IDisposable
 {
     private const int SIGUSR1 = 10;
     private const int SIGUSR2 = 12;

@@ -17,7 +17,7 @@ namespace SocketBridge.Hosting;
 /// reading loses entries, it does not stop the daemon (SPEC 8).
 /// Idle when the variables are absent or name another process.
 /// </summary>
-public sealed partial class WatchdogService(
+internal sealed partial class WatchdogService(
     ISystemdNotifier notifier,
     IEnumerable<ILivenessProbe> probes,
     TimeProvider time,

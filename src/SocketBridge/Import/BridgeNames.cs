@@ -3,7 +3,7 @@ using System.Text;
 namespace SocketBridge.Import;
 
 /// <summary>Bridge names for imported jobs: <c>[a-z0-9][a-z0-9._-]*</c> (SPEC 3), each used once.</summary>
-public static class BridgeNames
+internal static class BridgeNames
 {
     /// <summary>The job name lowercased, other characters as '-', leading punctuation dropped; "job" when nothing is left.</summary>
     public static string FromJobName(string jobName)

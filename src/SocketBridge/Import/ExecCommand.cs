@@ -11,7 +11,7 @@ namespace SocketBridge.Import;
 /// a shell would; everything else still goes through the shell, which
 /// <c>exec</c>s the program so it stays the process the daemon watches.
 /// </summary>
-public static class ExecCommand
+internal static class ExecCommand
 {
     public const string Shell = "/bin/sh";
 

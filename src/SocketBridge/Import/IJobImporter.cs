@@ -1,7 +1,7 @@
 namespace SocketBridge.Import;
 
 /// <summary>Translates one job or service file of another superserver (<c>socketbridge import FORMAT</c>).</summary>
-public interface IJobImporter
+internal interface IJobImporter
 {
     /// <summary>The subcommand: <c>upstart</c>, <c>xinetd</c>.</summary>
     string Format { get; }

@@ -6,7 +6,7 @@ namespace SocketBridge.Import;
 /// <c>FILE:LINE: SUBJECT: MESSAGE</c>, or <c>FILE: SUBJECT: MESSAGE</c> for
 /// the file as a whole.
 /// </summary>
-public sealed record ImportNote(string File, int? Line, string Subject, string Message)
+internal sealed record ImportNote(string File, int? Line, string Subject, string Message)
 {
     /// <summary>What to do about a program written to run as root because its job named no user.</summary>
     public const string LessPrivileged = "give it a less privileged account (a user of its own, or nobody) unless the program needs root";

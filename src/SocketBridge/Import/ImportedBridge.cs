@@ -1,7 +1,7 @@
 namespace SocketBridge.Import;
 
 /// <summary>One bridge an import produced, with only the keys it sets (SPEC 3).</summary>
-public sealed record ImportedBridge
+internal sealed record ImportedBridge
 {
     public required string Name { get; init; }
 

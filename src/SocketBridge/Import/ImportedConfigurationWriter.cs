@@ -6,7 +6,7 @@ using SocketBridge.Configuration;
 namespace SocketBridge.Import;
 
 /// <summary>Writes imported bridges as a complete configuration, <c>{"Bridges": {...}}</c> (SPEC 3).</summary>
-public static class ImportedConfigurationWriter
+internal static class ImportedConfigurationWriter
 {
     private static readonly JsonWriterOptions Options = new()
     {

@@ -7,7 +7,7 @@ namespace SocketBridge.Import;
 /// <c>NAME PORT/PROTOCOL [ALIAS...] [# comment]</c>. Read as a file, not
 /// through getservbyname(3), so the import needs nothing but the file.
 /// </summary>
-public sealed class ServicesDatabase
+internal sealed class ServicesDatabase
 {
     public const string SystemPath = "/etc/services";
 

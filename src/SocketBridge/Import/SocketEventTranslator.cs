@@ -14,7 +14,7 @@ namespace SocketBridge.Import;
 /// <c>unix:/run/x.sock</c>, <c>@name</c> being the abstract namespace.
 /// Without ADDR, upstart-socket-bridge listened on every address of the family.
 /// </summary>
-public static class SocketEventTranslator
+internal static class SocketEventTranslator
 {
     private static readonly string[] Variables = ["PROTO", "PORT", "ADDR", "SOCKET_PATH", "PATH"];
 

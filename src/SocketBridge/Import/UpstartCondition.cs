@@ -1,4 +1,4 @@
 namespace SocketBridge.Import;
 
 /// <summary>A <c>start on</c> condition: its events, and whether <c>and</c> or <c>or</c> combine them.</summary>
-public sealed record UpstartCondition(IReadOnlyList<UpstartEvent> Events, bool Combined);
+internal sealed record UpstartCondition(IReadOnlyList<UpstartEvent> Events, bool Combined);

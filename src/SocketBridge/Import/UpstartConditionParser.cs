@@ -5,7 +5,7 @@ namespace SocketBridge.Import;
 /// their arguments, combined with <c>and</c>, <c>or</c> and parentheses.
 /// Only which events it names matters to an import, not how they combine.
 /// </summary>
-public static class UpstartConditionParser
+internal static class UpstartConditionParser
 {
     public static bool TryParse(string text, out UpstartCondition condition, out string error)
     {

@@ -1,7 +1,7 @@
 namespace SocketBridge.Import;
 
 /// <summary>One event of a <c>start on</c> condition, with its arguments as written (<c>KEY=VALUE</c>, <c>KEY!=VALUE</c> or a value).</summary>
-public sealed record UpstartEvent(string Name, IReadOnlyList<string> Arguments)
+internal sealed record UpstartEvent(string Name, IReadOnlyList<string> Arguments)
 {
     public override string ToString() =>
         string.Join(' ', Arguments.Select(a => a.Any(char.IsWhiteSpace) ? $"\"{a}\"" : a).Prepend(Name));

@@ -10,7 +10,7 @@ namespace SocketBridge.Import;
 /// and runs once per burst of pending connections. A job's
 /// <c>NAME.override</c> next to <c>NAME.conf</c> is read after it, as Upstart does.
 /// </summary>
-public sealed class UpstartImporter : IJobImporter
+internal sealed class UpstartImporter : IJobImporter
 {
     public string Format => "upstart";
 

@@ -6,7 +6,7 @@ namespace SocketBridge.Import;
 /// them (init(5), "Override File Handling"). <c>exec</c> and <c>script</c>
 /// are one kind: the main process.
 /// </summary>
-public sealed class UpstartJob
+internal sealed class UpstartJob
 {
     private readonly List<UpstartStanza> _environment = [];
     private readonly List<UpstartStanza> _others = [];

@@ -8,7 +8,7 @@ namespace SocketBridge.Import;
 /// continues while a parenthesis is open, and <c>script</c> blocks run to
 /// <c>end script</c>. Says nothing about what the stanzas mean.
 /// </summary>
-public static class UpstartJobParser
+internal static class UpstartJobParser
 {
     /// <summary>First words that take a second one to name the stanza, and the second words they take.</summary>
     private static readonly FrozenDictionary<string, string[]> TwoWordStanzas = new Dictionary<string, string[]>(StringComparer.Ordinal)

@@ -6,4 +6,4 @@ namespace SocketBridge.Import;
 /// (comment removed, continuation lines joined), and for a <c>script</c> the
 /// text up to <c>end script</c>.
 /// </summary>
-public sealed record UpstartStanza(string File, int Line, string Keyword, string Arguments, string? Block = null);
+internal sealed record UpstartStanza(string File, int Line, string Keyword, string Arguments, string? Block = null);

@@ -6,7 +6,7 @@ namespace SocketBridge.Import;
 /// Why an Upstart stanza has no SocketBridge equivalent, and what to do
 /// instead; and the stanzas that describe a job without changing how it runs.
 /// </summary>
-public static class UpstartStanzaReasons
+internal static class UpstartStanzaReasons
 {
     private const string AroundProgram = "socketbridge runs no commands before or after the program; run them from the program itself (a script block, for example)";
 

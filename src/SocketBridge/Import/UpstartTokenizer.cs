@@ -7,7 +7,7 @@ namespace SocketBridge.Import;
 /// blanks, <c>"..."</c> and <c>'...'</c> quoting, backslash escapes, and
 /// <c>#</c> starting a comment at the start of a word.
 /// </summary>
-public static class UpstartTokenizer
+internal static class UpstartTokenizer
 {
     /// <summary><paramref name="line"/> without its comment (a <c>#</c> outside quotes at the start of a word).</summary>
     public static string StripComment(string line)

@@ -16,7 +16,7 @@ namespace SocketBridge.Import;
 /// cannot be: xinetd matched them by looking up each client's name, and a
 /// bridge matches addresses.
 /// </summary>
-public static class XinetdAddress
+internal static class XinetdAddress
 {
     /// <summary>The ranges of <paramref name="entry"/>; false with why not.</summary>
     public static bool TryTranslate(string entry, out IReadOnlyList<string> ranges, out string error)

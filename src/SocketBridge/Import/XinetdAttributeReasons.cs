@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace SocketBridge.Import;
 
 /// <summary>Why an xinetd attribute (xinetd.conf(5)) or flag has no SocketBridge equivalent, and what to do instead.</summary>
-public static class XinetdAttributeReasons
+internal static class XinetdAttributeReasons
 {
     private const string Banner = "socketbridge sends no banner; have the program print it";
     private const string Limit = "programs get socketbridge's resource limits (open files: 1024); use prlimit in Exec, or set them in the socketbridge unit";

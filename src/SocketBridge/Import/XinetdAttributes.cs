@@ -7,7 +7,7 @@ namespace SocketBridge.Import;
 /// <c>defaults</c> first, then the service's own lines in order; <c>=</c>
 /// replaces a value, <c>+=</c> adds to a list and <c>-=</c> removes from it.
 /// </summary>
-public sealed class XinetdAttributes
+internal sealed class XinetdAttributes
 {
     /// <summary>The attributes that are lists, which <c>+=</c> and <c>-=</c> change.</summary>
     public static readonly FrozenSet<string> Lists = new[]

@@ -17,7 +17,7 @@ namespace SocketBridge.Import;
 /// it, in that file and in the files given after it, so /etc/xinetd.conf
 /// goes first. Every attribute without an equivalent is noted once.
 /// </summary>
-public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImporter
+internal sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImporter
 {
     private static readonly string[] Everyone = ["0.0.0.0/0", "::/0"];
 
@@ -359,7 +359,7 @@ public sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImport
         }
 
         /// <summary>server and server_args as Exec; with NAMEINARGS, server_args begins with argv[0].</summary>
-        private IReadOnlyList<string>? TranslateServer(bool handoff)
+        private List<string>? TranslateServer(bool handoff)
         {
             XinetdValue? server = attributes["server"];
             if (server?.Single is not { } program)

@@ -8,7 +8,7 @@ namespace SocketBridge.Import;
 /// character that is not blank is <c>#</c> is a comment (xinetd has no
 /// comments after a value). Says nothing about what the attributes mean.
 /// </summary>
-public static class XinetdParser
+internal static class XinetdParser
 {
     public static IReadOnlyList<XinetdSection> Parse(string file, string text, ICollection<ImportNote> notes)
     {

@@ -5,7 +5,7 @@ namespace SocketBridge.Import;
 /// line that set it last (<paramref name="FromDefaults"/>: a line of a
 /// <c>defaults</c> section the service did not change).
 /// </summary>
-public sealed record XinetdValue(string Name, IReadOnlyList<string> Values, XinetdAttribute Source, bool FromDefaults)
+internal sealed record XinetdValue(string Name, IReadOnlyList<string> Values, XinetdAttribute Source, bool FromDefaults)
 {
     public string Text => string.Join(' ', Values);
 

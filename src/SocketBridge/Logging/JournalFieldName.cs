@@ -7,7 +7,7 @@ namespace SocketBridge.Logging;
 /// A log property's journal field name: the message templates say
 /// <c>ConnectionId</c>, the journal (and SPEC 6) <c>CONNECTION_ID</c>.
 /// </summary>
-public static class JournalFieldName
+internal static class JournalFieldName
 {
     /// <summary>The fields the sink writes itself; a property never overwrites them.</summary>
     private static readonly string[] Reserved = ["MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "SYSLOG_FACILITY"];

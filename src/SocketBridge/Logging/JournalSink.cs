@@ -15,7 +15,7 @@ namespace SocketBridge.Logging;
 /// instead of being lost. Sends block while journald is not reading: this
 /// sink is written from a thread of its own (<see cref="QueuedSink"/>).
 /// </summary>
-public sealed class JournalSink(JournalSocket journal, ILogEventSink? fallback) : ILogEventSink, IDisposable
+internal sealed class JournalSink(JournalSocket journal, ILogEventSink? fallback) : ILogEventSink, IDisposable
 {
     public const string Identifier = "socketbridge";
 

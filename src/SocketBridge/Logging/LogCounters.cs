@@ -6,7 +6,7 @@ namespace SocketBridge.Logging;
 /// so <c>socketbridge status</c> can say how many entries were lost while a
 /// log consumer stalled (SPEC 8).
 /// </summary>
-public sealed class LogCounters
+internal sealed class LogCounters
 {
     private readonly Lock _gate = new();
     private LogSinkCounters[] _sinks = [];

@@ -8,7 +8,7 @@ namespace SocketBridge.Logging;
 /// reused. Every <c>[LoggerMessage]</c> of the daemon takes its id from here
 /// (a test checks that none is written as a bare number or left out).
 /// </summary>
-public static class LogEventIds
+internal static class LogEventIds
 {
     // 1-9: a bridge's listening sockets and its configuration.
     public const int Listening = 1;

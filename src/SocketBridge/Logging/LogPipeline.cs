@@ -9,7 +9,7 @@ namespace SocketBridge.Logging;
 /// time to write what is queued when the daemon stops; a sink that does not
 /// take it is left behind, so stopping never waits on a log consumer.
 /// </summary>
-public sealed class LogPipeline : IDisposable
+internal sealed class LogPipeline : IDisposable
 {
     private static readonly TimeSpan DisposeTimeout = TimeSpan.FromSeconds(2);
 

@@ -5,7 +5,7 @@ namespace SocketBridge.Logging;
 /// started: entries written, and entries dropped because it could not keep
 /// up. Updated by the logging threads, read by <c>socketbridge status</c>.
 /// </summary>
-public sealed class LogSinkCounters(string sink)
+internal sealed class LogSinkCounters(string sink)
 {
     private long _written;
     private long _dropped;

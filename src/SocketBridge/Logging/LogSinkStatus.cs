@@ -1,4 +1,4 @@
 namespace SocketBridge.Logging;
 
 /// <summary>One log sink in <c>socketbridge status</c>: entries written and dropped since the daemon started.</summary>
-public sealed record LogSinkStatus(string Sink, long Written, long Dropped);
+internal sealed record LogSinkStatus(string Sink, long Written, long Dropped);

@@ -7,7 +7,7 @@ namespace SocketBridge.Logging;
 /// handed to <c>flush</c> once that period is over, with the last event
 /// left out, so every event is in some entry and the counts add up.
 /// </summary>
-public sealed class LogSummary<TEvent> : IDisposable
+internal sealed class LogSummary<TEvent> : IDisposable
 {
     private readonly object _gate = new();
     private readonly TimeProvider _time;

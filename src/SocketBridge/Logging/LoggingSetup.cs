@@ -15,7 +15,7 @@ namespace SocketBridge.Logging;
 /// a journal that stops reading does not silence stderr, nor the other way
 /// round, and neither ever holds up the daemon (SPEC 8).
 /// </summary>
-public static class LoggingSetup
+internal static class LoggingSetup
 {
     public const string OutputTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
 

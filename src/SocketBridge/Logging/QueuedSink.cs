@@ -15,7 +15,7 @@ namespace SocketBridge.Logging;
 /// holds only this thread: <see cref="Close"/> waits for it with a deadline,
 /// and it is a background thread, so the process never waits for it to exit.
 /// </summary>
-public sealed class QueuedSink : ILogEventSink, IDisposable
+internal sealed class QueuedSink : ILogEventSink, IDisposable
 {
     /// <summary>
     /// About a second of a spawn bridge's busiest rate (an entry a

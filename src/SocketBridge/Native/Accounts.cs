@@ -1,7 +1,7 @@
 namespace SocketBridge.Native;
 
 /// <summary>User and group look-ups through NSS (getpwnam_r(3), getgrnam_r(3), getgrouplist(3)).</summary>
-public static unsafe class Accounts
+internal static unsafe class Accounts
 {
     /// <summary>A user by name or number: its uid and primary gid, or null when there is no such user.</summary>
     public static (uint Uid, uint Gid)? FindUser(string nameOrNumber)

@@ -4,7 +4,7 @@ namespace SocketBridge.Native;
 /// Waiting for launched programs to exit and reaping them (waitid(2),
 /// waitpid(2)), through sb_wait_any_exited and sb_reap in sb_process.c.
 /// </summary>
-public static class ChildWaits
+internal static class ChildWaits
 {
     /// <summary>
     /// Blocks until some child has exited, without reaping it (WNOWAIT), so

@@ -7,7 +7,7 @@ namespace SocketBridge.Native;
 /// sender), and the bytes the queue holds (SO_MEMINFO; 0 for a Unix socket,
 /// whose queue is charged to its senders; -1 when unknown).
 /// </summary>
-public sealed record DatagramQueue(int? FirstLength, byte[] FirstSender, long QueuedBytes)
+internal sealed record DatagramQueue(int? FirstLength, byte[] FirstSender, long QueuedBytes)
 {
     public bool IsEmpty => FirstLength is null;
 

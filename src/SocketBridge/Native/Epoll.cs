@@ -8,7 +8,7 @@ namespace SocketBridge.Native;
 /// Modify return 0 or -errno, so the loop decides what a failure means for
 /// the connection concerned. (Closing a descriptor unregisters it.)
 /// </summary>
-public sealed unsafe class Epoll : IDisposable
+internal sealed unsafe class Epoll : IDisposable
 {
     private const int EPOLL_CTL_ADD = 1;
     private const int EPOLL_CTL_DEL = 2;

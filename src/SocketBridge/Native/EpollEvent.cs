@@ -8,7 +8,7 @@ namespace SocketBridge.Native;
 /// layout the C helper fills in (struct epoll_event is packed on x86-64 only).
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct EpollEvent
+internal struct EpollEvent
 {
     public ulong Data;
     public uint Events;

@@ -1,7 +1,7 @@
 namespace SocketBridge.Native;
 
 /// <summary>The epoll(7) event bits the relay loop uses (sys/epoll.h).</summary>
-public static class EpollFlags
+internal static class EpollFlags
 {
     public const uint In = 0x001;
     public const uint Out = 0x004;

@@ -8,7 +8,7 @@ namespace SocketBridge.Native;
 /// for it, as .NET's would be, and <see cref="SocketException.SocketErrorCode"/>
 /// is .NET's name for the errors a caller tells apart.
 /// </summary>
-public sealed class ErrnoSocketException(int errno) : SocketException((int)Native.Errno.ToSocketError(errno))
+internal sealed class ErrnoSocketException(int errno) : SocketException((int)Native.Errno.ToSocketError(errno))
 {
     public int Errno { get; } = errno;
 

@@ -7,7 +7,7 @@ namespace SocketBridge.Native;
 /// Named pipes (fifo(7), mkfifo(3)): creating them and opening their ends,
 /// non-blocking and close-on-exec. Failures name the call and the path.
 /// </summary>
-public static class Fifos
+internal static class Fifos
 {
     /// <summary>mkfifo(3) with the given permission bits (before the umask).</summary>
     public static void Create(string path, uint mode)

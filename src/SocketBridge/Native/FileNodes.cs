@@ -11,7 +11,7 @@ namespace SocketBridge.Native;
 /// symbolic link in its last component. Failures are
 /// <see cref="NativeCallException"/>s naming the call and the path.
 /// </summary>
-public static unsafe class FileNodes
+internal static unsafe class FileNodes
 {
     /// <summary>AT_FDCWD: a path-based call (the same value on every Linux architecture).</summary>
     public const int CurrentDirectory = -100;

@@ -1,7 +1,7 @@
 namespace SocketBridge.Native;
 
 /// <summary>What lstat(2) says about a path, reduced to what the daemon needs.</summary>
-public readonly record struct FileStatus(uint Mode, uint Uid, uint Gid, ulong Device, ulong Inode)
+internal readonly record struct FileStatus(uint Mode, uint Uid, uint Gid, ulong Device, ulong Inode)
 {
     private const uint TypeMask = 0xF000;
 

@@ -8,7 +8,7 @@ namespace SocketBridge.Native;
 /// elsewhere meanwhile cannot free the number for another file (the epoll
 /// registrations of a readiness wait name descriptors by number).
 /// </summary>
-public sealed class HandleLease : IDisposable
+internal sealed class HandleLease : IDisposable
 {
     private readonly SafeHandle _handle;
     private bool _held;

@@ -9,7 +9,7 @@ namespace SocketBridge.Native;
 /// systemd-socket-proxyd does); it also holds what a receiving socket could
 /// not take yet. Both ends are non-blocking and close-on-exec.
 /// </summary>
-public sealed unsafe class KernelPipe : IDisposable
+internal sealed unsafe class KernelPipe : IDisposable
 {
     private const int O_NONBLOCK = 0x800;
     private const int O_CLOEXEC = 0x80000;

@@ -10,7 +10,7 @@ namespace SocketBridge.Native;
 /// only; compiled everywhere and never called elsewhere. Not tested on
 /// the Linux machines this project is built on.
 /// </summary>
-public static unsafe class LaunchdSockets
+internal static unsafe class LaunchdSockets
 {
     [SupportedOSPlatform("macos")]
     public static IReadOnlyList<Socket> Activate(string name)

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace SocketBridge.Native;
 
 /// <summary>A block of native memory that does not move, for read and send calls made from one thread.</summary>
-public sealed unsafe class NativeBuffer : IDisposable
+internal sealed unsafe class NativeBuffer : IDisposable
 {
     public NativeBuffer(int length)
     {

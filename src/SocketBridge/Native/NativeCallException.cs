@@ -1,7 +1,7 @@
 namespace SocketBridge.Native;
 
 /// <summary>A system call failed: names the call, what it was applied to and the errno text.</summary>
-public sealed class NativeCallException : IOException
+internal sealed class NativeCallException : IOException
 {
     public NativeCallException(string call, string subject, int errno)
         : base($"{call}({subject}): {Native.Errno.Message(errno)}")

@@ -9,7 +9,7 @@ namespace SocketBridge.Native;
 /// meanwhile cannot pull the descriptor away, nor let its number be reused,
 /// under a read in progress.
 /// </summary>
-public sealed class PipeLease : IDisposable
+internal sealed class PipeLease : IDisposable
 {
     private readonly SafePipeHandle _owner;
     private bool _held;

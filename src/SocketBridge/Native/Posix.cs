@@ -10,7 +10,7 @@ namespace SocketBridge.Native;
 /// Every failure is a <see cref="NativeCallException"/> naming the call and
 /// the path.
 /// </summary>
-public static unsafe class Posix
+internal static unsafe class Posix
 {
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;

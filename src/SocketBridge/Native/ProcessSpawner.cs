@@ -4,7 +4,7 @@ using System.Text;
 namespace SocketBridge.Native;
 
 /// <summary>What a launched program gets: the safe-handle side of sb_spawn.</summary>
-public sealed class SpawnSpec
+internal sealed class SpawnSpec
 {
     public required string Path { get; init; }
 
@@ -31,13 +31,13 @@ public sealed class SpawnSpec
 }
 
 /// <summary>The program could not be started; names the step and the path.</summary>
-public sealed class SpawnException(string message, int errno) : Exception(message)
+internal sealed class SpawnException(string message, int errno) : Exception(message)
 {
     public int Errno { get; } = errno;
 }
 
 /// <summary>Launches programs through sb_spawn (vfork + one exec).</summary>
-public static unsafe class ProcessSpawner
+internal static unsafe class ProcessSpawner
 {
     /// <summary>
     /// Listening sockets a launch passes at most, from fd 3 on, after stdin,

@@ -9,7 +9,7 @@ namespace SocketBridge.Native;
 /// the socket meanwhile. The calls return a count, 0, or -errno, as the
 /// loop wants them; nothing here throws.
 /// </summary>
-public sealed unsafe class SocketLease : IDisposable
+internal sealed unsafe class SocketLease : IDisposable
 {
     private readonly SafeSocketHandle _handle;
     private bool _held;

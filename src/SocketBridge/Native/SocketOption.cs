@@ -5,7 +5,7 @@ namespace SocketBridge.Native;
 /// each to its level and name from the system's headers. Mirrors the
 /// <c>SB_SOCKOPT_*</c> values of <c>socketbridge_native.h</c>: keep the two in step.
 /// </summary>
-public enum SocketOption
+internal enum SocketOption
 {
     /// <summary>SO_REUSEADDR: bind over connections still in TIME_WAIT.</summary>
     ReuseAddress = 1,

@@ -8,7 +8,7 @@ namespace SocketBridge.Native;
 /// the daemon sets socket options. A failure is a <see cref="NativeCallException"/>
 /// naming the call and the kernel's name of the option.
 /// </summary>
-public static class SocketOptionCalls
+internal static class SocketOptionCalls
 {
     /// <summary>The kernel's name of <paramref name="option"/>, as messages and the README give it.</summary>
     public static string KernelName(SocketOption option, AddressFamily family = AddressFamily.Unspecified) => option switch

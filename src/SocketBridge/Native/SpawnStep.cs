@@ -4,7 +4,7 @@ namespace SocketBridge.Native;
 /// Which step of a launch failed, as sb_spawn reports it. Mirrors the
 /// <c>SB_STEP_*</c> values of <c>socketbridge_native.h</c>: keep the two in step.
 /// </summary>
-public enum SpawnStep
+internal enum SpawnStep
 {
     /// <summary>vfork itself (or nothing failed).</summary>
     None = 0,

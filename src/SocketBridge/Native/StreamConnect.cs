@@ -9,7 +9,7 @@ namespace SocketBridge.Native;
 /// .NET's own event loop, which would otherwise wake for every packet the
 /// relay moves.
 /// </summary>
-public static unsafe class StreamConnect
+internal static unsafe class StreamConnect
 {
     public const int InProgress = -Errno.EINPROGRESS;
     public const int QueueFull = -Errno.EAGAIN;

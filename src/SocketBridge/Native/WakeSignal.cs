@@ -6,7 +6,7 @@ namespace SocketBridge.Native;
 /// An eventfd(2) that other threads signal to wake an event loop waiting in
 /// epoll; the loop resets it when it wakes.
 /// </summary>
-public sealed class WakeSignal : IDisposable
+internal sealed class WakeSignal : IDisposable
 {
     private readonly SafeFileHandle _handle;
 
@@ -35,7 +35,7 @@ public sealed class WakeSignal : IDisposable
         }
     }
 
-    public void Reset() => NativeMethods.EventFdReset(Fd);
+    public void Reset() => _ = NativeMethods.EventFdReset(Fd);
 
     public void Dispose() => _handle.Dispose();
 }

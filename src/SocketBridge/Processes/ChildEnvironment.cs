@@ -29,7 +29,7 @@ namespace SocketBridge.Processes;
 /// bridge is built once (<see cref="Fixed"/>); a launch adds only its own.
 /// The order within each use is the one programs have always seen.
 /// </summary>
-public sealed class ChildEnvironment
+internal sealed class ChildEnvironment
 {
     public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

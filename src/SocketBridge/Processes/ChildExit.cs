@@ -1,7 +1,7 @@
 namespace SocketBridge.Processes;
 
 /// <summary>How a launched program ended: an exit status, or the signal that killed it.</summary>
-public readonly record struct ChildExit(int? ExitStatus, int? Signal)
+internal readonly record struct ChildExit(int? ExitStatus, int? Signal)
 {
     /// <summary>Decodes a wait(2) status word.</summary>
     public static ChildExit FromWaitStatus(int status)

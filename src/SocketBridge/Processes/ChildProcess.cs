@@ -7,7 +7,7 @@ namespace SocketBridge.Processes;
 /// whole group, and only while the leader is not yet reaped, so a recycled
 /// pid is never signalled.
 /// </summary>
-public sealed class ChildProcess
+internal sealed class ChildProcess
 {
     private readonly object _gate = new();
     private readonly TaskCompletionSource<ChildExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -13,7 +13,7 @@ namespace SocketBridge.Processes;
 /// until the launches under way have registered theirs, so it is never
 /// taken for a stranger's.
 /// </summary>
-public sealed partial class ChildReaper : IDisposable
+internal sealed partial class ChildReaper : IDisposable
 {
     /// <summary>How often to look again when registered programs cannot be waited for.</summary>
     private static readonly TimeSpan LostChildrenRetry = TimeSpan.FromSeconds(1);

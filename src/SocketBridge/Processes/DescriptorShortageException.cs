@@ -6,4 +6,4 @@ namespace SocketBridge.Processes;
 /// refused at accept, rather than served at the daemon's expense. The
 /// message says what the descriptor was for.
 /// </summary>
-public sealed class DescriptorShortageException(string message) : Exception(message);
+internal sealed class DescriptorShortageException(string message) : Exception(message);

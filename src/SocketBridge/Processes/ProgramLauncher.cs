@@ -18,7 +18,7 @@ namespace SocketBridge.Processes;
 /// environment (<see cref="ChildEnvironment"/>), fds 0, 1 and 2, the
 /// descriptors from fd 3 on, and what it does with the <see cref="ProgramRun"/>.
 /// </summary>
-public sealed class ProgramLauncher
+internal sealed class ProgramLauncher
 {
     private readonly ChildReaper _reaper;
     private readonly SafeFileHandle _devNull;

@@ -8,7 +8,7 @@ namespace SocketBridge.Processes;
 /// forwarding of its stderr to the log. Disposing it stops reading that
 /// stderr, which a process the program left behind may still hold open.
 /// </summary>
-public sealed class ProgramRun : IDisposable
+internal sealed class ProgramRun : IDisposable
 {
     /// <summary>How long, after the program exits, its stderr may still be read before the end is logged.</summary>
     private static readonly TimeSpan StandardErrorGrace = TimeSpan.FromMilliseconds(500);

@@ -1,7 +1,7 @@
 namespace SocketBridge.Processes;
 
 /// <summary>Linux signal numbers as names (signal(7)), for logs.</summary>
-public static class SignalNames
+internal static class SignalNames
 {
     private static readonly string[] Names =
     [

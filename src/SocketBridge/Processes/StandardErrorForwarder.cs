@@ -11,7 +11,7 @@ namespace SocketBridge.Processes;
 /// lines a program floods faster than the log takes them are dropped and
 /// counted, so it holds a bounded amount of the daemon's memory.
 /// </summary>
-public static class StandardErrorForwarder
+internal static class StandardErrorForwarder
 {
     public const int MaxLineBytes = 4096;
 

@@ -5,7 +5,7 @@ namespace SocketBridge.Systemd;
 /// still turn (<see cref="WatchdogService"/>): WATCHDOG=1 is sent only when
 /// every one answered the previous question.
 /// </summary>
-public interface ILivenessProbe
+internal interface ILivenessProbe
 {
     /// <summary>Asks every loop this probe covers to answer; never waits for them.</summary>
     void Ask();

@@ -11,7 +11,7 @@ namespace SocketBridge.Systemd;
 /// as a little-endian 64-bit number, the bytes, and <c>\n</c>. Reused
 /// between entries.
 /// </summary>
-public sealed class JournalEntry
+internal sealed class JournalEntry
 {
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
 

@@ -9,7 +9,7 @@ namespace SocketBridge.Systemd;
 /// entry larger than a datagram may be, a sealed memfd passed over it.
 /// Not thread-safe: the logging pipeline sends from one worker.
 /// </summary>
-public sealed class JournalSocket : IDisposable
+internal sealed class JournalSocket : IDisposable
 {
     public const string DefaultPath = "/run/systemd/journal/socket";
 

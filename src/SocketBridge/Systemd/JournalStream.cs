@@ -5,7 +5,7 @@ namespace SocketBridge.Systemd;
 /// of the stream socket it connected stdout/stderr to. When stderr is that
 /// socket, whatever the daemon writes there already reaches the journal.
 /// </summary>
-public static class JournalStream
+internal static class JournalStream
 {
     /// <summary>True when this process's stderr is the journal stream systemd gave it.</summary>
     public static bool IsStandardError()

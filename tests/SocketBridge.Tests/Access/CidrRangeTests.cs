@@ -43,8 +43,8 @@ public sealed class CidrRangeTests
     [Fact]
     public void Deny_wins_over_allow()
     {
-        CidrRange.TryParse("10.0.0.0/8", out CidrRange all, out _);
-        CidrRange.TryParse("10.6.6.6", out CidrRange one, out _);
+        Assert.True(CidrRange.TryParse("10.0.0.0/8", out CidrRange all, out _));
+        Assert.True(CidrRange.TryParse("10.6.6.6", out CidrRange one, out _));
         var policy = new AccessPolicy([all], [one], new HashSet<uint>(), new HashSet<uint>());
 
         Assert.Null(policy.Refusal(new PeerInfo { Remote = new IPEndPoint(IPAddress.Parse("10.1.1.1"), 1) }));

@@ -35,7 +35,7 @@ public sealed class FolderDependencyTests
     public void No_folder_uses_a_folder_above_it_or_beside_it()
     {
         IReadOnlyDictionary<string, string> sources = FolderDependencies.ReadSources(FolderDependencies.SourceRoot);
-        IReadOnlyList<string> violations = Violations(sources, Layers);
+        List<string> violations = Violations(sources, Layers);
 
         Assert.True(violations.Count == 0, "Folder dependencies must run down the layers (FolderDependencyTests.Layers):\n" + string.Join('\n', violations));
     }

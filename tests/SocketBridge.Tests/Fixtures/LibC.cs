@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace SocketBridge.Tests.Fixtures;
 
 /// <summary>The few libc calls the tests make themselves.</summary>
-public static partial class LibC
+internal static partial class LibC
 {
     public const int SIGTERM = 15;
     public const int SIGKILL = 9;

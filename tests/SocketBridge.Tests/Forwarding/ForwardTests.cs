@@ -248,7 +248,7 @@ public sealed class ForwardTests
             await Clients.ReadToEndAsync(refused);
         }
 
-        await Wait.UntilAsync(() => daemon.Logs.Any(l => l.Contains("more refused for the same reason")) || daemon.Logs.Count(l => l.Contains("refused, cannot reach")) >= 1, "a refusal entry");
+        await Wait.UntilAsync(() => daemon.Logs.Any(l => l.Contains("more refused for the same reason")) || daemon.Logs.Any(l => l.Contains("refused, cannot reach")), "a refusal entry");
         Assert.True(daemon.Logs.Count(l => l.Contains("refused, cannot reach")) < 10, "50 refusals in well under a second must not give 50 entries");
     }
 

@@ -6,7 +6,7 @@ using SocketBridge.Tests.Fixtures;
 namespace SocketBridge.Tests.Packaging;
 
 /// <summary>`make deb` (SPEC 7): what the package holds, says and runs.</summary>
-[Collection(PackagingCollection.Name)]
+[Collection(PackagingGroup.Name)]
 public sealed class DebianPackageTests(DebianPackage package)
 {
     private const string Program = "./usr/sbin/socketbridge";

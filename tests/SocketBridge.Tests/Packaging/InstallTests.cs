@@ -3,7 +3,7 @@ using SocketBridge.Tests.Fixtures;
 namespace SocketBridge.Tests.Packaging;
 
 /// <summary>`make install` honours PREFIX and DESTDIR, and keeps an existing configuration (SPEC 7).</summary>
-[Collection(PackagingCollection.Name)]
+[Collection(PackagingGroup.Name)]
 public sealed class InstallTests(DebianPackage package)
 {
     [Fact]

@@ -7,7 +7,7 @@ namespace SocketBridge.Tests.Packaging;
 /// stand-in systemctl that records its arguments, in a mount namespace whose
 /// /run says whether systemd is running.
 /// </summary>
-[Collection(PackagingCollection.Name)]
+[Collection(PackagingGroup.Name)]
 public sealed class MaintainerScriptTests(DebianPackage package)
 {
     [Fact]

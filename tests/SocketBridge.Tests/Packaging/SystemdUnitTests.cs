@@ -3,7 +3,7 @@ using SocketBridge.Tests.Fixtures;
 namespace SocketBridge.Tests.Packaging;
 
 /// <summary>The packaged units pass systemd's own checks (SPEC 7).</summary>
-[Collection(PackagingCollection.Name)]
+[Collection(PackagingGroup.Name)]
 public sealed class SystemdUnitTests(DebianPackage package)
 {
     [Fact]

@@ -6,7 +6,7 @@ namespace SocketBridge.Tests.Packaging;
 /// timing-sensitive test of the daemon.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class PackagingCollection : ICollectionFixture<DebianPackage>
+public sealed class PackagingGroup : ICollectionFixture<DebianPackage>
 {
     public const string Name = "Packaging";
 }
