@@ -22,7 +22,8 @@ internal sealed record BridgeStatus(
     {
         BridgeCounters counters = bridge.Counters;
         BridgeError? error = counters.LastError;
-        string[] endpoints = [.. bridge.Options.Listen.Endpoints.Select(e => e.ToString())];
+        // The bound endpoints, in Listen's order: on port 0 they know the port the kernel picked.
+        string[] endpoints = [.. bridge.Endpoints.Select(e => e.Display)];
         return new BridgeStatus(
             bridge.Options.Name,
             string.Join(", ", endpoints),

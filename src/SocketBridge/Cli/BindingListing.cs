@@ -48,8 +48,13 @@ internal static class BindingListing
         }
     }
 
-    private static string Address(IPEndPoint address) =>
-        address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address.Address}]:{address.Port}" : address.ToString();
+    private static string Address(IPEndPoint address)
+    {
+        string text = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address.Address}]:{address.Port}" : address.ToString();
+
+        // check binds nothing, so there is no port yet to show.
+        return address.Port == 0 ? $"{text} (port chosen by the kernel at start)" : text;
+    }
 
     private static string Shape(IPEndPoint address, ListenEndpoint listen)
     {

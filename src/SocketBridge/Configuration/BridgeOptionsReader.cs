@@ -183,7 +183,7 @@ internal sealed partial class BridgeOptionsReader(IConfigurationResolver environ
 
     private ListenEndpoint? ReadListenEndpoint(string text, string file, string key, ErrorCollector errors)
     {
-        if (!EndpointParser.TryParse(text, out Endpoint? endpoint, out string error))
+        if (!EndpointParser.TryParseListen(text, out Endpoint? endpoint, out string error))
         {
             errors.Add(file, key, error);
             return null;

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace SocketBridge.Endpoints;
 
 /// <summary>
@@ -10,6 +12,27 @@ internal sealed class BoundEndpoint(ListenEndpoint endpoint, IReadOnlyList<IList
     public ListenEndpoint Endpoint { get; } = endpoint;
 
     public IReadOnlyList<IListener> Listeners { get; } = listeners;
+
+    /// <summary>
+    /// How <c>status</c> shows the endpoint: as written, except that on port 0
+    /// it shows the port the kernel picked (where clients reach it), or, when
+    /// a host name's addresses got different ones, each socket's address.
+    /// </summary>
+    public string Display
+    {
+        get
+        {
+            if (Endpoint.Endpoint is not InetEndpoint { Port: 0 } inet)
+            {
+                return Endpoint.ToString();
+            }
+
+            int[] ports = [.. Listeners.OfType<BoundListener>().Select(l => l.LocalEndPoint).OfType<IPEndPoint>().Select(ip => ip.Port).Distinct()];
+            return ports.Length == 1
+                ? (inet with { Port = ports[0] }).ToString()
+                : $"{Endpoint} ({string.Join(", ", Listeners.Select(l => l.Display))})";
+        }
+    }
 
     /// <summary>Closes every socket and removes the files the daemon created for them.</summary>
     public void Dispose()

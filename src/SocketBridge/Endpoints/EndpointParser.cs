@@ -13,8 +13,25 @@ internal static class EndpointParser
 
     private const string Forms = "expected tcp:HOST:PORT, udp:HOST:PORT, unix:/path, unix:@name, unix-dgram:/path, unix-seqpacket:/path, fifo:/path, systemd:NAME or launchd:NAME";
 
-    /// <summary>Parses <paramref name="text"/>; on failure <paramref name="error"/> says why.</summary>
-    public static bool TryParse(string? text, out Endpoint? endpoint, out string error)
+    /// <summary>
+    /// Parses <paramref name="text"/>, an endpoint to connect to (or one
+    /// whose port must be known before anything binds it); on failure
+    /// <paramref name="error"/> says why. Port 0 is refused: nothing can
+    /// connect to it.
+    /// </summary>
+    public static bool TryParse(string? text, out Endpoint? endpoint, out string error) =>
+        TryParse(text, listen: false, out endpoint, out error);
+
+    /// <summary>
+    /// Parses <paramref name="text"/> as a bridge's <c>Listen</c> entry: as
+    /// <see cref="TryParse(string?, out Endpoint?, out string)"/>, except that
+    /// a <c>tcp:</c> or <c>udp:</c> port may be 0, for a port the kernel picks
+    /// at bind(2) (tests and ad-hoc runs read it back from the log or <c>status</c>).
+    /// </summary>
+    public static bool TryParseListen(string? text, out Endpoint? endpoint, out string error) =>
+        TryParse(text, listen: true, out endpoint, out error);
+
+    private static bool TryParse(string? text, bool listen, out Endpoint? endpoint, out string error)
     {
         endpoint = null;
         error = string.Empty;
@@ -37,7 +54,7 @@ internal static class EndpointParser
         {
             case "tcp":
             case "udp":
-                return TryParseInet(text, scheme, rest, out endpoint, out error);
+                return TryParseInet(text, scheme, rest, listen ? 0 : 1, out endpoint, out error);
             case "unix":
                 return TryParseUnix(text, scheme, rest, SocketType.Stream, out endpoint, out error);
             case "unix-dgram":
@@ -68,8 +85,12 @@ internal static class EndpointParser
         }
     }
 
-    /// <summary><c>tcp:</c> and <c>udp:</c>: HOST:PORT, the host an IPv4 address, <c>[IPv6]</c>, a name or <c>*</c>.</summary>
-    private static bool TryParseInet(string text, string scheme, string rest, out Endpoint? endpoint, out string error)
+    /// <summary>
+    /// <c>tcp:</c> and <c>udp:</c>: HOST:PORT, the host an IPv4 address,
+    /// <c>[IPv6]</c>, a name or <c>*</c>; the port <paramref name="lowestPort"/>
+    /// (0 for a Listen entry, 1 otherwise) to 65535.
+    /// </summary>
+    private static bool TryParseInet(string text, string scheme, string rest, int lowestPort, out Endpoint? endpoint, out string error)
     {
         endpoint = null;
         int colon = rest.LastIndexOf(':');
@@ -81,7 +102,7 @@ internal static class EndpointParser
 
         string host = rest[..colon];
         string port = rest[(colon + 1)..];
-        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number < 1 || number > 65535)
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number < lowestPort || number > 65535)
         {
             error = $"\"{text}\" has an invalid port \"{port}\" (1 to 65535)";
             return false;

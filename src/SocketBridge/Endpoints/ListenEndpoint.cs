@@ -42,6 +42,13 @@ internal sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoin
         _ => inet.IsAnyAddress,
     };
 
+    /// <summary>
+    /// A <c>tcp:</c> or <c>udp:</c> endpoint on port 0: the kernel picks each
+    /// socket's port at bind(2), so two such endpoints never share one, and
+    /// only the bound socket knows it (logs and <c>status</c> show it).
+    /// </summary>
+    public bool HasKernelPort => Endpoint is InetEndpoint { Port: 0 };
+
     /// <summary>A TCP endpoint (its clients have addresses: AllowFrom, DenyFrom).</summary>
     public bool IsTcp => Endpoint is TcpEndpoint;
 
@@ -97,7 +104,8 @@ internal sealed record ListenEndpoint(Endpoint Endpoint, IReadOnlyList<IPEndPoin
         {
             foreach (IPEndPoint b in other.Addresses)
             {
-                if (a.Port != b.Port)
+                // Port 0 is a different port for every socket, picked at bind(2).
+                if (a.Port != b.Port || a.Port == 0)
                 {
                     continue;
                 }

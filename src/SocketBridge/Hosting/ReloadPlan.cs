@@ -113,6 +113,12 @@ internal sealed record ReloadPlan(
     /// </summary>
     private static string? Rebinding(ListenEndpoint endpoint, BridgeOptions bridge, IReadOnlyList<BridgeOptions> running)
     {
+        if (endpoint.HasKernelPort)
+        {
+            // Its new sockets get ports of their own: nothing can be in their way.
+            return null;
+        }
+
         foreach (ListenEndpoint old in running.SelectMany(b => b.Listen.Endpoints))
         {
             if (old.Address != endpoint.Address || CanShare(old.Options, endpoint.Options))
@@ -151,8 +157,10 @@ internal sealed record ReloadPlan(
         HashSet<string> unchanged,
         HashSet<(string Bridge, int Index)> taken)
     {
+        // A port the kernel picked belongs to the bridge it was picked for:
+        // another bridge's endpoint on port 0 binds a port of its own.
         IEnumerable<BridgeOptions> candidates = running.Where(b => b.Name == predecessor)
-            .Concat(running.Where(b => b.Name != predecessor && !unchanged.Contains(b.Name)));
+            .Concat(running.Where(b => b.Name != predecessor && !unchanged.Contains(b.Name) && !endpoint.HasKernelPort));
         foreach (BridgeOptions bridge in candidates)
         {
             for (int i = 0; i < bridge.Listen.Endpoints.Count; i++)

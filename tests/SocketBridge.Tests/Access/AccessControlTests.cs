@@ -11,11 +11,11 @@ public sealed class AccessControlTests
     [Fact]
     public async Task Denied_and_unlisted_addresses_are_refused_while_an_allowed_client_is_served_at_the_same_moment()
     {
-        int port = Ports.Free(AddressFamily.InterNetworkV6);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "guarded": { "Listen": "tcp:*:{{port}}", "AllowFrom": ["127.0.0.0/8"], "DenyFrom": ["127.0.0.2"],
+            { "Bridges": { "guarded": { "Listen": "tcp:*:0", "AllowFrom": ["127.0.0.0/8"], "DenyFrom": ["127.0.0.2"],
                 "User": "root", "Exec": ["/bin/sh", "-c", "echo welcome $REMOTE_ADDR; exec cat"] } } }
             """);
+        int port = await daemon.PortOfAsync("guarded");
 
         using Socket allowed = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         Assert.Equal("welcome 127.0.0.1", await Clients.ReadLineAsync(allowed));

@@ -12,11 +12,11 @@ public sealed class LimitsPerSourceAndRateTests
     [Fact]
     public async Task The_per_source_cap_holds_for_one_noisy_client_while_another_client_is_served()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "fair": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnectionsPerSource": 2,
+            { "Bridges": { "fair": { "Listen": "tcp:127.0.0.1:0", "MaxConnectionsPerSource": 2,
                 "User": "root", "Exec": ["/bin/sh", "-c", "echo hi $REMOTE_ADDR; exec cat"] } } }
             """);
+        int port = await daemon.PortOfAsync("fair");
 
         using Socket first = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         using Socket second = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -47,10 +47,10 @@ public sealed class LimitsPerSourceAndRateTests
     [Fact]
     public async Task A_burst_beyond_RateLimit_is_refused_and_service_resumes_without_intervention()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "paced": { "Listen": "tcp:127.0.0.1:{{port}}", "RateLimit": "30/min", "MaxConnections": 100, "User": "root", "Exec": ["/bin/echo", "ok"] } } }
+            { "Bridges": { "paced": { "Listen": "tcp:127.0.0.1:0", "RateLimit": "30/min", "MaxConnections": 100, "User": "root", "Exec": ["/bin/echo", "ok"] } } }
             """);
+        int port = await daemon.PortOfAsync("paced");
 
         string[] burst = await Task.WhenAll(Enumerable.Range(0, 60).Select(async _ => await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port))));
 

@@ -60,7 +60,6 @@ public sealed class DatagramHandoffTests
     public async Task In_tftpd_behind_a_udp_handoff_bridge_serves_a_file_byte_for_byte_twice_exiting_in_between()
     {
         using var dir = new TempDirectory();
-        int port = Ports.FreeUdp();
         // in.tftpd -s chroots into its directory and drops to nobody: a world-readable tree.
         string root = dir["tftp"];
         Directory.CreateDirectory(root);
@@ -70,9 +69,10 @@ public sealed class DatagramHandoffTests
         File.WriteAllBytes(Path.Combine(root, "boot.img"), content);
         File.SetUnixFileMode(Path.Combine(root, "boot.img"), (UnixFileMode)Convert.ToInt32("644", 8));
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "tftp": { "Listen": "udp:127.0.0.1:{{port}}", "Mode": "handoff", "StandardInput": "socket",
+            { "Bridges": { "tftp": { "Listen": "udp:127.0.0.1:0", "Mode": "handoff", "StandardInput": "socket",
                 "User": "root", "Exec": ["/usr/sbin/in.tftpd", "--secure", "--timeout", "1", "{{root}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("tftp");
 
         // tftp-hpa's own client, as a user would run it.
         for (int round = 1; round <= 2; round++)
@@ -95,12 +95,12 @@ public sealed class DatagramHandoffTests
     public async Task The_program_gets_the_udp_socket_on_fds_0_1_and_3_with_StandardInput_socket_and_its_address_variables()
     {
         using var dir = new TempDirectory();
-        int port = Ports.FreeUdp();
         string receiver = dir.WriteScript("receiver.py", Receiver);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "udp": { "Listen": "udp:127.0.0.1:{{port}}", "Mode": "handoff", "StandardInput": "socket",
+            { "Bridges": { "udp": { "Listen": "udp:127.0.0.1:0", "Mode": "handoff", "StandardInput": "socket",
                 "User": "root", "Exec": ["{{receiver}}", "fd=0", "out={{dir["out"]}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("udp");
 
         JsonElement report = await AskAsync(IPAddress.Loopback, port, "hello");
 
@@ -121,12 +121,12 @@ public sealed class DatagramHandoffTests
     public async Task A_udp_star_endpoint_is_one_dual_stack_socket_serving_IPv4_and_IPv6_senders()
     {
         using var dir = new TempDirectory();
-        int port = Ports.FreeUdp(AddressFamily.InterNetworkV6);
         string receiver = dir.WriteScript("receiver.py", Receiver);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "both": { "Listen": "udp:*:{{port}}", "Mode": "handoff",
+            { "Bridges": { "both": { "Listen": "udp:*:0", "Mode": "handoff",
                 "User": "root", "Exec": ["{{receiver}}", "idle=5", "out={{dir["out"]}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("both");
 
         JsonElement four = await AskAsync(IPAddress.Loopback, port, "from four");
         JsonElement six = await AskAsync(IPAddress.IPv6Loopback, port, "from six");
@@ -179,12 +179,12 @@ public sealed class DatagramHandoffTests
     public async Task A_program_that_fails_without_reading_is_started_again_after_a_growing_pause_and_the_datagram_still_reaches_it()
     {
         using var dir = new TempDirectory();
-        int port = Ports.FreeUdp();
         string receiver = dir.WriteScript("receiver.py", Receiver), ready = dir["ready"], output = dir["out"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "late": { "Listen": "udp:127.0.0.1:{{port}}", "Mode": "handoff",
+            { "Bridges": { "late": { "Listen": "udp:127.0.0.1:0", "Mode": "handoff",
                 "User": "root", "Exec": ["{{receiver}}", "exit=1", "ready={{ready}}", "out={{output}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("late");
 
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         await client.SendToAsync("keep me"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
@@ -218,13 +218,13 @@ public sealed class DatagramHandoffTests
     public async Task A_program_that_reads_one_datagram_a_launch_is_started_again_at_once_for_the_next()
     {
         using var dir = new TempDirectory();
-        int port = Ports.FreeUdp();
         string receiver = dir.WriteScript("receiver.py", Receiver), output = dir["out"];
         // Each launch reads one datagram and exits at once, with the others still queued.
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "one": { "Listen": "udp:127.0.0.1:{{port}}", "Mode": "handoff",
+            { "Bridges": { "one": { "Listen": "udp:127.0.0.1:0", "Mode": "handoff",
                 "User": "root", "Exec": ["{{receiver}}", "delay=0.3", "max=1", "out={{output}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("one");
 
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -287,13 +287,13 @@ public sealed class DatagramHandoffTests
     public async Task A_datagram_waiting_through_a_reload_that_fixes_the_program_reaches_the_new_program()
     {
         using var dir = new TempDirectory();
-        int port = Ports.FreeUdp();
         string receiver = dir.WriteScript("receiver.py", Receiver), output = dir["out"];
         string Config(string exec) => $$"""
-            { "Bridges": { "fixed": { "Listen": "udp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": [{{exec}}] } } }
+            { "Bridges": { "fixed": { "Listen": "udp:127.0.0.1:0", "Mode": "handoff", "User": "root", "Exec": [{{exec}}] } } }
             """;
         string config = dir.Write("config.json", Config("\"/bin/false\""));
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false);
+        int port = await daemon.PortOfAsync("fixed");
 
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         await client.SendToAsync("survives the reload"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));

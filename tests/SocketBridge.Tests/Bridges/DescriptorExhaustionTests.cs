@@ -23,13 +23,13 @@ public sealed class DescriptorExhaustionTests
     [InlineData(1024)]
     public async Task Under_an_open_file_limit_flooded_bridges_refuse_at_once_while_the_daemon_and_a_quiet_bridge_keep_serving(int limit)
     {
-        int sp = Ports.Free(), fw = Ports.Free(), ok = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        int sp = Ports.Free(), fw = Ports.Free(), ok = Ports.Free();
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         string config = $$"""
             { "SocketBridge": { "ShutdownTimeout": "5s" },
               "Bridges": {
                 "sp": { "Listen": "tcp:127.0.0.1:{{sp}}", "Exec": ["/bin/cat"], "MaxConnections": 1000, "User": "nobody" },
-                "fw": { "Listen": "tcp:127.0.0.1:{{fw}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "MaxConnections": 1000 },
+                "fw": { "Listen": "tcp:127.0.0.1:{{fw}}", "Target": "tcp:127.0.0.1:{{backend.Port}}", "MaxConnections": 1000 },
                 "ok": { "Listen": "tcp:127.0.0.1:{{ok}}", "User": "root", "Exec": ["/bin/echo", "alive"] } } }
             """;
 

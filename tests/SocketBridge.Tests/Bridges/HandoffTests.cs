@@ -52,11 +52,11 @@ public sealed class HandoffTests
     public async Task The_program_gets_the_listening_socket_on_fd_3_with_the_upstart_and_systemd_variables()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "job": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}"] } } }
+            { "Bridges": { "job": { "Listen": "tcp:127.0.0.1:0", "Mode": "handoff", "User": "root", "Exec": ["{{server}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("job");
 
         JsonElement reply = await RequestAsync(IPAddress.Loopback, port);
         Dictionary<string, string> env = reply.GetProperty("env").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
@@ -79,11 +79,11 @@ public sealed class HandoffTests
     public async Task Three_connections_queued_before_the_program_starts_are_all_served_by_one_launch()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "queued": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "delay=1"] } } }
+            { "Bridges": { "queued": { "Listen": "tcp:127.0.0.1:0", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "delay=1"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("queued");
 
         JsonElement[] replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RequestAsync(IPAddress.Loopback, port)));
 
@@ -96,12 +96,12 @@ public sealed class HandoffTests
     public async Task A_program_that_exits_with_connections_still_queued_is_started_again_at_once()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string server = dir.WriteScript("server.py", Server);
         // Each launch serves exactly one connection and exits, after a pause that lets the others queue.
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "once": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "delay=0.3", "max=1"] } } }
+            { "Bridges": { "once": { "Listen": "tcp:127.0.0.1:0", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "delay=0.3", "max=1"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("once");
 
         JsonElement[] replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RequestAsync(IPAddress.Loopback, port)));
 
@@ -115,11 +115,11 @@ public sealed class HandoffTests
     public async Task A_program_using_python3_systemd_listen_fds_serves_ipv6_clients()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(AddressFamily.InterNetworkV6);
         string server = dir.WriteScript("server.py", Server);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "six": { "Listen": "tcp:[::1]:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "api=systemd"] } } }
+            { "Bridges": { "six": { "Listen": "tcp:[::1]:0", "Mode": "handoff", "User": "root", "Exec": ["{{server}}", "api=systemd"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("six");
 
         JsonElement reply = await RequestAsync(IPAddress.IPv6Loopback, port);
 
@@ -147,10 +147,10 @@ public sealed class HandoffTests
     [Fact]
     public async Task A_program_that_fails_at_once_is_not_restarted_in_a_tight_loop()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "broken": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["/bin/false"] } } }
+            { "Bridges": { "broken": { "Listen": "tcp:127.0.0.1:0", "Mode": "handoff", "User": "root", "Exec": ["/bin/false"] } } }
             """);
+        int port = await daemon.PortOfAsync("broken");
 
         using Socket waiting = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         await Wait.UntilAsync(() => daemon.Logs.Count(l => l.Contains("broken ") && l.Contains("exited with status 1") && l.Contains("watching the socket again")) >= 3, "three failed launches");
@@ -164,10 +164,10 @@ public sealed class HandoffTests
     [Fact]
     public async Task A_program_that_exits_0_without_accepting_is_started_again_after_a_pause_that_grows()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "idle": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "Exec": ["/bin/true"], "User": "nobody" } } }
+            { "Bridges": { "idle": { "Listen": "tcp:127.0.0.1:0", "Mode": "handoff", "Exec": ["/bin/true"], "User": "nobody" } } }
             """);
+        int port = await daemon.PortOfAsync("idle");
 
         // A client left waiting: /bin/true never accepts it, so it stays queued.
         using Socket waiting = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -189,9 +189,8 @@ public sealed class HandoffTests
     {
         using var dir = new TempDirectory();
         File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // so nobody can run the scripts
-        int port = Ports.Free();
         string path = dir["late.sock"];
-        string listen = kind == "tcp" ? $"tcp:127.0.0.1:{port}" : $"unix:{path}";
+        string listen = kind == "tcp" ? "tcp:127.0.0.1:0" : $"unix:{path}";
         string server = dir.WriteScript("server.py", Server);
         string ready = dir["ready"];
         // Exits at once without accepting until the file "ready" exists, then serves one connection a launch.
@@ -199,6 +198,7 @@ public sealed class HandoffTests
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "late": { "Listen": "{{listen}}", "Mode": "handoff", "Exec": ["{{program}}"], "User": "nobody" } } }
             """, dir);
+        int port = kind == "tcp" ? await daemon.PortOfAsync("late") : 0;
         Task<Socket> Connect() => kind == "tcp" ? Clients.ConnectTcpAsync(IPAddress.Loopback, port) : Clients.ConnectUnixAsync(path);
 
         using Socket first = await Connect();

@@ -18,10 +18,9 @@ public sealed class HostileClientTests
     [Fact]
     public async Task Silent_clients_and_clients_that_never_read_a_flood_do_not_stop_a_well_behaved_client_of_a_forward_bridge_and_IdleTimeout_closes_them()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
         long flooded = 0;
         // The backend answers "NAME" with "hi NAME"; to "flood" it writes until the relay takes no more.
-        await using Backend backend = Backend.Tcp(backendPort, async socket =>
+        await using Backend backend = Backend.Tcp(0, async socket =>
         {
             string line = await Clients.ReadLineAsync(socket, TimeSpan.FromMinutes(3));
             if (line == "flood")
@@ -39,9 +38,10 @@ public sealed class HostileClientTests
             }
         });
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "relay": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}",
+            { "Bridges": { "relay": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}",
                 "MaxConnections": 1000, "IdleTimeout": "20s", "ConnectTimeout": "30s" } } }
             """);
+        int port = await daemon.PortOfAsync("relay");
 
         List<Socket> hostile = await ConnectHostileClientsAsync(port);
         try
@@ -86,12 +86,12 @@ public sealed class HostileClientTests
     [Fact]
     public async Task Silent_clients_and_clients_that_never_read_a_flood_do_not_stop_a_well_behaved_client_of_a_spawn_bridge()
     {
-        int port = Ports.Free();
         // One program a connection: it answers "NAME" with "hi NAME", and to "flood" it runs yes.
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "greeter": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnections": 1000,
+            { "Bridges": { "greeter": { "Listen": "tcp:127.0.0.1:0", "MaxConnections": 1000,
                 "User": "root", "Exec": ["/bin/sh", "-c", "read -r line; case \"$line\" in flood) exec yes;; *) echo \"hi $line\";; esac"] } } }
             """);
+        int port = await daemon.PortOfAsync("greeter");
 
         List<Socket> hostile = await ConnectHostileClientsAsync(port);
         try

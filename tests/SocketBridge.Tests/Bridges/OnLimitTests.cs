@@ -20,12 +20,12 @@ public sealed class OnLimitTests
     public async Task With_queue_a_client_beyond_MaxConnections_waits_in_the_backlog_and_is_served_when_a_connection_ends(string mode)
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
-        string serve = mode == "spawn" ? """ "User": "root", "Exec": ["/bin/cat"] """ : $""" "Target": "tcp:127.0.0.1:{backendPort}" """;
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
+        string serve = mode == "spawn" ? """ "User": "root", "Exec": ["/bin/cat"] """ : $""" "Target": "tcp:127.0.0.1:{backend.Port}" """;
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "queued": { "Listen": "tcp:127.0.0.1:{{port}}", {{serve}}, "MaxConnections": 2, "OnLimit": "queue" } } }
+            { "Bridges": { "queued": { "Listen": "tcp:127.0.0.1:0", {{serve}}, "MaxConnections": 2, "OnLimit": "queue" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("queued");
 
         using Socket first = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         using Socket second = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -77,11 +77,11 @@ public sealed class OnLimitTests
     [Fact]
     public async Task With_refuse_a_client_beyond_MaxConnections_is_closed_at_once_and_counted()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "refusing": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "MaxConnections": 2, "OnLimit": "refuse" } } }
+            { "Bridges": { "refusing": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}", "MaxConnections": 2, "OnLimit": "refuse" } } }
             """);
+        int port = await daemon.PortOfAsync("refusing");
 
         using Socket first = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         using Socket second = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -100,12 +100,13 @@ public sealed class OnLimitTests
     [Fact]
     public async Task With_queue_MaxConnectionsPerSource_and_RateLimit_still_refuse()
     {
-        int perSource = Ports.Free(), rated = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "persource": { "Listen": "tcp:127.0.0.1:{{perSource}}", "User": "root", "Exec": ["/bin/cat"], "OnLimit": "queue", "MaxConnections": 10, "MaxConnectionsPerSource": 1 },
-                "rated": { "Listen": "tcp:127.0.0.1:{{rated}}", "User": "root", "Exec": ["/bin/cat"], "OnLimit": "queue", "MaxConnections": 10, "RateLimit": "1/min" } } }
+                "persource": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"], "OnLimit": "queue", "MaxConnections": 10, "MaxConnectionsPerSource": 1 },
+                "rated": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"], "OnLimit": "queue", "MaxConnections": 10, "RateLimit": "1/min" } } }
             """);
+        int perSource = await daemon.PortOfAsync("persource");
+        int rated = await daemon.PortOfAsync("rated");
 
         foreach ((int port, string reason) in (IEnumerable<(int, string)>)[(perSource, "MaxConnectionsPerSource (1) reached"), (rated, "RateLimit (1/min) exceeded")])
         {
@@ -122,15 +123,18 @@ public sealed class OnLimitTests
     [Fact]
     public async Task By_default_a_forward_bridge_holds_4096_and_queues_and_a_spawn_bridge_holds_64_and_refuses()
     {
-        int forward = Ports.Free(), spawn = Ports.Free(), forwardOne = Ports.Free(), spawnOne = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "fw": { "Listen": "tcp:127.0.0.1:{{forward}}", "Target": "tcp:127.0.0.1:{{backendPort}}" },
-                "sp": { "Listen": "tcp:127.0.0.1:{{spawn}}", "User": "root", "Exec": ["/bin/cat"] },
-                "fw1": { "Listen": "tcp:127.0.0.1:{{forwardOne}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "MaxConnections": 1 },
-                "sp1": { "Listen": "tcp:127.0.0.1:{{spawnOne}}", "User": "root", "Exec": ["/bin/cat"], "MaxConnections": 1 } } }
+                "fw": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" },
+                "sp": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
+                "fw1": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}", "MaxConnections": 1 },
+                "sp1": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"], "MaxConnections": 1 } } }
             """);
+        int forward = await daemon.PortOfAsync("fw");
+        int spawn = await daemon.PortOfAsync("sp");
+        int forwardOne = await daemon.PortOfAsync("fw1");
+        int spawnOne = await daemon.PortOfAsync("sp1");
 
         await daemon.WaitForLogAsync($"fw: listening on tcp:127.0.0.1:{forward} (forward, at most 4096 connections)");
         await daemon.WaitForLogAsync($"sp: listening on tcp:127.0.0.1:{spawn} (spawn, at most 64 connections)");

@@ -21,15 +21,16 @@ public sealed class OpenFilesLimitTests
         long hard = HardLimit();
         Assert.True(hard >= 4 * Held, $"this test needs a hard open-file limit of at least {4 * Held} (it is {hard}): raise it (ulimit -Hn) for the test run");
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free(), spawn = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         string config = dir.Write("config.json", $$"""
             { "Bridges": {
-                "fw": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" },
-                "limits": { "Listen": "tcp:127.0.0.1:{{spawn}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn)"] } } }
+                "fw": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" },
+                "limits": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn)"] } } }
             """);
         // As systemd starts a service: soft 1024, the hard limit as it is.
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, launcher: ["/usr/bin/prlimit", "--nofile=1024:"]);
+        int port = await daemon.PortOfAsync("fw");
+        int spawn = await daemon.PortOfAsync("limits");
 
         Assert.Equal($"{hard} {hard}", OpenFilesLimits(daemon.Pid));
 

@@ -221,7 +221,7 @@ public sealed class CheckCommandTests : IDisposable
         string program = _dir.Write("handler.sh", "#!/bin/sh\nexec cat\n");
         File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         string config = _dir.Write("socketbridge.json", $$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["{{program}}"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{program}}"] } } }
             """);
 
         CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);

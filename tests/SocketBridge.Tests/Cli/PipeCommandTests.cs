@@ -10,16 +10,16 @@ public sealed class PipeCommandTests
     public async Task A_shell_pipeline_talks_to_tcp_unix_and_abstract_endpoints_with_half_close_both_ways()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string path = dir["pipe.sock"];
         string name = "sbt-pipe-" + Guid.NewGuid().ToString("N");
         // sha256sum answers only after its input's EOF: the half-close must reach it.
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "t": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["sha256sum"] },
+                "t": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["sha256sum"] },
                 "u": { "Listen": "unix:{{path}}", "User": "root", "Exec": ["sha256sum"] },
                 "a": { "Listen": "unix:@{{name}}", "User": "root", "Exec": ["sha256sum"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("t");
 
         foreach (string endpoint in (string[])[$"tcp:127.0.0.1:{port}", $"unix:{path}", $"unix:@{name}"])
         {
@@ -33,10 +33,10 @@ public sealed class PipeCommandTests
     [Fact]
     public async Task The_endpoint_closing_ends_the_command_even_while_stdin_stays_open()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "bye": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "bye"] } } }
+            { "Bridges": { "bye": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "bye"] } } }
             """);
+        int port = await daemon.PortOfAsync("bye");
 
         var start = new ProcessStartInfo(Binary.Path, ["pipe", $"tcp:127.0.0.1:{port}"])
         {

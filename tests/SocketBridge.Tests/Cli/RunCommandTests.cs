@@ -19,7 +19,7 @@ public sealed class RunCommandTests : IDisposable
         string config = _dir.Write("socketbridge.json", $$"""
             {
               "Bridges": {
-                "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["/bin/cat"], "KeepAlive": "yes" },
+                "web": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"], "KeepAlive": "yes" },
                 "Echo": { "Listen": "tcp:127.0.0.1", "User": "root", "Exec": ["{{_dir["missing"]}}"] }
               }
             }

@@ -23,9 +23,8 @@ public sealed class EnvironmentSizeTests : IDisposable
     [Fact]
     public async Task The_longest_variable_execve_takes_reaches_the_program_and_one_byte_more_fails_the_check()
     {
-        int port = Ports.Free();
-        string longest = Config("big", port, $$"""{ "BIG": "{{new string('x', LongestValue)}}" }""");
-        string tooLong = Config("too-big", Ports.Free(), $$"""{ "BIG": "{{new string('x', LongestValue + 1)}}" }""");
+        string longest = Config("big", 0, $$"""{ "BIG": "{{new string('x', LongestValue)}}" }""");
+        string tooLong = Config("too-big", 0, $$"""{ "BIG": "{{new string('x', LongestValue + 1)}}" }""");
 
         CliResult refused = await Fixtures.Cli.RunAsync("check", "-c", tooLong);
 
@@ -33,6 +32,7 @@ public sealed class EnvironmentSizeTests : IDisposable
         Assert.Equal([$"{tooLong}: Bridges:web:Environment:BIG: is {LongestValue + 6} bytes as BIG=VALUE with its NUL; execve(2) takes at most 131072 (MAX_ARG_STRLEN)"], refused.StderrLines);
 
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", longest], _dir, ownsDirectory: false);
+        int port = await daemon.PortOfAsync("web");
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
         Assert.Equal($"{LongestValue}\n", reply);
     }
@@ -57,7 +57,7 @@ public sealed class EnvironmentSizeTests : IDisposable
 
         var environment = Enumerable.Range(0, passed).ToDictionary(i => $"P{i}", _ => value);
         string config = _dir.Write("huge.json", $$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root",
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:0", "User": "root",
                 "Exec": ["/bin/sh", "-c", "echo ${#BIG}"], "Environment": {{variables.Append('}')}},
                 "PassEnvironment": [{{string.Join(", ", environment.Keys.Select(k => $"\"{k}\""))}}] } } }
             """);
@@ -95,7 +95,7 @@ public sealed class EnvironmentSizeTests : IDisposable
     public async Task An_argument_longer_than_execve_takes_fails_the_check()
     {
         string config = _dir.Write("arg.json", $$"""
-            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["/bin/echo", "{{new string('a', 131072)}}"] } } }
+            { "Bridges": { "web": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "{{new string('a', 131072)}}"] } } }
             """);
 
         CliResult check = await Fixtures.Cli.RunAsync("check", "-c", config);

@@ -24,7 +24,7 @@ public sealed class ProgramUserTests : IDisposable
     public async Task A_bridge_that_launches_a_program_without_User_fails_the_check_as_root(string keys)
     {
         string config = _dir.Write("socketbridge.json", $$"""
-            { "Bridges": { "job": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", {{keys}} } } }
+            { "Bridges": { "job": { "Listen": "tcp:127.0.0.1:0", {{keys}} } } }
             """);
 
         CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
@@ -39,10 +39,10 @@ public sealed class ProgramUserTests : IDisposable
         string config = _dir.Write("socketbridge.json", $$"""
             {
               "Bridges": {
-                "web": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/cat", "-u"], "User": "nobody" },
-                "admin": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/cat"], "User": "root" },
-                "grouped": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/cat"], "User": "nobody", "Group": "nogroup" },
-                "relay": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Target": "tcp:127.0.0.1:9" }
+                "web": { "Listen": "tcp:127.0.0.1:0", "Exec": ["/bin/cat", "-u"], "User": "nobody" },
+                "admin": { "Listen": "tcp:127.0.0.1:0", "Exec": ["/bin/cat"], "User": "root" },
+                "grouped": { "Listen": "tcp:127.0.0.1:0", "Exec": ["/bin/cat"], "User": "nobody", "Group": "nogroup" },
+                "relay": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:9" }
               }
             }
             """);
@@ -60,9 +60,8 @@ public sealed class ProgramUserTests : IDisposable
     [Fact]
     public async Task Run_as_root_refuses_to_start_a_bridge_without_User_with_exit_78()
     {
-        int port = Ports.Free();
         string config = _dir.Write("socketbridge.json", $$"""
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:0", "Exec": ["/bin/cat"] } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", config], _dir, ownsDirectory: false);
 
@@ -76,7 +75,7 @@ public sealed class ProgramUserTests : IDisposable
     public async Task A_drop_in_that_names_the_User_completes_a_bridge_defined_elsewhere()
     {
         string main = _dir.Write("main.json", $$"""
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["cat"] } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:0", "Exec": ["cat"] } } }
             """);
         string dropIn = _dir.Write("as-root.json", """{ "Bridges": { "echo": { "User": "nobody" } } }""");
 
@@ -98,9 +97,9 @@ public sealed class ProgramUserTests : IDisposable
         string config = _dir.Write("socketbridge.json", $$"""
             {
               "Bridges": {
-                "locked": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{rootOnly}}"], "User": "nobody" },
-                "shared": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{forGroup}}"], "User": "nobody" },
-                "mine": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{rootOnly}}"], "User": "root" }
+                "locked": { "Listen": "tcp:127.0.0.1:0", "Exec": ["{{rootOnly}}"], "User": "nobody" },
+                "shared": { "Listen": "tcp:127.0.0.1:0", "Exec": ["{{forGroup}}"], "User": "nobody" },
+                "mine": { "Listen": "tcp:127.0.0.1:0", "Exec": ["{{rootOnly}}"], "User": "root" }
               }
             }
             """);
@@ -123,8 +122,8 @@ public sealed class ProgramUserTests : IDisposable
         string config = _dir.Write("socketbridge.json", $$"""
             {
               "Bridges": {
-                "direct": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{program}}"], "User": "nobody" },
-                "linked": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{link}}"], "User": "nobody" }
+                "direct": { "Listen": "tcp:127.0.0.1:0", "Exec": ["{{program}}"], "User": "nobody" },
+                "linked": { "Listen": "tcp:127.0.0.1:0", "Exec": ["{{link}}"], "User": "nobody" }
               }
             }
             """);
@@ -153,9 +152,9 @@ public sealed class ProgramUserTests : IDisposable
         string config = _dir.Write("socketbridge.json", $$"""
             {
               "Bridges": {
-                "here": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/pwd"], "User": "nobody", "WorkingDirectory": "{{closed}}" },
-                "below": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/pwd"], "User": "nobody", "WorkingDirectory": "{{inside}}" },
-                "root": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["/bin/pwd"], "User": "root", "WorkingDirectory": "{{inside}}" }
+                "here": { "Listen": "tcp:127.0.0.1:0", "Exec": ["/bin/pwd"], "User": "nobody", "WorkingDirectory": "{{closed}}" },
+                "below": { "Listen": "tcp:127.0.0.1:0", "Exec": ["/bin/pwd"], "User": "nobody", "WorkingDirectory": "{{inside}}" },
+                "root": { "Listen": "tcp:127.0.0.1:0", "Exec": ["/bin/pwd"], "User": "root", "WorkingDirectory": "{{inside}}" }
               }
             }
             """);
@@ -177,7 +176,7 @@ public sealed class ProgramUserTests : IDisposable
         Chmod(_dir.Path, "755");
         string script = WriteProgram("script", "711");
         string config = _dir.Write("socketbridge.json", $$"""
-            { "Bridges": { "sh": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "Exec": ["{{script}}"], "User": "nobody" } } }
+            { "Bridges": { "sh": { "Listen": "tcp:127.0.0.1:0", "Exec": ["{{script}}"], "User": "nobody" } } }
             """);
 
         CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);

@@ -123,16 +123,20 @@ public sealed partial class ReloadEndpointsTests
     public async Task A_string_Listen_that_becomes_an_array_keeps_its_socket()
     {
         using var dir = new TempDirectory();
-        int kept = Ports.Free(), added = Ports.Free(AddressFamily.InterNetworkV6);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "grow": { "Listen": "tcp:127.0.0.1:{{kept}}", "User": "root", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "grow": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
+        int kept = await daemon.PortOfAsync("grow");
         long inode = Listening(kept).Inode;
 
         dir.Write("config.json", $$"""
-            { "Bridges": { "grow": { "Listen": ["tcp:127.0.0.1:{{kept}}", "tcp:[::1]:{{added}}"], "User": "root", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "grow": { "Listen": ["tcp:127.0.0.1:0", "tcp:[::1]:0"], "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         Assert.Equal(0, (await ReloadAsync(daemon)).ExitCode);
+
+        // The new bridge logs its sockets in Listen's order: the kept one again, then the added one.
+        Assert.Equal(kept, await daemon.PortOfAsync("grow", 1));
+        int added = await daemon.PortOfAsync("grow", 2);
 
         Assert.Equal(inode, Listening(kept).Inode);
         Assert.Equal("v6\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.IPv6Loopback, added), "v6\n"));

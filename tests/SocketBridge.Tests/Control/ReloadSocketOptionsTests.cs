@@ -18,12 +18,12 @@ public sealed class ReloadSocketOptionsTests
     public async Task Changed_and_removed_options_are_set_on_the_kept_socket_except_a_buffer_size_which_stays_and_is_said()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string program = Write(dir);
         string Config(string options) => $$"""
-            { "Bridges": { "kept": { "Listen": "tcp:127.0.0.1:{{port}}", "Mode": "handoff", "User": "root", "Exec": ["{{program}}", "handoff"]{{options}} } } }
+            { "Bridges": { "kept": { "Listen": "tcp:127.0.0.1:0", "Mode": "handoff", "User": "root", "Exec": ["{{program}}", "handoff"]{{options}} } } }
             """;
         await using Daemon daemon = await Daemon.StartAsync(Config(", \"Mark\": 1, \"DeferAccept\": \"3s\", \"KeepAliveTime\": \"1min\", \"ReceiveBuffer\": \"100K\""), dir);
+        int port = await daemon.PortOfAsync("kept");
         Listener before = Assert.Single(await ListeningAsync(port));
         JsonElement first = Assert.Single(await AskListenerAsync(port));
         Assert.Equal((1, 3, 1, 60), (Option(first, "mark"), Option(first, "defer_accept"), Option(first, "keepalive"), Option(first, "keepidle")));

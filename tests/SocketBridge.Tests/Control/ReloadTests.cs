@@ -22,13 +22,14 @@ public sealed class ReloadTests
     public async Task A_client_connecting_in_a_loop_to_an_unchanged_bridge_sees_no_refusal_during_20_reloads()
     {
         using var dir = new TempDirectory();
-        int stable = Ports.Free(), churn = Ports.Free();
         string Config(int version) => $$"""
             { "Bridges": {
-                "stable": { "Listen": "tcp:127.0.0.1:{{stable}}", "User": "root", "Exec": ["/bin/cat"] },
-                "churn": { "Listen": "tcp:127.0.0.1:{{churn}}", "User": "root", "Exec": ["/bin/echo", "v{{version}}"] } } }
+                "stable": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
+                "churn": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "v{{version}}"] } } }
             """;
         await using Daemon daemon = await Daemon.StartAsync(Config(0), dir);
+        int stable = await daemon.PortOfAsync("stable");
+        int churn = await daemon.PortOfAsync("churn");
 
         using var stop = new CancellationTokenSource();
         int served = 0;
@@ -99,15 +100,16 @@ public sealed class ReloadTests
     public async Task Open_connections_keep_flowing_across_a_reload_that_changes_or_removes_their_bridge()
     {
         using var dir = new TempDirectory();
-        int kept = Ports.Free(), changed = Ports.Free(), backendPort = Ports.Free();
         string gone = dir["gone.sock"];
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "User": "root", "Exec": ["/bin/cat"] },
-                "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backendPort}}" },
+                "kept": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
+                "changed": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" },
                 "gone": { "Listen": "unix:{{gone}}", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
+        int kept = await daemon.PortOfAsync("kept");
+        int changed = await daemon.PortOfAsync("changed");
         using Socket onKept = await Clients.ConnectTcpAsync(IPAddress.Loopback, kept);
         using Socket onChanged = await Clients.ConnectTcpAsync(IPAddress.Loopback, changed);
         using Socket onGone = await Clients.ConnectUnixAsync(gone);
@@ -118,8 +120,8 @@ public sealed class ReloadTests
 
         dir.Write("config.json", $$"""
             { "Bridges": {
-                "kept": { "Listen": "tcp:127.0.0.1:{{kept}}", "User": "root", "Exec": ["/bin/cat"] },
-                "changed": { "Listen": "tcp:127.0.0.1:{{changed}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "IdleTimeout": "1min" } } }
+                "kept": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
+                "changed": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}", "IdleTimeout": "1min" } } }
             """);
         CliResult reload = await ReloadAsync(daemon);
         Assert.Equal(0, reload.ExitCode);
@@ -147,12 +149,12 @@ public sealed class ReloadTests
     public async Task A_broken_file_on_reload_is_refused_with_its_problems_and_the_old_bridges_keep_serving()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "old"] } } }
+            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "old"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("steady");
         string config = dir.Write("config.json", $$"""
-            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "new"], "MaxConections": 5 } } }
+            { "Bridges": { "steady": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "new"], "MaxConections": 5 } } }
             """);
 
         // Found through the same (now broken) files as run, not --control.
@@ -178,10 +180,11 @@ public sealed class ReloadTests
     public async Task A_changed_Listen_is_bound_before_the_old_socket_closes_and_its_open_connection_goes_on()
     {
         using var dir = new TempDirectory();
-        int oldPort = Ports.Free(), newPort = Ports.Free();
+        int newPort = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "mover": { "Listen": "tcp:127.0.0.1:{{oldPort}}", "User": "root", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "mover": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
+        int oldPort = await daemon.PortOfAsync("mover");
         using Socket open = await Clients.ConnectTcpAsync(IPAddress.Loopback, oldPort);
         Assert.Equal("one", await LineAsync(open, "one"));
 
@@ -200,17 +203,19 @@ public sealed class ReloadTests
     public async Task A_reload_whose_new_socket_cannot_be_bound_is_refused_whole()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), taken = Ports.Free(), extra = Ports.Free();
+        int extra = Ports.Free(); // a port nobody listens on: the new bridge must never bind it
         using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        squatter.Bind(new IPEndPoint(IPAddress.Loopback, taken));
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         squatter.Listen();
+        int taken = ((IPEndPoint)squatter.LocalEndPoint!).Port;
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "first": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "first"] } } }
+            { "Bridges": { "first": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "first"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("first");
 
         dir.Write("config.json", $$"""
             { "Bridges": {
-                "first": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "changed"] },
+                "first": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "changed"] },
                 "extra": { "Listen": "tcp:127.0.0.1:{{extra}}", "User": "root", "Exec": ["/bin/echo", "extra"] },
                 "blocked": { "Listen": "tcp:127.0.0.1:{{taken}}", "User": "root", "Exec": ["/bin/echo", "blocked"] } } }
             """);
@@ -227,12 +232,12 @@ public sealed class ReloadTests
     public async Task A_reload_can_lower_the_log_level()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string Config(string level) => $$"""
             { "SocketBridge": { "LogLevel": "{{level}}" },
-              "Bridges": { "quiet": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "hi"] } } }
+              "Bridges": { "quiet": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "hi"] } } }
             """;
         await using Daemon daemon = await Daemon.StartAsync(Config("Information"), dir);
+        int port = await daemon.PortOfAsync("quiet");
         Assert.Equal("hi\n", await Clients.ReadToEndAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
         await daemon.WaitForLogAsync("exited with status 0");
 

@@ -17,11 +17,11 @@ public sealed class ReloadWhileBlockedTests
     public async Task A_configuration_replaced_by_a_FIFO_is_refused_at_once_while_status_answers_and_SIGTERM_then_stops_the_daemon()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "SocketBridge": { "ShutdownTimeout": "2s" },
-              "Bridges": { "ok": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "alive"] } } }
+              "Bridges": { "ok": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "alive"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("ok");
         string config = dir["config.json"];
         File.Delete(config);
         Assert.Equal(0, (await Clients.RunProgramAsync("mkfifo", [config])).ExitCode);
@@ -43,12 +43,12 @@ public sealed class ReloadWhileBlockedTests
     {
         await using var dns = SilentNameServer.Start(timeoutSeconds: 4);
         using var dir = new TempDirectory();
-        int ok = Ports.Free(), fw = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        int ok = Ports.Free(), fw = Ports.Free();
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         string Config(string extra) => $$"""
             { "Bridges": {
                 "ok": { "Listen": "tcp:127.0.0.1:{{ok}}", "User": "root", "Exec": ["/bin/echo", "alive"] },
-                "fw": { "Listen": "tcp:127.0.0.1:{{fw}}", "Target": "tcp:127.0.0.1:{{backendPort}}" }{{extra}} } }
+                "fw": { "Listen": "tcp:127.0.0.1:{{fw}}", "Target": "tcp:127.0.0.1:{{backend.Port}}" }{{extra}} } }
             """;
         string config = dir.Write("config.json", Config(string.Empty));
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, launcher: dns.Launcher);
@@ -77,13 +77,13 @@ public sealed class ReloadWhileBlockedTests
     {
         await using var dns = SilentNameServer.Start(timeoutSeconds: 20);
         using var dir = new TempDirectory();
-        int ok = Ports.Free();
         string Config(string extra) => $$"""
             { "SocketBridge": { "ShutdownTimeout": "1s" },
-              "Bridges": { "ok": { "Listen": "tcp:127.0.0.1:{{ok}}", "User": "root", "Exec": ["/bin/echo", "alive"] }{{extra}} } }
+              "Bridges": { "ok": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "alive"] }{{extra}} } }
             """;
         string config = dir.Write("config.json", Config(string.Empty));
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, launcher: dns.Launcher);
+        int ok = await daemon.PortOfAsync("ok");
 
         dir.Write("config.json", Config(""", "slow": { "Listen": "tcp:127.0.0.1:1", "Target": "tcp:sbtest-slow.invalid:80" }"""));
         Task<CliResult> reload = Fixtures.Cli.RunAsync("reload", "--control", daemon.ControlSocket);

@@ -26,12 +26,13 @@ public sealed class StatusTests
     public async Task Status_shows_active_total_and_refused_counts_that_match_the_traffic_and_the_last_error()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), idle = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "counted": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"], "MaxConnections": 2 },
-                "idle": { "Listen": "tcp:127.0.0.1:{{idle}}", "Target": "tcp:127.0.0.1:1" } } }
+                "counted": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"], "MaxConnections": 2 },
+                "idle": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:1" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("counted");
+        int idle = await daemon.PortOfAsync("idle");
 
         for (int i = 0; i < 3; i++)
         {
@@ -83,11 +84,10 @@ public sealed class StatusTests
     public async Task The_control_socket_is_the_daemons_alone_and_status_finds_it_through_the_configuration()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string control = dir["ctl/control.sock"];
         string config = dir.Write("config.json", $$"""
             { "SocketBridge": { "ControlSocket": "{{control}}" },
-              "Bridges": { "found": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] } } }
+              "Bridges": { "found": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false);
 

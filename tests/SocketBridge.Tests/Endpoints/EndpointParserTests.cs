@@ -114,6 +114,49 @@ public sealed class EndpointParserTests
         Assert.Contains(text, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("tcp:127.0.0.1:0")]
+    [InlineData("udp:127.0.0.1:0")]
+    [InlineData("tcp:*:0")]
+    [InlineData("tcp:[::1]:0")]
+    [InlineData("tcp:localhost:0")]
+    public void A_listen_endpoint_may_have_port_0_for_a_port_the_kernel_picks_at_bind(string text)
+    {
+        bool parsed = EndpointParser.TryParseListen(text, out Endpoint? endpoint, out string error);
+
+        Assert.True(parsed, $"{text}: {error}");
+        Assert.Equal(0, Assert.IsAssignableFrom<InetEndpoint>(endpoint).Port);
+        Assert.Equal(text, endpoint!.ToString());
+
+        // Anything else (a Target, pipe, the importers) still refuses it: nothing can connect to port 0.
+        Assert.Contains("invalid port \"0\" (1 to 65535)", Refuse(text), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("tcp:127.0.0.1:65536", "\"65536\"")]
+    [InlineData("tcp:127.0.0.1:-1", "\"-1\"")]
+    [InlineData("udp:127.0.0.1:http", "\"http\"")]
+    [InlineData("tcp:127.0.0.1:", "\"\"")]
+    public void A_listen_endpoint_refuses_any_other_invalid_port_as_before(string text, string quotedPort)
+    {
+        bool parsed = EndpointParser.TryParseListen(text, out Endpoint? endpoint, out string error);
+
+        Assert.False(parsed, $"{text} was accepted as {endpoint}");
+        Assert.Equal(Refuse(text), error);
+        Assert.Contains($"invalid port {quotedPort} (1 to 65535)", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("tcp:127.0.0.1:8080")]
+    [InlineData("unix:/run/x.sock")]
+    [InlineData("fifo:/run/x.fifo")]
+    [InlineData("systemd:web")]
+    public void A_listen_endpoint_with_a_port_or_without_one_parses_as_any_other(string text)
+    {
+        Assert.True(EndpointParser.TryParseListen(text, out Endpoint? endpoint, out string error), error);
+        Assert.Equal(Parse(text), endpoint);
+    }
+
     [Fact]
     public void An_unbracketed_IPv6_address_is_refused_with_the_bracketed_form_to_use()
     {

@@ -17,14 +17,14 @@ public sealed class ListenSocketOptionsTests
     public async Task A_spawned_programs_connection_has_the_mark_buffers_keep_alive_and_device_set_on_the_listening_socket()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string program = Write(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "tuned": {
-                "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{program}}", "spawn"],
+                "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{program}}", "spawn"],
                 "Mark": "0x2a", "ReceiveBuffer": "100K", "SendBuffer": 50000, "BindToDevice": "lo",
                 "KeepAliveTime": "32.5s", "KeepAliveInterval": "7s", "KeepAliveProbes": 4 } } }
             """, dir);
+        int port = await daemon.PortOfAsync("tuned");
 
         // The listening socket, as ss shows it: the mark, the device after the address, the sizes doubled by the kernel.
         Listener listener = Assert.Single(await ListeningAsync(port));
@@ -51,15 +51,15 @@ public sealed class ListenSocketOptionsTests
     public async Task A_handoff_program_finds_every_option_on_its_listening_socket_and_DeferAccept_holds_a_silent_client_back_in_the_kernel()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string path = dir["creds.sock"];
         string program = Write(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "job": {
-                "Listen": ["tcp:127.0.0.1:{{port}}", "unix:{{path}}"], "Mode": "handoff", "User": "root", "Exec": ["{{program}}", "handoff"],
+                "Listen": ["tcp:127.0.0.1:0", "unix:{{path}}"], "Mode": "handoff", "User": "root", "Exec": ["{{program}}", "handoff"],
                 "ReusePort": true, "FreeBind": true, "BindToDevice": "lo", "DeferAccept": "30s", "ReceiveBuffer": "96K", "SendBuffer": "48K",
                 "Mark": 7, "KeepAlive": true, "KeepAliveTime": "1min", "PassCredentials": true } } }
             """, dir);
+        int port = await daemon.PortOfAsync("job");
 
         // A client that connected but sent nothing is not queued for accept: the kernel keeps it in
         // SYN-RECV, so the socket is not readable and no program is started for it.
@@ -99,14 +99,14 @@ public sealed class ListenSocketOptionsTests
     public async Task PassCredentials_and_Mark_in_a_mixed_Listen_each_reach_only_the_connections_they_mean_something_for()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string path = dir["mixed.sock"];
         string program = Write(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "mixed": {
-                "Listen": ["tcp:127.0.0.1:{{port}}", "unix:{{path}}"], "User": "root", "Exec": ["{{program}}", "spawn"],
+                "Listen": ["tcp:127.0.0.1:0", "unix:{{path}}"], "User": "root", "Exec": ["{{program}}", "spawn"],
                 "PassCredentials": true, "Mark": 9, "DeferAccept": "1s" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("mixed");
 
         JsonElement overUnix = await AskAsync(await Clients.ConnectUnixAsync(path));
         JsonElement overTcp = await AskAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
@@ -143,14 +143,16 @@ public sealed class ListenSocketOptionsTests
     [Fact]
     public async Task Two_daemons_with_ReusePort_share_a_port_and_its_connections_while_one_without_it_still_fails()
     {
-        int port = Ports.Free();
         using var dir = new TempDirectory();
         string program = Write(dir);
-        string Config(string reusePort) => $$"""
+        string Config(string reusePort, int port) => $$"""
             { "Bridges": { "shared": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{program}}", "spawn"]{{reusePort}} } } }
             """;
-        await using Daemon first = await Daemon.StartAsync(Config(", \"ReusePort\": true"));
-        await using Daemon second = await Daemon.StartAsync(Config(", \"ReusePort\": true"));
+
+        // The first daemon's port is the kernel's pick; the others are given it.
+        await using Daemon first = await Daemon.StartAsync(Config(", \"ReusePort\": true", 0));
+        int port = await first.PortOfAsync("shared");
+        await using Daemon second = await Daemon.StartAsync(Config(", \"ReusePort\": true", port));
 
         // The kernel spreads the connections over both listening sockets (by a hash of the client's address and port).
         var served = new HashSet<int>();
@@ -165,7 +167,7 @@ public sealed class ListenSocketOptionsTests
         Assert.Equal(2, (await ListeningAsync(port)).Count);
 
         // A third daemon that does not ask for it is refused the port, as before.
-        string config = dir.Write("third.json", Config(string.Empty));
+        string config = dir.Write("third.json", Config(string.Empty, port));
         await using Daemon third = Daemon.Launch(["run", "-c", config], dir, ownsDirectory: false);
         Assert.Equal(1, await third.WaitExitAsync(TimeSpan.FromSeconds(20)));
         Assert.Contains(third.Logs, l => l.Contains($"bridge shared: cannot listen on tcp:127.0.0.1:{port}", StringComparison.Ordinal) && l.Contains("address in use", StringComparison.Ordinal));
@@ -174,14 +176,14 @@ public sealed class ListenSocketOptionsTests
     [Fact]
     public async Task ReusePort_does_not_open_a_port_another_daemon_holds_without_it()
     {
-        int port = Ports.Free();
-        string Config(string reusePort) => $$"""
+        string Config(string reusePort, int port) => $$"""
             { "Bridges": { "held": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "first"]{{reusePort}} } } }
             """;
-        await using Daemon first = await Daemon.StartAsync(Config(string.Empty));
+        await using Daemon first = await Daemon.StartAsync(Config(string.Empty, 0));
+        int port = await first.PortOfAsync("held");
 
         using var dir = new TempDirectory();
-        string config = dir.Write("config.json", Config(", \"ReusePort\": true"));
+        string config = dir.Write("config.json", Config(", \"ReusePort\": true", port));
         await using Daemon second = Daemon.Launch(["run", "-c", config], dir, ownsDirectory: false);
 
         Assert.Equal(1, await second.WaitExitAsync(TimeSpan.FromSeconds(20)));

@@ -17,14 +17,14 @@ public sealed class SeveralEndpointsTests
     public async Task A_spawn_bridge_on_IPv4_IPv6_and_a_unix_socket_serves_all_three_and_tells_the_program_which_one()
     {
         using var dir = new TempDirectory();
-        int v4 = Ports.Free(), v6 = Ports.Free(AddressFamily.InterNetworkV6);
         string path = dir["web.sock"];
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "web": {
-                "Listen": ["tcp:127.0.0.1:{{v4}}", "tcp:[::1]:{{v6}}", "unix:{{path}}"],
+                "Listen": ["tcp:127.0.0.1:0", "tcp:[::1]:0", "unix:{{path}}"],
                 "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
+        int v4 = await daemon.PortOfAsync("web"), v6 = await daemon.PortOfAsync("web", 1);
 
         Dictionary<string, string> onV4 = await ReportedEnvironmentAsync(Clients.ConnectTcpAsync(IPAddress.Loopback, v4));
         Dictionary<string, string> onV6 = await ReportedEnvironmentAsync(Clients.ConnectTcpAsync(IPAddress.IPv6Loopback, v6));
@@ -53,13 +53,13 @@ public sealed class SeveralEndpointsTests
     public async Task MaxConnections_counts_the_connections_of_every_endpoint_together()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string path = dir["shared.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "shared": {
-                "Listen": ["tcp:127.0.0.1:{{port}}", "unix:{{path}}"], "MaxConnections": 2,
+                "Listen": ["tcp:127.0.0.1:0", "unix:{{path}}"], "MaxConnections": 2,
                 "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("shared");
 
         using Socket onTcp = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         Assert.Equal("tcp", await LineAsync(onTcp, "tcp"));
@@ -94,14 +94,14 @@ public sealed class SeveralEndpointsTests
     {
         using var dir = new TempDirectory();
         File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8));
-        int v4 = Ports.Free(), v6 = Ports.Free(AddressFamily.InterNetworkV6);
         string path = dir["mixed.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "mixed": {
-                "Listen": ["tcp:127.0.0.1:{{v4}}", "tcp:[::1]:{{v6}}", "unix:{{path}}"], "SocketMode": "0666",
+                "Listen": ["tcp:127.0.0.1:0", "tcp:[::1]:0", "unix:{{path}}"], "SocketMode": "0666",
                 "DenyFrom": ["127.0.0.0/8"], "AllowUsers": ["root"],
                 "User": "root", "Exec": ["/bin/sh", "-c", "echo served $PROTO"] } } }
             """, dir);
+        int v4 = await daemon.PortOfAsync("mixed"), v6 = await daemon.PortOfAsync("mixed", 1);
 
         Assert.Equal(string.Empty, await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, v4)));
         Assert.Equal("served inet6\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.IPv6Loopback, v6)));
@@ -119,12 +119,12 @@ public sealed class SeveralEndpointsTests
     public async Task A_forward_bridge_relays_from_a_tcp_and_a_unix_endpoint_to_one_target()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free();
         string path = dir["fw.sock"];
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "fw": { "Listen": ["unix:{{path}}", "tcp:127.0.0.1:{{port}}"], "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+            { "Bridges": { "fw": { "Listen": ["unix:{{path}}", "tcp:127.0.0.1:0"], "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("fw");
 
         Assert.Equal("over tcp\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "over tcp\n"));
         Assert.Equal("over unix\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path), "over unix\n"));
@@ -143,13 +143,14 @@ public sealed class SeveralEndpointsTests
     public async Task Status_shows_one_row_per_bridge_with_all_its_endpoints()
     {
         using var dir = new TempDirectory();
-        int v4 = Ports.Free(), v6 = Ports.Free(AddressFamily.InterNetworkV6), single = Ports.Free();
+        int v4 = Ports.Free(), v6 = Ports.Free(AddressFamily.InterNetworkV6);
         string path = dir["status.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
                 "multi": { "Listen": ["tcp:127.0.0.1:{{v4}}", "tcp:[::1]:{{v6}}", "unix:{{path}}"], "User": "root", "Exec": ["/bin/cat"] },
-                "single": { "Listen": "tcp:127.0.0.1:{{single}}", "User": "root", "Exec": ["/bin/cat"] } } }
+                "single": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
+        int single = await daemon.PortOfAsync("single");
         Assert.Equal("x\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path), "x\n"));
         await Wait.UntilAsync(() => Bridge(Status(daemon), "multi").GetProperty("Active").GetInt32() == 0, "the connection to end");
 

@@ -106,11 +106,11 @@ public sealed class SocketDirectoryTests
         string shared = dir["shared"];
         Directory.CreateDirectory(shared);
         File.SetUnixFileMode(shared, (UnixFileMode)Convert.ToInt32("0777", 8));
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "SocketBridge": { "ControlSocket": "{{shared}}/control.sock" },
-              "Bridges": { "app": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["/bin/echo", "hi"], "User": "root" } } }
+              "Bridges": { "app": { "Listen": "tcp:127.0.0.1:0", "Exec": ["/bin/echo", "hi"], "User": "root" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("app");
 
         // Said at load, and again when the daemon does not bind it.
         Assert.Contains(daemon.Logs, l => l.Contains($"SocketBridge:ControlSocket: warning: {shared} is writable by every user (mode 0777, no sticky bit)"));

@@ -9,14 +9,16 @@ public sealed class TcpPortTests
     [Fact]
     public async Task A_second_daemon_on_the_same_port_fails_to_start_saying_address_in_use_and_the_first_keeps_every_connection()
     {
-        int port = Ports.Free();
-        string Config(string instance) => $$"""
+        string Config(string instance, int port) => $$"""
             { "Bridges": { "svc": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "instance-{{instance}}"] } } }
             """;
-        await using Daemon first = await Daemon.StartAsync(Config("a"));
+
+        // The second daemon is given the port the kernel picked for the first.
+        await using Daemon first = await Daemon.StartAsync(Config("a", 0));
+        int port = await first.PortOfAsync("svc");
 
         using var dir = new TempDirectory();
-        string config = dir.Write("config.json", Config("b"));
+        string config = dir.Write("config.json", Config("b", port));
         await using Daemon second = Daemon.Launch(["run", "-c", config], dir, ownsDirectory: false);
         int exit = await second.WaitExitAsync(TimeSpan.FromSeconds(20));
 

@@ -194,10 +194,10 @@ public sealed class UnixSocketFileTests
     public async Task A_tcp_port_in_use_is_a_startup_error_naming_the_address()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         taken.Listen();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndPoint!).Port;
         dir.Write("config.json", $$"""
             { "Bridges": { "busy": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["cat"] } } }
             """);

@@ -118,9 +118,8 @@ public sealed class FifoFileTests
     {
         using var dir = new TempDirectory();
         string pipe = dir["idle"];
-        int port = Ports.Free();
-        await using Backend backend = Backend.Tcp(port, async s => await Clients.ReadToEndAsync(s));
-        string rest = mode == "spawn" ? "\"User\": \"root\", \"Exec\": [\"/bin/cat\"], \"StandardError\": \"null\"" : $"\"Target\": \"tcp:127.0.0.1:{port}\"";
+        await using Backend backend = Backend.Tcp(0, async s => await Clients.ReadToEndAsync(s));
+        string rest = mode == "spawn" ? "\"User\": \"root\", \"Exec\": [\"/bin/cat\"], \"StandardError\": \"null\"" : $"\"Target\": \"tcp:127.0.0.1:{backend.Port}\"";
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": { "idle": { "Listen": "fifo:{{pipe}}", {{rest}} } } }
             """, dir);

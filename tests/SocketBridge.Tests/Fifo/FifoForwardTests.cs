@@ -15,11 +15,10 @@ public sealed class FifoForwardTests
     {
         using var dir = new TempDirectory();
         string pipe = dir["in"];
-        int port = Ports.Free();
         var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        await using Backend backend = Backend.Tcp(port, async s => received.Enqueue(await Clients.ReadToEndAsync(s)));
+        await using Backend backend = Backend.Tcp(0, async s => received.Enqueue(await Clients.ReadToEndAsync(s)));
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "up": { "Listen": "fifo:{{pipe}}", "Target": "tcp:127.0.0.1:{{port}}" } } }
+            { "Bridges": { "up": { "Listen": "fifo:{{pipe}}", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """, dir);
 
         for (int i = 1; i <= 3; i++)
@@ -30,7 +29,7 @@ public sealed class FifoForwardTests
         }
 
         Assert.Equal(["session 1\n", "session 2\n", "session 3\n"], received);
-        await daemon.WaitForLogAsync(l => l.Contains($"from fifo:{pipe}: forwarded to tcp:127.0.0.1:{port}: 10 bytes in"), "a session's entry with its byte count");
+        await daemon.WaitForLogAsync(l => l.Contains($"from fifo:{pipe}: forwarded to tcp:127.0.0.1:{backend.Port}: 10 bytes in"), "a session's entry with its byte count");
         await daemon.AssertResourcesReturnToBaselineAsync();
     }
 
@@ -41,13 +40,13 @@ public sealed class FifoForwardTests
         string pipe = dir["testpipe"];
         string output = dir["out"];
         Fifos.Create(pipe, Convert.ToUInt32("600", 8));
-        int port = Ports.Free();
         using Process listener = Process.Start("/bin/sh", ["-c", $"pipe={pipe}\nwhile true\ndo\n    read line <$pipe\n    echo \"$line\" >> {output}\ndone"]);
         try
         {
             await using Daemon daemon = await Daemon.StartAsync($$"""
-                { "Bridges": { "down": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "fifo:{{pipe}}" } } }
+                { "Bridges": { "down": { "Listen": "tcp:127.0.0.1:0", "Target": "fifo:{{pipe}}" } } }
                 """, dir);
+            int port = await daemon.PortOfAsync("down");
 
             foreach (string line in (string[])["Hello, World!", "and again"])
             {
@@ -74,10 +73,10 @@ public sealed class FifoForwardTests
         using var dir = new TempDirectory();
         string pipe = dir["nobody"];
         Fifos.Create(pipe, Convert.ToUInt32("600", 8));
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "down": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "fifo:{{pipe}}", "ConnectTimeout": "400ms" } } }
+            { "Bridges": { "down": { "Listen": "tcp:127.0.0.1:0", "Target": "fifo:{{pipe}}", "ConnectTimeout": "400ms" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("down");
 
         var clock = Stopwatch.StartNew();
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);

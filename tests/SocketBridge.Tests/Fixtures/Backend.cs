@@ -25,6 +25,10 @@ public sealed class Backend : IAsyncDisposable
 
     public int Accepted => Volatile.Read(ref _accepted);
 
+    /// <summary>The port a <see cref="Tcp"/> backend listens on: the one the kernel picked when it was given 0.</summary>
+    public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+    /// <summary>A TCP backend on 127.0.0.1: <paramref name="port"/> 0 lets the kernel pick it (see <see cref="Port"/>).</summary>
     public static Backend Tcp(int port, Func<Socket, Task> handler)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace SocketBridge.Tests.Fixtures;
 
@@ -266,6 +267,26 @@ public sealed class Daemon : IAsyncDisposable
 
     public Task<string> WaitForLogAsync(string contains, TimeSpan? timeout = null) =>
         WaitForLogAsync(l => l.Contains(contains, StringComparison.Ordinal), $"\"{contains}\"", timeout);
+
+    /// <summary>
+    /// The port of <paramref name="bridge"/>'s <c>tcp:</c> or <c>udp:</c> socket
+    /// number <paramref name="index"/> (Listen's order, one per address, other
+    /// kinds not counted) as its "listening on" line shows it:
+    /// for a <c>tcp:</c> or <c>udp:</c> Listen on port 0, the port the kernel
+    /// picked. Waits for the line (it comes before READY=1, but stderr is read
+    /// on its own); a reload that binds a socket again adds a line, counted
+    /// after the first start's.
+    /// </summary>
+    public async Task<int> PortOfAsync(string bridge, int index = 0, TimeSpan? timeout = null)
+    {
+        var line = new Regex($@"(^|[\s""]){Regex.Escape(bridge)}: listening on (tcp|udp):(\[[^\]]*\]|[^\s\[]+):(?<port>[0-9]+) ");
+        Match[] found = [];
+        await Wait.UntilAsync(
+            () => (found = [.. Logs.Select(l => line.Match(l)).Where(m => m.Success)]).Length > index,
+            $"bridge {bridge}'s socket {index} to be listening; log so far:\n{string.Join('\n', Logs)}",
+            timeout);
+        return int.Parse(found[index].Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public void Signal(int signal) => LibC.Kill(_process.Id, signal);
 

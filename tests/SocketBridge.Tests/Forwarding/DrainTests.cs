@@ -13,12 +13,12 @@ public sealed class DrainTests
     public async Task On_SIGTERM_an_open_forwarded_connection_finishes_its_exchange_and_then_the_daemon_exits()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "SocketBridge": { "ShutdownTimeout": "30s" },
-              "Bridges": { "drain": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+              "Bridges": { "drain": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("drain");
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         await client.SendAsync(Encoding.UTF8.GetBytes("before\n"));
         Assert.Equal("before", await Clients.ReadLineAsync(client));
@@ -45,12 +45,12 @@ public sealed class DrainTests
     public async Task A_forwarded_connection_still_open_at_ShutdownTimeout_is_closed_and_the_daemon_exits()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "SocketBridge": { "ShutdownTimeout": "1s" },
-              "Bridges": { "cut": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+              "Bridges": { "cut": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("cut");
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         await client.SendAsync(Encoding.UTF8.GetBytes("hi\n"));
         Assert.Equal("hi", await Clients.ReadLineAsync(client));

@@ -18,7 +18,6 @@ public sealed class ForwardTests
     public async Task Random_bytes_flow_both_ways_at_once_and_arrive_whole(string kind)
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         (string target, Func<Func<Socket, Task>, Backend> start) = kind switch
         {
             "tcp" => Tcp(),
@@ -36,8 +35,9 @@ public sealed class ForwardTests
             await send;
         });
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "relay": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "{{target}}" } } }
+            { "Bridges": { "relay": { "Listen": "tcp:127.0.0.1:0", "Target": "{{target}}" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("relay");
 
         byte[] fromClient = RandomNumberGenerator.GetBytes(Size);
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -66,10 +66,9 @@ public sealed class ForwardTests
     public async Task A_backend_that_reads_slowly_gets_every_byte_and_the_daemon_holds_none_of_them()
     {
         const int size = 96 << 20;
-        int port = Ports.Free(), backendPort = Ports.Free();
         // The backend takes 64 KiB at a time with a pause between: far slower than the client sends.
         var backendReceived = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using Backend backend = Backend.Tcp(backendPort, async socket =>
+        await using Backend backend = Backend.Tcp(0, async socket =>
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             byte[] buffer = new byte[64 << 10];
@@ -91,8 +90,9 @@ public sealed class ForwardTests
             backendReceived.SetResult(Convert.ToHexString(hash.GetHashAndReset()));
         });
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "slow": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+            { "Bridges": { "slow": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """);
+        int port = await daemon.PortOfAsync("slow");
         long before = ProcFs.ResidentBytes(daemon.Pid);
 
         byte[] data = RandomNumberGenerator.GetBytes(size);
@@ -111,22 +111,22 @@ public sealed class ForwardTests
         // What the backend has not read waits in the kernel (socket buffers and
         // the relay's pipe), not in the daemon: its memory stays flat.
         Assert.True(peak - before < 16 << 20, $"the daemon grew by {(peak - before) >> 20} MiB while relaying {size >> 20} MiB to a slow backend");
-        await daemon.WaitForLogAsync($"forwarded to tcp:127.0.0.1:{backendPort}: {size} bytes in, 0 bytes out");
+        await daemon.WaitForLogAsync($"forwarded to tcp:127.0.0.1:{backend.Port}: {size} bytes in, 0 bytes out");
     }
 
     [Fact]
     public async Task A_client_that_half_closes_still_receives_the_reply_like_nc_N()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
         // The backend reads to EOF, then answers with what it counted.
-        await using Backend backend = Backend.Tcp(backendPort, async socket =>
+        await using Backend backend = Backend.Tcp(0, async socket =>
         {
             string hash = await HashUntilEofAsync(socket);
             await socket.SendAsync(Encoding.ASCII.GetBytes($"got {hash}\n"));
         });
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "halfclose": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+            { "Bridges": { "halfclose": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """);
+        int port = await daemon.PortOfAsync("halfclose");
 
         var (exit, stdout, stderr) = await Clients.RunProgramAsync("nc", ["-N", "127.0.0.1", port.ToString()], "the whole request\n");
 
@@ -138,11 +138,11 @@ public sealed class ForwardTests
     [Fact]
     public async Task A_thousand_concurrent_connections_are_all_served()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "many": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "MaxConnections": 2000 } } }
+            { "Bridges": { "many": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}", "MaxConnections": 2000 } } }
             """);
+        int port = await daemon.PortOfAsync("many");
 
         // All open at once, then each one talks.
         Socket[] clients = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
@@ -166,10 +166,11 @@ public sealed class ForwardTests
     [Fact]
     public async Task A_target_that_is_down_refuses_clients_at_once_and_serves_them_when_it_is_up()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
+        int backendPort = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "flaky": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+            { "Bridges": { "flaky": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
             """);
+        int port = await daemon.PortOfAsync("flaky");
 
         using (Socket refused = await Clients.ConnectTcpAsync(IPAddress.Loopback, port))
         {
@@ -185,11 +186,11 @@ public sealed class ForwardTests
     [Fact]
     public async Task A_target_that_does_not_answer_is_given_up_after_ConnectTimeout()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
         // A listener that never accepts, its queue filled: further SYNs go unanswered.
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        silent.Bind(new IPEndPoint(IPAddress.Loopback, backendPort));
+        silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         silent.Listen(0);
+        int backendPort = ((IPEndPoint)silent.LocalEndPoint!).Port;
         var fillers = new List<Socket>();
         try
         {
@@ -212,8 +213,9 @@ public sealed class ForwardTests
             await Wait.UntilAsync(() => !fillers[^1].Poll(0, SelectMode.SelectWrite), "the backend's queue to be full");
 
             await using Daemon daemon = await Daemon.StartAsync($$"""
-                { "Bridges": { "silent": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "ConnectTimeout": "700ms" } } }
+                { "Bridges": { "silent": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backendPort}}", "ConnectTimeout": "700ms" } } }
                 """);
+            int port = await daemon.PortOfAsync("silent");
 
             using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -234,10 +236,11 @@ public sealed class ForwardTests
     [Fact]
     public async Task A_flood_of_refusals_is_summarised_in_the_log()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
+        int backendPort = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "flood": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+            { "Bridges": { "flood": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
             """);
+        int port = await daemon.PortOfAsync("flood");
 
         for (int i = 0; i < 50; i++)
         {
@@ -252,11 +255,11 @@ public sealed class ForwardTests
     [Fact]
     public async Task A_connection_with_no_bytes_either_way_is_closed_after_IdleTimeout()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "idle": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "IdleTimeout": "500ms" } } }
+            { "Bridges": { "idle": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}", "IdleTimeout": "500ms" } } }
             """);
+        int port = await daemon.PortOfAsync("idle");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         await client.SendAsync("ping\n"u8.ToArray());
@@ -271,16 +274,16 @@ public sealed class ForwardTests
     [Fact]
     public async Task A_backend_reset_resets_the_client()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, async socket =>
+        await using Backend backend = Backend.Tcp(0, async socket =>
         {
             await socket.ReceiveAsync(new byte[16], SocketFlags.None);
             socket.LingerState = new LingerOption(true, 0);
             socket.Close(); // RST
         });
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "reset": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+            { "Bridges": { "reset": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """);
+        int port = await daemon.PortOfAsync("reset");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         await client.SendAsync("x"u8.ToArray());

@@ -35,12 +35,13 @@ public sealed class OnDemandBackendTests
     public async Task The_first_connection_starts_the_backend_which_stops_after_ExitIdleTime_and_starts_again()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free();
+        int backendPort = Ports.Free();
         string backend = dir.WriteScript("backend.py", BackendScript);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "lazy": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}",
+            { "Bridges": { "lazy": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backendPort}}",
                 "User": "root", "Exec": ["{{backend}}", "{{backendPort}}", "0.3", "serve"], "ExitIdleTime": "700ms" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("lazy");
         Assert.DoesNotContain(daemon.Logs, l => l.Contains("started backend"));
         Assert.Empty(ProcFs.Children(daemon.Pid));
 
@@ -64,12 +65,13 @@ public sealed class OnDemandBackendTests
     public async Task A_backend_that_exits_is_started_again_by_the_next_connection()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free();
+        int backendPort = Ports.Free();
         string backend = dir.WriteScript("backend.py", BackendScript);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "oneshot": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}",
+            { "Bridges": { "oneshot": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backendPort}}",
                 "User": "root", "Exec": ["{{backend}}", "{{backendPort}}", "0", "once"], "ConnectTimeout": "10s" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("oneshot");
 
         (int first, _) = await AskAsync(port, "a");
         await daemon.WaitForLogAsync($"oneshot: backend {first} exited on its own (status 0)");
@@ -83,12 +85,13 @@ public sealed class OnDemandBackendTests
     public async Task A_backend_that_crashes_at_once_is_not_restarted_in_a_tight_loop()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free();
+        int backendPort = Ports.Free();
         string backend = dir.WriteScript("backend.py", BackendScript);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "crashy": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}",
+            { "Bridges": { "crashy": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backendPort}}",
                 "User": "root", "Exec": ["{{backend}}", "{{backendPort}}", "0", "crash"], "ConnectTimeout": "2500ms" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("crashy");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         Assert.Equal(string.Empty, await Clients.ReadToEndAsync(client, TimeSpan.FromSeconds(15)));

@@ -24,17 +24,19 @@ public sealed class ProxyProtocolReceiverTests
     public async Task The_receiver_reads_the_real_client_of_every_kind_of_listener(string name, string version)
     {
         using var dir = new TempDirectory();
-        int receiverPort = Ports.Free(), v4 = Ports.Free(), v6 = Ports.Free(AddressFamily.InterNetworkV6), dual = Ports.Free();
+        int receiverPort = Ports.Free(), dual = Ports.Free();
         string unixPath = dir["clients.sock"];
         await using ProxyProtocolReceiver receiver = await ProxyProtocolReceiver.StartAsync(name, dir, receiverPort);
         string target = $"tcp:127.0.0.1:{receiverPort}";
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "four": { "Listen": "tcp:127.0.0.1:{{v4}}", "Target": "{{target}}", "ProxyProtocol": "{{version}}" },
-                "six": { "Listen": "tcp:[::1]:{{v6}}", "Target": "{{target}}", "ProxyProtocol": "{{version}}" },
+                "four": { "Listen": "tcp:127.0.0.1:0", "Target": "{{target}}", "ProxyProtocol": "{{version}}" },
+                "six": { "Listen": "tcp:[::1]:0", "Target": "{{target}}", "ProxyProtocol": "{{version}}" },
                 "dual": { "Listen": "tcp:*:{{dual}}", "Target": "{{target}}", "ProxyProtocol": "{{version}}" },
                 "local": { "Listen": "unix:{{unixPath}}", "Target": "{{target}}", "ProxyProtocol": "{{version}}" } } }
             """, dir);
+        int v4 = await daemon.PortOfAsync("four");
+        int v6 = await daemon.PortOfAsync("six");
 
         // Each client is told apart by its own port, which the receiver must report.
         foreach ((IPAddress client, int port) in (IEnumerable<(IPAddress, int)>)[

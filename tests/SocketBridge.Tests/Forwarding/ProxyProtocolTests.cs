@@ -14,12 +14,12 @@ public sealed class ProxyProtocolTests
     [Fact]
     public async Task A_v1_header_with_the_real_client_comes_before_the_first_client_byte()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using Backend backend = Backend.Tcp(backendPort, async socket => seen.SetResult(await Clients.ReadToEndAsync(socket)));
+        await using Backend backend = Backend.Tcp(0, async socket => seen.SetResult(await Clients.ReadToEndAsync(socket)));
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "v1": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "ProxyProtocol": "v1" } } }
+            { "Bridges": { "v1": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}", "ProxyProtocol": "v1" } } }
             """);
+        int port = await daemon.PortOfAsync("v1");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         int clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
@@ -31,9 +31,8 @@ public sealed class ProxyProtocolTests
     [Fact]
     public async Task A_v2_header_parsed_by_the_backend_gives_the_ipv6_client_address_and_ports()
     {
-        int port = Ports.Free(AddressFamily.InterNetworkV6), backendPort = Ports.Free();
         var seen = new TaskCompletionSource<(IPEndPoint Source, IPEndPoint Destination, string Payload)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using Backend backend = Backend.Tcp(backendPort, async socket =>
+        await using Backend backend = Backend.Tcp(0, async socket =>
         {
             byte[] head = await ReadExactlyAsync(socket, 16);
             Assert.Equal("\r\n\r\n\0\r\nQUIT\n"u8.ToArray(), head[..12]);
@@ -46,8 +45,9 @@ public sealed class ProxyProtocolTests
             seen.SetResult((source, destination, await Clients.ReadToEndAsync(socket)));
         });
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "v2": { "Listen": "tcp:[::1]:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}", "ProxyProtocol": "v2" } } }
+            { "Bridges": { "v2": { "Listen": "tcp:[::1]:0", "Target": "tcp:127.0.0.1:{{backend.Port}}", "ProxyProtocol": "v2" } } }
             """);
+        int port = await daemon.PortOfAsync("v2");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.IPv6Loopback, port);
         var local = (IPEndPoint)client.LocalEndPoint!;

@@ -69,6 +69,19 @@ public sealed class ReloadPlanSocketOptionsTests
         Assert.Equal([false, true], Assert.Single(plan.Started).Endpoints.Select(e => e.IsKept));
     }
 
+    [Fact]
+    public void An_endpoint_on_port_0_whose_bind_time_option_changed_is_bound_anew_without_a_conflict()
+    {
+        // Its new socket gets a port of its own, so nothing stands in its way.
+        ListenEndpoint Zero(SocketOptions options) =>
+            new ListenEndpoint(new TcpEndpoint("::", 0), [new IPEndPoint(IPAddress.IPv6Any, 0)]).With(options);
+
+        ReloadPlan plan = ReloadPlan.Make([Bridge("web", Zero(SocketOptions.None))], [Bridge("web", Zero(new SocketOptions { FreeBind = true }))]);
+
+        Assert.False(Assert.Single(Assert.Single(plan.Started).Endpoints).IsKept);
+        Assert.Empty(plan.Conflicts);
+    }
+
     /// <summary>tcp:[::]:7001 with the part of <paramref name="options"/> that applies to it, as the loader makes it.</summary>
     private static ListenEndpoint Tcp(SocketOptions options) =>
         new ListenEndpoint(new TcpEndpoint("::", 7001), [new IPEndPoint(IPAddress.IPv6Any, 7001)]).With(options);

@@ -200,6 +200,44 @@ public sealed class ReloadPlanTests
         Assert.Null(one.SharedAddress(Tcp(second, 7002)));
     }
 
+    [Theory]
+    [InlineData("*", "127.0.0.1")]
+    [InlineData("0.0.0.0", "127.0.0.1")]
+    [InlineData("127.0.0.1", "127.0.0.1")]
+    public void Tcp_endpoints_on_port_0_never_overlap_the_kernel_gives_each_socket_a_port_of_its_own(string first, string second)
+    {
+        ListenEndpoint one = Tcp(first, 0), two = Tcp(second, 0);
+
+        Assert.Null(one.SharedAddress(two));
+        Assert.Null(two.SharedAddress(one));
+        Assert.True(one.HasKernelPort && two.HasKernelPort);
+        Assert.False(Tcp(first, 7001).HasKernelPort);
+    }
+
+    [Fact]
+    public void An_unchanged_endpoint_on_port_0_keeps_its_socket_and_so_the_port_the_kernel_picked()
+    {
+        ListenEndpoint zero = Tcp("127.0.0.1", 0);
+
+        ReloadPlan plan = ReloadPlan.Make([Bridge("web", "v1", zero)], [Bridge("web", "v2", zero)]);
+
+        Assert.Equal([new PlannedEndpoint(zero, "web", 0)], Assert.Single(plan.Started).Endpoints);
+        Assert.Empty(plan.Conflicts);
+    }
+
+    [Fact]
+    public void An_endpoint_on_port_0_never_takes_the_socket_of_another_bridge_it_binds_a_port_of_its_own()
+    {
+        ListenEndpoint zero = Tcp("127.0.0.1", 0);
+
+        // Unlike a fixed port (An_endpoint_moves_to_another_bridge_when_its_bridge_is_removed): the port was picked for "web".
+        ReloadPlan plan = ReloadPlan.Make([Bridge("web", "v1", zero)], [Bridge("api", "v1", zero)]);
+
+        Assert.Equal([new PlannedEndpoint(zero)], Assert.Single(plan.Started).Endpoints);
+        Assert.Equal(["web"], plan.Retired);
+        Assert.Empty(plan.Conflicts);
+    }
+
     /// <summary>A tcp: endpoint as the loader makes it: <c>*</c> is one dual-stack socket on [::].</summary>
     private static ListenEndpoint Tcp(string host, int port) =>
         new(new TcpEndpoint(host, port), [new IPEndPoint(host == "*" ? IPAddress.IPv6Any : IPAddress.Parse(host), port)]);

@@ -12,14 +12,14 @@ public sealed class UserSignalsTests
     [Fact]
     public async Task SIGUSR1_and_SIGUSR2_are_logged_and_ignored_and_SIGTERM_still_cleans_up()
     {
-        int port = Ports.Free();
         using var dir = new TempDirectory();
         string socket = dir["app.sock"];
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "tcp": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "pong"] },
+                "tcp": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "pong"] },
                 "unix": { "Listen": "unix:{{socket}}", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("tcp");
 
         // One at a time: the kernel folds a signal sent while the same one is pending.
         int sent = 0;

@@ -327,8 +327,8 @@ public sealed class ImportXinetdCommandTests : IDisposable
     [Fact]
     public async Task An_imported_redirect_forwards_to_its_target()
     {
-        int port = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        int port = Ports.Free();
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         string service = _dir.Write("relay", $$"""
             service relay
             {
@@ -337,7 +337,7 @@ public sealed class ImportXinetdCommandTests : IDisposable
                 bind        = 127.0.0.1
                 socket_type = stream
                 wait        = no
-                redirect    = 127.0.0.1 {{backendPort}}
+                redirect    = 127.0.0.1 {{backend.Port}}
                 cps         = 100 5
             }
             """);

@@ -58,11 +58,11 @@ public sealed class JournalTests
     {
         using PrivateJournal journal = await PrivateJournal.StartAsync();
         using var dir = new TempDirectory();
-        int port = Ports.Free(), backendPort = Ports.Free(), denied = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        int port = Ports.Free(), denied = Ports.Free();
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await StartAsync(journal, dir, $$"""
             { "Bridges": {
-                "jfwd": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backendPort}}" },
+                "jfwd": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{backend.Port}}" },
                 "jdeny": { "Listen": "tcp:127.0.0.1:{{denied}}", "User": "root", "Exec": ["/bin/cat"], "DenyFrom": ["127.0.0.0/8"] } } }
             """);
 

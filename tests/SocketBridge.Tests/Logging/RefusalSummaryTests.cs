@@ -13,10 +13,10 @@ public sealed partial class RefusalSummaryTests
     [Fact]
     public async Task After_2000_refusals_and_then_silence_the_logged_counts_add_up_to_2000()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "guarded": { "Listen": "tcp:127.0.0.1:{{port}}", "AllowFrom": ["10.0.0.0/8"], "User": "root", "Exec": ["/bin/echo", "never"] } } }
+            { "Bridges": { "guarded": { "Listen": "tcp:127.0.0.1:0", "AllowFrom": ["10.0.0.0/8"], "User": "root", "Exec": ["/bin/echo", "never"] } } }
             """);
+        int port = await daemon.PortOfAsync("guarded");
 
         int next = 0;
         await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
@@ -39,10 +39,11 @@ public sealed partial class RefusalSummaryTests
     [Fact]
     public async Task After_300_connections_to_an_unreachable_Target_the_logged_counts_add_up_to_300()
     {
-        int port = Ports.Free(), closed = Ports.Free();
+        int closed = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "fw": { "Listen": "tcp:127.0.0.1:{{port}}", "Target": "tcp:127.0.0.1:{{closed}}" } } }
+            { "Bridges": { "fw": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{closed}}" } } }
             """);
+        int port = await daemon.PortOfAsync("fw");
 
         int next = 0;
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>

@@ -66,12 +66,13 @@ public sealed class StalledLogTests
     {
         using PrivateJournal journal = await PrivateJournal.StartAsync();
         using var dir = new TempDirectory();
-        int flood = Ports.Free(), quiet = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", dir.Write("config.json", $$"""
             { "Bridges": {
-                "jflood": { "Listen": "tcp:127.0.0.1:{{flood}}", "User": "root", "Exec": ["/bin/sh", "-c", "seq 8000 >&2; echo done"] },
-                "jquiet": { "Listen": "tcp:127.0.0.1:{{quiet}}", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
+                "jflood": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/sh", "-c", "seq 8000 >&2; echo done"] },
+                "jquiet": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
             """)], dir, ownsDirectory: false, launcher: journal.Launcher);
+        int flood = await daemon.PortOfAsync("jflood");
+        int quiet = await daemon.PortOfAsync("jquiet");
         await journal.WaitForEntryAsync(e => e.GetValueOrDefault("MESSAGE", "").StartsWith("socketbridge ready"), "the ready entry", $"_PID={daemon.Pid}");
 
         journal.Pause();
@@ -122,13 +123,14 @@ public sealed class StalledLogTests
         const int watchdogUsec = 600_000;
         using var journal = new StalledJournal();
         using var dir = new TempDirectory();
-        int flood = Ports.Free(), forward = Ports.Free(), backendPort = Ports.Free();
-        await using Backend backend = Backend.Tcp(backendPort, Backend.Echo);
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", dir.Write("config.json", $$"""
             { "Bridges": {
-                "wflood": { "Listen": "tcp:127.0.0.1:{{flood}}", "User": "root", "Exec": ["/bin/sh", "-c", "seq 8000 >&2; echo done"] },
-                "wfwd": { "Listen": "tcp:127.0.0.1:{{forward}}", "Target": "tcp:127.0.0.1:{{backendPort}}" } } }
+                "wflood": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/sh", "-c", "seq 8000 >&2; echo done"] },
+                "wfwd": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """)], dir, ownsDirectory: false, new Dictionary<string, string> { ["WATCHDOG_USEC"] = watchdogUsec.ToString() }, journal.Launcher);
+        int flood = await daemon.PortOfAsync("wflood");
+        int forward = await daemon.PortOfAsync("wfwd");
         int KeepAlives() => daemon.Notifications.Count(n => n == "WATCHDOG=1");
 
         using (Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, flood))
@@ -163,10 +165,10 @@ public sealed class StalledLogTests
     {
         const int watchdogUsec = 600_000;
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", dir.Write("config.json", $$"""
-            { "Bridges": { "wspawn": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
+            { "Bridges": { "wspawn": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
             """)], dir, ownsDirectory: false, new Dictionary<string, string> { ["WATCHDOG_USEC"] = watchdogUsec.ToString() });
+        int port = await daemon.PortOfAsync("wspawn");
         int KeepAlives() => daemon.Notifications.Count(n => n == "WATCHDOG=1");
         int Withheld() => daemon.Logs.Count(l => l.Contains("watchdog: a socket event thread did not answer", StringComparison.Ordinal));
 

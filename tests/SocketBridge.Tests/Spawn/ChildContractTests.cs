@@ -23,11 +23,11 @@ public sealed class ChildContractTests
     public async Task A_tcp_program_gets_the_connection_on_fds_0_1_3_and_exactly_the_spec_environment()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "report": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}", "wait"] } } }
+            { "Bridges": { "report": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{reporter}}", "wait"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("report");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         JsonElement info = ChildScripts.Parse(await Clients.ReadLineAsync(client));
@@ -77,11 +77,11 @@ public sealed class ChildContractTests
     public async Task An_ipv6_client_gets_inet6_variables()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(AddressFamily.InterNetworkV6);
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "report6": { "Listen": "tcp:[::1]:{{port}}", "User": "root", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "report6": { "Listen": "tcp:[::1]:0", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("report6");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.IPv6Loopback, port);
         JsonElement info = ChildScripts.Parse(await Clients.ReadLineAsync(client));
@@ -99,11 +99,11 @@ public sealed class ChildContractTests
     public async Task A_dual_stack_listener_serves_ipv4_and_ipv6_clients_with_unmapped_addresses()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free(AddressFamily.InterNetworkV6);
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "any": { "Listen": "tcp:*:{{port}}", "User": "root", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "any": { "Listen": "tcp:*:0", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("any");
 
         using Socket v4 = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         Dictionary<string, string> env4 = Environment(ChildScripts.Parse(await Clients.ReadLineAsync(v4)));
@@ -159,16 +159,16 @@ public sealed class ChildContractTests
     public async Task Environment_and_PassEnvironment_reach_the_program_and_PATH_can_be_overridden()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         string config = dir.Write("config.json", $$"""
             { "Bridges": { "envs": {
-                "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}"],
+                "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{reporter}}"],
                 "Environment": { "GREETING": "hello world", "PATH": "/usr/bin:/bin" },
                 "PassEnvironment": ["SBT_PASSED", "SBT_NOT_SET"] } } }
             """);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false,
             new Dictionary<string, string> { ["SBT_PASSED"] = "from the daemon", ["SBT_SECRET"] = "must not leak" });
+        int port = await daemon.PortOfAsync("envs");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         Dictionary<string, string> env = Environment(ChildScripts.Parse(await Clients.ReadLineAsync(client)));
@@ -185,7 +185,6 @@ public sealed class ChildContractTests
     public async Task Sd_listen_fds_of_python3_systemd_accepts_the_connection()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string program = dir.WriteScript("listen_fds.py", """
             #!/usr/bin/python3
             import os, socket
@@ -195,8 +194,9 @@ public sealed class ChildContractTests
             s.sendall(("fds=%s\n" % fds).encode())
             """);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "sdfds": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{program}}"] } } }
+            { "Bridges": { "sdfds": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{program}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("sdfds");
 
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
 
@@ -206,10 +206,10 @@ public sealed class ChildContractTests
     [Fact]
     public async Task The_program_starts_with_default_signal_dispositions_and_an_empty_signal_mask()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "signals": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"] } } }
+            { "Bridges": { "signals": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"] } } }
             """);
+        int port = await daemon.PortOfAsync("signals");
 
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
 
@@ -220,10 +220,10 @@ public sealed class ChildContractTests
     [Fact]
     public async Task The_program_gets_the_conventional_open_files_limit_not_the_runtimes_raised_one()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "limits": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn)"] } } }
+            { "Bridges": { "limits": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/sh", "-c", "echo $(ulimit -Sn) $(ulimit -Hn)"] } } }
             """);
+        int port = await daemon.PortOfAsync("limits");
 
         string[] limits = (await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port))).Trim().Split(' ');
 

@@ -8,10 +8,10 @@ public sealed class EchoTests
     [Fact]
     public async Task A_tcp_client_talks_to_a_launched_cat()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["cat"] } } }
+            { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["cat"] } } }
             """);
+        int port = await daemon.PortOfAsync("echo");
 
         string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "hello\n");
 

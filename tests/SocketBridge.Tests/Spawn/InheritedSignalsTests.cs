@@ -14,12 +14,12 @@ public sealed class InheritedSignalsTests
     [Fact]
     public async Task Started_with_SIGCHLD_ignored_it_answers_100_connections_logs_every_exit_and_ends_with_none_active()
     {
-        int port = Ports.Free();
         using var dir = new TempDirectory();
         string config = dir.Write("config.json", $$"""
-            { "Bridges": { "sp": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
+            { "Bridges": { "sp": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
             """);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, launcher: ["/usr/bin/env", "--ignore-signal=CHLD"]);
+        int port = await daemon.PortOfAsync("sp");
 
         // More than MaxConnections (64): every slot must be given back.
         for (int i = 0; i < 100; i++)

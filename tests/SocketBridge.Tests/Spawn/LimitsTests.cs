@@ -11,12 +11,12 @@ public sealed class LimitsTests
     public async Task At_MaxConnections_a_new_client_is_refused_at_once_while_the_others_are_served()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         // Each program says hello and then holds its connection until the client closes it.
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "limited": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnections": 2,
+            { "Bridges": { "limited": { "Listen": "tcp:127.0.0.1:0", "MaxConnections": 2,
                 "User": "root", "Exec": ["/bin/sh", "-c", "echo hello $SOCKETBRIDGE_CONNECTION_ID; exec cat"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("limited");
 
         using Socket first = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         using Socket second = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -48,10 +48,10 @@ public sealed class LimitsTests
     [Fact]
     public async Task No_zombie_is_left_after_500_connections()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "many": { "Listen": "tcp:127.0.0.1:{{port}}", "MaxConnections": 500, "User": "root", "Exec": ["/bin/echo", "ok"] } } }
+            { "Bridges": { "many": { "Listen": "tcp:127.0.0.1:0", "MaxConnections": 500, "User": "root", "Exec": ["/bin/echo", "ok"] } } }
             """);
+        int port = await daemon.PortOfAsync("many");
 
         const int Total = 500;
         int served = 0;
@@ -78,11 +78,11 @@ public sealed class LimitsTests
     public async Task A_program_that_cannot_start_is_logged_and_the_bridge_keeps_serving()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string program = dir.WriteScript("vanishing.sh", "#!/bin/sh\necho ok\n");
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "vanish": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{program}}"] } } }
+            { "Bridges": { "vanish": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{program}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("vanish");
         Assert.Equal("ok\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
 
         File.Delete(program);

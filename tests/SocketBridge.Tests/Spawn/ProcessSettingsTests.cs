@@ -13,12 +13,12 @@ public sealed class ProcessSettingsTests
     {
         using var dir = new TempDirectory();
         File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // so nobody can run the script
-        int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "dropped": { "Listen": "tcp:127.0.0.1:{{port}}", "Exec": ["{{reporter}}"],
+            { "Bridges": { "dropped": { "Listen": "tcp:127.0.0.1:0", "Exec": ["{{reporter}}"],
                 "User": "nobody", "Group": "nogroup", "WorkingDirectory": "/tmp" } } }
             """, dir);
+        int port = await daemon.PortOfAsync("dropped");
 
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         JsonElement info = ChildScripts.Parse(await Clients.ReadLineAsync(client));
@@ -32,10 +32,10 @@ public sealed class ProcessSettingsTests
     [Fact]
     public async Task The_default_working_directory_is_the_root()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "pwd": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/pwd"] } } }
+            { "Bridges": { "pwd": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/pwd"] } } }
             """);
+        int port = await daemon.PortOfAsync("pwd");
 
         Assert.Equal("/\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
     }
@@ -43,11 +43,11 @@ public sealed class ProcessSettingsTests
     [Fact]
     public async Task StandardError_journal_logs_each_line_with_the_connection_and_child()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "noisy": { "Listen": "tcp:127.0.0.1:{{port}}",
+            { "Bridges": { "noisy": { "Listen": "tcp:127.0.0.1:0",
                 "User": "root", "Exec": ["/bin/sh", "-c", "echo first complaint >&2; printf 'bad \\001\\377 bytes\\n' >&2; echo $$ $SOCKETBRIDGE_CONNECTION_ID"] } } }
             """);
+        int port = await daemon.PortOfAsync("noisy");
 
         string[] reply = (await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port))).Trim().Split(' ');
         string pid = reply[0], id = reply[1];
@@ -64,11 +64,11 @@ public sealed class ProcessSettingsTests
     [Fact]
     public async Task A_very_long_stderr_line_is_split_into_bounded_entries()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "long": { "Listen": "tcp:127.0.0.1:{{port}}",
+            { "Bridges": { "long": { "Listen": "tcp:127.0.0.1:0",
                 "User": "root", "Exec": ["/bin/sh", "-c", "head -c 10000 /dev/zero | tr '\\0' x >&2; echo done"] } } }
             """);
+        int port = await daemon.PortOfAsync("long");
 
         Assert.Equal("done\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
         await daemon.WaitForLogAsync(l => l.Contains("long ") && l.Contains("exited"), "the end");
@@ -79,12 +79,13 @@ public sealed class ProcessSettingsTests
     [Fact]
     public async Task StandardError_socket_sends_stderr_to_the_client_and_null_discards_it()
     {
-        int socketPort = Ports.Free(), nullPort = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "tosocket": { "Listen": "tcp:127.0.0.1:{{socketPort}}", "StandardError": "socket", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo err >&2"] },
-                "tonull": { "Listen": "tcp:127.0.0.1:{{nullPort}}", "StandardError": "null", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo hidden-err >&2; readlink /proc/self/fd/2"] } } }
+                "tosocket": { "Listen": "tcp:127.0.0.1:0", "StandardError": "socket", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo err >&2"] },
+                "tonull": { "Listen": "tcp:127.0.0.1:0", "StandardError": "null", "User": "root", "Exec": ["/bin/sh", "-c", "echo out; echo hidden-err >&2; readlink /proc/self/fd/2"] } } }
             """);
+        int socketPort = await daemon.PortOfAsync("tosocket");
+        int nullPort = await daemon.PortOfAsync("tonull");
 
         Assert.Equal("out\nerr\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, socketPort)));
         Assert.Equal("out\n/dev/null\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, nullPort)));

@@ -35,13 +35,13 @@ public sealed class ShutdownTests
     public async Task A_program_that_ignores_SIGTERM_is_killed_after_ShutdownTimeout_with_its_process_group()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         // The program and a grandchild both ignore SIGTERM.
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "SocketBridge": { "ShutdownTimeout": "1s" },
-              "Bridges": { "stubborn": { "Listen": "tcp:127.0.0.1:{{port}}",
+              "Bridges": { "stubborn": { "Listen": "tcp:127.0.0.1:0",
                 "User": "root", "Exec": ["/bin/sh", "-c", "trap '' TERM; sleep 600 & echo started $$ $!; wait"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("stubborn");
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         string[] pids = (await Clients.ReadLineAsync(client)).Split(' ');
         int child = int.Parse(pids[1]), grandchild = int.Parse(pids[2]);
@@ -58,12 +58,12 @@ public sealed class ShutdownTests
     [Fact]
     public async Task Processes_a_program_left_behind_in_its_group_are_ended_at_shutdown()
     {
-        int port = Ports.Free();
         // The program exits at once; a background process it started keeps the connection.
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "leaver": { "Listen": "tcp:127.0.0.1:{{port}}",
+            { "Bridges": { "leaver": { "Listen": "tcp:127.0.0.1:0",
                 "User": "root", "Exec": ["/bin/sh", "-c", "sleep 600 & echo left $!"] } } }
             """);
+        int port = await daemon.PortOfAsync("leaver");
         using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         int leftBehind = int.Parse((await Clients.ReadLineAsync(client)).Split(' ')[1]);
         await daemon.WaitForLogAsync(l => l.Contains("leaver ") && l.Contains("exited with status 0"), "the program's end");
@@ -78,10 +78,10 @@ public sealed class ShutdownTests
     [Fact]
     public async Task A_SIGHUP_does_not_kill_the_daemon()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "hup": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "alive"] } } }
+            { "Bridges": { "hup": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "alive"] } } }
             """);
+        int port = await daemon.PortOfAsync("hup");
 
         daemon.Signal(LibC.SIGHUP);
         await daemon.WaitForLogAsync("SIGHUP");

@@ -12,11 +12,11 @@ public sealed class SocketOptionsTests
     public async Task By_default_connections_have_TCP_NODELAY_and_no_keepalive()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "defaults": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}"] } } }
+            { "Bridges": { "defaults": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{reporter}}"] } } }
             """, dir);
+        int port = await daemon.PortOfAsync("defaults");
 
         JsonElement options = await OptionsAsync(port);
 
@@ -28,11 +28,11 @@ public sealed class SocketOptionsTests
     public async Task KeepAlive_and_NoDelay_apply_to_accepted_connections()
     {
         using var dir = new TempDirectory();
-        int port = Ports.Free();
         string reporter = ChildScripts.Reporter(dir);
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "tuned": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["{{reporter}}"], "KeepAlive": true, "NoDelay": false } } }
+            { "Bridges": { "tuned": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["{{reporter}}"], "KeepAlive": true, "NoDelay": false } } }
             """, dir);
+        int port = await daemon.PortOfAsync("tuned");
 
         JsonElement options = await OptionsAsync(port);
 
@@ -43,10 +43,10 @@ public sealed class SocketOptionsTests
     [Fact]
     public async Task Backlog_is_the_listen_queue_the_kernel_reports()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
-            { "Bridges": { "queue": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"], "Backlog": 17 } } }
+            { "Bridges": { "queue": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"], "Backlog": 17 } } }
             """);
+        int port = await daemon.PortOfAsync("queue");
 
         // ss -ltn: for a listening socket, Send-Q is the backlog.
         var (exit, stdout, _) = await Clients.RunProgramAsync("ss", ["-Hltn", $"sport = :{port}"]);

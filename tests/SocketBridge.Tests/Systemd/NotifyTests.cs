@@ -10,12 +10,12 @@ public sealed class NotifyTests
     [Fact]
     public async Task Ready_with_a_status_comes_first_the_status_follows_the_traffic_and_stopping_comes_last()
     {
-        int port = Ports.Free();
         await using Daemon daemon = await Daemon.StartAsync($$"""
             { "Bridges": {
-                "one": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] },
-                "two": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["/bin/cat"] } } }
+                "one": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
+                "two": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
+        int port = await daemon.PortOfAsync("one");
 
         Assert.Equal("READY=1\nSTATUS=2 bridge(s) listening, 0 active connection(s)", daemon.Notifications[0]);
 
@@ -44,7 +44,7 @@ public sealed class NotifyTests
         TimeSpan watchdog = TimeSpan.FromSeconds(1);
         using var dir = new TempDirectory();
         dir.Write("config.json", $$"""
-            { "Bridges": { "dog": { "Listen": "tcp:127.0.0.1:{{Ports.Free()}}", "User": "root", "Exec": ["/bin/cat"] } } }
+            { "Bridges": { "dog": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
         await using Daemon daemon = await Daemon.StartAsync(["run", "-c", dir["config.json"]], dir, ownsDirectory: false,
             new Dictionary<string, string> { ["WATCHDOG_USEC"] = ((long)watchdog.TotalMicroseconds).ToString() });

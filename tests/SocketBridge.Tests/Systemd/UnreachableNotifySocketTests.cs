@@ -10,13 +10,13 @@ public sealed class UnreachableNotifySocketTests
     [Fact]
     public async Task With_NOTIFY_SOCKET_at_a_missing_path_the_daemon_warns_once_serves_and_stops_cleanly()
     {
-        int port = Ports.Free();
         using var dir = new TempDirectory();
         string missing = dir["nobody-listens-here.sock"];
         string config = dir.Write("config.json", $$"""
-            { "Bridges": { "sp": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
+            { "Bridges": { "sp": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/echo", "pong"] } } }
             """);
         await using Daemon daemon = Daemon.Launch(["run", "-c", config], dir, ownsDirectory: false, environment: new Dictionary<string, string> { ["NOTIFY_SOCKET"] = missing });
+        int port = await daemon.PortOfAsync("sp");
 
         // No READY=1 can arrive: the bridge answering is the readiness.
         string? answer = null;
