@@ -92,7 +92,6 @@ internal static unsafe class ProcessSpawner
 
     private static int Spawn(SpawnSpec spec, ReadOnlySpan<int> fds)
     {
-
         int strings = 1 + spec.Arguments.Count + spec.Environment.Count + (spec.WorkingDirectory is null ? 0 : 1);
         int bytes = Utf8Size(spec.Path) + Utf8Size(spec.WorkingDirectory);
         foreach (string a in spec.Arguments)
