@@ -92,10 +92,9 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
             }
 
             RelayResult result = await engine.RelayAsync(connection.Socket, target, forward.IdleTimeout, kill, connection.DescriptorCeiling).ConfigureAwait(false);
-            string outcome = Describe(result);
             if (logger.IsEnabled(LogLevel.Information))
             {
-                BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, outcome);
+                BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, Describe(result));
             }
         }
     }
