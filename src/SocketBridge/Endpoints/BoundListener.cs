@@ -96,15 +96,38 @@ internal sealed class BoundListener : IListener
         return path.Length > 0 && path[0] == '\0' ? "@" + path[1..] : path;
     }
 
+    /// <summary>The FDNAME= it is kept under in systemd's file-descriptor store, while it is (set by the store's keeper).</summary>
+    public string? StoredName
+    {
+        get => Volatile.Read(ref _storedName);
+        set => Volatile.Write(ref _storedName, value);
+    }
+
+    private string? _storedName;
+    private int _kept;
+
+    /// <summary>
+    /// A stop while systemd's file-descriptor store keeps this socket: from
+    /// now on closing leaves the socket open until the process exits (the
+    /// kernel closes it then; a shutdown(2), or the disconnect .NET does to
+    /// unblock a call in progress, would end it in the store too) and leaves
+    /// its file, so the next start adopts both with the connections queued
+    /// meanwhile.
+    /// </summary>
+    public void KeepForNextStart() => Volatile.Write(ref _kept, 1);
+
     /// <summary>Closes the socket; idempotent. The file stays until <see cref="Dispose"/>.</summary>
     public void Close()
     {
-        Socket.Dispose();
+        if (Volatile.Read(ref _kept) == 0)
+        {
+            Socket.Dispose();
+        }
     }
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Volatile.Read(ref _kept) != 0 || Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }

@@ -13,4 +13,25 @@ internal sealed record InheritedSocket(int Fd, string Name, Socket Socket)
         UnixDomainSocketEndPoint unix => $"{UnixEndpoint.SchemeOf(Socket.SocketType)}:{BoundListener.UnixSocketPath(unix)}",
         _ => $"fd {Fd}",
     };
+
+    /// <summary>Kept in systemd's file-descriptor store by this daemon (<see cref="StoredSocketName"/>), rather than passed by a socket unit.</summary>
+    public bool IsStored => StoredSocketName.IsStored(Name);
+
+    /// <summary>A socket of <paramref name="type"/> bound to exactly <paramref name="address"/>.</summary>
+    public bool IsBoundTo(IPEndPoint address, SocketType type) =>
+        Socket.SocketType == type && Socket.LocalEndPoint is IPEndPoint bound && bound.Port == address.Port && bound.Address.Equals(address.Address);
+
+    /// <summary>A socket of <paramref name="type"/> bound to exactly <paramref name="path"/> ('@' for abstract).</summary>
+    public bool IsBoundTo(string path, SocketType type) =>
+        Socket.SocketType == type && Socket.LocalEndPoint is UnixDomainSocketEndPoint unix && BoundListener.UnixSocketPath(unix) == path;
+
+    /// <summary>
+    /// What a stored socket found by name must still be: bound to
+    /// <paramref name="address"/>, on any port where the configuration says
+    /// port 0 (the kernel picked it the first time, and it is kept).
+    /// </summary>
+    public bool Fits(IPEndPoint address, SocketType type) =>
+        address.Port == 0
+            ? Socket.SocketType == type && Socket.LocalEndPoint is IPEndPoint bound && bound.Address.Equals(address.Address)
+            : IsBoundTo(address, type);
 }

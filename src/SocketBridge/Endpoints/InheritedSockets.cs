@@ -199,11 +199,33 @@ internal sealed class InheritedSockets
 
     /// <summary>Takes a socket of <paramref name="type"/> bound to exactly <paramref name="address"/>, for a tcp: (Stream) or udp: (Dgram) Listen.</summary>
     public InheritedSocket? TakeByAddress(IPEndPoint address, SocketType type = SocketType.Stream) =>
-        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is IPEndPoint bound && bound.Port == address.Port && bound.Address.Equals(address.Address));
+        Take(s => s.IsBoundTo(address, type));
 
     /// <summary>Takes a socket of <paramref name="type"/> bound to exactly <paramref name="path"/> ('@' for abstract), for a unix:, unix-dgram: or unix-seqpacket: Listen.</summary>
     public InheritedSocket? TakeByPath(string path, SocketType type = SocketType.Stream) =>
-        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is UnixDomainSocketEndPoint unix && BoundListener.UnixSocketPath(unix) == path);
+        Take(s => s.IsBoundTo(path, type));
+
+    /// <summary>
+    /// Takes the socket kept in systemd's file-descriptor store under
+    /// <paramref name="name"/>, if it <paramref name="fits"/> the endpoint
+    /// (a name never makes a socket serve the wrong address or type).
+    /// </summary>
+    public InheritedSocket? TakeStored(string name, Func<InheritedSocket, bool> fits) => Take(s => s.Name == name && fits(s));
+
+    /// <summary>Takes the stored sockets no bridge took, and those <paramref name="unwanted"/> says no configured endpoint can take.</summary>
+    public IReadOnlyList<InheritedSocket> TakeStoredWhere(Func<InheritedSocket, bool> unwanted)
+    {
+        lock (_available)
+        {
+            InheritedSocket[] taken = [.. _available.Where(s => s.IsStored && unwanted(s))];
+            foreach (InheritedSocket socket in taken)
+            {
+                _available.Remove(socket);
+            }
+
+            return taken;
+        }
+    }
 
     public string Names => string.Join(", ", All.Select(s => s.Name));
 

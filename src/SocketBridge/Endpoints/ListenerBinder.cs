@@ -37,8 +37,10 @@ internal static class ListenerBinder
     /// <summary>
     /// Binds the sockets of one endpoint of a bridge, or
     /// adopts the one the service manager passed for it (by name for
-    /// systemd:, by address and socket type for tcp:, udp: and the unix
-    /// kinds), or opens its FIFO; on failure none is left open.
+    /// systemd:; for tcp:, udp: and the unix kinds the one kept in its
+    /// file-descriptor store under the endpoint's <see cref="StoredSocketName"/>,
+    /// still bound there, else any by address and socket type), or opens its
+    /// FIFO; on failure none is left open.
     /// </summary>
     public static BoundEndpoint Bind(ListenEndpoint listen, ListenSettings settings, InheritedSockets inherited)
     {
@@ -48,16 +50,19 @@ internal static class ListenerBinder
             switch (listen.Endpoint)
             {
                 case InetEndpoint inet:
-                    foreach (IPEndPoint address in listen.Addresses)
+                    for (int i = 0; i < listen.Addresses.Count; i++)
                     {
-                        bound.Add(inherited.TakeByAddress(address, listen.SocketType) is { } passed
+                        IPEndPoint address = listen.Addresses[i];
+                        bound.Add((inherited.TakeStored(StoredSocketName.For(settings.Bridge, listen, i), s => s.Fits(address, listen.SocketType))
+                                ?? inherited.TakeByAddress(address, listen.SocketType)) is { } passed
                             ? Adopt(settings, listen, passed)
                             : BindInet(settings, listen, inet, address));
                     }
 
                     break;
                 case UnixEndpoint unix:
-                    bound.Add(inherited.TakeByPath(unix.Path, unix.Type) is { } socket
+                    bound.Add((inherited.TakeStored(StoredSocketName.For(settings.Bridge, listen, 0), s => s.IsBoundTo(unix.Path, unix.Type))
+                            ?? inherited.TakeByPath(unix.Path, unix.Type)) is { } socket
                         ? Adopt(settings, listen, socket, inherited.TakeCreated(unix.Path))
                         : UnixSocketBinder.Bind(unix, listen.Options, settings));
                     break;

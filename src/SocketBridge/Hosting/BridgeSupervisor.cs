@@ -27,14 +27,16 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
     private readonly BridgeFactory _factory;
     private readonly RetiringBridges _retiring;
     private readonly ShutdownSequence _shutdown;
+    private readonly ListenerStore _store;
     private readonly ILogger<BridgeSupervisor> _logger;
     /// <summary>Replaced whole by a reload, as <see cref="_bridges"/> is.</summary>
     private volatile SocketBridgeOptions _options;
     /// <summary>Replaced whole by a reload, never changed in place, so status reads it without a lock.</summary>
     private volatile Bridge[] _bridges = [];
 
-    public BridgeSupervisor(SocketBridgeOptions options, InheritedSockets inherited, CarriedOver carried, DescriptorReserve descriptors, BridgeFactory factory, RetiringBridges retiring, ShutdownSequence shutdown, ILogger<BridgeSupervisor> logger)
+    public BridgeSupervisor(SocketBridgeOptions options, InheritedSockets inherited, CarriedOver carried, DescriptorReserve descriptors, BridgeFactory factory, RetiringBridges retiring, ShutdownSequence shutdown, ListenerStore store, ILogger<BridgeSupervisor> logger)
     {
+        _store = store;
         _carried = carried;
         _options = options;
         _inherited = inherited;
@@ -84,6 +86,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
 
     private Task Start(CancellationToken cancellationToken)
     {
+        _store.ReleaseUnclaimed(_options.Bridges);
         try
         {
             foreach (BridgeOptions options in _options.Bridges)
@@ -117,6 +120,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
             bridge.Start();
         }
 
+        _store.Update(_bridges);
         foreach (string problem in _inherited.Problems)
         {
             LogInheritedProblem(_logger, problem);
@@ -163,6 +167,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
     private async Task<IReadOnlyList<Bridge>> LastBridgesAsync()
     {
         await _reloading.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        _store.KeepForNextStart(_bridges);
         return [.. _bridges, .. _retiring.Snapshot()];
     }
 
@@ -262,6 +267,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
 
             _bridges = [.. next.Bridges.Select(o => replacements.TryGetValue(o.Name, out Bridge? started) ? started : current[o.Name])];
             _options = next;
+            _store.Update(_bridges);
             LogWarnings(next);
             LogReloaded(_logger, _bridges.Length, plan.Added, plan.Changed, plan.Removed, plan.Unchanged.Count, string.Join(", ", next.Files));
             return ReloadResult.Applied(plan.Added, plan.Changed, plan.Removed, plan.Unchanged.Count);

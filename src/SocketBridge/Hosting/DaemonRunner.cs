@@ -60,6 +60,8 @@ internal static partial class DaemonRunner
         builder.Services.AddSingleton<ControlListener>();
         builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSingleton<ServiceNotifier>();
+        builder.Services.AddSingleton(FileDescriptorStore.FromEnvironment());
+        builder.Services.AddSingleton<ListenerStore>();
         // Programs the previous image launched are its children still: watched from the start.
         builder.Services.AddSingleton(sp => new ChildReaper(sp.GetRequiredService<ILogger<ChildReaper>>(), carried.Programs));
         builder.Services.AddSingleton<DescriptorReserve>();

@@ -201,7 +201,7 @@ internal sealed partial class Reexecutor(
                 if (listener is BoundListener { Socket: { } socket } bound && !socket.SafeHandle.IsClosed)
                 {
                     // Named as systemd passed it, if it did; one the daemon bound itself has no name.
-                    listeners.Add(((int)socket.SafeHandle.DangerousGetHandle(), bound.InheritedName ?? string.Empty));
+                    listeners.Add(((int)socket.SafeHandle.DangerousGetHandle(), bound.StoredName ?? bound.InheritedName ?? string.Empty));
                     AddNode(nodes, bound.Created);
                 }
                 else if (listener is FifoListener fifo && !fifo.Reader.IsClosed)

@@ -98,4 +98,10 @@ internal static class LogEventIds
     public const int Reexecuting = 105;
     public const int HandoverNotCarried = 106;
     public const int CarriedFileUnused = 107;
+
+    // 110-119: systemd's file-descriptor store (FileDescriptorStoreMax=).
+    public const int SocketStored = 110;
+    public const int StoredSocketReleased = 111;
+    public const int FdStoreFailed = 112;
+    public const int StoredSocketsKept = 113;
 }

@@ -44,6 +44,12 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_accept_and_close")]
     internal static partial int AcceptAndClose(SafeHandle listener);
 
+    [LibraryImport(Helper, EntryPoint = "sb_notify", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Notify(string address, byte* message, int length);
+
+    [LibraryImport(Helper, EntryPoint = "sb_notify_with_fd", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int NotifyWithDescriptor(string address, byte* message, int length, SafeHandle descriptor);
+
     [LibraryImport(Helper, EntryPoint = "sb_lstat", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int LStat(string path, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino);
 

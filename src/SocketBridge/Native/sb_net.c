@@ -1,11 +1,14 @@
 /*
  * sb_net.c: Unix socket credentials (SO_PEERCRED) and diagnostics
  * (sock_diag(7)), and the socket calls of the forward relay: connecting,
- * sending, half-closing, resetting.
+ * sending, half-closing, resetting; and sd_notify(3) messages that pass a
+ * descriptor to the service manager (its file-descriptor store).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -520,4 +523,66 @@ int32_t sb_datagram_queue(intptr_t fd, int32_t *length, uint8_t *sender, int32_t
     *length = (int32_t)n;
     *sender_length = (int32_t)address_length;
     return 1;
+}
+
+/*
+ * The wire protocol of sd_pid_notify_with_fds(3): one datagram to the
+ * service manager's NOTIFY_SOCKET (a path, or '@' for the abstract
+ * namespace) holding the message, with the descriptor (when pass_fd is not
+ * -1) in an SCM_RIGHTS control message. MSG_DONTWAIT: a full queue at the
+ * service manager is EAGAIN, never a daemon blocked on it.
+ */
+static int32_t notify(const char *address, const uint8_t *message, int32_t length, int pass_fd)
+{
+    struct sockaddr_un sa;
+    size_t n = strlen(address);
+    if (length < 0 || n < 2 || n >= sizeof sa.sun_path || (address[0] != '/' && address[0] != '@'))
+        return -EINVAL;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, address, n);
+    if (address[0] == '@')
+        sa.sun_path[0] = '\0';
+    /* A path counts its terminating NUL, an abstract name does not (as sd_notify's sockaddr_un_set_path). */
+    socklen_t sa_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (address[0] == '/' ? 1 : 0));
+
+    struct iovec iov = { .iov_base = (void *)message, .iov_len = (size_t)length };
+    union {
+        struct cmsghdr header;
+        char buffer[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = { .msg_name = &sa, .msg_namelen = sa_length, .msg_iov = &iov, .msg_iovlen = 1 };
+    if (pass_fd >= 0) {
+        msg.msg_control = control.buffer;
+        msg.msg_controllen = sizeof control.buffer;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+    }
+
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    ssize_t sent;
+    do
+        sent = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    int32_t rc = sent < 0 ? -errno : 0;
+    close(fd);
+    return rc;
+}
+
+/* A notification without a descriptor (FDSTOREREMOVE=1...). Returns 0 or -errno. */
+int32_t sb_notify(const char *address, const uint8_t *message, int32_t length)
+{
+    return notify(address, message, length, -1);
+}
+
+/* A notification passing fd along (FDSTORE=1). Returns 0 or -errno. */
+int32_t sb_notify_with_fd(const char *address, const uint8_t *message, int32_t length, intptr_t fd)
+{
+    return fd < 0 || fd > INT32_MAX ? -EBADF : notify(address, message, length, (int)fd);
 }

@@ -12,7 +12,7 @@
  *   sb_files.c    file status, FIFOs, descriptor flags, pipes, reading
  *                 configuration files, the open-file limit
  *   sb_net.c      Unix socket credentials and diagnostics, connecting,
- *                 refusing a pending connection
+ *                 refusing a pending connection, sd_notify with descriptors
  *   sb_relay.c    the forward relay's event loop (epoll, eventfd, splice)
  *   sb_sockopt.c  the socket options of listening sockets (ReusePort...)
  *   sb_journal.c  journald's native protocol for large entries
