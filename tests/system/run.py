@@ -711,6 +711,137 @@ end script
         self.expect_state("active (running)")
         return "bridges pyecho and unixecho"
 
+    # -- 11, 12: systemd's file-descriptor store (issue 17)
+
+    # A spawn program that finishes its request when the stop's SIGTERM
+    # comes (as a well-behaved server does), so a restart ends no connection:
+    # SIGTERM ignored from its exec on (a trap in the shell would come too
+    # late for a program launched just before the stop).
+    FINISHING_ECHO = ["/usr/bin/env", "--ignore-signal=TERM", "/bin/sh", "-c", "IFS= read -r line; printf '%s\\n' \"$line\""]
+
+    def stored_bridges(self, ports):
+        """A spawn bridge, and a tcp: and a unix: forward bridge to a backend outside the unit; their endpoints."""
+        spawn, forward, backend = ports
+        path = "/run/socketbridge-test-fdstore.sock"
+        self.backend(backend)
+        self.bridges("10-stored.json", {
+            "sspawn": {"Listen": "tcp:127.0.0.1:%d" % spawn, "User": "root", "Exec": self.FINISHING_ECHO},
+            "sfwd": {"Listen": "tcp:127.0.0.1:%d" % forward, "Target": "tcp:127.0.0.1:%d" % backend},
+            "sunix": {"Listen": "unix:" + path, "Target": "tcp:127.0.0.1:%d" % backend},
+        })
+        return ["tcp:127.0.0.1:%d" % spawn, "tcp:127.0.0.1:%d" % forward, "unix:" + path]
+
+    def stored_count(self, want):
+        """Waits until systemd's store for the unit holds want descriptors; returns the count."""
+        return wait_for("NFileDescriptorStore=%d" % want,
+                        lambda: int(self.c.show("socketbridge", "NFileDescriptorStore")["NFileDescriptorStore"] or -1) == want, 10)
+
+    def s11_restart_keeps_listeners(self):
+        """systemctl restart during client loops (spawn, forward, unix forward): the fd store keeps the listeners, nobody is refused"""
+        c = self.c
+        endpoints = self.stored_bridges((47111, 47112, 47110))
+        self.start_daemon()
+        s = c.show("socketbridge", "FileDescriptorStoreMax")
+        if s["FileDescriptorStoreMax"] in ("", "0"):
+            raise Failure("the unit has no FileDescriptorStoreMax= (%r)" % s["FileDescriptorStoreMax"])
+        self.stored_count(3)
+        loops = [c.popen(["python3", CLIENT, "loop", e]) for e in endpoints]
+        seen = [[] for _ in loops]
+        restarts = []
+        try:
+            for loop, got in zip(loops, seen):
+                collect(loop, got, 3)
+            for _ in range(3):
+                pid = c.show("socketbridge", "MainPID")["MainPID"]
+                started = time.time()
+                c.check(["systemctl", "restart", "socketbridge"], timeout=60)
+                restarts.append((started, time.time()))
+                if c.show("socketbridge", "MainPID")["MainPID"] == pid:
+                    raise Failure("MainPID unchanged after the restart")
+                self.expect_state("active (running)")
+                for loop, got in zip(loops, seen):
+                    collect(loop, got, len(got) + 5)
+        finally:
+            per_loop = [got + [r for r in close(loop) if "n" in r] for loop, got in zip(loops, seen)]
+            results = [r for got in per_loop for r in got]
+        # Nobody is refused. A spawn connection whose program had just been
+        # launched when a stop came ends with it (SPEC 7: SIGTERM to every
+        # program; one cannot ignore it before its first instruction): such a
+        # failure must be a connection the daemon accepted, its program's
+        # end logged with the client's port. Forwarded ones never fail.
+        failed = [(endpoint, r) for got, endpoint in zip(per_loop, endpoints) for r in got if not r["ok"]]
+
+        def unexplained():
+            logged = {}
+            for e in c.journal(self.since, "-u", "socketbridge", "BRIDGE=sspawn"):
+                logged.setdefault(e.get("REMOTE_PORT"), []).append(e.get("MESSAGE", ""))
+            for endpoint, r in failed:
+                messages = logged.get(str(r.get("local_port")), [])
+                if endpoint != endpoints[0] or not any("killed by SIGTERM" in m for m in messages):
+                    return "%s: connection #%d at %s failed (restarts %s): %s; the daemon logged for its port: %r" % (
+                        endpoint, r["n"], r["t"], restarts, r.get("error"), messages)
+            return None
+
+        if failed:
+            # The journal may take a moment to have the last entries.
+            try:
+                wait_for("every failed connection explained", lambda: unexplained() is None, 5)
+            except Failure:
+                raise Failure(unexplained())
+        ended = len(failed)
+        self.stored_count(3)
+        text = c.journal_text(self.since, "-u", "socketbridge")
+        adopted = sum(1 for line in text.splitlines()
+                      if ": listening on " in line and "(passed by systemd as sb/" in line)
+        if adopted < 9 or "stay in systemd's file-descriptor store" not in text:
+            raise Failure("the restarts did not keep the stored sockets (%d adoptions logged, expected 9):\n%s" % (adopted, text[-3000:]))
+        during = sum(1 for r in results for (a, b) in restarts if a <= r["t"] <= b)
+        return ("3 restarts, %d connections (%d during the restarts, slowest %d ms), 0 refused, %d spawn connection(s) "
+                "ended by the stop's SIGTERM to their program; %d adoptions of stored sockets") % (
+            len(results), during, max(r["ms"] for r in results), ended, adopted)
+
+    def s12_kill9_queued_served(self):
+        """kill -9 of the daemon: systemd restarts it with the stored listeners; connections queued meanwhile are served"""
+        c = self.c
+        endpoints = self.stored_bridges((47121, 47122, 47120))
+        # Time to open connections while no daemon runs (RestartSec is 100 ms by default).
+        dropin = "/etc/systemd/system/socketbridge.service.d/50-restartsec.conf"
+        c.write(dropin, "[Service]\nRestartSec=5s\n")
+        c.check(["systemctl", "daemon-reload"])
+        held = []
+        try:
+            self.start_daemon()
+            self.stored_count(3)
+            pid = c.show("socketbridge", "MainPID")["MainPID"]
+            c.check(["python3", "-c", "import os, sys; os.kill(int(sys.argv[1]), 9)", pid])
+            wait_for("the unit waiting to restart", lambda: self.state() == "activating (auto-restart)", 10)
+            for e in endpoints:
+                h = c.popen(["python3", CLIENT, "hold", e])
+                held.append(h)
+                talk(h, None)
+            for i, h in enumerate(held):
+                h.stdin.write("queued %d\n" % i)
+                h.stdin.flush()
+            s = c.show("socketbridge", "ActiveState", "SubState", "MainPID")
+            if (s["SubState"], s["MainPID"]) != ("auto-restart", "0"):
+                raise Failure("the daemon was back before the clients had connected and sent (%(ActiveState)s (%(SubState)s), MainPID=%(MainPID)s)" % s)
+            for i, h in enumerate(held):
+                reply = read_json(h, 30)
+                if not reply.get("ok"):
+                    raise Failure("queued connection to %s: %s" % (endpoints[i], reply.get("error") or reply))
+            self.expect_state("active (running)")
+            s = c.show("socketbridge", "MainPID", "NRestarts")
+            if s["MainPID"] == pid or s["NRestarts"] != "1":
+                raise Failure("MainPID=%(MainPID)s NRestarts=%(NRestarts)s after kill -9 of " % s + pid)
+            for e in endpoints:
+                self.echo(e, "after the restart")
+        finally:
+            for h in held:
+                close(h)
+            c.remove(dropin)
+            c.run(["systemctl", "daemon-reload"])
+        return "3 connections opened with data while the unit was in auto-restart, all served by pid %s" % s["MainPID"]
+
     ALL = [
         ("1", "enable --now", "s1_enable_now"),
         ("2", "socket activation", "s2_socket_activation"),
@@ -720,6 +851,8 @@ end script
         ("6", "configuration error", "s6_configuration_error"),
         ("7", "stop", "s7_stop"),
         ("8", "upstart import", "s8_upstart_import"),
+        ("11", "restart refuses nobody (fd store)", "s11_restart_keeps_listeners"),
+        ("12", "kill -9: queued connections served (fd store)", "s12_kill9_queued_served"),
     ]
 
     def diagnostics(self):
