@@ -54,7 +54,7 @@ internal static class ListenerBinder
                     {
                         IPEndPoint address = listen.Addresses[i];
                         bound.Add((inherited.TakeStored(StoredSocketName.For(settings.Bridge, listen, i), s => s.Fits(address, listen.SocketType))
-                                ?? inherited.TakeByAddress(address, listen.SocketType)) is { } passed
+                                ?? inherited.TakeByAddress(address, listen.SocketType, settings.Bridge)) is { } passed
                             ? Adopt(settings, listen, passed)
                             : BindInet(settings, listen, inet, address));
                     }
