@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using SocketBridge.Systemd;
 
@@ -41,8 +40,25 @@ internal static class StoredSocketName
             return name;
         }
 
-        string digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..32];
+        string digest = Digest(name);
         return string.Concat(name.AsSpan(0, FileDescriptorStore.MaxNameLength - digest.Length - 1), "~", digest);
+    }
+
+    /// <summary>
+    /// FNV-1a (64 bits) of the whole name, in hex: stable across versions and
+    /// machines, and enough to tell apart names that share their first 238
+    /// characters (no secret to guard; System.Security.Cryptography would be
+    /// one more library to load at start, where descriptors may be short).
+    /// </summary>
+    private static string Digest(string name)
+    {
+        ulong hash = 14695981039346656037;
+        foreach (byte b in Encoding.UTF8.GetBytes(name))
+        {
+            hash = (hash ^ b) * 1099511628211;
+        }
+
+        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static void Append(StringBuilder text, string part)

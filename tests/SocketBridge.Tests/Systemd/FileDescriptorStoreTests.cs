@@ -157,6 +157,45 @@ public sealed class FileDescriptorStoreTests
         Assert.Equal("again\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "again\n"));
     }
 
+    /// <summary>
+    /// A socket adopted by address under another name (its bridge renamed)
+    /// moves to its new name: the old entry is removed first, since systemd
+    /// keeps one entry per open socket and would keep the old name.
+    /// </summary>
+    [Fact]
+    public async Task A_stored_socket_taken_over_by_a_renamed_bridge_moves_to_its_new_name()
+    {
+        using var dir = new TempDirectory();
+        using var store = new FakeFdStore(dir);
+        string config = dir.Write("config.json", """
+            { "Bridges": { "old": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
+            """);
+        int port;
+        long inode;
+        await using (Daemon first = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, store.Environment))
+        {
+            port = await first.PortOfAsync("old");
+            await Wait.UntilAsync(() => store.Entries.Length == 1, "the socket stored");
+            inode = FakeFdStore.SocketInode(store.Entries[0].Fd);
+            Assert.Equal(0, await first.StopAsync());
+        }
+
+        dir.Write("config.json", $$"""
+            { "Bridges": { "new": { "Listen": "tcp:127.0.0.1:{{port}}", "User": "root", "Exec": ["/bin/cat"] } } }
+            """);
+        int messagesBefore = store.Messages.Length;
+        await using Daemon second = await store.StartDaemonAsync(["run", "-c", config], dir);
+
+        string newName = $"sb/new/tcp%3A127.0.0.1%3A{port}";
+        await Wait.UntilAsync(() => store.Entries.Length == 1 && store.Entries[0].Name == newName, $"the socket stored as {newName}; messages: {string.Join(" | ", store.Messages)}");
+        string[] since = store.Messages[messagesBefore..];
+        int removed = Array.IndexOf(since, "FDSTOREREMOVE=1\nFDNAME=sb/old/tcp%3A127.0.0.1%3A0");
+        int stored = Array.IndexOf(since, $"FDSTORE=1\nFDNAME={newName}");
+        Assert.True(removed >= 0 && stored > removed, $"the old name removed before the new one is stored: {string.Join(" | ", since)}");
+        Assert.Equal(inode, FakeFdStore.SocketInode(store.Entries[0].Fd));
+        Assert.Equal("moved\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "moved\n"));
+    }
+
     /// <summary>fdname_is_valid() of systemd: at most 255 characters, printable ASCII, no ':'.</summary>
     private static bool IsValidFdName(string name) => name.Length is > 0 and <= 255 && name.All(c => c is >= ' ' and < (char)127 and not ':');
 }
