@@ -633,7 +633,7 @@ class Scenarios:
     # -- 7
 
     def s7_stop(self):
-        """systemctl stop: launched programs are gone, socket files and FIFOs removed"""
+        """systemctl stop: launched programs are gone, FIFOs removed, the fd store emptied (a socket file left is stale)"""
         c = self.c
         sock, fifo = "/run/socketbridge-test-held.sock", "/run/socketbridge-test.fifo"
         # Each program leaves a background process in its group, as programs do.
@@ -671,9 +671,18 @@ class Scenarios:
         alive = self.client("alive", *map(str, pids))[0]["alive"]
         if alive:
             raise Failure("still running after the stop: %s" % alive)
-        left = [p for p in (sock, fifo) if c.exists(p)]
-        if left:
-            raise Failure("left behind: %s" % ", ".join(left))
+        if c.exists(fifo):
+            raise Failure("left behind: %s" % fifo)
+        # The socket file stays: its socket was in systemd's file-descriptor
+        # store, for a restart to adopt; a stop empties the store, so the file
+        # is stale now (nobody listens), and the next start replaces it.
+        stored = c.show("socketbridge", "NFileDescriptorStore")["NFileDescriptorStore"]
+        if stored != "0":
+            raise Failure("NFileDescriptorStore=%s after the stop" % stored)
+        if c.exists(sock):
+            stale = self.client("echo", "unix:" + sock, "anyone?")[0]
+            if stale["ok"] or "Refused" not in stale.get("error", ""):
+                raise Failure("the socket file left by the stop is not stale: %s" % stale)
         text = c.journal_text(self.since, "-u", "socketbridge")
         if text.count("killed by SIGTERM") < 3:
             raise Failure("the daemon did not log 3 programs ended by SIGTERM:\n" + text)
