@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | soak | publish | install | deb | system-test
+# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | bench-reexec | soak | publish | install | deb | system-test
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -50,12 +50,13 @@ clean:
 
 ## bench: forward mode against direct, systemd-socket-proxyd and socat, then spawn
 ## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
-## and socat; both measure the NativeAOT program; writes docs/benchmarks.md (6 to 15 minutes)
+## and socat, then the time a re-exec takes; all measure the NativeAOT program; writes
+## docs/benchmarks.md (6 to 15 minutes)
 ## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
 BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
 BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
                   gcc:gcc bc:bc systemd-socket-activate:systemd /lib/systemd/systemd-socket-proxyd:systemd
-BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906
+BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906 28701 28702
 
 .PHONY: bench bench-deps
 bench: build $(PUBLISH)/socketbridge
@@ -69,9 +70,19 @@ bench: build $(PUBLISH)/socketbridge
 	@bench/wait-ports.sh $(BENCH_PORTS)
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge SOCKETBRIDGE_JIT_BIN=$(CURDIR)/$(OUT)/socketbridge \
 	    bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md > $(OUT)/bench/benchmarks.md
+	@echo "bench/reexec.py: how long a re-exec takes with 1,000 forwarded connections open"
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/reexec.py > $(OUT)/bench/reexec.md
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md $(OUT)/bench/reexec.md > $(OUT)/bench/benchmarks.md
 	@mv $(OUT)/bench/benchmarks.md docs/benchmarks.md
-	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; echo "written: docs/benchmarks.md"
+	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; cat $(OUT)/bench/reexec.md; echo; echo "written: docs/benchmarks.md"
+
+## bench-reexec: the re-exec part of make bench alone (seconds; prints its table, writes no docs)
+.PHONY: bench-reexec
+bench-reexec: $(PUBLISH)/socketbridge
+	@command -v gcc >/dev/null && command -v python3 >/dev/null || { echo "make bench-reexec: needs gcc and python3" >&2; exit 1; }
+	@mkdir -p $(OUT)/bench
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/reexec.py > $(OUT)/bench/reexec.md
+	@echo; cat $(OUT)/bench/reexec.md
 
 bench-deps:
 	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update
