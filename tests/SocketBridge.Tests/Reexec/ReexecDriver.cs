@@ -79,6 +79,18 @@ internal static class ReexecDriver
         [.. before.Where(c => !after.TryGetValue(c.Key, out long now) || now < c.Value)
             .Select(c => $"{c.Key}: {c.Value} -> {(after.TryGetValue(c.Key, out long now) ? now.ToString(System.Globalization.CultureInfo.InvariantCulture) : "gone")}")];
 
+    /// <summary>
+    /// The ids of the daemon's threads but its main one (whose id is the
+    /// PID). execve ends every other thread, and a new image starts its own,
+    /// so whether any of these is still there tells an image that went on
+    /// from one that replaced it, whatever the daemon says.
+    /// </summary>
+    public static int[] OtherThreads(int pid) =>
+        [.. System.IO.Directory.GetDirectories($"/proc/{pid}/task").Select(t => int.Parse(Path.GetFileName(t), System.Globalization.CultureInfo.InvariantCulture)).Where(t => t != pid)];
+
+    /// <summary>Whether a thread of <paramref name="before"/> (from <see cref="OtherThreads"/>) still runs: the image was not replaced.</summary>
+    public static bool SameImage(int pid, int[] before) => OtherThreads(pid).Intersect(before).Any();
+
     /// <summary>SOCKETBRIDGE_CONNECTION_ID from a launched program's environment.</summary>
     public static string ConnectionIdOf(int pid)
     {

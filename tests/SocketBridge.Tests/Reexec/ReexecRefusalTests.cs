@@ -40,6 +40,7 @@ public sealed class ReexecRefusalTests
         using Socket held = await Clients.ConnectTcpAsync(IPAddress.Loopback, echoPort);
         await Clients.EchoLineAsync(held, "before");
         long total = TotalOf(await ReexecDriver.StatusAsync(daemon), "echo");
+        int[] threads = ReexecDriver.OtherThreads(pid);
 
         switch (breakage)
         {
@@ -83,7 +84,8 @@ public sealed class ReexecRefusalTests
 
         // Untouched: the same process, still its first image, serving old and new connections.
         Assert.False(daemon.HasExited);
-        Assert.Equal(1, ReexecDriver.ReadyCount(daemon));
+        Assert.True(ReexecDriver.SameImage(pid, threads), "the daemon's threads are all new: it executed something");
+        Assert.DoesNotContain(daemon.Logs, ReexecDriver.IsSuccess);
         Assert.Equal(pid, (await ReexecDriver.StatusAsync(daemon)).GetProperty("Pid").GetInt32());
         await Clients.EchoLineAsync(held, "after the refusal");
         Assert.Equal("new\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, echoPort), "new\n"));
@@ -96,6 +98,7 @@ public sealed class ReexecRefusalTests
         CliResult again = await ReexecDriver.CommandAsync(daemon);
         Assert.True(again.ExitCode == 0, $"the re-exec after the repair: {again}");
         Assert.Equal(pid, daemon.Pid);
+        Assert.False(ReexecDriver.SameImage(pid, threads), "the re-exec after the repair left the old image's threads");
         await Clients.EchoLineAsync(held, "after the re-exec");
         held.Shutdown(SocketShutdown.Send);
         Assert.Equal(string.Empty, await Clients.ReadToEndAsync(held));

@@ -33,12 +33,14 @@ public sealed class ReexecSignalTests
         Assert.EndsWith("-1", firstId, StringComparison.Ordinal);
         Dictionary<string, long> before = ReexecDriver.Counters(await ReexecDriver.StatusAsync(daemon));
         Assert.Empty(ReexecDriver.ReexecLines(daemon));
+        int[] threads = ReexecDriver.OtherThreads(pid);
 
         await ReexecDriver.SignalAndWaitAsync(daemon);
 
         Assert.Equal(2, ReexecDriver.ReadyCount(daemon));
         Assert.Contains(ReexecDriver.ReexecLines(daemon), ReexecDriver.IsSuccess);
         Assert.Equal(pid, daemon.Pid);
+        Assert.False(ReexecDriver.SameImage(pid, threads), "SIGUSR2 left the old image's threads: no execve happened");
         var status = await ReexecDriver.StatusAsync(daemon);
         Assert.Equal(pid, status.GetProperty("Pid").GetInt32());
         Dictionary<string, long> after = ReexecDriver.Counters(status);
@@ -81,6 +83,7 @@ public sealed class ReexecSignalTests
         using Socket held = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         await Clients.EchoLineAsync(held, "before");
         install.Delete();
+        int[] threads = ReexecDriver.OtherThreads(daemon.Pid);
 
         daemon.Signal(ReexecDriver.SIGUSR2);
 
@@ -89,7 +92,7 @@ public sealed class ReexecSignalTests
             "the refused re-exec");
         Assert.Contains(install.Path, refusal);
         Assert.False(daemon.HasExited);
-        Assert.Equal(1, ReexecDriver.ReadyCount(daemon));
+        Assert.True(ReexecDriver.SameImage(daemon.Pid, threads), "the daemon's threads are all new: it executed something");
         Assert.DoesNotContain(daemon.Logs, ReexecDriver.IsSuccess);
         await Clients.EchoLineAsync(held, "after");
         Assert.Equal("new\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "new\n"));

@@ -81,6 +81,7 @@ public sealed class ReexecUnderLoadTests
                 }
 
                 int ready = ReexecDriver.ReadyCount(daemon);
+                int[] threads = ReexecDriver.OtherThreads(pid);
                 var clock = Stopwatch.StartNew();
                 if (i % 5 == 0)
                 {
@@ -96,6 +97,7 @@ public sealed class ReexecUnderLoadTests
                 durations.Add(clock.Elapsed);
                 Assert.False(daemon.HasExited, $"the daemon exited during re-exec {i}:\n{string.Join('\n', daemon.Logs.TakeLast(30))}");
                 await Wait.UntilAsync(() => ReexecDriver.ReadyCount(daemon) == ready + 1, $"READY=1 from image {i + 1} (and no other)");
+                Assert.False(ReexecDriver.SameImage(pid, threads), $"re-exec {i} left threads of the image before it: no execve happened");
 
                 var status = await ReexecDriver.StatusAsync(daemon);
                 Assert.Equal(pid, status.GetProperty("Pid").GetInt32());
