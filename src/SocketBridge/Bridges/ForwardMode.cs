@@ -60,10 +60,15 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
         }
     }
 
-    public BridgeHandover Capture(BridgeHandover into) => backend is null ? into : into with { Backend = backend.Capture() };
+    public BridgeHandover Capture(BridgeHandover into) => backend is null ? into : into with { Backend = backend.Capture(), Pause = backend.CapturePause() };
 
     public void Resume(BridgeHandover from, ILogger bridgeLogger)
     {
+        if (from.Pause is { } pause)
+        {
+            backend?.ResumePause(pause);
+        }
+
         if (from.Backend is { } running)
         {
             backend?.Resume(running);

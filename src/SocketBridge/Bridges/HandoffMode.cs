@@ -39,7 +39,9 @@ internal sealed class HandoffMode : IBridgeMode
     private readonly object _runningLock = new();
     private (ProgramRun Run, string Id, long Started)? _running;
     private SessionHandover? _resumed;
+    private PauseHandover? _resumedPause;
     private int _quickExits;
+    private long _pausedUntil;
 
     /// <param name="readiness">Where the bridge waits for a pending connection or a datagram: the relay loops' epoll.</param>
     public HandoffMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine readiness)
@@ -59,15 +61,21 @@ internal sealed class HandoffMode : IBridgeMode
     {
         lock (_runningLock)
         {
+            int quickExits = Volatile.Read(ref _quickExits);
+            into = quickExits == 0 ? into : into with { Pause = new PauseHandover { QuickExits = quickExits, Until = Volatile.Read(ref _pausedUntil) } };
             return _running is not { } running ? into : into with
             {
-                Handoff = new SessionHandover { Id = running.Id, StartedAt = running.Started, Program = running.Run.Capture(), Count = Volatile.Read(ref _quickExits) },
+                Handoff = new SessionHandover { Id = running.Id, StartedAt = running.Started, Program = running.Run.Capture() },
             };
         }
     }
 
     /// <summary>The program the previous image launched: watched first, before the sockets are watched again.</summary>
-    public void Resume(BridgeHandover from, IReadOnlyList<IListener> listeners, BridgeContext context) => _resumed = from.Handoff;
+    public void Resume(BridgeHandover from, IReadOnlyList<IListener> listeners, BridgeContext context)
+    {
+        _resumed = from.Handoff;
+        _resumedPause = from.Pause;
+    }
 
     public Task RunAsync(IListener listener, BridgeContext context) => RunAsync([listener], context);
 
@@ -79,8 +87,17 @@ internal sealed class HandoffMode : IBridgeMode
         SafeHandle[] sockets = listeners.Select(l => (SafeHandle)l.Socket.SafeHandle).ToArray();
 
         ChildEnvironment environment = ChildEnvironment.ForHandoff(_bridge.Name, _program.Environment, listeners);
-        var backoff = new RelaunchBackoff();
+        var backoff = _resumedPause is { } carried ? new RelaunchBackoff(carried.QuickExits) : new RelaunchBackoff();
+        Volatile.Write(ref _quickExits, backoff.QuickExits);
         bool datagrams = listeners.Any(l => l.IsDatagram);
+        if (_resumedPause is { } paused && Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), paused.Until) is { Ticks: > 0 } left)
+        {
+            // A pause the previous image had begun goes on to its end.
+            Volatile.Write(ref _pausedUntil, paused.Until);
+            await Task.Delay(left, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        _resumedPause = null;
         if (_resumed is { } resumed && _reaper.TakeAdopted(resumed.Program.Pid) is { } adopted)
         {
             _resumed = null;
@@ -141,6 +158,7 @@ internal sealed class HandoffMode : IBridgeMode
             Volatile.Write(ref _quickExits, backoff.QuickExits);
             if (pause is { } pauseFor)
             {
+                Volatile.Write(ref _pausedUntil, Stopwatch.GetTimestamp() + (long)(pauseFor.TotalSeconds * Stopwatch.Frequency));
                 // Never a tight loop of a program that cannot serve the queue.
                 BridgeLog.HandoffPaused(context.Logger, _bridge.Name, Outcome(exit, accepted, datagrams), datagrams ? "connections or datagrams still waiting" : "connections still queued",
                     backoff.QuickExits, backoff.QuickExits == 1 ? "time" : "times", pauseFor);

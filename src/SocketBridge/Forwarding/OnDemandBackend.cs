@@ -124,6 +124,25 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
         }
     }
 
+    /// <summary>The restart back-off, for a re-exec to carry over (null when it has not grown).</summary>
+    public PauseHandover? CapturePause()
+    {
+        lock (_gate)
+        {
+            return _restartPause == MinimumRestartPause && _nextStartAllowed == 0 ? null : new PauseHandover { Length = _restartPause, Until = _nextStartAllowed };
+        }
+    }
+
+    /// <summary>Where the previous image's restart back-off stood.</summary>
+    public void ResumePause(PauseHandover pause)
+    {
+        lock (_gate)
+        {
+            _restartPause = pause.Length < MinimumRestartPause ? MinimumRestartPause : pause.Length > MaximumRestartPause ? MaximumRestartPause : pause.Length;
+            _nextStartAllowed = pause.Until;
+        }
+    }
+
     /// <summary>
     /// Watches on the backend the previous image started (a re-exec); with
     /// no connection carried over, ExitIdleTime starts counting now.

@@ -52,6 +52,22 @@ internal sealed record BridgeHandover
 
     /// <summary>A forward bridge's on-demand backend, if it was running.</summary>
     public SessionHandover? Backend { get; init; }
+
+    /// <summary>Where the bridge's relaunch back-off stood (a handoff program, an on-demand backend), if it had begun.</summary>
+    public PauseHandover? Pause { get; init; }
+}
+
+/// <summary>
+/// A relaunch back-off: quick exits (or crashes) in a row, the pause they
+/// have grown to, and until when (Stopwatch timestamp) no launch may happen.
+/// </summary>
+internal sealed record PauseHandover
+{
+    public int QuickExits { get; init; }
+
+    public TimeSpan Length { get; init; }
+
+    public long Until { get; init; }
 }
 
 /// <summary>
@@ -140,7 +156,4 @@ internal sealed record SessionHandover
     public long StartedAt { get; init; }
 
     public required ProgramHandover Program { get; init; }
-
-    /// <summary>Quick exits in a row so far (the relaunch back-off), or connections open on a backend.</summary>
-    public int Count { get; init; }
 }

@@ -84,6 +84,10 @@ public sealed class AcceptLoopQueueTests
 
         public int MostAtOnce => Volatile.Read(ref _most);
 
+        // Never asked: nothing is re-executed here.
+        public Task ResumeAsync(SocketBridge.Handover.ConnectionHandover handover, Connection? connection, LiveConnections live, CancellationToken stop, CancellationToken kill) =>
+            throw new NotSupportedException();
+
         public async Task ServeAsync(Connection connection, CancellationToken stop, CancellationToken kill)
         {
             int now = Interlocked.Increment(ref _now);
