@@ -56,7 +56,7 @@ clean:
 BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
 BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
                   gcc:gcc bc:bc systemd-socket-activate:systemd /lib/systemd/systemd-socket-proxyd:systemd
-BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906 28701 28702
+BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906 28811 28812
 
 .PHONY: bench bench-deps
 bench: build $(PUBLISH)/socketbridge

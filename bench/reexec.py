@@ -16,7 +16,7 @@ command starts:
     without the old image's check of the new binary before it.
 Afterwards every connection must still echo a byte, and the daemon must
 have kept its PID. Prints a Markdown table on stdout (medians, and every
-re-exec), progress on stderr. BENCH_REEXEC_PORT_BASE (default 28701, below
+re-exec), progress on stderr. BENCH_REEXEC_PORT_BASE (default 28811, below
 the ephemeral range): the echo server's port, and the bridge's one above.
 """
 import os
@@ -110,7 +110,7 @@ def main():
     sb = os.environ.get("SOCKETBRIDGE_BIN") or os.path.join(ROOT, "out", "publish", "socketbridge")
     rounds = int(os.environ.get("BENCH_REEXEC_ROUNDS", "15"))
     count = int(os.environ.get("BENCH_REEXEC_CONNS", "1000"))
-    base = int(os.environ.get("BENCH_REEXEC_PORT_BASE", "28701"))
+    base = int(os.environ.get("BENCH_REEXEC_PORT_BASE", "28811"))
     echo_port, relay_port = base, base + 1
     if not os.access(sb, os.X_OK):
         fail(f"no {sb}: run 'make publish' first, or set SOCKETBRIDGE_BIN")
