@@ -12,6 +12,18 @@ internal static class ReexecDriver
 {
     public const int SIGUSR2 = 12;
 
+    /// <summary>
+    /// Starts the daemon on <paramref name="config"/> (a file of <paramref name="directory"/>),
+    /// from <paramref name="program"/> when given (a <see cref="PrivateInstall"/>).
+    /// Without the .NET runtime's diagnostic socket: the JIT runtime names it
+    /// after the PID and the process's start time, which a re-exec keeps, so
+    /// the new image finds the name taken and runs without one, and the
+    /// descriptor counts of the first image and the later ones would differ
+    /// by a socket that is the runtime's, not the daemon's.
+    /// </summary>
+    public static Task<Daemon> StartAsync(TempDirectory directory, string config, string? program = null) =>
+        Daemon.StartAsync(["run", "-c", config], directory, ownsDirectory: false, new Dictionary<string, string> { ["DOTNET_EnableDiagnostics"] = "0" }, program: program);
+
     /// <summary><c>socketbridge reexec --control</c> the daemon's socket; returns when the command does.</summary>
     public static Task<CliResult> CommandAsync(Daemon daemon, TimeSpan? timeout = null) =>
         Fixtures.Cli.RunAsync(["reexec", "--control", daemon.ControlSocket], timeout ?? TimeSpan.FromSeconds(30));

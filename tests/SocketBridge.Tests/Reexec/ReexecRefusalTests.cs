@@ -33,7 +33,7 @@ public sealed class ReexecRefusalTests
                 "echo": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
                 "relay": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
             """);
-        await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, program: install.Path);
+        await using Daemon daemon = await ReexecDriver.StartAsync(dir, config, install.Path);
         int pid = daemon.Pid;
         int echoPort = await daemon.PortOfAsync("echo");
         int relayPort = await daemon.PortOfAsync("relay");

@@ -16,11 +16,11 @@ public sealed class ReexecSignalTests
     {
         using var dir = new TempDirectory();
         await using Backend backend = Backend.Tcp(0, Backend.Echo);
-        await using Daemon daemon = await Daemon.StartAsync($$"""
+        await using Daemon daemon = await ReexecDriver.StartAsync(dir, dir.Write("config.json", $$"""
             { "Bridges": {
                 "echo": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
                 "relay": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
-            """, dir);
+            """));
         int pid = daemon.Pid;
         int echoPort = await daemon.PortOfAsync("echo");
         int relayPort = await daemon.PortOfAsync("relay");
@@ -67,7 +67,10 @@ public sealed class ReexecSignalTests
         Assert.Equal(string.Empty, await Clients.ReadToEndAsync(program));
         Assert.Equal(string.Empty, await Clients.ReadToEndAsync(forwarded));
         await daemon.AssertResourcesReturnToBaselineAsync();
+
+        // The image that stops cleans up what the first one made.
         Assert.Equal(0, await daemon.StopAsync());
+        Assert.False(File.Exists(daemon.ControlSocket), "the control socket is left behind by a daemon stopped after a re-exec");
     }
 
     [Fact]
@@ -78,7 +81,7 @@ public sealed class ReexecSignalTests
         string config = dir.Write("config.json", """
             { "Bridges": { "echo": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """);
-        await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, program: install.Path);
+        await using Daemon daemon = await ReexecDriver.StartAsync(dir, config, install.Path);
         int port = await daemon.PortOfAsync("echo");
         using Socket held = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
         await Clients.EchoLineAsync(held, "before");

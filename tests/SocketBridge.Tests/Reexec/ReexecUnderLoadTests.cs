@@ -24,13 +24,13 @@ public sealed class ReexecUnderLoadTests
         using var transfer = new GatedTransfer(TransferSize);
         await using Backend bulkBackend = Backend.Tcp(0, transfer.EchoAndHashAsync);
         await using Backend echoBackend = Backend.Tcp(0, Backend.Echo);
-        await using Daemon daemon = await Daemon.StartAsync($$"""
+        await using Daemon daemon = await ReexecDriver.StartAsync(dir, dir.Write("config.json", $$"""
             { "Bridges": {
                 "bulk": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{bulkBackend.Port}}" },
                 "relay": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{echoBackend.Port}}" },
                 "short": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
                 "session": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
-            """, dir);
+            """));
         int pid = daemon.Pid;
         int bulkPort = await daemon.PortOfAsync("bulk");
         int relayPort = await daemon.PortOfAsync("relay");
