@@ -15,7 +15,8 @@ command starts:
   - and from RELOADING=1 to READY=1: the exec and the new image's take-over,
     without the old image's check of the new binary before it.
 Afterwards every connection must still echo a byte, and the daemon must
-have kept its PID. Prints a Markdown table on stdout (medians, and every
+have kept its PID. The same number of re-execs with no connection open
+comes first, for comparison. Prints a Markdown table on stdout (medians, and every
 re-exec), progress on stderr. BENCH_REEXEC_PORT_BASE (default 28811, below
 the ephemeral range): the echo server's port, and the bridge's one above.
 """
@@ -23,6 +24,7 @@ import os
 import resource
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -41,11 +43,19 @@ def fail(message):
     raise SystemExit(f"bench/reexec.py: {message}")
 
 
+SO_TIMESTAMPNS = 35  # <asm-generic/socket.h>: each datagram's arrival time, from the kernel (CLOCK_REALTIME)
+
+
 class Notifications:
-    """The daemon's sd_notify datagrams, each stamped with time.monotonic() on arrival."""
+    """
+    The daemon's sd_notify datagrams, each stamped with its arrival time as
+    the kernel saw it (time.time()'s clock), not when this thread got to it:
+    on a busy machine that can be tens of milliseconds later.
+    """
 
     def __init__(self, path):
         self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.socket.bind(path)
         self.received = []
         self.changed = threading.Condition()
@@ -54,15 +64,20 @@ class Notifications:
     def _loop(self):
         while True:
             try:
-                data = self.socket.recv(4096)
+                data, ancillary, _, _ = self.socket.recvmsg(4096, socket.CMSG_SPACE(16))
             except OSError:
                 return
+            at = time.time()
+            for level, kind, value in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= 16:
+                    seconds, nanoseconds = struct.unpack("qq", value[:16])
+                    at = seconds + nanoseconds / 1e9
             with self.changed:
-                self.received.append((time.monotonic(), data.decode(errors="replace").split("\n")))
+                self.received.append((at, data.decode(errors="replace").split("\n")))
                 self.changed.notify_all()
 
     def wait_for(self, field, after, timeout):
-        """The arrival time of the first notification with FIELD (e.g. READY=1) that came after AFTER."""
+        """The arrival time (time.time()) of the first notification with FIELD (e.g. READY=1) that came after AFTER."""
         deadline = time.monotonic() + timeout
         with self.changed:
             while True:
@@ -125,6 +140,9 @@ def main():
 
     processes = []
     connections = []
+    begun = time.monotonic()
+    with open("/proc/loadavg") as f:
+        load_start = " ".join(f.read().split()[:3])
     with tempfile.TemporaryDirectory(prefix="sb-reexec-") as work:
         try:
             netbench = os.path.join(work, "netbench")
@@ -144,7 +162,7 @@ def main():
             notifications = Notifications(os.path.join(work, "notify.sock"))
             env = dict(os.environ, NOTIFY_SOCKET=os.path.join(work, "notify.sock"))
             daemon_log = open(os.path.join(work, "socketbridge.log"), "w+b")
-            started = time.monotonic()
+            started = time.time()
             daemon = subprocess.Popen([sb, "run", "-c", config], env=env, stdin=subprocess.DEVNULL, stdout=daemon_log, stderr=daemon_log)
             processes.append(daemon)
 
@@ -154,6 +172,33 @@ def main():
 
             if notifications.wait_for("READY=1", started, 20) is None:
                 fail(f"socketbridge sent no READY=1 (exit status {daemon.poll()}):\n{daemon_output()}")
+
+            def measure(what):
+                taken = []
+                for r in range(1, rounds + 1):
+                    t0 = time.time()
+                    result = subprocess.run([sb, "reexec", "--control", control], capture_output=True, text=True, timeout=60)
+                    t1 = time.time()
+                    if result.returncode != 0 or not result.stdout.startswith("re-executed:"):
+                        fail(f"re-exec {r} ({what}): exit {result.returncode}\n{result.stdout}{result.stderr}\n{daemon_output()}")
+                    ready = notifications.wait_for("READY=1", t0, 10)
+                    reloading = notifications.wait_for("RELOADING=1", t0, 0)
+                    if ready is None:
+                        fail(f"re-exec {r} ({what}): no READY=1 came\n{daemon_output()}")
+                    if daemon.poll() is not None:
+                        fail(f"re-exec {r} ({what}): the daemon exited with {daemon.returncode}\n{daemon_output()}")
+                    sample = {
+                        "command": (t1 - t0) * 1000,
+                        "ready": (ready - t0) * 1000,
+                        "exec": (ready - reloading) * 1000 if reloading is not None and reloading <= ready else None,
+                    }
+                    taken.append(sample)
+                    log(f"re-exec {r}/{rounds}, {what}: command {sample['command']:.1f} ms, to READY=1 {sample['ready']:.1f} ms"
+                        + (f", RELOADING=1 to READY=1 {sample['exec']:.1f} ms" if sample["exec"] is not None else ""))
+                return taken
+
+            # The same re-execs with no connection open first: what the connections add.
+            idle_samples = measure("no connection open")
 
             log(f"opening {count} connections through the forward bridge")
             for _ in range(count):
@@ -169,34 +214,16 @@ def main():
 
             wait_until(lambda: open_at_backend() >= count, f"the echo server to hold {count} connections")
 
-            samples = []
-            for r in range(1, rounds + 1):
-                t0 = time.monotonic()
-                result = subprocess.run([sb, "reexec", "--control", control], capture_output=True, text=True, timeout=60)
-                t1 = time.monotonic()
-                if result.returncode != 0 or not result.stdout.startswith("re-executed:"):
-                    fail(f"re-exec {r}: exit {result.returncode}\n{result.stdout}{result.stderr}\n{daemon_output()}")
-                ready = notifications.wait_for("READY=1", t0, 10)
-                reloading = notifications.wait_for("RELOADING=1", t0, 0)
-                if ready is None:
-                    fail(f"re-exec {r}: no READY=1 came\n{daemon_output()}")
-                if daemon.poll() is not None:
-                    fail(f"re-exec {r}: the daemon exited with {daemon.returncode}\n{daemon_output()}")
-                sample = {
-                    "command": (t1 - t0) * 1000,
-                    "ready": (ready - t0) * 1000,
-                    "exec": (ready - reloading) * 1000 if reloading is not None and reloading <= ready else None,
-                }
-                samples.append(sample)
-                log(f"re-exec {r}/{rounds}: command {sample['command']:.1f} ms, to READY=1 {sample['ready']:.1f} ms"
-                    + (f", RELOADING=1 to READY=1 {sample['exec']:.1f} ms" if sample["exec"] is not None else ""))
-
+            samples = measure(f"{count} connections open")
             echo_all(connections, f"after {rounds} re-execs")
             still_open = open_at_backend()
             if still_open < count:
                 fail(f"the echo server holds {still_open} of the {count} connections after the re-execs")
             if daemon.poll() is not None:
                 fail("the daemon exited")
+            elapsed = time.monotonic() - begun
+            with open("/proc/loadavg") as f:
+                load_end = " ".join(f.read().split()[:3])
         finally:
             for c in connections:
                 c.close()
@@ -208,37 +235,36 @@ def main():
                     p.kill()
                     p.wait()
 
-    def med(key):
-        values = [s[key] for s in samples if s[key] is not None]
-        return statistics.median(values) if values else None
+    def values(taken, key):
+        return [s[key] for s in taken if s[key] is not None]
 
-    def cell(key):
-        v = med(key)
-        if v is None:
-            return "—"
-        values = [s[key] for s in samples if s[key] is not None]
-        return f"{v:.1f} (min {min(values):.1f}, max {max(values):.1f})"
+    def cell(taken, key):
+        v = values(taken, key)
+        return "—" if not v else f"{statistics.median(v):.1f} (min {min(v):.1f}, max {max(v):.1f})"
 
-    target = med("ready")
-    print(f"| re-exec, {count:,} forwarded connections open, medians ({rounds} re-execs) | socketbridge | target |")
-    print("| --- | ---: | --- |")
-    print(f"| request to READY=1 (ms) | {cell('ready')} | < 100 ms: {'met' if target < 100 else '**missed**'} |")
-    print(f"| `socketbridge reexec`, start to exit (ms) | {cell('command')} | — |")
-    print(f"| RELOADING=1 to READY=1: exec and take-over (ms) | {cell('exec')} | — |")
+    target = statistics.median(values(samples, "ready"))
+    print(f"| re-exec, medians ({rounds} re-execs each) | {count:,} forwarded connections open | none open | target |")
+    print("| --- | ---: | ---: | --- |")
+    print(f"| request to READY=1 (ms) | {cell(samples, 'ready')} | {cell(idle_samples, 'ready')} | "
+          f"< 100 ms with {count:,} open: {'met' if target < 100 else '**missed**'} |")
+    print(f"| `socketbridge reexec`, start to exit (ms) | {cell(samples, 'command')} | {cell(idle_samples, 'command')} | — |")
+    print(f"| RELOADING=1 to READY=1: exec and take-over (ms) | {cell(samples, 'exec')} | {cell(idle_samples, 'exec')} | — |")
     print()
     print(f"Each re-exec is timed from just before `socketbridge reexec` starts; the daemon checks the new binary "
           f"(`socketbridge check` as a child) before it executes it, and answers once the new image is ready. "
-          f"READY=1 and RELOADING=1 are the daemon's sd_notify messages, timed on arrival at the bench's NOTIFY_SOCKET. "
-          f"Before the first re-exec and after the last, each of the {count:,} connections echoed a byte through the bridge, "
-          f"and the daemon kept its PID.")
+          f"READY=1 and RELOADING=1 are the daemon's sd_notify messages, timed on arrival at the bench's NOTIFY_SOCKET (the kernel's SO_TIMESTAMPNS). "
+          f"First {rounds} re-execs with no connection open, then {rounds} with {count:,}; before and after those, each "
+          f"connection echoed a byte through the bridge, and the daemon kept its PID. "
+          f"The run took {elapsed:.0f} s; load average {load_start} at its start, {load_end} at its end.")
     print()
     print("<details><summary>every re-exec</summary>")
     print()
-    print("| re-exec | request to READY=1 ms | command ms | RELOADING=1 to READY=1 ms |")
-    print("| ---: | ---: | ---: | ---: |")
-    for i, s in enumerate(samples, 1):
-        exec_ms = "—" if s["exec"] is None else f"{s['exec']:.1f}"
-        print(f"| {i} | {s['ready']:.1f} | {s['command']:.1f} | {exec_ms} |")
+    print("| re-exec | connections open | request to READY=1 ms | command ms | RELOADING=1 to READY=1 ms |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for open_now, taken in ((0, idle_samples), (count, samples)):
+        for i, s in enumerate(taken, 1):
+            exec_ms = "—" if s["exec"] is None else f"{s['exec']:.1f}"
+            print(f"| {i} | {open_now:,} | {s['ready']:.1f} | {s['command']:.1f} | {exec_ms} |")
     print()
     print("</details>")
 

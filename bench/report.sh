@@ -127,10 +127,11 @@ if [[ -n $reexec ]]; then
 
 ## Re-exec: \`socketbridge reexec\` with 1,000 forwarded connections open
 
-bench/reexec.py: a forward bridge to bench/netbench.c's echo server holds
-the connections (each has echoed a byte, and the echo server has accepted
-them all) while the daemon re-executes itself again and again (\`socketbridge
-reexec\`, the NativeAOT program as the package ships it). A re-exec runs
+bench/reexec.py: the daemon re-executes itself again and again
+(\`socketbridge reexec\`, the NativeAOT program as the package ships it),
+first with no connection open, then while a forward bridge to
+bench/netbench.c's echo server holds 1,000 connections (each has echoed a
+byte, and the echo server has accepted them all). A re-exec runs
 the new binary's \`check\` first, then \`execve\`s it in the same process,
 and the new image takes over every socket and connection and sends
 \`READY=1\`. Issue 17 aims at under 100 ms from the request to \`READY=1\`.
