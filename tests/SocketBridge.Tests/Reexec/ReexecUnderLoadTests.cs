@@ -58,6 +58,8 @@ public sealed class ReexecUnderLoadTests
 
         Dictionary<string, long> counters = ReexecDriver.Counters(await ReexecDriver.StatusAsync(daemon));
         var durations = new List<TimeSpan>();
+        string Progress() => $"re-execs so far (every fifth by SIGUSR2): {string.Join(", ", durations.Select(d => $"{d.TotalMilliseconds:0} ms"))}; "
+            + $"transfer: sent {transfer.Sent}, received {transfer.Received}; loops: spawn {spawnLoop.Succeeded}, forward {forwardLoop.Succeeded}";
         try
         {
             for (int i = 1; i <= Reexecs; i++)
@@ -90,7 +92,7 @@ public sealed class ReexecUnderLoadTests
                 else
                 {
                     CliResult result = await ReexecDriver.CommandAsync(daemon);
-                    Assert.True(result.ExitCode == 0, $"re-exec {i}: {result}\nthe log's last lines:\n{string.Join('\n', daemon.Logs.TakeLast(30))}");
+                    Assert.True(result.ExitCode == 0, $"re-exec {i}: {result}\n{Progress()}\nthe log's last lines:\n{string.Join('\n', daemon.Logs.TakeLast(30))}");
                     Assert.StartsWith("re-executed:", result.Stdout, StringComparison.Ordinal);
                 }
 
@@ -106,13 +108,13 @@ public sealed class ReexecUnderLoadTests
                 counters = now;
 
                 await Clients.EchoLineAsync(session, $"still here after re-exec {i}");
-                Assert.True(failures.IsEmpty, $"failures by re-exec {i}:\n{string.Join('\n', failures.Take(10))}");
+                Assert.True(failures.IsEmpty, $"failures by re-exec {i}:\n{string.Join('\n', failures.Take(10))}\n{Progress()}");
                 Assert.False(bulkSend.IsFaulted || bulkReceive.IsFaulted, $"the transfer failed at re-exec {i}: {bulkSend.Exception?.InnerException ?? bulkReceive.Exception?.InnerException}");
 
                 // The loops go on through the re-exec (at least one more connection each).
                 await Wait.UntilAsync(
                     () => spawnLoop.Succeeded > spawnDone && forwardLoop.Succeeded > forwardDone,
-                    $"both client loops to complete a connection around re-exec {i} (spawn {spawnLoop.Succeeded}, forward {forwardLoop.Succeeded}; failures: {string.Join("; ", failures.Take(3))})");
+                    $"both client loops to complete a connection around re-exec {i} (failures: {string.Join("; ", failures.Take(3))}; {Progress()})");
             }
 
             transfer.Allow(TransferSize);
