@@ -871,6 +871,49 @@ end script
         return "stopped stayed stopped; refused (%s), %s kept serving; then %s" % (
             refusal[0] if refusal else "?", base.version, r.stdout.strip())
 
+    def s13_remove_and_purge(self):
+        """dpkg -r stops the socket and the daemon and its programs; purge removes the enablement links and conffiles"""
+        c = self.c
+        base = self.install_base()
+        self.bridges("10-removed.json", {"echo": {"Listen": "tcp:127.0.0.1:47131", "User": "root", "Exec": ["cat"]}})
+        # Both enabled; only the service started (the socket cannot start beside a running service).
+        c.check(["systemctl", "enable", "socketbridge.socket"], timeout=60)
+        c.check(["systemctl", "enable", "--now", "socketbridge.service"], timeout=60)
+        self.expect_state("active (running)")
+        links = ["/etc/systemd/system/multi-user.target.wants/socketbridge.service",
+                 "/etc/systemd/system/sockets.target.wants/socketbridge.socket"]
+        pid = int(c.show("socketbridge", "MainPID")["MainPID"])
+        held = c.popen(["python3", CLIENT, "hold", "tcp:127.0.0.1:47131"])
+        try:
+            talk(held, None)
+            talk(held, "before the removal")
+            removed = c.run(["dpkg", "-r", "socketbridge"], timeout=120)
+            if removed.returncode != 0:
+                raise Failure("dpkg -r exited with %d: %s" % (removed.returncode, (removed.stdout + removed.stderr)[-2000:]))
+        finally:
+            close(held)
+        if self.client("alive", str(pid))[0]["alive"]:
+            raise Failure("the daemon %d still runs after dpkg -r" % pid)
+        if "killed by SIGTERM" not in c.journal_text(self.since, "-u", "socketbridge"):
+            raise Failure("the held session's program was not logged as ended by SIGTERM")
+        for unit in ("socketbridge.service", "socketbridge.socket"):
+            s = c.show(unit, "ActiveState", "LoadState")
+            if s["ActiveState"] != "inactive" or s["LoadState"] != "not-found":
+                raise Failure("after dpkg -r: %s is %s, %s (expected inactive, not-found)" % (unit, s["ActiveState"], s["LoadState"]))
+        if not c.exists("/etc/socketbridge/socketbridge.json"):
+            raise Failure("dpkg -r removed the conffile /etc/socketbridge/socketbridge.json")
+        purged = c.run(["dpkg", "--purge", "socketbridge"], timeout=120)
+        if purged.returncode != 0:
+            raise Failure("dpkg --purge exited with %d: %s" % (purged.returncode, (purged.stdout + purged.stderr)[-2000:]))
+        left = [p for p in links + ["/etc/socketbridge/socketbridge.json"] if c.exists(p)]
+        if left:
+            raise Failure("left after purge: %s" % ", ".join(left))
+        if not c.exists(os.path.join(BRIDGES_D, "10-removed.json")):
+            raise Failure("purge removed a bridge file the administrator added")
+        # Back to the package as installed, for the scenarios after this one.
+        c.check(["dpkg", "-i", base.path], timeout=180)
+        return "stopped on removal; purge removed %d links and the conffiles, kept the added bridge" % len(links)
+
     ALL = [
         ("1", "enable --now", "s1_enable_now"),
         ("2", "socket activation", "s2_socket_activation"),
@@ -882,6 +925,7 @@ end script
         ("8", "upstart import", "s8_upstart_import"),
         ("11", "package upgrade re-executes", "s11_package_upgrade"),
         ("12", "upgrade stopped or refused", "s12_upgrade_stopped_or_refused"),
+        ("13", "remove and purge", "s13_remove_and_purge"),
     ]
 
     def diagnostics(self):
