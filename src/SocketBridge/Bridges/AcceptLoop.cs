@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SocketBridge.Access;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Handover;
 using SocketBridge.Processes;
 
 namespace SocketBridge.Bridges;
@@ -59,55 +60,150 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         return handler is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
     }
 
-    public async Task RunAsync(IListener bridgeListener, BridgeContext context)
+    public Task RunAsync(IListener listener, BridgeContext context) => RunAsync(listener, 0, context);
+
+    public Task RunAsync(IReadOnlyList<IListener> listeners, BridgeContext context) =>
+        Task.WhenAll(listeners.Select((listener, index) => Task.Run(() => RunAsync(listener, index, context))));
+
+    /// <summary>
+    /// Accepts on listener <paramref name="index"/> of the bridge. Each
+    /// accept, and the registration of what it accepted, happens inside the
+    /// handover gate: a re-exec closes it, which ends the wait for the next
+    /// client (it stays in the backlog, for the next image), and the loop
+    /// waits until the gate opens again, should the exec not happen.
+    /// </summary>
+    private async Task RunAsync(IListener bridgeListener, int index, BridgeContext context)
     {
         BoundListener listener = bridgeListener as BoundListener ?? throw new ArgumentException($"{bridgeListener.Display} is not a socket", nameof(bridgeListener));
         CancellationToken token = context.Accepting;
-        while (!token.IsCancellationRequested)
+        CancellationTokenSource? linked = null;
+        CancellationToken pausing = default;
+        try
         {
-            if (_queue && !await WaitForRoomAsync(listener, context).ConfigureAwait(false))
+            while (!token.IsCancellationRequested)
             {
-                break;
-            }
-
-            Socket socket;
-            try
-            {
-                socket = await listener.Socket.AcceptAsync(token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException ex)
-            {
-                if (token.IsCancellationRequested)
+                if (!context.Gate.TryEnter())
                 {
-                    break;
+                    try
+                    {
+                        await context.Gate.WaitReopenedAsync(token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+
+                    continue;
                 }
 
-                if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+                try
                 {
-                    if (RefuseWithoutDescriptor(listener, context))
+                    // One linked source per handover epoch, not per accept.
+                    CancellationToken gatePausing = context.Gate.Pausing;
+                    if (linked is null || pausing != gatePausing)
                     {
-                        continue;
+                        linked?.Dispose();
+                        linked = CancellationTokenSource.CreateLinkedTokenSource(token, gatePausing);
+                        pausing = gatePausing;
+                    }
+
+                    if (!await AcceptOnceAsync(listener, index, context, linked.Token).ConfigureAwait(false))
+                    {
+                        if (token.IsCancellationRequested)
+                        {
+                            break;
+                        }
                     }
                 }
-                else
+                finally
                 {
-                    // Out of memory, or another failure of the moment: say so, and keep serving.
-                    BridgeLog.AcceptFailed(context.Logger, context.Options.Name, listener.Display, ex.Message);
+                    context.Gate.Exit();
                 }
-
-                await Task.Delay(AcceptErrorPause, CancellationToken.None).ConfigureAwait(false);
-                continue;
             }
-
-            Admit(socket, listener, context);
+        }
+        finally
+        {
+            linked?.Dispose();
         }
     }
 
-    private void Admit(Socket socket, BoundListener listener, BridgeContext context)
+    /// <summary>One accept and its admission; false when <paramref name="waiting"/> ended the wait.</summary>
+    private async Task<bool> AcceptOnceAsync(BoundListener listener, int index, BridgeContext context, CancellationToken waiting)
+    {
+        if (_queue && !await WaitForRoomAsync(listener, context, waiting).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        Socket socket;
+        try
+        {
+            socket = await listener.Socket.AcceptAsync(waiting).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return false;
+        }
+        catch (SocketException ex)
+        {
+            if (waiting.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            if (ex.SocketErrorCode == SocketError.TooManyOpenSockets)
+            {
+                if (RefuseWithoutDescriptor(listener, context))
+                {
+                    return true;
+                }
+            }
+            else
+            {
+                // Out of memory, or another failure of the moment: say so, and keep serving.
+                BridgeLog.AcceptFailed(context.Logger, context.Options.Name, listener.Display, ex.Message);
+            }
+
+            await Task.Delay(AcceptErrorPause, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+
+        Admit(socket, listener, index, context);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes over the connections the previous image's bridge was serving (a
+    /// re-exec): each holds a slot again, whatever the limits; one not
+    /// started yet is served from the beginning, the others go on.
+    /// </summary>
+    public void Resume(BridgeHandover from, IReadOnlyList<IListener> listeners, BridgeContext context)
+    {
+        handler.Resume(from, context.Logger);
+        foreach (ConnectionHandover handover in from.Connections)
+        {
+            context.Counters.Readmit();
+            int fd = handover.SocketFd >= 0 ? handover.SocketFd : handover.Relay?.ClientFd ?? -1;
+            if (fd < 0)
+            {
+                _ = Task.Run(() => ResumeAsync(handover, null, context));
+                continue;
+            }
+
+            int index = handover.Listener < listeners.Count ? handover.Listener : 0;
+            var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            var connection = new Connection(socket, handover.Id, PeerInfo.Of(socket), (BoundListener)listeners[index]) { AcceptedAt = handover.AcceptedAt };
+            context.Live.Add(connection, index);
+            _ = handover.Relay is null
+                ? Task.Run(() => ServeAsync(connection, context))
+                : Task.Run(() => ResumeAsync(handover, connection, context));
+        }
+    }
+
+    /// <summary>The connections are the bridge's to capture; what the handler keeps beyond them (an on-demand backend) is its own.</summary>
+    public BridgeHandover Capture(BridgeHandover into, IReadOnlyDictionary<string, RelayHandover> relays, ref int left) => handler.Capture(into);
+
+    private void Admit(Socket socket, BoundListener listener, int index, BridgeContext context)
     {
         PeerInfo peer = PeerInfo.Of(socket);
         (int ceiling, string? shortage) = descriptors.Judge((int)socket.Handle, context.Counters.Active, _moreDescriptors);
@@ -155,7 +251,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
             {
                 // Another listener of the bridge took the last slot since this one found room.
                 context.Counters.Enqueue();
-                _ = StartWhenFreeAsync(socket, peer, source, listener, context, ceiling);
+                _ = StartWhenFreeAsync(socket, peer, source, listener, index, context, ceiling);
                 return;
             }
         }
@@ -166,11 +262,11 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
             return;
         }
 
-        Start(socket, peer, source, listener, context, ceiling);
+        Start(socket, peer, source, listener, index, context, ceiling);
     }
 
     /// <summary>Serves an admitted connection, which holds a slot (and its source's, if counted).</summary>
-    private void Start(Socket socket, PeerInfo peer, string source, BoundListener listener, BridgeContext context, int ceiling)
+    private void Start(Socket socket, PeerInfo peer, string source, BoundListener listener, int index, BridgeContext context, int ceiling)
     {
         try
         {
@@ -181,6 +277,8 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
             }
 
             var connection = new Connection(socket, context.Ids.Next(), peer, listener) { DescriptorCeiling = ceiling };
+            // Registered before the gate is left: a re-exec then carries it over.
+            context.Live.Add(connection, index);
             _ = Task.Run(() => ServeAsync(connection, context));
         }
         catch (SocketException)
@@ -198,7 +296,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
     /// be served; false when the bridge stops accepting meanwhile. Waiting
     /// leaves the clients in the listen backlog, awaiting the next release.
     /// </summary>
-    private async ValueTask<bool> WaitForRoomAsync(BoundListener listener, BridgeContext context)
+    private async ValueTask<bool> WaitForRoomAsync(BoundListener listener, BridgeContext context, CancellationToken waiting)
     {
         int limit = context.Options.MaxConnections;
         while (context.Counters.Active + context.Counters.Queued >= limit)
@@ -218,7 +316,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
 
             try
             {
-                await released.WaitAsync(context.Accepting).ConfigureAwait(false);
+                await released.WaitAsync(waiting).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -245,7 +343,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
     /// retires lets its connections end and serves it then, so it is never
     /// dropped.
     /// </summary>
-    private async Task StartWhenFreeAsync(Socket socket, PeerInfo peer, string source, BoundListener listener, BridgeContext context, int ceiling)
+    private async Task StartWhenFreeAsync(Socket socket, PeerInfo peer, string source, BoundListener listener, int index, BridgeContext context, int ceiling)
     {
         int limit = context.Options.MaxConnections;
         while (!context.Counters.TryTakeQueued(limit))
@@ -259,7 +357,17 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
             await released.ConfigureAwait(false);
         }
 
-        Start(socket, peer, source, listener, context, ceiling);
+        // Inside the gate, as an accept: a re-exec either waits for this or
+        // finds the connection not started (and then it was never queued here).
+        context.Gate.Enter();
+        try
+        {
+            Start(socket, peer, source, listener, index, context, ceiling);
+        }
+        finally
+        {
+            context.Gate.Exit();
+        }
     }
 
     /// <summary>What MaxConnectionsPerSource counts: the client's IP address, or its uid on a Unix socket.</summary>
@@ -346,11 +454,35 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         }
         finally
         {
+            context.Live.Remove(connection);
             connection.Dispose();
             if (_perSource is not null)
             {
                 _perSource.Release(SourceOf(connection.Peer));
             }
+            context.Counters.Release();
+        }
+    }
+
+    /// <summary>A relay or a program carried over by a re-exec, served on until it ends; it holds a slot until then.</summary>
+    private async Task ResumeAsync(ConnectionHandover handover, Connection? connection, BridgeContext context)
+    {
+        try
+        {
+            await handler.ResumeAsync(handover, connection, context.Live, context.Stop, context.Kill).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            BridgeLog.ConnectionFailed(context.Logger, context.Options.Name, handover.Id, ex.Message);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                context.Live.Remove(connection);
+                connection.Dispose();
+            }
+
             context.Counters.Release();
         }
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Handover;
 
 namespace SocketBridge.Bridges;
 
@@ -24,7 +25,7 @@ internal sealed class Bridge : IDisposable
     private Task _loop = Task.CompletedTask;
     private int _released;
 
-    public Bridge(BridgeOptions options, IReadOnlyList<BoundEndpoint> endpoints, IBridgeMode mode, BridgeCounters counters, ConnectionIdGenerator ids, ILogger logger)
+    public Bridge(BridgeOptions options, IReadOnlyList<BoundEndpoint> endpoints, IBridgeMode mode, BridgeCounters counters, ConnectionIdGenerator ids, ILogger logger, HandoverGate gate)
     {
         Options = options;
         _endpoints = endpoints;
@@ -32,7 +33,7 @@ internal sealed class Bridge : IDisposable
         _mode = mode;
         _logger = logger;
         Counters = counters;
-        _context = new BridgeContext(options, Counters, ids, logger, _accepting.Token, _stop.Token, _kill.Token);
+        _context = new BridgeContext(options, Counters, ids, logger, gate, new LiveConnections(), _accepting.Token, _stop.Token, _kill.Token);
     }
 
     public BridgeOptions Options { get; }
@@ -69,6 +70,28 @@ internal sealed class Bridge : IDisposable
             await _mode.RunAsync(_listeners, _context).ConfigureAwait(false);
         });
     }
+
+    /// <summary>
+    /// What a re-exec carries over of this bridge: its counters, last error
+    /// and what its mode was serving (the daemon held still).
+    /// </summary>
+    public BridgeHandover Capture(IReadOnlyDictionary<string, RelayHandover> relays, ref int left)
+    {
+        BridgeError? error = Counters.LastError;
+        var into = new BridgeHandover
+        {
+            Name = Options.Name,
+            Total = Counters.Total,
+            Refused = Counters.Refused,
+            LastError = error?.Message,
+            LastErrorTime = error?.Time,
+            Connections = _context.Live.Capture(relays, ref left),
+        };
+        return _mode.Capture(into, relays, ref left);
+    }
+
+    /// <summary>Takes over what the previous image's bridge of this name was serving; before <see cref="Start"/>.</summary>
+    public void Resume(BridgeHandover from) => _mode.Resume(from, _listeners, _context);
 
     /// <summary>
     /// Gives the sockets of endpoint <paramref name="index"/> to the bridge

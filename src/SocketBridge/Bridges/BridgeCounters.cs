@@ -26,6 +26,17 @@ internal sealed class BridgeCounters
         _lastError = predecessor.LastError;
     }
 
+    /// <summary>A bridge carried over by a re-exec goes on counting where the previous image was.</summary>
+    public BridgeCounters(long total, long refused, BridgeError? lastError)
+    {
+        _total = total;
+        _refused = refused;
+        _lastError = lastError;
+    }
+
+    /// <summary>Takes a slot for a connection carried over by a re-exec: it was counted in Total already, and is served whatever the limit.</summary>
+    public void Readmit() => Interlocked.Increment(ref _active);
+
     /// <summary>The last warning or error logged about the bridge, for status.</summary>
     public BridgeError? LastError => _lastError;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
+using SocketBridge.Handover;
 using SocketBridge.Logging;
 using SocketBridge.Processes;
 
@@ -15,7 +16,7 @@ namespace SocketBridge.Bridges;
 /// the client is closed at once and the failure logged, summarised when
 /// many come together.
 /// </summary>
-internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time) : IConnectionHandler, IAsyncDisposable
+internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time, HandoverGate gate) : IConnectionHandler, IAsyncDisposable
 {
     private readonly LogSummary<(string ConnectionId, string Peer, string Reason)> _failures = new(
         time,
@@ -37,6 +38,48 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
         finally
         {
             backend?.Release();
+        }
+    }
+
+    /// <summary>A relay carried over by a re-exec: its Target socket from the handover, its bytes in flight with it.</summary>
+    public async Task ResumeAsync(ConnectionHandover handover, Connection? connection, LiveConnections live, CancellationToken stop, CancellationToken kill)
+    {
+        RelayHandover relay = handover.Relay ?? throw new InvalidOperationException($"connection {handover.Id} carried over with neither socket nor relay");
+        ArgumentNullException.ThrowIfNull(connection);
+        backend?.Adopt();
+        try
+        {
+            using var target = new Socket(new SafeSocketHandle(relay.TargetFd, ownsHandle: true));
+            connection.Phase = ConnectionPhase.Relaying;
+            RelayResult result = await engine.RelayAsync(connection.Socket, target, forward.IdleTimeout, kill, connection.DescriptorCeiling, connection.Id, relay).ConfigureAwait(false);
+            LogForwarded(connection, forward.Target.ToString()!, result);
+        }
+        finally
+        {
+            backend?.Release();
+        }
+    }
+
+    public BridgeHandover Capture(BridgeHandover into) => backend is null ? into : into with { Backend = backend.Capture(), Pause = backend.CapturePause() };
+
+    public void Resume(BridgeHandover from, ILogger bridgeLogger)
+    {
+        if (from.Pause is { } pause)
+        {
+            backend?.ResumePause(pause);
+        }
+
+        if (from.Backend is { } running)
+        {
+            backend?.Resume(running);
+        }
+    }
+
+    private void LogForwarded(Connection connection, string target, RelayResult result)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, target, result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, Describe(result));
         }
     }
 
@@ -91,11 +134,22 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
                 }
             }
 
-            RelayResult result = await engine.RelayAsync(connection.Socket, target, forward.IdleTimeout, kill, connection.DescriptorCeiling).ConfigureAwait(false);
-            if (logger.IsEnabled(LogLevel.Information))
+            // The relay's start and the connection's new phase are one step for a re-exec.
+            Task<RelayResult> relaying;
+            gate.Enter();
+            try
             {
-                BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, Describe(result));
+                relaying = engine.RelayAsync(connection.Socket, target, forward.IdleTimeout, kill, connection.DescriptorCeiling, connection.Id);
+                connection.Phase = ConnectionPhase.Relaying;
             }
+            finally
+            {
+                gate.Exit();
+            }
+
+            RelayResult result = await relaying.ConfigureAwait(false);
+            connection.Phase = ConnectionPhase.Ended;
+            LogForwarded(connection, forward.Target.ToString()!, result);
         }
     }
 
@@ -117,6 +171,8 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
             return;
         }
 
+        // A copy under way cannot be carried over by a re-exec: it ends with this image.
+        connection.Phase = ConnectionPhase.Bound;
         RelayResult result;
         await using (target.ConfigureAwait(false))
         await using (var client = new NetworkStream(connection.Socket, ownsSocket: false))

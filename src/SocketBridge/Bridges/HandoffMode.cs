@@ -6,6 +6,7 @@ using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 
@@ -34,10 +35,18 @@ internal sealed class HandoffMode : IBridgeMode
     private readonly ProgramOptions _program;
     private readonly ProgramLauncher _launcher;
     private readonly RelayEngine _readiness;
+    private readonly ChildReaper _reaper;
+    private readonly object _runningLock = new();
+    private (ProgramRun Run, string Id, long Started)? _running;
+    private SessionHandover? _resumed;
+    private PauseHandover? _resumedPause;
+    private int _quickExits;
+    private long _pausedUntil;
 
     /// <param name="readiness">Where the bridge waits for a pending connection or a datagram: the relay loops' epoll.</param>
     public HandoffMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine readiness)
     {
+        _reaper = reaper;
         _bridge = bridge;
         _program = program;
         ExecOptions exec = program.Exec;
@@ -46,6 +55,27 @@ internal sealed class HandoffMode : IBridgeMode
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>The program running (and the back-off), for a re-exec to carry over.</summary>
+    public BridgeHandover Capture(BridgeHandover into, IReadOnlyDictionary<string, RelayHandover> relays, ref int left)
+    {
+        lock (_runningLock)
+        {
+            int quickExits = Volatile.Read(ref _quickExits);
+            into = quickExits == 0 ? into : into with { Pause = new PauseHandover { QuickExits = quickExits, Until = Volatile.Read(ref _pausedUntil) } };
+            return _running is not { } running ? into : into with
+            {
+                Handoff = new SessionHandover { Id = running.Id, StartedAt = running.Started, Program = running.Run.Capture() },
+            };
+        }
+    }
+
+    /// <summary>The program the previous image launched: watched first, before the sockets are watched again.</summary>
+    public void Resume(BridgeHandover from, IReadOnlyList<IListener> listeners, BridgeContext context)
+    {
+        _resumed = from.Handoff;
+        _resumedPause = from.Pause;
+    }
 
     public Task RunAsync(IListener listener, BridgeContext context) => RunAsync([listener], context);
 
@@ -57,8 +87,32 @@ internal sealed class HandoffMode : IBridgeMode
         SafeHandle[] sockets = listeners.Select(l => (SafeHandle)l.Socket.SafeHandle).ToArray();
 
         ChildEnvironment environment = ChildEnvironment.ForHandoff(_bridge.Name, _program.Environment, listeners);
-        var backoff = new RelaunchBackoff();
+        var backoff = _resumedPause is { } carried ? new RelaunchBackoff(carried.QuickExits) : new RelaunchBackoff();
+        Volatile.Write(ref _quickExits, backoff.QuickExits);
         bool datagrams = listeners.Any(l => l.IsDatagram);
+        if (_resumedPause is { } paused && Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), paused.Until) is { Ticks: > 0 } left)
+        {
+            // A pause the previous image had begun goes on to its end.
+            Volatile.Write(ref _pausedUntil, paused.Until);
+            await Task.Delay(left, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        _resumedPause = null;
+        if (_resumed is { } resumed && _reaper.TakeAdopted(resumed.Program.Pid) is { } adopted)
+        {
+            _resumed = null;
+            context.Counters.Readmit();
+            try
+            {
+                ProgramRun run = ProgramLauncher.Resume(adopted, resumed.Program.StandardErrorFd, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, resumed.Id, pid, line));
+                await WaitAsync(run, resumed.Id, resumed.StartedAt, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                context.Counters.Release();
+            }
+        }
+
         int ready;
         while ((ready = await _readiness.WaitReadableAsync(sockets, context.Accepting).ConfigureAwait(false)) >= 0)
         {
@@ -100,12 +154,15 @@ internal sealed class HandoffMode : IBridgeMode
             bool stillQueued = queuedAfter?.Any ?? listeners.Any(IsReadable);
             bool? accepted = queuedBefore is { } before && queuedAfter is { } after ? before.WasServedBy(after) : null;
             bool failed = exit is null || exit.Value.ExitStatus is not 0;
-            if (backoff.After(ran, failed, stillQueued, accepted) is { } pause)
+            TimeSpan? pause = backoff.After(ran, failed, stillQueued, accepted);
+            Volatile.Write(ref _quickExits, backoff.QuickExits);
+            if (pause is { } pauseFor)
             {
+                Volatile.Write(ref _pausedUntil, Stopwatch.GetTimestamp() + (long)(pauseFor.TotalSeconds * Stopwatch.Frequency));
                 // Never a tight loop of a program that cannot serve the queue.
                 BridgeLog.HandoffPaused(context.Logger, _bridge.Name, Outcome(exit, accepted, datagrams), datagrams ? "connections or datagrams still waiting" : "connections still queued",
-                    backoff.QuickExits, backoff.QuickExits == 1 ? "time" : "times", pause);
-                await Task.Delay(pause, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                    backoff.QuickExits, backoff.QuickExits == 1 ? "time" : "times", pauseFor);
+                await Task.Delay(pauseFor, context.Accepting).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
     }
@@ -159,6 +216,8 @@ internal sealed class HandoffMode : IBridgeMode
         string id = context.Ids.Next();
         long started = Stopwatch.GetTimestamp();
         ProgramRun run;
+        // The launch and its record are one step for a re-exec.
+        context.Gate.Enter();
         try
         {
             // StandardInput=socket: the first socket on stdin and stdout too, as
@@ -173,13 +232,42 @@ internal sealed class HandoffMode : IBridgeMode
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
+            context.Gate.Exit();
             BridgeLog.HandoffSpawnFailed(context.Logger, _bridge.Name, id, _launcher.Exec.Path, ex.Message);
             return (Stopwatch.GetElapsedTime(started), null);
         }
 
+        lock (_runningLock)
+        {
+            _running = (run, id, started);
+        }
+
+        context.Gate.Exit();
+
         BridgeLog.HandoffLaunched(context.Logger, _bridge.Name, id, run.Pid, pending.IsDatagram ? "a datagram is waiting" : "a connection is pending", pending.Display,
             listeners.Length == 1 ? "the listening socket" : string.Create(CultureInfo.InvariantCulture, $"its {listeners.Length} listening sockets"));
+        ChildExit exit = await WaitAsync(run, id, started, context).ConfigureAwait(false);
+        return (Stopwatch.GetElapsedTime(started), exit);
+    }
+
+    /// <summary>Waits for the program to end and logs it; a launched one or one carried over by a re-exec.</summary>
+    private async Task<ChildExit> WaitAsync(ProgramRun run, string id, long started, BridgeContext context)
+    {
+        lock (_runningLock)
+        {
+            _running = (run, id, started);
+        }
+
         ChildExit exit = await run.WaitAsync(context.Stop, context.Kill).ConfigureAwait(false);
+        // Out of a re-exec's reach before its end is logged: logged by this image or the next, never both.
+        context.Gate.Enter();
+        lock (_runningLock)
+        {
+            _running = null;
+        }
+
+        context.Gate.Exit();
+
         long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (exit.ExitStatus is { } status)
         {
@@ -190,6 +278,6 @@ internal sealed class HandoffMode : IBridgeMode
             BridgeLog.HandoffKilled(context.Logger, _bridge.Name, id, run.Pid, exit.SignalName, duration);
         }
 
-        return (Stopwatch.GetElapsedTime(started), exit);
+        return exit;
     }
 }

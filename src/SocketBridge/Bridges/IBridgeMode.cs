@@ -1,4 +1,5 @@
 using SocketBridge.Endpoints;
+using SocketBridge.Handover;
 
 namespace SocketBridge.Bridges;
 
@@ -21,4 +22,16 @@ internal interface IBridgeMode : IAsyncDisposable
     /// </summary>
     Task RunAsync(IReadOnlyList<IListener> listeners, BridgeContext context) =>
         Task.WhenAll(listeners.Select(listener => Task.Run(() => RunAsync(listener, context))));
+
+    /// <summary>
+    /// What a re-exec carries over of this mode's work into <paramref name="into"/>
+    /// (the daemon held still); <paramref name="relays"/> are the relays
+    /// the loops were running, by connection id. By default nothing.
+    /// </summary>
+    BridgeHandover Capture(BridgeHandover into, IReadOnlyDictionary<string, RelayHandover> relays, ref int left) => into;
+
+    /// <summary>Takes over what the previous image's bridge of this name was doing, before <see cref="RunAsync(IReadOnlyList{IListener}, BridgeContext)"/>.</summary>
+    void Resume(BridgeHandover from, IReadOnlyList<IListener> listeners, BridgeContext context)
+    {
+    }
 }

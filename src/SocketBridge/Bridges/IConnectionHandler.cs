@@ -1,4 +1,5 @@
 using SocketBridge.Endpoints;
+using SocketBridge.Handover;
 
 namespace SocketBridge.Bridges;
 
@@ -14,4 +15,22 @@ internal interface IConnectionHandler
     /// when <paramref name="kill"/> fires it is ended (SIGKILL).
     /// </summary>
     Task ServeAsync(Connection connection, CancellationToken stop, CancellationToken kill);
+
+    /// <summary>
+    /// Goes on serving a connection the daemon's previous image was serving
+    /// (a re-exec): a relay or a program that <paramref name="handover"/>
+    /// describes: a relay with <paramref name="connection"/> made of its
+    /// client socket (registered in <paramref name="live"/> already), a
+    /// program with none (the handler registers it). (One that had not
+    /// started is served with <see cref="ServeAsync"/>.)
+    /// </summary>
+    Task ResumeAsync(ConnectionHandover handover, Connection? connection, LiveConnections live, CancellationToken stop, CancellationToken kill);
+
+    /// <summary>What the handler keeps beyond connections (an on-demand backend), for a re-exec; by default nothing.</summary>
+    BridgeHandover Capture(BridgeHandover into) => into;
+
+    /// <summary>Takes over what <see cref="Capture"/> gave, before any connection is resumed.</summary>
+    void Resume(BridgeHandover from, Microsoft.Extensions.Logging.ILogger logger)
+    {
+    }
 }

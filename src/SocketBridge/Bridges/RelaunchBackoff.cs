@@ -20,6 +20,13 @@ internal sealed class RelaunchBackoff
 
     public static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(30);
 
+    public RelaunchBackoff()
+    {
+    }
+
+    /// <summary>Where the previous image's back-off stood (a re-exec).</summary>
+    public RelaunchBackoff(int quickExits) => QuickExits = quickExits;
+
     /// <summary>Quick exits in a row with connections left queued.</summary>
     public int QuickExits { get; private set; }
 

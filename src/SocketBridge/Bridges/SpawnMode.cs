@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 
@@ -21,9 +22,13 @@ internal sealed class SpawnMode : IConnectionHandler
     private readonly ChildEnvironment _environment;
     private readonly ProgramLauncher _launcher;
     private readonly ILogger _logger;
+    private readonly ChildReaper _reaper;
+    private readonly HandoverGate _gate;
 
-    public SpawnMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, ILogger logger)
+    public SpawnMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, ILogger logger, HandoverGate gate)
     {
+        _reaper = reaper;
+        _gate = gate;
         _name = bridge.Name;
         ExecOptions exec = program.Exec;
         _standardErrorToSocket = program.StandardError == StandardErrorMode.Socket;
@@ -36,6 +41,9 @@ internal sealed class SpawnMode : IConnectionHandler
     {
         using IDisposable? scope = _logger.BeginScope(new ConnectionScope(_name, connection));
         ProgramRun run;
+        // The launch and its record are one step for a re-exec: it finds the
+        // connection either not started or served by this program.
+        _gate.Enter();
         try
         {
             // The connection socket itself on fds 0, 1 and 3 (and 2 with StandardError socket).
@@ -49,23 +57,68 @@ internal sealed class SpawnMode : IConnectionHandler
                 passed: [socket],
                 descriptorCeiling: connection.DescriptorCeiling,
                 handOver: connection); // The program has its copies; the daemon keeps none.
+            connection.ProgramCapture = run.Capture;
+            connection.Phase = ConnectionPhase.Program;
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
             BridgeLog.SpawnFailed(_logger, _name, connection.Id, connection.Peer.Display, _launcher.Exec.Path, ex.Message);
             return;
         }
+        finally
+        {
+            _gate.Exit();
+        }
 
+        await WaitAsync(run, connection.Id, connection.Peer.Display, connection.AcceptedAt, () => connection.Phase = ConnectionPhase.Ended, stop, kill).ConfigureAwait(false);
+    }
+
+    /// <summary>A program launched by the previous image (a re-exec) for a connection: watched on, its end logged with the connection's first id.</summary>
+    public async Task ResumeAsync(ConnectionHandover handover, Connection? connection, LiveConnections live, CancellationToken stop, CancellationToken kill)
+    {
+        ProgramHandover program = handover.Program ?? throw new InvalidOperationException($"connection {handover.Id} carried over with neither socket nor program");
+        ChildProcess child = _reaper.TakeAdopted(program.Pid) ?? throw new InvalidOperationException($"program {program.Pid} of connection {handover.Id} was not carried over");
+        ProgramRun run = ProgramLauncher.Resume(child, program.StandardErrorFd, (pid, line) => BridgeLog.ChildStandardError(_logger, _name, handover.Id, pid, line));
+        live.Add(handover, () => handover with { Program = run.Capture() });
+        try
+        {
+            await WaitAsync(run, handover.Id, handover.Peer, handover.AcceptedAt, () => live.Remove(handover), stop, kill).ConfigureAwait(false);
+        }
+        finally
+        {
+            live.Remove(handover);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the program's end and logs it. <paramref name="ended"/>
+    /// takes the connection out of a re-exec's reach first, inside the
+    /// gate: its end is logged by this image or, if a re-exec came first,
+    /// by the next one, never by both.
+    /// </summary>
+    private async Task WaitAsync(ProgramRun run, string id, string peer, long acceptedAt, Action ended, CancellationToken stop, CancellationToken kill)
+    {
         using (run)
         {
             ChildExit exit = await run.WaitAsync(stop, kill).ConfigureAwait(false);
+            _gate.Enter();
+            try
+            {
+                ended();
+            }
+            finally
+            {
+                _gate.Exit();
+            }
+
+            long elapsed = (long)System.Diagnostics.Stopwatch.GetElapsedTime(acceptedAt).TotalMilliseconds;
             if (exit.ExitStatus is { } status)
             {
-                BridgeLog.ChildExited(_logger, _name, connection.Id, connection.Peer.Display, run.Pid, status, connection.ElapsedMilliseconds);
+                BridgeLog.ChildExited(_logger, _name, id, peer, run.Pid, status, elapsed);
             }
             else
             {
-                BridgeLog.ChildKilled(_logger, _name, connection.Id, connection.Peer.Display, run.Pid, exit.SignalName, connection.ElapsedMilliseconds);
+                BridgeLog.ChildKilled(_logger, _name, id, peer, run.Pid, exit.SignalName, elapsed);
             }
         }
     }

@@ -16,6 +16,7 @@ internal static class CommandLine
         root.Subcommands.Add(BuildServe());
         root.Subcommands.Add(BuildStatus());
         root.Subcommands.Add(BuildReload());
+        root.Subcommands.Add(BuildReexec());
         root.Subcommands.Add(BuildPipe());
         root.Subcommands.Add(BuildImport([new UpstartImporter(), new XinetdImporter()]));
         return root;
@@ -86,6 +87,15 @@ internal static class CommandLine
         return command;
     }
 
+    private static Command BuildReexec()
+    {
+        Option<string[]> config = ConfigOption();
+        Option<string> control = ControlOption();
+        var command = new Command("reexec", "Make the running daemon execute its program again in the same process (after an upgrade), keeping every socket, connection and program; exit 78 when the new program refuses the configuration, 1 when it was refused otherwise.") { config, control };
+        command.SetAction((result, _) => ControlCommand.ReexecAsync(result.GetValue(config), result.GetValue(control), Console.Out, Console.Error));
+        return command;
+    }
+
     private static Command BuildCheck()
     {
         Option<string[]> config = ConfigOption();
@@ -99,6 +109,11 @@ internal static class CommandLine
             }
 
             Console.Out.WriteLine(PrintableText.Escape($"configuration is valid: {options.Bridges.Count} bridge(s) from {string.Join(", ", options.Files)}"));
+            if (Environment.GetEnvironmentVariable(Handover.HandoverFormat.CheckVariable) is not null)
+            {
+                // Asked by a running daemon about to re-execute into this program.
+                Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Handover.HandoverFormat.CheckLinePrefix}{Handover.HandoverFormat.Version}"));
+            }
             foreach (BridgeOptions bridge in options.Bridges)
             {
                 Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {string.Join(", ", bridge.Listen.Endpoints)}{(bridge.Program is not { } program ? string.Empty : $" -> {program.Exec} ({RunsAs(program)})")}"));

@@ -18,6 +18,9 @@ internal static class ControlCommand
     /// each may take up to <see cref="ConfigurationReloader.LoadDeadline"/> to
     /// load, then a few seconds to bind.
     /// </summary>
+    /// <summary>The new program's check (at most <see cref="ProgramCheck.Timeout"/>), then the exec and the new image's start.</summary>
+    private static readonly TimeSpan ReexecTimeout = ProgramCheck.Timeout + TimeSpan.FromSeconds(60);
+
     private static readonly TimeSpan ReloadTimeout = (2 * ConfigurationReloader.LoadDeadline) + TimeSpan.FromSeconds(30);
 
     public static async Task<int> StatusAsync(string[]? files, string? control, bool json, TextWriter output, TextWriter errors)
@@ -80,6 +83,43 @@ internal static class ControlCommand
         }
 
         return ExitCodes.Config;
+    }
+
+    /// <summary>
+    /// socketbridge reexec: the answer comes from the new image once it has
+    /// taken over, or from the old one when it refused (its exit code then:
+    /// 78 when the new program refuses the configuration, 1 otherwise).
+    /// </summary>
+    public static async Task<int> ReexecAsync(string[]? files, string? control, TextWriter output, TextWriter errors)
+    {
+        string path = ControlSocketLocator.FromWrittenFiles(files, control);
+        string? answer = await AskAsync(path, ControlRequest.Reexec, ReexecTimeout, errors).ConfigureAwait(false);
+        if (answer is null)
+        {
+            return ExitCodes.Unavailable;
+        }
+
+        if (answer.Length == 0)
+        {
+            errors.WriteLine($"socketbridge reexec: the daemon at {path} closed the connection without an answer: the new image may not have started; see the daemon's log");
+            return ExitCodes.Failure;
+        }
+
+        ReexecResult? result = Parse(answer, ControlJsonContext.Default.ReexecResult);
+        if (result is null)
+        {
+            errors.WriteLine($"socketbridge reexec: {path} answered something that is not a re-exec outcome: {Shorten(answer)}");
+            return ExitCodes.Failure;
+        }
+
+        if (result.Reexecuted)
+        {
+            output.WriteLine(result.ToString());
+            return ExitCodes.Success;
+        }
+
+        errors.WriteLine($"socketbridge reexec: refused, the daemon goes on unchanged: {result.Message}");
+        return result.ExitCode == ExitCodes.Success ? ExitCodes.Failure : result.ExitCode;
     }
 
     private static async Task<string?> AskAsync(string path, string request, TimeSpan timeout, TextWriter errors)

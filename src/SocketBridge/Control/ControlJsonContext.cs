@@ -6,6 +6,7 @@ namespace SocketBridge.Control;
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(ReloadResult))]
+[JsonSerializable(typeof(ReexecResult))]
 internal sealed partial class ControlJsonContext : JsonSerializerContext
 {
 }

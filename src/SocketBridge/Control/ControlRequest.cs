@@ -10,6 +10,8 @@ internal static class ControlRequest
 
     public const string Reload = "reload";
 
+    public const string Reexec = "reexec";
+
     /// <summary>Longer requests are not ours: the connection is closed unanswered.</summary>
     public const int MaxLength = 64;
 }

@@ -23,6 +23,9 @@ internal sealed partial class ControlServer(
     SocketBridgeOptions options,
     IStatusSource source,
     IReloader reloader,
+    IReexecutor reexecutor,
+    InheritedSockets inherited,
+    ControlListener published,
     LogCounters logCounters,
     DescriptorReserve descriptors,
     ILogger<ControlServer> logger) : IHostedService, IDisposable
@@ -44,7 +47,10 @@ internal sealed partial class ControlServer(
         var endpoint = new UnixEndpoint(path);
         try
         {
-            _listener = UnixSocketBinder.BindPath(endpoint, $"control socket: cannot listen on {path}", new SocketFileSettings(Mode, Uid: null, Gid: null, DirectoryMode), backlog: 64);
+            // Carried over by a re-exec: the same socket, with the clients waiting in its queue.
+            _listener = inherited.TakeByPath(path) is { } carried
+                ? new BoundListener(carried.Socket, endpoint)
+                : UnixSocketBinder.BindPath(endpoint, $"control socket: cannot listen on {path}", new SocketFileSettings(Mode, Uid: null, Gid: null, DirectoryMode), backlog: 64);
         }
         catch (ListenException ex)
         {
@@ -52,6 +58,7 @@ internal sealed partial class ControlServer(
             return Task.CompletedTask;
         }
 
+        published.Set(_listener.Socket);
         _accepting = AcceptAsync(_listener.Socket, _stopping.Token);
         return Task.CompletedTask;
     }
@@ -150,7 +157,11 @@ internal sealed partial class ControlServer(
                     ControlRequest.Reload => JsonSerializer.SerializeToUtf8Bytes(
                         await Task.Run(() => reloader.ReloadAsync(cancellationToken), CancellationToken.None).ConfigureAwait(false),
                         ControlJsonContext.Default.ReloadResult),
-                    _ => Encoding.UTF8.GetBytes($"{{\"Error\": \"unknown request; send \\\"{ControlRequest.Status}\\\" or \\\"{ControlRequest.Reload}\\\" and a newline\"}}"),
+                    // Answered by the new image on success; this one answers a refusal.
+                    ControlRequest.Reexec => JsonSerializer.SerializeToUtf8Bytes(
+                        await Task.Run(() => reexecutor.ReexecAsync(client, "socketbridge reexec", cancellationToken), CancellationToken.None).ConfigureAwait(false),
+                        ControlJsonContext.Default.ReexecResult),
+                    _ => Encoding.UTF8.GetBytes($"{{\"Error\": \"unknown request; send \\\"{ControlRequest.Status}\\\", \\\"{ControlRequest.Reload}\\\" or \\\"{ControlRequest.Reexec}\\\" and a newline\"}}"),
                 };
                 await client.SendAsync(answer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
                 client.Shutdown(SocketShutdown.Send);

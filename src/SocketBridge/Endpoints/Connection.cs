@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using SocketBridge.Handover;
 
 namespace SocketBridge.Endpoints;
 
@@ -18,7 +19,14 @@ internal sealed class Connection(Socket socket, string id, PeerInfo peer, BoundL
     /// <summary>The listening socket it arrived on.</summary>
     public BoundListener Listener { get; } = listener;
 
-    public long AcceptedAt { get; } = Stopwatch.GetTimestamp();
+    /// <summary>When it was accepted (Stopwatch timestamp); carried over by a re-exec.</summary>
+    public long AcceptedAt { get; init; } = Stopwatch.GetTimestamp();
+
+    /// <summary>How far serving it got (set inside the handover gate).</summary>
+    public ConnectionPhase Phase { get; set; }
+
+    /// <summary>In <see cref="ConnectionPhase.Program"/>: what the next image needs to watch the program on.</summary>
+    public Func<ProgramHandover>? ProgramCapture { get; set; }
 
     public long ElapsedMilliseconds => (long)Stopwatch.GetElapsedTime(AcceptedAt).TotalMilliseconds;
 

@@ -61,12 +61,19 @@ internal sealed class InheritedSockets
         }
 
         string[] fdNames = names?.Split(':') ?? [];
+        return FromDescriptors(Enumerable.Range(0, n).Select(i => (ListenFdsStart + i, i < fdNames.Length && fdNames[i].Length > 0 ? fdNames[i] : "unknown")));
+    }
+
+    /// <summary>
+    /// The sockets the daemon's previous image handed over (a re-exec), by
+    /// descriptor and name, checked and made close-on-exec as passed ones are.
+    /// </summary>
+    public static InheritedSockets FromDescriptors(IEnumerable<(int Fd, string Name)> descriptors)
+    {
         var sockets = new List<InheritedSocket>();
         var problems = new List<string>();
-        for (int i = 0; i < n; i++)
+        foreach ((int fd, string name) in descriptors)
         {
-            int fd = ListenFdsStart + i;
-            string name = i < fdNames.Length && fdNames[i].Length > 0 ? fdNames[i] : "unknown";
             try
             {
                 Posix.SetCloseOnExec(fd, $"fd {fd}");

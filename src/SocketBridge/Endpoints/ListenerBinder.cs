@@ -112,7 +112,8 @@ internal static class ListenerBinder
         try
         {
             IReadOnlyList<string> notes = SocketOptionsApplier.ToPassed(passed.Socket, listen.Options);
-            return new BoundListener(passed.Socket, listen.Endpoint, inheritedName: passed.Name) { Notes = notes };
+            // A socket the daemon's previous image bound itself (a re-exec) comes without a name.
+            return new BoundListener(passed.Socket, listen.Endpoint, inheritedName: passed.Name.Length == 0 ? null : passed.Name) { Notes = notes };
         }
         catch (SocketOptionException ex)
         {

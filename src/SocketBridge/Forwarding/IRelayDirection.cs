@@ -1,3 +1,4 @@
+using SocketBridge.Handover;
 using SocketBridge.Native;
 
 namespace SocketBridge.Forwarding;
@@ -32,4 +33,7 @@ internal interface IRelayDirection : IDisposable
 
     /// <summary>Moves what can be moved now; 0, or -errno when a socket failed.</summary>
     int Shovel(NativeBuffer scratch, out bool progressed);
+
+    /// <summary>What the next image needs to go on where this one stands (on the loop's thread, the loop held still).</summary>
+    DirectionHandover Capture();
 }

@@ -1,3 +1,4 @@
+using SocketBridge.Handover;
 using SocketBridge.Native;
 
 namespace SocketBridge.Forwarding;
@@ -25,6 +26,23 @@ internal sealed unsafe class MessageDirection(SocketLease from, SocketLease to) 
     private bool _readable;
     private bool _writable = true;
     private bool _eof;
+
+    /// <summary>A direction carried over from the previous image, with the message that waited, if one did.</summary>
+    public MessageDirection(SocketLease from, SocketLease to, DirectionHandover state)
+        : this(from, to)
+    {
+        if (state.Message is { } message)
+        {
+            _held = new NativeBuffer(Math.Max(message.Length, 1));
+            message.CopyTo(new Span<byte>(_held.Pointer, message.Length));
+            _heldLength = message.Length;
+        }
+
+        _eof = state.Eof;
+        Finished = state.Finished;
+        Moved = state.Moved;
+        _readable = true;
+    }
 
     public long Moved { get; private set; }
 
@@ -99,6 +117,14 @@ internal sealed unsafe class MessageDirection(SocketLease from, SocketLease to) 
 
         return 0;
     }
+
+    public DirectionHandover Capture() => new()
+    {
+        Moved = Moved,
+        Eof = _eof,
+        Finished = Finished,
+        Message = _heldLength >= 0 ? new ReadOnlySpan<byte>(_held!.Pointer, _heldLength).ToArray() : null,
+    };
 
     public void Dispose()
     {

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 using SocketBridge.Logging;
@@ -31,7 +32,10 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly object _gate = new();
     private readonly ChildEnvironment _environment;
+    private readonly ChildReaper _reaper;
+    private readonly HandoverGate _handover;
     private ChildProcess? _child;
+    private ProgramRun? _run;
     private long _startedAt;
     private long _nextStartAllowed;
     private TimeSpan _restartPause = MinimumRestartPause;
@@ -40,8 +44,10 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
     private bool _idleStopRequested;
     private bool _disposed;
 
-    public OnDemandBackend(BridgeOptions bridge, ForwardOptions forward, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine engine, ILogger logger, TimeProvider time)
+    public OnDemandBackend(BridgeOptions bridge, ForwardOptions forward, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine engine, ILogger logger, TimeProvider time, HandoverGate handover)
     {
+        _reaper = reaper;
+        _handover = handover;
         _engine = engine;
         _bridge = bridge;
         _forward = forward;
@@ -98,6 +104,69 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
         }
     }
 
+    /// <summary>Counts a connection carried over by a re-exec (paired with <see cref="Release"/>, as a connect is).</summary>
+    public void Adopt()
+    {
+        lock (_gate)
+        {
+            _connections++;
+            _idleTimer?.Dispose();
+            _idleTimer = null;
+        }
+    }
+
+    /// <summary>The running backend, for a re-exec to carry over (null when none runs).</summary>
+    public SessionHandover? Capture()
+    {
+        lock (_gate)
+        {
+            return _child is null || _run is null ? null : new SessionHandover { Id = "backend", StartedAt = _startedAt, Program = _run.Capture() };
+        }
+    }
+
+    /// <summary>The restart back-off, for a re-exec to carry over (null when it has not grown).</summary>
+    public PauseHandover? CapturePause()
+    {
+        lock (_gate)
+        {
+            return _restartPause == MinimumRestartPause && _nextStartAllowed == 0 ? null : new PauseHandover { Length = _restartPause, Until = _nextStartAllowed };
+        }
+    }
+
+    /// <summary>Where the previous image's restart back-off stood.</summary>
+    public void ResumePause(PauseHandover pause)
+    {
+        lock (_gate)
+        {
+            _restartPause = pause.Length < MinimumRestartPause ? MinimumRestartPause : pause.Length > MaximumRestartPause ? MaximumRestartPause : pause.Length;
+            _nextStartAllowed = pause.Until;
+        }
+    }
+
+    /// <summary>
+    /// Watches on the backend the previous image started (a re-exec); with
+    /// no connection carried over, ExitIdleTime starts counting now.
+    /// </summary>
+    public void Resume(SessionHandover running)
+    {
+        ChildProcess? child = _reaper.TakeAdopted(running.Program.Pid);
+        if (child is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _run = ProgramLauncher.Resume(child, running.Program.StandardErrorFd, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line));
+            _child = child;
+            _startedAt = _time.GetTimestamp();
+            _ = WatchAsync(child);
+            _connections++;
+        }
+
+        Release();
+    }
+
     /// <summary>A connection ended; the last one arms ExitIdleTime.</summary>
     public void Release()
     {
@@ -131,6 +200,21 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
 
     private void EnsureRunning()
     {
+        // A launch and its record are one step for a re-exec (entered before
+        // the lock, which the re-exec's capture takes).
+        _handover.Enter();
+        try
+        {
+            EnsureRunningInside();
+        }
+        finally
+        {
+            _handover.Exit();
+        }
+    }
+
+    private void EnsureRunningInside()
+    {
         lock (_gate)
         {
             if (_child is not null || _disposed)
@@ -156,7 +240,8 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
         try
         {
             // Its own lifetime: stopped when idle or with the bridge (DisposeAsync), not with a connection.
-            ChildProcess child = _launcher.Start(_environment.Fixed, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line)).Child;
+            _run = _launcher.Start(_environment.Fixed, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line));
+            ChildProcess child = _run.Child;
             LogStarted(_logger, _bridge.Name, child.Pid, _launcher.Exec.ToString(), _forward.Target.ToString()!);
             return child;
         }
@@ -176,6 +261,7 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
             bool stoppedByUs = _idleStopRequested || _disposed;
             _idleStopRequested = false;
             _child = null;
+            _run = null;
             if (!stoppedByUs && lived < MaximumRestartPause)
             {
                 // Died young on its own: pause longer before the next start.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 using SocketBridge.Systemd;
 
@@ -36,6 +37,7 @@ internal sealed class RelayEngine : ILivenessProbe, IDisposable
     private readonly int _loopCount;
     private readonly RelaySettings _settings;
     private RelayLoop[]? _loops;
+    private LoopFreeze[] _freezes = [];
     private int _next;
     private bool _disposed;
 
@@ -55,7 +57,9 @@ internal sealed class RelayEngine : ILivenessProbe, IDisposable
     /// both sockets afterwards (after a reset they are set to send RST).
     /// </summary>
     /// <param name="descriptorCeiling">The relay's pipes must be numbered below it (the daemon's descriptor reserve).</param>
-    public Task<RelayResult> RelayAsync(Socket client, Socket target, TimeSpan? idleTimeout, CancellationToken abort, int descriptorCeiling = int.MaxValue)
+    /// <param name="tag">Names the relay in a re-exec's handover (its connection id); untagged relays are not carried over.</param>
+    /// <param name="resumed">Where a relay carried over by a re-exec stood.</param>
+    public Task<RelayResult> RelayAsync(Socket client, Socket target, TimeSpan? idleTimeout, CancellationToken abort, int descriptorCeiling = int.MaxValue, string? tag = null, RelayHandover? resumed = null)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -65,10 +69,57 @@ internal sealed class RelayEngine : ILivenessProbe, IDisposable
         client.Blocking = false;
         target.Blocking = false;
         RelayLoop loop = NextLoop();
-        var relay = new SpliceRelay(client, target, idleTimeout, descriptorCeiling == int.MaxValue ? _settings : _settings with { DescriptorCeiling = descriptorCeiling });
+        var relay = new SpliceRelay(client, target, idleTimeout, descriptorCeiling == int.MaxValue ? _settings : _settings with { DescriptorCeiling = descriptorCeiling }, tag, resumed);
         relay.AbortWith(loop, abort);
         loop.Register(relay);
         return relay.Completion;
+    }
+
+    /// <summary>
+    /// Holds every loop still for a re-exec and returns the tagged relays
+    /// they were running, by tag. The loops stay still until <see cref="Thaw"/>
+    /// (or the exec). Relays registered before this call are among them.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, RelayHandover>> FreezeAsync()
+    {
+        var relays = new Dictionary<string, RelayHandover>();
+        RelayLoop[]? loops = Volatile.Read(ref _loops);
+        if (loops is null)
+        {
+            return relays;
+        }
+
+        var freezes = loops.Select(_ => new LoopFreeze()).ToArray();
+        lock (_gate)
+        {
+            _freezes = freezes;
+        }
+
+        for (int i = 0; i < loops.Length; i++)
+        {
+            foreach ((string tag, RelayHandover relay) in await loops[i].FreezeAsync(freezes[i]).ConfigureAwait(false))
+            {
+                relays[tag] = relay;
+            }
+        }
+
+        return relays;
+    }
+
+    /// <summary>Lets the loops go on after a re-exec that did not happen.</summary>
+    public void Thaw()
+    {
+        LoopFreeze[] freezes;
+        lock (_gate)
+        {
+            freezes = _freezes;
+            _freezes = [];
+        }
+
+        foreach (LoopFreeze freeze in freezes)
+        {
+            freeze.Thaw();
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 
 namespace SocketBridge.Forwarding;
@@ -37,6 +38,7 @@ internal sealed class RelayLoop : IDisposable
     private long _answered;
     private volatile bool _stopping;
     private long _nextExpiry = long.MaxValue;
+    private volatile LoopFreeze? _freeze;
 
     public RelayLoop(string name)
     {
@@ -65,6 +67,19 @@ internal sealed class RelayLoop : IDisposable
 
     /// <summary>False while the loop has not come round since the last <see cref="Ask"/>.</summary>
     public bool HasAnswered => Volatile.Read(ref _answered) >= Volatile.Read(ref _asked);
+
+    /// <summary>
+    /// Holds the loop still for a re-exec: once it has started what was
+    /// registered before this call, it captures every relay that has a tag
+    /// and stops moving bytes until <see cref="LoopFreeze.Thaw"/> (an exec
+    /// that did not happen). Completes with the relays, by tag.
+    /// </summary>
+    public Task<IReadOnlyList<(string Tag, RelayHandover Relay)>> FreezeAsync(LoopFreeze freeze)
+    {
+        _freeze = freeze;
+        Wake();
+        return freeze.Captured;
+    }
 
     /// <summary>Hands <paramref name="entry"/> to the loop, which starts watching it.</summary>
     public void Register(LoopEntry entry) => Post(entry, cancel: false);
@@ -162,11 +177,42 @@ internal sealed class RelayLoop : IDisposable
             Volatile.Write(ref _answered, Volatile.Read(ref _asked));
 
             RunCommands();
+            if (_freeze is { } freeze)
+            {
+                _freeze = null;
+                HoldStill(freeze);
+                continue;
+            }
+
             if (_nextExpiry != long.MaxValue && LoopClock.Now is long now && now >= _nextExpiry)
             {
                 ExpireDue(now);
             }
         }
+    }
+
+    /// <summary>Captures the tagged relays, then waits for the thaw; events meanwhile stay queued in epoll.</summary>
+    private void HoldStill(LoopFreeze freeze)
+    {
+        var relays = new List<(string, RelayHandover)>();
+        try
+        {
+            for (int slot = 0; slot < _slotsUsed; slot++)
+            {
+                if (_entries[slot] is SpliceRelay { IsFinished: false, Tag: { } tag } relay)
+                {
+                    relays.Add((tag, relay.Capture()));
+                }
+            }
+
+            freeze.Complete(relays);
+        }
+        catch (Exception ex)
+        {
+            freeze.Fail(ex);
+        }
+
+        freeze.WaitForThaw();
     }
 
     private void Dispatch(LoopEntry entry, int side, uint events)

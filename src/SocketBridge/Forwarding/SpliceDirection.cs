@@ -1,3 +1,4 @@
+using SocketBridge.Handover;
 using SocketBridge.Native;
 
 namespace SocketBridge.Forwarding;
@@ -24,6 +25,27 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
     private bool _closing;
     private bool _eof;
     private bool _full;
+
+    /// <summary>
+    /// A direction carried over from the previous image: its pipe with the
+    /// bytes in it, and how far it got. Both sockets are tried at once.
+    /// </summary>
+    public SpliceDirection(SocketLease from, SocketLease to, RelaySettings settings, DirectionHandover state)
+        : this(from, to, settings)
+    {
+        if (state.PipeReadFd >= 0)
+        {
+            _pipe = KernelPipe.Adopt(state.PipeReadFd, state.PipeWriteFd);
+        }
+
+        _held = state.Held;
+        _bulk = state.Bulk;
+        _spliceable = state.Spliceable && settings.Splice;
+        _eof = state.Eof;
+        Finished = state.Finished;
+        Moved = state.Moved;
+        _readable = true;
+    }
 
     /// <summary>Bytes delivered to the receiving socket.</summary>
     public long Moved { get; private set; }
@@ -126,6 +148,18 @@ internal sealed unsafe class SpliceDirection(SocketLease from, SocketLease to, R
 
         return 0;
     }
+
+    public DirectionHandover Capture() => new()
+    {
+        Moved = Moved,
+        Eof = _eof,
+        Finished = Finished,
+        Bulk = _bulk,
+        Spliceable = _spliceable,
+        PipeReadFd = _pipe?.ReadFd ?? -1,
+        PipeWriteFd = _pipe?.WriteFd ?? -1,
+        Held = _held,
+    };
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 
 namespace SocketBridge.Forwarding;
@@ -32,15 +33,23 @@ internal sealed class SpliceRelay : LoopEntry
     private SocketLease? _target;
     private IRelayDirection? _up;   // client to target
     private IRelayDirection? _down; // target to client
+    private readonly RelayHandover? _resumed;
     private CancellationTokenRegistration _abort;
 
-    public SpliceRelay(Socket client, Socket target, TimeSpan? idleTimeout, RelaySettings settings)
+    /// <param name="tag">What names the relay in a handover: its connection's id.</param>
+    /// <param name="resumed">Where the relay stood in the previous image, for one carried over by a re-exec.</param>
+    public SpliceRelay(Socket client, Socket target, TimeSpan? idleTimeout, RelaySettings settings, string? tag = null, RelayHandover? resumed = null)
     {
         _clientSocket = client;
         _targetSocket = target;
         _idleMicroseconds = idleTimeout is { } idle ? LoopClock.Microseconds(idle) : 0;
         _settings = settings;
+        Tag = tag;
+        _resumed = resumed;
     }
+
+    /// <summary>The connection id this relay serves, when it is to be handed over across a re-exec.</summary>
+    public string? Tag { get; }
 
     public Task<RelayResult> Completion => _done.Task;
 
@@ -61,13 +70,13 @@ internal sealed class SpliceRelay : LoopEntry
         if (_clientSocket.SocketType == SocketType.Seqpacket)
         {
             // A seqpacket connection (to a seqpacket Target): whole messages, never bytes.
-            _up = new MessageDirection(_client, _target);
-            _down = new MessageDirection(_target, _client);
+            _up = _resumed is { } r ? new MessageDirection(_client, _target, r.Up) : new MessageDirection(_client, _target);
+            _down = _resumed is { } s ? new MessageDirection(_target, _client, s.Down) : new MessageDirection(_target, _client);
         }
         else
         {
-            _up = new SpliceDirection(_client, _target, _settings);
-            _down = new SpliceDirection(_target, _client, _settings);
+            _up = _resumed is { } r ? new SpliceDirection(_client, _target, _settings, r.Up) : new SpliceDirection(_client, _target, _settings);
+            _down = _resumed is { } s ? new SpliceDirection(_target, _client, _settings, s.Down) : new SpliceDirection(_target, _client, _settings);
         }
         _clientEvents = _targetEvents = Readable;
         int rc = epoll.AddOrModify(_client.Fd, _clientEvents, Key(0));
@@ -84,9 +93,31 @@ internal sealed class SpliceRelay : LoopEntry
 
         if (_idleMicroseconds > 0)
         {
-            Deadline = LoopClock.Now + _idleMicroseconds;
+            Deadline = LoopClock.Now + (_resumed is { IdleLeft: > 0 and long left } ? Math.Min(left, _idleMicroseconds) : _idleMicroseconds);
+        }
+
+        if (_resumed is not null)
+        {
+            // Carried over: what waited in the pipes goes on, and whatever
+            // came meanwhile is read (edge-triggered epoll reports only what
+            // is new from here on).
+            OnEvents(0, EpollFlags.In | EpollFlags.Out);
+            if (!IsFinished)
+            {
+                OnEvents(1, EpollFlags.In | EpollFlags.Out);
+            }
         }
     }
+
+    /// <summary>Where the relay stands, for the next image (on the loop's thread, the loop held still).</summary>
+    public RelayHandover Capture() => new()
+    {
+        ClientFd = _client!.Fd,
+        TargetFd = _target!.Fd,
+        IdleLeft = Deadline == long.MaxValue ? 0 : Math.Max(1, Deadline - LoopClock.Now),
+        Up = _up!.Capture(),
+        Down = _down!.Capture(),
+    };
 
     public override void OnEvents(int side, uint events)
     {

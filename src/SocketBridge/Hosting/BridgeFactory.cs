@@ -4,6 +4,7 @@ using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
+using SocketBridge.Handover;
 using SocketBridge.Processes;
 
 namespace SocketBridge.Hosting;
@@ -22,11 +23,14 @@ internal sealed class BridgeFactory : IDisposable
     private readonly DescriptorReserve _descriptors;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly ConnectionIdGenerator _ids = new();
+    private readonly ConnectionIdGenerator _ids;
+    private readonly HandoverGate _gate;
     private readonly SafeFileHandle _devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
 
-    public BridgeFactory(ChildReaper reaper, RelayEngine relays, DescriptorReserve descriptors, TimeProvider time, ILoggerFactory loggerFactory)
+    public BridgeFactory(ChildReaper reaper, RelayEngine relays, DescriptorReserve descriptors, TimeProvider time, ILoggerFactory loggerFactory, HandoverGate gate, CarriedOver carried)
     {
+        _gate = gate;
+        _ids = carried.State is { IdPrefix.Length: > 0 } state ? new ConnectionIdGenerator(state.IdPrefix, state.LastId) : new ConnectionIdGenerator();
         _reaper = reaper;
         _relays = relays;
         _descriptors = descriptors;
@@ -38,8 +42,11 @@ internal sealed class BridgeFactory : IDisposable
     public Bridge Create(BridgeOptions options, IReadOnlyList<BoundEndpoint> endpoints, BridgeCounters counters)
     {
         ILogger logger = new ErrorRecordingLogger(_loggerFactory.CreateLogger($"SocketBridge.Bridges.{options.Name}"), counters, _time);
-        return new Bridge(options, endpoints, CreateMode(options, logger), counters, _ids, logger);
+        return new Bridge(options, endpoints, CreateMode(options, logger), counters, _ids, logger, _gate);
     }
+
+    /// <summary>The connection ids, for a re-exec to go on with.</summary>
+    public ConnectionIdGenerator Ids => _ids;
 
     public void Dispose() => _devNull.Dispose();
 
@@ -56,15 +63,15 @@ internal sealed class BridgeFactory : IDisposable
         return options switch
         {
             { Mode: BridgeMode.Spawn, Program: { } program } when fifo => new FifoMode(new FifoSpawnHandler(options, program, _reaper, _devNull), _relays),
-            { Mode: BridgeMode.Spawn, Program: { } program } => new AcceptLoop(new SpawnMode(options, program, _reaper, _devNull, logger), options, _descriptors, _time),
+            { Mode: BridgeMode.Spawn, Program: { } program } => new AcceptLoop(new SpawnMode(options, program, _reaper, _devNull, logger, _gate), options, _descriptors, _time),
             { Mode: BridgeMode.Handoff, Program: { } program } => new HandoffMode(options, program, _reaper, _devNull, _relays),
             { Mode: BridgeMode.Forward, Forward: { } forward } when fifo => new FifoMode(new FifoForwardHandler(options, forward, Backend(options, forward, logger), _relays, _time), _relays),
-            { Mode: BridgeMode.Forward, Forward: { } forward } => new AcceptLoop(new ForwardMode(options, forward, Backend(options, forward, logger), _relays, logger, _time), options, _descriptors, _time),
+            { Mode: BridgeMode.Forward, Forward: { } forward } => new AcceptLoop(new ForwardMode(options, forward, Backend(options, forward, logger), _relays, logger, _time, _gate), options, _descriptors, _time),
             _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
         };
     }
 
     /// <summary>A forward bridge's on-demand backend: its Program, when it has one.</summary>
     private OnDemandBackend? Backend(BridgeOptions options, ForwardOptions forward, ILogger logger) =>
-        options.Program is { } program ? new OnDemandBackend(options, forward, program, _reaper, _devNull, _relays, logger, _time) : null;
+        options.Program is { } program ? new OnDemandBackend(options, forward, program, _reaper, _devNull, _relays, logger, _time, _gate) : null;
 }

@@ -4,6 +4,7 @@ using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Endpoints;
+using SocketBridge.Handover;
 using SocketBridge.Systemd;
 using SocketBridge.Logging;
 
@@ -21,6 +22,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
 
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private readonly InheritedSockets _inherited;
+    private readonly CarriedOver _carried;
     private readonly DescriptorReserve _descriptors;
     private readonly BridgeFactory _factory;
     private readonly RetiringBridges _retiring;
@@ -31,8 +33,9 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
     /// <summary>Replaced whole by a reload, never changed in place, so status reads it without a lock.</summary>
     private volatile Bridge[] _bridges = [];
 
-    public BridgeSupervisor(SocketBridgeOptions options, InheritedSockets inherited, DescriptorReserve descriptors, BridgeFactory factory, RetiringBridges retiring, ShutdownSequence shutdown, ILogger<BridgeSupervisor> logger)
+    public BridgeSupervisor(SocketBridgeOptions options, InheritedSockets inherited, CarriedOver carried, DescriptorReserve descriptors, BridgeFactory factory, RetiringBridges retiring, ShutdownSequence shutdown, ILogger<BridgeSupervisor> logger)
     {
+        _carried = carried;
         _options = options;
         _inherited = inherited;
         _descriptors = descriptors;
@@ -43,6 +46,20 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
     }
 
     public IReadOnlyList<Bridge> Bridges => _bridges;
+
+    /// <summary>Runs <paramref name="action"/> alone: no reload (and no other re-exec) meanwhile.</summary>
+    public async Task<T> ExclusiveAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
 
     /// <summary>
     /// The configuration in force (the last one loaded successfully): the
@@ -73,7 +90,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options.Listen.Endpoints, options.ToListenSettings(), _inherited);
-                _bridges = [.. _bridges, _factory.Create(options, endpoints, new BridgeCounters())];
+                _bridges = [.. _bridges, _factory.Create(options, endpoints, CountersFor(options.Name))];
             }
 
             _descriptors.EnsureHeadroom();
@@ -91,6 +108,12 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
 
         foreach (Bridge bridge in _bridges)
         {
+            // After a re-exec: what the previous image's bridge of this name was serving goes on.
+            if (_carried.TakeBridge(bridge.Options.Name) is { } carried)
+            {
+                bridge.Resume(carried);
+            }
+
             bridge.Start();
         }
 
@@ -108,6 +131,12 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
         LogStarted(_logger, _bridges.Length, string.Join(", ", _options.Files));
         return Task.CompletedTask;
     }
+
+    /// <summary>New counters, or after a re-exec those of the previous image's bridge of this name.</summary>
+    private BridgeCounters CountersFor(string name) =>
+        _carried.State?.Bridges.FirstOrDefault(b => b.Name == name) is { } carried
+            ? new BridgeCounters(carried.Total, carried.Refused, carried.LastError is { } message ? new BridgeError(carried.LastErrorTime ?? DateTimeOffset.UtcNow, message) : null)
+            : new BridgeCounters();
 
     public Task StopAsync(CancellationToken cancellationToken) =>
         _shutdown.RunAsync(_options.Daemon.ShutdownTimeout, LastBridgesAsync, cancellationToken);

@@ -12,6 +12,7 @@ using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
+using SocketBridge.Handover;
 using SocketBridge.Logging;
 using SocketBridge.Processes;
 using SocketBridge.Systemd;
@@ -31,8 +32,11 @@ internal static partial class DaemonRunner
     /// </summary>
     public static async Task<int> RunAsync(SocketBridgeOptions options, Func<SocketBridgeOptions> reload, bool controlSocket = true)
     {
-        // First, before anything could pass LISTEN_* on (sd_listen_fds(3)).
-        InheritedSockets inherited = InheritedSockets.FromEnvironment();
+        // First, before anything could pass LISTEN_* on (sd_listen_fds(3)):
+        // the sockets systemd passed, or those the previous image handed over (a re-exec).
+        DaemonProgram program = DaemonProgram.Current();
+        CarriedOver carried = CarriedOver.FromEnvironment();
+        InheritedSockets inherited = carried.IsReexec ? InheritedSockets.FromDescriptors(carried.Listeners) : InheritedSockets.FromEnvironment();
         var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(options.Daemon.LogLevel));
         var logCounters = new LogCounters();
         // Disposed last, after the host: whatever is logged while stopping is written if the log takes it.
@@ -45,9 +49,15 @@ internal static partial class DaemonRunner
         builder.Services.AddSingleton(logCounters);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(inherited);
+        builder.Services.AddSingleton(carried);
+        builder.Services.AddSingleton(program);
+        builder.Services.AddSingleton(log);
+        builder.Services.AddSingleton<HandoverGate>();
+        builder.Services.AddSingleton<ControlListener>();
         builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSingleton<ServiceNotifier>();
-        builder.Services.AddSingleton<ChildReaper>();
+        // Programs the previous image launched are its children still: watched from the start.
+        builder.Services.AddSingleton(sp => new ChildReaper(sp.GetRequiredService<ILogger<ChildReaper>>(), carried.Programs));
         builder.Services.AddSingleton<DescriptorReserve>();
         builder.Services.AddSingleton(_ => new RelayEngine());
         // What the watchdog asks to answer before each WATCHDOG=1.
@@ -68,6 +78,8 @@ internal static partial class DaemonRunner
             level,
             sp.GetRequiredService<ILogger<ConfigurationReloader>>()));
         builder.Services.AddSingleton<IReloader>(sp => sp.GetRequiredService<ConfigurationReloader>());
+        builder.Services.AddSingleton<Reexecutor>();
+        builder.Services.AddSingleton<IReexecutor>(sp => sp.GetRequiredService<Reexecutor>());
 
         // Hosted services start in this order and stop in the reverse one.
         if (controlSocket)
@@ -81,6 +93,8 @@ internal static partial class DaemonRunner
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StatusPublisher>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<WatchdogService>();
+        // Last: once everything serves, a re-exec's new image says so and answers whoever asked.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Reexecutor>());
         // The shutdown sequence keeps ShutdownTimeout itself, from the options
         // in force (a reload may change it); the host's own deadline, fixed
         // when it is built, would be the start-up one.
@@ -96,7 +110,8 @@ internal static partial class DaemonRunner
             context.Cancel = true;
             _ = ReloadOnSignalAsync(reloader, logger);
         });
-        using var userSignals = new UserSignals(logger);
+        Reexecutor reexecutor = host.Services.GetRequiredService<Reexecutor>();
+        using var userSignals = new UserSignals(logger, controlSocket ? () => _ = Task.Run(reexecutor.ReexecOnSignalAsync) : null);
 
         try
         {

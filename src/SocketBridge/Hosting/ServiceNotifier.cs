@@ -32,6 +32,13 @@ internal sealed partial class ServiceNotifier(ISystemdNotifier notifier, ILogger
         Send($"RELOADING=1\nMONOTONIC_USEC={microseconds}\nSTATUS=reloading the configuration");
     }
 
+    /// <summary>Before a re-exec: RELOADING=1 with MONOTONIC_USEC; the new image sends READY=1.</summary>
+    public void Reexecuting()
+    {
+        long microseconds = System.Diagnostics.Stopwatch.GetTimestamp() / (System.Diagnostics.Stopwatch.Frequency / 1_000_000);
+        Send($"RELOADING=1\nMONOTONIC_USEC={microseconds}\nSTATUS=re-executing");
+    }
+
     public void Stopping() => Send("STOPPING=1\nSTATUS=stopping");
 
     private void Send(string message)

@@ -5,8 +5,8 @@ using SocketBridge.Logging;
 namespace SocketBridge.Hosting;
 
 /// <summary>
-/// SIGUSR1 and SIGUSR2 have no meaning yet (SPEC 7 reserves SIGUSR2 for
-/// re-exec). Left at their default they end the process on the spot, with
+/// SIGUSR2 re-executes the daemon (SPEC 7), as <c>socketbridge reexec</c>
+/// does; SIGUSR1 has no meaning yet (nor SIGUSR2 for serve). Left at their default they end the process on the spot, with
 /// no cleanup: no programs stopped, socket files left behind. A script
 /// written for xinetd, which dumps its state on SIGUSR1, would do that by
 /// accident. So they are caught, logged each time, and otherwise ignored.
@@ -19,12 +19,23 @@ internal sealed partial class UserSignals : IDisposable
     private readonly PosixSignalRegistration _usr1;
     private readonly PosixSignalRegistration _usr2;
 
-    public UserSignals(ILogger logger)
+    /// <param name="reexec">What SIGUSR2 starts: a re-exec, as nginx's binary upgrade (null: ignored, as SIGUSR1).</param>
+    public UserSignals(ILogger logger, Action? reexec = null)
     {
         // Raw numbers: PosixSignal names only the portable signals, and
         // PosixSignalRegistration takes any other as its number.
         _usr1 = PosixSignalRegistration.Create((PosixSignal)SIGUSR1, context => Ignore(context, "SIGUSR1", logger));
-        _usr2 = PosixSignalRegistration.Create((PosixSignal)SIGUSR2, context => Ignore(context, "SIGUSR2", logger));
+        _usr2 = PosixSignalRegistration.Create((PosixSignal)SIGUSR2, context =>
+        {
+            if (reexec is null)
+            {
+                Ignore(context, "SIGUSR2", logger);
+                return;
+            }
+
+            context.Cancel = true;
+            reexec();
+        });
     }
 
     public void Dispose()

@@ -88,4 +88,11 @@ internal static class LogEventIds
     public const int Stopping = 88;
     public const int KilledLingering = 89;
     public const int Stopped = 90;
+
+    // 100-109: re-exec (socketbridge reexec, SIGUSR2) and what crosses it.
+    public const int ReexecRequested = 100;
+    public const int ReexecRefused = 101;
+    public const int Reexecuted = 102;
+    public const int HandoverUnreadable = 103;
+    public const int HandoverLeftBehind = 104;
 }

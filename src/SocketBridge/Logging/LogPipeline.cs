@@ -56,5 +56,18 @@ internal sealed class LogPipeline : IDisposable
         return written;
     }
 
+    /// <summary>Waits, within <paramref name="timeout"/>, until what was logged until now is written; the sinks go on (a re-exec).</summary>
+    public bool Flush(TimeSpan timeout)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        bool written = true;
+        foreach (QueuedSink sink in _sinks)
+        {
+            written &= sink.WaitDrained(deadline);
+        }
+
+        return written;
+    }
+
     public void Dispose() => Close(DisposeTimeout);
 }

@@ -57,6 +57,8 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
     private int _sinkDisposed;
     private long _reported; // the worker's: drops already written about
     private long _lastWrite; // Stopwatch timestamp of the worker's last finished write
+    private long _enqueued; // under lock (_queue): entries ever queued
+    private long _handled; // the worker's: entries ever taken and written (or failed)
 
     /// <param name="sink">Written to from the queue's thread only.</param>
     public QueuedSink(ILogEventSink sink, LogSinkCounters counters, int capacity = DefaultCapacity, long capacityBytes = DefaultCapacityBytes)
@@ -94,6 +96,7 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
             {
                 _queue.Enqueue(new Pending(logEvent, droppedBefore, size));
                 _queuedBytes += size;
+                _enqueued++;
                 if (_sleeping)
                 {
                     _sleeping = false;
@@ -180,8 +183,39 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
             if (!idle)
             {
                 Write(pending.Event, notice: false);
+                Interlocked.Increment(ref _handled);
             }
         }
+    }
+
+    /// <summary>
+    /// Waits, without closing, until everything queued before this call is
+    /// written (a re-exec, which ends the thread with the image), at most
+    /// until <paramref name="deadline"/> (a Stopwatch timestamp), less when
+    /// the sink writes nothing for <see cref="StallLimit"/>.
+    /// </summary>
+    public bool WaitDrained(long deadline)
+    {
+        long target;
+        lock (_queue)
+        {
+            target = _enqueued;
+        }
+
+        long stall = (long)(StallLimit.TotalSeconds * Stopwatch.Frequency);
+        long waitFrom = Stopwatch.GetTimestamp();
+        while (Interlocked.Read(ref _handled) < target)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (now >= deadline || now - Math.Max(Volatile.Read(ref _lastWrite), waitFrom) >= stall)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        return true;
     }
 
     /// <summary>

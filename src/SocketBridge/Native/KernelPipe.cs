@@ -59,6 +59,26 @@ internal sealed unsafe class KernelPipe : IDisposable
         Slots = Capacity / Environment.SystemPageSize;
     }
 
+    /// <summary>A pipe carried over from the daemon's previous image (a re-exec), with the bytes it holds.</summary>
+    public static KernelPipe Adopt(int readFd, int writeFd) => new(readFd, writeFd, adopted: true);
+
+    private KernelPipe(int readFd, int writeFd, bool adopted)
+    {
+        _ = adopted;
+        _read = new SafePipeHandle(readFd, ownsHandle: true);
+        _write = new SafePipeHandle(writeFd, ownsHandle: true);
+        _readFd = readFd;
+        _writeFd = writeFd;
+        int size = NativeMethods.GetPipeSize(_writeFd);
+        Capacity = size > 0 ? size : GuaranteedSize;
+        Slots = Capacity / Environment.SystemPageSize;
+    }
+
+    /// <summary>The descriptors, for a handover across a re-exec.</summary>
+    public int ReadFd => _readFd;
+
+    public int WriteFd => _writeFd;
+
     /// <summary>What the pipe holds at most, so what one splice can move.</summary>
     public int Capacity { get; }
 

@@ -98,6 +98,27 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_set_cloexec")]
     internal static partial int SetCloseOnExec(int fd);
 
+    [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_clear_cloexec")]
+    internal static partial int ClearCloseOnExec(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_memfd_sealed", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MemfdSealed(string name, byte* data, int length);
+
+    [LibraryImport(Helper, EntryPoint = "sb_memfd_seals")]
+    internal static partial int MemfdSeals(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_pread_all")]
+    internal static partial int PreadAll(int fd, byte* buffer, int length, long offset);
+
+    [LibraryImport(Helper, EntryPoint = "sb_file_size")]
+    internal static partial long FileSize(int fd);
+
+    [LibraryImport(Helper, EntryPoint = "sb_reexec")]
+    internal static partial int Reexec(byte* path, byte** argv, byte** envp);
+
     [LibraryImport(Helper, EntryPoint = "sb_wait_readable")]
     internal static partial int WaitReadable(SafeHandle handle, int timeoutMilliseconds);
 

@@ -272,6 +272,9 @@ internal static unsafe class Posix
     /// <summary>kill(2); false when the process (group) no longer exists.</summary>
     public static bool Kill(int pid, int signal) => NativeMethods.Kill(pid, signal) == 0;
 
+    /// <summary>close(2) of a raw descriptor no SafeHandle owns (one handed over by a re-exec and not taken).</summary>
+    public static void Close(int fd) => NativeMethods.Close(fd);
+
     /// <summary>A connected pair of Unix stream sockets, both close-on-exec.</summary>
     public static (SafeSocketHandle First, SafeSocketHandle Second) SocketPair()
     {

@@ -1,3 +1,4 @@
+using SocketBridge.Handover;
 using SocketBridge.Native;
 
 namespace SocketBridge.Processes;
@@ -24,7 +25,30 @@ internal sealed class ChildProcess
     /// <summary>True when the program was started in a new session, so its pid is its group.</summary>
     public bool LeadsGroup { get; }
 
+    /// <summary>A program carried over by a re-exec that the previous image had already reaped.</summary>
+    internal ChildProcess(int pid, bool leadsGroup, ChildExit exit)
+        : this(pid, leadsGroup)
+    {
+        _reaped = true;
+        _exited.TrySetResult(exit);
+    }
+
     public Task<ChildExit> Exited => _exited.Task;
+
+    /// <summary>What the next image needs to watch on; <paramref name="standardErrorFd"/> is the daemon's end of its stderr, if any.</summary>
+    public ProgramHandover Capture(int standardErrorFd)
+    {
+        lock (_gate)
+        {
+            return new ProgramHandover
+            {
+                Pid = Pid,
+                LeadsGroup = LeadsGroup,
+                StandardErrorFd = standardErrorFd,
+                WaitStatus = _reaped && _exited.Task.IsCompletedSuccessfully ? _exited.Task.Result.ToWaitStatus() : null,
+            };
+        }
+    }
 
     /// <summary>Sends <paramref name="signal"/> to the program's process group; false when it has already exited.</summary>
     public bool Signal(int signal)

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 using SocketBridge.Logging;
 
@@ -24,11 +25,35 @@ internal sealed partial class ChildReaper : IDisposable
     private readonly AutoResetEvent _spawned = new(false);
     private readonly ILogger<ChildReaper> _logger;
     private readonly Thread _thread;
+    private readonly Dictionary<int, ChildProcess> _adopted = [];
+    private bool _frozen; // under lock (_children)
     private volatile bool _disposed;
 
     public ChildReaper(ILogger<ChildReaper> logger)
+        : this(logger, [])
+    {
+    }
+
+    /// <param name="adopted">
+    /// Programs launched by the daemon's previous image (a re-exec): still
+    /// this process's children. They are watched from the start, before the
+    /// thread could take one's exit for a stranger's.
+    /// </param>
+    public ChildReaper(ILogger<ChildReaper> logger, IEnumerable<ProgramHandover> adopted)
     {
         _logger = logger;
+        foreach (ProgramHandover program in adopted)
+        {
+            ChildProcess child = program.WaitStatus is { } status
+                ? new ChildProcess(program.Pid, program.LeadsGroup, ChildExit.FromWaitStatus(status))
+                : new ChildProcess(program.Pid, program.LeadsGroup);
+            _adopted[program.Pid] = child;
+            if (program.WaitStatus is null)
+            {
+                _children[program.Pid] = child;
+            }
+        }
+
         _thread = new Thread(Run) { IsBackground = true, Name = "sb-reaper" };
         _thread.Start();
     }
@@ -80,6 +105,37 @@ internal sealed partial class ChildReaper : IDisposable
 
         _spawned.Set();
         return child;
+    }
+
+    /// <summary>The program <paramref name="pid"/> carried over by a re-exec, once (null if it was not).</summary>
+    public ChildProcess? TakeAdopted(int pid)
+    {
+        lock (_children)
+        {
+            return _adopted.Remove(pid, out ChildProcess? child) ? child : null;
+        }
+    }
+
+    /// <summary>
+    /// Stops reaping, for a re-exec: an exit from now on is left for the
+    /// next image, which adopts the program. Returns once no reap is under way.
+    /// </summary>
+    public void Freeze()
+    {
+        lock (_children)
+        {
+            _frozen = true;
+        }
+    }
+
+    /// <summary>Reaps again, after a re-exec that did not happen.</summary>
+    public void Thaw()
+    {
+        lock (_children)
+        {
+            _frozen = false;
+            Monitor.PulseAll(_children);
+        }
     }
 
     /// <summary>
@@ -149,32 +205,46 @@ internal sealed partial class ChildReaper : IDisposable
             }
 
             ChildProcess? child;
+            int unknownStatus = 0;
+            bool unknownReaped = false;
             lock (_children)
             {
+                // A re-exec under way: the exit is the next image's to take.
+                while (_frozen)
+                {
+                    Monitor.Wait(_children);
+                }
+
                 while (!_children.Remove(pid, out child) && _launching > 0)
                 {
                     Monitor.Wait(_children);
+                }
+
+                // Reaped under the lock, so a freeze never comes between the reap and its record.
+                if (child is null)
+                {
+                    // Not launched through Spawn: reap it anyway, never leave a zombie.
+                    // (A program that failed to start was already reaped by sb_spawn.)
+                    unknownReaped = ChildWaits.Reap(pid, out unknownStatus) == 1;
+                }
+                else
+                {
+                    child.Reap();
                 }
             }
 
             if (child is null)
             {
-                // Not launched through Spawn: reap it anyway, never leave a zombie.
-                // (A program that failed to start was already reaped by sb_spawn.)
-                if (ChildWaits.Reap(pid, out int status) == 1)
+                if (unknownReaped)
                 {
-                    LogUnknownChild(_logger, pid, ChildExit.FromWaitStatus(status).ToString());
+                    LogUnknownChild(_logger, pid, ChildExit.FromWaitStatus(unknownStatus).ToString());
                 }
             }
-            else
+            else if (child.LeadsGroup && Posix.Kill(-pid, 0))
             {
-                child.Reap();
-                if (child.LeadsGroup && Posix.Kill(-pid, 0))
+                lock (_lingering)
                 {
-                    lock (_lingering)
-                    {
-                        _lingering.Add(pid);
-                    }
+                    _lingering.Add(pid);
                 }
             }
         }

@@ -90,6 +90,18 @@ internal sealed class ProgramLauncher
         return new ProgramRun(child, forwarding, logReader);
     }
 
+    /// <summary>
+    /// Watches on a program launched by the daemon's previous image (a
+    /// re-exec): <paramref name="child"/> from the reaper, and its stderr
+    /// from the descriptor the previous image read it from.
+    /// </summary>
+    public static ProgramRun Resume(ChildProcess child, int standardErrorFd, Action<int, string> writeLine)
+    {
+        Socket? logReader = standardErrorFd >= 0 ? new Socket(new SafeSocketHandle(standardErrorFd, ownsHandle: true)) : null;
+        Task forwarding = logReader is null ? Task.CompletedTask : ForwardAsync(logReader, child.Pid, writeLine);
+        return new ProgramRun(child, forwarding, logReader);
+    }
+
     private ChildProcess Spawn(
         IReadOnlyList<string> environment,
         SafeHandle? input,

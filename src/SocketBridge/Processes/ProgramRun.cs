@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 
 namespace SocketBridge.Processes;
@@ -54,6 +55,9 @@ internal sealed class ProgramRun : IDisposable
 
         return exit;
     }
+
+    /// <summary>What the next image needs to watch the program on (see <see cref="ChildProcess.Capture"/>).</summary>
+    public ProgramHandover Capture() => Child.Capture(_standardError is { } socket ? (int)socket.Handle : -1);
 
     public void Dispose() => _standardError?.Dispose();
 }

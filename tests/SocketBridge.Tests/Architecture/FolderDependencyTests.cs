@@ -27,7 +27,7 @@ public sealed class FolderDependencyTests
         ["Configuration"],        // files into validated options
         ["Access"],               // who may connect, limits per source and rate (values the options hold)
         ["Endpoints", "Logging"], // endpoints, binding, passed sockets, accepted connections; the log sinks
-        ["Systemd"],              // the journal's protocol, the liveness probe the watchdog asks
+        ["Systemd", "Handover"],  // the journal's protocol, the liveness probe the watchdog asks; what a re-exec carries over
         ["Native"],               // P/Invoke and the C helper
     ];
 

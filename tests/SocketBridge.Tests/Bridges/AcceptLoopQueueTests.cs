@@ -35,7 +35,7 @@ public sealed class AcceptLoopQueueTests
         var loop = new AcceptLoop(handler, options, descriptors, TimeProvider.System);
         var counters = new BridgeCounters();
         using var accepting = new CancellationTokenSource();
-        var context = new BridgeContext(options, counters, new ConnectionIdGenerator(), NullLogger.Instance, accepting.Token, CancellationToken.None, CancellationToken.None);
+        var context = new BridgeContext(options, counters, new ConnectionIdGenerator(), NullLogger.Instance, new SocketBridge.Handover.HandoverGate(), new LiveConnections(), accepting.Token, CancellationToken.None, CancellationToken.None);
         Task[] loops = [.. ((Socket[])[first, second]).Select(s => Task.Run(() => loop.RunAsync(new BoundListener(s, options.Listen.Endpoints[0].Endpoint), context)))];
 
         // Each round, one client on each listener at once: both loops may
@@ -83,6 +83,10 @@ public sealed class AcceptLoopQueueTests
         private int _most;
 
         public int MostAtOnce => Volatile.Read(ref _most);
+
+        // Never asked: nothing is re-executed here.
+        public Task ResumeAsync(SocketBridge.Handover.ConnectionHandover handover, Connection? connection, LiveConnections live, CancellationToken stop, CancellationToken kill) =>
+            throw new NotSupportedException();
 
         public async Task ServeAsync(Connection connection, CancellationToken stop, CancellationToken kill)
         {

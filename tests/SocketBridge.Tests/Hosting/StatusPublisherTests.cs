@@ -74,7 +74,7 @@ public sealed class StatusPublisherTests : IDisposable
         }
 
         var options = new BridgeOptions { Name = name, File = "test.json", Listen = new ListenOptions { Endpoints = [] } };
-        var bridge = new Bridge(options, [], new IdleMode(), counters, _ids, NullLogger.Instance);
+        var bridge = new Bridge(options, [], new IdleMode(), counters, _ids, NullLogger.Instance, new SocketBridge.Handover.HandoverGate());
         _made.Add(bridge);
         return bridge;
     }

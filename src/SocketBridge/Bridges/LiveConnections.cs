@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using SocketBridge.Endpoints;
+using SocketBridge.Handover;
+
+namespace SocketBridge.Bridges;
+
+/// <summary>
+/// The connections a bridge is serving, for a re-exec to carry over: each
+/// is registered from its admission to its end, with how to describe it.
+/// </summary>
+internal sealed class LiveConnections
+{
+    private readonly ConcurrentDictionary<object, Func<IReadOnlyDictionary<string, RelayHandover>, ConnectionHandover?>> _entries = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>An accepted connection that came in on listener <paramref name="listenerIndex"/> of its bridge.</summary>
+    public void Add(Connection connection, int listenerIndex) =>
+        _entries[connection] = relays => Describe(connection, listenerIndex, relays);
+
+    /// <summary>A connection the daemon holds no socket of (a program carried over serves it), described by <paramref name="capture"/>.</summary>
+    public void Add(object key, Func<ConnectionHandover> capture) => _entries[key] = _ => capture();
+
+    public void Remove(object key) => _entries.TryRemove(key, out _);
+
+    /// <summary>
+    /// What the next image needs of each connection (the daemon held still:
+    /// the handover gate closed, the relay loops and the reaper frozen).
+    /// <paramref name="relays"/> are the relays the loops were running, by
+    /// connection id; a relaying connection not among them has just ended,
+    /// and ends with this image. Connections in no state to carry over are
+    /// counted in <paramref name="left"/>.
+    /// </summary>
+    public List<ConnectionHandover> Capture(IReadOnlyDictionary<string, RelayHandover> relays, ref int left)
+    {
+        var captured = new List<ConnectionHandover>();
+        foreach (Func<IReadOnlyDictionary<string, RelayHandover>, ConnectionHandover?> describe in _entries.Values)
+        {
+            ConnectionHandover? handover = describe(relays);
+            if (handover is null)
+            {
+                continue;
+            }
+
+            if (handover.Id.Length == 0)
+            {
+                left++;
+                continue;
+            }
+
+            captured.Add(handover);
+        }
+
+        return captured;
+    }
+
+    /// <summary>Null for a connection that is ending anyway; an empty id for one that cannot be carried over.</summary>
+    private static ConnectionHandover? Describe(Connection connection, int listener, IReadOnlyDictionary<string, RelayHandover> relays)
+    {
+        ConnectionHandover handover = new() { Id = connection.Id, AcceptedAt = connection.AcceptedAt, Peer = connection.Peer.Display, Listener = listener };
+        return connection.Phase switch
+        {
+            ConnectionPhase.Fresh when !connection.Socket.SafeHandle.IsClosed => handover with { SocketFd = (int)connection.Socket.SafeHandle.DangerousGetHandle() },
+            ConnectionPhase.Relaying when relays.TryGetValue(connection.Id, out RelayHandover? relay) => handover with { Relay = relay },
+            ConnectionPhase.Program when connection.ProgramCapture is { } program => handover with { Program = program() },
+            ConnectionPhase.Bound => handover with { Id = string.Empty },
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,159 @@
+namespace SocketBridge.Handover;
+
+/// <summary>
+/// What one image of the daemon hands the next across execve(2)
+/// (<c>socketbridge reexec</c>): written once into a sealed memfd, read once
+/// at start. Descriptors are numbers valid in the new image (the same
+/// process keeps them: only these lose close-on-exec). Timestamps are
+/// CLOCK_MONOTONIC, as Stopwatch reads it, which the exec does not reset.
+/// </summary>
+internal sealed record HandoverState
+{
+    /// <summary>The layout's version; an image reads only the ones it knows (<see cref="HandoverFormat.Version"/>).</summary>
+    public required int Version { get; init; }
+
+    /// <summary>The program that was executed, as the old image named it.</summary>
+    public required string Program { get; init; }
+
+    /// <summary>When the re-exec was asked for (Stopwatch timestamp), so the new image can say how long it took.</summary>
+    public long RequestedAt { get; init; }
+
+    /// <summary>What asked: "control" (socketbridge reexec) or "SIGUSR2".</summary>
+    public string Origin { get; init; } = "control";
+
+    /// <summary>The connection-id prefix and the last number given, so ids go on where they were.</summary>
+    public string IdPrefix { get; init; } = string.Empty;
+
+    public long LastId { get; init; }
+
+    /// <summary>The control client that asked for the re-exec, to be answered by the new image; -1 for none.</summary>
+    public int ReplyFd { get; init; } = -1;
+
+    public IReadOnlyList<BridgeHandover> Bridges { get; init; } = [];
+}
+
+/// <summary>One bridge: its counters and what it was serving.</summary>
+internal sealed record BridgeHandover
+{
+    public required string Name { get; init; }
+
+    public long Total { get; init; }
+
+    public long Refused { get; init; }
+
+    public string? LastError { get; init; }
+
+    public DateTimeOffset? LastErrorTime { get; init; }
+
+    public IReadOnlyList<ConnectionHandover> Connections { get; init; } = [];
+
+    /// <summary>A handoff bridge's program that was running, if any.</summary>
+    public SessionHandover? Handoff { get; init; }
+
+    /// <summary>A forward bridge's on-demand backend, if it was running.</summary>
+    public SessionHandover? Backend { get; init; }
+
+    /// <summary>Where the bridge's relaunch back-off stood (a handoff program, an on-demand backend), if it had begun.</summary>
+    public PauseHandover? Pause { get; init; }
+}
+
+/// <summary>
+/// A relaunch back-off: quick exits (or crashes) in a row, the pause they
+/// have grown to, and until when (Stopwatch timestamp) no launch may happen.
+/// </summary>
+internal sealed record PauseHandover
+{
+    public int QuickExits { get; init; }
+
+    public TimeSpan Length { get; init; }
+
+    public long Until { get; init; }
+}
+
+/// <summary>
+/// One accepted connection: not started yet (<see cref="SocketFd"/>: the new
+/// image serves it from the beginning), relayed (<see cref="Relay"/>), or
+/// served by a launched program (<see cref="Program"/>).
+/// </summary>
+internal sealed record ConnectionHandover
+{
+    public required string Id { get; init; }
+
+    /// <summary>When it was accepted (Stopwatch timestamp).</summary>
+    public long AcceptedAt { get; init; }
+
+    /// <summary>The client, as the logs show it.</summary>
+    public string Peer { get; init; } = string.Empty;
+
+    /// <summary>Which of the bridge's listening sockets it came in on.</summary>
+    public int Listener { get; init; }
+
+    public int SocketFd { get; init; } = -1;
+
+    public RelayHandover? Relay { get; init; }
+
+    public ProgramHandover? Program { get; init; }
+}
+
+/// <summary>A relayed connection, both sockets and both directions.</summary>
+internal sealed record RelayHandover
+{
+    public required int ClientFd { get; init; }
+
+    public required int TargetFd { get; init; }
+
+    /// <summary>Microseconds of IdleTimeout left (0: none).</summary>
+    public long IdleLeft { get; init; }
+
+    public required DirectionHandover Up { get; init; }
+
+    public required DirectionHandover Down { get; init; }
+}
+
+/// <summary>One direction of a relay: what it moved, what waits in its pipe or buffer, and how far it got.</summary>
+internal sealed record DirectionHandover
+{
+    public long Moved { get; init; }
+
+    public bool Eof { get; init; }
+
+    public bool Finished { get; init; }
+
+    public bool Bulk { get; init; }
+
+    public bool Spliceable { get; init; } = true;
+
+    /// <summary>The pipe holding bytes taken from the sender (-1: none), and how many.</summary>
+    public int PipeReadFd { get; init; } = -1;
+
+    public int PipeWriteFd { get; init; } = -1;
+
+    public int Held { get; init; }
+
+    /// <summary>A whole seqpacket message waiting for the receiver, if any.</summary>
+    public byte[]? Message { get; init; }
+}
+
+/// <summary>A launched program the new image watches on: it is still this process's child.</summary>
+internal sealed record ProgramHandover
+{
+    public required int Pid { get; init; }
+
+    public bool LeadsGroup { get; init; } = true;
+
+    /// <summary>The daemon's end of the program's stderr (-1: it does not go to the log).</summary>
+    public int StandardErrorFd { get; init; } = -1;
+
+    /// <summary>The wait status, when the old image had already reaped it but not logged its end.</summary>
+    public int? WaitStatus { get; init; }
+}
+
+/// <summary>A program a bridge runs for itself (a handoff program, an on-demand backend), with its session id.</summary>
+internal sealed record SessionHandover
+{
+    public required string Id { get; init; }
+
+    public long StartedAt { get; init; }
+
+    public required ProgramHandover Program { get; init; }
+}
