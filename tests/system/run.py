@@ -812,9 +812,13 @@ end script
         if exe != "/usr/sbin/socketbridge" or inode != packaged or inode == old_inode:
             raise Failure("pid %s runs %s (inode %s), not the new /usr/sbin/socketbridge (inode %s; before: %s, inode %s)"
                           % (pid, exe, inode, packaged, old_exe, old_inode))
-        return ("%s -> %s in %.1f s, pid %s kept, now runs inode %s (was %s); spawn %s, forward %s connections, 0 failed"
-                % (self.package("base").version, upgrade.version, ended - started, pid, inode, old_inode,
-                   details[0], details[1]))
+        logged = [m for m in c.journal_text(self.since, "-u", "socketbridge").splitlines() if "re-executed" in m]
+        if len(logged) != 1:
+            raise Failure("%d re-executed lines in the daemon's journal, expected 1: %s" % (len(logged), logged))
+        said = [line for line in output.splitlines() if "re-executed" in line]
+        return ("%s -> %s, dpkg -i %.1f s, pid %s kept, runs the new file (inode %s, was %s); spawn %s, forward %s "
+                "connections, 0 failed; %s" % (self.package("base").version, upgrade.version, ended - started, pid, inode,
+                                              old_inode, details[0], details[1], said[0].strip()))
 
     def s12_upgrade_stopped_or_refused(self):
         """an upgrade leaves a stopped daemon stopped; a refused re-exec keeps the old daemon serving and says so"""
@@ -854,6 +858,8 @@ end script
         for want in ("NOT re-executed", "refuses the configuration", "keeps running", "socketbridge reexec"):
             if want not in output:
                 raise Failure("the upgrade's output lacks %r:\n%s" % (want, output[-2000:]))
+        if "re-exec refused" not in c.journal_text(self.since, "-u", "socketbridge"):
+            raise Failure("the daemon's journal has no re-exec refused line")
         self.expect_state("active (running)")
         if c.show("socketbridge", "MainPID")["MainPID"] != pid:
             raise Failure("MainPID changed from %s" % pid)

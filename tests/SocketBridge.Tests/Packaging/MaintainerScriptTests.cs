@@ -55,7 +55,7 @@ public sealed class MaintainerScriptTests(DebianPackage package)
         var standIns = new StandIns
         {
             ReexecExitCode = 69,
-            ReexecStderr = "socketbridge reexec: cannot reach the daemon at /run/socketbridge/control.sock: no daemon is listening there\n",
+            ReexecStderr = "socketbridge reexec: cannot reach the daemon at /run/socketbridge/control.sock: no daemon is listening there (is socketbridge running?)\n",
         };
 
         ScriptRun run = await RunScriptsAsync(standIns, ["prerm", "upgrade", "9.9.9"], ["postinst", "configure", "0.0.1"]);
@@ -63,6 +63,34 @@ public sealed class MaintainerScriptTests(DebianPackage package)
         Assert.Contains(Reexec, run.Calls);
         Assert.DoesNotContain(run.Calls, c => c.Contains("start", StringComparison.Ordinal));
         Assert.Equal("", run.Result.Stdout + run.Result.Stderr);
+    }
+
+    [Fact]
+    public async Task The_postinst_knows_no_daemon_running_by_what_socketbridge_reexec_says_of_an_empty_control_socket()
+    {
+        string path = Path.Combine(package.NewDirectory($"no-daemon-{Guid.NewGuid():N}"), "control.sock");
+
+        CliResult reexec = await Tools.RunAsync(Path.Combine(package.Root, "usr/sbin/socketbridge"), ["reexec", "--control", path]);
+
+        // The text the postinst looks for to stay silent when nothing runs.
+        Assert.Equal(69, reexec.ExitCode);
+        Assert.Contains("no daemon is listening there", reexec.Stderr);
+    }
+
+    [Fact]
+    public async Task An_upgrade_whose_daemon_does_not_answer_in_time_succeeds_and_says_so()
+    {
+        var standIns = new StandIns
+        {
+            ReexecExitCode = 69,
+            ReexecStderr = "socketbridge reexec: the daemon at /run/socketbridge/control.sock did not answer within 90 s\n",
+        };
+
+        ScriptRun run = await RunScriptsAsync(standIns, ["postinst", "configure", "0.0.1"]);
+
+        Assert.Contains("could not ask the running daemon to re-execute", run.Result.Stderr);
+        Assert.Contains("  socketbridge reexec: the daemon at /run/socketbridge/control.sock did not answer within 90 s\n", run.Result.Stderr);
+        Assert.Contains("keeps the previous version", run.Result.Stderr);
     }
 
     [Fact]
