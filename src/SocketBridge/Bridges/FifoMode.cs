@@ -1,6 +1,8 @@
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 
+using SocketBridge.Handover;
+
 namespace SocketBridge.Bridges;
 
 /// <summary>
@@ -15,6 +17,10 @@ internal sealed class FifoMode(IFifoSessionHandler handler, RelayEngine readines
 {
     public ValueTask DisposeAsync() => handler.DisposeAsync();
 
+    public BridgeHandover Capture(BridgeHandover into, IReadOnlyDictionary<string, RelayHandover> relays, ref int left) => handler.Capture(into);
+
+    public void Resume(BridgeHandover from, IReadOnlyList<IListener> listeners, BridgeContext context) => handler.Resume(from);
+
     public async Task RunAsync(IListener listener, BridgeContext context)
     {
         FifoListener fifo = listener as FifoListener ?? throw new ArgumentException($"{listener.Display} is not a FIFO", nameof(listener));
@@ -22,6 +28,11 @@ internal sealed class FifoMode(IFifoSessionHandler handler, RelayEngine readines
         if (sessions is null)
         {
             return; // Closed already: shutdown came first.
+        }
+
+        if (!await sessions.ResumeAsync().ConfigureAwait(false))
+        {
+            return;
         }
 
         while (await readiness.WaitReadableAsync([fifo.Reader], context.Accepting).ConfigureAwait(false) >= 0)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 
@@ -24,9 +25,16 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
     private readonly BridgeOptions _bridge;
     private readonly ProgramOptions _program;
     private readonly ProgramLauncher _launcher;
+    private readonly ChildReaper _reaper;
+    private readonly HandoverGate _gate;
+    private readonly object _runningLock = new();
+    private (ProgramRun Run, string Id, long Started)? _running;
+    private SessionHandover? _resumed;
 
-    public FifoSpawnHandler(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull)
+    public FifoSpawnHandler(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, HandoverGate gate)
     {
+        _reaper = reaper;
+        _gate = gate;
         _bridge = bridge;
         _program = program;
         ExecOptions exec = program.Exec;
@@ -36,6 +44,19 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     public IFifoSessions Open(FifoListener fifo, BridgeContext context) => new Sessions(this, fifo, context);
+
+    public BridgeHandover Capture(BridgeHandover into)
+    {
+        lock (_runningLock)
+        {
+            return _running is not { } running ? into : into with
+            {
+                Handoff = new SessionHandover { Id = running.Id, StartedAt = running.Started, Program = running.Run.Capture() },
+            };
+        }
+    }
+
+    public void Resume(BridgeHandover from) => _resumed = from.Handoff;
 
     private static int? BytesWaiting(FifoListener fifo)
     {
@@ -70,9 +91,15 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
         string id = context.Ids.Next();
         long started = Stopwatch.GetTimestamp();
         ProgramRun run;
+        // The launch and its record are one step for a re-exec.
+        _gate.Enter();
         try
         {
             run = _launcher.Start(environment.ForSession(id), (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, id, pid, line), input: fifo.Reader);
+            lock (_runningLock)
+            {
+                _running = (run, id, started);
+            }
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
@@ -83,8 +110,43 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
         {
             return null; // Shutdown closed the FIFO first.
         }
+        finally
+        {
+            _gate.Exit();
+        }
 
+        return await WaitAsync(run, id, started, fifo, context).ConfigureAwait(false);
+    }
+
+    /// <summary>The session program carried over by a re-exec, if there is one: watched to its end (the FIFO's write end stays closed meanwhile).</summary>
+    private async Task<bool> ResumeAsync(FifoListener fifo, BridgeContext context)
+    {
+        if (Interlocked.Exchange(ref _resumed, null) is not { } resumed || _reaper.TakeAdopted(resumed.Program.Pid) is not { } child)
+        {
+            return false;
+        }
+
+        ProgramRun run = ProgramLauncher.Resume(child, resumed.Program.StandardErrorFd, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, resumed.Id, pid, line));
+        lock (_runningLock)
+        {
+            _running = (run, resumed.Id, resumed.StartedAt);
+        }
+
+        await WaitAsync(run, resumed.Id, resumed.StartedAt, fifo, context).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<ChildExit> WaitAsync(ProgramRun run, string id, long started, FifoListener fifo, BridgeContext context)
+    {
         ChildExit exit = await run.WaitAsync(context.Stop, context.Kill).ConfigureAwait(false);
+        // Out of a re-exec's reach before its end is logged: by this image or the next, never both.
+        _gate.Enter();
+        lock (_runningLock)
+        {
+            _running = null;
+        }
+
+        _gate.Exit();
         long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (exit.ExitStatus is { } status)
         {
@@ -103,6 +165,28 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
     {
         private readonly ChildEnvironment _environment = ChildEnvironment.ForFifoSession(handler._bridge.Name, handler._program.Environment, fifo.Path);
         private readonly RelaunchBackoff _backoff = new();
+
+        /// <summary>The session the previous image had running (a re-exec), watched to its end first; false when the FIFO's loop must end.</summary>
+        public async Task<bool> ResumeAsync()
+        {
+            if (Volatile.Read(ref handler._resumed) is null)
+            {
+                return true;
+            }
+
+            context.Counters.Readmit();
+            bool resumed;
+            try
+            {
+                resumed = await handler.ResumeAsync(fifo, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                context.Counters.Release();
+            }
+
+            return !resumed || (fifo.EndSession() && !context.Accepting.IsCancellationRequested);
+        }
 
         public async Task<bool> RunAsync()
         {

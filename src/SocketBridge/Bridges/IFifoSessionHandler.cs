@@ -1,5 +1,7 @@
 using SocketBridge.Endpoints;
 
+using SocketBridge.Handover;
+
 namespace SocketBridge.Bridges;
 
 /// <summary>
@@ -14,4 +16,12 @@ internal interface IFifoSessionHandler : IAsyncDisposable
     /// start to its end; null when the FIFO is closed already.
     /// </summary>
     IFifoSessions? Open(FifoListener fifo, BridgeContext context);
+
+    /// <summary>A session's program running, for a re-exec to carry over; by default nothing.</summary>
+    BridgeHandover Capture(BridgeHandover into) => into;
+
+    /// <summary>Takes over the session program the previous image ran, before the FIFO's loop starts.</summary>
+    void Resume(BridgeHandover from)
+    {
+    }
 }

@@ -9,4 +9,7 @@ internal interface IFifoSessions : IDisposable
     /// it cannot be read).
     /// </summary>
     Task<bool> RunAsync();
+
+    /// <summary>Before the first session: one carried over by a re-exec, watched to its end; false when the loop must end.</summary>
+    Task<bool> ResumeAsync() => Task.FromResult(true);
 }

@@ -11,6 +11,9 @@ namespace SocketBridge.Endpoints;
 internal sealed class BoundListener : IListener
 {
     private readonly CreatedNode? _created;
+
+    /// <summary>The socket file the daemon made for it, if it did (removed when it closes).</summary>
+    public CreatedNode? Created => _created;
     private int _disposed;
 
     public BoundListener(Socket socket, Endpoint endpoint, CreatedNode? created = null, string? inheritedName = null)

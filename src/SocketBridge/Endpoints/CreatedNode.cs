@@ -14,6 +14,12 @@ internal sealed class CreatedNode(SocketDirectory directory, string name, string
 
     public string Path => path;
 
+    /// <summary>Its name in its directory.</summary>
+    public string Name => name;
+
+    /// <summary>The directory it was made in.</summary>
+    public SocketDirectory Directory => directory;
+
     /// <summary>The file as made: its device, inode, owner and mode.</summary>
     public FileStatus File => file;
 

@@ -18,7 +18,8 @@ internal sealed class FifoListener : IListener
     private SafePipeHandle? _writer;
     private int _disposed;
 
-    public FifoListener(FifoEndpoint endpoint, SafePipeHandle reader, SafePipeHandle writer, CreatedNode? created)
+    /// <param name="writer">The daemon's write end; null while a session runs (one carried over by a re-exec).</param>
+    public FifoListener(FifoEndpoint endpoint, SafePipeHandle reader, SafePipeHandle? writer, CreatedNode? created)
     {
         Endpoint = endpoint;
         Reader = reader;
@@ -34,6 +35,12 @@ internal sealed class FifoListener : IListener
     public SafePipeHandle Reader { get; }
 
     public string Display => Endpoint.ToString();
+
+    /// <summary>The FIFO the daemon made, if it did.</summary>
+    public CreatedNode? Created => _created;
+
+    /// <summary>The daemon's write end, when it holds one (between sessions).</summary>
+    public SafePipeHandle? Writer => Volatile.Read(ref _writer);
 
     /// <summary>Closes the daemon's write end: from now on the reader sees EOF when the last writer closes.</summary>
     public void BeginSession()

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 
 namespace SocketBridge.Endpoints;
@@ -16,6 +18,8 @@ internal sealed class InheritedSockets
 {
     private const int ListenFdsStart = 3;
     private readonly List<InheritedSocket> _available;
+    private readonly Dictionary<string, CreatedNode> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (SafePipeHandle Reader, SafePipeHandle? Writer)> _fifos = new(StringComparer.Ordinal);
 
     private InheritedSockets(List<InheritedSocket> sockets, IReadOnlyList<string> problems)
     {
@@ -106,6 +110,88 @@ internal sealed class InheritedSockets
         }
 
         return new InheritedSockets(sockets, problems);
+    }
+
+    /// <summary>
+    /// What else the previous image handed over (a re-exec): the files it
+    /// made, which the bridges that take them remove in their turn, and its
+    /// FIFOs with the bytes in them.
+    /// </summary>
+    public void Carry(IEnumerable<NodeHandover> nodes, IEnumerable<FifoHandover> fifos)
+    {
+        lock (_available)
+        {
+            foreach (NodeHandover node in nodes)
+            {
+                Posix.SetCloseOnExec(node.DirectoryFd, node.Path);
+                var directory = SocketDirectory.Adopt(node.DirectoryFd, System.IO.Path.GetDirectoryName(node.Path) ?? "/");
+                _nodes[node.Path] = new CreatedNode(directory, node.Name, node.Path, new FileStatus(node.Mode, node.Uid, node.Gid, node.Device, node.Inode));
+            }
+
+            foreach (FifoHandover fifo in fifos)
+            {
+                Posix.SetCloseOnExec(fifo.ReaderFd, fifo.Path);
+                SafePipeHandle? writer = null;
+                if (fifo.WriterFd >= 0)
+                {
+                    Posix.SetCloseOnExec(fifo.WriterFd, fifo.Path);
+                    writer = new SafePipeHandle(fifo.WriterFd, ownsHandle: true);
+                }
+
+                _fifos[fifo.Path] = (new SafePipeHandle(fifo.ReaderFd, ownsHandle: true), writer);
+            }
+        }
+    }
+
+    /// <summary>The file at <paramref name="path"/> the previous image made, once (null if it made none).</summary>
+    public CreatedNode? TakeCreated(string path)
+    {
+        lock (_available)
+        {
+            return _nodes.Remove(path, out CreatedNode? node) ? node : null;
+        }
+    }
+
+    /// <summary>The FIFO at <paramref name="path"/> the previous image listened on, once.</summary>
+    public (SafePipeHandle Reader, SafePipeHandle? Writer)? TakeFifo(string path)
+    {
+        lock (_available)
+        {
+            return _fifos.Remove(path, out (SafePipeHandle, SafePipeHandle?) fifo) ? fifo : null;
+        }
+    }
+
+    /// <summary>
+    /// Once the bridges have taken theirs: FIFOs nobody took are closed, and
+    /// files nobody took are removed (their bridge is gone, as a reload would
+    /// have removed them). Returns their paths.
+    /// </summary>
+    public IReadOnlyList<string> ReleaseUntaken()
+    {
+        lock (_available)
+        {
+            var released = new List<string>();
+            foreach ((string path, (SafePipeHandle reader, SafePipeHandle? writer)) in _fifos)
+            {
+                reader.Dispose();
+                writer?.Dispose();
+                released.Add(path);
+            }
+
+            foreach ((string path, CreatedNode node) in _nodes)
+            {
+                node.Remove();
+                node.Directory.Dispose();
+                if (!released.Contains(path))
+                {
+                    released.Add(path);
+                }
+            }
+
+            _fifos.Clear();
+            _nodes.Clear();
+            return released;
+        }
     }
 
     /// <summary>Takes the socket passed with FileDescriptorName=<paramref name="name"/>.</summary>

@@ -58,11 +58,13 @@ internal static class ListenerBinder
                     break;
                 case UnixEndpoint unix:
                     bound.Add(inherited.TakeByPath(unix.Path, unix.Type) is { } socket
-                        ? Adopt(settings, listen, socket)
+                        ? Adopt(settings, listen, socket, inherited.TakeCreated(unix.Path))
                         : UnixSocketBinder.Bind(unix, listen.Options, settings));
                     break;
                 case FifoEndpoint fifo:
-                    bound.Add(FifoBinder.Bind(fifo, settings));
+                    bound.Add(inherited.TakeFifo(fifo.Path) is { } carried
+                        ? new FifoListener(fifo, carried.Reader, carried.Writer, inherited.TakeCreated(fifo.Path))
+                        : FifoBinder.Bind(fifo, settings));
                     break;
                 case SystemdEndpoint systemd:
                     InheritedSocket named = inherited.TakeByName(systemd.Name) ?? throw new ListenException(
@@ -107,13 +109,13 @@ internal static class ListenerBinder
     /// it was bound there, so it gets only the options that can be set on a
     /// bound socket (<see cref="SocketOptionsApplier.ToPassed"/>).
     /// </summary>
-    private static BoundListener Adopt(ListenSettings settings, ListenEndpoint listen, InheritedSocket passed)
+    private static BoundListener Adopt(ListenSettings settings, ListenEndpoint listen, InheritedSocket passed, CreatedNode? created = null)
     {
         try
         {
             IReadOnlyList<string> notes = SocketOptionsApplier.ToPassed(passed.Socket, listen.Options);
             // A socket the daemon's previous image bound itself (a re-exec) comes without a name.
-            return new BoundListener(passed.Socket, listen.Endpoint, inheritedName: passed.Name.Length == 0 ? null : passed.Name) { Notes = notes };
+            return new BoundListener(passed.Socket, listen.Endpoint, created, inheritedName: passed.Name.Length == 0 ? null : passed.Name) { Notes = notes };
         }
         catch (SocketOptionException ex)
         {

@@ -27,6 +27,9 @@ internal sealed class SocketDirectory : IDisposable
         Path = path;
     }
 
+    /// <summary>A directory descriptor the daemon's previous image opened (a re-exec).</summary>
+    public static SocketDirectory Adopt(int fd, string path) => new(new SafeFileHandle(fd, ownsHandle: true), path);
+
     /// <summary>The directory's O_PATH descriptor, for the *at calls.</summary>
     public SafeFileHandle Handle { get; }
 

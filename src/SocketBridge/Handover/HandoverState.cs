@@ -30,6 +30,42 @@ internal sealed record HandoverState
     public int ReplyFd { get; init; } = -1;
 
     public IReadOnlyList<BridgeHandover> Bridges { get; init; } = [];
+
+    /// <summary>Socket files and FIFOs the daemon made, which it removes when it stops (or their bridge goes).</summary>
+    public IReadOnlyList<NodeHandover> Nodes { get; init; } = [];
+
+    /// <summary>The FIFOs the daemon listens on: their read end, and the write end it holds between sessions.</summary>
+    public IReadOnlyList<FifoHandover> Fifos { get; init; } = [];
+}
+
+/// <summary>A file the daemon made: the descriptor of its directory, its name there, and what it was (to remove only that very file).</summary>
+internal sealed record NodeHandover
+{
+    public required string Path { get; init; }
+
+    public required int DirectoryFd { get; init; }
+
+    public required string Name { get; init; }
+
+    public uint Mode { get; init; }
+
+    public uint Uid { get; init; }
+
+    public uint Gid { get; init; }
+
+    public ulong Device { get; init; }
+
+    public ulong Inode { get; init; }
+}
+
+/// <summary>A FIFO listened on: its read end, and its write end (-1 while a session runs).</summary>
+internal sealed record FifoHandover
+{
+    public required string Path { get; init; }
+
+    public required int ReaderFd { get; init; }
+
+    public int WriterFd { get; init; } = -1;
 }
 
 /// <summary>One bridge: its counters and what it was serving.</summary>
@@ -47,7 +83,7 @@ internal sealed record BridgeHandover
 
     public IReadOnlyList<ConnectionHandover> Connections { get; init; } = [];
 
-    /// <summary>A handoff bridge's program that was running, if any.</summary>
+    /// <summary>A handoff bridge's program that was running, or a FIFO bridge's session program, if any.</summary>
     public SessionHandover? Handoff { get; init; }
 
     /// <summary>A forward bridge's on-demand backend, if it was running.</summary>

@@ -62,7 +62,7 @@ internal sealed class BridgeFactory : IDisposable
         bool fifo = options.Listen.Endpoints[0].Endpoint is FifoEndpoint;
         return options switch
         {
-            { Mode: BridgeMode.Spawn, Program: { } program } when fifo => new FifoMode(new FifoSpawnHandler(options, program, _reaper, _devNull), _relays),
+            { Mode: BridgeMode.Spawn, Program: { } program } when fifo => new FifoMode(new FifoSpawnHandler(options, program, _reaper, _devNull, _gate), _relays),
             { Mode: BridgeMode.Spawn, Program: { } program } => new AcceptLoop(new SpawnMode(options, program, _reaper, _devNull, logger, _gate), options, _descriptors, _time),
             { Mode: BridgeMode.Handoff, Program: { } program } => new HandoffMode(options, program, _reaper, _devNull, _relays),
             { Mode: BridgeMode.Forward, Forward: { } forward } when fifo => new FifoMode(new FifoForwardHandler(options, forward, Backend(options, forward, logger), _relays, _time), _relays),

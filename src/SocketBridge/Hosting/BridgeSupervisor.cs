@@ -127,6 +127,11 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
             LogInheritedUnused(_logger, unused.Name, unused.Display);
         }
 
+        foreach (string path in _inherited.ReleaseUntaken())
+        {
+            LogCarriedUnused(_logger, path);
+        }
+
         LogWarnings(_options);
         LogStarted(_logger, _bridges.Length, string.Join(", ", _options.Files));
         return Task.CompletedTask;
@@ -344,6 +349,9 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
 
     [LoggerMessage(EventId = LogEventIds.InheritedSocketProblem, Level = LogLevel.Warning, Message = "socket activation: {Problem}; it is not used")]
     private static partial void LogInheritedProblem(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = LogEventIds.CarriedFileUnused, Level = LogLevel.Warning, Message = "re-exec: {Path}, carried over from the previous image, is no bridge's Listen any more: closed and removed")]
+    private static partial void LogCarriedUnused(ILogger logger, string path);
 
     [LoggerMessage(EventId = LogEventIds.InheritedSocketUnused, Level = LogLevel.Warning, Message = "socket activation: the socket passed as {Name} ({Address}) matches no bridge's Listen; it is not used")]
     private static partial void LogInheritedUnused(ILogger logger, string name, string address);

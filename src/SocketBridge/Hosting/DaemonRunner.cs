@@ -37,6 +37,10 @@ internal static partial class DaemonRunner
         DaemonProgram program = DaemonProgram.Current();
         CarriedOver carried = CarriedOver.FromEnvironment();
         InheritedSockets inherited = carried.IsReexec ? InheritedSockets.FromDescriptors(carried.Listeners) : InheritedSockets.FromEnvironment();
+        if (carried.State is { } handedOver)
+        {
+            inherited.Carry(handedOver.Nodes, handedOver.Fifos);
+        }
         var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(options.Daemon.LogLevel));
         var logCounters = new LogCounters();
         // Disposed last, after the host: whatever is logged while stopping is written if the log takes it.

@@ -191,6 +191,8 @@ internal sealed partial class Reexecutor(
         int left = 0;
         var bridges = new List<BridgeHandover>();
         var listeners = new List<(int, string)>();
+        var nodes = new List<NodeHandover>();
+        var fifos = new List<FifoHandover>();
         foreach (Bridge bridge in supervisor.Bridges)
         {
             bridges.Add(bridge.Capture(relayed, ref left));
@@ -200,6 +202,17 @@ internal sealed partial class Reexecutor(
                 {
                     // Named as systemd passed it, if it did; one the daemon bound itself has no name.
                     listeners.Add(((int)socket.SafeHandle.DangerousGetHandle(), bound.InheritedName ?? string.Empty));
+                    AddNode(nodes, bound.Created);
+                }
+                else if (listener is FifoListener fifo && !fifo.Reader.IsClosed)
+                {
+                    fifos.Add(new FifoHandover
+                    {
+                        Path = fifo.Path,
+                        ReaderFd = (int)fifo.Reader.DangerousGetHandle(),
+                        WriterFd = fifo.Writer is { IsClosed: false } writer ? (int)writer.DangerousGetHandle() : -1,
+                    });
+                    AddNode(nodes, fifo.Created);
                 }
             }
         }
@@ -234,8 +247,32 @@ internal sealed partial class Reexecutor(
             LastId = factory.Ids.Last,
             ReplyFd = client is null || client.SafeHandle.IsClosed ? -1 : (int)client.SafeHandle.DangerousGetHandle(),
             Bridges = bridges,
+            Nodes = nodes,
+            Fifos = fifos,
         };
         return (state, listeners, left);
+    }
+
+    /// <summary>A file the daemon made, so the next image removes it when its bridge goes, as this one would have.</summary>
+    private static void AddNode(List<NodeHandover> nodes, CreatedNode? created)
+    {
+        if (created is null || created.Directory.Handle.IsClosed)
+        {
+            return;
+        }
+
+        FileStatus file = created.File;
+        nodes.Add(new NodeHandover
+        {
+            Path = created.Path,
+            DirectoryFd = (int)created.Directory.Handle.DangerousGetHandle(),
+            Name = created.Name,
+            Mode = file.Mode,
+            Uid = file.Uid,
+            Gid = file.Gid,
+            Device = file.Device,
+            Inode = file.Inode,
+        });
     }
 
     /// <summary>Every descriptor the state names: only these survive the exec.</summary>
@@ -249,6 +286,20 @@ internal sealed partial class Reexecutor(
         if (state.ReplyFd >= 0)
         {
             yield return state.ReplyFd;
+        }
+
+        foreach (NodeHandover node in state.Nodes)
+        {
+            yield return node.DirectoryFd;
+        }
+
+        foreach (FifoHandover fifo in state.Fifos)
+        {
+            yield return fifo.ReaderFd;
+            if (fifo.WriterFd >= 0)
+            {
+                yield return fifo.WriterFd;
+            }
         }
 
         foreach (BridgeHandover bridge in state.Bridges)
@@ -369,7 +420,7 @@ internal sealed partial class Reexecutor(
     [LoggerMessage(EventId = LogEventIds.ReexecRefused, Level = LogLevel.Error, Message = "re-exec refused, the daemon goes on unchanged: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = LogEventIds.ReexecRequested, Level = LogLevel.Information, Message = "re-executing {Program}, carrying {ConnectionCount} connection(s)")]
+    [LoggerMessage(EventId = LogEventIds.Reexecuting, Level = LogLevel.Information, Message = "re-executing {Program}, carrying {ConnectionCount} connection(s)")]
     private static partial void LogExecuting(ILogger logger, string program, int connectionCount);
 
     [LoggerMessage(EventId = LogEventIds.Reexecuted, Level = LogLevel.Information, Message = "re-executed (asked by {Origin}): {Summary}")]
@@ -381,6 +432,6 @@ internal sealed partial class Reexecutor(
     [LoggerMessage(EventId = LogEventIds.HandoverLeftBehind, Level = LogLevel.Warning, Message = "re-exec: bridge {Bridge} is not in the configuration any more: its {ConnectionCount} connection(s) carried over are not served on")]
     private static partial void LogLeftBehind(ILogger logger, string bridge, int connectionCount);
 
-    [LoggerMessage(EventId = LogEventIds.HandoverLeftBehind, Level = LogLevel.Warning, Message = "re-exec: {ConnectionCount} connection(s) in no state to be carried over (a copy to a FIFO Target, a bridge retiring after a reload) end with this image")]
+    [LoggerMessage(EventId = LogEventIds.HandoverNotCarried, Level = LogLevel.Warning, Message = "re-exec: {ConnectionCount} connection(s) in no state to be carried over (a copy to a FIFO Target, a bridge retiring after a reload) end with this image")]
     private static partial void LogLeavingBehind(ILogger logger, int connectionCount);
 }

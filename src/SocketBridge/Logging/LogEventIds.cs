@@ -95,4 +95,7 @@ internal static class LogEventIds
     public const int Reexecuted = 102;
     public const int HandoverUnreadable = 103;
     public const int HandoverLeftBehind = 104;
+    public const int Reexecuting = 105;
+    public const int HandoverNotCarried = 106;
+    public const int CarriedFileUnused = 107;
 }
