@@ -150,12 +150,12 @@ internal sealed class DescriptorReserve : IDisposable
     };
 
     /// <summary>
-    /// At start-up, once everything is bound: refuses to go on when the
-    /// limit leaves the daemon less than its own reserve, since the runtime
-    /// could then fail to start a thread at any moment (the
-    /// framework-dependent build aborts when it does).
+    /// At start-up, before the bridges start their threads: loads the code
+    /// the runtime would load late (<see cref="LoadWhatTheRuntimeWouldLoadLate"/>),
+    /// so a limit too low for it is a clear error, not a thread that cannot
+    /// be started (which the runtime reports as out of memory, or aborts on).
     /// </summary>
-    public void EnsureHeadroom()
+    public static void EnsureCodeLoaded()
     {
         try
         {
@@ -166,7 +166,17 @@ internal sealed class DescriptorReserve : IDisposable
             string what = (ex as FileNotFoundException)?.FileName ?? (ex as FileLoadException)?.FileName ?? ex.GetType().Name;
             throw new ListenException($"the open-file limit ({Posix.OpenFilesLimit()}) is too low to load the program's own code ({what.Split(',')[0]} could not be opened); raise LimitNOFILE (ulimit -n), or use the NativeAOT build (make publish)", ex);
         }
+    }
 
+    /// <summary>
+    /// At start-up, once everything is bound: refuses to go on when the
+    /// limit leaves the daemon less than its own reserve, since the runtime
+    /// could then fail to start a thread at any moment (the
+    /// framework-dependent build aborts when it does).
+    /// </summary>
+    public void EnsureHeadroom()
+    {
+        EnsureCodeLoaded();
         int open = Directory.GetFiles("/proc/self/fd").Length;
         long limit = Posix.OpenFilesLimit();
         Volatile.Write(ref _limit, limit);

@@ -75,7 +75,15 @@ internal sealed partial class ControlServer(
     {
         // Disposed without StopAsync when the daemon could not start: the
         // accept loop must see that it is ending, not an accept failure.
-        _stopping.Cancel();
+        try
+        {
+            _stopping.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // The accept's cancellation could not be queued (a start that failed
+            // for want of descriptors cannot start a thread either): it ends with the process.
+        }
         _listener?.Dispose();
         _stopping.Dispose();
     }
@@ -163,7 +171,10 @@ internal sealed partial class ControlServer(
                         ControlJsonContext.Default.ReexecResult),
                     _ => Encoding.UTF8.GetBytes($"{{\"Error\": \"unknown request; send \\\"{ControlRequest.Status}\\\", \\\"{ControlRequest.Reload}\\\" or \\\"{ControlRequest.Reexec}\\\" and a newline\"}}"),
                 };
-                await client.SendAsync(answer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                // A deadline of its own: a reload or a re-exec's check may take longer than the request's.
+                using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                sending.CancelAfter(RequestTimeout);
+                await client.SendAsync(answer, SocketFlags.None, sending.Token).ConfigureAwait(false);
                 client.Shutdown(SocketShutdown.Send);
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)

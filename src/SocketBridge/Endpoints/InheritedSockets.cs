@@ -19,7 +19,8 @@ internal sealed class InheritedSockets
     private const int ListenFdsStart = 3;
     private readonly List<InheritedSocket> _available;
     private readonly Dictionary<string, CreatedNode> _nodes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (SafePipeHandle Reader, SafePipeHandle? Writer)> _fifos = new(StringComparer.Ordinal);
+    // Descriptor numbers, not handles: the pipe handles' assembly is loaded only when a FIFO is carried.
+    private readonly Dictionary<string, (int Reader, int Writer)> _fifos = new(StringComparer.Ordinal);
 
     private InheritedSockets(List<InheritedSocket> sockets, IReadOnlyList<string> problems)
     {
@@ -72,11 +73,15 @@ internal sealed class InheritedSockets
     /// The sockets the daemon's previous image handed over (a re-exec), by
     /// descriptor and name, checked and made close-on-exec as passed ones are.
     /// </summary>
-    public static InheritedSockets FromDescriptors(IEnumerable<(int Fd, string Name)> descriptors)
+    public static InheritedSockets FromDescriptors(IEnumerable<(int Fd, string Name)> descriptors) =>
+        FromDescriptors(descriptors.Select(d => (d.Fd, d.Name, (string?)null)));
+
+    /// <summary>The same, each with the bridge that had it in the previous image (null: the control socket, or one systemd passed).</summary>
+    public static InheritedSockets FromDescriptors(IEnumerable<(int Fd, string Name, string? Bridge)> descriptors)
     {
         var sockets = new List<InheritedSocket>();
         var problems = new List<string>();
-        foreach ((int fd, string name) in descriptors)
+        foreach ((int fd, string name, string? bridge) in descriptors)
         {
             try
             {
@@ -106,7 +111,7 @@ internal sealed class InheritedSockets
                 continue;
             }
 
-            sockets.Add(new InheritedSocket(fd, name, socket));
+            sockets.Add(new InheritedSocket(fd, name, socket) { Bridge = bridge });
         }
 
         return new InheritedSockets(sockets, problems);
@@ -131,14 +136,12 @@ internal sealed class InheritedSockets
             foreach (FifoHandover fifo in fifos)
             {
                 Posix.SetCloseOnExec(fifo.ReaderFd, fifo.Path);
-                SafePipeHandle? writer = null;
                 if (fifo.WriterFd >= 0)
                 {
                     Posix.SetCloseOnExec(fifo.WriterFd, fifo.Path);
-                    writer = new SafePipeHandle(fifo.WriterFd, ownsHandle: true);
                 }
 
-                _fifos[fifo.Path] = (new SafePipeHandle(fifo.ReaderFd, ownsHandle: true), writer);
+                _fifos[fifo.Path] = (fifo.ReaderFd, fifo.WriterFd);
             }
         }
     }
@@ -157,7 +160,9 @@ internal sealed class InheritedSockets
     {
         lock (_available)
         {
-            return _fifos.Remove(path, out (SafePipeHandle, SafePipeHandle?) fifo) ? fifo : null;
+            return _fifos.Remove(path, out (int Reader, int Writer) fifo)
+                ? (new SafePipeHandle(fifo.Reader, ownsHandle: true), fifo.Writer >= 0 ? new SafePipeHandle(fifo.Writer, ownsHandle: true) : null)
+                : null;
         }
     }
 
@@ -171,10 +176,22 @@ internal sealed class InheritedSockets
         lock (_available)
         {
             var released = new List<string>();
-            foreach ((string path, (SafePipeHandle reader, SafePipeHandle? writer)) in _fifos)
+            foreach (InheritedSocket carried in _available.Where(s => s.Bridge is not null).ToList())
             {
-                reader.Dispose();
-                writer?.Dispose();
+                // A socket of a bridge that is gone: released, as a reload would.
+                released.Add(carried.Display);
+                carried.Socket.Dispose();
+                _available.Remove(carried);
+            }
+
+            foreach ((string path, (int reader, int writer)) in _fifos)
+            {
+                Posix.Close(reader);
+                if (writer >= 0)
+                {
+                    Posix.Close(writer);
+                }
+
                 released.Add(path);
             }
 
@@ -198,8 +215,13 @@ internal sealed class InheritedSockets
     public InheritedSocket? TakeByName(string name) => Take(s => s.Name == name);
 
     /// <summary>Takes a socket of <paramref name="type"/> bound to exactly <paramref name="address"/>, for a tcp: (Stream) or udp: (Dgram) Listen.</summary>
-    public InheritedSocket? TakeByAddress(IPEndPoint address, SocketType type = SocketType.Stream) =>
-        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is IPEndPoint bound && bound.Port == address.Port && bound.Address.Equals(address.Address));
+    /// <remarks>
+    /// Port 0 (the kernel picks) takes the socket the bridge <paramref name="bridge"/>
+    /// had on that address in the previous image (a re-exec), whatever port it got.
+    /// </remarks>
+    public InheritedSocket? TakeByAddress(IPEndPoint address, SocketType type = SocketType.Stream, string? bridge = null) =>
+        Take(s => s.Socket.SocketType == type && s.Socket.LocalEndPoint is IPEndPoint bound && bound.Address.Equals(address.Address)
+            && (bound.Port == address.Port || (address.Port == 0 && bridge is not null && s.Bridge == bridge)));
 
     /// <summary>Takes a socket of <paramref name="type"/> bound to exactly <paramref name="path"/> ('@' for abstract), for a unix:, unix-dgram: or unix-seqpacket: Listen.</summary>
     public InheritedSocket? TakeByPath(string path, SocketType type = SocketType.Stream) =>

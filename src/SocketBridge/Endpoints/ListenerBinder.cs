@@ -50,7 +50,7 @@ internal static class ListenerBinder
                 case InetEndpoint inet:
                     foreach (IPEndPoint address in listen.Addresses)
                     {
-                        bound.Add(inherited.TakeByAddress(address, listen.SocketType) is { } passed
+                        bound.Add(inherited.TakeByAddress(address, listen.SocketType, settings.Bridge) is { } passed
                             ? Adopt(settings, listen, passed)
                             : BindInet(settings, listen, inet, address));
                     }

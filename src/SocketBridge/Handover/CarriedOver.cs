@@ -13,7 +13,7 @@ internal sealed class CarriedOver
 {
     private readonly Dictionary<string, BridgeHandover> _bridges;
 
-    private CarriedOver(HandoverState? state, IReadOnlyList<(int Fd, string Name)> listeners, string? problem)
+    private CarriedOver(HandoverState? state, IReadOnlyList<(int Fd, string Name, string? Bridge)> listeners, string? problem)
     {
         State = state;
         Listeners = listeners;
@@ -27,7 +27,7 @@ internal sealed class CarriedOver
     public HandoverState? State { get; }
 
     /// <summary>The listening sockets (and the control socket), as sd_listen_fds(3) would give them.</summary>
-    public IReadOnlyList<(int Fd, string Name)> Listeners { get; }
+    public IReadOnlyList<(int Fd, string Name, string? Bridge)> Listeners { get; }
 
     /// <summary>Why a state that was handed over could not be read (naming the file and the field).</summary>
     public string? Problem { get; }
@@ -64,6 +64,8 @@ internal sealed class CarriedOver
         string? stateFd = Environment.GetEnvironmentVariable(HandoverFormat.StateVariable);
         string? fds = Environment.GetEnvironmentVariable(HandoverFormat.ListenFdsVariable);
         string? names = Environment.GetEnvironmentVariable(HandoverFormat.ListenNamesVariable);
+        string? bridges = Environment.GetEnvironmentVariable(HandoverFormat.ListenBridgesVariable);
+        Environment.SetEnvironmentVariable(HandoverFormat.ListenBridgesVariable, null);
         Environment.SetEnvironmentVariable(HandoverFormat.StateVariable, null);
         Environment.SetEnvironmentVariable(HandoverFormat.ListenFdsVariable, null);
         Environment.SetEnvironmentVariable(HandoverFormat.ListenNamesVariable, null);
@@ -72,15 +74,16 @@ internal sealed class CarriedOver
             return None;
         }
 
-        var listeners = new List<(int, string)>();
+        var listeners = new List<(int, string, string?)>();
         string[] fdNames = names?.Split(':') ?? [];
+        string[] fdBridges = bridges?.Split(':') ?? [];
         string[] numbers = string.IsNullOrEmpty(fds) ? [] : fds.Split(':');
         for (int i = 0; i < numbers.Length; i++)
         {
             if (int.TryParse(numbers[i], NumberStyles.None, CultureInfo.InvariantCulture, out int fd) && fd > 2)
             {
                 // An empty name: a socket the previous image bound itself.
-                listeners.Add((fd, i < fdNames.Length ? fdNames[i] : string.Empty));
+                listeners.Add((fd, i < fdNames.Length ? fdNames[i] : string.Empty, i < fdBridges.Length && fdBridges[i].Length > 0 ? fdBridges[i] : null));
             }
         }
 

@@ -22,6 +22,9 @@ internal static class HandoverFormat
 
     public const string ListenNamesVariable = "SOCKETBRIDGE_LISTEN_FDNAMES";
 
+    /// <summary>The bridge that had each socket, ':'-separated as the names (empty: the control socket, or one systemd passed).</summary>
+    public const string ListenBridgesVariable = "SOCKETBRIDGE_LISTEN_FDBRIDGES";
+
     /// <summary>Set for the check run of a new program: it then says which handover version it reads.</summary>
     public const string CheckVariable = "SOCKETBRIDGE_HANDOVER_CHECK";
 

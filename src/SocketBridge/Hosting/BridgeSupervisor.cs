@@ -122,14 +122,15 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
             LogInheritedProblem(_logger, problem);
         }
 
-        foreach (InheritedSocket unused in _inherited.Unused)
-        {
-            LogInheritedUnused(_logger, unused.Name, unused.Display);
-        }
-
+        // What a re-exec carried over for bridges that are gone: released first.
         foreach (string path in _inherited.ReleaseUntaken())
         {
             LogCarriedUnused(_logger, path);
+        }
+
+        foreach (InheritedSocket unused in _inherited.Unused)
+        {
+            LogInheritedUnused(_logger, unused.Name, unused.Display);
         }
 
         LogWarnings(_options);

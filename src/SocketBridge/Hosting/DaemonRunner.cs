@@ -126,6 +126,14 @@ internal static partial class DaemonRunner
             LogStartFailed(logger, ex.Message);
             return ExitCodes.Failure;
         }
+        catch (Exception ex) when (ex is OutOfMemoryException || (ex is System.Net.Sockets.SocketException socket && socket.SocketErrorCode == System.Net.Sockets.SocketError.TooManyOpenSockets))
+        {
+            // Out of descriptors before the reserve's own check could say so (the runtime
+            // reports a thread it cannot start as out of memory): the same clear refusal.
+            string what = ex is OutOfMemoryException ? "a thread could not be started" : ex.Message;
+            LogStartFailed(logger, $"the open-file limit ({Native.Posix.OpenFilesLimit()}) is too low to start ({what}); raise LimitNOFILE (ulimit -n), or use the NativeAOT build (make publish)");
+            return ExitCodes.Failure;
+        }
 
         long stopping = 0;
         using (host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopping = Stopwatch.GetTimestamp()))

@@ -22,8 +22,10 @@ internal static class ProgramCheck
     private const int MaxOutput = 64 * 1024;
 
     /// <summary>The check's exit code (-1: did not start or did not finish) and what it printed.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(ChildReaper reaper, string path, IReadOnlyList<string> arguments, SafeFileHandle devNull)
+    public static async Task<(int ExitCode, string Output)> RunAsync(ChildReaper reaper, string path, IReadOnlyList<string> arguments)
     {
+        // Opened for the check only: the daemon at rest holds no descriptor more for re-exec.
+        using SafeFileHandle devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
         var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Where(k => k is not "NOTIFY_SOCKET" and not "WATCHDOG_USEC" and not "WATCHDOG_PID" && !k.StartsWith("LISTEN_", StringComparison.Ordinal))
             .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")

@@ -52,8 +52,6 @@ internal sealed partial class Reexecutor(
 
     private static readonly TimeSpan LogFlush = TimeSpan.FromSeconds(1);
 
-    private readonly SafeFileHandle _devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-
     public Task<ReexecResult> ReexecAsync(Socket? client, string origin, CancellationToken cancellationToken) =>
         supervisor.ExclusiveAsync(() => ReexecNowAsync(client, origin), cancellationToken);
 
@@ -113,7 +111,7 @@ internal sealed partial class Reexecutor(
             return Refuse(ExitCodes.Failure, "only a daemon started with 'socketbridge run' can re-execute (serve has no configuration to carry)");
         }
 
-        (int exitCode, string output) = await ProgramCheck.RunAsync(reaper, program.Path, checkArguments, _devNull).ConfigureAwait(false);
+        (int exitCode, string output) = await ProgramCheck.RunAsync(reaper, program.Path, checkArguments).ConfigureAwait(false);
         if (exitCode == ExitCodes.Config)
         {
             return Refuse(ExitCodes.Config, $"{program.Path} refuses the configuration: {Trim(output)}");
@@ -161,7 +159,7 @@ internal sealed partial class Reexecutor(
             }
 
             reaper.Freeze();
-            (HandoverState state, List<(int Fd, string Name)> listeners, int left) = Capture(client, origin, requested, relayed);
+            (HandoverState state, List<(int Fd, string Name, string Bridge)> listeners, int left) = Capture(client, origin, requested, relayed);
             if (left > 0)
             {
                 LogLeavingBehind(logger, left);
@@ -186,11 +184,11 @@ internal sealed partial class Reexecutor(
         }
     }
 
-    private (HandoverState State, List<(int Fd, string Name)> Listeners, int Left) Capture(Socket? client, string origin, long requested, IReadOnlyDictionary<string, RelayHandover> relayed)
+    private (HandoverState State, List<(int Fd, string Name, string Bridge)> Listeners, int Left) Capture(Socket? client, string origin, long requested, IReadOnlyDictionary<string, RelayHandover> relayed)
     {
         int left = 0;
         var bridges = new List<BridgeHandover>();
-        var listeners = new List<(int, string)>();
+        var listeners = new List<(int, string, string)>();
         var nodes = new List<NodeHandover>();
         var fifos = new List<FifoHandover>();
         foreach (Bridge bridge in supervisor.Bridges)
@@ -201,7 +199,7 @@ internal sealed partial class Reexecutor(
                 if (listener is BoundListener { Socket: { } socket } bound && !socket.SafeHandle.IsClosed)
                 {
                     // Named as systemd passed it, if it did; one the daemon bound itself has no name.
-                    listeners.Add(((int)socket.SafeHandle.DangerousGetHandle(), bound.InheritedName ?? string.Empty));
+                    listeners.Add(((int)socket.SafeHandle.DangerousGetHandle(), bound.InheritedName ?? string.Empty, bridge.Options.Name));
                     AddNode(nodes, bound.Created);
                 }
                 else if (listener is FifoListener fifo && !fifo.Reader.IsClosed)
@@ -234,7 +232,7 @@ internal sealed partial class Reexecutor(
 
         if (control.Socket is { } controlSocket && !controlSocket.SafeHandle.IsClosed)
         {
-            listeners.Add(((int)controlSocket.SafeHandle.DangerousGetHandle(), string.Empty));
+            listeners.Add(((int)controlSocket.SafeHandle.DangerousGetHandle(), string.Empty, string.Empty));
         }
 
         var state = new HandoverState
@@ -276,9 +274,9 @@ internal sealed partial class Reexecutor(
     }
 
     /// <summary>Every descriptor the state names: only these survive the exec.</summary>
-    private static IEnumerable<int> Descriptors(HandoverState state, List<(int Fd, string Name)> listeners)
+    private static IEnumerable<int> Descriptors(HandoverState state, List<(int Fd, string Name, string Bridge)> listeners)
     {
-        foreach ((int fd, _) in listeners)
+        foreach ((int fd, _, _) in listeners)
         {
             yield return fd;
         }
@@ -342,13 +340,13 @@ internal sealed partial class Reexecutor(
     }
 
     /// <summary>The daemon's environment as it is now (LISTEN_* long removed), with the handover's variables.</summary>
-    private static List<string> ExecEnvironment(int memfd, List<(int Fd, string Name)> listeners)
+    private static List<string> ExecEnvironment(int memfd, List<(int Fd, string Name, string Bridge)> listeners)
     {
         var variables = new List<string>();
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
             string key = (string)entry.Key;
-            if (key is HandoverFormat.StateVariable or HandoverFormat.ListenFdsVariable or HandoverFormat.ListenNamesVariable or HandoverFormat.CheckVariable)
+            if (key is HandoverFormat.StateVariable or HandoverFormat.ListenFdsVariable or HandoverFormat.ListenNamesVariable or HandoverFormat.ListenBridgesVariable or HandoverFormat.CheckVariable)
             {
                 continue;
             }
@@ -359,6 +357,7 @@ internal sealed partial class Reexecutor(
         variables.Add(string.Create(CultureInfo.InvariantCulture, $"{HandoverFormat.StateVariable}={memfd}"));
         variables.Add($"{HandoverFormat.ListenFdsVariable}={string.Join(':', listeners.Select(l => l.Fd.ToString(CultureInfo.InvariantCulture)))}");
         variables.Add($"{HandoverFormat.ListenNamesVariable}={string.Join(':', listeners.Select(l => l.Name.Replace(':', '_')))}");
+        variables.Add($"{HandoverFormat.ListenBridgesVariable}={string.Join(':', listeners.Select(l => l.Bridge))}");
         return variables;
     }
 
