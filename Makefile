@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | soak | publish | install | deb | system-test
+# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | bench-reexec | soak | publish | install | deb | system-test
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -50,12 +50,13 @@ clean:
 
 ## bench: forward mode against direct, systemd-socket-proxyd and socat, then spawn
 ## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
-## and socat; both measure the NativeAOT program; writes docs/benchmarks.md (6 to 15 minutes)
+## and socat, then the time a re-exec takes; all measure the NativeAOT program; writes
+## docs/benchmarks.md (6 to 15 minutes)
 ## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
 BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
 BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
                   gcc:gcc bc:bc systemd-socket-activate:systemd /lib/systemd/systemd-socket-proxyd:systemd
-BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906
+BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906 28811 28812
 
 .PHONY: bench bench-deps
 bench: build $(PUBLISH)/socketbridge
@@ -69,9 +70,19 @@ bench: build $(PUBLISH)/socketbridge
 	@bench/wait-ports.sh $(BENCH_PORTS)
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge SOCKETBRIDGE_JIT_BIN=$(CURDIR)/$(OUT)/socketbridge \
 	    bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md > $(OUT)/bench/benchmarks.md
+	@echo "bench/reexec.py: how long a re-exec takes with 1,000 forwarded connections open"
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/reexec.py > $(OUT)/bench/reexec.md
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md $(OUT)/bench/reexec.md > $(OUT)/bench/benchmarks.md
 	@mv $(OUT)/bench/benchmarks.md docs/benchmarks.md
-	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; echo "written: docs/benchmarks.md"
+	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; cat $(OUT)/bench/reexec.md; echo; echo "written: docs/benchmarks.md"
+
+## bench-reexec: the re-exec part of make bench alone (seconds; prints its table, writes no docs)
+.PHONY: bench-reexec
+bench-reexec: $(PUBLISH)/socketbridge
+	@command -v gcc >/dev/null && command -v python3 >/dev/null || { echo "make bench-reexec: needs gcc and python3" >&2; exit 1; }
+	@mkdir -p $(OUT)/bench
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/reexec.py > $(OUT)/bench/reexec.md
+	@echo; cat $(OUT)/bench/reexec.md
 
 bench-deps:
 	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update
@@ -111,7 +122,10 @@ DOCDIR      ?= $(PREFIX)/share/doc/socketbridge
 UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 
 DEB_ROOT    := $(OUT)/deb/root
-DEB         := $(OUT)/socketbridge_$(VERSION)_$(DEB_ARCH).deb
+# The package's version: the program's by default. `make deb DEB_VERSION=0.1.0-2`
+# packages the same program as a higher version (an upgrade to install over it).
+DEB_VERSION ?= $(VERSION)
+DEB         := $(OUT)/socketbridge_$(DEB_VERSION)_$(DEB_ARCH).deb
 # xz at level 1: 6 s instead of 48 s at the default level, for a package 11 %
 # larger. `make deb DEB_COMPRESSION="-Zxz -z9"` for the smallest.
 DEB_COMPRESSION ?= -Zxz -z1
@@ -156,7 +170,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(SBINDIR)/socketbridge $(DESTDIR)$(UNITDIR)/socketbridge.service $(DESTDIR)$(UNITDIR)/socketbridge.socket
 
-## deb: out/socketbridge_$(VERSION)_$(DEB_ARCH).deb, built with dpkg-deb from an install into out/deb/root.
+## deb: out/socketbridge_$(DEB_VERSION)_$(DEB_ARCH).deb, built with dpkg-deb from an install into out/deb/root.
 ## Depends is what dpkg-shlibdeps finds in the program: libc6 alone (libm is part of it);
 ## InvariantGlobalization spares libicu, and OpenSSL is loaded only for TLS, which is unused.
 deb: $(PUBLISH)/socketbridge
@@ -165,7 +179,7 @@ deb: $(PUBLISH)/socketbridge
 	    PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system \
 	    SBINDIR=/usr/sbin DOCDIR=/usr/share/doc/socketbridge
 	install -d -m 0755 $(DEB_ROOT)/DEBIAN
-	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	sed -e 's/@VERSION@/$(DEB_VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
 	    -e "s/@INSTALLED_SIZE@/$$(du -sk $(DEB_ROOT) | cut -f1)/" \
 	    packaging/deb/control.in > $(DEB_ROOT)/DEBIAN/control
 	install -m 0644 packaging/deb/conffiles $(DEB_ROOT)/DEBIAN/conffiles
@@ -180,13 +194,18 @@ deb: $(PUBLISH)/socketbridge
 ## systemd-container and debootstrap). The container's root is built once with debootstrap
 ## (alongside the package) and cached in /var/cache/socketbridge-system-test.
 ## SCENARIOS="1 4" runs only those. Skips, saying why, where systemd-nspawn cannot run at all.
+## The upgrade scenarios install over it the same program packaged as a higher version,
+## $(UPGRADE_DEB) (a second `make deb`, seconds).
 SCENARIOS   ?=
+UPGRADE_DEB_VERSION := $(DEB_VERSION)+upgrade1
+UPGRADE_DEB := $(OUT)/socketbridge_$(UPGRADE_DEB_VERSION)_$(DEB_ARCH).deb
 .PHONY: system-test
 system-test:
 	@python3 tests/system/run.py --preflight; status=$$?; \
 	    if [ $$status = 3 ]; then exit 0; elif [ $$status != 0 ]; then exit $$status; fi; \
 	    python3 tests/system/run.py --prepare-root & root=$$!; \
-	    $(MAKE) --no-print-directory deb; made=$$?; \
+	    $(MAKE) --no-print-directory deb && \
+	        $(MAKE) --no-print-directory deb DEB_VERSION=$(UPGRADE_DEB_VERSION); made=$$?; \
 	    wait $$root; rooted=$$?; \
 	    if [ $$made != 0 ] || [ $$rooted != 0 ]; then exit 2; fi; \
-	    python3 tests/system/run.py --deb $(DEB) $(SCENARIOS)
+	    python3 tests/system/run.py --deb $(DEB) --upgrade-deb $(UPGRADE_DEB) $(SCENARIOS)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Writes docs/benchmarks.md (on stdout) from the tables of bench/forward.sh and
-# bench/spawn-rate.sh, with the machine and the versions they ran with.
+# Writes docs/benchmarks.md (on stdout) from the tables of bench/forward.sh,
+# bench/spawn-rate.sh and (when given) bench/reexec.py, with the machine and the
+# versions they ran with.
 # SOCKETBRIDGE_BIN: the program measured (default: the NativeAOT out/publish/socketbridge).
-#   bench/report.sh FORWARD.md SPAWN.md > docs/benchmarks.md
+#   bench/report.sh FORWARD.md SPAWN.md [REEXEC.md] > docs/benchmarks.md
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-forward=$1 spawn=$2
+forward=$1 spawn=$2 reexec=${3:-}
 sb=${SOCKETBRIDGE_BIN:-$root/out/publish/socketbridge}
 dotnet=${DOTNET:-dotnet}
 
@@ -29,15 +30,17 @@ cat <<EOF
 
 The latest \`make bench\` run, written by it: forward mode against no relay at
 all, systemd-socket-proxyd and socat, then spawn mode, start-up time and
-idle memory against tcpserver, xinetd, systemd-socket-activate and socat.
-socketbridge is the NativeAOT program that \`make publish\` builds and the
-package ships. Run it again with \`make bench\` (\`make bench-deps\` installs
+idle memory against tcpserver, xinetd, systemd-socket-activate and socat,
+then how long a re-exec takes. socketbridge is the NativeAOT program that
+\`make publish\` builds and the package ships. Run it again with \`make bench\` (\`make bench-deps\` installs
 what it needs); the scripts and their parameters are in [bench/](../bench/):
 \`forward.sh\` takes \`BENCH_ROUNDS\`, \`BENCH_SIZE\`, \`BENCH_THROUGHPUT_SLICES\`, \`BENCH_RTT_COUNT\`,
 \`BENCH_RTT_SLICES\`, \`BENCH_CONNS\`, \`BENCH_CONN_WORKERS\`, \`BENCH_IDLE\`, \`BENCH_PEERS\` and \`BENCH_PORT_BASE\`
 from the environment; \`spawn-rate.sh\` takes the number of requests, the
 concurrency and the rounds as arguments, and \`BENCH_STARTUP_ROUNDS\` and
-\`BENCH_SPAWN_PORT_BASE\`. Everything runs on 127.0.0.1 on the one machine,
+\`BENCH_SPAWN_PORT_BASE\`; \`reexec.py\` takes \`BENCH_REEXEC_ROUNDS\`,
+\`BENCH_REEXEC_CONNS\` and \`BENCH_REEXEC_PORT_BASE\` (\`make bench-reexec\`
+runs it alone). Everything runs on 127.0.0.1 on the one machine,
 client, relay and backend sharing its CPUs; numbers from a shared or busy machine
 move by tens of percent from run to run, so compare columns of the same run.
 
@@ -119,3 +122,20 @@ among the processes that map them) one second after start-up.
 
 EOF
 cat "$spawn"
+if [[ -n $reexec ]]; then
+  cat <<EOF
+
+## Re-exec: \`socketbridge reexec\` with 1,000 forwarded connections open
+
+bench/reexec.py: the daemon re-executes itself again and again
+(\`socketbridge reexec\`, the NativeAOT program as the package ships it),
+first with no connection open, then while a forward bridge to
+bench/netbench.c's echo server holds 1,000 connections (each has echoed a
+byte, and the echo server has accepted them all). A re-exec runs
+the new binary's \`check\` first, then \`execve\`s it in the same process,
+and the new image takes over every socket and connection and sends
+\`READY=1\`. Issue 17 aims at under 100 ms from the request to \`READY=1\`.
+
+EOF
+  cat "$reexec"
+fi

@@ -9,7 +9,11 @@ PASS or FAIL line each, then a summary. Exit 0 when every scenario passed,
 line when this machine cannot run systemd-nspawn at all (not root, no
 namespaces).
 
-  tests/system/run.py --deb out/socketbridge_0.1.0_amd64.deb [SCENARIO...]
+  tests/system/run.py --deb out/socketbridge_0.1.0_amd64.deb \
+      [--upgrade-deb out/socketbridge_0.1.0+upgrade1_amd64.deb] [SCENARIO...]
+
+The upgrade scenarios (issue 17) install the second package, the same
+program at a higher version, over the first.
 
 The root file system comes from debootstrap (bookworm, minbase, with
 systemd, dbus and python3), built once and cached under
@@ -360,9 +364,11 @@ def cannot_run_nspawn():
 
 
 class Scenarios:
-    def __init__(self, c):
+    def __init__(self, c, packages=None):
         self.c = c
         self.since = None
+        # {"base": Package, "upgrade": Package or None}: what install() copied into the container.
+        self.packages = packages or {}
 
     # -- shared steps
 
@@ -720,7 +726,210 @@ end script
         self.expect_state("active (running)")
         return "bridges pyecho and unixecho"
 
-    # -- 11, 12: systemd's file-descriptor store (issue 17)
+    # -- 11 and 12: package upgrades (issue 17)
+
+    def package(self, which):
+        package = self.packages.get(which)
+        if package is None:
+            raise Failure("no --upgrade-deb given (make system-test builds one)")
+        return package
+
+    def installed_version(self):
+        r = self.c.run(["dpkg-query", "-W", "-f", "${Version} ${db:Status-Abbrev}", "socketbridge"])
+        return r.stdout.strip()
+
+    def install_base(self):
+        """The package at its base version, the daemon stopped (reset() stops it): a downgrade after an upgrade scenario."""
+        base = self.package("base")
+        if self.installed_version() != "%s ii" % base.version:
+            self.c.check(["dpkg", "-i", base.path], timeout=180)
+        return base
+
+    def dpkg_install(self, package):
+        """dpkg -i: Failure unless it succeeds and the package is installed at its version; returns what it printed."""
+        r = self.c.run(["dpkg", "-i", package.path], timeout=180)
+        output = (r.stdout + r.stderr).strip()
+        if r.returncode != 0:
+            raise Failure("dpkg -i %s exited with %d:\n%s" % (package.path, r.returncode, output[-2000:]))
+        installed = self.installed_version()
+        if installed != "%s ii" % package.version:
+            raise Failure("dpkg-query after the upgrade: %r, expected %r" % (installed, "%s ii" % package.version))
+        return output
+
+    def image(self, pid):
+        """The file a process runs: readlink of /proc/PID/exe (" (deleted)" once replaced) and its inode."""
+        exe = self.c.check(["readlink", "/proc/%s/exe" % pid]).stdout.strip()
+        inode = self.c.check(["stat", "-L", "-c", "%i", "/proc/%s/exe" % pid]).stdout.strip()
+        return exe, inode
+
+    def s11_package_upgrade(self):
+        """dpkg -i of a newer build during client loops and a held session: the daemon re-executes, 0 failures"""
+        c = self.c
+        self.install_base()
+        upgrade = self.package("upgrade")
+        self.backend(47110)
+        spawn, forward, held_at = "tcp:127.0.0.1:47111", "tcp:127.0.0.1:47112", "tcp:127.0.0.1:47113"
+        self.bridges("10-upgrade.json", {
+            "spawn": {"Listen": spawn, "User": "root", "Exec": ["cat"]},
+            "forward": {"Listen": forward, "Target": "tcp:127.0.0.1:47110"},
+            "held": {"Listen": held_at, "User": "root", "Exec": ["cat"]},
+        })
+        self.start_daemon()
+        pid = c.show("socketbridge", "MainPID")["MainPID"]
+        old_exe, old_inode = self.image(pid)
+        watcher = StateWatcher(c)
+        held = c.popen(["python3", CLIENT, "hold", held_at])
+        loops = [c.popen(["python3", CLIENT, "loop", ep]) for ep in (spawn, forward)]
+        results = [[], []]
+        try:
+            talk(held, None)
+            talk(held, "before the upgrade")
+            for loop, seen in zip(loops, results):
+                collect(loop, seen, 5)
+            started = time.time()
+            output = self.dpkg_install(upgrade)
+            ended = time.time()
+            for loop, seen in zip(loops, results):
+                collect(loop, seen, len(seen) + 5)
+            talk(held, "after the upgrade")
+            self.echo(spawn, "a new connection after the upgrade")
+        finally:
+            close(held)
+            summaries = [close(loop) for loop in loops]
+            states = watcher.stop()
+        if "re-executed" not in output or "NOT re-executed" in output:
+            raise Failure("the upgrade did not say the daemon was re-executed:\n" + output[-2000:])
+        details = []
+        for endpoint, seen, summary in zip((spawn, forward), results, summaries):
+            seen += [r for r in summary if "n" in r]
+            failed = [r for r in seen if not r["ok"]]
+            if failed:
+                raise Failure("%s: %d of %d connections failed, first #%d at %.3f (dpkg ran %.3f-%.3f): %s"
+                              % (endpoint, len(failed), len(seen), failed[0]["n"], failed[0]["t"], started, ended,
+                                 failed[0].get("error")))
+            during = sum(1 for r in seen if started <= r["t"] <= ended)
+            if not during:
+                raise Failure("%s: no connection completed while dpkg ran (%.3f-%.3f)" % (endpoint, started, ended))
+            details.append("%d (%d during dpkg -i)" % (len(seen), during))
+        if "failed" in states:
+            raise Failure("the unit was seen failed (states: %s)" % ", ".join(sorted(states)))
+        self.expect_state("active (running)")
+        if c.show("socketbridge", "MainPID")["MainPID"] != pid:
+            raise Failure("MainPID changed from %s: restarted, not re-executed" % pid)
+        exe, inode = self.image(pid)
+        packaged = c.check(["stat", "-c", "%i", "/usr/sbin/socketbridge"]).stdout.strip()
+        if exe != "/usr/sbin/socketbridge" or inode != packaged or inode == old_inode:
+            raise Failure("pid %s runs %s (inode %s), not the new /usr/sbin/socketbridge (inode %s; before: %s, inode %s)"
+                          % (pid, exe, inode, packaged, old_exe, old_inode))
+        logged = [m for m in c.journal_text(self.since, "-u", "socketbridge").splitlines() if "re-executed" in m]
+        if len(logged) != 1:
+            raise Failure("%d re-executed lines in the daemon's journal, expected 1: %s" % (len(logged), logged))
+        said = [line for line in output.splitlines() if "re-executed" in line]
+        return ("%s -> %s, dpkg -i %.1f s, pid %s kept, runs the new file (inode %s, was %s); spawn %s, forward %s "
+                "connections, 0 failed; %s" % (self.package("base").version, upgrade.version, ended - started, pid, inode,
+                                              old_inode, details[0], details[1], said[0].strip()))
+
+    def s12_upgrade_stopped_or_refused(self):
+        """an upgrade leaves a stopped daemon stopped; a refused re-exec keeps the old daemon serving and says so"""
+        c = self.c
+        base = self.install_base()
+        upgrade = self.package("upgrade")
+        echo_at, held_at = "tcp:127.0.0.1:47121", "tcp:127.0.0.1:47122"
+        self.bridges("10-refused.json", {
+            "echo": {"Listen": echo_at, "User": "root", "Exec": ["cat"]},
+            "held": {"Listen": held_at, "User": "root", "Exec": ["cat"]},
+        })
+        # Stopped: the upgrade starts nothing.
+        output = self.dpkg_install(upgrade)
+        if "re-exec" in output:
+            raise Failure("the upgrade of a stopped daemon talked of a re-exec:\n" + output[-2000:])
+        self.expect_state("inactive (dead)")
+        starts = [e for e in c.journal(self.since, "-u", "socketbridge")
+                  if e.get("MESSAGE_ID") == "7d4958e842da4a758f6c1cdc7b36dcc5"]
+        if starts:
+            raise Failure("the upgrade started the daemon: %s" % starts[0].get("MESSAGE"))
+
+        # Running, with a configuration the new program refuses (a drop-in broken after the start).
+        self.install_base()
+        self.start_daemon()
+        pid = c.show("socketbridge", "MainPID")["MainPID"]
+        broken = os.path.join(BRIDGES_D, "30-broken.json")
+        held = c.popen(["python3", CLIENT, "hold", held_at])
+        try:
+            talk(held, None)
+            talk(held, "before the refused upgrade")
+            self.bridges("30-broken.json", {"echo": {"Lisen": "x"}})
+            output = self.dpkg_install(upgrade)
+            talk(held, "after the refused upgrade")
+            self.echo(echo_at, "the old daemon serves on")
+        finally:
+            close(held)
+        for want in ("NOT re-executed", "refuses the configuration", "keeps running", "socketbridge reexec"):
+            if want not in output:
+                raise Failure("the upgrade's output lacks %r:\n%s" % (want, output[-2000:]))
+        if "re-exec refused" not in c.journal_text(self.since, "-u", "socketbridge"):
+            raise Failure("the daemon's journal has no re-exec refused line")
+        self.expect_state("active (running)")
+        if c.show("socketbridge", "MainPID")["MainPID"] != pid:
+            raise Failure("MainPID changed from %s" % pid)
+        exe, _ = self.image(pid)
+        if not exe.endswith(" (deleted)"):
+            raise Failure("after a refused re-exec pid %s runs %s, expected the old, replaced image" % (pid, exe))
+        # What the message says to do: correct the files, then socketbridge reexec.
+        c.remove(broken)
+        r = c.check(["timeout", "120", "socketbridge", "reexec"], timeout=150)
+        exe, _ = self.image(pid)
+        if exe != "/usr/sbin/socketbridge":
+            raise Failure("after socketbridge reexec pid %s runs %s" % (pid, exe))
+        self.echo(echo_at, "after the re-exec")
+        refusal = [line.strip() for line in output.splitlines() if "refuse" in line]
+        return "stopped stayed stopped; refused (%s), %s kept serving; then %s" % (
+            refusal[0] if refusal else "?", base.version, r.stdout.strip())
+
+    def s13_remove_and_purge(self):
+        """dpkg -r stops the socket and the daemon and its programs; purge removes the enablement links and conffiles"""
+        c = self.c
+        base = self.install_base()
+        self.bridges("10-removed.json", {"echo": {"Listen": "tcp:127.0.0.1:47131", "User": "root", "Exec": ["cat"]}})
+        # Both enabled; only the service started (the socket cannot start beside a running service).
+        c.check(["systemctl", "enable", "socketbridge.socket"], timeout=60)
+        c.check(["systemctl", "enable", "--now", "socketbridge.service"], timeout=60)
+        self.expect_state("active (running)")
+        links = ["/etc/systemd/system/multi-user.target.wants/socketbridge.service",
+                 "/etc/systemd/system/sockets.target.wants/socketbridge.socket"]
+        pid = int(c.show("socketbridge", "MainPID")["MainPID"])
+        held = c.popen(["python3", CLIENT, "hold", "tcp:127.0.0.1:47131"])
+        try:
+            talk(held, None)
+            talk(held, "before the removal")
+            removed = c.run(["dpkg", "-r", "socketbridge"], timeout=120)
+            if removed.returncode != 0:
+                raise Failure("dpkg -r exited with %d: %s" % (removed.returncode, (removed.stdout + removed.stderr)[-2000:]))
+        finally:
+            close(held)
+        if self.client("alive", str(pid))[0]["alive"]:
+            raise Failure("the daemon %d still runs after dpkg -r" % pid)
+        if "killed by SIGTERM" not in c.journal_text(self.since, "-u", "socketbridge"):
+            raise Failure("the held session's program was not logged as ended by SIGTERM")
+        for unit in ("socketbridge.service", "socketbridge.socket"):
+            s = c.show(unit, "ActiveState", "LoadState")
+            if s["ActiveState"] != "inactive" or s["LoadState"] != "not-found":
+                raise Failure("after dpkg -r: %s is %s, %s (expected inactive, not-found)" % (unit, s["ActiveState"], s["LoadState"]))
+        if not c.exists("/etc/socketbridge/socketbridge.json"):
+            raise Failure("dpkg -r removed the conffile /etc/socketbridge/socketbridge.json")
+        purged = c.run(["dpkg", "--purge", "socketbridge"], timeout=120)
+        if purged.returncode != 0:
+            raise Failure("dpkg --purge exited with %d: %s" % (purged.returncode, (purged.stdout + purged.stderr)[-2000:]))
+        left = [p for p in links + ["/etc/socketbridge/socketbridge.json"] if c.exists(p)]
+        if left:
+            raise Failure("left after purge: %s" % ", ".join(left))
+        if not c.exists(os.path.join(BRIDGES_D, "10-removed.json")):
+            raise Failure("purge removed a bridge file the administrator added")
+        # Back to the package as installed, for the scenarios after this one.
+        c.check(["dpkg", "-i", base.path], timeout=180)
+        return "stopped on removal; purge removed %d links and the conffiles, kept the added bridge" % len(links)
+
+    # -- 14, 15: systemd's file-descriptor store (issue 17)
 
     # A spawn program that finishes its request when the stop's SIGTERM
     # comes (as a well-behaved server does), so a restart ends no connection:
@@ -745,7 +954,7 @@ end script
         return wait_for("NFileDescriptorStore=%d" % want,
                         lambda: int(self.c.show("socketbridge", "NFileDescriptorStore")["NFileDescriptorStore"] or -1) == want, 10)
 
-    def s11_restart_keeps_listeners(self):
+    def s14_restart_keeps_listeners(self):
         """systemctl restart during client loops (spawn, forward, unix forward): the fd store keeps the listeners, nobody is refused"""
         c = self.c
         endpoints = self.stored_bridges((47111, 47112, 47110))
@@ -809,7 +1018,7 @@ end script
                 "ended by the stop's SIGTERM to their program; %d adoptions of stored sockets") % (
             len(results), during, max(r["ms"] for r in results), ended, adopted)
 
-    def s12_kill9_queued_served(self):
+    def s15_kill9_queued_served(self):
         """kill -9 of the daemon: systemd restarts it with the stored listeners; connections queued meanwhile are served"""
         c = self.c
         endpoints = self.stored_bridges((47121, 47122, 47120))
@@ -860,8 +1069,11 @@ end script
         ("6", "configuration error", "s6_configuration_error"),
         ("7", "stop", "s7_stop"),
         ("8", "upstart import", "s8_upstart_import"),
-        ("11", "restart refuses nobody (fd store)", "s11_restart_keeps_listeners"),
-        ("12", "kill -9: queued connections served (fd store)", "s12_kill9_queued_served"),
+        ("11", "package upgrade re-executes", "s11_package_upgrade"),
+        ("12", "upgrade stopped or refused", "s12_upgrade_stopped_or_refused"),
+        ("13", "remove and purge", "s13_remove_and_purge"),
+        ("14", "restart refuses nobody (fd store)", "s14_restart_keeps_listeners"),
+        ("15", "kill -9: queued connections served (fd store)", "s15_kill9_queued_served"),
     ]
 
     def diagnostics(self):
@@ -961,6 +1173,19 @@ def close(proc, timeout=30):
 # ---------------------------------------------------------------------------
 
 
+class Package:
+    """A .deb copied into the container: its path there and its Version."""
+
+    def __init__(self, c, deb):
+        r = run_host(["dpkg-deb", "-f", deb, "Version"], 30)
+        if r.returncode != 0:
+            raise SetupError("dpkg-deb -f %s Version: %s" % (deb, r.stderr.strip()))
+        self.version = r.stdout.strip()
+        self.path = "/root/" + os.path.basename(deb)
+        c.write(self.path, "")
+        shutil.copyfile(deb, c.path(self.path))
+
+
 def install(c, deb):
     c.write("/root/" + os.path.basename(deb), "")
     shutil.copyfile(deb, c.path("/root/" + os.path.basename(deb)))
@@ -978,6 +1203,7 @@ def install(c, deb):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--deb", help="the package to install")
+    parser.add_argument("--upgrade-deb", help="the same package at a higher version, for the upgrade scenarios")
     parser.add_argument("--preflight", action="store_true",
                         help="only check that this machine can run the test: exit 0 yes, 3 it cannot (SKIP), 2 tools missing")
     parser.add_argument("--prepare-root", action="store_true", help="only build the cached root file system")
@@ -1005,6 +1231,9 @@ def main():
     if not args.deb or not os.path.isfile(args.deb):
         log("system test: no package %s (make deb builds it)" % args.deb)
         return 2
+    if args.upgrade_deb and not os.path.isfile(args.upgrade_deb):
+        log("system test: no package %s (make deb DEB_VERSION=... builds it)" % args.upgrade_deb)
+        return 2
 
     wanted = [s for s in Scenarios.ALL if not args.scenarios or s[0] in args.scenarios]
     started = time.monotonic()
@@ -1028,7 +1257,9 @@ def main():
         version = install(container, os.path.abspath(args.deb))
         log("installed %s with dpkg -i (socketbridge %s) in %.1f s" % (os.path.basename(args.deb), version,
                                                                          time.monotonic() - t))
-        scenarios = Scenarios(container)
+        packages = {"base": Package(container, os.path.abspath(args.deb)),
+                    "upgrade": Package(container, os.path.abspath(args.upgrade_deb)) if args.upgrade_deb else None}
+        scenarios = Scenarios(container, packages)
         for number, title, method in wanted:
             t = time.monotonic()
             try:

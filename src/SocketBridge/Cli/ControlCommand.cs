@@ -106,6 +106,13 @@ internal static class ControlCommand
         }
 
         ReexecResult? result = Parse(answer, ControlJsonContext.Default.ReexecResult);
+        if (result is { Reexecuted: false, Message: null or "" })
+        {
+            // A daemon from before reexec answers that it does not know the request.
+            errors.WriteLine($"socketbridge reexec: the daemon at {path} does not know reexec (it is older than this socketbridge): restart it instead ({Shorten(answer.Trim())})");
+            return ExitCodes.Failure;
+        }
+
         if (result is null)
         {
             errors.WriteLine($"socketbridge reexec: {path} answered something that is not a re-exec outcome: {Shorten(answer)}");

@@ -103,6 +103,13 @@ public static class Clients
         }
     }
 
+    /// <summary>Sends a line on an open connection to an echoing program (cat) and reads it back.</summary>
+    public static async Task EchoLineAsync(Socket socket, string line)
+    {
+        await socket.SendAsync(Encoding.UTF8.GetBytes(line + "\n"));
+        Assert.Equal(line, await ReadLineAsync(socket));
+    }
+
     /// <summary>Runs a client program with <paramref name="input"/> on its stdin; returns its stdout.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunProgramAsync(string program, IEnumerable<string> args, string input = "", TimeSpan? timeout = null)
     {

@@ -123,10 +123,12 @@ public sealed class Daemon : IAsyncDisposable
     /// Starts socketbridge with <paramref name="args"/> and waits for READY=1.
     /// Without <paramref name="readOutput"/> its stdout and stderr are pipes
     /// nobody reads (a stuck log consumer), and <see cref="Logs"/> stays empty.
+    /// <paramref name="program"/> runs another copy of the program than
+    /// <see cref="Binary.Path"/> (a <see cref="PrivateInstall"/>).
     /// </summary>
-    public static async Task<Daemon> StartAsync(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null, bool readOutput = true)
+    public static async Task<Daemon> StartAsync(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null, bool readOutput = true, string? program = null)
     {
-        Daemon daemon = Launch(args, directory, ownsDirectory, environment, launcher, readOutput);
+        Daemon daemon = Launch(args, directory, ownsDirectory, environment, launcher, readOutput, program);
         try
         {
             await daemon.WaitReadyAsync();
@@ -145,7 +147,7 @@ public sealed class Daemon : IAsyncDisposable
     /// failures, or under a launcher such as systemd-socket-activate given as
     /// <paramref name="launcher"/>, which execs socketbridge after it).
     /// </summary>
-    public static Daemon Launch(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null, bool readOutput = true)
+    public static Daemon Launch(string[] args, TempDirectory directory, bool ownsDirectory, IDictionary<string, string>? environment = null, string[]? launcher = null, bool readOutput = true, string? program = null)
     {
         string notifyPath = directory["notify.sock"];
 
@@ -162,7 +164,7 @@ public sealed class Daemon : IAsyncDisposable
         // A job started in the background by a script (make test &) inherits SIGINT
         // and SIGQUIT ignored, and the daemon, like any program, keeps them so:
         // the fixture starts it as a service manager would, with their defaults.
-        string[] command = ["/usr/bin/env", "--default-signal=INT,QUIT", .. launcher ?? [], Binary.Path, .. args];
+        string[] command = ["/usr/bin/env", "--default-signal=INT,QUIT", .. launcher ?? [], program ?? Binary.Path, .. args];
         var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardError = true,

@@ -14,7 +14,7 @@ public sealed partial class DebianPackage : IAsyncLifetime
     /// <summary>Variables that would steer the make run away from its defaults if the caller's environment had them.</summary>
     private static readonly string[] MakeVariables =
         ["MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "PREFIX", "DESTDIR", "SYSCONFDIR", "LIBDIR", "SBINDIR",
-         "DOCDIR", "UNITDIR", "RID", "DEB_ARCH", "DEB_COMPRESSION"];
+         "DOCDIR", "UNITDIR", "RID", "DEB_ARCH", "DEB_VERSION", "DEB_COMPRESSION"];
 
     private readonly TempDirectory _directory = new();
 

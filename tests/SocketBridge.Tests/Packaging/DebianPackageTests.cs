@@ -99,6 +99,35 @@ public sealed class DebianPackageTests(DebianPackage package)
     }
 
     [Fact]
+    public async Task Make_deb_with_DEB_VERSION_packages_the_same_program_as_a_higher_version_that_dpkg_installs_as_an_upgrade()
+    {
+        string version = package.Version + "+1";
+        string upgrade = Path.Combine(package.OutDirectory, $"socketbridge_{version}_amd64.deb");
+        string root = package.NewDirectory("upgrade-root");
+        Directory.CreateDirectory(Path.Combine(root, "var/lib/dpkg/info"));
+        Directory.CreateDirectory(Path.Combine(root, "var/lib/dpkg/updates"));
+        File.WriteAllText(Path.Combine(root, "var/lib/dpkg/status"), "");
+        string[] dpkg = [$"--root={root}", "--force-script-chrootless", "--force-depends", "--force-not-root"];
+
+        CliResult make = await package.MakeAsync("deb", $"DEB_VERSION={version}");
+
+        Assert.True(make.ExitCode == 0, make.ToString());
+        Assert.Equal(version, (await Tools.RunOkAsync("dpkg-deb", "-f", upgrade, "Version")).Stdout.Trim());
+        Assert.True(File.Exists(package.Path), "the package of the default version is still there");
+        string unpacked = package.NewDirectory("upgrade-unpacked");
+        await Tools.RunOkAsync("dpkg", "-x", upgrade, unpacked);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(package.Root, "usr/sbin/socketbridge")), File.ReadAllBytes(Path.Combine(unpacked, "usr/sbin/socketbridge")));
+
+        await Tools.RunOkAsync("dpkg", [.. dpkg, "--install", package.Path]);
+        CliResult install = await Tools.RunOkAsync("dpkg", [.. dpkg, "--install", upgrade]);
+
+        Assert.Contains($"Preparing to unpack .../socketbridge_{version}_amd64.deb", install.Stdout);
+        Assert.Contains($"over ({package.Version})", install.Stdout);
+        CliResult installed = await Tools.RunOkAsync("dpkg-query", $"--admindir={root}/var/lib/dpkg", "-W", "-f", "${Version} ${db:Status-Abbrev}", "socketbridge");
+        Assert.Equal($"{version} ii ", installed.Stdout);
+    }
+
+    [Fact]
     public async Task The_packaged_program_is_a_native_executable_that_needs_only_the_C_library()
     {
         string program = Path.Combine(package.Root, "usr/sbin/socketbridge");
