@@ -201,7 +201,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
     }
 
     /// <summary>The connections are the bridge's to capture; what the handler keeps beyond them (an on-demand backend) is its own.</summary>
-    public BridgeHandover Capture(BridgeHandover into, IReadOnlyDictionary<string, RelayHandover> relays, ref int left) => handler.Capture(into);
+    public BridgeHandover Capture(BridgeHandover into, CarriedDescriptors carried) => handler.Capture(into, carried);
 
     private void Admit(Socket socket, BoundListener listener, int index, BridgeContext context)
     {
@@ -251,6 +251,10 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
             {
                 // Another listener of the bridge took the last slot since this one found room.
                 context.Counters.Enqueue();
+                // Carried over by a re-exec while it waits, as one not started yet.
+                string id = context.Ids.Next();
+                long acceptedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                context.Live.Add(socket, carried => new ConnectionHandover { Id = id, AcceptedAt = acceptedAt, Peer = peer.Display, Listener = index, SocketFd = carried.Carry(socket.SafeHandle) });
                 _ = StartWhenFreeAsync(socket, peer, source, listener, index, context, ceiling);
                 return;
             }
@@ -362,6 +366,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         context.Gate.Enter();
         try
         {
+            context.Live.Remove(socket);
             Start(socket, peer, source, listener, index, context, ceiling);
         }
         finally

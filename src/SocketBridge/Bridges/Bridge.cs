@@ -75,7 +75,7 @@ internal sealed class Bridge : IDisposable
     /// What a re-exec carries over of this bridge: its counters, last error
     /// and what its mode was serving (the daemon held still).
     /// </summary>
-    public BridgeHandover Capture(IReadOnlyDictionary<string, RelayHandover> relays, ref int left)
+    public BridgeHandover Capture(IReadOnlyDictionary<string, RelayHandover> relays, CarriedDescriptors carried, ref int left)
     {
         BridgeError? error = Counters.LastError;
         var into = new BridgeHandover
@@ -85,9 +85,9 @@ internal sealed class Bridge : IDisposable
             Refused = Counters.Refused,
             LastError = error?.Message,
             LastErrorTime = error?.Time,
-            Connections = _context.Live.Capture(relays, ref left),
+            Connections = _context.Live.Capture(relays, carried, ref left),
         };
-        return _mode.Capture(into, relays, ref left);
+        return _mode.Capture(into, carried);
     }
 
     /// <summary>Takes over what the previous image's bridge of this name was serving; before <see cref="Start"/>.</summary>

@@ -17,7 +17,7 @@ internal sealed class FifoMode(IFifoSessionHandler handler, RelayEngine readines
 {
     public ValueTask DisposeAsync() => handler.DisposeAsync();
 
-    public BridgeHandover Capture(BridgeHandover into, IReadOnlyDictionary<string, RelayHandover> relays, ref int left) => handler.Capture(into);
+    public BridgeHandover Capture(BridgeHandover into, CarriedDescriptors carried) => handler.Capture(into, carried);
 
     public void Resume(BridgeHandover from, IReadOnlyList<IListener> listeners, BridgeContext context) => handler.Resume(from);
 

@@ -45,13 +45,13 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
 
     public IFifoSessions Open(FifoListener fifo, BridgeContext context) => new Sessions(this, fifo, context);
 
-    public BridgeHandover Capture(BridgeHandover into)
+    public BridgeHandover Capture(BridgeHandover into, CarriedDescriptors carried)
     {
         lock (_runningLock)
         {
             return _running is not { } running ? into : into with
             {
-                Handoff = new SessionHandover { Id = running.Id, StartedAt = running.Started, Program = running.Run.Capture() },
+                Handoff = new SessionHandover { Id = running.Id, StartedAt = running.Started, Program = running.Run.Capture(carried) },
             };
         }
     }

@@ -60,7 +60,7 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
         }
     }
 
-    public BridgeHandover Capture(BridgeHandover into) => backend is null ? into : into with { Backend = backend.Capture(), Pause = backend.CapturePause() };
+    public BridgeHandover Capture(BridgeHandover into, CarriedDescriptors carried) => backend is null ? into : into with { Backend = backend.Capture(carried), Pause = backend.CapturePause() };
 
     public void Resume(BridgeHandover from, ILogger bridgeLogger)
     {

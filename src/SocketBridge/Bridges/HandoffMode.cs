@@ -57,7 +57,7 @@ internal sealed class HandoffMode : IBridgeMode
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>The program running (and the back-off), for a re-exec to carry over.</summary>
-    public BridgeHandover Capture(BridgeHandover into, IReadOnlyDictionary<string, RelayHandover> relays, ref int left)
+    public BridgeHandover Capture(BridgeHandover into, CarriedDescriptors carried)
     {
         lock (_runningLock)
         {
@@ -65,7 +65,7 @@ internal sealed class HandoffMode : IBridgeMode
             into = quickExits == 0 ? into : into with { Pause = new PauseHandover { QuickExits = quickExits, Until = Volatile.Read(ref _pausedUntil) } };
             return _running is not { } running ? into : into with
             {
-                Handoff = new SessionHandover { Id = running.Id, StartedAt = running.Started, Program = running.Run.Capture() },
+                Handoff = new SessionHandover { Id = running.Id, StartedAt = running.Started, Program = running.Run.Capture(carried) },
             };
         }
     }

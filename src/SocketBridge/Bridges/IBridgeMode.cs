@@ -25,10 +25,10 @@ internal interface IBridgeMode : IAsyncDisposable
 
     /// <summary>
     /// What a re-exec carries over of this mode's work into <paramref name="into"/>
-    /// (the daemon held still); <paramref name="relays"/> are the relays
-    /// the loops were running, by connection id. By default nothing.
+    /// (the daemon held still), its descriptors copied through
+    /// <paramref name="carried"/>. By default nothing.
     /// </summary>
-    BridgeHandover Capture(BridgeHandover into, IReadOnlyDictionary<string, RelayHandover> relays, ref int left) => into;
+    BridgeHandover Capture(BridgeHandover into, CarriedDescriptors carried) => into;
 
     /// <summary>Takes over what the previous image's bridge of this name was doing, before <see cref="RunAsync(IReadOnlyList{IListener}, BridgeContext)"/>.</summary>
     void Resume(BridgeHandover from, IReadOnlyList<IListener> listeners, BridgeContext context)

@@ -27,7 +27,7 @@ internal interface IConnectionHandler
     Task ResumeAsync(ConnectionHandover handover, Connection? connection, LiveConnections live, CancellationToken stop, CancellationToken kill);
 
     /// <summary>What the handler keeps beyond connections (an on-demand backend), for a re-exec; by default nothing.</summary>
-    BridgeHandover Capture(BridgeHandover into) => into;
+    BridgeHandover Capture(BridgeHandover into, CarriedDescriptors carried) => into;
 
     /// <summary>Takes over what <see cref="Capture"/> gave, before any connection is resumed.</summary>
     void Resume(BridgeHandover from, Microsoft.Extensions.Logging.ILogger logger)

@@ -18,7 +18,7 @@ internal interface IFifoSessionHandler : IAsyncDisposable
     IFifoSessions? Open(FifoListener fifo, BridgeContext context);
 
     /// <summary>A session's program running, for a re-exec to carry over; by default nothing.</summary>
-    BridgeHandover Capture(BridgeHandover into) => into;
+    BridgeHandover Capture(BridgeHandover into, CarriedDescriptors carried) => into;
 
     /// <summary>Takes over the session program the previous image ran, before the FIFO's loop starts.</summary>
     void Resume(BridgeHandover from)

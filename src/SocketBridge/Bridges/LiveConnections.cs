@@ -10,14 +10,14 @@ namespace SocketBridge.Bridges;
 /// </summary>
 internal sealed class LiveConnections
 {
-    private readonly ConcurrentDictionary<object, Func<IReadOnlyDictionary<string, RelayHandover>, ConnectionHandover?>> _entries = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<object, Func<IReadOnlyDictionary<string, RelayHandover>, CarriedDescriptors, ConnectionHandover?>> _entries = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>An accepted connection that came in on listener <paramref name="listenerIndex"/> of its bridge.</summary>
     public void Add(Connection connection, int listenerIndex) =>
-        _entries[connection] = relays => Describe(connection, listenerIndex, relays);
+        _entries[connection] = (relays, carried) => Describe(connection, listenerIndex, relays, carried);
 
     /// <summary>A connection the daemon holds no socket of (a program carried over serves it), described by <paramref name="capture"/>.</summary>
-    public void Add(object key, Func<ConnectionHandover> capture) => _entries[key] = _ => capture();
+    public void Add(object key, Func<CarriedDescriptors, ConnectionHandover> capture) => _entries[key] = (_, carried) => capture(carried);
 
     public void Remove(object key) => _entries.TryRemove(key, out _);
 
@@ -29,12 +29,12 @@ internal sealed class LiveConnections
     /// and ends with this image. Connections in no state to carry over are
     /// counted in <paramref name="left"/>.
     /// </summary>
-    public List<ConnectionHandover> Capture(IReadOnlyDictionary<string, RelayHandover> relays, ref int left)
+    public List<ConnectionHandover> Capture(IReadOnlyDictionary<string, RelayHandover> relays, CarriedDescriptors carried, ref int left)
     {
         var captured = new List<ConnectionHandover>();
-        foreach (Func<IReadOnlyDictionary<string, RelayHandover>, ConnectionHandover?> describe in _entries.Values)
+        foreach (Func<IReadOnlyDictionary<string, RelayHandover>, CarriedDescriptors, ConnectionHandover?> describe in _entries.Values)
         {
-            ConnectionHandover? handover = describe(relays);
+            ConnectionHandover? handover = describe(relays, carried);
             if (handover is null)
             {
                 continue;
@@ -53,16 +53,26 @@ internal sealed class LiveConnections
     }
 
     /// <summary>Null for a connection that is ending anyway; an empty id for one that cannot be carried over.</summary>
-    private static ConnectionHandover? Describe(Connection connection, int listener, IReadOnlyDictionary<string, RelayHandover> relays)
+    private static ConnectionHandover? Describe(Connection connection, int listener, IReadOnlyDictionary<string, RelayHandover> relays, CarriedDescriptors carried)
     {
         ConnectionHandover handover = new() { Id = connection.Id, AcceptedAt = connection.AcceptedAt, Peer = connection.Peer.Display, Listener = listener };
         return connection.Phase switch
         {
-            ConnectionPhase.Fresh when !connection.Socket.SafeHandle.IsClosed => handover with { SocketFd = (int)connection.Socket.SafeHandle.DangerousGetHandle() },
-            ConnectionPhase.Relaying when relays.TryGetValue(connection.Id, out RelayHandover? relay) => handover with { Relay = relay },
-            ConnectionPhase.Program when connection.ProgramCapture is { } program => handover with { Program = program() },
+            // Closed meanwhile (refused, or its handler failed): it ends with this image.
+            ConnectionPhase.Fresh => carried.Carry(connection.Socket.SafeHandle) is >= 0 and int fd ? handover with { SocketFd = fd } : null,
+            ConnectionPhase.Relaying when relays.TryGetValue(connection.Id, out RelayHandover? relay) => handover with { Relay = Carry(relay, carried) },
+            ConnectionPhase.Program when connection.ProgramCapture is { } program => handover with { Program = program(carried) },
             ConnectionPhase.Bound => handover with { Id = string.Empty },
             _ => null,
         };
     }
+
+    /// <summary>A relay's descriptors, copied for the exec (its loop holds still, so they cannot close meanwhile).</summary>
+    private static RelayHandover Carry(RelayHandover relay, CarriedDescriptors carried) => relay with
+    {
+        ClientFd = carried.Carry(relay.ClientFd),
+        TargetFd = carried.Carry(relay.TargetFd),
+        Up = relay.Up with { PipeReadFd = carried.Carry(relay.Up.PipeReadFd), PipeWriteFd = carried.Carry(relay.Up.PipeWriteFd) },
+        Down = relay.Down with { PipeReadFd = carried.Carry(relay.Down.PipeReadFd), PipeWriteFd = carried.Carry(relay.Down.PipeWriteFd) },
+    };
 }

@@ -79,7 +79,7 @@ internal sealed class SpawnMode : IConnectionHandler
         ProgramHandover program = handover.Program ?? throw new InvalidOperationException($"connection {handover.Id} carried over with neither socket nor program");
         ChildProcess child = _reaper.TakeAdopted(program.Pid) ?? throw new InvalidOperationException($"program {program.Pid} of connection {handover.Id} was not carried over");
         ProgramRun run = ProgramLauncher.Resume(child, program.StandardErrorFd, (pid, line) => BridgeLog.ChildStandardError(_logger, _name, handover.Id, pid, line));
-        live.Add(handover, () => handover with { Program = run.Capture() });
+        live.Add(handover, carried => handover with { Program = run.Capture(carried) });
         try
         {
             await WaitAsync(run, handover.Id, handover.Peer, handover.AcceptedAt, () => live.Remove(handover), stop, kill).ConfigureAwait(false);

@@ -1,13 +1,13 @@
-using System.Net.Sockets;
+using SocketBridge.Endpoints;
 
 namespace SocketBridge.Control;
 
-/// <summary>The control socket the <see cref="ControlServer"/> listens on, for a re-exec to carry over (null while there is none).</summary>
+/// <summary>The control socket the <see cref="ControlServer"/> listens on, and its file, for a re-exec to carry over (null while there is none).</summary>
 internal sealed class ControlListener
 {
-    private volatile Socket? _socket;
+    private volatile BoundListener? _listener;
 
-    public Socket? Socket => _socket;
+    public BoundListener? Listener => _listener;
 
-    public void Set(Socket? socket) => _socket = socket;
+    public void Set(BoundListener? listener) => _listener = listener;
 }

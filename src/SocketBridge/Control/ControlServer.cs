@@ -49,7 +49,7 @@ internal sealed partial class ControlServer(
         {
             // Carried over by a re-exec: the same socket, with the clients waiting in its queue.
             _listener = inherited.TakeByPath(path) is { } carried
-                ? new BoundListener(carried.Socket, endpoint)
+                ? new BoundListener(carried.Socket, endpoint, inherited.TakeCreated(path))
                 : UnixSocketBinder.BindPath(endpoint, $"control socket: cannot listen on {path}", new SocketFileSettings(Mode, Uid: null, Gid: null, DirectoryMode), backlog: 64);
         }
         catch (ListenException ex)
@@ -58,7 +58,7 @@ internal sealed partial class ControlServer(
             return Task.CompletedTask;
         }
 
-        published.Set(_listener.Socket);
+        published.Set(_listener);
         _accepting = AcceptAsync(_listener.Socket, _stopping.Token);
         return Task.CompletedTask;
     }

@@ -26,7 +26,7 @@ internal sealed class Connection(Socket socket, string id, PeerInfo peer, BoundL
     public ConnectionPhase Phase { get; set; }
 
     /// <summary>In <see cref="ConnectionPhase.Program"/>: what the next image needs to watch the program on.</summary>
-    public Func<ProgramHandover>? ProgramCapture { get; set; }
+    public Func<CarriedDescriptors, ProgramHandover>? ProgramCapture { get; set; }
 
     public long ElapsedMilliseconds => (long)Stopwatch.GetElapsedTime(AcceptedAt).TotalMilliseconds;
 

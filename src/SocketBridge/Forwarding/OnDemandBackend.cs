@@ -116,11 +116,11 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
     }
 
     /// <summary>The running backend, for a re-exec to carry over (null when none runs).</summary>
-    public SessionHandover? Capture()
+    public SessionHandover? Capture(CarriedDescriptors carried)
     {
         lock (_gate)
         {
-            return _child is null || _run is null ? null : new SessionHandover { Id = "backend", StartedAt = _startedAt, Program = _run.Capture() };
+            return _child is null || _run is null ? null : new SessionHandover { Id = "backend", StartedAt = _startedAt, Program = _run.Capture(carried) };
         }
     }
 

@@ -99,7 +99,14 @@ internal sealed class CarriedOver
 
         try
         {
-            return new CarriedOver(HandoverFormat.Read(memfd), listeners, null);
+            HandoverState state = HandoverFormat.Read(memfd);
+            // Copies made to survive the exec: close-on-exec again, so the next exec carries only its own copies.
+            foreach (int fd in state.Descriptors())
+            {
+                Native.ProcessImage.CloseAcrossExec(fd);
+            }
+
+            return new CarriedOver(state, listeners, null);
         }
         catch (HandoverException ex)
         {

@@ -59,7 +59,7 @@ internal static class HandoverFormat
                 throw new HandoverException($"{subject}: field \"{nameof(HandoverState.Version)}\" is missing: not a handover state");
             }
 
-            if (!field.TryGetInt32(out version))
+            if (field.ValueKind != JsonValueKind.Number || !field.TryGetInt32(out version))
             {
                 throw new HandoverException($"{subject}: field \"{nameof(HandoverState.Version)}\" is {field.GetRawText()}, not a version number");
             }

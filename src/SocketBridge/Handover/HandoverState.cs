@@ -36,6 +36,40 @@ internal sealed record HandoverState
 
     /// <summary>The FIFOs the daemon listens on: their read end, and the write end it holds between sessions.</summary>
     public IReadOnlyList<FifoHandover> Fifos { get; init; } = [];
+
+    /// <summary>The log's counters (entries written and dropped, per sink), which status shows.</summary>
+    public IReadOnlyList<LogSinkHandover> Log { get; init; } = [];
+
+    /// <summary>Every descriptor the state names (the listening sockets are in the environment instead).</summary>
+    public IEnumerable<int> Descriptors()
+    {
+        IEnumerable<int> all = [ReplyFd, .. Nodes.Select(n => n.DirectoryFd), .. Fifos.SelectMany(f => (int[])[f.ReaderFd, f.WriterFd])];
+        foreach (BridgeHandover bridge in Bridges)
+        {
+            foreach (ConnectionHandover connection in bridge.Connections)
+            {
+                all = all.Append(connection.SocketFd).Append(connection.Program?.StandardErrorFd ?? -1);
+                if (connection.Relay is { } relay)
+                {
+                    all = all.Concat([relay.ClientFd, relay.TargetFd, relay.Up.PipeReadFd, relay.Up.PipeWriteFd, relay.Down.PipeReadFd, relay.Down.PipeWriteFd]);
+                }
+            }
+
+            all = all.Append(bridge.Handoff?.Program.StandardErrorFd ?? -1).Append(bridge.Backend?.Program.StandardErrorFd ?? -1);
+        }
+
+        return all.Where(fd => fd >= 0);
+    }
+}
+
+/// <summary>What one log sink wrote and dropped so far.</summary>
+internal sealed record LogSinkHandover
+{
+    public required string Sink { get; init; }
+
+    public long Written { get; init; }
+
+    public long Dropped { get; init; }
 }
 
 /// <summary>A file the daemon made: the descriptor of its directory, its name there, and what it was (to remove only that very file).</summary>

@@ -45,6 +45,10 @@ internal static partial class DaemonRunner
         var logCounters = new LogCounters();
         // Disposed last, after the host: whatever is logged while stopping is written if the log takes it.
         using LogPipeline log = LoggingSetup.Create(level, logCounters);
+        if (carried.State is { } counted)
+        {
+            logCounters.Resume(counted.Log);
+        }
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // Serilog's level switch decides, so a reload can change LogLevel.
         builder.Logging.SetMinimumLevel(LogLevel.Trace);

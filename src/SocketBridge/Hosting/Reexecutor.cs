@@ -45,6 +45,7 @@ internal sealed partial class Reexecutor(
     ControlListener control,
     CarriedOver carried,
     LogPipeline log,
+    LogCounters logCounters,
     ILogger<Reexecutor> logger) : IReexecutor, IHostedService
 {
     /// <summary>How long the steps under way (an accept, a launch) may take to finish before a re-exec gives up.</summary>
@@ -144,7 +145,7 @@ internal sealed partial class Reexecutor(
             return Refuse(ExitCodes.Failure, $"the daemon did not come to rest within {StillDeadline.TotalSeconds:0} s");
         }
 
-        var kept = new List<int>();
+        var carried = new CarriedDescriptors();
         int memfd = -1;
         try
         {
@@ -155,36 +156,35 @@ internal sealed partial class Reexecutor(
             }
             catch (TimeoutException)
             {
-                return Undo("the relay loops did not come to rest", kept, memfd);
+                return Undo("the relay loops did not come to rest", carried, memfd);
             }
 
             reaper.Freeze();
-            (HandoverState state, List<(int Fd, string Name, string Bridge)> listeners, int left) = Capture(client, origin, requested, relayed);
+            (HandoverState state, List<(int Fd, string Name, string Bridge)> listeners, int left) = Capture(client, origin, requested, relayed, carried);
             if (left > 0)
             {
                 LogLeavingBehind(logger, left);
             }
 
             memfd = SealedMemory.Create(HandoverFormat.MemfdName, HandoverFormat.Serialize(state));
-            foreach (int fd in Descriptors(state, listeners).Append(memfd))
-            {
-                ProcessImage.KeepAcrossExec(fd);
-                kept.Add(fd);
-            }
-
+            ProcessImage.KeepAcrossExec(memfd);
             List<string> environment = ExecEnvironment(memfd, listeners);
             LogExecuting(logger, program.Path, state.Bridges.Sum(b => b.Connections.Count));
             log.Flush(LogFlush);
             int errno = ProcessImage.Exec(program.Path, program.Arguments, environment);
-            return Undo($"execve {program.Path}: {Errno.Message(errno)}", kept, memfd);
+            return Undo($"execve {program.Path}: {Errno.Message(errno)}", carried, memfd);
         }
         catch (Exception ex) when (ex is NativeCallException or IOException or InvalidOperationException or ObjectDisposedException)
         {
-            return Undo(ex.Message, kept, memfd);
+            return Undo(ex.Message, carried, memfd);
         }
     }
 
-    private (HandoverState State, List<(int Fd, string Name, string Bridge)> Listeners, int Left) Capture(Socket? client, string origin, long requested, IReadOnlyDictionary<string, RelayHandover> relayed)
+    /// <summary>
+    /// The state, every descriptor in it a copy made now (<see cref="CarriedDescriptors"/>),
+    /// and the listening sockets (by copy too) with their names and bridges.
+    /// </summary>
+    private (HandoverState State, List<(int Fd, string Name, string Bridge)> Listeners, int Left) Capture(Socket? client, string origin, long requested, IReadOnlyDictionary<string, RelayHandover> relayed, CarriedDescriptors carried)
     {
         int left = 0;
         var bridges = new List<BridgeHandover>();
@@ -193,24 +193,20 @@ internal sealed partial class Reexecutor(
         var fifos = new List<FifoHandover>();
         foreach (Bridge bridge in supervisor.Bridges)
         {
-            bridges.Add(bridge.Capture(relayed, ref left));
+            bridges.Add(bridge.Capture(relayed, carried, ref left));
             foreach (IListener listener in bridge.Listeners)
             {
-                if (listener is BoundListener { Socket: { } socket } bound && !socket.SafeHandle.IsClosed)
+                if (listener is BoundListener bound && carried.Carry(bound.Socket.SafeHandle) is >= 0 and int fd)
                 {
                     // Named as systemd passed it, if it did; one the daemon bound itself has no name.
-                    listeners.Add(((int)socket.SafeHandle.DangerousGetHandle(), bound.StoredName ?? bound.InheritedName ?? string.Empty, bridge.Options.Name));
-                    AddNode(nodes, bound.Created);
+                    // Named by its FDNAME when it is in systemd's file-descriptor store, so the next image knows it is.
+                    listeners.Add((fd, bound.StoredName ?? bound.InheritedName ?? string.Empty, bridge.Options.Name));
+                    AddNode(nodes, bound.Created, carried);
                 }
-                else if (listener is FifoListener fifo && !fifo.Reader.IsClosed)
+                else if (listener is FifoListener fifo && carried.Carry(fifo.Reader) is >= 0 and int reader)
                 {
-                    fifos.Add(new FifoHandover
-                    {
-                        Path = fifo.Path,
-                        ReaderFd = (int)fifo.Reader.DangerousGetHandle(),
-                        WriterFd = fifo.Writer is { IsClosed: false } writer ? (int)writer.DangerousGetHandle() : -1,
-                    });
-                    AddNode(nodes, fifo.Created);
+                    fifos.Add(new FifoHandover { Path = fifo.Path, ReaderFd = reader, WriterFd = carried.Carry(fifo.Writer) });
+                    AddNode(nodes, fifo.Created, carried);
                 }
             }
         }
@@ -218,7 +214,7 @@ internal sealed partial class Reexecutor(
         // Bridges retiring after a reload: their connections go on under the bridge of the same name, if any.
         foreach (Bridge bridge in retiring.Snapshot())
         {
-            BridgeHandover old = bridge.Capture(relayed, ref left);
+            BridgeHandover old = bridge.Capture(relayed, carried, ref left);
             int index = bridges.FindIndex(b => b.Name == old.Name);
             if (index >= 0)
             {
@@ -230,9 +226,10 @@ internal sealed partial class Reexecutor(
             }
         }
 
-        if (control.Socket is { } controlSocket && !controlSocket.SafeHandle.IsClosed)
+        if (control.Listener is { } controlListener && carried.Carry(controlListener.Socket.SafeHandle) is >= 0 and int controlFd)
         {
-            listeners.Add(((int)controlSocket.SafeHandle.DangerousGetHandle(), string.Empty, string.Empty));
+            listeners.Add((controlFd, string.Empty, string.Empty));
+            AddNode(nodes, controlListener.Created, carried);
         }
 
         var state = new HandoverState
@@ -243,18 +240,19 @@ internal sealed partial class Reexecutor(
             Origin = origin,
             IdPrefix = factory.Ids.Prefix,
             LastId = factory.Ids.Last,
-            ReplyFd = client is null || client.SafeHandle.IsClosed ? -1 : (int)client.SafeHandle.DangerousGetHandle(),
+            ReplyFd = carried.Carry(client?.SafeHandle),
             Bridges = bridges,
             Nodes = nodes,
             Fifos = fifos,
+            Log = [.. logCounters.Status().Select(s => new LogSinkHandover { Sink = s.Sink, Written = s.Written, Dropped = s.Dropped })],
         };
         return (state, listeners, left);
     }
 
     /// <summary>A file the daemon made, so the next image removes it when its bridge goes, as this one would have.</summary>
-    private static void AddNode(List<NodeHandover> nodes, CreatedNode? created)
+    private static void AddNode(List<NodeHandover> nodes, CreatedNode? created, CarriedDescriptors carried)
     {
-        if (created is null || created.Directory.Handle.IsClosed)
+        if (created is null || carried.Carry(created.Directory.Handle) is not (>= 0 and int directory))
         {
             return;
         }
@@ -263,7 +261,7 @@ internal sealed partial class Reexecutor(
         nodes.Add(new NodeHandover
         {
             Path = created.Path,
-            DirectoryFd = (int)created.Directory.Handle.DangerousGetHandle(),
+            DirectoryFd = directory,
             Name = created.Name,
             Mode = file.Mode,
             Uid = file.Uid,
@@ -271,72 +269,6 @@ internal sealed partial class Reexecutor(
             Device = file.Device,
             Inode = file.Inode,
         });
-    }
-
-    /// <summary>Every descriptor the state names: only these survive the exec.</summary>
-    private static IEnumerable<int> Descriptors(HandoverState state, List<(int Fd, string Name, string Bridge)> listeners)
-    {
-        foreach ((int fd, _, _) in listeners)
-        {
-            yield return fd;
-        }
-
-        if (state.ReplyFd >= 0)
-        {
-            yield return state.ReplyFd;
-        }
-
-        foreach (NodeHandover node in state.Nodes)
-        {
-            yield return node.DirectoryFd;
-        }
-
-        foreach (FifoHandover fifo in state.Fifos)
-        {
-            yield return fifo.ReaderFd;
-            if (fifo.WriterFd >= 0)
-            {
-                yield return fifo.WriterFd;
-            }
-        }
-
-        foreach (BridgeHandover bridge in state.Bridges)
-        {
-            foreach (ConnectionHandover connection in bridge.Connections)
-            {
-                if (connection.SocketFd >= 0)
-                {
-                    yield return connection.SocketFd;
-                }
-
-                if (connection.Relay is { } relay)
-                {
-                    yield return relay.ClientFd;
-                    yield return relay.TargetFd;
-                    foreach (DirectionHandover direction in (DirectionHandover[])[relay.Up, relay.Down])
-                    {
-                        if (direction.PipeReadFd >= 0)
-                        {
-                            yield return direction.PipeReadFd;
-                            yield return direction.PipeWriteFd;
-                        }
-                    }
-                }
-
-                if (connection.Program is { StandardErrorFd: >= 0 } launched)
-                {
-                    yield return launched.StandardErrorFd;
-                }
-            }
-
-            foreach (SessionHandover? session in (SessionHandover?[])[bridge.Handoff, bridge.Backend])
-            {
-                if (session?.Program is { StandardErrorFd: >= 0 } running)
-                {
-                    yield return running.StandardErrorFd;
-                }
-            }
-        }
     }
 
     /// <summary>The daemon's environment as it is now (LISTEN_* long removed), with the handover's variables.</summary>
@@ -362,16 +294,9 @@ internal sealed partial class Reexecutor(
     }
 
     /// <summary>The exec did not happen: everything goes on as it was.</summary>
-    private ReexecResult Undo(string reason, List<int> kept, int memfd)
+    private ReexecResult Undo(string reason, CarriedDescriptors carried, int memfd)
     {
-        foreach (int fd in kept)
-        {
-            if (fd != memfd)
-            {
-                ProcessImage.CloseAcrossExec(fd);
-            }
-        }
-
+        carried.Dispose();
         if (memfd >= 0)
         {
             Posix.Close(memfd);

@@ -23,6 +23,21 @@ internal sealed class LogCounters
         return counters;
     }
 
+    /// <summary>Adds what the daemon's previous image counted (a re-exec) to the sinks of the same name.</summary>
+    public void Resume(IEnumerable<SocketBridge.Handover.LogSinkHandover> carried)
+    {
+        LogSinkCounters[] sinks;
+        lock (_gate)
+        {
+            sinks = _sinks;
+        }
+
+        foreach (SocketBridge.Handover.LogSinkHandover sink in carried)
+        {
+            sinks.FirstOrDefault(s => s.Sink == sink.Sink)?.Resume(sink.Written, sink.Dropped);
+        }
+    }
+
     public IReadOnlyList<LogSinkStatus> Status()
     {
         LogSinkCounters[] sinks;

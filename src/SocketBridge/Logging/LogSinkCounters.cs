@@ -19,6 +19,13 @@ internal sealed class LogSinkCounters(string sink)
 
     public void CountWritten() => Interlocked.Increment(ref _written);
 
+    /// <summary>Goes on from what the daemon's previous image counted (a re-exec).</summary>
+    public void Resume(long written, long dropped)
+    {
+        Interlocked.Add(ref _written, written);
+        Interlocked.Add(ref _dropped, dropped);
+    }
+
     public void CountDropped() => Interlocked.Increment(ref _dropped);
 
     public LogSinkStatus Status() => new(Sink, Written, Dropped);

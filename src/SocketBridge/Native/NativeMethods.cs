@@ -110,6 +110,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_clear_cloexec")]
     internal static partial int ClearCloseOnExec(int fd);
 
+    [LibraryImport(Helper, EntryPoint = "sb_dup_inheritable")]
+    internal static partial int DupInheritable(int fd);
+
     [LibraryImport(Helper, EntryPoint = "sb_memfd_sealed", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MemfdSealed(string name, byte* data, int length);
 

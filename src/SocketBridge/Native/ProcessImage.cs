@@ -16,6 +16,44 @@ internal static unsafe class ProcessImage
         }
     }
 
+    /// <summary>
+    /// A copy of the descriptor <paramref name="handle"/> holds, made while
+    /// the handle is referenced (so its number cannot be closed and reused
+    /// meanwhile), that survives execve; -1 when the handle is closed already.
+    /// </summary>
+    public static int DuplicateForExec(SafeHandle handle)
+    {
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return DuplicateForExec((int)handle.DangerousGetHandle());
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>The same for a descriptor no one can close meanwhile (a relay loop held still holds it).</summary>
+    public static int DuplicateForExec(int fd)
+    {
+        int copy = NativeMethods.DupInheritable(fd);
+        if (copy < 0)
+        {
+            throw new NativeCallException("fcntl(F_DUPFD)", $"fd {fd}", -copy);
+        }
+
+        return copy;
+    }
+
     /// <summary>Closes <paramref name="fd"/> at the next execve again (an exec that failed).</summary>
     public static bool CloseAcrossExec(int fd) => NativeMethods.SetCloseOnExec(fd) == 0;
 

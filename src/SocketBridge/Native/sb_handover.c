@@ -93,3 +93,11 @@ int32_t sb_reexec(const char *path, char *const argv[], char *const envp[])
     execve(path, argv, envp);
     return -errno;
 }
+
+/* A copy of fd numbered 3 or above that survives execve (F_DUPFD leaves
+ * FD_CLOEXEC clear). Returns it or -errno. */
+int32_t sb_dup_inheritable(int32_t fd)
+{
+    int copy = fcntl(fd, F_DUPFD, 3);
+    return copy < 0 ? -errno : copy;
+}

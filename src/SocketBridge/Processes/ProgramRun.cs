@@ -57,7 +57,7 @@ internal sealed class ProgramRun : IDisposable
     }
 
     /// <summary>What the next image needs to watch the program on (see <see cref="ChildProcess.Capture"/>).</summary>
-    public ProgramHandover Capture() => Child.Capture(_standardError is { } socket ? (int)socket.Handle : -1);
+    public ProgramHandover Capture(CarriedDescriptors carried) => Child.Capture(carried.Carry(_standardError?.SafeHandle));
 
     public void Dispose() => _standardError?.Dispose();
 }
