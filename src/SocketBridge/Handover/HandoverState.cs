@@ -41,24 +41,27 @@ internal sealed record HandoverState
     public IReadOnlyList<LogSinkHandover> Log { get; init; } = [];
 
     /// <summary>Every descriptor the state names (the listening sockets are in the environment instead).</summary>
-    public IEnumerable<int> Descriptors()
+    public List<int> Descriptors()
     {
-        IEnumerable<int> all = [ReplyFd, .. Nodes.Select(n => n.DirectoryFd), .. Fifos.SelectMany(f => (int[])[f.ReaderFd, f.WriterFd])];
+        List<int> all = [ReplyFd, .. Nodes.Select(n => n.DirectoryFd), .. Fifos.SelectMany(f => (int[])[f.ReaderFd, f.WriterFd])];
         foreach (BridgeHandover bridge in Bridges)
         {
             foreach (ConnectionHandover connection in bridge.Connections)
             {
-                all = all.Append(connection.SocketFd).Append(connection.Program?.StandardErrorFd ?? -1);
+                all.Add(connection.SocketFd);
+                all.Add(connection.Program?.StandardErrorFd ?? -1);
                 if (connection.Relay is { } relay)
                 {
-                    all = all.Concat([relay.ClientFd, relay.TargetFd, relay.Up.PipeReadFd, relay.Up.PipeWriteFd, relay.Down.PipeReadFd, relay.Down.PipeWriteFd]);
+                    all.AddRange([relay.ClientFd, relay.TargetFd, relay.Up.PipeReadFd, relay.Up.PipeWriteFd, relay.Down.PipeReadFd, relay.Down.PipeWriteFd]);
                 }
             }
 
-            all = all.Append(bridge.Handoff?.Program.StandardErrorFd ?? -1).Append(bridge.Backend?.Program.StandardErrorFd ?? -1);
+            all.Add(bridge.Handoff?.Program.StandardErrorFd ?? -1);
+            all.Add(bridge.Backend?.Program.StandardErrorFd ?? -1);
         }
 
-        return all.Where(fd => fd >= 0);
+        all.RemoveAll(fd => fd < 0);
+        return all;
     }
 }
 
