@@ -91,6 +91,23 @@ public sealed class StalledLogTests
             journal.Resume();
         }
 
+        // The flood's connection has ended (its program's stderr read to the end or cut after the
+        // grace, its exit logged or counted) and the journal has caught up with the queue: the
+        // quiet bridge's entries then meet an empty queue, however fast the flood was read.
+        await Wait.UntilAsync(
+            () =>
+            {
+                if (BridgeActiveAsync(daemon, "jflood").GetAwaiter().GetResult() != 0)
+                {
+                    return false;
+                }
+
+                JsonElement now = LogStatusAsync(daemon, "journal").GetAwaiter().GetResult();
+                List<Dictionary<string, string>> written = journal.EntriesAsync($"_PID={daemon.Pid}").GetAwaiter().GetResult();
+                return written.Count(e => !e.ContainsKey("DROPPED_ENTRIES")) == now.GetProperty("Written").GetInt64();
+            },
+            "the flood's connection to end and the journal to catch up");
+
         // The entry after the gap is preceded by one that says how large the gap was.
         using (Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, quiet))
         {
@@ -319,6 +336,22 @@ public sealed class StalledLogTests
     }
 
     /// <summary>The "Log" row of <c>socketbridge status --json</c> for <paramref name="sink"/>.</summary>
+    /// <summary>The active connections of <paramref name="bridge"/>, as status says.</summary>
+    private static async Task<long> BridgeActiveAsync(Daemon daemon, string bridge)
+    {
+        CliResult result = await Fixtures.Cli.RunAsync(["status", "--json", "--control", daemon.ControlSocket], TimeSpan.FromSeconds(15));
+        using JsonDocument document = JsonDocument.Parse(result.Stdout);
+        foreach (JsonElement row in document.RootElement.GetProperty("Bridges").EnumerateArray())
+        {
+            if (row.GetProperty("Name").GetString() == bridge)
+            {
+                return row.GetProperty("Active").GetInt64();
+            }
+        }
+
+        throw new InvalidOperationException($"status has no bridge {bridge}: {result.Stdout}");
+    }
+
     private static async Task<JsonElement> LogStatusAsync(Daemon daemon, string sink)
     {
         CliResult result = await Fixtures.Cli.RunAsync(["status", "--json", "--control", daemon.ControlSocket], TimeSpan.FromSeconds(15));
