@@ -236,6 +236,13 @@ internal sealed class HandoffMode : IBridgeMode
             BridgeLog.HandoffSpawnFailed(context.Logger, _bridge.Name, id, _launcher.Exec.Path, ex.Message);
             return (Stopwatch.GetElapsedTime(started), null);
         }
+        catch
+        {
+            // Whatever else ends the launch (a socket closed by a stop) leaves the gate too:
+            // a re-exec would otherwise wait for it in vain.
+            context.Gate.Exit();
+            throw;
+        }
 
         lock (_runningLock)
         {
