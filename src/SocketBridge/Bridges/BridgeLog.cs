@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SocketBridge.Logging;
+using SocketBridge.Native;
+using SocketBridge.Processes;
 
 namespace SocketBridge.Bridges;
 
@@ -18,11 +20,38 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = LogEventIds.SocketOptionNote, Level = LogLevel.Warning, Message = "{Bridge}: {Listen}: {Note}")]
     public static partial void SocketOptionNote(ILogger logger, string bridge, string listen, string note);
 
-    [LoggerMessage(EventId = LogEventIds.ChildExited, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
-    public static partial void ChildExited(ILogger logger, string bridge, string connectionId, string peer, int childPid, int exitStatus, long durationMs);
+    /// <summary>A connection's program ended: one entry, with how it ended (and whether RuntimeMax ended it) and what it used.</summary>
+    public static void ChildEnded(ILogger logger, string bridge, string connectionId, string peer, int childPid, ChildExit exit, long durationMs)
+    {
+        ResourceUsage u = exit.Usage;
+        switch (exit)
+        {
+            case { ExitStatus: { } status, RuntimeMaxSignal: 0 }:
+                ChildExited(logger, bridge, connectionId, peer, childPid, status, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+            case { ExitStatus: { } status }:
+                ChildExitedAtRuntimeMax(logger, bridge, connectionId, peer, childPid, exit.RuntimeMaxSignalName, status, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+            case { RuntimeMaxSignal: 0 }:
+                ChildKilled(logger, bridge, connectionId, peer, childPid, exit.SignalName, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+            default:
+                ChildKilledAtRuntimeMax(logger, bridge, connectionId, peer, childPid, exit.RuntimeMaxSignalName, exit.SignalName, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+        }
+    }
 
-    [LoggerMessage(EventId = LogEventIds.ChildKilled, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} killed by {Signal} after {DurationMs} ms")]
-    public static partial void ChildKilled(ILogger logger, string bridge, string connectionId, string peer, int childPid, string signal, long durationMs);
+    [LoggerMessage(EventId = LogEventIds.ChildExited, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB")]
+    private static partial void ChildExited(ILogger logger, string bridge, string connectionId, string peer, int childPid, int exitStatus, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.ChildKilled, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} killed by {Signal} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB")]
+    private static partial void ChildKilled(ILogger logger, string bridge, string connectionId, string peer, int childPid, string signal, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.ChildExitedAtRuntimeMax, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} reached RuntimeMax and was sent {RuntimeMaxSignal}; it exited with status {ExitStatus} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB")]
+    private static partial void ChildExitedAtRuntimeMax(ILogger logger, string bridge, string connectionId, string peer, int childPid, string runtimeMaxSignal, int exitStatus, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.ChildKilledAtRuntimeMax, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} from {Peer}: child {ChildPid} reached RuntimeMax and was sent {RuntimeMaxSignal}; it was killed by {Signal} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB")]
+    private static partial void ChildKilledAtRuntimeMax(ILogger logger, string bridge, string connectionId, string peer, int childPid, string runtimeMaxSignal, string signal, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
 
     [LoggerMessage(EventId = LogEventIds.SpawnFailed, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId} from {Peer}: cannot launch {Exec}: {Error}")]
     public static partial void SpawnFailed(ILogger logger, string bridge, string connectionId, string peer, string exec, string error);
@@ -33,11 +62,38 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = LogEventIds.HandoffLaunched, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: {Waiting} on {Listen}; launched child {ChildPid} with {Passed}")]
     public static partial void HandoffLaunched(ILogger logger, string bridge, string connectionId, int childPid, string waiting, string listen, string passed);
 
-    [LoggerMessage(EventId = LogEventIds.HandoffExited, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms; watching the socket again")]
-    public static partial void HandoffExited(ILogger logger, string bridge, string connectionId, int childPid, int exitStatus, long durationMs);
+    /// <summary>A handoff program ended: one entry, with how it ended (and whether RuntimeMax ended it) and what it used.</summary>
+    public static void HandoffEnded(ILogger logger, string bridge, string connectionId, int childPid, ChildExit exit, long durationMs)
+    {
+        ResourceUsage u = exit.Usage;
+        switch (exit)
+        {
+            case { ExitStatus: { } status, RuntimeMaxSignal: 0 }:
+                HandoffExited(logger, bridge, connectionId, childPid, status, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+            case { ExitStatus: { } status }:
+                HandoffExitedAtRuntimeMax(logger, bridge, connectionId, childPid, exit.RuntimeMaxSignalName, status, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+            case { RuntimeMaxSignal: 0 }:
+                HandoffKilled(logger, bridge, connectionId, childPid, exit.SignalName, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+            default:
+                HandoffKilledAtRuntimeMax(logger, bridge, connectionId, childPid, exit.RuntimeMaxSignalName, exit.SignalName, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+        }
+    }
 
-    [LoggerMessage(EventId = LogEventIds.HandoffKilled, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} killed by {Signal} after {DurationMs} ms; watching the socket again")]
-    public static partial void HandoffKilled(ILogger logger, string bridge, string connectionId, int childPid, string signal, long durationMs);
+    [LoggerMessage(EventId = LogEventIds.HandoffExited, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB; watching the socket again")]
+    private static partial void HandoffExited(ILogger logger, string bridge, string connectionId, int childPid, int exitStatus, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.HandoffKilled, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId}: child {ChildPid} killed by {Signal} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB; watching the socket again")]
+    private static partial void HandoffKilled(ILogger logger, string bridge, string connectionId, int childPid, string signal, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.HandoffExitedAtRuntimeMax, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId}: child {ChildPid} reached RuntimeMax and was sent {RuntimeMaxSignal}; it exited with status {ExitStatus} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB; watching the socket again")]
+    private static partial void HandoffExitedAtRuntimeMax(ILogger logger, string bridge, string connectionId, int childPid, string runtimeMaxSignal, int exitStatus, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.HandoffKilledAtRuntimeMax, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId}: child {ChildPid} reached RuntimeMax and was sent {RuntimeMaxSignal}; it was killed by {Signal} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB; watching the socket again")]
+    private static partial void HandoffKilledAtRuntimeMax(ILogger logger, string bridge, string connectionId, int childPid, string runtimeMaxSignal, string signal, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
 
     [LoggerMessage(EventId = LogEventIds.HandoffSpawnFailed, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId}: cannot launch {Exec}: {Error}")]
     public static partial void HandoffSpawnFailed(ILogger logger, string bridge, string connectionId, string exec, string error);
@@ -87,11 +143,38 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = LogEventIds.BelowLimit, Level = LogLevel.Information, Message = "{Bridge}: below MaxConnections ({MaxConnections}) again; accepting on {Listen} at once")]
     public static partial void BelowLimit(ILogger logger, string bridge, int maxConnections, string listen);
 
-    [LoggerMessage(EventId = LogEventIds.FifoChildExited, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms")]
-    public static partial void FifoChildExited(ILogger logger, string bridge, string connectionId, string listen, int childPid, int exitStatus, long durationMs);
+    /// <summary>A FIFO session's program ended: one entry, with how it ended (and whether RuntimeMax ended it) and what it used.</summary>
+    public static void FifoChildEnded(ILogger logger, string bridge, string connectionId, string listen, int childPid, ChildExit exit, long durationMs)
+    {
+        ResourceUsage u = exit.Usage;
+        switch (exit)
+        {
+            case { ExitStatus: { } status, RuntimeMaxSignal: 0 }:
+                FifoChildExited(logger, bridge, connectionId, listen, childPid, status, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+            case { ExitStatus: { } status }:
+                FifoChildExitedAtRuntimeMax(logger, bridge, connectionId, listen, childPid, exit.RuntimeMaxSignalName, status, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+            case { RuntimeMaxSignal: 0 }:
+                FifoChildKilled(logger, bridge, connectionId, listen, childPid, exit.SignalName, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+            default:
+                FifoChildKilledAtRuntimeMax(logger, bridge, connectionId, listen, childPid, exit.RuntimeMaxSignalName, exit.SignalName, durationMs, u.UserMicroseconds, u.SystemMicroseconds, u.MaxResidentKib);
+                break;
+        }
+    }
 
-    [LoggerMessage(EventId = LogEventIds.FifoChildKilled, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} killed by {Signal} after {DurationMs} ms")]
-    public static partial void FifoChildKilled(ILogger logger, string bridge, string connectionId, string listen, int childPid, string signal, long durationMs);
+    [LoggerMessage(EventId = LogEventIds.FifoChildExited, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} exited with status {ExitStatus} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB")]
+    private static partial void FifoChildExited(ILogger logger, string bridge, string connectionId, string listen, int childPid, int exitStatus, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.FifoChildKilled, Level = LogLevel.Information, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} killed by {Signal} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB")]
+    private static partial void FifoChildKilled(ILogger logger, string bridge, string connectionId, string listen, int childPid, string signal, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.FifoChildExitedAtRuntimeMax, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} reached RuntimeMax and was sent {RuntimeMaxSignal}; it exited with status {ExitStatus} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB")]
+    private static partial void FifoChildExitedAtRuntimeMax(ILogger logger, string bridge, string connectionId, string listen, int childPid, string runtimeMaxSignal, int exitStatus, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.FifoChildKilledAtRuntimeMax, Level = LogLevel.Warning, Message = "{Bridge} {ConnectionId} on {Listen}: session ended, child {ChildPid} reached RuntimeMax and was sent {RuntimeMaxSignal}; it was killed by {Signal} after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB")]
+    private static partial void FifoChildKilledAtRuntimeMax(ILogger logger, string bridge, string connectionId, string listen, int childPid, string runtimeMaxSignal, string signal, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
 
     [LoggerMessage(EventId = LogEventIds.FifoSpawnFailed, Level = LogLevel.Error, Message = "{Bridge} {ConnectionId} on {Listen}: cannot launch {Exec}: {Error}")]
     public static partial void FifoSpawnFailed(ILogger logger, string bridge, string connectionId, string listen, string exec, string error);

@@ -38,7 +38,7 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
         _bridge = bridge;
         _program = program;
         ExecOptions exec = program.Exec;
-        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: false);
+        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: false);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -126,7 +126,7 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
             return false;
         }
 
-        ProgramRun run = ProgramLauncher.Resume(child, resumed.Program.StandardErrorFd, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, resumed.Id, pid, line));
+        ProgramRun run = ProgramLauncher.Resume(child, resumed.Program, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, resumed.Id, pid, line));
         lock (_runningLock)
         {
             _running = (run, resumed.Id, resumed.StartedAt);
@@ -148,14 +148,7 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
 
         _gate.Exit();
         long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        if (exit.ExitStatus is { } status)
-        {
-            BridgeLog.FifoChildExited(context.Logger, _bridge.Name, id, fifo.Display, run.Pid, status, duration);
-        }
-        else
-        {
-            BridgeLog.FifoChildKilled(context.Logger, _bridge.Name, id, fifo.Display, run.Pid, exit.SignalName, duration);
-        }
+        BridgeLog.FifoChildEnded(context.Logger, _bridge.Name, id, fifo.Display, run.Pid, exit, duration);
 
         return exit;
     }

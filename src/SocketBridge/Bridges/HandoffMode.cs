@@ -50,7 +50,7 @@ internal sealed class HandoffMode : IBridgeMode
         _bridge = bridge;
         _program = program;
         ExecOptions exec = program.Exec;
-        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: true);
+        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: true);
         _readiness = readiness;
     }
 
@@ -104,7 +104,7 @@ internal sealed class HandoffMode : IBridgeMode
             context.Counters.Readmit();
             try
             {
-                ProgramRun run = ProgramLauncher.Resume(adopted, resumed.Program.StandardErrorFd, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, resumed.Id, pid, line));
+                ProgramRun run = ProgramLauncher.Resume(adopted, resumed.Program, (pid, line) => BridgeLog.ChildStandardError(context.Logger, _bridge.Name, resumed.Id, pid, line));
                 await WaitAsync(run, resumed.Id, resumed.StartedAt, context).ConfigureAwait(false);
             }
             finally
@@ -276,14 +276,7 @@ internal sealed class HandoffMode : IBridgeMode
         context.Gate.Exit();
 
         long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        if (exit.ExitStatus is { } status)
-        {
-            BridgeLog.HandoffExited(context.Logger, _bridge.Name, id, run.Pid, status, duration);
-        }
-        else
-        {
-            BridgeLog.HandoffKilled(context.Logger, _bridge.Name, id, run.Pid, exit.SignalName, duration);
-        }
+        BridgeLog.HandoffEnded(context.Logger, _bridge.Name, id, run.Pid, exit, duration);
 
         return exit;
     }

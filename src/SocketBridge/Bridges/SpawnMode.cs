@@ -33,7 +33,7 @@ internal sealed class SpawnMode : IConnectionHandler
         ExecOptions exec = program.Exec;
         _standardErrorToSocket = program.StandardError == StandardErrorMode.Socket;
         _environment = ChildEnvironment.ForConnection(bridge.Name, program.Environment);
-        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: true);
+        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: true);
         _logger = logger;
     }
 
@@ -78,7 +78,7 @@ internal sealed class SpawnMode : IConnectionHandler
     {
         ProgramHandover program = handover.Program ?? throw new InvalidOperationException($"connection {handover.Id} carried over with neither socket nor program");
         ChildProcess child = _reaper.TakeAdopted(program.Pid) ?? throw new InvalidOperationException($"program {program.Pid} of connection {handover.Id} was not carried over");
-        ProgramRun run = ProgramLauncher.Resume(child, program.StandardErrorFd, (pid, line) => BridgeLog.ChildStandardError(_logger, _name, handover.Id, pid, line));
+        ProgramRun run = ProgramLauncher.Resume(child, program, (pid, line) => BridgeLog.ChildStandardError(_logger, _name, handover.Id, pid, line));
         live.Add(handover, carried => handover with { Program = run.Capture(carried) });
         try
         {
@@ -112,14 +112,7 @@ internal sealed class SpawnMode : IConnectionHandler
             }
 
             long elapsed = (long)System.Diagnostics.Stopwatch.GetElapsedTime(acceptedAt).TotalMilliseconds;
-            if (exit.ExitStatus is { } status)
-            {
-                BridgeLog.ChildExited(_logger, _name, id, peer, run.Pid, status, elapsed);
-            }
-            else
-            {
-                BridgeLog.ChildKilled(_logger, _name, id, peer, run.Pid, exit.SignalName, elapsed);
-            }
+            BridgeLog.ChildEnded(_logger, _name, id, peer, run.Pid, exit, elapsed);
         }
     }
 }

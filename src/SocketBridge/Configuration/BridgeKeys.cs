@@ -46,6 +46,26 @@ internal static class BridgeKeys
     /// <summary>SO_KEEPALIVE, named for the importers, which translate xinetd's KEEPALIVE flag to it.</summary>
     public static readonly BridgeKey KeepAlive = new("KeepAlive", AnyMode, EndpointKinds.Tcp | EndpointKinds.Passed, "SO_KEEPALIVE");
 
+    /// <summary>The resource limits of launched programs (systemd.exec(5)'s names), in <see cref="ResourceLimitKey.All"/>'s order.</summary>
+    public static readonly IReadOnlyList<BridgeKey> ResourceLimits =
+    [
+        new("LimitNOFILE", AnyMode, Any, "the program's open-file limit (RLIMIT_NOFILE); 1024 when not set"),
+        new("LimitNPROC", AnyMode, Any, "processes of the program's User at once (RLIMIT_NPROC)"),
+        new("LimitAS", AnyMode, Any, "the program's address space (RLIMIT_AS)"),
+        new("LimitDATA", AnyMode, Any, "the program's data segment and heap (RLIMIT_DATA)"),
+        new("LimitCPU", AnyMode, Any, "CPU seconds: SIGXCPU at the soft limit, SIGKILL at the hard one (RLIMIT_CPU)"),
+        new("LimitCORE", AnyMode, Any, "the size of the program's core dumps (RLIMIT_CORE)"),
+        new("LimitFSIZE", AnyMode, Any, "the largest file the program may write (RLIMIT_FSIZE)"),
+        new("LimitSTACK", AnyMode, Any, "the program's stack (RLIMIT_STACK)"),
+    ];
+
+    public static readonly BridgeKey Nice = new("Nice", AnyMode, Any, "the program's nice value, -20 to 19");
+    public static readonly BridgeKey UMask = new("UMask", AnyMode, Any, "the program's umask, an octal string");
+    public static readonly BridgeKey NoNewPrivileges = new("NoNewPrivileges", AnyMode, Any, "no setuid program or file capability gives the program more (true unless set false)");
+    public static readonly BridgeKey RuntimeMax = new("RuntimeMax", AnyMode, Any, "SIGTERM to the program's group after this long, SIGKILL after ShutdownTimeout more");
+    public static readonly BridgeKey PrivateTmp = new("PrivateTmp", AnyMode, Any, "an empty /tmp and /var/tmp of the program's own, gone when it exits");
+    public static readonly BridgeKey PrivateNetwork = new("PrivateNetwork", AnyMode, Any, "a network of the program's own with only loopback: it reaches its client through its socket, and nothing else");
+
     /// <summary>The socket options (systemd.socket(5)'s names), in <see cref="SocketOptionScope.Keys"/>' order.</summary>
     public static readonly IReadOnlyList<BridgeKey> SocketOptions =
     [
@@ -71,7 +91,8 @@ internal static class BridgeKeys
         User, Group, SocketMode, SocketUser, SocketGroup, Backlog, MaxConnections, OnLimit,
         MaxConnectionsPerSource, RateLimit, AllowFrom, DenyFrom, AllowUsers, AllowGroups,
         IdleTimeout, ConnectTimeout, ExitIdleTime, ProxyProtocol, StandardError, NoDelay,
-        StandardInput, .. SocketOptions,
+        StandardInput, .. ResourceLimits, Nice, UMask, NoNewPrivileges, RuntimeMax, PrivateTmp, PrivateNetwork,
+        .. SocketOptions,
     ];
 
     /// <summary>The keys' names, in the order of <see cref="All"/>.</summary>

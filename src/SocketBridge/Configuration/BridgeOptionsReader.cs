@@ -461,13 +461,14 @@ internal sealed partial class BridgeOptionsReader(IConfigurationResolver environ
 
     /// <summary>
     /// The keys of the program (Environment, PassEnvironment, WorkingDirectory,
-    /// User, Group, StandardError), checked whether or not there is one; the
+    /// User, Group, StandardError, and the sandbox's), checked whether or not there is one; the
     /// part is null without an Exec.
     /// </summary>
     private ProgramOptions? ReadProgram(BridgeShape shape, ErrorCollector errors, ExecOptions? exec)
     {
         (List<string> variables, int configured) = ReadEnvironment(shape.Bridge, errors);
         ProcessSettings process = ReadProcessKeys(shape, errors, exec);
+        (Sandbox sandbox, TimeSpan? runtimeMax) = SandboxReader.Read(shape.Bridge, environment, errors, exec, process.WorkingDirectory);
         return exec is null ? null : new ProgramOptions
         {
             Exec = exec,
@@ -478,6 +479,8 @@ internal sealed partial class BridgeOptionsReader(IConfigurationResolver environ
             User = process.User,
             Group = process.Group,
             StandardError = process.StandardError,
+            Sandbox = sandbox,
+            RuntimeMax = runtimeMax,
         };
     }
 

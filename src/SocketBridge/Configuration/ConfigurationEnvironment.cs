@@ -47,6 +47,8 @@ internal class ConfigurationEnvironment : IConfigurationResolver
         }
     }
 
+    public virtual ulong HardLimit(ResourceKind kind) => Posix.HardLimit(kind);
+
     public virtual bool HasCapability(int capability)
     {
         try

@@ -83,7 +83,8 @@ internal sealed class ConfigurationLoader(IConfigurationResolver environment)
             throw new ConfigurationException(errors.Errors, errors.Warnings);
         }
 
-        return new SocketBridgeOptions(new DaemonOptions(), [options! with { Fingerprint = Fingerprint(bridge, options) }], [bridge.File]) { Warnings = [.. errors.Warnings] };
+        var daemon = new DaemonOptions();
+        return new SocketBridgeOptions(daemon, [Complete(bridge, options!, daemon)], [bridge.File]) { Warnings = [.. errors.Warnings] };
     }
 
     private SocketBridgeOptions? LoadSources(List<(string File, string Text)> sources, ErrorCollector errors)
@@ -140,7 +141,7 @@ internal sealed class ConfigurationLoader(IConfigurationResolver environment)
                     BridgeOptions? options = reader.Read(bridge, errors);
                     if (options is not null)
                     {
-                        bridges.Add(options with { Fingerprint = Fingerprint(bridge, options) });
+                        bridges.Add(Complete(bridge, options, daemon));
                     }
                 }
             }
@@ -205,6 +206,17 @@ internal sealed class ConfigurationLoader(IConfigurationResolver environment)
         }
     }
 
+    /// <summary>What a bridge takes from the daemon's section (the SIGKILL delay after RuntimeMax), and its fingerprint.</summary>
+    private static BridgeOptions Complete(ConfigNode bridge, BridgeOptions options, DaemonOptions daemon)
+    {
+        if (options.Program is { RuntimeMax: not null } program)
+        {
+            options = options with { Program = program with { StopTimeout = daemon.ShutdownTimeout } };
+        }
+
+        return options with { Fingerprint = Fingerprint(bridge, options) };
+    }
+
     private static string Fingerprint(ConfigNode node, BridgeOptions options) =>
         string.Join(
             '\n',
@@ -212,7 +224,8 @@ internal sealed class ConfigurationLoader(IConfigurationResolver environment)
             options.Program?.Exec.Path ?? string.Empty,
             string.Join(' ', options.Listen.Endpoints.Select(e => e.Key)),
             string.Join(' ', options.Forward?.TargetAddresses ?? []),
-            string.Join('\0', options.Program?.Environment ?? []));
+            string.Join('\0', options.Program?.Environment ?? []),
+            options.Program?.RuntimeMax is null ? string.Empty : options.Program.StopTimeout.ToString());
 
     private DaemonOptions ReadDaemon(ConfigNode? section, ErrorCollector errors)
     {

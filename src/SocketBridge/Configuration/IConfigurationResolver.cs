@@ -47,6 +47,9 @@ internal interface IConfigurationResolver
     /// <summary>Whether the daemon has <paramref name="capability"/> (capabilities(7)) in its effective set.</summary>
     bool HasCapability(int capability);
 
+    /// <summary>The daemon's own hard limit of <paramref name="kind"/>: a program's cannot be above it without CAP_SYS_RESOURCE.</summary>
+    ulong HardLimit(Native.ResourceKind kind);
+
     /// <summary>Whether the machine has the network interface <paramref name="name"/> (BindToDevice).</summary>
     bool InterfaceExists(string name);
 

@@ -26,6 +26,15 @@ internal sealed record ProgramOptions
 
     public StandardErrorMode StandardError { get; init; } = StandardErrorMode.Journal;
 
+    /// <summary>Limits, nice, umask, no_new_privs, private /tmp and network: set up in the child before exec.</summary>
+    public Sandbox Sandbox { get; init; } = Sandbox.Default;
+
+    /// <summary>RuntimeMax: SIGTERM to the program's group when it has run this long, SIGKILL after ShutdownTimeout more; null for none.</summary>
+    public TimeSpan? RuntimeMax { get; init; }
+
+    /// <summary>How long after RuntimeMax's SIGTERM SIGKILL follows: the daemon's ShutdownTimeout, set by the loader.</summary>
+    public TimeSpan StopTimeout { get; init; } = new DaemonOptions().ShutdownTimeout;
+
     /// <summary>Handoff: the socket also on stdin and stdout (inetd's wait services), or /dev/null and the log.</summary>
     public StandardInputMode StandardInput { get; init; } = StandardInputMode.Null;
 }

@@ -53,7 +53,7 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
         _forward = forward;
         _program = program;
         ExecOptions exec = program.Exec;
-        _launcher = new ProgramLauncher(reaper, devNull, exec, program.WorkingDirectory, program.Credentials, program.StandardError, setListenPid: false);
+        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: false);
         _logger = logger;
         _time = time;
         _environment = ChildEnvironment.ForBackend(bridge.Name, program.Environment);
@@ -157,10 +157,10 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
 
         lock (_gate)
         {
-            _run = ProgramLauncher.Resume(child, running.Program.StandardErrorFd, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line));
+            _run = ProgramLauncher.Resume(child, running.Program, (pid, line) => LogOutput(_logger, _bridge.Name, pid, line));
             _child = child;
             _startedAt = _time.GetTimestamp();
-            _ = WatchAsync(child);
+            _ = WatchAsync(_run);
             _connections++;
         }
 
@@ -231,7 +231,7 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
             _child = Start();
             _startedAt = now;
             _nextStartAllowed = now + (long)(_restartPause.TotalSeconds * _time.TimestampFrequency);
-            _ = WatchAsync(_child);
+            _ = WatchAsync(_run!);
         }
     }
 
@@ -252,9 +252,11 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
         }
     }
 
-    private async Task WatchAsync(ChildProcess child)
+    private async Task WatchAsync(ProgramRun run)
     {
-        ChildExit exit = await child.Exited.ConfigureAwait(false);
+        ChildProcess child = run.Child;
+        ChildExit exit = await run.ExitedAsync().ConfigureAwait(false);
+        ResourceUsage used = exit.Usage;
         lock (_gate)
         {
             TimeSpan lived = _time.GetElapsedTime(_startedAt);
@@ -273,13 +275,18 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
                 _nextStartAllowed = 0;
             }
 
-            if (stoppedByUs)
+            long duration = (long)lived.TotalMilliseconds;
+            if (exit.RuntimeMaxSignal != 0)
             {
-                LogStopped(_logger, _bridge.Name, child.Pid, exit.ToString());
+                LogEndedAtRuntimeMax(_logger, _bridge.Name, child.Pid, exit.RuntimeMaxSignalName, exit.ToString(), duration, used.UserMicroseconds, used.SystemMicroseconds, used.MaxResidentKib);
+            }
+            else if (stoppedByUs)
+            {
+                LogStopped(_logger, _bridge.Name, child.Pid, exit.ToString(), duration, used.UserMicroseconds, used.SystemMicroseconds, used.MaxResidentKib);
             }
             else
             {
-                LogExited(_logger, _bridge.Name, child.Pid, exit.ToString(), (long)lived.TotalMilliseconds);
+                LogExited(_logger, _bridge.Name, child.Pid, exit.ToString(), duration, used.UserMicroseconds, used.SystemMicroseconds, used.MaxResidentKib);
             }
         }
     }
@@ -308,11 +315,14 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
     [LoggerMessage(EventId = LogEventIds.BackendStoppingIdle, Level = LogLevel.Information, Message = "{Bridge}: no connection for {ExitIdleTime}; stopping backend {ChildPid}")]
     private static partial void LogStoppingIdle(ILogger logger, string bridge, int childPid, TimeSpan exitIdleTime);
 
-    [LoggerMessage(EventId = LogEventIds.BackendStopped, Level = LogLevel.Information, Message = "{Bridge}: backend {ChildPid} stopped ({Outcome})")]
-    private static partial void LogStopped(ILogger logger, string bridge, int childPid, string outcome);
+    [LoggerMessage(EventId = LogEventIds.BackendStopped, Level = LogLevel.Information, Message = "{Bridge}: backend {ChildPid} stopped ({Outcome}) after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB")]
+    private static partial void LogStopped(ILogger logger, string bridge, int childPid, string outcome, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
 
-    [LoggerMessage(EventId = LogEventIds.BackendExited, Level = LogLevel.Warning, Message = "{Bridge}: backend {ChildPid} exited on its own ({Outcome}) after {DurationMs} ms; the next connection starts it again")]
-    private static partial void LogExited(ILogger logger, string bridge, int childPid, string outcome, long durationMs);
+    [LoggerMessage(EventId = LogEventIds.BackendExited, Level = LogLevel.Warning, Message = "{Bridge}: backend {ChildPid} exited on its own ({Outcome}) after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB; the next connection starts it again")]
+    private static partial void LogExited(ILogger logger, string bridge, int childPid, string outcome, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
+
+    [LoggerMessage(EventId = LogEventIds.BackendEndedAtRuntimeMax, Level = LogLevel.Warning, Message = "{Bridge}: backend {ChildPid} reached RuntimeMax and was sent {RuntimeMaxSignal} ({Outcome}) after {DurationMs} ms; CPU {CpuUserUsec} µs user, {CpuSystemUsec} µs system; max RSS {MaxRssKib} KiB; the next connection starts it again")]
+    private static partial void LogEndedAtRuntimeMax(ILogger logger, string bridge, int childPid, string runtimeMaxSignal, string outcome, long durationMs, long cpuUserUsec, long cpuSystemUsec, long maxRssKib);
 
     [LoggerMessage(EventId = LogEventIds.BackendStandardError, Level = LogLevel.Information, Message = "{Bridge} backend {ChildPid}: {Line}")]
     private static partial void LogOutput(ILogger logger, string bridge, int childPid, string line);

@@ -219,6 +219,18 @@ internal sealed record ProgramHandover
 
     /// <summary>The wait status, when the old image had already reaped it but not logged its end.</summary>
     public int? WaitStatus { get; init; }
+
+    /// <summary>What it used, with <see cref="WaitStatus"/>.</summary>
+    public Native.ResourceUsage? Usage { get; init; }
+
+    /// <summary>RuntimeMax: the Stopwatch timestamp (CLOCK_MONOTONIC, the same after execve) at which its group gets SIGTERM; null without RuntimeMax.</summary>
+    public long? RuntimeDeadline { get; init; }
+
+    /// <summary>RuntimeMax: how long after SIGTERM SIGKILL follows, in milliseconds.</summary>
+    public long RuntimeKillAfterMs { get; init; }
+
+    /// <summary>RuntimeMax: the signal already sent (SIGTERM or SIGKILL), 0 when none yet.</summary>
+    public int RuntimeMaxSignal { get; init; }
 }
 
 /// <summary>A program a bridge runs for itself (a handoff program, an on-demand backend), with its session id.</summary>

@@ -104,4 +104,13 @@ internal static class LogEventIds
     public const int StoredSocketReleased = 111;
     public const int FdStoreFailed = 112;
     public const int StoredSocketsKept = 113;
+
+    // 120-129: a program ended by RuntimeMax (SIGTERM, then SIGKILL after ShutdownTimeout).
+    public const int ChildExitedAtRuntimeMax = 120;
+    public const int ChildKilledAtRuntimeMax = 121;
+    public const int FifoChildExitedAtRuntimeMax = 122;
+    public const int FifoChildKilledAtRuntimeMax = 123;
+    public const int HandoffExitedAtRuntimeMax = 124;
+    public const int HandoffKilledAtRuntimeMax = 125;
+    public const int BackendEndedAtRuntimeMax = 126;
 }

@@ -2,7 +2,7 @@ namespace SocketBridge.Native;
 
 /// <summary>
 /// Waiting for launched programs to exit and reaping them (waitid(2),
-/// waitpid(2)), through sb_wait_any_exited and sb_reap in sb_process.c.
+/// wait4(2)), through sb_wait_any_exited and sb_reap in sb_process.c.
 /// </summary>
 internal static class ChildWaits
 {
@@ -15,7 +15,8 @@ internal static class ChildWaits
 
     /// <summary>
     /// Reaps <paramref name="pid"/> if it has exited (WNOHANG): 1 with its
-    /// wait <paramref name="status"/>, 0 when it still runs, or -errno.
+    /// wait <paramref name="status"/> and what it <paramref name="used"/>, 0
+    /// when it still runs, or -errno.
     /// </summary>
-    public static int Reap(int pid, out int status) => NativeMethods.Reap(pid, out status);
+    public static int Reap(int pid, out int status, out ResourceUsage used) => NativeMethods.Reap(pid, out status, out used);
 }

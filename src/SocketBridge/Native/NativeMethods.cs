@@ -24,7 +24,10 @@ internal static unsafe partial class NativeMethods
     internal static partial int WaitAnyExited();
 
     [LibraryImport(Helper, EntryPoint = "sb_reap")]
-    internal static partial int Reap(int pid, out int status);
+    internal static partial int Reap(int pid, out int status, out ResourceUsage usage);
+
+    [LibraryImport(Helper, EntryPoint = "sb_get_resource_limit")]
+    internal static partial int GetResourceLimit(int kind, out ulong soft, out ulong hard);
 
     [LibraryImport(Helper, EntryPoint = "sb_reset_inherited_signals")]
     internal static partial int ResetInheritedSignals();

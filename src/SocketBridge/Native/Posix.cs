@@ -64,6 +64,10 @@ internal static unsafe class Posix
         return soft > long.MaxValue ? long.MaxValue : (long)soft;
     }
 
+    /// <summary>The process's own hard limit of <paramref name="kind"/> (<see cref="ResourceLimit.Infinity"/> when unlimited, or when it cannot be read).</summary>
+    public static ulong HardLimit(ResourceKind kind) =>
+        NativeMethods.GetResourceLimit((int)kind, out _, out ulong hard) < 0 ? ResourceLimit.Infinity : hard;
+
     /// <summary>Raises the soft RLIMIT_NOFILE to the hard one.</summary>
     public static void RaiseOpenFilesLimit()
     {

@@ -28,6 +28,9 @@ internal sealed class SpawnSpec
     /// conventional 1024 back, as systemd gives services. 0 inherits.
     /// </summary>
     public int OpenFilesSoftLimit { get; init; } = 1024;
+
+    /// <summary>Limits, nice, umask, no_new_privs, private /tmp and network, set in the child before exec.</summary>
+    public Sandbox Sandbox { get; init; } = Sandbox.Default;
 }
 
 /// <summary>The program could not be started; names the step and the path.</summary>
@@ -144,8 +147,19 @@ internal static unsafe class ProcessSpawner
             byte* cwd = spec.WorkingDirectory is null ? null : Put(ref cursor, spec.WorkingDirectory);
 
             uint[] groups = spec.Credentials?.Groups ?? [];
+            Sandbox sandbox = spec.Sandbox;
+            Span<ResourceLimitEntry> limits = stackalloc ResourceLimitEntry[sandbox.Limits.Count];
+            bool openFilesSet = false;
+            for (int i = 0; i < limits.Length; i++)
+            {
+                ResourceLimit limit = sandbox.Limits[i];
+                limits[i] = new ResourceLimitEntry { Kind = (int)limit.Kind, Soft = limit.Soft, Hard = limit.Hard };
+                openFilesSet |= limit.Kind == ResourceKind.OpenFiles;
+            }
+
             fixed (int* fdArray = fds)
             fixed (uint* groupArray = groups)
+            fixed (ResourceLimitEntry* limitArray = limits)
             {
                 var request = new SpawnRequest
                 {
@@ -162,7 +176,15 @@ internal static unsafe class ProcessSpawner
                     Gid = spec.Credentials?.Gid ?? 0,
                     Groups = groupArray,
                     GroupCount = groups.Length,
-                    OpenFilesSoftLimit = spec.OpenFilesSoftLimit,
+                    OpenFilesSoftLimit = openFilesSet ? 0 : spec.OpenFilesSoftLimit,
+                    Limits = limitArray,
+                    LimitCount = limits.Length,
+                    SetNice = sandbox.Nice is null ? 0 : 1,
+                    Nice = sandbox.Nice ?? 0,
+                    UMask = sandbox.UMask ?? -1,
+                    NoNewPrivileges = sandbox.NoNewPrivileges ? 1 : 0,
+                    PrivateTmp = sandbox.PrivateTmp ? 1 : 0,
+                    PrivateNetwork = sandbox.PrivateNetwork ? 1 : 0,
                 };
 
                 int pid = NativeMethods.Spawn(&request, out SpawnStep step);
@@ -190,9 +212,18 @@ internal static unsafe class ProcessSpawner
             SpawnStep.Credentials => $"setting uid {spec.Credentials?.Uid} gid {spec.Credentials?.Gid}: {reason}",
             SpawnStep.WorkingDirectory => $"chdir({spec.WorkingDirectory}): {reason}",
             SpawnStep.Exec => $"execve({spec.Path}): {reason}",
+            SpawnStep.Limits => $"setting the resource limits ({string.Join(", ", spec.Sandbox.Limits)}): {reason}",
+            SpawnStep.Nice => $"setpriority (Nice {spec.Sandbox.Nice}): {reason}",
+            SpawnStep.Namespaces => $"unshare ({Namespaces(spec.Sandbox)}): {reason}",
+            SpawnStep.PrivateTmp => $"mounting a private /tmp and /var/tmp: {reason}",
+            SpawnStep.Loopback => $"bringing up lo in the private network: {reason}",
+            SpawnStep.NoNewPrivileges => $"prctl(PR_SET_NO_NEW_PRIVS): {reason}",
             _ => $"vfork: {reason}",
         };
     }
+
+    private static string Namespaces(Sandbox sandbox) =>
+        sandbox.PrivateTmp && sandbox.PrivateNetwork ? "PrivateTmp, PrivateNetwork" : sandbox.PrivateTmp ? "PrivateTmp" : "PrivateNetwork";
 
     private static int Utf8Size(string? s) => s is null ? 0 : Encoding.UTF8.GetByteCount(s) + 1;
 

@@ -20,4 +20,12 @@ internal unsafe struct SpawnRequest
     public uint* Groups;
     public int GroupCount;
     public int OpenFilesSoftLimit;
+    public ResourceLimitEntry* Limits;
+    public int LimitCount;
+    public int SetNice;
+    public int Nice;
+    public int UMask;
+    public int NoNewPrivileges;
+    public int PrivateTmp;
+    public int PrivateNetwork;
 }

@@ -23,4 +23,22 @@ internal enum SpawnStep
 
     /// <summary>execve.</summary>
     Exec = 5,
+
+    /// <summary>prlimit64 of one of the resource limits.</summary>
+    Limits = 6,
+
+    /// <summary>setpriority (Nice).</summary>
+    Nice = 7,
+
+    /// <summary>unshare of the mount or network namespace (PrivateTmp, PrivateNetwork).</summary>
+    Namespaces = 8,
+
+    /// <summary>mounting /, /tmp and /var/tmp (PrivateTmp).</summary>
+    PrivateTmp = 9,
+
+    /// <summary>bringing lo up in the program's network namespace (PrivateNetwork).</summary>
+    Loopback = 10,
+
+    /// <summary>prctl(PR_SET_NO_NEW_PRIVS) (NoNewPrivileges).</summary>
+    NoNewPrivileges = 11,
 }

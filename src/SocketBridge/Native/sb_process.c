@@ -13,13 +13,27 @@
  * Credentials are changed with raw system calls: glibc's setuid() family
  * broadcasts to every thread of the calling process, which in a vfork child
  * are the daemon's threads.
+ *
+ * The sandbox a bridge asks for (systemd.exec(5)'s names) is set up in the
+ * same child, in systemd's order: namespaces and mounts while still root,
+ * then nice and resource limits (a hard limit can only be raised with
+ * privileges; RLIMIT_NPROC set before setresuid makes the kernel refuse the
+ * exec when the new user already has that many processes), then the
+ * credentials, the directory, the umask, and no_new_privs last.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -53,6 +67,62 @@ static int close_from(int first)
     for (long fd = first; fd < max; fd++)
         close((int)fd);
     return 0;
+}
+
+/* SB_LIMIT_* to the kernel's RLIMIT_* (which differ between architectures). */
+static int resource_of(int32_t kind)
+{
+    switch (kind) {
+    case SB_LIMIT_NOFILE: return RLIMIT_NOFILE;
+    case SB_LIMIT_NPROC: return RLIMIT_NPROC;
+    case SB_LIMIT_AS: return RLIMIT_AS;
+    case SB_LIMIT_DATA: return RLIMIT_DATA;
+    case SB_LIMIT_CPU: return RLIMIT_CPU;
+    case SB_LIMIT_CORE: return RLIMIT_CORE;
+    case SB_LIMIT_FSIZE: return RLIMIT_FSIZE;
+    case SB_LIMIT_STACK: return RLIMIT_STACK;
+    default: return -1;
+    }
+}
+
+/*
+ * A private /tmp and /var/tmp: in a mount namespace of the child's own,
+ * first made a slave of the host's (mounts from here on do not propagate
+ * back, as they would under a shared / as systemd mounts it), then an
+ * empty tmpfs on each. Freed by the kernel when the last process in the
+ * namespace exits. A missing /var/tmp is left alone.
+ */
+static int mount_private_tmp(void)
+{
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        return -1;
+    const unsigned long flags = MS_NOSUID | MS_NODEV;
+    if (mount("tmpfs", "/tmp", "tmpfs", flags, "mode=1777") < 0)
+        return -1;
+    if (mount("tmpfs", "/var/tmp", "tmpfs", flags, "mode=1777") < 0 && errno != ENOENT)
+        return -1;
+    return 0;
+}
+
+/* A new network namespace has lo, down: up it, so the program can still
+ * talk to itself (127.0.0.1) while nothing outside is reachable. */
+static int loopback_up(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    memcpy(request.ifr_name, "lo", 3);
+    int rc = ioctl(s, SIOCGIFFLAGS, &request);
+    if (rc == 0) {
+        request.ifr_flags |= IFF_UP | IFF_RUNNING;
+        rc = ioctl(s, SIOCSIFFLAGS, &request);
+    }
+    int saved = errno;
+    close(s);
+    errno = saved;
+    return rc;
 }
 
 /*
@@ -109,6 +179,37 @@ static void child(const sb_spawn_request *r, volatile int *error, volatile int *
             goto fail;
     }
 
+    if (r->private_tmp || r->private_network) {
+        *step = SB_STEP_NAMESPACES;
+        int flags = (r->private_tmp ? CLONE_NEWNS : 0) | (r->private_network ? CLONE_NEWNET : 0);
+        if (unshare(flags) < 0)
+            goto fail;
+        *step = SB_STEP_PRIVATE_TMP;
+        if (r->private_tmp && mount_private_tmp() < 0)
+            goto fail;
+        *step = SB_STEP_LOOPBACK;
+        if (r->private_network && loopback_up() < 0)
+            goto fail;
+    }
+
+    if (r->set_nice) {
+        *step = SB_STEP_NICE;
+        if (setpriority(PRIO_PROCESS, 0, r->nice) < 0)
+            goto fail;
+    }
+
+    *step = SB_STEP_LIMITS;
+    for (int i = 0; i < r->limit_count; i++) {
+        int resource = resource_of(r->limits[i].kind);
+        struct rlimit64 limit = { r->limits[i].soft, r->limits[i].hard };
+        if (resource < 0) {
+            errno = EINVAL;
+            goto fail;
+        }
+        if (syscall(SYS_prlimit64, 0, resource, &limit, NULL) < 0)
+            goto fail;
+    }
+
     if (r->set_credentials) {
         *step = SB_STEP_CREDENTIALS;
         if (syscall(SYS_setgroups, (size_t)r->group_count, r->groups) < 0)
@@ -122,6 +223,15 @@ static void child(const sb_spawn_request *r, volatile int *error, volatile int *
     if (r->working_directory) {
         *step = SB_STEP_CHDIR;
         if (chdir(r->working_directory) < 0)
+            goto fail;
+    }
+
+    if (r->umask >= 0)
+        umask((mode_t)(r->umask & 0777));
+
+    if (r->no_new_privileges) {
+        *step = SB_STEP_NO_NEW_PRIVS;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
             goto fail;
     }
 
@@ -182,6 +292,20 @@ int32_t sb_spawn(const sb_spawn_request *r, int32_t *failed_step)
     return pid;
 }
 
+/* The calling process's limit of an SB_LIMIT_* resource. 0 or -errno. */
+int32_t sb_get_resource_limit(int32_t kind, uint64_t *soft, uint64_t *hard)
+{
+    int resource = resource_of(kind);
+    struct rlimit64 limit;
+    if (resource < 0)
+        return -EINVAL;
+    if (syscall(SYS_prlimit64, 0, resource, NULL, &limit) < 0)
+        return -errno;
+    *soft = limit.rlim_cur;
+    *hard = limit.rlim_max;
+    return 0;
+}
+
 /*
  * Undoes what the daemon's parent may have set that would hide its
  * children or its signals: SIGCHLD ignored (or SA_NOCLDWAIT) makes the
@@ -231,14 +355,23 @@ int32_t sb_wait_any_exited(void)
     }
 }
 
-/* Reaps one exited child. Returns 1 with *status (as waitpid) or -errno. */
-int32_t sb_reap(int32_t pid, int32_t *status)
+/*
+ * Reaps one exited child (wait4, so the kernel's account of what it used
+ * comes with it). Returns 1 with *status (as waitpid) and *usage, 0 while it
+ * still runs, or -errno.
+ */
+int32_t sb_reap(int32_t pid, int32_t *status, sb_usage *usage)
 {
     int s = 0;
+    struct rusage ru;
     for (;;) {
-        pid_t r = waitpid(pid, &s, WNOHANG);
+        memset(&ru, 0, sizeof ru);
+        pid_t r = wait4(pid, &s, WNOHANG, &ru);
         if (r == pid) {
             *status = s;
+            usage->user_usec = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+            usage->system_usec = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+            usage->max_rss_kib = ru.ru_maxrss; /* KiB on Linux */
             return 1;
         }
         if (r == 0)

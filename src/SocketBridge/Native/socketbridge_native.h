@@ -32,6 +32,30 @@
 #define SB_MAX_LISTEN_FDS 64
 #define SB_MAX_FDS (3 + SB_MAX_LISTEN_FDS)
 
+/* A resource limit a launch sets, by meaning: sb_process.c maps each to
+ * its RLIMIT_ number. Mirrored by SocketBridge.Native.ResourceKind and
+ * ResourceLimitEntry; keep them in step. SB_LIMIT_INFINITY is
+ * RLIM64_INFINITY. */
+enum {
+    SB_LIMIT_NOFILE = 0,
+    SB_LIMIT_NPROC = 1,
+    SB_LIMIT_AS = 2,
+    SB_LIMIT_DATA = 3,
+    SB_LIMIT_CPU = 4,
+    SB_LIMIT_CORE = 5,
+    SB_LIMIT_FSIZE = 6,
+    SB_LIMIT_STACK = 7,
+    SB_LIMIT_COUNT = 8,
+};
+#define SB_LIMIT_INFINITY UINT64_MAX
+
+typedef struct {
+    int32_t kind;              /* SB_LIMIT_* */
+    int32_t reserved;
+    uint64_t soft;
+    uint64_t hard;
+} sb_resource_limit;
+
 /* Mirrors SocketBridge.Native.SpawnRequest; keep the two in step. */
 typedef struct {
     const char *path;          /* absolute path of the program */
@@ -48,6 +72,14 @@ typedef struct {
     const uint32_t *groups;
     int32_t group_count;
     int32_t open_files_soft_limit; /* RLIMIT_NOFILE soft limit for the program, 0 to inherit */
+    const sb_resource_limit *limits; /* set in the child before the credentials change */
+    int32_t limit_count;       /* at most SB_LIMIT_COUNT */
+    int32_t set_nice;          /* setpriority(PRIO_PROCESS, 0, nice) */
+    int32_t nice;              /* -20..19 */
+    int32_t umask;             /* the program's umask, or -1 to inherit the daemon's */
+    int32_t no_new_privileges; /* prctl(PR_SET_NO_NEW_PRIVS) */
+    int32_t private_tmp;       /* a mount namespace with an empty tmpfs on /tmp and /var/tmp */
+    int32_t private_network;   /* a network namespace with only loopback, up */
 } sb_spawn_request;
 
 /* Which step of a launch failed (sb_spawn's *failed_step), so the daemon
@@ -60,7 +92,22 @@ enum {
     SB_STEP_CREDENTIALS = 3, /* setgroups, setresgid, setresuid */
     SB_STEP_CHDIR = 4,
     SB_STEP_EXEC = 5,
+    SB_STEP_LIMITS = 6,      /* prlimit64 of a resource limit */
+    SB_STEP_NICE = 7,        /* setpriority */
+    SB_STEP_NAMESPACES = 8,  /* unshare of the mount or network namespace */
+    SB_STEP_PRIVATE_TMP = 9, /* mounting /, /tmp and /var/tmp */
+    SB_STEP_LOOPBACK = 10,   /* bringing lo up in the private network */
+    SB_STEP_NO_NEW_PRIVS = 11,
 };
+
+/* What a reaped program used (wait4(2)'s struct rusage): CPU time in
+ * microseconds, the largest resident set in KiB. Mirrors
+ * SocketBridge.Native.ResourceUsage. */
+typedef struct {
+    int64_t user_usec;
+    int64_t system_usec;
+    int64_t max_rss_kib;
+} sb_usage;
 
 /* Mirrors SocketBridge.Native.EpollEvent; keep the two in step. */
 typedef struct {

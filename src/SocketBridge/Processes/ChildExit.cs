@@ -1,8 +1,19 @@
+using SocketBridge.Native;
+
 namespace SocketBridge.Processes;
 
 /// <summary>How a launched program ended: an exit status, or the signal that killed it.</summary>
 internal readonly record struct ChildExit(int? ExitStatus, int? Signal)
 {
+    /// <summary>What it used, as the kernel counted it when it was reaped.</summary>
+    public ResourceUsage Usage { get; init; }
+
+    /// <summary>The signal the daemon sent its group last because RuntimeMax was reached (SIGTERM, then SIGKILL); 0 when it was not.</summary>
+    public int RuntimeMaxSignal { get; init; }
+
+    /// <summary>The name of <see cref="RuntimeMaxSignal"/> (TERM, KILL), or empty.</summary>
+    public string RuntimeMaxSignalName => RuntimeMaxSignal != 0 ? SignalNames.Name(RuntimeMaxSignal) : string.Empty;
+
     /// <summary>Decodes a wait(2) status word.</summary>
     public static ChildExit FromWaitStatus(int status)
     {

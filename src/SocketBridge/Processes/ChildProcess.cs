@@ -46,6 +46,7 @@ internal sealed class ChildProcess
                 LeadsGroup = LeadsGroup,
                 StandardErrorFd = standardErrorFd,
                 WaitStatus = _reaped && _exited.Task.IsCompletedSuccessfully ? _exited.Task.Result.ToWaitStatus() : null,
+                Usage = _reaped && _exited.Task.IsCompletedSuccessfully ? _exited.Task.Result.Usage : null,
             };
         }
     }
@@ -65,14 +66,14 @@ internal sealed class ChildProcess
         ChildExit exit;
         lock (_gate)
         {
-            int rc = ChildWaits.Reap(Pid, out int status);
+            int rc = ChildWaits.Reap(Pid, out int status, out ResourceUsage used);
             if (rc <= 0)
             {
                 return;
             }
 
             _reaped = true;
-            exit = ChildExit.FromWaitStatus(status);
+            exit = ChildExit.FromWaitStatus(status) with { Usage = used };
         }
 
         _exited.TrySetResult(exit);

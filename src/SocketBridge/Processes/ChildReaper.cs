@@ -45,7 +45,7 @@ internal sealed partial class ChildReaper : IDisposable
         foreach (ProgramHandover program in adopted)
         {
             ChildProcess child = program.WaitStatus is { } status
-                ? new ChildProcess(program.Pid, program.LeadsGroup, ChildExit.FromWaitStatus(status))
+                ? new ChildProcess(program.Pid, program.LeadsGroup, ChildExit.FromWaitStatus(status) with { Usage = program.Usage ?? default })
                 : new ChildProcess(program.Pid, program.LeadsGroup);
             _adopted[program.Pid] = child;
             if (program.WaitStatus is null)
@@ -225,7 +225,7 @@ internal sealed partial class ChildReaper : IDisposable
                 {
                     // Not launched through Spawn: reap it anyway, never leave a zombie.
                     // (A program that failed to start was already reaped by sb_spawn.)
-                    unknownReaped = ChildWaits.Reap(pid, out unknownStatus) == 1;
+                    unknownReaped = ChildWaits.Reap(pid, out unknownStatus, out _) == 1;
                 }
                 else
                 {

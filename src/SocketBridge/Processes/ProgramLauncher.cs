@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
+using SocketBridge.Handover;
 using SocketBridge.Native;
 
 namespace SocketBridge.Processes;
@@ -22,27 +23,18 @@ internal sealed class ProgramLauncher
 {
     private readonly ChildReaper _reaper;
     private readonly SafeFileHandle _devNull;
-    private readonly string _workingDirectory;
-    private readonly Credentials? _credentials;
+    private readonly ProgramOptions _program;
     private readonly bool _discardStandardError;
     private readonly bool _setListenPid;
 
     /// <param name="setListenPid">LISTEN_PID for the program (sd_listen_fds(3)): when it is given sockets from fd 3 on.</param>
-    public ProgramLauncher(
-        ChildReaper reaper,
-        SafeFileHandle devNull,
-        ExecOptions exec,
-        string workingDirectory,
-        Credentials? credentials,
-        StandardErrorMode standardError,
-        bool setListenPid)
+    public ProgramLauncher(ChildReaper reaper, SafeFileHandle devNull, ProgramOptions program, bool setListenPid)
     {
         _reaper = reaper;
         _devNull = devNull;
-        Exec = exec;
-        _workingDirectory = workingDirectory;
-        _credentials = credentials;
-        _discardStandardError = standardError == StandardErrorMode.Null;
+        _program = program;
+        Exec = program.Exec;
+        _discardStandardError = program.StandardError == StandardErrorMode.Null;
         _setListenPid = setListenPid;
     }
 
@@ -77,6 +69,7 @@ internal sealed class ProgramLauncher
     {
         ChildProcess child;
         Socket? logReader;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             child = Spawn(environment, input, output, error, passed, descriptorCeiling, out logReader);
@@ -87,19 +80,22 @@ internal sealed class ProgramLauncher
         }
 
         Task forwarding = logReader is null ? Task.CompletedTask : ForwardAsync(logReader, child.Pid, writeLine);
-        return new ProgramRun(child, forwarding, logReader);
+        return new ProgramRun(child, forwarding, logReader, RuntimeLimit.Start(child, started, _program.RuntimeMax, _program.StopTimeout));
     }
 
     /// <summary>
     /// Watches on a program launched by the daemon's previous image (a
-    /// re-exec): <paramref name="child"/> from the reaper, and its stderr
-    /// from the descriptor the previous image read it from.
+    /// re-exec): <paramref name="child"/> from the reaper, its stderr from
+    /// the descriptor the previous image read it from, and its RuntimeMax
+    /// from where the previous image left off.
     /// </summary>
-    public static ProgramRun Resume(ChildProcess child, int standardErrorFd, Action<int, string> writeLine)
+    public static ProgramRun Resume(ChildProcess child, ProgramHandover program, Action<int, string> writeLine)
     {
+        int standardErrorFd = program.StandardErrorFd;
         Socket? logReader = standardErrorFd >= 0 ? new Socket(new SafeSocketHandle(standardErrorFd, ownsHandle: true)) : null;
         Task forwarding = logReader is null ? Task.CompletedTask : ForwardAsync(logReader, child.Pid, writeLine);
-        return new ProgramRun(child, forwarding, logReader);
+        RuntimeLimit? runtime = RuntimeLimit.Resume(child, program.RuntimeDeadline, TimeSpan.FromMilliseconds(program.RuntimeKillAfterMs), program.RuntimeMaxSignal);
+        return new ProgramRun(child, forwarding, logReader, runtime);
     }
 
     private ChildProcess Spawn(
@@ -117,9 +113,10 @@ internal sealed class ProgramLauncher
             Arguments = Exec.Arguments,
             Environment = environment,
             SetListenPid = _setListenPid,
-            WorkingDirectory = _workingDirectory,
-            Credentials = _credentials,
+            WorkingDirectory = _program.WorkingDirectory,
+            Credentials = _program.Credentials,
             NewSession = true,
+            Sandbox = _program.Sandbox,
         };
 
         logReader = null;

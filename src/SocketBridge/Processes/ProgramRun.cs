@@ -15,12 +15,14 @@ internal sealed class ProgramRun : IDisposable
     private static readonly TimeSpan StandardErrorGrace = TimeSpan.FromMilliseconds(500);
 
     private readonly Socket? _standardError;
+    private readonly RuntimeLimit? _runtime;
 
-    internal ProgramRun(ChildProcess child, Task forwarding, Socket? standardError)
+    internal ProgramRun(ChildProcess child, Task forwarding, Socket? standardError, RuntimeLimit? runtime)
     {
         Child = child;
         Forwarding = forwarding;
         _standardError = standardError;
+        _runtime = runtime;
     }
 
     public ChildProcess Child { get; }
@@ -34,7 +36,8 @@ internal sealed class ProgramRun : IDisposable
     /// Waits for the program to exit, asking it to (SIGTERM to its group)
     /// when <paramref name="stop"/> fires and making it (SIGKILL) when
     /// <paramref name="kill"/> does: the bridge's shutdown, cancellation and
-    /// then the ShutdownTimeout deadline. Then lets the last lines of its
+    /// then the ShutdownTimeout deadline; RuntimeMax does the same on its own
+    /// clock, and the exit says what it sent. Then lets the last lines of its
     /// stderr arrive, for up to half a second, so they are logged before its end.
     /// </summary>
     public async Task<ChildExit> WaitAsync(CancellationToken stop, CancellationToken kill)
@@ -43,7 +46,7 @@ internal sealed class ProgramRun : IDisposable
         using (stop.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGTERM), Child))
         using (kill.Register(static c => ((ChildProcess)c!).Signal(Posix.SIGKILL), Child))
         {
-            exit = await Child.Exited.ConfigureAwait(false);
+            exit = await ExitedAsync().ConfigureAwait(false);
         }
 
         // Unless a process it left behind keeps stderr open. (No timer when
@@ -56,8 +59,34 @@ internal sealed class ProgramRun : IDisposable
         return exit;
     }
 
-    /// <summary>What the next image needs to watch the program on (see <see cref="ChildProcess.Capture"/>).</summary>
-    public ProgramHandover Capture(CarriedDescriptors carried) => Child.Capture(carried.Carry(_standardError?.SafeHandle));
+    /// <summary>The program's exit, with what RuntimeMax sent it (no stop of the caller's, no wait for its stderr).</summary>
+    public async Task<ChildExit> ExitedAsync()
+    {
+        ChildExit exit = await Child.Exited.ConfigureAwait(false);
+        if (_runtime is null)
+        {
+            return exit;
+        }
 
-    public void Dispose() => _standardError?.Dispose();
+        _runtime.Dispose();
+        return exit with { RuntimeMaxSignal = _runtime.Sent };
+    }
+
+    /// <summary>What the next image needs to watch the program on (see <see cref="ChildProcess.Capture"/>).</summary>
+    public ProgramHandover Capture(CarriedDescriptors carried)
+    {
+        ProgramHandover program = Child.Capture(carried.Carry(_standardError?.SafeHandle));
+        return _runtime is null ? program : program with
+        {
+            RuntimeDeadline = _runtime.Deadline,
+            RuntimeKillAfterMs = (long)_runtime.KillAfter.TotalMilliseconds,
+            RuntimeMaxSignal = _runtime.Sent,
+        };
+    }
+
+    public void Dispose()
+    {
+        _runtime?.Dispose();
+        _standardError?.Dispose();
+    }
 }
