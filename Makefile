@@ -82,13 +82,16 @@ bench: build $(PUBLISH)/socketbridge
 ## bench-sandbox: the sandbox part of make bench's spawn rate alone: the plain spawn
 ## bridge beside the same with every Limit*, Nice, UMask and NoNewPrivileges, with
 ## NoNewPrivileges false, with PrivateTmp and with PrivateNetwork (the last two as
-## root); a minute or two; prints its table, writes no docs
+## root); shorter ab runs in more rounds than make bench's (requests, concurrency,
+## rounds: BENCH_SANDBOX_ARGS), as a busy machine's noise comes in bursts; a minute
+## or two; prints its table, writes no docs
+BENCH_SANDBOX_ARGS ?= 2000 4 15
 .PHONY: bench-sandbox
 bench-sandbox: $(PUBLISH)/socketbridge
 	@command -v ab >/dev/null && command -v gcc >/dev/null || { echo "make bench-sandbox: needs ab (apache2-utils) and gcc" >&2; exit 1; }
 	@mkdir -p $(OUT)/bench
 	@bench/wait-ports.sh $(BENCH_SANDBOX_PORTS)
-	BENCH_SPAWN_PARTS=sandbox SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/spawn-rate.sh > $(OUT)/bench/sandbox.md
+	BENCH_SPAWN_PARTS=sandbox SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/spawn-rate.sh $(BENCH_SANDBOX_ARGS) > $(OUT)/bench/sandbox.md
 	@echo; cat $(OUT)/bench/sandbox.md
 
 ## bench-reexec: the re-exec part of make bench alone (seconds; prints its table, writes no docs)
