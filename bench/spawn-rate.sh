@@ -30,7 +30,7 @@
 # and memory only), BENCH_STARTUP_ROUNDS (default 9), BENCH_SPAWN_PORT_BASE
 # (default 28801, below the ephemeral range of 32768 and up, where a
 # client socket of an earlier round could hold a port; six ports from it,
-# four from it plus 20 for the sandbox variants, and each socketbridge's plus
+# five from it plus 20 for the sandbox variants, and each socketbridge's plus
 # 100 for its forward bridge), BENCH_SPAWN_PARTS (default "launchers startup
 # sandbox"; the plain spawn bridge is always measured; `make bench-sandbox`
 # runs "sandbox" alone).
@@ -85,11 +85,18 @@ sandbox[sb-limits]='"LimitNOFILE": "1024:4096", "LimitNPROC": 4096, "LimitAS": "
 label[sb-nnp-off]="socketbridge spawn, NoNewPrivileges false"; port[sb-nnp-off]=$((base + 21)); sandbox[sb-nnp-off]='"NoNewPrivileges": false'
 label[sb-ptmp]="socketbridge spawn + PrivateTmp";             port[sb-ptmp]=$((base + 22));    sandbox[sb-ptmp]='"PrivateTmp": true'
 label[sb-pnet]="socketbridge spawn + PrivateNetwork";         port[sb-pnet]=$((base + 23));    sandbox[sb-pnet]='"PrivateNetwork": true'
+# The plain bridge again, in a daemon of its own: how far two identical
+# bridges drift apart in the same rounds, the noise under the other ratios.
+label[sb-same]="socketbridge spawn, plain again (a second daemon: the noise)"; port[sb-same]=$((base + 24)); sandbox[sb-same]='"NoNewPrivileges": true'
 variants=()
 if part sandbox; then
-  variants=(sb-limits sb-nnp-off)
-  if [[ $(id -u) -eq 0 ]]; then variants+=(sb-ptmp sb-pnet)
-  else echo "spawn-rate.sh: not root, so no PrivateTmp and PrivateNetwork rows (they need root)" >&2; fi
+  for k in ${BENCH_SANDBOX_VARIANTS:-sb-limits sb-nnp-off sb-ptmp sb-pnet sb-same}; do
+    [[ -n ${sandbox[$k]:-} ]] || { echo "spawn-rate.sh: BENCH_SANDBOX_VARIANTS: no variant $k" >&2; exit 1; }
+    if [[ $k == sb-ptmp || $k == sb-pnet ]] && [[ $(id -u) -ne 0 ]]; then
+      echo "spawn-rate.sh: not root, so no ${label[$k]} row (it needs root)" >&2; continue
+    fi
+    variants+=("$k")
+  done
 fi
 keys=(sb)
 part launchers && keys=("${launchers[@]}")
@@ -186,9 +193,10 @@ for r in $(seq "$rounds"); do
     rates[$k]+="$rps "; failed[$k]=$(( ${failed[$k]:-0} + bad ))
     failures=$((failures + bad))
     echo "  round $r/$rounds: ${label[$k]}: $rps requests/s, $bad failed" >&2
-    # The kernel frees a network namespace later, in a worker: after a few
-    # thousand, a few hundred ms of CPU that would fall on the next launcher.
-    if [[ $k == sb-pnet ]]; then sleep 1; fi
+    # Every run starts from the same quiet: the kernel frees a network
+    # namespace later, in a worker (after the 2,000 of a PrivateNetwork run,
+    # about 0.1 s of its CPU), which would otherwise fall on the next run.
+    sleep 0.5
   done
 done
 sleep 1
@@ -244,7 +252,7 @@ fi
 if [[ ${#variants[@]} -gt 0 ]]; then
 # µs a connection costs more than on the plain bridge, from the two rates.
 extra_us() { awk -v x="$1" -v p="$2" 'BEGIN {if (x > 0 && p > 0) printf "%+.0f", 1e6 / x - 1e6 / p; else printf "—"}'; }
-echo "| spawn bridge with (ab -n $n -c $c, no keep-alive; median of $rounds, in the rounds above) | requests/s | vs the plain bridge, medians | vs the plain bridge, median of the per-round ratios | µs more per connection | failed requests |"
+echo "| spawn bridge with (ab -n $n -c $c, no keep-alive; median of $rounds, taking turns with the plain one) | requests/s | vs the plain bridge, medians | vs the plain bridge, median of the per-round ratios | µs more per connection | failed requests |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 f=${failed[sb]}; [[ $f -ne 0 ]] && f="**$f**"
 echo "| socketbridge spawn, plain (NoNewPrivileges is on by default) | $(fmt "$sbm") | 1.00× | 1.00× | 0 | $f |"
@@ -256,8 +264,8 @@ done
 echo
 echo "The limits set: ${sandbox[sb-limits]} (generous: they change nothing for http-ok). µs more per connection: 10⁶/rate − 10⁶/rate of the plain bridge; with $c connections at a time keeping $(nproc) CPUs busy, it is the time the run took longer per connection (the steps in the child before exec, the namespace's teardown after exit), not one connection's latency."
 echo
-lm=$(med "${rates[sb-limits]}")
-targets+=("| every Limit*, Nice, UMask, NoNewPrivileges set: ≥ 0.95× the plain spawn bridge | $(ratio "$lm" "$sbm") of the medians; $(printf '%.2f×' "$(per_round sb-limits sb | median)") median of the per-round ratios | $(verdict "$lm" "$(awk -v p="$sbm" 'BEGIN {print 0.95 * p}')" '>=') |")
+lm=$(med "${rates[sb-limits]:-}")
+[[ -n ${rates[sb-limits]:-} ]] && targets+=("| every Limit*, Nice, UMask, NoNewPrivileges set: ≥ 0.95× the plain spawn bridge | $(ratio "$lm" "$sbm") of the medians; $(printf '%.2f×' "$(per_round sb-limits sb | median)") median of the per-round ratios | $(verdict "$lm" "$(awk -v p="$sbm" 'BEGIN {print 0.95 * p}')" '>=') |")
 fi
 
 echo "| target | measured | |"
