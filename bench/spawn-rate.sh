@@ -10,7 +10,8 @@
 #    connection and a new process), ab -n REQUESTS -c CONCURRENCY, ROUNDS
 #    rounds; within a round every launcher is measured once, in an order that
 #    rotates from round to round, so that noise from a busy machine falls on
-#    all of them alike. Medians, and the ratio to tcpserver.
+#    all of them alike, with half a second's pause after each. Medians, and
+#    the ratio to tcpserver.
 # 2. Start-up and idle memory: STARTUP_ROUNDS fresh starts of each launcher
 #    (bench/startup.py): socketbridge from exec to READY=1 on NOTIFY_SOCKET
 #    with three bridges, and from exec to its port accepting; the others from
@@ -19,9 +20,11 @@
 #    NoNewPrivileges set (values that change nothing for the program), with
 #    NoNewPrivileges false (it is on by default, so the plain bridge has it),
 #    with PrivateTmp and with PrivateNetwork (these two need root; left out
-#    otherwise), each a daemon of its own taking its turn in the rounds of 1
-#    beside the plain bridge: the ratio to the plain bridge, and the cost of
-#    a connection, 1/rate - 1/rate of the plain bridge, in µs.
+#    otherwise), and plain again (the noise), each a daemon of its own taking
+#    its turn in the rounds of 1 beside the plain bridge: the ratio to the
+#    plain bridge, and the cost of a connection, 1/rate - 1/rate of the
+#    plain bridge, in µs. BENCH_SANDBOX_VARIANTS picks among sb-limits,
+#    sb-nnp-off, sb-ptmp, sb-pnet and sb-same (default: all).
 #
 #   bench/spawn-rate.sh [REQUESTS] [CONCURRENCY] [ROUNDS]
 # Environment: SOCKETBRIDGE_BIN (the program measured, default
