@@ -23,8 +23,9 @@
 #    otherwise), and plain again (the noise), each a daemon of its own taking
 #    its turn in the rounds of 1 beside the plain bridge: the ratio to the
 #    plain bridge, and the cost of a connection, 1/rate - 1/rate of the
-#    plain bridge, in µs. BENCH_SANDBOX_VARIANTS picks among sb-limits,
-#    sb-nnp-off, sb-ptmp, sb-pnet and sb-same (default: all).
+#    plain bridge, in µs. Then, less noisy, the CPU time the kernel charged
+#    to each program (its exit entry). BENCH_SANDBOX_VARIANTS picks among
+#    sb-limits, sb-nnp-off, sb-ptmp, sb-pnet and sb-same (default: all).
 #
 #   bench/spawn-rate.sh [REQUESTS] [CONCURRENCY] [ROUNDS]
 # Environment: SOCKETBRIDGE_BIN (the program measured, default
@@ -34,7 +35,7 @@
 # (default 28801, below the ephemeral range of 32768 and up, where a
 # client socket of an earlier round could hold a port; six ports from it,
 # five from it plus 20 for the sandbox variants, and each socketbridge's plus
-# 100 for its forward bridge), BENCH_SPAWN_PARTS (default "launchers startup
+# 100 for its forward bridge; six from it plus 30 for the CPU times), BENCH_SPAWN_PARTS (default "launchers startup
 # sandbox"; the plain spawn bridge is always measured; `make bench-sandbox`
 # runs "sandbox" alone).
 set -euo pipefail
@@ -206,6 +207,47 @@ sleep 1
 declare -A after_rss
 for k in "${keys[@]}"; do after_rss[$k]=$(rss_kib "${pid[$k]}"); done
 
+# --- 3, less noisy: the CPU time of each program ----------------------------
+# A rate on a busy machine moves by several percent from run to run; the CPU
+# time the kernel charged to each program (its exit entry, from wait4) moves
+# far less. It counts the steps in the vfork child before exec and a mount
+# namespace's teardown at exit, not a network namespace's (a kernel worker
+# frees that later). One more daemon, at LogLevel Information so that it logs
+# every exit, with a bridge for the plain one and each variant (from the port
+# base + 30), taking turns in 4 rounds.
+declare -A child_cpu
+if [[ ${#variants[@]} -gt 0 ]]; then
+  cpu_n=$(( n < 1000 ? n : 1000 )); cpu_rounds=4
+  cpu_keys=(sb "${variants[@]}")
+  {
+    echo '{ "SocketBridge": { "LogLevel": "Information" }, "Bridges": {'
+    i=0
+    for k in "${cpu_keys[@]}"; do
+      (( i > 0 )) && echo ','
+      echo "\"$k\": { \"Listen\": \"tcp:127.0.0.1:$((base + 30 + i))\", \"MaxConnections\": 1000, \"StandardError\": \"null\", \"User\": \"$(id -un)\", \"Exec\": [\"$prog\"]${sandbox[$k]:+, ${sandbox[$k]}} }"
+      i=$((i + 1))
+    done
+    echo '} }'
+  } > "$work/cpu.json"
+  echo "spawn-rate.sh: the programs' CPU time, $cpu_rounds rounds of $((cpu_n / cpu_rounds)) connections to each" >&2
+  "$sb" run -c "$work/cpu.json" >/dev/null 2>"$work/cpu.log" &
+  cpu_pid=$!; pids+=($cpu_pid)
+  for ((i = 0; i < ${#cpu_keys[@]}; i++)); do wait_port $((base + 30 + i)); done
+  for r in $(seq $cpu_rounds); do
+    for k in $(rotate "$r" "${cpu_keys[@]}"); do
+      for ((i = 0; i < ${#cpu_keys[@]}; i++)); do [[ ${cpu_keys[$i]} == "$k" ]] && break; done
+      ab -r -q -n $((cpu_n / cpu_rounds)) -c "$c" "http://127.0.0.1:$((base + 30 + i))/" >/dev/null 2>&1 || true
+      sleep 0.5
+    done
+  done
+  kill "$cpu_pid"; wait "$cpu_pid" 2>/dev/null || true
+  for k in "${cpu_keys[@]}"; do
+    # The console line: "... INF sb-limits 1f2e3d-7 from ...: child N exited ...; CPU U µs user, S µs system; ..."
+    child_cpu[$k]=$(sed -nE "s/.* $k [^ ]+ from .*: child [0-9]+ exited .*; CPU ([0-9]+) µs user, ([0-9]+) µs system;.*/\\1 \\2/p" "$work/cpu.log" | awk '{print $1 + $2}' | median)
+    echo "  ${label[$k]}: a program's CPU, median $(printf '%.0f' "${child_cpu[$k]}") µs" >&2
+  done
+fi
+
 # --- the tables ------------------------------------------------------------
 med() { echo $1 | tr ' ' '\n' | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", (b > 0) ? a / b : 0}'; }
@@ -255,20 +297,22 @@ fi
 if [[ ${#variants[@]} -gt 0 ]]; then
 # µs a connection costs more than on the plain bridge, from the two rates.
 extra_us() { awk -v x="$1" -v p="$2" 'BEGIN {if (x > 0 && p > 0) printf "%+.0f", 1e6 / x - 1e6 / p; else printf "—"}'; }
-echo "| spawn bridge with (ab -n $n -c $c, no keep-alive; median of $rounds, taking turns with the plain one) | requests/s | vs the plain bridge, medians | vs the plain bridge, median of the per-round ratios | µs more per connection | failed requests |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+# A program's CPU time, µs, and in parentheses what it is more than on the plain bridge.
+cpu_cell() { awk -v x="${child_cpu[$1]:-nan}" -v p="${child_cpu[sb]:-nan}" 'BEGIN {if (x == "nan" || x == "") print "—"; else if (x == p) printf "%.0f", x; else printf "%.0f (%+.0f)", x, x - p}'; }
+echo "| spawn bridge with (ab -n $n -c $c, no keep-alive; median of $rounds, taking turns with the plain one) | requests/s | vs the plain bridge, medians | vs the plain bridge, median of the per-round ratios | µs more per connection | a program's CPU, µs (median of $cpu_n) | failed requests |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 f=${failed[sb]}; [[ $f -ne 0 ]] && f="**$f**"
-echo "| socketbridge spawn, plain (NoNewPrivileges is on by default) | $(fmt "$sbm") | 1.00× | 1.00× | 0 | $f |"
+echo "| socketbridge spawn, plain (NoNewPrivileges is on by default) | $(fmt "$sbm") | 1.00× | 1.00× | 0 | $(cpu_cell sb) | $f |"
 for k in "${variants[@]}"; do
   m=$(med "${rates[$k]}")
   f=${failed[$k]}; [[ $f -ne 0 ]] && f="**$f**"
-  echo "| ${label[$k]} | $(fmt "$m") | $(ratio "$m" "$sbm") | $(printf '%.2f×' "$(per_round "$k" sb | median)") | $(extra_us "$m" "$sbm") | $f |"
+  echo "| ${label[$k]} | $(fmt "$m") | $(ratio "$m" "$sbm") | $(printf '%.2f×' "$(per_round "$k" sb | median)") | $(extra_us "$m" "$sbm") | $(cpu_cell "$k") | $f |"
 done
 echo
-echo "The limits set: ${sandbox[sb-limits]} (generous: they change nothing for http-ok). µs more per connection: 10⁶/rate − 10⁶/rate of the plain bridge; with $c connections at a time keeping $(nproc) CPUs busy, it is the time the run took longer per connection (the steps in the child before exec, the namespace's teardown after exit), not one connection's latency."
+echo "The limits set: ${sandbox[sb-limits]} (generous: they change nothing for http-ok). µs more per connection: 10⁶/rate − 10⁶/rate of the plain bridge; with $c connections at a time keeping $(nproc) CPUs busy, it is the time the run took longer per connection (the steps in the child before exec, the namespace's teardown after exit), not one connection's latency. A program's CPU: user and system time from its exit entry (wait4), in one more daemon at LogLevel Information after the rounds, $cpu_rounds rounds with the bridges taking turns: it includes the steps in the vfork child before exec and a mount namespace's teardown, not a network namespace's, which a kernel worker does later."
 echo
 lm=$(med "${rates[sb-limits]:-}")
-[[ -n ${rates[sb-limits]:-} ]] && targets+=("| every Limit*, Nice, UMask, NoNewPrivileges set: ≥ 0.95× the plain spawn bridge | $(ratio "$lm" "$sbm") of the medians; $(printf '%.2f×' "$(per_round sb-limits sb | median)") median of the per-round ratios | $(verdict "$lm" "$(awk -v p="$sbm" 'BEGIN {print 0.95 * p}')" '>=') |")
+[[ -n ${rates[sb-limits]:-} ]] && targets+=("| every Limit*, Nice, UMask, NoNewPrivileges set: ≥ 0.95× the plain spawn bridge | $(ratio "$lm" "$sbm") of the medians; $(printf '%.2f×' "$(per_round sb-limits sb | median)") median of the per-round ratios; a program's CPU $(cpu_cell sb-limits) µs against $(cpu_cell sb) | $(verdict "$lm" "$(awk -v p="$sbm" 'BEGIN {print 0.95 * p}')" '>=') |")
 fi
 
 echo "| target | measured | |"
