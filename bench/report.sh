@@ -129,7 +129,11 @@ is on by default, so the plain bridge has it), one with \`PrivateTmp\`, one
 with \`PrivateNetwork\`, and one plain again, whose ratio is the noise
 under the others. The µs a connection costs more is 1/rate − 1/rate of the
 plain bridge. After every \`ab\` run the script pauses half a second, as the
-kernel frees a network namespace later, in a worker.
+kernel frees a network namespace later, in a worker. Less noisy than the
+rates: the CPU time the kernel charged each program (user and system, from
+its exit entry), with one more daemon at \`LogLevel\` \`Information\` serving
+a bridge of each kind in turns; it includes the steps before exec and a
+mount namespace's teardown, not a network namespace's.
 
 EOF
 cat "$spawn"
