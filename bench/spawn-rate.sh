@@ -298,7 +298,10 @@ if [[ ${#variants[@]} -gt 0 ]]; then
 # µs a connection costs more than on the plain bridge, from the two rates.
 extra_us() { awk -v x="$1" -v p="$2" 'BEGIN {if (x > 0 && p > 0) printf "%+.0f", 1e6 / x - 1e6 / p; else printf "—"}'; }
 # A program's CPU time, µs, and in parentheses what it is more than on the plain bridge.
-cpu_cell() { awk -v x="${child_cpu[$1]:-nan}" -v p="${child_cpu[sb]:-nan}" 'BEGIN {if (x == "nan" || x == "") print "—"; else if (x == p) printf "%.0f", x; else printf "%.0f (%+.0f)", x, x - p}'; }
+cpu_cell() {
+  awk -v x="${child_cpu[$1]:-nan}" -v p="${child_cpu[sb]:-nan}" \
+    'BEGIN {if (x == "nan" || p == "nan") {print "—"; exit} x = sprintf("%.0f", x); d = x - sprintf("%.0f", p); if (d == 0) print x; else printf "%s (%+d)\n", x, d}'
+}
 echo "| spawn bridge with (ab -n $n -c $c, no keep-alive; median of $rounds, taking turns with the plain one) | requests/s | vs the plain bridge, medians | vs the plain bridge, median of the per-round ratios | µs more per connection | a program's CPU, µs (median of $cpu_n) | failed requests |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 f=${failed[sb]}; [[ $f -ne 0 ]] && f="**$f**"
