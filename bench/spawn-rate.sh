@@ -214,10 +214,11 @@ for k in "${keys[@]}"; do after_rss[$k]=$(rss_kib "${pid[$k]}"); done
 # namespace's teardown at exit, not a network namespace's (a kernel worker
 # frees that later). One more daemon, at LogLevel Information so that it logs
 # every exit, with a bridge for the plain one and each variant (from the port
-# base + 30), taking turns in 4 rounds.
+# base + 30), taking turns in 10 rounds (a busy moment of the machine that
+# slows a program's caches falls on them alike).
 declare -A child_cpu
 if [[ ${#variants[@]} -gt 0 ]]; then
-  cpu_n=$(( n < 1000 ? n : 1000 )); cpu_rounds=4
+  cpu_n=$(( n < 1000 ? n : 1000 )); cpu_rounds=10
   cpu_keys=(sb "${variants[@]}")
   {
     echo '{ "SocketBridge": { "LogLevel": "Information" }, "Bridges": {'
@@ -237,7 +238,7 @@ if [[ ${#variants[@]} -gt 0 ]]; then
     for k in $(rotate "$r" "${cpu_keys[@]}"); do
       for ((i = 0; i < ${#cpu_keys[@]}; i++)); do [[ ${cpu_keys[$i]} == "$k" ]] && break; done
       ab -r -q -n $((cpu_n / cpu_rounds)) -c "$c" "http://127.0.0.1:$((base + 30 + i))/" >/dev/null 2>&1 || true
-      sleep 0.5
+      sleep 0.2
     done
   done
   kill "$cpu_pid"; wait "$cpu_pid" 2>/dev/null || true
