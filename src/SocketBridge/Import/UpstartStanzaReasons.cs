@@ -8,9 +8,6 @@ namespace SocketBridge.Import;
 /// </summary>
 internal static class UpstartStanzaReasons
 {
-    private static string NoKey(string resource, string prlimit) =>
-        $"socketbridge has no key for {resource}: the program gets socketbridge's own; set it with prlimit --{prlimit}=SOFT:HARD in Exec";
-
     private const string AroundProgram = "socketbridge runs no commands before or after the program; run them from the program itself (a script block, for example)";
 
     /// <summary>Stanzas with nothing to translate: documentation, and events SocketBridge does not emit.</summary>
@@ -59,4 +56,7 @@ internal static class UpstartStanzaReasons
         ["cgroup"] = "programs stay in socketbridge's own cgroup",
         ["end script"] = "an end script without a script before it",
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private static string NoKey(string resource, string prlimit) =>
+        $"socketbridge has no key for {resource}: the program gets socketbridge's own; set it with prlimit --{prlimit}=SOFT:HARD in Exec";
 }
