@@ -141,6 +141,10 @@ public sealed class ImportUpstartCommandTests : IDisposable
         CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
 
         Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains(
+            "    sandbox: LimitNPROC=512:512, LimitAS=infinity:infinity, LimitDATA=536870912:infinity, LimitCPU=10:15, LimitCORE=0:0, LimitFSIZE=1073741824:1073741824, LimitSTACK=8388608:infinity, Nice=-5, UMask=0027\n",
+            check.Stdout,
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -256,6 +256,9 @@ public sealed class ImportXinetdCommandTests : IDisposable
         CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
 
         Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("    sandbox: LimitNOFILE=2048:2048, LimitAS=8388608:8388608, LimitDATA=16777216:16777216, LimitCPU=infinity:infinity, LimitSTACK=1048576:1048576, Nice=10, UMask=0022\n", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("    sandbox: Nice=-5, UMask=0077\n", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("    sandbox: UMask=0022\n", check.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
