@@ -52,7 +52,7 @@ clean:
 ## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
 ## and socat, and what the sandbox keys cost a spawn bridge, then the time a re-exec
 ## takes; all measure the NativeAOT program; writes
-## docs/benchmarks.md (6 to 15 minutes)
+## docs/benchmarks.md (7 to 17 minutes)
 ## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
 BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
 BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
@@ -69,7 +69,7 @@ bench: build $(PUBLISH)/socketbridge
 	@mkdir -p $(OUT)/bench docs
 	@echo "bench/forward.sh: relay throughput, latency, connection rate and memory (progress below)"
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/forward.sh > $(OUT)/bench/forward.md
-	@echo "bench/spawn-rate.sh: spawn rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate and socat"
+	@echo "bench/spawn-rate.sh: spawn rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate and socat; what the sandbox keys cost"
 	@bench/wait-ports.sh $(BENCH_PORTS) $(BENCH_SANDBOX_PORTS)
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge SOCKETBRIDGE_JIT_BIN=$(CURDIR)/$(OUT)/socketbridge \
 	    bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
@@ -82,9 +82,10 @@ bench: build $(PUBLISH)/socketbridge
 ## bench-sandbox: the sandbox part of make bench's spawn rate alone: the plain spawn
 ## bridge beside the same with every Limit*, Nice, UMask and NoNewPrivileges, with
 ## NoNewPrivileges false, with PrivateTmp and with PrivateNetwork (the last two as
-## root); shorter ab runs in more rounds than make bench's (requests, concurrency,
-## rounds: BENCH_SANDBOX_ARGS), as a busy machine's noise comes in bursts; a minute
-## or two; prints its table, writes no docs
+## root), and plain again (the noise); then each program's CPU time. Shorter ab runs
+## in more rounds than make bench's (requests, concurrency, rounds:
+## BENCH_SANDBOX_ARGS), as a busy machine's noise comes in bursts; about two
+## minutes; prints its table, writes no docs
 BENCH_SANDBOX_ARGS ?= 2000 4 15
 .PHONY: bench-sandbox
 bench-sandbox: $(PUBLISH)/socketbridge
