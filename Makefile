@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | bench-reexec | soak | publish | install | deb | system-test
+# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | bench-reexec | bench-sandbox | soak | publish | install | deb | system-test
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -50,13 +50,16 @@ clean:
 
 ## bench: forward mode against direct, systemd-socket-proxyd and socat, then spawn
 ## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
-## and socat, then the time a re-exec takes; all measure the NativeAOT program; writes
-## docs/benchmarks.md (6 to 15 minutes)
+## and socat, and what the sandbox keys cost a spawn bridge, then the time a re-exec
+## takes; all measure the NativeAOT program; writes
+## docs/benchmarks.md (7 to 17 minutes)
 ## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
 BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
 BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
                   gcc:gcc bc:bc systemd-socket-activate:systemd /lib/systemd/systemd-socket-proxyd:systemd
 BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906 28811 28812
+# The sandbox variants of the spawn bridge (bench/spawn-rate.sh, BENCH_SPAWN_PARTS) and their forward bridges.
+BENCH_SANDBOX_PORTS := 28801 28901 28821 28822 28823 28824 28825 28921 28922 28923 28924 28925 28831 28832 28833 28834 28835 28836
 
 .PHONY: bench bench-deps
 bench: build $(PUBLISH)/socketbridge
@@ -66,8 +69,8 @@ bench: build $(PUBLISH)/socketbridge
 	@mkdir -p $(OUT)/bench docs
 	@echo "bench/forward.sh: relay throughput, latency, connection rate and memory (progress below)"
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/forward.sh > $(OUT)/bench/forward.md
-	@echo "bench/spawn-rate.sh: spawn rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate and socat"
-	@bench/wait-ports.sh $(BENCH_PORTS)
+	@echo "bench/spawn-rate.sh: spawn rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate and socat; what the sandbox keys cost"
+	@bench/wait-ports.sh $(BENCH_PORTS) $(BENCH_SANDBOX_PORTS)
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge SOCKETBRIDGE_JIT_BIN=$(CURDIR)/$(OUT)/socketbridge \
 	    bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
 	@echo "bench/reexec.py: how long a re-exec takes with 1,000 forwarded connections open"
@@ -75,6 +78,22 @@ bench: build $(PUBLISH)/socketbridge
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md $(OUT)/bench/reexec.md > $(OUT)/bench/benchmarks.md
 	@mv $(OUT)/bench/benchmarks.md docs/benchmarks.md
 	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; cat $(OUT)/bench/reexec.md; echo; echo "written: docs/benchmarks.md"
+
+## bench-sandbox: the sandbox part of make bench's spawn rate alone: the plain spawn
+## bridge beside the same with every Limit*, Nice, UMask and NoNewPrivileges, with
+## NoNewPrivileges false, with PrivateTmp and with PrivateNetwork (the last two as
+## root), and plain again (the noise); then each program's CPU time. Shorter ab runs
+## in more rounds than make bench's (requests, concurrency, rounds:
+## BENCH_SANDBOX_ARGS), as a busy machine's noise comes in bursts; about two
+## minutes; prints its table, writes no docs
+BENCH_SANDBOX_ARGS ?= 2000 4 15
+.PHONY: bench-sandbox
+bench-sandbox: $(PUBLISH)/socketbridge
+	@command -v ab >/dev/null && command -v gcc >/dev/null || { echo "make bench-sandbox: needs ab (apache2-utils) and gcc" >&2; exit 1; }
+	@mkdir -p $(OUT)/bench
+	@bench/wait-ports.sh $(BENCH_SANDBOX_PORTS)
+	BENCH_SPAWN_PARTS=sandbox SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/spawn-rate.sh $(BENCH_SANDBOX_ARGS) > $(OUT)/bench/sandbox.md
+	@echo; cat $(OUT)/bench/sandbox.md
 
 ## bench-reexec: the re-exec part of make bench alone (seconds; prints its table, writes no docs)
 .PHONY: bench-reexec

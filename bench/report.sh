@@ -37,8 +37,9 @@ what it needs); the scripts and their parameters are in [bench/](../bench/):
 \`forward.sh\` takes \`BENCH_ROUNDS\`, \`BENCH_SIZE\`, \`BENCH_THROUGHPUT_SLICES\`, \`BENCH_RTT_COUNT\`,
 \`BENCH_RTT_SLICES\`, \`BENCH_CONNS\`, \`BENCH_CONN_WORKERS\`, \`BENCH_IDLE\`, \`BENCH_PEERS\` and \`BENCH_PORT_BASE\`
 from the environment; \`spawn-rate.sh\` takes the number of requests, the
-concurrency and the rounds as arguments, and \`BENCH_STARTUP_ROUNDS\` and
-\`BENCH_SPAWN_PORT_BASE\`; \`reexec.py\` takes \`BENCH_REEXEC_ROUNDS\`,
+concurrency and the rounds as arguments, and \`BENCH_STARTUP_ROUNDS\`,
+\`BENCH_SPAWN_PORT_BASE\`, \`BENCH_SPAWN_PARTS\` and \`BENCH_SANDBOX_VARIANTS\`
+(\`make bench-sandbox\` runs its sandbox part alone); \`reexec.py\` takes \`BENCH_REEXEC_ROUNDS\`,
 \`BENCH_REEXEC_CONNS\` and \`BENCH_REEXEC_PORT_BASE\` (\`make bench-reexec\`
 runs it alone). Everything runs on 127.0.0.1 on the one machine,
 client, relay and backend sharing its CPUs; numbers from a shared or busy machine
@@ -119,6 +120,20 @@ of three bridges (the HTTP spawn bridge, a spawn bridge on a Unix socket and a
 forward bridge); for the others, to their port accepting (a connection
 attempt every 0.5 ms). Idle memory is VmRSS and Pss (shared pages divided
 among the processes that map them) one second after start-up.
+
+What the sandbox keys cost: in the same rounds, the HTTP spawn bridge again
+in daemons of its own, one with every \`Limit*\`, \`Nice\`, \`UMask\` and
+\`NoNewPrivileges\` set (to values that change nothing for http-ok; the aim
+is at least 0.95× the plain bridge), one with \`NoNewPrivileges\` false (it
+is on by default, so the plain bridge has it), one with \`PrivateTmp\`, one
+with \`PrivateNetwork\`, and one plain again, whose ratio is the noise
+under the others. The µs a connection costs more is 1/rate − 1/rate of the
+plain bridge. After every \`ab\` run the script pauses half a second, as the
+kernel frees a network namespace later, in a worker. Less noisy than the
+rates: the CPU time the kernel charged each program (user and system, from
+its exit entry), with one more daemon at \`LogLevel\` \`Information\` serving
+a bridge of each kind in turns; it includes the steps before exec and a
+mount namespace's teardown, not a network namespace's.
 
 EOF
 cat "$spawn"

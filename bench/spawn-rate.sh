@@ -10,11 +10,22 @@
 #    connection and a new process), ab -n REQUESTS -c CONCURRENCY, ROUNDS
 #    rounds; within a round every launcher is measured once, in an order that
 #    rotates from round to round, so that noise from a busy machine falls on
-#    all of them alike. Medians, and the ratio to tcpserver.
+#    all of them alike, with half a second's pause after each. Medians, and
+#    the ratio to tcpserver.
 # 2. Start-up and idle memory: STARTUP_ROUNDS fresh starts of each launcher
 #    (bench/startup.py): socketbridge from exec to READY=1 on NOTIFY_SOCKET
 #    with three bridges, and from exec to its port accepting; the others from
 #    exec to their port accepting. Then VmRSS and Pss after a second idle.
+# 3. Sandbox cost: the same spawn bridge with every Limit*, Nice, UMask and
+#    NoNewPrivileges set (values that change nothing for the program), with
+#    NoNewPrivileges false (it is on by default, so the plain bridge has it),
+#    with PrivateTmp and with PrivateNetwork (these two need root; left out
+#    otherwise), and plain again (the noise), each a daemon of its own taking
+#    its turn in the rounds of 1 beside the plain bridge: the ratio to the
+#    plain bridge, and the cost of a connection, 1/rate - 1/rate of the
+#    plain bridge, in µs. Then, less noisy, the CPU time the kernel charged
+#    to each program (its exit entry). BENCH_SANDBOX_VARIANTS picks among
+#    sb-limits, sb-nnp-off, sb-ptmp, sb-pnet and sb-same (default: all).
 #
 #   bench/spawn-rate.sh [REQUESTS] [CONCURRENCY] [ROUNDS]
 # Environment: SOCKETBRIDGE_BIN (the program measured, default
@@ -23,7 +34,10 @@
 # and memory only), BENCH_STARTUP_ROUNDS (default 9), BENCH_SPAWN_PORT_BASE
 # (default 28801, below the ephemeral range of 32768 and up, where a
 # client socket of an earlier round could hold a port; six ports from it,
-# and the same plus 100 for the forward bridges).
+# five from it plus 20 for the sandbox variants, and each socketbridge's plus
+# 100 for its forward bridge; six from it plus 30 for the CPU times), BENCH_SPAWN_PARTS (default "launchers startup
+# sandbox"; the plain spawn bridge is always measured; `make bench-sandbox`
+# runs "sandbox" alone).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -32,40 +46,75 @@ startup_rounds=${BENCH_STARTUP_ROUNDS:-9}
 base=${BENCH_SPAWN_PORT_BASE:-28801}
 sb=${SOCKETBRIDGE_BIN:-$root/out/publish/socketbridge}
 sb_jit=${SOCKETBRIDGE_JIT_BIN:-}
-for tool in ab tcpserver xinetd systemd-socket-activate socat gcc python3; do
+parts=" ${BENCH_SPAWN_PARTS:-launchers startup sandbox} "
+part() { [[ $parts == *" $1 "* ]]; }
+tools="ab gcc"
+part launchers && tools+=" tcpserver xinetd socat systemd-socket-activate"
+part startup && tools+=" tcpserver xinetd socat systemd-socket-activate python3"
+for tool in $tools; do
   command -v $tool >/dev/null || { echo "needs $tool (apt-get install apache2-utils ucspi-tcp xinetd systemd socat gcc python3)" >&2; exit 1; }
 done
 [[ -x $sb ]] || { echo "no $sb: run 'make publish' first, or set SOCKETBRIDGE_BIN" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/sb-spawn-XXXXXX)
+# The program lives outside /tmp: a bridge with PrivateTmp cannot run one
+# that its private /tmp hides (refused at load). Every launcher runs this one.
+mkdir -p "$root/out/bench"
+progdir=$(mktemp -d "$root/out/bench/spawn-XXXXXX")
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work" "$progdir"; }
 trap cleanup EXIT
 started=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-gcc -O2 -static -o "$work/http-ok" "$here/http-ok.c" 2>/dev/null || gcc -O2 -o "$work/http-ok" "$here/http-ok.c"
-prog=$work/http-ok
+gcc -O2 -static -o "$progdir/http-ok" "$here/http-ok.c" 2>/dev/null || gcc -O2 -o "$progdir/http-ok" "$here/http-ok.c"
+prog=$progdir/http-ok
 
 # The launchers, by key: label, port, command.
-keys=(sb tcpserver xinetd ssa socat)
-declare -A label port
+launchers=(sb tcpserver xinetd ssa socat)
+declare -A label port sandbox
 label[sb]="socketbridge spawn";               port[sb]=$base
 label[tcpserver]="tcpserver -RHl0";           port[tcpserver]=$((base + 1))
 label[xinetd]="xinetd";                       port[xinetd]=$((base + 2))
 label[ssa]="systemd-socket-activate --inetd -a"; port[ssa]=$((base + 3))
 label[socat]="socat TCP-LISTEN,fork EXEC";    port[socat]=$((base + 4))
 startup_port=$((base + 5))
+# The sandbox variants of the spawn bridge, by key: label, port and the keys
+# added to its bridge. The limits are generous (http-ok needs a few
+# descriptors, a few KiB and a millisecond), Nice 0 and UMask 0022 are this
+# machine's own: what is measured is the setting, not a change of behaviour.
+label[sb-limits]="socketbridge spawn + every Limit*, Nice, UMask, NoNewPrivileges"
+port[sb-limits]=$((base + 20))
+sandbox[sb-limits]='"LimitNOFILE": "1024:4096", "LimitNPROC": 4096, "LimitAS": "1G", "LimitDATA": "1G", "LimitCPU": 60, "LimitCORE": 0, "LimitFSIZE": "1G", "LimitSTACK": "8M", "Nice": 0, "UMask": "0022", "NoNewPrivileges": true'
+label[sb-nnp-off]="socketbridge spawn, NoNewPrivileges false"; port[sb-nnp-off]=$((base + 21)); sandbox[sb-nnp-off]='"NoNewPrivileges": false'
+label[sb-ptmp]="socketbridge spawn + PrivateTmp";             port[sb-ptmp]=$((base + 22));    sandbox[sb-ptmp]='"PrivateTmp": true'
+label[sb-pnet]="socketbridge spawn + PrivateNetwork";         port[sb-pnet]=$((base + 23));    sandbox[sb-pnet]='"PrivateNetwork": true'
+# The plain bridge again, in a daemon of its own: how far two identical
+# bridges drift apart in the same rounds, the noise under the other ratios.
+label[sb-same]="socketbridge spawn, plain again (a second daemon: the noise)"; port[sb-same]=$((base + 24)); sandbox[sb-same]='"NoNewPrivileges": true'
+variants=()
+if part sandbox; then
+  for k in ${BENCH_SANDBOX_VARIANTS:-sb-limits sb-nnp-off sb-ptmp sb-pnet sb-same}; do
+    [[ -n ${sandbox[$k]:-} ]] || { echo "spawn-rate.sh: BENCH_SANDBOX_VARIANTS: no variant $k" >&2; exit 1; }
+    if [[ $k == sb-ptmp || $k == sb-pnet ]] && [[ $(id -u) -ne 0 ]]; then
+      echo "spawn-rate.sh: not root, so no ${label[$k]} row (it needs root)" >&2; continue
+    fi
+    variants+=("$k")
+  done
+fi
+keys=(sb)
+part launchers && keys=("${launchers[@]}")
+keys+=("${variants[@]}")
 
 # socketbridge: at Warning nothing is logged per connection, as none of the
 # others log one here. The start-up configuration has three bridges: the
 # HTTP one, a spawn bridge on a Unix socket and a forward bridge. Programs
 # run as the user running the bench, as xinetd's (User is required as root).
-sb_config() { # PORT FILE
+sb_config() { # PORT FILE [KEYS ADDED TO THE HTTP BRIDGE]
   cat > "$2" <<JSON
 { "SocketBridge": { "LogLevel": "Warning" },
   "Bridges": {
-    "http": { "Listen": "tcp:127.0.0.1:$1", "MaxConnections": 1000, "StandardError": "null", "User": "$(id -un)", "Exec": ["$prog"] },
+    "http": { "Listen": "tcp:127.0.0.1:$1", "MaxConnections": 1000, "StandardError": "null", "User": "$(id -un)", "Exec": ["$prog"]${3:+, $3} },
     "local": { "Listen": "unix:$work/local-$1.sock", "User": "$(id -un)", "Exec": ["$prog"] },
     "relay": { "Listen": "tcp:127.0.0.1:$(($1 + 100))", "Target": "tcp:127.0.0.1:$1" } } }
 JSON
@@ -80,6 +129,7 @@ command_of() { # KEY PORT
   case $1 in
     sb) sb_config "$p" "$work/sb-$p.json"; echo "$sb run -c $work/sb-$p.json" ;;
     sb-jit) sb_config "$p" "$work/sb-jit-$p.json"; echo "$sb_jit run -c $work/sb-jit-$p.json" ;;
+    sb-*) sb_config "$p" "$work/$1-$p.json" "${sandbox[$1]}"; echo "$sb run -c $work/$1-$p.json" ;;
     tcpserver) echo "tcpserver -RHl0 -c 1000 -b 1000 127.0.0.1 $p $prog" ;;
     xinetd) xinetd_config "$p" "$work/xinetd-$p.conf"; echo "xinetd -dontfork -f $work/xinetd-$p.conf" ;;
     ssa) echo "systemd-socket-activate --inetd -a -l 127.0.0.1:$p $prog" ;;
@@ -100,7 +150,8 @@ rotate() { # ROUND KEY...: the keys, starting at ROUND modulo their count
 declare -A st_ms st_rss st_pss
 st_keys=(sb-ready sb-port tcpserver xinetd ssa socat)
 [[ -n $sb_jit && -x $sb_jit ]] && st_keys+=(sb-jit-ready)
-echo "spawn-rate.sh: start-up and idle memory, $startup_rounds rounds" >&2
+part startup || { st_keys=(); startup_rounds=0; }
+(( startup_rounds > 0 )) && echo "spawn-rate.sh: start-up and idle memory, $startup_rounds rounds" >&2
 for r in $(seq "$startup_rounds"); do
   for k in $(rotate "$r" "${st_keys[@]}"); do
     case $k in
@@ -125,6 +176,9 @@ for k in "${keys[@]}"; do
 done
 for k in "${keys[@]}"; do wait_port "${port[$k]}"; done
 sleep 1
+for k in "${keys[@]}"; do
+  kill -0 "${pid[$k]}" 2>/dev/null || { echo "spawn-rate.sh: ${label[$k]} exited:" >&2; tail -n 5 "$work/$k.stderr" >&2; exit 1; }
+done
 declare -A idle_rss idle_pss
 for k in "${keys[@]}"; do idle_rss[$k]=$(rss_kib "${pid[$k]}"); idle_pss[$k]=$(pss_kib "${pid[$k]}"); done
 
@@ -143,30 +197,88 @@ for r in $(seq "$rounds"); do
     rates[$k]+="$rps "; failed[$k]=$(( ${failed[$k]:-0} + bad ))
     failures=$((failures + bad))
     echo "  round $r/$rounds: ${label[$k]}: $rps requests/s, $bad failed" >&2
+    # Every run starts from the same quiet: the kernel frees a network
+    # namespace later, in a worker (after the 2,000 of a PrivateNetwork run,
+    # about 0.1 s of its CPU), which would otherwise fall on the next run.
+    sleep 0.5
   done
 done
 sleep 1
 declare -A after_rss
 for k in "${keys[@]}"; do after_rss[$k]=$(rss_kib "${pid[$k]}"); done
 
+# --- 3, less noisy: the CPU time of each program ----------------------------
+# A rate on a busy machine moves by several percent from run to run; the CPU
+# time the kernel charged to each program (its exit entry, from wait4) moves
+# far less. It counts the steps in the vfork child before exec and a mount
+# namespace's teardown at exit, not a network namespace's (a kernel worker
+# frees that later). One more daemon, at LogLevel Information so that it logs
+# every exit, with a bridge for the plain one and each variant (from the port
+# base + 30), taking turns in 10 rounds (a busy moment of the machine that
+# slows a program's caches falls on them alike).
+declare -A child_cpu
+if [[ ${#variants[@]} -gt 0 ]]; then
+  cpu_n=$(( n < 1000 ? n : 1000 )); cpu_rounds=10
+  cpu_keys=(sb "${variants[@]}")
+  {
+    echo '{ "SocketBridge": { "LogLevel": "Information" }, "Bridges": {'
+    i=0
+    for k in "${cpu_keys[@]}"; do
+      (( i > 0 )) && echo ','
+      echo "\"$k\": { \"Listen\": \"tcp:127.0.0.1:$((base + 30 + i))\", \"MaxConnections\": 1000, \"StandardError\": \"null\", \"User\": \"$(id -un)\", \"Exec\": [\"$prog\"]${sandbox[$k]:+, ${sandbox[$k]}} }"
+      i=$((i + 1))
+    done
+    echo '} }'
+  } > "$work/cpu.json"
+  echo "spawn-rate.sh: the programs' CPU time, $cpu_rounds rounds of $((cpu_n / cpu_rounds)) connections to each" >&2
+  "$sb" run -c "$work/cpu.json" >/dev/null 2>"$work/cpu.log" &
+  cpu_pid=$!; pids+=($cpu_pid)
+  for ((i = 0; i < ${#cpu_keys[@]}; i++)); do wait_port $((base + 30 + i)); done
+  for r in $(seq $cpu_rounds); do
+    for k in $(rotate "$r" "${cpu_keys[@]}"); do
+      for ((i = 0; i < ${#cpu_keys[@]}; i++)); do [[ ${cpu_keys[$i]} == "$k" ]] && break; done
+      ab -r -q -n $((cpu_n / cpu_rounds)) -c "$c" "http://127.0.0.1:$((base + 30 + i))/" >/dev/null 2>&1 || true
+      sleep 0.2
+    done
+  done
+  kill "$cpu_pid"; wait "$cpu_pid" 2>/dev/null || true
+  for k in "${cpu_keys[@]}"; do
+    # The console line: "... INF sb-limits 1f2e3d-7 from ...: child N exited ...; CPU U µs user, S µs system; ..."
+    child_cpu[$k]=$(sed -nE "s/.* $k [^ ]+ from .*: child [0-9]+ exited .*; CPU ([0-9]+) µs user, ([0-9]+) µs system;.*/\\1 \\2/p" "$work/cpu.log" | awk '{print $1 + $2}' | median)
+    echo "  ${label[$k]}: a program's CPU, median $(printf '%.0f' "${child_cpu[$k]}") µs" >&2
+  done
+fi
+
 # --- the tables ------------------------------------------------------------
 med() { echo $1 | tr ' ' '\n' | median; }
-ts=$(med "${rates[tcpserver]}")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", (b > 0) ? a / b : 0}'; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}' | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'; }
+verdict() { if awk -v v="$1" -v t="$2" "BEGIN {exit !(v $3 t)}"; then echo met; else echo "**missed**"; fi; }
+# Per round, the rate of KEY over that of BASE in the same round.
+per_round() { # KEY BASE
+  paste -d' ' <(echo ${rates[$1]} | tr ' ' '\n') <(echo ${rates[$2]} | tr ' ' '\n') | awk '$2 > 0 {print $1 / $2}'
+}
+listed() { tr ' ' '\n' | awk 'NF {printf "%s%.2f", (n++) ? ", " : "", $1}'; }
 sbm=$(med "${rates[sb]}")
-# Per round, socketbridge's rate over tcpserver's of the same round.
-round_ratios=$(paste -d' ' <(echo ${rates[sb]} | tr ' ' '\n') <(echo ${rates[tcpserver]} | tr ' ' '\n') | awk '$2 > 0 {print $1 / $2}')
+targets=()
 
+if part launchers; then
+ts=$(med "${rates[tcpserver]}")
+round_ratios=$(per_round sb tcpserver)
 echo "| spawn launcher (ab -n $n -c $c, no keep-alive; median of $rounds) | requests/s | vs tcpserver | failed requests |"
 echo "| --- | ---: | ---: | ---: |"
-for k in "${keys[@]}"; do
+for k in "${launchers[@]}"; do
   m=$(med "${rates[$k]}")
   f=${failed[$k]}; [[ $f -ne 0 ]] && f="**$f**"
   echo "| ${label[$k]} | $(fmt "$m") | $(ratio "$m" "$ts") | $f |"
 done
 echo
+rr=$(echo "$round_ratios" | median)
+targets+=("| spawn rate ≥ 1.00× tcpserver -RHl0 (aim 1.20×) | $(ratio "$sbm" "$ts") of the medians; $(printf '%.2f×' "$rr") median of the per-round ratios | $(verdict "$sbm" "$ts" '>=') |")
+fi
+
+if part startup; then
 echo "| start-up and memory (median of $startup_rounds starts) | start-up (ms) | idle VmRSS (MiB) | idle Pss (MiB) | VmRSS after the $((n * rounds)) requests (MiB) |"
 echo "| --- | ---: | ---: | ---: | ---: |"
 st_row() { # KEY LABEL AFTER
@@ -176,17 +288,40 @@ st_row sb-ready "socketbridge, exec to READY=1 (3 bridges)" "$(mib "${after_rss[
 st_row sb-port "socketbridge, exec to its port accepting (3 bridges)" "$(mib "${after_rss[sb]}")"
 [[ -n ${st_ms[sb-jit-ready]:-} ]] && st_row sb-jit-ready "socketbridge framework-dependent (\`make build\`), exec to READY=1" "—"
 for k in tcpserver xinetd ssa socat; do st_row "$k" "${label[$k]}, exec to its port accepting" "$(mib "${after_rss[$k]}")"; done
-
+echo
 ready=$(med "${st_ms[sb-ready]}")
 rss=$(med "${st_rss[sb-ready]}")
-rr=$(echo "$round_ratios" | median)
-verdict() { if awk -v v="$1" -v t="$2" "BEGIN {exit !(v $3 t)}"; then echo met; else echo "**missed**"; fi; }
+targets+=("| start-up, exec to READY=1 with 3 bridges, < 50 ms | $(printf '%.1f' "$ready") ms | $(verdict "$ready" 50 '<') |")
+targets+=("| idle memory < 30 MiB | $(mib "$rss") MiB VmRSS | $(verdict "$rss" $((30 * 1024)) '<') |")
+fi
+
+if [[ ${#variants[@]} -gt 0 ]]; then
+# µs a connection costs more than on the plain bridge, from the two rates.
+extra_us() { awk -v x="$1" -v p="$2" 'BEGIN {if (x > 0 && p > 0) printf "%+.0f", 1e6 / x - 1e6 / p; else printf "—"}'; }
+# A program's CPU time, µs, and in parentheses what it is more than on the plain bridge.
+cpu_cell() {
+  awk -v x="${child_cpu[$1]:-nan}" -v p="${child_cpu[sb]:-nan}" \
+    'BEGIN {if (x == "nan" || p == "nan") {print "—"; exit} x = sprintf("%.0f", x); d = x - sprintf("%.0f", p); if (d == 0) print x; else printf "%s (%+d)\n", x, d}'
+}
+echo "| spawn bridge with (ab -n $n -c $c, no keep-alive; median of $rounds, taking turns with the plain one) | requests/s | vs the plain bridge, medians | vs the plain bridge, median of the per-round ratios | µs more per connection | a program's CPU, µs (median of $cpu_n) | failed requests |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+f=${failed[sb]}; [[ $f -ne 0 ]] && f="**$f**"
+echo "| socketbridge spawn, plain (NoNewPrivileges is on by default) | $(fmt "$sbm") | 1.00× | 1.00× | 0 | $(cpu_cell sb) | $f |"
+for k in "${variants[@]}"; do
+  m=$(med "${rates[$k]}")
+  f=${failed[$k]}; [[ $f -ne 0 ]] && f="**$f**"
+  echo "| ${label[$k]} | $(fmt "$m") | $(ratio "$m" "$sbm") | $(printf '%.2f×' "$(per_round "$k" sb | median)") | $(extra_us "$m" "$sbm") | $(cpu_cell "$k") | $f |"
+done
 echo
+echo "The limits set: ${sandbox[sb-limits]} (generous: they change nothing for http-ok). µs more per connection: 10⁶/rate − 10⁶/rate of the plain bridge; with $c connections at a time keeping $(nproc) CPUs busy, it is the time the run took longer per connection (the steps in the child before exec, the namespace's teardown after exit), not one connection's latency. A program's CPU: user and system time from its exit entry (wait4), in one more daemon at LogLevel Information after the rounds, $cpu_rounds rounds with the bridges taking turns: it includes the steps in the vfork child before exec and a mount namespace's teardown, not a network namespace's, which a kernel worker does later."
+echo
+lm=$(med "${rates[sb-limits]:-}")
+[[ -n ${rates[sb-limits]:-} ]] && targets+=("| every Limit*, Nice, UMask, NoNewPrivileges set: ≥ 0.95× the plain spawn bridge | $(ratio "$lm" "$sbm") of the medians; $(printf '%.2f×' "$(per_round sb-limits sb | median)") median of the per-round ratios; a program's CPU $(cpu_cell sb-limits) µs against $(cpu_cell sb) | $(verdict "$lm" "$(awk -v p="$sbm" 'BEGIN {print 0.95 * p}')" '>=') |")
+fi
+
 echo "| target | measured | |"
 echo "| --- | --- | --- |"
-echo "| spawn rate ≥ 1.00× tcpserver -RHl0 (aim 1.20×) | $(ratio "$sbm" "$ts") of the medians; $(printf '%.2f×' "$rr") median of the per-round ratios | $(verdict "$sbm" "$ts" '>=') |"
-echo "| start-up, exec to READY=1 with 3 bridges, < 50 ms | $(printf '%.1f' "$ready") ms | $(verdict "$ready" 50 '<') |"
-echo "| idle memory < 30 MiB | $(mib "$rss") MiB VmRSS | $(verdict "$rss" $((30 * 1024)) '<') |"
+for t in "${targets[@]}"; do echo "$t"; done
 echo "| zero failed requests | $failures in all | $(verdict "$failures" 0 '==') |"
 echo
 echo "The run took $(( $(date +%s) - started )) s; load average $load_start at its start, $(cut -d' ' -f1-3 /proc/loadavg) at its end."
@@ -196,7 +331,8 @@ echo
 echo "| measurement | every round, in order |"
 echo "| --- | --- |"
 for k in "${keys[@]}"; do echo "| ${label[$k]}, requests/s | $(echo ${rates[$k]} | sed 's/ /, /g') |"; done
-echo "| socketbridge ÷ tcpserver, per round | $(echo $round_ratios | tr ' ' '\n' | awk '{printf "%s%.2f", (NR > 1) ? ", " : "", $1}') |"
+part launchers && echo "| socketbridge ÷ tcpserver, per round | $(echo $round_ratios | listed) |"
+for k in "${variants[@]}"; do echo "| ${label[$k]} ÷ plain, per round | $(per_round "$k" sb | listed) |"; done
 for k in "${st_keys[@]}"; do echo "| start-up $k, ms | $(echo ${st_ms[$k]} | sed 's/ /, /g') |"; done
 echo
 echo "</details>"

@@ -1060,6 +1060,60 @@ end script
             c.run(["systemctl", "daemon-reload"])
         return "3 connections opened with data while the unit was in auto-restart, all served by pid %s" % s["MainPID"]
 
+    # -- 16
+
+    def s16_sandbox(self):
+        """Limits, Nice, UMask, PrivateTmp, PrivateNetwork, RuntimeMax under the packaged unit; CPU and RSS in the journal"""
+        c = self.c
+        # What the program sees, then the echo: its /tmp and /var/tmp, its limits, and whether
+        # it can reach a port the host listens on.
+        reach = ('import socket, sys\ntry:\n    socket.create_connection(("127.0.0.1", 47161), 2)\n'
+                 '    print("reach")\nexcept OSError:\n    print("noreach")\n')
+        program = ('echo "tmp=[$(ls -A /tmp /var/tmp | grep -v : | tr -d "\\n")]"; '
+                   'echo "nofile=$(ulimit -n) nice=$(nice) umask=$(umask) $(grep NoNewPrivs /proc/self/status | tr -d "\\t")"; '
+                   'python3 -c "$REACH"; IFS= read -r line; printf "%s\\n" "$line"')
+        sandboxed = {"Listen": "tcp:127.0.0.1:47160", "User": "nobody", "Exec": ["/bin/sh", "-c", program],
+                     "Environment": {"REACH": reach}, "LimitNOFILE": 64, "Nice": 5, "UMask": "0077"}
+        self.bridges("10-sandbox.json", {
+            "sbx": dict(sandboxed, PrivateTmp=True, PrivateNetwork=True),
+            "open": dict(sandboxed, Listen="tcp:127.0.0.1:47162"),
+            "host": {"Listen": "tcp:127.0.0.1:47161", "User": "nobody", "Exec": ["cat"]},
+            "slow": {"Listen": "tcp:127.0.0.1:47163", "User": "nobody", "Exec": ["sleep", "60"], "RuntimeMax": "1s"},
+        })
+        # From inside: the container's /tmp is a tmpfs of its own (tmp.mount), over the root's directory.
+        c.check(["touch", "/tmp/socketbridge-host-marker"])
+        try:
+            self.start_daemon()
+            boxed = self.client("echo", "tcp:127.0.0.1:47160", "sandboxed")[0]
+            plain = self.client("echo", "tcp:127.0.0.1:47162", "plain")[0]
+        finally:
+            c.run(["rm", "-f", "/tmp/socketbridge-host-marker"])
+        want_boxed = "tmp=[]\nnofile=64 nice=5 umask=0077 NoNewPrivs:1\nnoreach\nsandboxed\n"
+        if boxed.get("reply") != want_boxed:
+            raise Failure("PrivateTmp+PrivateNetwork program: %r, expected %r (%s)" % (boxed.get("reply"), want_boxed, boxed.get("error")))
+        reply = plain.get("reply", "")
+        if "socketbridge-host-marker" not in reply or "\nreach\n" not in reply:
+            raise Failure("the same program without PrivateTmp/PrivateNetwork should see the host's /tmp and port: %r" % reply)
+
+        slow = self.client("echo", "tcp:127.0.0.1:47163", "x", timeout=60)[0]
+        if slow.get("ms", 0) > 30000:
+            raise Failure("RuntimeMax 1s: the connection lasted %d ms" % slow["ms"])
+
+        def entry(bridge, field):
+            for e in c.journal(self.since, "-u", "socketbridge", "BRIDGE=" + bridge):
+                if field in e:
+                    return e
+            return None
+
+        boxed_entry = wait_for("the sbx exit entry", lambda: entry("sbx", "CPU_USER_USEC"), 10)
+        for field in ("CPU_USER_USEC", "CPU_SYSTEM_USEC", "MAX_RSS_KIB", "EXIT_STATUS"):
+            if not boxed_entry.get(field, "").isdigit():
+                raise Failure("the sbx exit entry lacks %s: %s" % (field, boxed_entry.get("MESSAGE")))
+        slow_entry = wait_for("the slow exit entry", lambda: entry("slow", "RUNTIME_MAX_SIGNAL"), 10)
+        if (slow_entry["RUNTIME_MAX_SIGNAL"], slow_entry.get("SIGNAL"), slow_entry.get("PRIORITY")) != ("SIGTERM", "SIGTERM", "4"):
+            raise Failure("RuntimeMax entry: %s" % slow_entry.get("MESSAGE"))
+        return "sandboxed program saw an empty /tmp, nofile 64, nice 5, umask 0077, no host port; RuntimeMax ended sleep after %d ms" % slow["ms"]
+
     ALL = [
         ("1", "enable --now", "s1_enable_now"),
         ("2", "socket activation", "s2_socket_activation"),
@@ -1074,6 +1128,7 @@ end script
         ("13", "remove and purge", "s13_remove_and_purge"),
         ("14", "restart refuses nobody (fd store)", "s14_restart_keeps_listeners"),
         ("15", "kill -9: queued connections served (fd store)", "s15_kill9_queued_served"),
+        ("16", "limits and sandboxing under the unit", "s16_sandbox"),
     ]
 
     def diagnostics(self):

@@ -117,6 +117,11 @@ internal static class CommandLine
             foreach (BridgeOptions bridge in options.Bridges)
             {
                 Console.Out.WriteLine(PrintableText.Escape($"  {bridge.Name}: {bridge.Mode.ToString().ToLowerInvariant()} on {string.Join(", ", bridge.Listen.Endpoints)}{(bridge.Program is not { } program ? string.Empty : $" -> {program.Exec} ({RunsAs(program)})")}"));
+                if (bridge.Program is { } confined && SandboxListing.Line(confined) is { } sandbox)
+                {
+                    Console.Out.WriteLine(PrintableText.Escape($"    {sandbox}"));
+                }
+
                 foreach (string binding in BindingListing.Lines(bridge))
                 {
                     Console.Out.WriteLine(PrintableText.Escape($"    {binding}"));

@@ -47,4 +47,17 @@ internal sealed record ImportedBridge
 
     /// <summary>Set only when it differs from the default (false).</summary>
     public bool? KeepAlive { get; init; }
+
+    /// <summary>
+    /// <c>Limit*</c> key name to value, in <see cref="ImportedLimit"/>'s
+    /// forms (<c>"4096"</c>, <c>"8M"</c>, <c>"64:128"</c>, <c>"infinity"</c>);
+    /// empty when none is set.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Limits { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>-20 to 19.</summary>
+    public int? Nice { get; init; }
+
+    /// <summary>As the UMask key: four octal digits, <c>"0027"</c>.</summary>
+    public string? UMask { get; init; }
 }

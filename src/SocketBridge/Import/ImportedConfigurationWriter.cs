@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -68,6 +69,24 @@ internal static class ImportedConfigurationWriter
             json.WriteBoolean(BridgeKeys.KeepAlive.Name, keepAlive);
         }
 
+        foreach (ResourceLimitKey limit in ResourceLimitKey.All)
+        {
+            if (bridge.Limits.TryGetValue(limit.Key.Name, out string? value))
+            {
+                // A plain number as a JSON number (4096), the other forms as strings ("8M", "64:128").
+                if (ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong number))
+                {
+                    json.WriteNumber(limit.Key.Name, number);
+                }
+                else
+                {
+                    json.WriteString(limit.Key.Name, value);
+                }
+            }
+        }
+
+        WriteOptional(json, BridgeKeys.Nice, bridge.Nice);
+        WriteOptional(json, BridgeKeys.UMask, bridge.UMask);
         json.WriteEndObject();
     }
 

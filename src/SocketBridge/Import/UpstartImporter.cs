@@ -1,4 +1,7 @@
+using System.Collections.Frozen;
+using System.Globalization;
 using SocketBridge.Configuration;
+using SocketBridge.Native;
 
 namespace SocketBridge.Import;
 
@@ -62,6 +65,19 @@ internal sealed class UpstartImporter : IJobImporter
     /// <summary>One job's translation, collecting its notes.</summary>
     private sealed class Translation(string path, UpstartJob job, List<ImportNote> syntax)
     {
+        /// <summary>The resources of <c>limit</c> (init(5)) with a Limit* key; the others are in <see cref="UpstartStanzaReasons.LimitsNotTranslated"/>.</summary>
+        private static readonly FrozenDictionary<string, ResourceKind> Resources = new Dictionary<string, ResourceKind>(StringComparer.Ordinal)
+        {
+            ["as"] = ResourceKind.AddressSpace,
+            ["core"] = ResourceKind.CoreSize,
+            ["cpu"] = ResourceKind.CpuTime,
+            ["data"] = ResourceKind.Data,
+            ["fsize"] = ResourceKind.FileSize,
+            ["nofile"] = ResourceKind.OpenFiles,
+            ["nproc"] = ResourceKind.Processes,
+            ["stack"] = ResourceKind.Stack,
+        }.ToFrozenDictionary(StringComparer.Ordinal);
+
         private readonly List<ImportNote> _notes = [];
 
         /// <summary>Set once the job is known to start on a socket: from then on every note matters.</summary>
@@ -100,7 +116,7 @@ internal sealed class UpstartImporter : IJobImporter
                 Group = SingleWord(job.SetGid),
                 WorkingDirectory = SingleWord(job.Chdir),
             };
-            bridge = TranslateEnvironment(bridge);
+            bridge = TranslateProcess(TranslateEnvironment(bridge));
             TranslateConsole();
             foreach (UpstartStanza stanza in job.Others)
             {
@@ -286,6 +302,106 @@ internal sealed class UpstartImporter : IJobImporter
             }
 
             return bridge with { Environment = variables, PassEnvironment = passed };
+        }
+
+        /// <summary>
+        /// <c>umask</c>, <c>nice</c> and <c>limit</c> as UMask, Nice and the
+        /// Limit* keys. Upstart set them as root before setuid, as the daemon
+        /// does, so a negative nice value and a raised hard limit work the same.
+        /// </summary>
+        private ImportedBridge TranslateProcess(ImportedBridge bridge)
+        {
+            var limits = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (UpstartStanza stanza in job.Limits)
+            {
+                if (TranslateLimit(stanza) is ({ } key, { } value))
+                {
+                    limits[key] = value;
+                }
+            }
+
+            string? umask = null;
+            if (SingleWord(job.UMask) is { } umaskText && !ImportedUMask.TryFormat(umaskText, out umask))
+            {
+                _notes.Add(ImportNote.NotTranslated(job.UMask!.File, job.UMask.Line, job.UMask.Keyword, ImportedUMask.Forms));
+                umask = null;
+            }
+
+            int? nice = null;
+            if (SingleWord(job.Nice) is { } niceText)
+            {
+                if (int.TryParse(niceText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) && value is >= -20 and <= 19)
+                {
+                    nice = value;
+                }
+                else
+                {
+                    _notes.Add(ImportNote.NotTranslated(job.Nice!.File, job.Nice.Line, job.Nice.Keyword, "takes a nice value from -20 to 19"));
+                }
+            }
+
+            return bridge with { Limits = limits, UMask = umask, Nice = nice };
+        }
+
+        /// <summary><c>limit RESOURCE SOFT HARD</c> as the resource's Limit* key and value; null (noted) for a resource without one.</summary>
+        private (string Key, string Value)? TranslateLimit(UpstartStanza stanza)
+        {
+            if (!UpstartTokenizer.TrySplit(stanza.Arguments, parentheses: false, out List<string> words, out string error))
+            {
+                _notes.Add(ImportNote.NotTranslated(stanza.File, stanza.Line, stanza.Keyword, error));
+                return null;
+            }
+
+            if (words is not [string resource, string softText, string hardText])
+            {
+                _notes.Add(ImportNote.NotTranslated(stanza.File, stanza.Line, stanza.Keyword, "takes a resource, a soft and a hard limit (limit nofile 1024 4096)"));
+                return null;
+            }
+
+            if (UpstartStanzaReasons.LimitsNotTranslated.TryGetValue(resource, out string? why))
+            {
+                _notes.Add(ImportNote.NotTranslated(stanza.File, stanza.Line, $"limit {resource}", why));
+                return null;
+            }
+
+            if (!Resources.TryGetValue(resource, out ResourceKind kind))
+            {
+                _notes.Add(ImportNote.NotTranslated(stanza.File, stanza.Line, stanza.Keyword, $"{resource} is not a resource Upstart knows ({string.Join(", ", Resources.Keys.Concat(UpstartStanzaReasons.LimitsNotTranslated.Keys).Order(StringComparer.Ordinal))})"));
+                return null;
+            }
+
+            ResourceLimitKey key = ImportedLimit.KeyFor(kind);
+            if (!TryLimitValue(softText, out ulong? soft) || !TryLimitValue(hardText, out ulong? hard))
+            {
+                _notes.Add(ImportNote.NotTranslated(stanza.File, stanza.Line, $"limit {resource}", "takes two numbers, or unlimited"));
+                return null;
+            }
+
+            if (!ImportedLimit.TryFormat(key, soft, hard, out string value, out error))
+            {
+                _notes.Add(ImportNote.NotTranslated(stanza.File, stanza.Line, $"limit {resource}", $"{key.Key.Name} {error}"));
+                return null;
+            }
+
+            return (key.Key.Name, value);
+        }
+
+        /// <summary>A number as Upstart's strtoul reads it (base 10), or <c>unlimited</c> (null).</summary>
+        private static bool TryLimitValue(string text, out ulong? value)
+        {
+            value = null;
+            if (text == "unlimited")
+            {
+                return true;
+            }
+
+            if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong number))
+            {
+                return false;
+            }
+
+            value = number;
+            return true;
         }
 
         /// <summary>

@@ -9,6 +9,7 @@ namespace SocketBridge.Import;
 internal sealed class UpstartJob
 {
     private readonly List<UpstartStanza> _environment = [];
+    private readonly List<UpstartStanza> _limits = [];
     private readonly List<UpstartStanza> _others = [];
     private readonly List<ImportNote> _replaced = [];
 
@@ -28,6 +29,13 @@ internal sealed class UpstartJob
     public UpstartStanza? Chdir { get; private set; }
 
     public UpstartStanza? Console { get; private set; }
+
+    public UpstartStanza? UMask { get; private set; }
+
+    public UpstartStanza? Nice { get; private set; }
+
+    /// <summary><c>limit</c> stanzas, one per resource (a later one replaces an earlier one for the same resource), in order.</summary>
+    public IReadOnlyList<UpstartStanza> Limits => _limits;
 
     /// <summary><c>env</c> stanzas, in order.</summary>
     public IReadOnlyList<UpstartStanza> Environment => _environment;
@@ -63,6 +71,15 @@ internal sealed class UpstartJob
                 case "console":
                     job.Console = job.Replace(job.Console, stanza);
                     break;
+                case "umask":
+                    job.UMask = job.Replace(job.UMask, stanza);
+                    break;
+                case "nice":
+                    job.Nice = job.Replace(job.Nice, stanza);
+                    break;
+                case "limit":
+                    job.ReplaceLimit(stanza);
+                    break;
                 case "env":
                     job._environment.Add(stanza);
                     break;
@@ -74,6 +91,23 @@ internal sealed class UpstartJob
 
         return job;
     }
+
+    /// <summary>Upstart keeps one limit per resource, the last one read.</summary>
+    private void ReplaceLimit(UpstartStanza stanza)
+    {
+        string resource = ResourceOf(stanza);
+        int earlier = _limits.FindIndex(l => ResourceOf(l) == resource);
+        if (earlier >= 0)
+        {
+            Replace(_limits[earlier], stanza);
+            _limits.RemoveAt(earlier);
+        }
+
+        _limits.Add(stanza);
+    }
+
+    private static string ResourceOf(UpstartStanza limit) =>
+        limit.Arguments.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries) is [string resource, ..] ? resource : string.Empty;
 
     private UpstartStanza Replace(UpstartStanza? earlier, UpstartStanza later)
     {

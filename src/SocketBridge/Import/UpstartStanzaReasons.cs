@@ -16,6 +16,17 @@ internal static class UpstartStanzaReasons
         "description", "author", "version", "usage", "emits", "export",
     }.ToFrozenSet(StringComparer.Ordinal);
 
+    /// <summary>The resources of <c>limit</c> (init(5)) without a Limit* key, and why.</summary>
+    public static readonly FrozenDictionary<string, string> LimitsNotTranslated = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["memlock"] = NoKey("RLIMIT_MEMLOCK", "memlock"),
+        ["msgqueue"] = NoKey("RLIMIT_MSGQUEUE", "msgqueue"),
+        ["nice"] = NoKey("RLIMIT_NICE", "nice"),
+        ["rtprio"] = NoKey("RLIMIT_RTPRIO", "rtprio"),
+        ["sigpending"] = NoKey("RLIMIT_SIGPENDING", "sigpending"),
+        ["rss"] = "Linux ignores RLIMIT_RSS (since 2.4.30), so the limit had no effect under Upstart either and there is nothing to translate; to bound memory, use LimitAS or LimitDATA",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
     public static readonly FrozenDictionary<string, string> NotTranslated = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["stop on"] = "a handoff program runs until it exits by itself, or until socketbridge stops or the bridge is removed",
@@ -37,9 +48,6 @@ internal static class UpstartStanzaReasons
         ["kill signal"] = "socketbridge stops programs with SIGTERM",
         ["reload signal"] = "socketbridge passes no reload on to programs",
         ["expect"] = "socketbridge follows the process it started: the program must stay in the foreground (no fork, no daemon, no raise(SIGSTOP)), or its turn ends when that process exits",
-        ["limit"] = "programs inherit socketbridge's resource limits; set them in the socketbridge unit (LimitNOFILE= ...) or with prlimit in Exec",
-        ["umask"] = "programs inherit socketbridge's umask; set it in a script (umask 022; exec ...)",
-        ["nice"] = "programs inherit socketbridge's priority; start the program with nice in Exec",
         ["oom"] = "programs inherit socketbridge's OOM score; write /proc/self/oom_score_adj in a script",
         ["oom score"] = "programs inherit socketbridge's OOM score; write /proc/self/oom_score_adj in a script",
         ["chroot"] = "socketbridge does not chroot; use chroot(8) in Exec",
@@ -48,4 +56,7 @@ internal static class UpstartStanzaReasons
         ["cgroup"] = "programs stay in socketbridge's own cgroup",
         ["end script"] = "an end script without a script before it",
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private static string NoKey(string resource, string prlimit) =>
+        $"socketbridge has no key for {resource}: the program gets socketbridge's own; set it with prlimit --{prlimit}=SOFT:HARD in Exec";
 }

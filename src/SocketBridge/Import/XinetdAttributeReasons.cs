@@ -6,8 +6,22 @@ namespace SocketBridge.Import;
 internal static class XinetdAttributeReasons
 {
     private const string Banner = "socketbridge sends no banner; have the program print it";
-    private const string Limit = "programs get socketbridge's resource limits (open files: 1024); use prlimit in Exec, or set them in the socketbridge unit";
     private const string Rpc = "socketbridge does not register RPC programs with the portmapper";
+
+    /// <summary>getrlimit(2): RLIMIT_RSS has had no effect since Linux 2.4.30.</summary>
+    public const string RssIgnored = "Linux ignores RLIMIT_RSS (since 2.4.30), so xinetd's limit had no effect and there is nothing to translate; to bound memory, use LimitAS or LimitDATA";
+
+    /// <summary>
+    /// Attributes xinetd does not take in a <c>defaults</c> section: it warns
+    /// ("should not be in default section") and ignores them, so they apply
+    /// to no service.
+    /// </summary>
+    public static readonly FrozenSet<string> ServiceOnly = new[]
+    {
+        "nice", "rlimit_as", "rlimit_cpu", "rlimit_data", "rlimit_rss", "rlimit_stack", "rlimit_files",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    public const string NotInDefaults = "xinetd ignores it in a defaults section (\"should not be in default section\"), so it applies to no service; set it in each service";
 
     public static readonly FrozenDictionary<string, string> NotTranslated = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -15,8 +29,6 @@ internal static class XinetdAttributeReasons
         ["log_on_success"] = "socketbridge logs one entry when each connection ends, with the client's address and port, the program's pid and exit status, and the duration; no ident (USERID) lookup",
         ["log_on_failure"] = "socketbridge logs each refused connection as a warning with the client's address (summarised when many); no ident (USERID) lookup",
         ["access_times"] = "socketbridge has no time-of-day access control",
-        ["nice"] = "programs inherit socketbridge's priority; start the program with nice in Exec",
-        ["umask"] = "programs inherit socketbridge's umask; set it in a wrapper (/bin/sh -c 'umask 027; exec ...')",
         ["banner"] = Banner,
         ["banner_success"] = Banner,
         ["banner_fail"] = Banner,
@@ -26,12 +38,7 @@ internal static class XinetdAttributeReasons
         ["mdns"] = "socketbridge does not announce services over mDNS",
         ["rpc_version"] = Rpc,
         ["rpc_number"] = Rpc,
-        ["rlimit_as"] = Limit,
-        ["rlimit_cpu"] = Limit,
-        ["rlimit_data"] = Limit,
-        ["rlimit_rss"] = Limit,
-        ["rlimit_stack"] = Limit,
-        ["rlimit_files"] = Limit,
+        ["rlimit_rss"] = RssIgnored,
         ["enabled"] = "only a defaults section lists the enabled services",
         ["disabled"] = "only a defaults section lists the disabled services",
     }.ToFrozenDictionary(StringComparer.Ordinal);

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using SocketBridge.Access;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
+using SocketBridge.Native;
 
 namespace SocketBridge.Import;
 
@@ -83,7 +84,11 @@ internal sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImpo
         _defaults = XinetdAttributes.Resolve(_defaults, section, notes);
         foreach (XinetdAttribute attribute in section.Attributes)
         {
-            if (attribute.Name is not ("enabled" or "disabled") && XinetdAttributeReasons.NotTranslated.TryGetValue(attribute.Name, out string? why))
+            if (XinetdAttributeReasons.ServiceOnly.Contains(attribute.Name))
+            {
+                notes.Add(ImportNote.NotTranslated(attribute.File, attribute.Line, attribute.Name, XinetdAttributeReasons.NotInDefaults));
+            }
+            else if (attribute.Name is not ("enabled" or "disabled") && XinetdAttributeReasons.NotTranslated.TryGetValue(attribute.Name, out string? why))
             {
                 notes.Add(ImportNote.NotTranslated(attribute.File, attribute.Line, attribute.Name, why));
             }
@@ -98,8 +103,23 @@ internal sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImpo
         {
             "id", "type", "flags", "disable", "socket_type", "protocol", "wait", "user", "group", "instances", "server",
             "server_args", "only_from", "no_access", "env", "passenv", "port", "redirect", "bind", "interface",
-            "per_source", "cps", "groups", "v6only",
+            "per_source", "cps", "groups", "v6only", "nice", "umask", "rlimit_as", "rlimit_cpu", "rlimit_data", "rlimit_stack",
+            "rlimit_files",
         }.ToFrozenSet(StringComparer.Ordinal);
+
+        /// <summary>The rlimit_* attributes with a Limit* key (rlimit_rss has none: Linux ignores it).</summary>
+        private static readonly (string Name, ResourceKind Kind)[] Limits =
+        [
+            ("rlimit_files", ResourceKind.OpenFiles), ("rlimit_as", ResourceKind.AddressSpace), ("rlimit_data", ResourceKind.Data),
+            ("rlimit_cpu", ResourceKind.CpuTime), ("rlimit_stack", ResourceKind.Stack),
+        ];
+
+        /// <summary>What a redirected service ignores: it launches no program.</summary>
+        private static readonly string[] ProgramAttributes =
+        [
+            "server", "server_args", "user", "group", "env", "passenv", "nice", "umask", "rlimit_as", "rlimit_cpu", "rlimit_data",
+            "rlimit_stack", "rlimit_files",
+        ];
 
         private readonly string _subject = $"service {section.Name}";
 
@@ -138,7 +158,7 @@ internal sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImpo
                 }
 
                 bridge = bridge with { Target = target };
-                NotApplied(["server", "server_args", "user", "group", "env", "passenv"], "a redirected service launches no program");
+                NotApplied(ProgramAttributes, "a redirected service launches no program");
                 if (attributes["wait"]?.Single == "yes")
                 {
                     Note(attributes["wait"]!, "not translated: a redirect forwards each connection (xinetd ignores wait = yes for it)");
@@ -160,13 +180,13 @@ internal sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImpo
                     notes.Add(new ImportNote(section.File, section.Line, _subject, $"User \"root\": the service names no user; {ImportNote.LessPrivileged}"));
                 }
 
-                bridge = TranslateEnvironment(bridge with
+                bridge = TranslateProcess(TranslateEnvironment(bridge with
                 {
                     Exec = exec,
                     StandardInput = mode == "handoff" ? "socket" : null,
                     User = user ?? "root",
                     Group = attributes["group"]?.Single,
-                });
+                }));
                 if (attributes["groups"] is { Single: "no" } groups && attributes["user"] is not null)
                 {
                     Note(groups, "not translated: a bridge's User always gets that user's supplementary groups, as with groups = yes");
@@ -444,6 +464,135 @@ internal sealed class XinetdImporter(Func<ServicesDatabase> services) : IJobImpo
 
             return bridge with { Environment = variables, PassEnvironment = passed };
         }
+
+        /// <summary>
+        /// nice, umask and rlimit_* as Nice, UMask and the Limit* keys. xinetd
+        /// (child.c) sets each rlimit as both the soft and the hard limit, and
+        /// none for 0; it calls nice(3) after switching to the service's user,
+        /// and takes umask, but not nice or rlimit_*, from defaults.
+        /// </summary>
+        private ImportedBridge TranslateProcess(ImportedBridge bridge)
+        {
+            var limits = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach ((string name, ResourceKind kind) in Limits)
+            {
+                if (Own(name) is { } value && TranslateLimit(value, ImportedLimit.KeyFor(kind)) is { } limit)
+                {
+                    limits[ImportedLimit.KeyFor(kind).Key.Name] = limit;
+                }
+            }
+
+            return bridge with { Limits = limits, Nice = TranslateNice(), UMask = TranslateUMask() };
+        }
+
+        private string? TranslateLimit(XinetdValue value, ResourceLimitKey key)
+        {
+            bool seconds = key.Kind == ResourceKind.CpuTime;
+            ulong? limit;
+            if (value.Single == "UNLIMITED")
+            {
+                if (key.Kind == ResourceKind.OpenFiles)
+                {
+                    Note(value, "not translated: UNLIMITED: the kernel has no unlimited open-file limit (xinetd's setrlimit failed, and the program kept xinetd's own); give a number");
+                    return null;
+                }
+
+                limit = null;
+            }
+            else if (value.Single is { } text && XinetdNumber(text, suffixes: !seconds) is { } number)
+            {
+                limit = number;
+            }
+            else
+            {
+                Note(value, seconds
+                    ? "not translated: takes a number of CPU seconds or UNLIMITED"
+                    : "not translated: takes a number, or one with K or M (base 1024), or UNLIMITED");
+                return null;
+            }
+
+            if (limit == 0)
+            {
+                Note(value, "not translated: xinetd sets no limit for 0, so the program kept xinetd's own");
+                return null;
+            }
+
+            if (!ImportedLimit.TryFormat(key, limit, limit, out string formatted, out string error))
+            {
+                Note(value, $"not translated: {key.Key.Name} {error}");
+                return null;
+            }
+
+            return formatted;
+        }
+
+        /// <summary>xinetd's get_limit: digits, with K or M (either case) for 1024 and 1024 * 1024.</summary>
+        private static ulong? XinetdNumber(string text, bool suffixes)
+        {
+            ulong multiplier = 1;
+            string digits = text;
+            if (suffixes && text.Length > 1 && char.ToUpperInvariant(text[^1]) is 'K' or 'M')
+            {
+                multiplier = char.ToUpperInvariant(text[^1]) == 'K' ? 1UL << 10 : 1UL << 20;
+                digits = text[..^1];
+            }
+
+            if (!ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out ulong number) || number > ulong.MaxValue / multiplier)
+            {
+                return null;
+            }
+
+            return number * multiplier;
+        }
+
+        private int? TranslateNice()
+        {
+            if (Own("nice") is not { } value)
+            {
+                return null;
+            }
+
+            if (value.Single is not { } text || !int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int given))
+            {
+                Note(value, "not translated: takes a whole number, as nice(3)");
+                return null;
+            }
+
+            int nice = Math.Clamp(given, -20, 19);
+            string? user = attributes["user"]?.Single;
+            if (nice < 0 && user is not (null or "root" or "0"))
+            {
+                Note(value, $"not translated: xinetd called nice(3) after switching to user {user}, and only root may lower a nice value, so the program ran at xinetd's own priority; \"Nice\": {nice} would give it more than it had");
+                return null;
+            }
+
+            if (nice != given)
+            {
+                Note(value, $"Nice {nice}: the kernel keeps a nice value within -20 to 19");
+            }
+
+            return nice;
+        }
+
+        /// <summary>umask, from the service or from defaults: octal, at most 0777, as xinetd's umask_parser takes it.</summary>
+        private string? TranslateUMask()
+        {
+            if (attributes["umask"] is not { } value)
+            {
+                return null;
+            }
+
+            if (ImportedUMask.TryFormat(value.Single, out string umask))
+            {
+                return umask;
+            }
+
+            Note(value, $"not translated: {ImportedUMask.Forms}");
+            return null;
+        }
+
+        /// <summary>An attribute xinetd takes only from the service itself, not from defaults.</summary>
+        private XinetdValue? Own(string name) => attributes[name] is { FromDefaults: false } value ? value : null;
 
         /// <summary>only_from and no_access as AllowFrom and DenyFrom.</summary>
         private ImportedBridge TranslateAccess(ImportedBridge bridge)

@@ -36,6 +36,34 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_shows_how_each_program_is_confined_as_it_will_be_applied_and_nothing_for_a_program_with_the_defaults()
+    {
+        string config = _dir.Write("sandbox.json", """
+            {
+              "SocketBridge": { "ShutdownTimeout": "3s" },
+              "Bridges": {
+                "boxed": { "Listen": "tcp:127.0.0.1:1", "User": "nobody", "Exec": ["/bin/cat"],
+                           "LimitNOFILE": 64, "LimitAS": "256M:1G", "LimitCPU": "infinity", "Nice": 5, "UMask": "027",
+                           "NoNewPrivileges": false, "PrivateTmp": true, "PrivateNetwork": true, "RuntimeMax": "2min" },
+                "plain": { "Listen": "tcp:127.0.0.1:2", "User": "nobody", "Exec": ["/bin/cat"] }
+              }
+            }
+            """);
+
+        CliResult result = await Fixtures.Cli.RunAsync("check", "-c", config);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[] lines = result.Stdout.Split('\n');
+        int boxed = Array.FindIndex(lines, l => l.StartsWith("  boxed:", StringComparison.Ordinal));
+        Assert.Equal(
+            "    sandbox: LimitNOFILE=64:64, LimitAS=268435456:1073741824, LimitCPU=infinity:infinity, Nice=5, UMask=0027, NoNewPrivileges=false, PrivateTmp, PrivateNetwork, RuntimeMax=00:02:00 (then SIGKILL after 00:00:03)",
+            lines[boxed + 1]);
+        int plain = Array.FindIndex(lines, l => l.StartsWith("  plain:", StringComparison.Ordinal));
+        Assert.StartsWith("    tcp:127.0.0.1:2", lines[plain + 1], StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.Contains("sandbox:", StringComparison.Ordinal) && l != lines[boxed + 1]);
+    }
+
+    [Fact]
     public async Task Check_lists_every_socket_a_bridge_will_bind_with_its_address_family_file_and_options()
     {
         int port = Ports.Free(), udp = Ports.Free();

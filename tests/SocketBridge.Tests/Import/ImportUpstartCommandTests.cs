@@ -73,7 +73,6 @@ public sealed class ImportUpstartCommandTests : IDisposable
         [
             $"{web}:2: stop on: not translated: ",
             $"{web}:3: respawn: not translated: ",
-            $"{web}:7: limit: not translated: ",
             $"{web}: bridge name: web_server (UPSTART_JOB=web_server), from the job name \"Web_Server\"",
             $"{pg}:1: start on: not translated: started network-manager: ",
             $"{pg}:3: pre-start script: not translated: ",
@@ -88,11 +87,64 @@ public sealed class ImportUpstartCommandTests : IDisposable
         Assert.Equal(["web_server", "pg"], bridges.EnumerateObject().Select(p => p.Name));
         JsonElement webBridge = bridges.GetProperty("web_server");
         Assert.Equal(("root", "/tmp", "hello world"), (webBridge.GetProperty("User").GetString(), webBridge.GetProperty("WorkingDirectory").GetString(), webBridge.GetProperty("Environment").GetProperty("GREETING").GetString()));
+        Assert.Equal(1024, webBridge.GetProperty("LimitNOFILE").GetInt32());
         Assert.Equal(["/bin/sh", "-e", "-c", "  exec /bin/cat \"$SOCKET_PATH\""], bridges.GetProperty("pg").GetProperty("Exec").EnumerateArray().Select(e => e.GetString()));
 
         CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
 
         Assert.True(check.ExitCode == 0, check.ToString());
+    }
+
+    [Fact]
+    public async Task Umask_nice_and_limits_give_keys_that_check_accepts_and_resources_without_a_key_are_noted()
+    {
+        string job = _dir.Write("limited.conf", """
+            start on socket PROTO=inet PORT=7201 ADDR=127.0.0.1
+            setuid nobody
+            umask 027
+            nice -5
+            limit nofile 1024 4096
+            limit nproc 512 512
+            limit as unlimited unlimited
+            limit data 536870912 unlimited
+            limit cpu 10 15
+            limit core 0 0
+            limit fsize 1073741824 1073741824
+            limit stack 8388608 unlimited
+            limit memlock 65536 65536
+            limit rss 1000 1000
+            limit nofile unlimited unlimited
+            exec /bin/cat
+            """);
+
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "upstart", job);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        JsonElement bridge = JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("Bridges").GetProperty("limited");
+        Assert.Equal(
+        [
+            ("LimitNPROC", "512"), ("LimitAS", "\"infinity\""), ("LimitDATA", "\"512M:infinity\""), ("LimitCPU", "\"10:15\""),
+            ("LimitCORE", "0"), ("LimitFSIZE", "\"1G\""), ("LimitSTACK", "\"8M:infinity\""), ("Nice", "-5"), ("UMask", "\"0027\""),
+        ],
+            bridge.EnumerateObject().SkipWhile(p => !p.Name.StartsWith("Limit", StringComparison.Ordinal)).Select(p => (p.Name, p.Value.GetRawText())));
+        string[] expected =
+        [
+            $"{job}:5: limit: not translated: replaced by the limit at line 15",
+            $"{job}:13: limit memlock: not translated: socketbridge has no key for RLIMIT_MEMLOCK: ",
+            $"{job}:14: limit rss: not translated: Linux ignores RLIMIT_RSS",
+            $"{job}:15: limit nofile: not translated: LimitNOFILE \"infinity\": the kernel takes no infinite open-file limit",
+            "socketbridge import upstart: 1 of 1 file(s) translated, 1 bridge(s)",
+        ];
+        Assert.True(expected.Length == imported.StderrLines.Length, imported.ToString());
+        Assert.All(expected.Zip(imported.StderrLines), pair => Assert.StartsWith(pair.First, pair.Second, StringComparison.Ordinal));
+
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains(
+            "    sandbox: LimitNPROC=512:512, LimitAS=infinity:infinity, LimitDATA=536870912:infinity, LimitCPU=10:15, LimitCORE=0:0, LimitFSIZE=1073741824:1073741824, LimitSTACK=8388608:infinity, Nice=-5, UMask=0027\n",
+            check.Stdout,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -222,6 +274,48 @@ public sealed class ImportUpstartCommandTests : IDisposable
         string answer = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "ping\n");
 
         Assert.Equal("hello from upstart: ping from 127.0.0.1, UPSTART_FDS=3 UPSTART_EVENTS=socket UPSTART_JOB=answer PROTO=inet\n", answer);
+        await daemon.WaitForLogAsync("exited with status 0");
+    }
+
+    [Fact]
+    public async Task An_imported_job_runs_with_the_umask_nice_value_and_limits_Upstart_gave_it()
+    {
+        int port = Ports.Free();
+        File.SetUnixFileMode(_dir.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // so nobody can read the program
+        string program = _dir.Write("settings.py", """
+            import os, resource, socket
+            listening = socket.socket(fileno=3)
+            conn, _ = listening.accept()
+            mask = os.umask(0)
+            limits = " ".join("%s=%d:%d" % ((name,) + resource.getrlimit(getattr(resource, "RLIMIT_" + name)))
+                              for name in ["NOFILE", "NPROC", "AS", "DATA", "CPU", "CORE", "FSIZE", "STACK"])
+            conn.sendall(("umask %04o nice %d %s\n" % (mask, os.nice(0), limits)).encode())
+            conn.close()
+            """);
+        string job = _dir.Write("settings.conf", $"""
+            start on socket PROTO=inet PORT={port} ADDR=127.0.0.1
+            setuid nobody
+            umask 077
+            nice -3
+            limit nofile 128 256
+            limit nproc 4096 8192
+            limit as 1073741824 unlimited
+            limit data 536870912 1073741824
+            limit cpu 20 30
+            limit core 0 0
+            limit fsize 1048576 2097152
+            limit stack 8388608 16777216
+            exec /usr/bin/python3 {program}
+            """);
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "upstart", job);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+
+        await using Daemon daemon = await Daemon.StartAsync(imported.Stdout, _dir);
+        string settings = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
+
+        Assert.Equal(
+            "umask 0077 nice -3 NOFILE=128:256 NPROC=4096:8192 AS=1073741824:-1 DATA=536870912:1073741824 CPU=20:30 CORE=0:0 FSIZE=1048576:2097152 STACK=8388608:16777216\n",
+            settings);
         await daemon.WaitForLogAsync("exited with status 0");
     }
 

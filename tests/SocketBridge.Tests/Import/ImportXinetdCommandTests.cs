@@ -176,6 +176,92 @@ public sealed class ImportXinetdCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Nice_umask_and_rlimits_give_keys_that_check_accepts_and_what_has_no_equivalent_is_noted()
+    {
+        string conf = _dir.Write("xinetd.conf", """
+            defaults
+            {
+                    umask           = 022
+                    rlimit_cpu      = 60
+            }
+            """);
+        string services = _dir.Write("limited", """
+            service limited
+            {
+                    type            = UNLISTED
+                    port            = 7101
+                    socket_type     = stream
+                    wait            = no
+                    user            = nobody
+                    server          = /bin/cat
+                    nice            = 10
+                    rlimit_as       = 8M
+                    rlimit_data     = 16384k
+                    rlimit_stack    = 1m
+                    rlimit_cpu      = UNLIMITED
+                    rlimit_files    = 2K
+                    rlimit_rss      = 8M
+            }
+            service root-nice
+            {
+                    type            = UNLISTED
+                    port            = 7102
+                    socket_type     = stream
+                    wait            = yes
+                    user            = root
+                    server          = /bin/cat
+                    nice            = -5
+                    umask           = 077
+                    rlimit_files    = UNLIMITED
+                    rlimit_as       = 0
+            }
+            service unprivileged
+            {
+                    type            = UNLISTED
+                    port            = 7103
+                    socket_type     = stream
+                    wait            = no
+                    user            = nobody
+                    server          = /bin/cat
+                    nice            = -5
+            }
+            """);
+
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "xinetd", conf, services);
+
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        JsonElement bridges = JsonDocument.Parse(imported.Stdout).RootElement.GetProperty("Bridges");
+        JsonElement limited = bridges.GetProperty("limited");
+        Assert.Equal(
+            [("LimitNOFILE", "2048"), ("LimitAS", "\"8M\""), ("LimitDATA", "\"16M\""), ("LimitCPU", "\"infinity\""), ("LimitSTACK", "\"1M\""), ("Nice", "10"), ("UMask", "\"0022\"")],
+            limited.EnumerateObject().SkipWhile(p => p.Name != "LimitNOFILE").Select(p => (p.Name, p.Value.GetRawText())));
+        JsonElement rootNice = bridges.GetProperty("root-nice");
+        Assert.Equal((-5, "0077"), (rootNice.GetProperty("Nice").GetInt32(), rootNice.GetProperty("UMask").GetString()));
+        Assert.DoesNotContain(rootNice.EnumerateObject(), p => p.Name.StartsWith("Limit", StringComparison.Ordinal));
+        Assert.False(bridges.GetProperty("unprivileged").TryGetProperty("Nice", out _));
+        string[] expected =
+        [
+            $"{conf}:4: rlimit_cpu: not translated: xinetd ignores it in a defaults section",
+            $"{conf}: skipped: no service section",
+            $"{services}:15: rlimit_rss: not translated: Linux ignores RLIMIT_RSS",
+            $"{services}:22: wait: wait = yes: a handoff bridge",
+            $"{services}:27: rlimit_files: not translated: UNLIMITED: the kernel has no unlimited open-file limit",
+            $"{services}:28: rlimit_as: not translated: xinetd sets no limit for 0",
+            $"{services}:38: nice: not translated: xinetd called nice(3) after switching to user nobody",
+            "socketbridge import xinetd: 1 of 2 file(s) translated, 3 bridge(s)",
+        ];
+        Assert.True(expected.Length == imported.StderrLines.Length, imported.ToString());
+        Assert.All(expected.Zip(imported.StderrLines), pair => Assert.StartsWith(pair.First, pair.Second, StringComparison.Ordinal));
+
+        CliResult check = await Fixtures.Cli.RunAsync("check", "-c", _dir.Write("imported.json", imported.Stdout));
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("    sandbox: LimitNOFILE=2048:2048, LimitAS=8388608:8388608, LimitDATA=16777216:16777216, LimitCPU=infinity:infinity, LimitSTACK=1048576:1048576, Nice=10, UMask=0022\n", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("    sandbox: Nice=-5, UMask=0077\n", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("    sandbox: UMask=0022\n", check.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Files_with_only_internal_or_raw_services_exit_78_and_print_no_configuration()
     {
         string daytime = _dir.Write("daytime", "service daytime\n{\n type = INTERNAL\n socket_type = dgram\n protocol = udp\n wait = yes\n}\nservice icmp\n{\n socket_type = raw\n wait = yes\n server = /bin/true\n}\n");
@@ -243,6 +329,49 @@ public sealed class ImportXinetdCommandTests : IDisposable
         await stranger.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Wait.DefaultTimeout);
         Assert.Equal(string.Empty, await Clients.ReadToEndAsync(stranger));
         await daemon.WaitForLogAsync("answer: refused connection from 127.0.0.2:");
+    }
+
+    /// <summary>Writes the process settings it runs with to the client (stdout), as a program under xinetd would see them.</summary>
+    private const string ReportSettings = """
+        import os, resource
+        mask = os.umask(0)
+        limits = " ".join("%s=%d:%d" % ((name,) + resource.getrlimit(getattr(resource, "RLIMIT_" + name))) for name in ["NOFILE", "AS", "DATA", "CPU", "STACK"])
+        print("umask %04o nice %d %s" % (mask, os.nice(0), limits))
+        """;
+
+    [Fact]
+    public async Task An_imported_service_runs_with_the_nice_value_umask_and_limits_xinetd_gave_it()
+    {
+        int port = Ports.Free();
+        File.SetUnixFileMode(_dir.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // so nobody can read the program
+        string program = _dir.Write("settings.py", ReportSettings);
+        string service = _dir.Write("settings", $$"""
+            service settings
+            {
+                type         = UNLISTED
+                port         = {{port}}
+                bind         = 127.0.0.1
+                socket_type  = stream
+                wait         = no
+                user         = nobody
+                server       = /usr/bin/python3
+                server_args  = {{program}}
+                nice         = 7
+                umask        = 027
+                rlimit_files = 256
+                rlimit_as    = 1024M
+                rlimit_data  = 512M
+                rlimit_cpu   = 20
+                rlimit_stack = 8192K
+            }
+            """);
+        CliResult imported = await Fixtures.Cli.RunAsync("import", "xinetd", service);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+
+        await using Daemon daemon = await Daemon.StartAsync(imported.Stdout, _dir);
+        string settings = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
+
+        Assert.Equal("umask 0027 nice 7 NOFILE=256:256 AS=1073741824:1073741824 DATA=536870912:536870912 CPU=20:20 STACK=8388608:8388608\n", settings);
     }
 
     [Fact]

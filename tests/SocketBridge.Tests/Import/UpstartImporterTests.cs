@@ -64,7 +64,7 @@ public sealed class UpstartImporterTests
             respawn limit 10 5
             task
             expect fork
-            limit nofile 4096 4096
+            limit memlock 65536 65536
             umask 022
             nice 5
             oom score -100
@@ -82,13 +82,113 @@ public sealed class UpstartImporterTests
         Assert.Equal(
         [
             "job.conf:2: stop on", "job.conf:3: respawn", "job.conf:4: respawn limit", "job.conf:5: task", "job.conf:6: expect",
-            "job.conf:7: limit", "job.conf:8: umask", "job.conf:9: nice", "job.conf:10: oom score", "job.conf:11: kill timeout",
+            "job.conf:7: limit memlock", "job.conf:10: oom score", "job.conf:11: kill timeout",
             "job.conf:12: pre-start script", "job.conf:15: post-stop exec", "job.conf:16: console output", "job.conf:17: frobnicate",
         ],
             job.Notes.SkipLast(1).Select(n => n.ToString().Split(": not translated: ")[0]));
         Assert.All(job.Notes.SkipLast(1), n => Assert.Matches(": not translated: .{10,}", n.ToString()));
         Assert.Equal(RootNote("job.conf"), job.Notes[^1].ToString());
         Assert.Contains("ShutdownTimeout", job.Notes.Single(n => n.Subject == "kill timeout").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Umask_nice_and_limit_become_UMask_Nice_and_Limit_keys_with_soft_and_hard()
+    {
+        ImportedJob job = UpstartImporter.Translate("job.conf", """
+            start on socket PROTO=inet PORT=8080
+            setuid nobody
+            umask 027
+            nice -5
+            limit nofile 4096 4096
+            limit nproc 64 128
+            limit as unlimited unlimited
+            limit data 1073741824 unlimited
+            limit cpu 10 15
+            limit core 0 0
+            limit fsize 1099511627776 1099511627776
+            limit stack 8388608 16777216
+            exec /usr/bin/job
+            """);
+
+        Assert.Empty(job.Notes);
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal(("0027", -5), (bridge.UMask, bridge.Nice));
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["LimitNOFILE"] = "4096", ["LimitNPROC"] = "64:128", ["LimitAS"] = "infinity", ["LimitDATA"] = "1G:infinity",
+                ["LimitCPU"] = "10:15", ["LimitCORE"] = "0", ["LimitFSIZE"] = "1024G", ["LimitSTACK"] = "8M:16M",
+            },
+            bridge.Limits);
+    }
+
+    [Fact]
+    public void Resources_without_a_Limit_key_are_reported_each_with_what_to_do()
+    {
+        ImportedJob job = UpstartImporter.Translate("job.conf", """
+            start on socket PROTO=inet PORT=8080
+            setuid nobody
+            limit memlock 65536 65536
+            limit msgqueue 819200 819200
+            limit nice 0 0
+            limit rtprio 0 0
+            limit sigpending 100 100
+            limit rss 1000 unlimited
+            exec /usr/bin/job
+            """);
+
+        Assert.Empty(Assert.Single(job.Bridges).Limits);
+        Assert.Equal(
+        [
+            "job.conf:3: limit memlock: not translated: socketbridge has no key for RLIMIT_MEMLOCK: the program gets socketbridge's own; set it with prlimit --memlock=SOFT:HARD in Exec",
+            "job.conf:4: limit msgqueue: not translated: socketbridge has no key for RLIMIT_MSGQUEUE: the program gets socketbridge's own; set it with prlimit --msgqueue=SOFT:HARD in Exec",
+            "job.conf:5: limit nice: not translated: socketbridge has no key for RLIMIT_NICE: the program gets socketbridge's own; set it with prlimit --nice=SOFT:HARD in Exec",
+            "job.conf:6: limit rtprio: not translated: socketbridge has no key for RLIMIT_RTPRIO: the program gets socketbridge's own; set it with prlimit --rtprio=SOFT:HARD in Exec",
+            "job.conf:7: limit sigpending: not translated: socketbridge has no key for RLIMIT_SIGPENDING: the program gets socketbridge's own; set it with prlimit --sigpending=SOFT:HARD in Exec",
+            "job.conf:8: limit rss: not translated: Linux ignores RLIMIT_RSS (since 2.4.30), so the limit had no effect under Upstart either and there is nothing to translate; to bound memory, use LimitAS or LimitDATA",
+        ],
+            job.Notes.Select(n => n.ToString()));
+    }
+
+    [Theory]
+    [InlineData("limit nofile unlimited unlimited", "limit nofile: not translated: LimitNOFILE \"infinity\": the kernel takes no infinite open-file limit")]
+    [InlineData("limit nproc 10 5", "limit nproc: not translated: LimitNPROC \"10:5\": the soft limit is above the hard one")]
+    [InlineData("limit stack 1K 2K", "limit stack: not translated: takes two numbers, or unlimited")]
+    [InlineData("limit cpu -1 10", "limit cpu: not translated: takes two numbers, or unlimited")]
+    [InlineData("limit nofile 1024", "limit: not translated: takes a resource, a soft and a hard limit (limit nofile 1024 4096)")]
+    [InlineData("limit files 1024 1024", "limit: not translated: files is not a resource Upstart knows (as, core, cpu, data, fsize, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, sigpending, stack)")]
+    [InlineData("umask 0999", "umask: not translated: takes an octal umask from 0 to 0777")]
+    [InlineData("umask 1777", "umask: not translated: takes an octal umask from 0 to 0777")]
+    [InlineData("nice 20", "nice: not translated: takes a nice value from -20 to 19")]
+    [InlineData("nice high", "nice: not translated: takes a nice value from -20 to 19")]
+    public void A_value_that_cannot_be_translated_is_left_out_with_a_note_saying_why(string stanza, string note)
+    {
+        ImportedJob job = UpstartImporter.Translate("job.conf", $"start on socket PROTO=inet PORT=8080\nsetuid nobody\n{stanza}\nexec /usr/bin/job\n");
+
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Empty(bridge.Limits);
+        Assert.Equal((null, null), (bridge.UMask, bridge.Nice));
+        Assert.StartsWith($"job.conf:3: {note}", Assert.Single(job.Notes).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_later_limit_for_the_same_resource_replaces_the_earlier_one_as_in_Upstart()
+    {
+        ImportedJob job = UpstartImporter.Translate(
+            "/etc/init/job.conf",
+            "start on socket PROTO=inet PORT=8080\nsetuid nobody\nlimit nofile 1024 1024\nlimit core 0 0\nnice 5\nexec /usr/bin/job\n",
+            "/etc/init/job.override",
+            "limit nofile 2048 4096\nnice 10\n");
+
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal(new Dictionary<string, string> { ["LimitNOFILE"] = "2048:4096", ["LimitCORE"] = "0" }, bridge.Limits);
+        Assert.Equal(10, bridge.Nice);
+        Assert.Equal(
+        [
+            "/etc/init/job.conf:3: limit: not translated: replaced by the limit at /etc/init/job.override:1",
+            "/etc/init/job.conf:5: nice: not translated: replaced by the nice at /etc/init/job.override:2",
+        ],
+            job.Notes.Select(n => n.ToString()));
     }
 
     [Fact]

@@ -428,7 +428,7 @@ public sealed class XinetdImporterTests
                 flags = SENSOR IDONLY FROBNICATE IPv4
                 nice = 10
                 umask = 022
-                rlimit_as = 8M
+                rlimit_rss = 8M
                 banner = /etc/issue
                 access_times = 08:00-17:00
                 max_load = 5
@@ -441,11 +441,168 @@ public sealed class XinetdImporterTests
         Assert.Single(job.Bridges);
         Assert.Equal(
         [
-            "x:1: service telnet", "x:6: flags", "x:6: flags", "x:6: flags", "x:7: nice", "x:8: umask", "x:9: rlimit_as", "x:10: banner",
+            "x:1: service telnet", "x:6: flags", "x:6: flags", "x:6: flags", "x:9: rlimit_rss", "x:10: banner",
             "x:11: access_times", "x:12: max_load", "x:13: libwrap", "x:14: env", "x:14: env", "x:15: frobnicate",
         ],
             job.Notes.Select(n => $"{n.File}:{n.Line}: {n.Subject}"));
         Assert.All(job.Notes.Skip(1), n => Assert.Matches("^not translated: .{10,}", n.Message));
+    }
+
+    [Fact]
+    public void Nice_umask_and_rlimits_become_Nice_UMask_and_Limit_keys_as_xinetd_sets_them_soft_and_hard()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service telnet
+            {
+                socket_type  = stream
+                wait         = no
+                user         = telnetd
+                server       = /usr/sbin/in.telnetd
+                nice         = 10
+                umask        = 27
+                rlimit_as    = 8M
+                rlimit_data  = 16384k
+                rlimit_stack = 1000
+                rlimit_cpu   = 20
+                rlimit_files = 2K
+            }
+            """);
+
+        Assert.Empty(job.Notes);
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal((10, "0027"), (bridge.Nice, bridge.UMask));
+        Assert.Equal(
+            new Dictionary<string, string> { ["LimitAS"] = "8M", ["LimitDATA"] = "16M", ["LimitSTACK"] = "1000", ["LimitCPU"] = "20", ["LimitNOFILE"] = "2048" },
+            bridge.Limits);
+    }
+
+    [Theory]
+    [InlineData("rlimit_as = UNLIMITED", "LimitAS", "infinity")]
+    [InlineData("rlimit_cpu = UNLIMITED", "LimitCPU", "infinity")]
+    [InlineData("rlimit_data = 1073741824", "LimitDATA", "1G")]
+    [InlineData("rlimit_stack = 1m", "LimitSTACK", "1M")]
+    [InlineData("rlimit_files = 64", "LimitNOFILE", "64")]
+    public void An_rlimit_is_written_in_the_form_the_daemon_reads(string line, string key, string value)
+    {
+        ImportedJob job = Importer().Translate("x", $"service telnet\n{{\n socket_type = stream\n wait = no\n user = nobody\n server = /bin/cat\n {line}\n}}\n");
+
+        Assert.Empty(job.Notes);
+        Assert.Equal(value, Assert.Single(job.Bridges).Limits[key]);
+    }
+
+    [Theory]
+    [InlineData("rlimit_rss = 8M", "rlimit_rss: not translated: Linux ignores RLIMIT_RSS (since 2.4.30), so xinetd's limit had no effect")]
+    [InlineData("rlimit_files = UNLIMITED", "rlimit_files: not translated: UNLIMITED: the kernel has no unlimited open-file limit")]
+    [InlineData("rlimit_as = 0", "rlimit_as: not translated: xinetd sets no limit for 0, so the program kept xinetd's own")]
+    [InlineData("rlimit_data = 8G", "rlimit_data: not translated: takes a number, or one with K or M (base 1024), or UNLIMITED")]
+    [InlineData("rlimit_stack = unlimited", "rlimit_stack: not translated: takes a number, or one with K or M (base 1024), or UNLIMITED")]
+    [InlineData("rlimit_cpu = 10K", "rlimit_cpu: not translated: takes a number of CPU seconds or UNLIMITED")]
+    [InlineData("rlimit_as = 18446744073709551615", "rlimit_as: not translated: LimitAS \"18446744073709551615\": more than the daemon takes (at most 9223372036854775807, or infinity)")]
+    [InlineData("umask = 0778", "umask: not translated: takes an octal umask from 0 to 0777")]
+    [InlineData("umask = 1000", "umask: not translated: takes an octal umask from 0 to 0777")]
+    [InlineData("nice = low", "nice: not translated: takes a whole number, as nice(3)")]
+    [InlineData("nice = -5", "nice: not translated: xinetd called nice(3) after switching to user nobody, and only root may lower a nice value")]
+    public void A_value_that_cannot_be_translated_is_left_out_with_a_note_saying_why(string line, string note)
+    {
+        ImportedJob job = Importer().Translate("x", $"service telnet\n{{\n socket_type = stream\n wait = no\n user = nobody\n server = /bin/cat\n {line}\n}}\n");
+
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Empty(bridge.Limits);
+        Assert.Equal((null, null), (bridge.Nice, bridge.UMask));
+        Assert.StartsWith($"x:7: {note}", Assert.Single(job.Notes).ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("root", -5, -5, null)]
+    [InlineData(null, -5, -5, null)]
+    [InlineData("nobody", 30, 19, "x:7: nice: Nice 19: the kernel keeps a nice value within -20 to 19")]
+    [InlineData("root", -30, -20, "x:7: nice: Nice -20: the kernel keeps a nice value within -20 to 19")]
+    public void A_negative_nice_value_is_translated_for_root_and_one_out_of_range_as_the_kernel_clamps_it(string? user, int given, int nice, string? note)
+    {
+        // Line 6 names the user, or is a comment: nice is on line 7 either way.
+        string userLine = user is null ? "# no user: root" : $"user = {user}";
+        ImportedJob job = Importer().Translate("x", $"service telnet\n{{\n socket_type = stream\n wait = no\n server = /bin/cat\n {userLine}\n nice = {given}\n}}\n");
+
+        Assert.Equal(nice, Assert.Single(job.Bridges).Nice);
+        Assert.Equal(note, job.Notes.Where(n => n.Subject == "nice").Select(n => n.ToString()).SingleOrDefault());
+    }
+
+    [Fact]
+    public void A_defaults_umask_applies_to_every_service_but_a_defaults_nice_or_rlimit_is_noted_once_and_applies_to_none_as_in_xinetd()
+    {
+        XinetdImporter importer = Importer();
+        ImportedJob defaults = importer.Translate("/etc/xinetd.conf", """
+            defaults
+            {
+                umask      = 077
+                nice       = 5
+                rlimit_as  = 64M
+                rlimit_rss = 8M
+            }
+            """);
+        ImportedJob services = importer.Translate("/etc/xinetd.d/two", """
+            service telnet
+            {
+                socket_type = stream
+                wait        = no
+                user        = nobody
+                server      = /bin/cat
+            }
+            service ftp
+            {
+                socket_type = stream
+                wait        = no
+                user        = nobody
+                server      = /bin/cat
+                umask       = 022
+                rlimit_as   = 32M
+            }
+            """);
+
+        string why = "not translated: xinetd ignores it in a defaults section (\"should not be in default section\"), so it applies to no service; set it in each service";
+        Assert.Equal(
+        [
+            $"/etc/xinetd.conf:4: nice: {why}",
+            $"/etc/xinetd.conf:5: rlimit_as: {why}",
+            $"/etc/xinetd.conf:6: rlimit_rss: {why}",
+            "/etc/xinetd.conf: skipped: no service section (its defaults apply to the services of the files after it)",
+        ],
+            defaults.Notes.Select(n => n.ToString()));
+        Assert.Empty(services.Notes);
+        Assert.Equal(
+            [("telnet", "0077", null, null), ("ftp", "0022", null, "32M")],
+            services.Bridges.Select(b => (b.Name, b.UMask, b.Nice, b.Limits.GetValueOrDefault("LimitAS"))));
+    }
+
+    [Fact]
+    public void A_redirected_service_launches_no_program_so_its_nice_umask_and_rlimits_are_noted()
+    {
+        ImportedJob job = Importer().Translate("x", """
+            service web
+            {
+                type        = UNLISTED
+                port        = 8080
+                socket_type = stream
+                wait        = no
+                redirect    = 127.0.0.1 80
+                nice        = 5
+                umask       = 022
+                rlimit_as   = 8M
+                rlimit_rss  = 8M
+            }
+            """);
+
+        ImportedBridge bridge = Assert.Single(job.Bridges);
+        Assert.Equal(("forward", null, null), (bridge.Mode, bridge.Nice, bridge.UMask));
+        Assert.Empty(bridge.Limits);
+        Assert.Equal(
+        [
+            "x:8: nice: not translated: a redirected service launches no program",
+            "x:9: umask: not translated: a redirected service launches no program",
+            "x:10: rlimit_as: not translated: a redirected service launches no program",
+            $"x:11: rlimit_rss: not translated: {XinetdAttributeReasons.RssIgnored}",
+        ],
+            job.Notes.Select(n => n.ToString()));
     }
 
     [Fact]
