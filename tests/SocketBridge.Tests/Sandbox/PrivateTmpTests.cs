@@ -21,6 +21,7 @@ public sealed class PrivateTmpTests
         string hostVarMarker = $"/var/tmp/sbt-host-marker-{Guid.NewGuid():N}";
         File.WriteAllText(hostMarker, "host");
         File.WriteAllText(hostVarMarker, "host");
+        var pids = new List<string>();
         try
         {
             await using Daemon daemon = await Daemon.StartAsync($$"""
@@ -37,6 +38,7 @@ public sealed class PrivateTmpTests
 
             // Both are running: each sees its own markers and nothing else, though the other's exist at the same time.
             string firstPid = firstView[0], secondPid = secondView[0];
+            pids.AddRange([firstPid, secondPid]);
             Assert.NotEqual(firstPid, secondPid);
             Assert.Equal([firstPid, "tmp", $"sbt-private-{firstPid}", "var", $"sbt-private-{firstPid}"], firstView);
             Assert.Equal([secondPid, "tmp", $"sbt-private-{secondPid}", "var", $"sbt-private-{secondPid}"], secondView);
@@ -68,6 +70,13 @@ public sealed class PrivateTmpTests
         {
             File.Delete(hostMarker);
             File.Delete(hostVarMarker);
+
+            // When the test fails because the markers reached the host, they go too.
+            foreach (string pid in pids)
+            {
+                File.Delete($"/tmp/sbt-private-{pid}");
+                File.Delete($"/var/tmp/sbt-private-{pid}");
+            }
         }
     }
 }
