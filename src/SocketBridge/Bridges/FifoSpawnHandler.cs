@@ -37,7 +37,6 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
         _gate = gate;
         _bridge = bridge;
         _program = program;
-        ExecOptions exec = program.Exec;
         _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: false);
     }
 

@@ -49,7 +49,6 @@ internal sealed class HandoffMode : IBridgeMode
         _reaper = reaper;
         _bridge = bridge;
         _program = program;
-        ExecOptions exec = program.Exec;
         _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: true);
         _readiness = readiness;
     }

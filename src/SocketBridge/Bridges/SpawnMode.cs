@@ -30,7 +30,6 @@ internal sealed class SpawnMode : IConnectionHandler
         _reaper = reaper;
         _gate = gate;
         _name = bridge.Name;
-        ExecOptions exec = program.Exec;
         _standardErrorToSocket = program.StandardError == StandardErrorMode.Socket;
         _environment = ChildEnvironment.ForConnection(bridge.Name, program.Environment);
         _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: true);

@@ -52,7 +52,6 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
         _bridge = bridge;
         _forward = forward;
         _program = program;
-        ExecOptions exec = program.Exec;
         _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: false);
         _logger = logger;
         _time = time;

@@ -59,17 +59,18 @@ internal sealed class ProgramRun : IDisposable
         return exit;
     }
 
-    /// <summary>The program's exit, with what RuntimeMax sent it (no stop of the caller's, no wait for its stderr).</summary>
-    public async Task<ChildExit> ExitedAsync()
+    /// <summary>
+    /// The program's exit, with what RuntimeMax sent it (no stop of the
+    /// caller's, no wait for its stderr). Without RuntimeMax, the reaper's
+    /// task itself: nothing more per launch.
+    /// </summary>
+    public Task<ChildExit> ExitedAsync() => _runtime is null ? Child.Exited : ExitedWithinRuntimeAsync(_runtime);
+
+    private async Task<ChildExit> ExitedWithinRuntimeAsync(RuntimeLimit runtime)
     {
         ChildExit exit = await Child.Exited.ConfigureAwait(false);
-        if (_runtime is null)
-        {
-            return exit;
-        }
-
-        _runtime.Dispose();
-        return exit with { RuntimeMaxSignal = _runtime.Sent };
+        runtime.Dispose();
+        return exit with { RuntimeMaxSignal = runtime.Sent };
     }
 
     /// <summary>What the next image needs to watch the program on (see <see cref="ChildProcess.Capture"/>).</summary>
