@@ -4,6 +4,7 @@ using SocketBridge.Access;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Handover;
+using SocketBridge.Metrics;
 using SocketBridge.Processes;
 
 namespace SocketBridge.Bridges;
@@ -210,7 +211,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         if (shortage is not null)
         {
             EnterShortage(context, listener, shortage);
-            context.Counters.CountRefused();
+            context.Counters.CountRefused(RefusalReason.Descriptors);
             Refuse(socket, peer, shortage, context);
             return;
         }
@@ -224,14 +225,14 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         string? refusal = context.Options.Access.Refusal(peer);
         if (refusal is not null)
         {
-            context.Counters.CountRefused();
+            context.Counters.CountRefused(RefusalReason.Access);
             Refuse(socket, peer, refusal, context);
             return;
         }
 
         if (_rate is not null && !_rate.TryTake())
         {
-            context.Counters.CountRefused();
+            context.Counters.CountRefused(RefusalReason.Rate);
             Refuse(socket, peer, $"RateLimit ({_rate.Limit}) exceeded", context);
             return;
         }
@@ -240,7 +241,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         string source = _perSource is null ? string.Empty : SourceOf(peer);
         if (_perSource is not null && !_perSource.TryAcquire(source))
         {
-            context.Counters.CountRefused();
+            context.Counters.CountRefused(RefusalReason.PerSource);
             Refuse(socket, peer, $"MaxConnectionsPerSource ({_perSource.Limit}) reached for {source}", context);
             return;
         }
@@ -424,7 +425,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
             return false;
         }
 
-        context.Counters.CountRefused();
+        context.Counters.CountRefused(RefusalReason.Descriptors);
         Summarise("a client it had no descriptor to accept with", reason, context);
         return true;
     }
@@ -450,7 +451,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
             // Its Target connection or stderr pair would have eaten into the reserve.
             string reason = $"{DescriptorReserve.Shortage(descriptors.Limit)}; {ex.Message}";
             EnterShortage(context, connection.Listener, reason);
-            context.Counters.CountRefused();
+            context.Counters.CountRefused(RefusalReason.Descriptors);
             Summarise(connection.Peer.Display, reason, context);
         }
         catch (Exception ex)
@@ -461,6 +462,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         {
             context.Live.Remove(connection);
             connection.Dispose();
+            context.Counters.Tally.RecordDuration(System.Diagnostics.Stopwatch.GetElapsedTime(connection.AcceptedAt));
             if (_perSource is not null)
             {
                 _perSource.Release(SourceOf(connection.Peer));
@@ -488,6 +490,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
                 connection.Dispose();
             }
 
+            context.Counters.Tally.RecordDuration(System.Diagnostics.Stopwatch.GetElapsedTime(handover.AcceptedAt));
             context.Counters.Release();
         }
     }

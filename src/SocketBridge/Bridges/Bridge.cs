@@ -83,6 +83,7 @@ internal sealed class Bridge : IDisposable
             Name = Options.Name,
             Total = Counters.Total,
             Refused = Counters.Refused,
+            Tally = Counters.Tally.Capture(),
             LastError = error?.Message,
             LastErrorTime = error?.Time,
             Connections = _context.Live.Capture(relays, carried, ref left),

@@ -1,11 +1,11 @@
+using SocketBridge.Metrics;
+
 namespace SocketBridge.Bridges;
 
 /// <summary>Live counts of a bridge, for logs and status, and the signal that its last connection ended.</summary>
 internal sealed class BridgeCounters
 {
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _total;
-    private long _refused;
     private int _active;
     private int _queued;
     private volatile bool _draining;
@@ -14,25 +14,18 @@ internal sealed class BridgeCounters
     /// <summary>What the next Release completes; null while nobody waits.</summary>
     private TaskCompletionSource? _released;
 
-    public BridgeCounters()
+    /// <param name="tally">
+    /// New, or shared with the bridge this one replaces in the same mode (a
+    /// reload: its last connections still count), or carried by a re-exec.
+    /// </param>
+    public BridgeCounters(BridgeTally tally, BridgeError? lastError = null)
     {
-    }
-
-    /// <summary>A bridge changed by a reload goes on counting where its predecessor was.</summary>
-    public BridgeCounters(BridgeCounters predecessor)
-    {
-        _total = predecessor.Total;
-        _refused = predecessor.Refused;
-        _lastError = predecessor.LastError;
-    }
-
-    /// <summary>A bridge carried over by a re-exec goes on counting where the previous image was.</summary>
-    public BridgeCounters(long total, long refused, BridgeError? lastError)
-    {
-        _total = total;
-        _refused = refused;
+        Tally = tally;
         _lastError = lastError;
     }
+
+    /// <summary>Connections accepted and refused (by reason), programs, bytes: the bridge's metrics.</summary>
+    public BridgeTally Tally { get; }
 
     /// <summary>Takes a slot for a connection carried over by a re-exec: it was counted in Total already, and is served whatever the limit.</summary>
     public void Readmit() => Interlocked.Increment(ref _active);
@@ -44,11 +37,11 @@ internal sealed class BridgeCounters
 
     public int Active => Volatile.Read(ref _active);
 
-    public long Total => Interlocked.Read(ref _total);
+    public long Total => Tally.Accepted;
 
-    public long Refused => Interlocked.Read(ref _refused);
+    public long Refused => Tally.Refused;
 
-    /// <summary>Takes a slot if fewer than <paramref name="limit"/> are active; otherwise counts a refusal.</summary>
+    /// <summary>Takes a slot if fewer than <paramref name="limit"/> are active; otherwise counts a refusal (MaxConnections).</summary>
     public bool TryAdmit(int limit)
     {
         if (TryTake(limit))
@@ -56,7 +49,7 @@ internal sealed class BridgeCounters
             return true;
         }
 
-        Interlocked.Increment(ref _refused);
+        Tally.CountRefused(RefusalReason.Max);
         return false;
     }
 
@@ -69,7 +62,7 @@ internal sealed class BridgeCounters
             int seen = Interlocked.CompareExchange(ref _active, current + 1, current);
             if (seen == current)
             {
-                Interlocked.Increment(ref _total);
+                Tally.CountAccepted();
                 return true;
             }
 
@@ -120,8 +113,8 @@ internal sealed class BridgeCounters
         return waiting.Task;
     }
 
-    /// <summary>Counts a connection refused before it asked for a slot (access control).</summary>
-    public void CountRefused() => Interlocked.Increment(ref _refused);
+    /// <summary>Counts a connection refused before it asked for a slot (access control, rate, per source, descriptors).</summary>
+    public void CountRefused(RefusalReason reason) => Tally.CountRefused(reason);
 
     /// <summary>Frees a slot, and wakes whoever waits for one.</summary>
     public void Release()

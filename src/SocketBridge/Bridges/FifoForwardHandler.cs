@@ -60,7 +60,10 @@ internal sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions fo
             }
 
             socket?.Dispose();
-            long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+            long duration = (long)elapsed.TotalMilliseconds;
+            context.Counters.Tally.CountForwarded(result.BytesIn, result.BytesOut);
+            context.Counters.Tally.RecordDuration(elapsed);
             if (context.Logger.IsEnabled(LogLevel.Information))
             {
                 BridgeLog.Forwarded(context.Logger, bridge.Name, id, fifo.Display, forward.Target.ToString(), result.BytesIn, result.BytesOut, duration, Describe(result));
@@ -68,6 +71,7 @@ internal sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions fo
         }
         catch (TargetUnreachableException ex)
         {
+            context.Counters.Tally.CountConnectFailure();
             long dropped = (await OneWayCopy.RunAsync(reader, Stream.Null, forward.IdleTimeout, context.Kill, first).ConfigureAwait(false)).BytesIn;
             BridgeLog.FifoTargetUnreachable(context.Logger, bridge.Name, id, fifo.Display, ex.Message, dropped);
         }

@@ -3,6 +3,7 @@ using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Handover;
+using SocketBridge.Metrics;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 
@@ -31,13 +32,13 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
     private (ProgramRun Run, string Id, long Started)? _running;
     private SessionHandover? _resumed;
 
-    public FifoSpawnHandler(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, HandoverGate gate)
+    public FifoSpawnHandler(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, HandoverGate gate, BridgeTally tally)
     {
         _reaper = reaper;
         _gate = gate;
         _bridge = bridge;
         _program = program;
-        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: false);
+        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: false, tally);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -146,7 +147,10 @@ internal sealed class FifoSpawnHandler : IFifoSessionHandler
         }
 
         _gate.Exit();
-        long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+        long duration = (long)elapsed.TotalMilliseconds;
+        context.Counters.Tally.CountExit(exit.ExitStatus, exit.Signal);
+        context.Counters.Tally.RecordDuration(elapsed);
         BridgeLog.FifoChildEnded(context.Logger, _bridge.Name, id, fifo.Display, run.Pid, exit, duration);
 
         return exit;

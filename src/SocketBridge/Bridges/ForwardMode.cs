@@ -5,6 +5,7 @@ using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Handover;
 using SocketBridge.Logging;
+using SocketBridge.Metrics;
 using SocketBridge.Processes;
 
 namespace SocketBridge.Bridges;
@@ -16,7 +17,7 @@ namespace SocketBridge.Bridges;
 /// the client is closed at once and the failure logged, summarised when
 /// many come together.
 /// </summary>
-internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time, HandoverGate gate) : IConnectionHandler, IAsyncDisposable
+internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, OnDemandBackend? backend, RelayEngine engine, ILogger logger, TimeProvider time, HandoverGate gate, BridgeTally tally) : IConnectionHandler, IAsyncDisposable
 {
     private readonly LogSummary<(string ConnectionId, string Peer, string Reason)> _failures = new(
         time,
@@ -77,6 +78,7 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
 
     private void LogForwarded(Connection connection, string target, RelayResult result)
     {
+        tally.CountForwarded(result.BytesIn, result.BytesOut);
         if (logger.IsEnabled(LogLevel.Information))
         {
             BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, target, result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, Describe(result));
@@ -180,6 +182,7 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
             result = await OneWayCopy.RunAsync(client, target, forward.IdleTimeout, kill).ConfigureAwait(false);
         }
 
+        tally.CountForwarded(result.BytesIn, result.BytesOut);
         if (logger.IsEnabled(LogLevel.Information))
         {
             BridgeLog.Forwarded(logger, bridge.Name, connection.Id, connection.Peer.Display, fifo.ToString(), result.BytesIn, result.BytesOut, connection.ElapsedMilliseconds, Describe(result));
@@ -188,6 +191,7 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
 
     private void Refuse(Connection connection, string reason)
     {
+        tally.CountConnectFailure();
         connection.Dispose();
         if (_failures.TryLog((connection.Id, connection.Peer.Display, reason), out long suppressed))
         {

@@ -7,6 +7,7 @@ using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Handover;
+using SocketBridge.Metrics;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 
@@ -44,12 +45,12 @@ internal sealed class HandoffMode : IBridgeMode
     private long _pausedUntil;
 
     /// <param name="readiness">Where the bridge waits for a pending connection or a datagram: the relay loops' epoll.</param>
-    public HandoffMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine readiness)
+    public HandoffMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine readiness, BridgeTally tally)
     {
         _reaper = reaper;
         _bridge = bridge;
         _program = program;
-        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: true);
+        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: true, tally, handoff: true);
         _readiness = readiness;
     }
 
@@ -275,6 +276,7 @@ internal sealed class HandoffMode : IBridgeMode
         context.Gate.Exit();
 
         long duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        context.Counters.Tally.CountExit(exit.ExitStatus, exit.Signal);
         BridgeLog.HandoffEnded(context.Logger, _bridge.Name, id, run.Pid, exit, duration);
 
         return exit;

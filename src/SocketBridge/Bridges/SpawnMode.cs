@@ -4,6 +4,7 @@ using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Handover;
+using SocketBridge.Metrics;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 
@@ -24,15 +25,17 @@ internal sealed class SpawnMode : IConnectionHandler
     private readonly ILogger _logger;
     private readonly ChildReaper _reaper;
     private readonly HandoverGate _gate;
+    private readonly BridgeTally _tally;
 
-    public SpawnMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, ILogger logger, HandoverGate gate)
+    public SpawnMode(BridgeOptions bridge, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, ILogger logger, HandoverGate gate, BridgeTally tally)
     {
+        _tally = tally;
         _reaper = reaper;
         _gate = gate;
         _name = bridge.Name;
         _standardErrorToSocket = program.StandardError == StandardErrorMode.Socket;
         _environment = ChildEnvironment.ForConnection(bridge.Name, program.Environment);
-        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: true);
+        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: true, tally);
         _logger = logger;
     }
 
@@ -58,6 +61,7 @@ internal sealed class SpawnMode : IConnectionHandler
                 handOver: connection); // The program has its copies; the daemon keeps none.
             connection.ProgramCapture = run.Capture;
             connection.Phase = ConnectionPhase.Program;
+            _tally.RecordLaunchLatency(System.Diagnostics.Stopwatch.GetElapsedTime(connection.AcceptedAt));
         }
         catch (Exception ex) when (ex is SpawnException or NativeCallException)
         {
@@ -111,6 +115,7 @@ internal sealed class SpawnMode : IConnectionHandler
             }
 
             long elapsed = (long)System.Diagnostics.Stopwatch.GetElapsedTime(acceptedAt).TotalMilliseconds;
+            _tally.CountExit(exit.ExitStatus, exit.Signal);
             BridgeLog.ChildEnded(_logger, _name, id, peer, run.Pid, exit, elapsed);
         }
     }

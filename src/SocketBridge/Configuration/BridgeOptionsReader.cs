@@ -209,7 +209,8 @@ internal sealed partial class BridgeOptionsReader(IConfigurationResolver environ
         }
     }
 
-    private List<IPEndPoint> ResolveAddresses(InetEndpoint tcp, string file, string key, ErrorCollector errors)
+    /// <summary>The addresses a tcp: or udp: endpoint binds: one for <c>*</c> or a literal, those of a host name resolved now.</summary>
+    public List<IPEndPoint> ResolveAddresses(InetEndpoint tcp, string file, string key, ErrorCollector errors)
     {
         if (tcp.IsAnyAddress)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using SocketBridge.Endpoints;
 
 namespace SocketBridge.Configuration;
 
@@ -10,7 +11,7 @@ namespace SocketBridge.Configuration;
 internal sealed class ConfigurationLoader(IConfigurationResolver environment)
 {
     private static readonly string[] TopLevelKeys = ["SocketBridge", "Bridges"];
-    private static readonly string[] DaemonKeys = ["ControlSocket", "ShutdownTimeout", "LogLevel"];
+    private static readonly string[] DaemonKeys = ["ControlSocket", "ShutdownTimeout", "LogLevel", "Metrics"];
 
     private static readonly JsonDocumentOptions JsonOptions = new()
     {
@@ -145,6 +146,11 @@ internal sealed class ConfigurationLoader(IConfigurationResolver environment)
                     }
                 }
             }
+        }
+
+        if (daemon.Metrics is { } metrics && root["SocketBridge"]?["Metrics"] is { } metricsNode)
+        {
+            MetricsEndpointRule.Check(metricsNode, metrics, bridges, errors);
         }
 
         return errors.HasErrors ? null : new SocketBridgeOptions(daemon, bridges, sources.Select(s => s.File).ToArray()) { Warnings = [.. errors.Warnings] };
@@ -282,7 +288,40 @@ internal sealed class ConfigurationLoader(IConfigurationResolver environment)
             }
         }
 
+        if (section["Metrics"] is { } metrics && NodeReader.TryString(metrics, errors, out string endpoint))
+        {
+            options = options with { Metrics = ReadMetricsEndpoint(metrics, endpoint, errors) };
+        }
+
         return options;
+    }
+
+    /// <summary>The metrics endpoint: tcp: (its addresses resolved now, as a bridge's Listen) or unix:.</summary>
+    private ListenEndpoint? ReadMetricsEndpoint(ConfigNode node, string text, ErrorCollector errors)
+    {
+        if (!EndpointParser.TryParseListen(text, out Endpoint? endpoint, out string error))
+        {
+            errors.Add(node, error);
+            return null;
+        }
+
+        switch (endpoint)
+        {
+            case TcpEndpoint tcp:
+                List<System.Net.IPEndPoint> addresses = new BridgeOptionsReader(environment).ResolveAddresses(tcp, node.File, node.Path, errors);
+                return addresses.Count == 0 ? null : new ListenEndpoint(tcp, addresses);
+            case UnixEndpoint { Type: System.Net.Sockets.SocketType.Stream } unix when !unix.Path.StartsWith('@'):
+                if (environment.SocketDirectoryProblem(Path.GetDirectoryName(unix.Path)!, new DirectoryTrust(environment.EffectiveUid, socketUid: null)) is { } problem)
+                {
+                    errors.Add(node, problem);
+                    return null;
+                }
+
+                return new ListenEndpoint(unix);
+            default:
+                errors.Add(node, $"\"{text}\" must be a tcp: or unix: endpoint (tcp:127.0.0.1:9464, unix:/run/socketbridge/metrics.sock): the metrics are served over HTTP");
+                return null;
+        }
     }
 
     /// <summary>

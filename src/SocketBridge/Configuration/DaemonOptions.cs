@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SocketBridge.Endpoints;
 
 namespace SocketBridge.Configuration;
 
@@ -12,4 +13,7 @@ internal sealed record DaemonOptions
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Where the Prometheus metrics are served (a tcp: or unix: endpoint, its addresses resolved); null: off, the default.</summary>
+    public ListenEndpoint? Metrics { get; init; }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
@@ -9,6 +8,7 @@ using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Logging;
+using SocketBridge.Metrics;
 
 namespace SocketBridge.Control;
 
@@ -186,11 +186,9 @@ internal sealed partial class ControlServer(
 
     private StatusResponse Status()
     {
-        string version = typeof(ControlServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-        int plus = version.IndexOf('+', StringComparison.Ordinal);
         DaemonStatus daemon = source.Status();
         return new StatusResponse(
-            plus < 0 ? version : version[..plus],
+            BuildVersion.Current,
             Environment.ProcessId,
             daemon.Summary,
             daemon.Files,

@@ -6,6 +6,7 @@ using SocketBridge.Handover;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 using SocketBridge.Logging;
+using SocketBridge.Metrics;
 
 namespace SocketBridge.Forwarding;
 
@@ -34,6 +35,7 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
     private readonly ChildEnvironment _environment;
     private readonly ChildReaper _reaper;
     private readonly HandoverGate _handover;
+    private readonly BridgeTally _tally;
     private ChildProcess? _child;
     private ProgramRun? _run;
     private long _startedAt;
@@ -44,15 +46,16 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
     private bool _idleStopRequested;
     private bool _disposed;
 
-    public OnDemandBackend(BridgeOptions bridge, ForwardOptions forward, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine engine, ILogger logger, TimeProvider time, HandoverGate handover)
+    public OnDemandBackend(BridgeOptions bridge, ForwardOptions forward, ProgramOptions program, ChildReaper reaper, SafeFileHandle devNull, RelayEngine engine, ILogger logger, TimeProvider time, HandoverGate handover, BridgeTally tally)
     {
+        _tally = tally;
         _reaper = reaper;
         _handover = handover;
         _engine = engine;
         _bridge = bridge;
         _forward = forward;
         _program = program;
-        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: false);
+        _launcher = new ProgramLauncher(reaper, devNull, program, setListenPid: false, tally);
         _logger = logger;
         _time = time;
         _environment = ChildEnvironment.ForBackend(bridge.Name, program.Environment);
@@ -256,6 +259,7 @@ internal sealed partial class OnDemandBackend : IAsyncDisposable
         ChildProcess child = run.Child;
         ChildExit exit = await run.ExitedAsync().ConfigureAwait(false);
         ResourceUsage used = exit.Usage;
+        _tally.CountExit(exit.ExitStatus, exit.Signal);
         lock (_gate)
         {
             TimeSpan lived = _time.GetElapsedTime(_startedAt);

@@ -40,6 +40,12 @@ internal sealed record HandoverState
     /// <summary>The log's counters (entries written and dropped, per sink), which status shows.</summary>
     public IReadOnlyList<LogSinkHandover> Log { get; init; } = [];
 
+    /// <summary>Reloads and re-execs counted so far (null from an image that predates the metrics).</summary>
+    public DaemonTallyHandover? Daemon { get; init; }
+
+    /// <summary>The metrics endpoint's histograms (empty when it was off).</summary>
+    public IReadOnlyList<HistogramHandover> Histograms { get; init; } = [];
+
     /// <summary>Every descriptor the state names (the listening sockets are in the environment instead).</summary>
     public List<int> Descriptors()
     {
@@ -113,6 +119,9 @@ internal sealed record BridgeHandover
     public long Total { get; init; }
 
     public long Refused { get; init; }
+
+    /// <summary>What the bridge counted for its metrics (null from an image that predates them).</summary>
+    public TallyHandover? Tally { get; init; }
 
     public string? LastError { get; init; }
 

@@ -5,6 +5,7 @@ using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Handover;
+using SocketBridge.Metrics;
 using SocketBridge.Processes;
 
 namespace SocketBridge.Hosting;
@@ -42,7 +43,7 @@ internal sealed class BridgeFactory : IDisposable
     public Bridge Create(BridgeOptions options, IReadOnlyList<BoundEndpoint> endpoints, BridgeCounters counters)
     {
         ILogger logger = new ErrorRecordingLogger(_loggerFactory.CreateLogger($"SocketBridge.Bridges.{options.Name}"), counters, _time);
-        return new Bridge(options, endpoints, CreateMode(options, logger), counters, _ids, logger, _gate);
+        return new Bridge(options, endpoints, CreateMode(options, logger, counters.Tally), counters, _ids, logger, _gate);
     }
 
     /// <summary>The connection ids, for a re-exec to go on with.</summary>
@@ -50,7 +51,7 @@ internal sealed class BridgeFactory : IDisposable
 
     public void Dispose() => _devNull.Dispose();
 
-    private IBridgeMode CreateMode(BridgeOptions options, ILogger logger)
+    private IBridgeMode CreateMode(BridgeOptions options, ILogger logger, BridgeTally tally)
     {
         if (options.Mode == BridgeMode.Forward)
         {
@@ -62,16 +63,16 @@ internal sealed class BridgeFactory : IDisposable
         bool fifo = options.Listen.Endpoints[0].Endpoint is FifoEndpoint;
         return options switch
         {
-            { Mode: BridgeMode.Spawn, Program: { } program } when fifo => new FifoMode(new FifoSpawnHandler(options, program, _reaper, _devNull, _gate), _relays),
-            { Mode: BridgeMode.Spawn, Program: { } program } => new AcceptLoop(new SpawnMode(options, program, _reaper, _devNull, logger, _gate), options, _descriptors, _time),
-            { Mode: BridgeMode.Handoff, Program: { } program } => new HandoffMode(options, program, _reaper, _devNull, _relays),
-            { Mode: BridgeMode.Forward, Forward: { } forward } when fifo => new FifoMode(new FifoForwardHandler(options, forward, Backend(options, forward, logger), _relays, _time), _relays),
-            { Mode: BridgeMode.Forward, Forward: { } forward } => new AcceptLoop(new ForwardMode(options, forward, Backend(options, forward, logger), _relays, logger, _time, _gate), options, _descriptors, _time),
+            { Mode: BridgeMode.Spawn, Program: { } program } when fifo => new FifoMode(new FifoSpawnHandler(options, program, _reaper, _devNull, _gate, tally), _relays),
+            { Mode: BridgeMode.Spawn, Program: { } program } => new AcceptLoop(new SpawnMode(options, program, _reaper, _devNull, logger, _gate, tally), options, _descriptors, _time),
+            { Mode: BridgeMode.Handoff, Program: { } program } => new HandoffMode(options, program, _reaper, _devNull, _relays, tally),
+            { Mode: BridgeMode.Forward, Forward: { } forward } when fifo => new FifoMode(new FifoForwardHandler(options, forward, Backend(options, forward, logger, tally), _relays, _time), _relays),
+            { Mode: BridgeMode.Forward, Forward: { } forward } => new AcceptLoop(new ForwardMode(options, forward, Backend(options, forward, logger, tally), _relays, logger, _time, _gate, tally), options, _descriptors, _time),
             _ => throw new InvalidOperationException($"bridge {options.Name}: {options.Mode} mode is not available"),
         };
     }
 
     /// <summary>A forward bridge's on-demand backend: its Program, when it has one.</summary>
-    private OnDemandBackend? Backend(BridgeOptions options, ForwardOptions forward, ILogger logger) =>
-        options.Program is { } program ? new OnDemandBackend(options, forward, program, _reaper, _devNull, _relays, logger, _time, _gate) : null;
+    private OnDemandBackend? Backend(BridgeOptions options, ForwardOptions forward, ILogger logger, BridgeTally tally) =>
+        options.Program is { } program ? new OnDemandBackend(options, forward, program, _reaper, _devNull, _relays, logger, _time, _gate, tally) : null;
 }

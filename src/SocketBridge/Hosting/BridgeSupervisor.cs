@@ -5,6 +5,7 @@ using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Endpoints;
 using SocketBridge.Handover;
+using SocketBridge.Metrics;
 using SocketBridge.Systemd;
 using SocketBridge.Logging;
 
@@ -29,13 +30,15 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
     private readonly ShutdownSequence _shutdown;
     private readonly ListenerStore _store;
     private readonly ILogger<BridgeSupervisor> _logger;
+    private readonly SocketBridgeMeter _meter;
     /// <summary>Replaced whole by a reload, as <see cref="_bridges"/> is.</summary>
     private volatile SocketBridgeOptions _options;
     /// <summary>Replaced whole by a reload, never changed in place, so status reads it without a lock.</summary>
     private volatile Bridge[] _bridges = [];
 
-    public BridgeSupervisor(SocketBridgeOptions options, InheritedSockets inherited, CarriedOver carried, DescriptorReserve descriptors, BridgeFactory factory, RetiringBridges retiring, ShutdownSequence shutdown, ListenerStore store, ILogger<BridgeSupervisor> logger)
+    public BridgeSupervisor(SocketBridgeOptions options, InheritedSockets inherited, CarriedOver carried, DescriptorReserve descriptors, BridgeFactory factory, RetiringBridges retiring, ShutdownSequence shutdown, ListenerStore store, SocketBridgeMeter meter, ILogger<BridgeSupervisor> logger)
     {
+        _meter = meter;
         _store = store;
         _carried = carried;
         _options = options;
@@ -93,7 +96,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 IReadOnlyList<BoundEndpoint> endpoints = ListenerBinder.Bind(options.Listen.Endpoints, options.ToListenSettings(), _inherited);
-                _bridges = [.. _bridges, _factory.Create(options, endpoints, CountersFor(options.Name))];
+                _bridges = [.. _bridges, _factory.Create(options, endpoints, CountersFor(options))];
             }
 
             _descriptors.EnsureHeadroom();
@@ -143,10 +146,25 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
     }
 
     /// <summary>New counters, or after a re-exec those of the previous image's bridge of this name.</summary>
-    private BridgeCounters CountersFor(string name) =>
-        _carried.State?.Bridges.FirstOrDefault(b => b.Name == name) is { } carried
-            ? new BridgeCounters(carried.Total, carried.Refused, carried.LastError is { } message ? new BridgeError(carried.LastErrorTime ?? DateTimeOffset.UtcNow, message) : null)
-            : new BridgeCounters();
+    private BridgeCounters CountersFor(BridgeOptions options) =>
+        _carried.State?.Bridges.FirstOrDefault(b => b.Name == options.Name) is { } carried
+            ? new BridgeCounters(
+                new BridgeTally(options.Name, ModeLabel(options), _meter, carried.Tally ?? new TallyHandover { Accepted = carried.Total }),
+                carried.LastError is { } message ? new BridgeError(carried.LastErrorTime ?? DateTimeOffset.UtcNow, message) : null)
+            : new BridgeCounters(new BridgeTally(options.Name, ModeLabel(options), _meter));
+
+    /// <summary>
+    /// The counters of a bridge a reload makes: in the same mode, its
+    /// predecessor's tally goes on (shared: the predecessor's last
+    /// connections still count, and no counter goes backwards); in another
+    /// mode the bridge is a new series, which starts from the predecessor's counts.
+    /// </summary>
+    private BridgeCounters CountersAfterReload(BridgeOptions options, Bridge? predecessor) =>
+        predecessor is null ? new BridgeCounters(new BridgeTally(options.Name, ModeLabel(options), _meter))
+        : predecessor.Counters.Tally.Mode == ModeLabel(options) ? new BridgeCounters(predecessor.Counters.Tally, predecessor.Counters.LastError)
+        : new BridgeCounters(new BridgeTally(options.Name, ModeLabel(options), _meter, predecessor.Counters.Tally.Capture()), predecessor.Counters.LastError);
+
+    private static string ModeLabel(BridgeOptions options) => options.Mode.ToString().ToLowerInvariant();
 
     public Task StopAsync(CancellationToken cancellationToken) =>
         _shutdown.RunAsync(_options.Daemon.ShutdownTimeout, LastBridgesAsync, cancellationToken);
@@ -248,7 +266,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
                     }
                 }
 
-                BridgeCounters counters = planned.Predecessor is { } name ? new BridgeCounters(current[name].Counters) : new BridgeCounters();
+                BridgeCounters counters = CountersAfterReload(planned.Options, planned.Predecessor is { } name ? current[name] : null);
                 Bridge bridge = _factory.Create(planned.Options, endpoints, counters);
                 replacements[planned.Options.Name] = bridge;
                 bridge.Start(predecessors);

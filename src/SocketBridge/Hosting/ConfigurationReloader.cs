@@ -3,6 +3,7 @@ using Serilog.Core;
 using SocketBridge.Configuration;
 using SocketBridge.Control;
 using SocketBridge.Logging;
+using SocketBridge.Metrics;
 using SocketBridge.Systemd;
 
 namespace SocketBridge.Hosting;
@@ -22,6 +23,7 @@ internal sealed partial class ConfigurationReloader(
     StatusPublisher status,
     ServiceNotifier notifier,
     LoggingLevelSwitch level,
+    DaemonTally daemonTally,
     ILogger<ConfigurationReloader> logger) : IReloader, IDisposable
 {
     /// <summary>
@@ -99,6 +101,7 @@ internal sealed partial class ConfigurationReloader(
             result = ReloadResult.Refused([$"loading the configuration failed: {ex.Message}"]);
         }
 
+        daemonTally.CountReload(result.Reloaded);
         if (!result.Reloaded)
         {
             LogRefused(logger, result.Errors.Count, string.Join("\n", result.Errors));

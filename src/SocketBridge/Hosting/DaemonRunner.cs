@@ -14,6 +14,7 @@ using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Handover;
 using SocketBridge.Logging;
+using SocketBridge.Metrics;
 using SocketBridge.Processes;
 using SocketBridge.Systemd;
 
@@ -62,6 +63,19 @@ internal static partial class DaemonRunner
         builder.Services.AddSingleton(log);
         builder.Services.AddSingleton<HandoverGate>();
         builder.Services.AddSingleton<ControlListener>();
+        // The metrics: counted always (status --json shows them), read by a collector only when SocketBridge:Metrics is set.
+        builder.Services.AddSingleton(new DaemonTally(carried.State?.Daemon));
+        builder.Services.AddSingleton<MetricsListeners>();
+        builder.Services.AddSingleton(sp => new SocketBridgeMeter(
+            BuildVersion.Current,
+            sp.GetRequiredService<DaemonTally>(),
+            () => sp.GetRequiredService<StatusPublisher>().Samples(),
+            new ProcessFigures()));
+        if (options.Daemon.Metrics is not null)
+        {
+            // Created with the meter, so its instruments are there to read the carried histograms into.
+            builder.Services.AddSingleton(sp => new MetricsCollector(sp.GetRequiredService<SocketBridgeMeter>(), carried.State?.Histograms ?? []));
+        }
         builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSingleton<ServiceNotifier>();
         builder.Services.AddSingleton(FileDescriptorStore.FromEnvironment());
@@ -86,6 +100,7 @@ internal static partial class DaemonRunner
             sp.GetRequiredService<StatusPublisher>(),
             sp.GetRequiredService<ServiceNotifier>(),
             level,
+            sp.GetRequiredService<DaemonTally>(),
             sp.GetRequiredService<ILogger<ConfigurationReloader>>()));
         builder.Services.AddSingleton<IReloader>(sp => sp.GetRequiredService<ConfigurationReloader>());
         builder.Services.AddSingleton<Reexecutor>();
@@ -96,6 +111,17 @@ internal static partial class DaemonRunner
         {
             // Before the bridges, so it answers from the moment READY=1 is sent.
             builder.Services.AddHostedService<ControlServer>();
+        }
+
+        if (options.Daemon.Metrics is { } metrics)
+        {
+            // Before the bridges too: an endpoint that cannot be bound stops the start, as a Listen does.
+            builder.Services.AddHostedService(sp => new MetricsServer(
+                metrics,
+                sp.GetRequiredService<MetricsCollector>(),
+                inherited,
+                sp.GetRequiredService<MetricsListeners>(),
+                sp.GetRequiredService<ILogger<MetricsServer>>()));
         }
 
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BridgeSupervisor>());

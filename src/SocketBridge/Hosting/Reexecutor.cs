@@ -13,6 +13,7 @@ using SocketBridge.Endpoints;
 using SocketBridge.Forwarding;
 using SocketBridge.Handover;
 using SocketBridge.Logging;
+using SocketBridge.Metrics;
 using SocketBridge.Native;
 using SocketBridge.Processes;
 
@@ -46,6 +47,9 @@ internal sealed partial class Reexecutor(
     CarriedOver carried,
     LogPipeline log,
     LogCounters logCounters,
+    DaemonTally daemonTally,
+    MetricsListeners metricsListeners,
+    IEnumerable<MetricsCollector> metrics,
     ILogger<Reexecutor> logger) : IReexecutor, IHostedService
 {
     /// <summary>How long the steps under way (an accept, a launch) may take to finish before a re-exec gives up.</summary>
@@ -86,6 +90,7 @@ internal sealed partial class Reexecutor(
             return Task.CompletedTask;
         }
 
+        daemonTally.CountReexec(succeeded: true);
         long elapsed = (long)Stopwatch.GetElapsedTime(state.RequestedAt).TotalMilliseconds;
         int connections = state.Bridges.Sum(b => b.Connections.Count);
         int relayed = state.Bridges.Sum(b => b.Connections.Count(c => c.Relay is not null));
@@ -232,6 +237,16 @@ internal sealed partial class Reexecutor(
             AddNode(nodes, controlListener.Created, carried);
         }
 
+        // The metrics endpoint's sockets, marked as its own: the next image's takes them back, whatever port they got.
+        foreach (BoundListener metricsListener in metricsListeners.Listeners)
+        {
+            if (carried.Carry(metricsListener.Socket.SafeHandle) is >= 0 and int metricsFd)
+            {
+                listeners.Add((metricsFd, string.Empty, MetricsListeners.Owner));
+                AddNode(nodes, metricsListener.Created, carried);
+            }
+        }
+
         var state = new HandoverState
         {
             Version = HandoverFormat.Version,
@@ -245,6 +260,8 @@ internal sealed partial class Reexecutor(
             Nodes = nodes,
             Fifos = fifos,
             Log = [.. logCounters.Status().Select(s => new LogSinkHandover { Sink = s.Sink, Written = s.Written, Dropped = s.Dropped })],
+            Daemon = daemonTally.Capture(),
+            Histograms = [.. metrics.SelectMany(m => m.Capture())],
         };
         return (state, listeners, left);
     }
@@ -311,6 +328,7 @@ internal sealed partial class Reexecutor(
 
     private ReexecResult Refuse(int exitCode, string reason)
     {
+        daemonTally.CountReexec(succeeded: false);
         LogRefused(logger, reason);
         return new ReexecResult(false, exitCode, reason);
     }

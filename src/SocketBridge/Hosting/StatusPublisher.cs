@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using SocketBridge.Bridges;
 using SocketBridge.Control;
+using SocketBridge.Metrics;
 using SocketBridge.Systemd;
 
 namespace SocketBridge.Hosting;
@@ -46,6 +47,38 @@ internal sealed class StatusPublisher(BridgeSupervisor supervisor, RetiringBridg
         IReadOnlyList<Bridge> running = supervisor.Bridges;
         IReadOnlyList<BridgeStatus> rows = Rows(running, retiring.Snapshot());
         return new DaemonStatus(Summary(running.Count, rows), supervisor.Options.Files, rows);
+    }
+
+    /// <summary>
+    /// The bridges as the metrics see them, one per name, as status's rows:
+    /// a running bridge with the connections its retiring predecessors still
+    /// hold, then a retiring bridge whose name no longer runs.
+    /// </summary>
+    public IReadOnlyList<BridgeSample> Samples()
+    {
+        IReadOnlyList<Bridge> running = supervisor.Bridges;
+        IReadOnlyList<Bridge> old = retiring.Snapshot();
+        var samples = new List<BridgeSample>(running.Count);
+        foreach (Bridge bridge in running)
+        {
+            int draining = 0;
+            foreach (Bridge predecessor in old)
+            {
+                draining += predecessor.Options.Name == bridge.Options.Name ? predecessor.Counters.Active : 0;
+            }
+
+            samples.Add(new BridgeSample(bridge.Counters.Tally, bridge.Counters.Active + draining));
+        }
+
+        foreach (Bridge bridge in old)
+        {
+            if (!samples.Exists(s => s.Tally.Bridge == bridge.Options.Name))
+            {
+                samples.Add(new BridgeSample(bridge.Counters.Tally, bridge.Counters.Active));
+            }
+        }
+
+        return samples;
     }
 
     /// <summary>The one-line STATUS= summary: bridges and active connections.</summary>

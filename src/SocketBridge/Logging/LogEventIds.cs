@@ -113,4 +113,8 @@ internal static class LogEventIds
     public const int HandoffExitedAtRuntimeMax = 124;
     public const int HandoffKilledAtRuntimeMax = 125;
     public const int BackendEndedAtRuntimeMax = 126;
+
+    // 130-139: the metrics endpoint (SocketBridge:Metrics).
+    public const int MetricsServing = 130;
+    public const int MetricsAcceptFailed = 131;
 }

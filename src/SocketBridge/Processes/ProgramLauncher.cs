@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using SocketBridge.Configuration;
 using SocketBridge.Handover;
+using SocketBridge.Metrics;
 using SocketBridge.Native;
 
 namespace SocketBridge.Processes;
@@ -26,10 +27,16 @@ internal sealed class ProgramLauncher
     private readonly ProgramOptions _program;
     private readonly bool _discardStandardError;
     private readonly bool _setListenPid;
+    private readonly BridgeTally _tally;
+    private readonly bool _handoff;
 
     /// <param name="setListenPid">LISTEN_PID for the program (sd_listen_fds(3)): when it is given sockets from fd 3 on.</param>
-    public ProgramLauncher(ChildReaper reaper, SafeFileHandle devNull, ProgramOptions program, bool setListenPid)
+    /// <param name="tally">Where each launch is counted.</param>
+    /// <param name="handoff">A handoff program: each launch after the bridge's first is a restart.</param>
+    public ProgramLauncher(ChildReaper reaper, SafeFileHandle devNull, ProgramOptions program, bool setListenPid, BridgeTally tally, bool handoff = false)
     {
+        _tally = tally;
+        _handoff = handoff;
         _reaper = reaper;
         _devNull = devNull;
         _program = program;
@@ -78,6 +85,8 @@ internal sealed class ProgramLauncher
         {
             handOver?.Dispose();
         }
+
+        _tally.CountLaunched(_handoff);
 
         Task forwarding = logReader is null ? Task.CompletedTask : ForwardAsync(logReader, child.Pid, writeLine);
         return new ProgramRun(child, forwarding, logReader, RuntimeLimit.Start(child, started, _program.RuntimeMax, _program.StopTimeout));

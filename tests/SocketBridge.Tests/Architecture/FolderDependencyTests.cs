@@ -25,7 +25,7 @@ public sealed class FolderDependencyTests
         ["Forwarding"],           // the relay, connecting to Target, the on-demand backend
         ["Processes"],            // running a program: environment, reaping, stderr
         ["Configuration"],        // files into validated options
-        ["Access"],               // who may connect, limits per source and rate (values the options hold)
+        ["Access", "Metrics"],    // who may connect, limits per source and rate (values the options hold); the counts, the Meter, the metrics endpoint
         ["Endpoints", "Logging"], // endpoints, binding, passed sockets, accepted connections; the log sinks
         ["Systemd", "Handover"],  // the journal's protocol, the liveness probe the watchdog asks; what a re-exec carries over
         ["Native"],               // P/Invoke and the C helper

@@ -33,7 +33,7 @@ public sealed class AcceptLoopQueueTests
         var handler = new HoldingHandler();
         using var descriptors = new DescriptorReserve();
         var loop = new AcceptLoop(handler, options, descriptors, TimeProvider.System);
-        var counters = new BridgeCounters();
+        var counters = new BridgeCounters(Tallies.For(options.Name));
         using var accepting = new CancellationTokenSource();
         var context = new BridgeContext(options, counters, new ConnectionIdGenerator(), NullLogger.Instance, new SocketBridge.Handover.HandoverGate(), new LiveConnections(), accepting.Token, CancellationToken.None, CancellationToken.None);
         Task[] loops = [.. ((Socket[])[first, second]).Select(s => Task.Run(() => loop.RunAsync(new BoundListener(s, options.Listen.Endpoints[0].Endpoint), context)))];

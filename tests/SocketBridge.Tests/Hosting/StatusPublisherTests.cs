@@ -3,6 +3,7 @@ using SocketBridge.Bridges;
 using SocketBridge.Configuration;
 using SocketBridge.Endpoints;
 using SocketBridge.Hosting;
+using SocketBridge.Tests.Fixtures;
 
 namespace SocketBridge.Tests.Hosting;
 
@@ -67,7 +68,7 @@ public sealed class StatusPublisherTests : IDisposable
 
     private Bridge Make(string name, int active)
     {
-        var counters = new BridgeCounters();
+        var counters = new BridgeCounters(Tallies.For(name));
         for (int i = 0; i < active; i++)
         {
             Assert.True(counters.TryAdmit(int.MaxValue));
