@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | bench-reexec | bench-sandbox | soak | publish | install | deb | system-test
+# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | bench-reexec | bench-sandbox | bench-metrics | soak | publish | install | deb | system-test
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -51,7 +51,7 @@ clean:
 ## bench: forward mode against direct, systemd-socket-proxyd and socat, then spawn
 ## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
 ## and socat, and what the sandbox keys cost a spawn bridge, then the time a re-exec
-## takes; all measure the NativeAOT program; writes
+## takes, then what the metrics cost; all measure the NativeAOT program; writes
 ## docs/benchmarks.md (7 to 17 minutes)
 ## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
 BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
@@ -60,6 +60,8 @@ BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp
 BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906 28811 28812
 # The sandbox variants of the spawn bridge (bench/spawn-rate.sh, BENCH_SPAWN_PARTS) and their forward bridges.
 BENCH_SANDBOX_PORTS := 28801 28901 28821 28822 28823 28824 28825 28921 28922 28923 28924 28925 28831 28832 28833 28834 28835 28836
+# The three daemons of bench/metrics.sh, its metrics endpoint and its iperf3 -s.
+BENCH_METRICS_PORTS := 28841 28842 28851 28852 28860 28861 28862 28871
 
 .PHONY: bench bench-deps
 bench: build $(PUBLISH)/socketbridge
@@ -75,9 +77,12 @@ bench: build $(PUBLISH)/socketbridge
 	    bench/spawn-rate.sh > $(OUT)/bench/spawn-rate.md
 	@echo "bench/reexec.py: how long a re-exec takes with 1,000 forwarded connections open"
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/reexec.py > $(OUT)/bench/reexec.md
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md $(OUT)/bench/reexec.md > $(OUT)/bench/benchmarks.md
+	@echo "bench/metrics.sh: spawn rate and relay throughput with metrics off and on (scraped every second)"
+	@bench/wait-ports.sh $(BENCH_METRICS_PORTS)
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/metrics.sh $(BENCH_METRICS_ARGS) > $(OUT)/bench/metrics.md
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md $(OUT)/bench/reexec.md $(OUT)/bench/metrics.md > $(OUT)/bench/benchmarks.md
 	@mv $(OUT)/bench/benchmarks.md docs/benchmarks.md
-	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; cat $(OUT)/bench/reexec.md; echo; echo "written: docs/benchmarks.md"
+	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; cat $(OUT)/bench/reexec.md; echo; cat $(OUT)/bench/metrics.md; echo; echo "written: docs/benchmarks.md"
 
 ## bench-sandbox: the sandbox part of make bench's spawn rate alone: the plain spawn
 ## bridge beside the same with every Limit*, Nice, UMask and NoNewPrivileges, with
@@ -102,6 +107,21 @@ bench-reexec: $(PUBLISH)/socketbridge
 	@mkdir -p $(OUT)/bench
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/reexec.py > $(OUT)/bench/reexec.md
 	@echo; cat $(OUT)/bench/reexec.md
+
+## bench-metrics: the metrics part of make bench alone: the same daemon with
+## SocketBridge:Metrics off, on and scraped every second (bench/scrape.py), and off
+## again (the noise), taking turns: spawn rate (ab) and relay throughput (iperf3),
+## and the daemon's CPU time; requests, concurrency, rounds: BENCH_METRICS_ARGS;
+## about two minutes; prints its table, writes no docs
+BENCH_METRICS_ARGS ?= 2000 4 15
+.PHONY: bench-metrics
+bench-metrics: $(PUBLISH)/socketbridge
+	@command -v ab >/dev/null && command -v gcc >/dev/null && command -v iperf3 >/dev/null && command -v python3 >/dev/null || \
+	    { echo "make bench-metrics: needs ab (apache2-utils), iperf3, gcc and python3" >&2; exit 1; }
+	@mkdir -p $(OUT)/bench
+	@bench/wait-ports.sh $(BENCH_METRICS_PORTS)
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/metrics.sh $(BENCH_METRICS_ARGS) > $(OUT)/bench/metrics.md
+	@echo; cat $(OUT)/bench/metrics.md
 
 bench-deps:
 	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update
@@ -167,7 +187,8 @@ test-native: $(PUBLISH)/socketbridge
 	    --filter "FullyQualifiedName!~SocketBridge.Tests.Packaging" --logger "console;verbosity=normal"
 
 ## install: the program as $(PREFIX)/sbin/socketbridge, the units, and /etc/socketbridge
-## (an existing configuration is kept); honours DESTDIR
+## (an existing configuration is kept), and the Prometheus examples under $(DOCDIR)/examples;
+## honours DESTDIR
 install: $(PUBLISH)/socketbridge
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d
@@ -178,6 +199,9 @@ install: $(PUBLISH)/socketbridge
 	chmod 0644 $(DESTDIR)$(UNITDIR)/socketbridge.service
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -m 0644 packaging/org.socketbridge.socketbridge.plist $(DESTDIR)$(DOCDIR)/
+	install -d -m 0755 $(DESTDIR)$(DOCDIR)/examples/prometheus
+	install -m 0644 packaging/prometheus/socketbridge-scrape.yml packaging/prometheus/socketbridge-alerts.yml \
+	    packaging/prometheus/socketbridge-alerts.test.yml $(DESTDIR)$(DOCDIR)/examples/prometheus/
 	test -e $(DESTDIR)$(SYSCONFDIR)/socketbridge/socketbridge.json || \
 	    install -m 0644 packaging/socketbridge.json $(DESTDIR)$(SYSCONFDIR)/socketbridge/socketbridge.json
 	test -e $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d/example.json.disabled || \
