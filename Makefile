@@ -52,7 +52,7 @@ clean:
 ## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
 ## and socat, and what the sandbox keys cost a spawn bridge, then the time a re-exec
 ## takes, then what the metrics cost; all measure the NativeAOT program; writes
-## docs/benchmarks.md (7 to 17 minutes)
+## docs/benchmarks.md (9 to 20 minutes)
 ## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
 BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
 BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
@@ -112,7 +112,7 @@ bench-reexec: $(PUBLISH)/socketbridge
 ## SocketBridge:Metrics off, on and scraped every second (bench/scrape.py), and off
 ## again (the noise), taking turns: spawn rate (ab) and relay throughput (iperf3),
 ## and the daemon's CPU time; requests, concurrency, rounds: BENCH_METRICS_ARGS;
-## about two minutes; prints its table, writes no docs
+## two or three minutes; prints its table, writes no docs
 BENCH_METRICS_ARGS ?= 2000 4 15
 .PHONY: bench-metrics
 bench-metrics: $(PUBLISH)/socketbridge
