@@ -14,14 +14,10 @@ internal sealed class ProcessFigures
     private const string DescriptorDirectory = "/proc/self/fd";
     private const string StatFile = "/proc/self/stat";
 
-    public ProcessFigures()
-    {
-        using Process self = Process.GetCurrentProcess();
-        StartTime = new DateTimeOffset(self.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
-    }
+    private readonly Lazy<double> _startTime = new(ReadStartTime);
 
-    /// <summary>Seconds since the Unix epoch.</summary>
-    public double StartTime { get; }
+    /// <summary>Seconds since the Unix epoch; read at the first scrape, not at start (no file, no assembly more while the daemon starts).</summary>
+    public double StartTime => _startTime.Value;
 
     public static long OpenDescriptors()
     {
@@ -37,6 +33,27 @@ internal sealed class ProcessFigures
     }
 
     public static long ResidentBytes() => Environment.WorkingSet;
+
+    /// <summary>
+    /// On Linux, the boot time (btime of /proc/stat) plus the process's start
+    /// in clock ticks since boot (field 22 of /proc/self/stat; USER_HZ is 100
+    /// on every Linux architecture): what ps shows, unchanged by an exec.
+    /// </summary>
+    private static double ReadStartTime()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            using Process self = Process.GetCurrentProcess();
+            return new DateTimeOffset(self.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
+        }
+
+        const double TicksPerSecond = 100;
+        string btime = File.ReadLines("/proc/stat").First(l => l.StartsWith("btime ", StringComparison.Ordinal));
+        long boot = long.Parse(btime.AsSpan(6).Trim(), CultureInfo.InvariantCulture);
+        string stat = File.ReadAllText(StatFile);
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return boot + (long.Parse(fields[19], CultureInfo.InvariantCulture) / TicksPerSecond);
+    }
 
     public static long Threads()
     {
