@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
+using SocketBridge.Native;
 
 namespace SocketBridge.Metrics;
 
@@ -19,18 +21,7 @@ internal sealed class ProcessFigures
     /// <summary>Seconds since the Unix epoch; read at the first scrape, not at start (no file, no assembly more while the daemon starts).</summary>
     public double StartTime => _startTime.Value;
 
-    public static long OpenDescriptors()
-    {
-        string directory = OperatingSystem.IsLinux() ? DescriptorDirectory : "/dev/fd";
-        long count = 0;
-        foreach (string _ in Directory.EnumerateFileSystemEntries(directory))
-        {
-            count++;
-        }
-
-        // The enumeration's own descriptor was one of them.
-        return count - 1;
-    }
+    public static long OpenDescriptors() => Posix.OpenDescriptorCount();
 
     public static long ResidentBytes() => Environment.WorkingSet;
 
@@ -63,9 +54,20 @@ internal sealed class ProcessFigures
             return self.Threads.Count;
         }
 
-        // Field 20 of stat(5), counted after the command's closing parenthesis (a command may hold spaces).
-        string stat = File.ReadAllText(StatFile);
-        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[17], CultureInfo.InvariantCulture);
+        // Field 20 of stat(5), counted after the command's closing parenthesis
+        // (a command may hold spaces and parentheses); read into the stack, as
+        // every scrape asks.
+        Span<byte> stat = stackalloc byte[1024];
+        using SafeFileHandle file = File.OpenHandle(StatFile);
+        int length = RandomAccess.Read(file, stat, 0);
+        ReadOnlySpan<byte> fields = stat[..length];
+        fields = fields[(fields.LastIndexOf((byte)')') + 2)..];
+        for (int field = 3; field < 20; field++)
+        {
+            fields = fields[(fields.IndexOf((byte)' ') + 1)..];
+        }
+
+        int end = fields.IndexOf((byte)' ');
+        return long.Parse(end < 0 ? fields : fields[..end], CultureInfo.InvariantCulture);
     }
 }
