@@ -28,6 +28,7 @@ public sealed class MetricsScrape
     public static MetricsScrape Parse(string text)
     {
         var samples = new List<MetricSample>();
+        var series = new HashSet<string>(StringComparer.Ordinal);
         var types = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string line in text.Split('\n'))
         {
@@ -49,7 +50,10 @@ public sealed class MetricsScrape
                 continue;
             }
 
-            samples.Add(ParseSample(line));
+            MetricSample sample = ParseSample(line);
+            // Prometheus drops a whole scrape with a series twice in it ("duplicate sample for timestamp").
+            Assert.True(series.Add(sample.Series), $"series {sample.Series} twice in one scrape");
+            samples.Add(sample);
         }
 
         return new MetricsScrape(text, samples, types);
