@@ -33,7 +33,8 @@ internal sealed class EveryModeDaemon : IAsyncDisposable
     /// <summary>The connections one <see cref="DriveAsync"/> round makes per bridge.</summary>
     public static string[] Bridges { get; } = ["web", "ends", "job", "relay", "dead", "guarded"];
 
-    public static async Task<EveryModeDaemon> StartAsync()
+    /// <param name="environment">Variables for the daemon's process (the .NET runtime's settings).</param>
+    public static async Task<EveryModeDaemon> StartAsync(IDictionary<string, string>? environment = null)
     {
         var directory = new TempDirectory();
         Backend? backend = null;
@@ -57,7 +58,7 @@ internal sealed class EveryModeDaemon : IAsyncDisposable
                 conn.close()
                 """);
             int closed = Ports.Free();
-            Daemon daemon = await Daemon.StartAsync($$"""
+            string config = directory.Write("config.json", $$"""
                 { "SocketBridge": { "Metrics": "tcp:127.0.0.1:0" },
                   "Bridges": {
                     "web": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] },
@@ -66,7 +67,8 @@ internal sealed class EveryModeDaemon : IAsyncDisposable
                     "relay": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" },
                     "dead": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{closed}}" },
                     "guarded": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"], "AllowFrom": ["10.0.0.0/8"] } } }
-                """, directory);
+                """);
+            Daemon daemon = await Daemon.StartAsync(["run", "-c", config], directory, ownsDirectory: false, environment);
             try
             {
                 var ports = new Dictionary<string, int>();
