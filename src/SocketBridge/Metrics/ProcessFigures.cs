@@ -14,16 +14,10 @@ internal sealed class ProcessFigures
     private const string DescriptorDirectory = "/proc/self/fd";
     private const string StatFile = "/proc/self/stat";
 
-    /// <summary>The kernel's USER_HZ, the unit of stat(5)'s times: 100 on every Linux ABI (Prometheus's procfs takes it so too).</summary>
-    private const double UserHz = 100;
+    private readonly Lazy<double> _startTime = new(ReadStartTime);
 
-    public ProcessFigures()
-    {
-        StartTime = OperatingSystem.IsLinux() ? KernelStartTime() : RuntimeStartTime();
-    }
-
-    /// <summary>Seconds since the Unix epoch.</summary>
-    public double StartTime { get; }
+    /// <summary>Seconds since the Unix epoch; read at the first scrape, not at start (no file, no assembly more while the daemon starts).</summary>
+    public double StartTime => _startTime.Value;
 
     public static long OpenDescriptors()
     {
@@ -41,32 +35,24 @@ internal sealed class ProcessFigures
     public static long ResidentBytes() => Environment.WorkingSet;
 
     /// <summary>
-    /// The boot time (/proc/stat's btime) plus the process's start in ticks
-    /// after boot (stat(5) field 22), as process_start_time_seconds is
-    /// defined: two numbers the kernel keeps, so every image of a re-exec
-    /// gives the same value. The runtime's Process.StartTime derives the boot
-    /// time from the uptime at each call, a few milliseconds off each time.
+    /// On Linux, the boot time (btime of /proc/stat) plus the process's start
+    /// in clock ticks since boot (field 22 of /proc/self/stat; USER_HZ is 100
+    /// on every Linux architecture): what ps shows, unchanged by an exec.
     /// </summary>
-    private static double KernelStartTime()
+    private static double ReadStartTime()
     {
-        string stat = File.ReadAllText(StatFile);
-        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        long ticks = long.Parse(fields[19], CultureInfo.InvariantCulture);
-        foreach (string line in File.ReadLines("/proc/stat"))
+        if (!OperatingSystem.IsLinux())
         {
-            if (line.StartsWith("btime ", StringComparison.Ordinal))
-            {
-                return long.Parse(line.AsSpan(6), CultureInfo.InvariantCulture) + (ticks / UserHz);
-            }
+            using Process self = Process.GetCurrentProcess();
+            return new DateTimeOffset(self.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
         }
 
-        return RuntimeStartTime();
-    }
-
-    private static double RuntimeStartTime()
-    {
-        using Process self = Process.GetCurrentProcess();
-        return new DateTimeOffset(self.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
+        const double TicksPerSecond = 100;
+        string btime = File.ReadLines("/proc/stat").First(l => l.StartsWith("btime ", StringComparison.Ordinal));
+        long boot = long.Parse(btime.AsSpan(6).Trim(), CultureInfo.InvariantCulture);
+        string stat = File.ReadAllText(StatFile);
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return boot + (long.Parse(fields[19], CultureInfo.InvariantCulture) / TicksPerSecond);
     }
 
     public static long Threads()
