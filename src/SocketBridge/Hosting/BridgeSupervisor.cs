@@ -157,12 +157,14 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
     /// The counters of a bridge a reload makes: in the same mode, its
     /// predecessor's tally goes on (shared: the predecessor's last
     /// connections still count, and no counter goes backwards); in another
-    /// mode the bridge is a new series, which starts from the predecessor's counts.
+    /// mode the bridge is a new series, which counts on top of the
+    /// predecessor's tally (read live: what it still counts until the new
+    /// bridge takes over, and its programs' exits, count there too).
     /// </summary>
     private BridgeCounters CountersAfterReload(BridgeOptions options, Bridge? predecessor) =>
         predecessor is null ? new BridgeCounters(new BridgeTally(options.Name, ModeLabel(options), _meter))
         : predecessor.Counters.Tally.Mode == ModeLabel(options) ? new BridgeCounters(predecessor.Counters.Tally, predecessor.Counters.LastError)
-        : new BridgeCounters(new BridgeTally(options.Name, ModeLabel(options), _meter, predecessor.Counters.Tally.Capture()), predecessor.Counters.LastError);
+        : new BridgeCounters(new BridgeTally(options.Name, ModeLabel(options), _meter, predecessor.Counters.Tally), predecessor.Counters.LastError);
 
     private static string ModeLabel(BridgeOptions options) => options.Mode.ToString().ToLowerInvariant();
 

@@ -12,8 +12,9 @@ namespace SocketBridge.Metrics;
 /// costs the accept and relay paths nothing that matters; the counts are
 /// read only when someone asks. A bridge that a reload replaces in the same
 /// mode hands its tally to the new one (the old one's last connections still
-/// count there), and a re-exec carries it (<see cref="Capture"/>): counters
-/// never go backwards while the daemon lives.
+/// count there); one in another mode counts on top of its predecessor's
+/// tally, read live; and a re-exec carries it (<see cref="Capture"/>):
+/// counters never go backwards while the daemon lives.
 /// </summary>
 internal sealed class BridgeTally
 {
@@ -21,6 +22,9 @@ internal sealed class BridgeTally
     private readonly long[] _exits = new long[MetricLabels.OutcomeCount];
     private readonly KeyValuePair<string, object?>[] _labels;
     private readonly SocketBridgeMeter _meter;
+
+    /// <summary>The tally of the bridge of this name a reload replaced in another mode, whose counts these go on from.</summary>
+    private readonly BridgeTally? _before;
     private long _accepted;
     private long _launched;
     private long _bytesIn;
@@ -49,6 +53,20 @@ internal sealed class BridgeTally
         }
     }
 
+    /// <summary>
+    /// A bridge that a reload made in another mode than its predecessor's
+    /// (a new series, for its new mode label): its counts start from the
+    /// predecessor's and include what the predecessor counts from now on.
+    /// A copy taken now would miss the clients the predecessor still
+    /// accepts until the new bridge takes over, and its programs' exits, and
+    /// the new series would start below the last value the old one showed.
+    /// </summary>
+    public BridgeTally(string bridge, string mode, SocketBridgeMeter meter, BridgeTally before)
+        : this(bridge, mode, meter)
+    {
+        _before = before;
+    }
+
     public string Bridge { get; }
 
     public string Mode { get; }
@@ -56,7 +74,7 @@ internal sealed class BridgeTally
     /// <summary>The labels every series of this bridge carries.</summary>
     public ReadOnlySpan<KeyValuePair<string, object?>> Labels => _labels;
 
-    public long Accepted => Interlocked.Read(ref _accepted);
+    public long Accepted => Interlocked.Read(ref _accepted) + (_before?.Accepted ?? 0);
 
     /// <summary>Refusals for every reason.</summary>
     public long Refused
@@ -66,26 +84,26 @@ internal sealed class BridgeTally
             long sum = 0;
             for (int i = 0; i < _refused.Length; i++)
             {
-                sum += Interlocked.Read(ref _refused[i]);
+                sum += RefusedFor((RefusalReason)i);
             }
 
             return sum;
         }
     }
 
-    public long Launched => Interlocked.Read(ref _launched);
+    public long Launched => Interlocked.Read(ref _launched) + (_before?.Launched ?? 0);
 
-    public long BytesIn => Interlocked.Read(ref _bytesIn);
+    public long BytesIn => Interlocked.Read(ref _bytesIn) + (_before?.BytesIn ?? 0);
 
-    public long BytesOut => Interlocked.Read(ref _bytesOut);
+    public long BytesOut => Interlocked.Read(ref _bytesOut) + (_before?.BytesOut ?? 0);
 
-    public long ConnectFailures => Interlocked.Read(ref _connectFailures);
+    public long ConnectFailures => Interlocked.Read(ref _connectFailures) + (_before?.ConnectFailures ?? 0);
 
-    public long HandoffRestarts => Interlocked.Read(ref _handoffRestarts);
+    public long HandoffRestarts => Interlocked.Read(ref _handoffRestarts) + (_before?.HandoffRestarts ?? 0);
 
-    public long RefusedFor(RefusalReason reason) => Interlocked.Read(ref _refused[(int)reason]);
+    public long RefusedFor(RefusalReason reason) => Interlocked.Read(ref _refused[(int)reason]) + (_before?.RefusedFor(reason) ?? 0);
 
-    public long Exits(ExitOutcome outcome) => Interlocked.Read(ref _exits[(int)outcome]);
+    public long Exits(ExitOutcome outcome) => Interlocked.Read(ref _exits[(int)outcome]) + (_before?.Exits(outcome) ?? 0);
 
     public void CountAccepted() => Interlocked.Increment(ref _accepted);
 
@@ -133,9 +151,9 @@ internal sealed class BridgeTally
     public TallyHandover Capture() => new()
     {
         Accepted = Accepted,
-        Refused = [.. _refused.Select((_, i) => Interlocked.Read(ref _refused[i]))],
+        Refused = [.. _refused.Select((_, i) => RefusedFor((RefusalReason)i))],
         Launched = Launched,
-        Exits = [.. _exits.Select((_, i) => Interlocked.Read(ref _exits[i]))],
+        Exits = [.. _exits.Select((_, i) => Exits((ExitOutcome)i))],
         BytesIn = BytesIn,
         BytesOut = BytesOut,
         ConnectFailures = ConnectFailures,

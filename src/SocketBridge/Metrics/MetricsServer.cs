@@ -31,12 +31,14 @@ internal sealed partial class MetricsServer(
     private const int MaxHead = 8192;
     private const int MaxClients = 16;
     private const int MaxRequests = 1000;
+    private const int MaxLinger = 64 * 1024;
 
     /// <summary>The socket file is no secret: a tcp: endpoint on the loopback is open to every local user too.</summary>
     private const uint FileMode = 0x1B6; // 0666
     private const uint DirectoryMode = 0x1ED; // 0755
     private static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _accepting = [];
@@ -220,6 +222,7 @@ internal sealed partial class MetricsServer(
                         if (filled == MaxHead)
                         {
                             await SendAsync(client, HttpResponse.Error(431, "Request Header Fields Too Large", "the request head is over 8 KiB"), deadline.Token).ConfigureAwait(false);
+                            await CloseAfterErrorAsync(client, buffer, deadline.Token).ConfigureAwait(false);
                             return;
                         }
 
@@ -245,7 +248,7 @@ internal sealed partial class MetricsServer(
                     if (refusal is not null)
                     {
                         await SendAsync(client, refusal, deadline.Token).ConfigureAwait(false);
-                        client.Shutdown(SocketShutdown.Send);
+                        await CloseAfterErrorAsync(client, buffer, deadline.Token).ConfigureAwait(false);
                         return;
                     }
 
@@ -278,6 +281,31 @@ internal sealed partial class MetricsServer(
         {
             ArrayPool<byte>.Shared.Return(buffer);
             Interlocked.Decrement(ref _clients);
+        }
+    }
+
+    /// <summary>
+    /// Ends a connection after an error answer, when the client may still be
+    /// sending (the rest of a head over 8 KiB, a body): closing with unread
+    /// bytes makes the kernel send a reset, which can destroy the answer in
+    /// the client's receive buffer before it is read (RFC 9112, 9.6). So
+    /// FIN first, then what comes is read and dropped, at most 64 KiB for at
+    /// most a second, until the client closes too.
+    /// </summary>
+    private static async Task CloseAfterErrorAsync(Socket client, byte[] buffer, CancellationToken cancellationToken)
+    {
+        client.Shutdown(SocketShutdown.Send);
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        linger.CancelAfter(LingerTime);
+        for (int drained = 0; drained < MaxLinger;)
+        {
+            int read = await client.ReceiveAsync(buffer, SocketFlags.None, linger.Token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return;
+            }
+
+            drained += read;
         }
     }
 
