@@ -15,7 +15,8 @@ namespace SocketBridge.Metrics;
 /// with the <see cref="MetricsCollector"/>'s scrape. Bound before the
 /// bridges; an endpoint that cannot be bound stops the start, as a bridge's
 /// Listen does. A scraper is a client like any other: a request head of at
-/// most 8 KiB within 10 s, at most 16 clients at once, a keep-alive
+/// most 8 KiB within 10 s, at most 16 clients at once (a new one takes the
+/// place of the one that has waited longest for its head), a keep-alive
 /// connection closed after 30 s idle or 1,000 requests. It serves on the
 /// thread pool and never touches the bridges' accept or relay paths.
 /// </summary>
@@ -44,6 +45,9 @@ internal sealed partial class MetricsServer(
     private readonly List<Task> _accepting = [];
     private List<BoundListener> _listeners = [];
     private int _clients;
+
+    /// <summary>The clients waiting for their request head to arrive, and since when (Stopwatch timestamp).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Socket, long> _waiting = new();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -184,9 +188,9 @@ internal sealed partial class MetricsServer(
                 continue;
             }
 
-            if (Interlocked.Increment(ref _clients) > MaxClients)
+            if (Interlocked.Increment(ref _clients) > MaxClients && !EvictLongestWaiting())
             {
-                // More scrapers than any setup has: the ones already served come first.
+                // Sixteen scrapes being answered at once: the ones already served come first.
                 Interlocked.Decrement(ref _clients);
                 client.Dispose();
                 continue;
@@ -194,6 +198,42 @@ internal sealed partial class MetricsServer(
 
             _ = ServeAsync(client, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// All places taken: the client that has waited longest without sending
+    /// a whole request head gives its place up (closed), so clients that
+    /// connect and say nothing cannot keep a scraper out; they only ever
+    /// lose the place to the next one. False when every client is being
+    /// answered.
+    /// </summary>
+    private bool EvictLongestWaiting()
+    {
+        KeyValuePair<Socket, long>? longest = null;
+        foreach (KeyValuePair<Socket, long> waiting in _waiting)
+        {
+            if (longest is null || waiting.Value < longest.Value.Value)
+            {
+                longest = waiting;
+            }
+        }
+
+        if (longest is not { Key: { } victim } || !_waiting.TryRemove(victim, out _))
+        {
+            return false;
+        }
+
+        try
+        {
+            // Its read ends (as if it had closed), and its own task closes it: the client sees an orderly end.
+            victim.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // It went away meanwhile: its place is free anyway.
+        }
+
+        return true;
     }
 
     private async Task ServeAsync(Socket client, CancellationToken cancellationToken)
@@ -217,6 +257,7 @@ internal sealed partial class MetricsServer(
                     using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     deadline.CancelAfter(served == 0 ? HeadTimeout : IdleTimeout);
                     int end;
+                    _waiting[client] = System.Diagnostics.Stopwatch.GetTimestamp();
                     while ((end = HeadEnd(buffer.AsSpan(0, filled))) < 0)
                     {
                         if (filled == MaxHead)
@@ -233,6 +274,12 @@ internal sealed partial class MetricsServer(
                         }
 
                         filled += read;
+                    }
+
+                    if (!_waiting.TryRemove(client, out _))
+                    {
+                        // Given up for a newer client meanwhile (closed): nothing more to do.
+                        return;
                     }
 
                     var request = HttpRequestHead.Parse(buffer.AsSpan(0, end));
@@ -279,6 +326,7 @@ internal sealed partial class MetricsServer(
         }
         finally
         {
+            _waiting.TryRemove(client, out _);
             ArrayPool<byte>.Shared.Return(buffer);
             Interlocked.Decrement(ref _clients);
         }

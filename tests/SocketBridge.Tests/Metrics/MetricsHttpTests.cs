@@ -99,6 +99,41 @@ public sealed class MetricsHttpTests
     }
 
     [Fact]
+    public async Task Sixteen_clients_that_never_finish_their_head_do_not_keep_a_scraper_out_the_longest_waiting_gives_its_place_up()
+    {
+        await using Daemon daemon = await Daemon.StartAsync(Config);
+        MetricsEndpoint metrics = await MetricsEndpoint.OfAsync(daemon);
+
+        // Every place taken by a client that sends half a request line and nothing more.
+        var stalled = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                Socket client = await metrics.ConnectAsync();
+                stalled.Add(client);
+                await client.SendAsync("GET /metr"u8.ToArray());
+            }
+
+            // A scraper is answered at once, far within the 10 s the stalled ones may wait:
+            // the first of them gave its place up (closed), the others still wait.
+            var clock = Stopwatch.StartNew();
+            MetricsScrape scrape = await metrics.ScrapeAsync(TimeSpan.FromSeconds(5));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"the scrape took {clock.Elapsed.TotalMilliseconds} ms");
+            Assert.Equal(0, scrape.Value("socketbridge_connections_accepted_total", ("bridge", "web")));
+            Assert.Equal(string.Empty, await Clients.ReadToEndAsync(stalled[0], TimeSpan.FromSeconds(5)));
+            Assert.Equal(0, stalled[^1].Available);
+        }
+        finally
+        {
+            foreach (Socket client in stalled)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_unix_socket_endpoint_is_scraped_with_curl_and_is_open_to_every_local_user()
     {
         using var dir = new TempDirectory();
