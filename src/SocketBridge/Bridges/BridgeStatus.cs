@@ -3,7 +3,8 @@ namespace SocketBridge.Bridges;
 /// <summary>
 /// One row of <c>socketbridge status</c> (SPEC 2). <see cref="Listen"/> is
 /// every endpoint on one line, as the table shows it; <see cref="Endpoints"/>
-/// the same, one element each, for scripts (null from a daemon that predates it).
+/// the same, one element each, for scripts (null from a daemon that predates it);
+/// <see cref="Counts"/> the bridge's metrics counts (<see cref="BridgeCounts"/>).
 /// </summary>
 internal sealed record BridgeStatus(
     string Name,
@@ -15,7 +16,8 @@ internal sealed record BridgeStatus(
     long Refused,
     string? LastError,
     DateTimeOffset? LastErrorTime,
-    IReadOnlyList<string>? Endpoints = null)
+    IReadOnlyList<string>? Endpoints = null,
+    BridgeCounts? Counts = null)
 {
     /// <summary><paramref name="draining"/>: connections still open on the bridge this one replaced.</summary>
     public static BridgeStatus Of(Bridge bridge, string state, int draining)
@@ -34,6 +36,7 @@ internal sealed record BridgeStatus(
             counters.Refused,
             error?.Message,
             error?.Time,
-            endpoints);
+            endpoints,
+            BridgeCounts.Of(counters.Tally));
     }
 }

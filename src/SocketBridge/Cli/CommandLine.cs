@@ -73,8 +73,18 @@ internal static class CommandLine
         Option<string[]> config = ConfigOption();
         Option<string> control = ControlOption();
         var json = new Option<bool>("--json") { Description = "The status as JSON, for scripts" };
-        var command = new Command("status", "Show the running daemon's bridges: listen endpoint, mode, state, connections, refusals, last error.") { config, control, json };
-        command.SetAction((result, _) => ControlCommand.StatusAsync(result.GetValue(config), result.GetValue(control), result.GetValue(json), Console.Out, Console.Error));
+        var watch = new Option<bool>("--watch", "-w") { Description = "Redraw the table every second, with accepted, refused and bytes per second, until Ctrl-C" };
+        var command = new Command("status", "Show the running daemon's bridges: listen endpoint, mode, state, connections, refusals, last error.") { config, control, json, watch };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(json) && result.GetValue(watch))
+            {
+                result.AddError("--json and --watch do not go together: --watch is for people, --json for scripts (poll it)");
+            }
+        });
+        command.SetAction((result, stop) => result.GetValue(watch)
+            ? ControlCommand.WatchAsync(result.GetValue(config), result.GetValue(control), TimeSpan.FromSeconds(1), !Console.IsOutputRedirected, Console.Out, Console.Error, stop)
+            : ControlCommand.StatusAsync(result.GetValue(config), result.GetValue(control), result.GetValue(json), Console.Out, Console.Error));
         return command;
     }
 

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using SocketBridge.Control;
 using SocketBridge.Hosting;
@@ -52,6 +53,74 @@ internal static class ControlCommand
 
         StatusTable.Write(status, output);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// socketbridge status --watch: the table again every <paramref name="interval"/>,
+    /// with per-second rates of accepted and refused connections and of
+    /// bytes, until Ctrl-C (or SIGTERM) cancels <paramref name="stop"/>. On a
+    /// terminal each table replaces the last; otherwise they follow each
+    /// other, a blank line apart. A daemon that does not answer is said in
+    /// the frame, and asked again at the next tick.
+    /// </summary>
+    public static async Task<int> WatchAsync(string[]? files, string? control, TimeSpan interval, bool terminal, TextWriter output, TextWriter errors, CancellationToken stop)
+    {
+        string? path = ControlSocketLocator.FromLoadedFiles(files, control, errors);
+        if (path is null)
+        {
+            return ExitCodes.Config;
+        }
+
+        StatusResponse? before = null;
+        long beforeAt = 0;
+        // Ctrl-C (and SIGTERM) end the watch, not the process: the last frame stays whole, the exit code 0.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        stop = stopping.Token;
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            do
+            {
+                var problems = new StringWriter();
+                string? answer = await AskAsync(path, ControlRequest.Status, StatusTimeout, problems).ConfigureAwait(false);
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                StatusResponse? status = answer is null ? null : Parse(answer, ControlJsonContext.Default.StatusResponse);
+                output.Write(terminal ? "\u001b[H\u001b[2J" : string.Empty);
+                output.WriteLine($"every {interval.TotalSeconds:0.#} s, Ctrl-C to stop: {DateTime.Now.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)}");
+                if (status is null)
+                {
+                    output.WriteLine(answer is null ? problems.ToString().TrimEnd() : $"socketbridge status: {path} answered something that is not a status: {Shorten(answer)}");
+                }
+                else
+                {
+                    StatusTable.Write(status, output, StatusRates.Between(before, status, System.Diagnostics.Stopwatch.GetElapsedTime(beforeAt, now)));
+                    before = status;
+                    beforeAt = now;
+                }
+
+                if (!terminal)
+                {
+                    output.WriteLine();
+                }
+
+                await output.FlushAsync(stop).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C: the watch is over.
+        }
+
+        return ExitCodes.Success;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stopping.Cancel();
+        }
     }
 
     public static async Task<int> ReloadAsync(string[]? files, string? control, TextWriter output, TextWriter errors)

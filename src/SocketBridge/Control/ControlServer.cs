@@ -28,6 +28,7 @@ internal sealed partial class ControlServer(
     ControlListener published,
     LogCounters logCounters,
     DescriptorReserve descriptors,
+    MetricsListeners metrics,
     ILogger<ControlServer> logger) : IHostedService, IDisposable
 {
     private const uint Mode = 0x180; // 0600
@@ -193,7 +194,8 @@ internal sealed partial class ControlServer(
             daemon.Summary,
             daemon.Files,
             daemon.Bridges,
-            logCounters.Status());
+            logCounters.Status(),
+            [.. metrics.Listeners.Select(l => l.Display)]);
     }
 
     /// <summary>One short line; null when the client sent something else.</summary>

@@ -6,20 +6,24 @@ namespace SocketBridge.Control;
 /// <summary>
 /// <c>socketbridge status</c> for people: one row a bridge, columns as wide
 /// as their widest value, the last error cut to the terminal's habits;
-/// below them, what each log sink wrote and dropped.
+/// below them, what each log sink wrote and dropped. With rates (<c>status
+/// --watch</c>), three more columns: accepted, refused and bytes per second.
 /// </summary>
 internal static class StatusTable
 {
     private const int MaxErrorLength = 100;
 
-    public static void Write(StatusResponse status, TextWriter output)
+    /// <param name="rates">Per bridge name, for status --watch; a bridge without one shows "-".</param>
+    public static void Write(StatusResponse status, TextWriter output, IReadOnlyDictionary<string, StatusRates>? rates = null)
     {
         output.WriteLine($"socketbridge {status.Version} (pid {status.Pid}): {status.Summary}");
-        string[] header = ["BRIDGE", "LISTEN", "MODE", "STATE", "ACTIVE", "TOTAL", "REFUSED", "LAST ERROR"];
+        string[] header = rates is null
+            ? ["BRIDGE", "LISTEN", "MODE", "STATE", "ACTIVE", "TOTAL", "REFUSED", "LAST ERROR"]
+            : ["BRIDGE", "LISTEN", "MODE", "STATE", "ACTIVE", "TOTAL", "REFUSED", "ACC/S", "REF/S", "BYTES/S", "LAST ERROR"];
         var rows = new List<string[]> { header };
         foreach (BridgeStatus bridge in status.Bridges)
         {
-            rows.Add(
+            string[] counts =
             [
                 bridge.Name,
                 bridge.Listen,
@@ -28,8 +32,15 @@ internal static class StatusTable
                 bridge.Active.ToString(CultureInfo.InvariantCulture),
                 bridge.Total.ToString(CultureInfo.InvariantCulture),
                 bridge.Refused.ToString(CultureInfo.InvariantCulture),
-                LastError(bridge),
-            ]);
+            ];
+            if (rates is null)
+            {
+                rows.Add([.. counts, LastError(bridge)]);
+                continue;
+            }
+
+            StatusRates? rate = rates.TryGetValue(bridge.Name, out StatusRates? found) ? found : null;
+            rows.Add([.. counts, PerSecond(rate?.Accepted), PerSecond(rate?.Refused), StatusRates.FormatBytes(rate?.Bytes), LastError(bridge)]);
         }
 
         int[] widths = new int[header.Length];
@@ -46,7 +57,7 @@ internal static class StatusTable
             var line = new System.Text.StringBuilder();
             for (int i = 0; i < row.Length; i++)
             {
-                bool numeric = i is 4 or 5 or 6;
+                bool numeric = i >= 4 && i < row.Length - 1;
                 string cell = numeric ? row[i].PadLeft(widths[i]) : (i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i]));
                 line.Append(cell);
                 if (i < row.Length - 1)
@@ -63,6 +74,8 @@ internal static class StatusTable
             output.WriteLine("log: " + string.Join("; ", sinks.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Sink} {s.Written} written, {s.Dropped} dropped"))));
         }
     }
+
+    private static string PerSecond(double? rate) => rate is { } value ? value.ToString("0.0", CultureInfo.InvariantCulture) : "-";
 
     private static string LastError(BridgeStatus bridge)
     {
