@@ -37,7 +37,7 @@ BENCH_TOOLS       := $(NATIVE_TOOLS) iperf3:iperf3 socat:socat ab:apache2-utils 
     python3:python3 /usr/include/stdio.h:libc6-dev bc:bc systemd-socket-activate:systemd \
     /lib/systemd/systemd-socket-proxyd:systemd
 # systemd-nspawn boots a real systemd in a container whose root debootstrap builds.
-SYSTEM_TEST_TOOLS := $(NATIVE_TOOLS) python3:python3 systemd-nspawn:systemd-container debootstrap:debootstrap
+SYSTEM_TEST_TOOLS := $(NATIVE_TOOLS) python3:python3 systemd-nspawn:systemd-container nsenter:util-linux debootstrap:debootstrap
 
 .PHONY: test-deps test-native-deps bench-deps system-test-deps
 ## test-deps, test-native-deps, bench-deps, system-test-deps: what the target needs
