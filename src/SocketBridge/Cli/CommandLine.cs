@@ -138,6 +138,11 @@ internal static class CommandLine
                 }
             }
 
+            if (options.Daemon.Metrics is { } metrics)
+            {
+                Console.Out.WriteLine(PrintableText.Escape($"metrics: GET /metrics on {metrics.Endpoint} (Prometheus's text format)"));
+            }
+
             return ExitCodes.Success;
         });
         return command;

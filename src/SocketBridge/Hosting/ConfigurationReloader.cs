@@ -144,6 +144,13 @@ internal sealed partial class ConfigurationReloader(
             {
                 LogControlSocketKept(logger, before.Daemon.ControlSocket, next.Daemon.ControlSocket);
             }
+
+            string was = before.Daemon.Metrics?.Endpoint.ToString() ?? "off";
+            string now = next.Daemon.Metrics?.Endpoint.ToString() ?? "off";
+            if (was != now)
+            {
+                LogMetricsKept(logger, was, now);
+            }
         }
 
         return result;
@@ -156,4 +163,7 @@ internal sealed partial class ConfigurationReloader(
 
     [LoggerMessage(EventId = LogEventIds.ControlSocketKept, Level = LogLevel.Warning, Message = "reload: ControlSocket changed from {Old} to {New}; it moves at the next restart")]
     private static partial void LogControlSocketKept(ILogger logger, string old, string @new);
+
+    [LoggerMessage(EventId = LogEventIds.MetricsKept, Level = LogLevel.Warning, Message = "reload: Metrics changed from {Old} to {New}; the metrics endpoint changes at the next restart or re-exec (socketbridge reexec)")]
+    private static partial void LogMetricsKept(ILogger logger, string old, string @new);
 }

@@ -151,6 +151,9 @@ internal static partial class DaemonRunner
 
         try
         {
+            // Everything the framework-dependent build would load later, now:
+            // a limit too low for it is this clear refusal, wherever the start would have met it.
+            DescriptorReserve.EnsureCodeLoaded();
             await host.StartAsync().ConfigureAwait(false);
         }
         catch (ListenException ex)

@@ -117,4 +117,5 @@ internal static class LogEventIds
     // 130-139: the metrics endpoint (SocketBridge:Metrics).
     public const int MetricsServing = 130;
     public const int MetricsAcceptFailed = 131;
+    public const int MetricsKept = 132;
 }

@@ -26,8 +26,6 @@ internal sealed class HistogramSeries
 
     public KeyValuePair<string, string>[] Labels { get; }
 
-    public ReadOnlySpan<double> Bounds => _bounds;
-
     public void Record(double value)
     {
         // The first bound at or above the value: Prometheus's buckets are "le".
@@ -42,6 +40,19 @@ internal sealed class HistogramSeries
             _buckets[bucket]++;
             _sum += value;
             _count++;
+        }
+    }
+
+    public int BucketCount => _buckets.Length;
+
+    /// <summary>The buckets (not cumulative) into <paramref name="buckets"/>, with the sum and count: one consistent reading, nothing allocated.</summary>
+    public void Read(Span<long> buckets, out double sum, out long count)
+    {
+        lock (_lock)
+        {
+            _buckets.CopyTo(buckets);
+            sum = _sum;
+            count = _count;
         }
     }
 

@@ -5,16 +5,13 @@ namespace SocketBridge.Metrics;
 /// <summary>The metrics endpoint's HTTP/1.1 answers: a scrape, or an error with a line of text saying what to ask instead.</summary>
 internal static class HttpResponse
 {
-    public static byte[] Metrics(byte[] body, bool headOnly, bool keepAlive)
-    {
-        byte[] head = Encoding.ASCII.GetBytes(
-            "HTTP/1.1 200 OK\r\n"
-            + $"Content-Type: {PrometheusTextWriter.ContentType}\r\n"
-            + $"Content-Length: {body.Length}\r\n"
-            + (keepAlive ? string.Empty : "Connection: close\r\n")
-            + "\r\n");
-        return headOnly ? head : [.. head, .. body];
-    }
+    /// <summary>The head of a scrape's answer, whose body of <paramref name="length"/> bytes follows.</summary>
+    public static byte[] MetricsHead(int length, bool keepAlive) => Encoding.ASCII.GetBytes(
+        "HTTP/1.1 200 OK\r\n"
+        + $"Content-Type: {PrometheusTextWriter.ContentType}\r\n"
+        + $"Content-Length: {length}\r\n"
+        + (keepAlive ? string.Empty : "Connection: close\r\n")
+        + "\r\n");
 
     public static byte[] Error(int status, string reason, string message, string extraHeaders = "")
     {

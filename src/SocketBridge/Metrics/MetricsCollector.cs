@@ -11,21 +11,24 @@ namespace SocketBridge.Metrics;
 /// would use. Histogram observations are aggregated as they are recorded,
 /// per series (instrument and label values), for the daemon's life, so a
 /// reload that replaces a bridge does not reset them; observable
-/// instruments are read at each scrape. <see cref="Scrape"/> writes all of
-/// it in the Prometheus text format. Exists only when
-/// <c>SocketBridge:Metrics</c> is set: without a listener, recording a
-/// histogram costs a branch.
+/// instruments are read at each scrape and written as they come, straight
+/// into the scrape's buffer (<see cref="Scrape"/>): no copy of a label, no
+/// text in between. Exists only when <c>SocketBridge:Metrics</c> is set:
+/// without a listener, recording a histogram costs a branch.
 /// </summary>
 internal sealed class MetricsCollector : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly List<Instrument> _instruments = [];
+
+    /// <summary>The instruments in the order they were published, each as its family.</summary>
+    private readonly List<(Instrument Instrument, PrometheusFamily Family)> _families = [];
     private readonly ConcurrentDictionary<SeriesKey, HistogramSeries> _histograms = new();
 
-    /// <summary>One scrape at a time: the observations and the text buffer are shared.</summary>
+    /// <summary>One scrape at a time: the observable instruments write into its writer.</summary>
     private readonly Lock _scraping = new();
-    private readonly List<(Instrument Instrument, KeyValuePair<string, string>[] Labels, double Value, bool Integral)> _observed = [];
-    private readonly StringBuilder _text = new(4096);
+    private PrometheusTextWriter? _writer;
+    private Instrument? _written;
+    private long[] _buckets = new long[32];
 
     /// <param name="meter">The instruments to read (published already: the carried histograms need their bounds).</param>
     /// <param name="carried">The histograms the previous image had aggregated (a re-exec).</param>
@@ -36,17 +39,17 @@ internal sealed class MetricsCollector : IDisposable
         {
             if (instrument.Meter.Name == SocketBridgeMeter.Name)
             {
-                lock (_instruments)
+                lock (_families)
                 {
-                    _instruments.Add(instrument);
+                    _families.Add((instrument, PrometheusFamily.Of(instrument)));
                 }
 
                 listener.EnableMeasurementEvents(instrument);
             }
         };
         _listener.SetMeasurementEventCallback<double>(OnMeasurement);
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Observe(instrument, tags, value, integral: true));
-        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Observe(instrument, tags, value, integral: true));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _writer?.Sample(Start(instrument), tags, value));
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => _writer?.Sample(Start(instrument), tags, (long)value));
         _listener.Start();
         foreach (HistogramHandover series in carried)
         {
@@ -54,46 +57,28 @@ internal sealed class MetricsCollector : IDisposable
         }
     }
 
-    /// <summary>Everything, in the Prometheus text format, as UTF-8.</summary>
-    public byte[] Scrape()
+    /// <summary>Everything, in the Prometheus text format, into <paramref name="output"/>.</summary>
+    public void Scrape(ScrapeBuffer output)
     {
         lock (_scraping)
         {
-            _observed.Clear();
-            _text.Clear();
-            _listener.RecordObservableInstruments();
-            var writer = new PrometheusTextWriter(_text);
-            foreach (Instrument instrument in Instruments())
+            _writer = new PrometheusTextWriter(output);
+            _written = null;
+            try
             {
-                string family = PrometheusNames.Family(instrument);
-                string type = PrometheusNames.Type(instrument);
-                writer.Family(type == "counter" ? family + "_total" : family, type, instrument.Description);
-                if (type == "histogram")
+                _listener.RecordObservableInstruments();
+                foreach ((Instrument instrument, PrometheusFamily family) in Families())
                 {
-                    WriteHistograms(writer, instrument, family);
-                    continue;
-                }
-
-                foreach ((Instrument observed, KeyValuePair<string, string>[] labels, double value, bool integral) in _observed)
-                {
-                    if (!ReferenceEquals(observed, instrument))
+                    if (family.IsHistogram)
                     {
-                        continue;
-                    }
-
-                    string name = type == "counter" ? family + "_total" : family;
-                    if (integral)
-                    {
-                        writer.Sample(name, labels, (long)value);
-                    }
-                    else
-                    {
-                        writer.Sample(name, labels, value);
+                        WriteHistograms(_writer, instrument.Name, family);
                     }
                 }
             }
-
-            return Encoding.UTF8.GetBytes(_text.ToString());
+            finally
+            {
+                _writer = null;
+            }
         }
     }
 
@@ -114,20 +99,67 @@ internal sealed class MetricsCollector : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private Instrument[] Instruments()
+    private (Instrument Instrument, PrometheusFamily Family)[] Families()
     {
-        lock (_instruments)
+        lock (_families)
         {
-            return [.. _instruments];
+            return [.. _families];
         }
     }
 
-    private void WriteHistograms(PrometheusTextWriter writer, Instrument instrument, string family)
+    /// <summary>The family of an observable instrument's measurement, its HELP and TYPE written before its first series.</summary>
+    private PrometheusFamily Start(Instrument instrument)
     {
-        foreach (HistogramSeries series in _histograms.Values.Where(s => s.Instrument == instrument.Name).OrderBy(s => string.Join('\0', s.Labels.Select(l => l.Value)), StringComparer.Ordinal))
+        PrometheusFamily family = FamilyOf(instrument);
+        if (!ReferenceEquals(instrument, _written))
         {
-            (long[] buckets, double sum, long count) = series.Read();
-            writer.Histogram(family, series.Labels, series.Bounds, buckets, sum, count);
+            _written = instrument;
+            _writer!.Family(family);
+        }
+
+        return family;
+    }
+
+    private PrometheusFamily FamilyOf(Instrument instrument)
+    {
+        lock (_families)
+        {
+            foreach ((Instrument published, PrometheusFamily family) in _families)
+            {
+                if (ReferenceEquals(published, instrument))
+                {
+                    return family;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"instrument {instrument.Name} was not published to the metrics collector");
+    }
+
+    private void WriteHistograms(PrometheusTextWriter writer, string instrument, PrometheusFamily family)
+    {
+        bool headed = false;
+        foreach (HistogramSeries series in _histograms.Values)
+        {
+            if (series.Instrument != instrument)
+            {
+                continue;
+            }
+
+            if (!headed)
+            {
+                writer.Family(family);
+                headed = true;
+            }
+
+            if (_buckets.Length < series.BucketCount)
+            {
+                _buckets = new long[series.BucketCount];
+            }
+
+            Span<long> buckets = _buckets.AsSpan(0, series.BucketCount);
+            series.Read(buckets, out double sum, out long count);
+            writer.Histogram(family, series.Labels, buckets, sum, count);
         }
     }
 
@@ -135,7 +167,7 @@ internal sealed class MetricsCollector : IDisposable
     {
         if (instrument is not Histogram<double> histogram)
         {
-            Observe(instrument, tags, value, integral: false);
+            _writer?.Sample(Start(instrument), tags, value);
             return;
         }
 
@@ -148,13 +180,9 @@ internal sealed class MetricsCollector : IDisposable
         series.Record(value);
     }
 
-    /// <summary>An observable instrument's reading: only ever during <see cref="Scrape"/>, on its thread, under its lock.</summary>
-    private void Observe(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags, double value, bool integral) =>
-        _observed.Add((instrument, Copy(tags), value, integral));
-
     private void Resume(HistogramHandover carried)
     {
-        Instrument? instrument = Instruments().FirstOrDefault(i => i.Name == carried.Instrument);
+        Instrument? instrument = Families().Select(f => f.Instrument).FirstOrDefault(i => i.Name == carried.Instrument);
         if (instrument is not Histogram<double> histogram || carried.Labels.Count % 2 != 0)
         {
             return;

@@ -197,10 +197,18 @@ internal sealed partial class MetricsServer(
     private async Task ServeAsync(Socket client, CancellationToken cancellationToken)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(MaxHead);
+        using var body = new ScrapeBuffer();
         try
         {
             using (client)
             {
+                // The head and the body go out as two writes: without Nagle's
+                // wait for the first one's acknowledgement.
+                if (client.ProtocolType == ProtocolType.Tcp)
+                {
+                    client.NoDelay = true;
+                }
+
                 int filled = 0;
                 for (int served = 0; served < MaxRequests; served++)
                 {
@@ -226,16 +234,31 @@ internal sealed partial class MetricsServer(
 
                     var request = HttpRequestHead.Parse(buffer.AsSpan(0, end));
                     bool keepAlive = request.KeepAlive && served + 1 < MaxRequests;
-                    (byte[] answer, bool scraped) = request switch
+                    byte[]? refusal = request switch
                     {
-                        { Valid: false } => (HttpResponse.Error(400, "Bad Request", "not an HTTP/1.x request"), false),
-                        { HasBody: true } => (HttpResponse.Error(400, "Bad Request", "a scrape has no body"), false),
-                        { Method: not ("GET" or "HEAD") } => (HttpResponse.Error(405, "Method Not Allowed", "only GET and HEAD", "Allow: GET, HEAD\r\n"), false),
-                        { Path: not Path } => (HttpResponse.Error(404, "Not Found", $"the metrics are at {Path}"), false),
-                        _ => (HttpResponse.Metrics(collector.Scrape(), request.Method == "HEAD", keepAlive), true),
+                        { Valid: false } => HttpResponse.Error(400, "Bad Request", "not an HTTP/1.x request"),
+                        { HasBody: true } => HttpResponse.Error(400, "Bad Request", "a scrape has no body"),
+                        { Method: not ("GET" or "HEAD") } => HttpResponse.Error(405, "Method Not Allowed", "only GET and HEAD", "Allow: GET, HEAD\r\n"),
+                        { Path: not Path } => HttpResponse.Error(404, "Not Found", $"the metrics are at {Path}"),
+                        _ => null,
                     };
-                    await SendAsync(client, answer, deadline.Token).ConfigureAwait(false);
-                    if (!scraped || !keepAlive)
+                    if (refusal is not null)
+                    {
+                        await SendAsync(client, refusal, deadline.Token).ConfigureAwait(false);
+                        client.Shutdown(SocketShutdown.Send);
+                        return;
+                    }
+
+                    body.Clear();
+                    collector.Scrape(body);
+                    byte[] head = HttpResponse.MetricsHead(body.Length, keepAlive);
+                    await SendAsync(client, head, deadline.Token).ConfigureAwait(false);
+                    if (request.Method != "HEAD")
+                    {
+                        await SendAsync(client, body.Written, deadline.Token).ConfigureAwait(false);
+                    }
+
+                    if (!keepAlive)
                     {
                         client.Shutdown(SocketShutdown.Send);
                         return;
@@ -258,12 +281,12 @@ internal sealed partial class MetricsServer(
         }
     }
 
-    private static async Task SendAsync(Socket client, byte[] answer, CancellationToken cancellationToken)
+    private static async Task SendAsync(Socket client, ReadOnlyMemory<byte> answer, CancellationToken cancellationToken)
     {
         int sent = 0;
         while (sent < answer.Length)
         {
-            sent += await client.SendAsync(answer.AsMemory(sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            sent += await client.SendAsync(answer[sent..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -41,6 +41,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_raise_open_files_limit")]
     internal static partial int RaiseOpenFilesLimit();
 
+    [LibraryImport(Helper, EntryPoint = "sb_open_descriptor_count")]
+    internal static partial int OpenDescriptorCount();
+
     [LibraryImport(Helper, EntryPoint = "sb_descriptor_shortage")]
     internal static partial int DescriptorShortage();
 

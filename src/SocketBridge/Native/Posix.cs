@@ -78,6 +78,9 @@ internal static unsafe class Posix
         }
     }
 
+    /// <summary>The descriptors the process has open now (the metrics' open_fds); -1 when they cannot be counted.</summary>
+    public static int OpenDescriptorCount() => Math.Max(NativeMethods.OpenDescriptorCount(), -1);
+
     /// <summary>0 when a descriptor could be opened now, else EMFILE (the process's limit) or ENFILE (the system's).</summary>
     public static int DescriptorShortage() => -NativeMethods.DescriptorShortage();
 
