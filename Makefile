@@ -10,6 +10,47 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
+# ---------------------------------------------------------------------------
+# The tools each target drives, as COMMAND:PACKAGE (Debian's package names):
+# the one list. Before building, `make test`, `test-native`, `bench` and
+# `system-test` run .ci/need-tools on theirs, which as root on Debian or
+# Ubuntu installs the packages of the missing commands (apt-get, only what is
+# missing), and otherwise stops with the apt-get command to run. .ci/run runs
+# the same targets. A COMMAND starting with / is a file that must exist.
+#
+# The suite's clients and real servers (each started by a test on a port of
+# its own, never as the package's service), gcc for the security tests'
+# attacker, promtool and prometheus for the metrics tests.
+SUITE_TOOLS := nc:netcat-openbsd socat:socat python3:python3 \
+    /usr/lib/python3/dist-packages/systemd/daemon.py:python3-systemd ps:procps ss:iproute2 strace:strace \
+    gcc:gcc lighttpd:lighttpd haproxy:haproxy nginx:nginx redis-server:redis-server redis-benchmark:redis-tools \
+    in.tftpd:tftpd-hpa tftp:tftp-hpa systemd-socket-activate:systemd promtool:prometheus prometheus:prometheus
+# NativeAOT links with gcc and strips with objcopy.
+NATIVE_TOOLS := gcc:gcc objcopy:binutils
+# The packaging tests (make test only): the package's checker, the units'
+# verifier, a private mount namespace, the manual pages' formatters.
+PACKAGING_TOOLS := $(NATIVE_TOOLS) lintian:lintian systemd-analyze:systemd unshare:util-linux mount:mount \
+    groff:groff-base mandoc:mandoc
+TEST_TOOLS        := $(SUITE_TOOLS) $(PACKAGING_TOOLS)
+TEST_NATIVE_TOOLS := $(SUITE_TOOLS) $(NATIVE_TOOLS)
+BENCH_TOOLS       := $(NATIVE_TOOLS) iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd \
+    python3:python3 /usr/include/stdio.h:libc6-dev bc:bc systemd-socket-activate:systemd \
+    /lib/systemd/systemd-socket-proxyd:systemd
+# systemd-nspawn boots a real systemd in a container whose root debootstrap builds.
+SYSTEM_TEST_TOOLS := $(NATIVE_TOOLS) python3:python3 systemd-nspawn:systemd-container nsenter:util-linux debootstrap:debootstrap
+
+.PHONY: test-deps test-native-deps bench-deps system-test-deps
+## test-deps, test-native-deps, bench-deps, system-test-deps: what the target needs
+## (installed as root on Debian/Ubuntu, else the command to run)
+test-deps:
+	@.ci/need-tools "make test" $(TEST_TOOLS)
+test-native-deps:
+	@.ci/need-tools "make test-native" $(TEST_NATIVE_TOOLS)
+bench-deps:
+	@.ci/need-tools "make bench" $(BENCH_TOOLS)
+system-test-deps:
+	@.ci/need-tools "make system-test" $(SYSTEM_TEST_TOOLS)
+
 .PHONY: all build run test unit lint test-native check clean publish install uninstall deb
 
 all: build
@@ -26,8 +67,8 @@ DEMO_AS_ROOT := $(if $(and $(filter config/demo.json,$(CONFIG)),$(filter 0,$(she
 run: build
 	$(OUT)/socketbridge run -c $(CONFIG)$(DEMO_AS_ROOT)
 
-## test: the whole suite, against out/socketbridge
-test: build
+## test: the whole suite, against out/socketbridge (its tools first: test-deps)
+test: test-deps build
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(OUT)/socketbridge $(DOTNET) test $(TESTS) -c Release --nologo -v quiet --logger "console;verbosity=normal"
 
 ## unit: the unit tests only ([Trait("Category", "Unit")]: no daemon started, so no
@@ -41,6 +82,14 @@ lint:
 	$(DOTNET) format SocketBridge.sln --verify-no-changes
 	$(DOTNET) build SocketBridge.sln -c Release --nologo -v quiet -warnaserror
 
+## docs: writes the generated key reference (README.md's key tables, the key lists of
+## docs/man/socketbridge.json.5) from src/SocketBridge/Configuration/{DaemonKeys,BridgeKeys}.cs;
+## the suite fails while they differ
+.PHONY: docs
+docs:
+	SOCKETBRIDGE_UPDATE_DOCS=1 $(DOTNET) test $(TESTS) -c Release --nologo -v quiet \
+	    --filter "FullyQualifiedName~SocketBridge.Tests.Documentation.KeyReferenceTests.The_generated_parts" --logger "console;verbosity=minimal"
+
 ## check: validate config/demo.json without binding anything
 check: build
 	$(OUT)/socketbridge check -c $(CONFIG)$(DEMO_AS_ROOT)
@@ -53,21 +102,14 @@ clean:
 ## and socat, and what the sandbox keys cost a spawn bridge, then the time a re-exec
 ## takes, then what the metrics cost; all measure the NativeAOT program; writes
 ## docs/benchmarks.md (9 to 20 minutes)
-## bench-deps: installs what `make bench` needs (apt-get, Debian/Ubuntu)
-BENCH_PACKAGES := iperf3 socat apache2-utils ucspi-tcp xinetd python3 gcc libc6-dev bc systemd
-BENCH_TOOLS    := iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd python3:python3 \
-                  gcc:gcc bc:bc systemd-socket-activate:systemd /lib/systemd/systemd-socket-proxyd:systemd
 BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906 28811 28812
 # The sandbox variants of the spawn bridge (bench/spawn-rate.sh, BENCH_SPAWN_PARTS) and their forward bridges.
 BENCH_SANDBOX_PORTS := 28801 28901 28821 28822 28823 28824 28825 28921 28922 28923 28924 28925 28831 28832 28833 28834 28835 28836
 # The three daemons of bench/metrics.sh, its metrics endpoint and its iperf3 -s.
 BENCH_METRICS_PORTS := 28841 28842 28851 28852 28860 28861 28862 28871
 
-.PHONY: bench bench-deps
-bench: build $(PUBLISH)/socketbridge
-	@missing=""; for tp in $(BENCH_TOOLS); do command -v "$${tp%%:*}" >/dev/null 2>&1 || missing="$$missing $${tp%%:*} (package $${tp#*:})"; done; \
-	if [ -n "$$missing" ]; then echo "make bench: missing:$$missing" >&2; \
-	  echo "make bench: install them with 'make bench-deps' (apt-get install $(BENCH_PACKAGES))" >&2; exit 1; fi
+.PHONY: bench
+bench: bench-deps build $(PUBLISH)/socketbridge
 	@mkdir -p $(OUT)/bench docs
 	@echo "bench/forward.sh: relay throughput, latency, connection rate and memory (progress below)"
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/forward.sh > $(OUT)/bench/forward.md
@@ -115,17 +157,11 @@ bench-reexec: $(PUBLISH)/socketbridge
 ## two or three minutes; prints its table, writes no docs
 BENCH_METRICS_ARGS ?= 2000 4 15
 .PHONY: bench-metrics
-bench-metrics: $(PUBLISH)/socketbridge
-	@command -v ab >/dev/null && command -v gcc >/dev/null && command -v iperf3 >/dev/null && command -v python3 >/dev/null || \
-	    { echo "make bench-metrics: needs ab (apache2-utils), iperf3, gcc and python3" >&2; exit 1; }
+bench-metrics: bench-deps $(PUBLISH)/socketbridge
 	@mkdir -p $(OUT)/bench
 	@bench/wait-ports.sh $(BENCH_METRICS_PORTS)
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/metrics.sh $(BENCH_METRICS_ARGS) > $(OUT)/bench/metrics.md
 	@echo; cat $(OUT)/bench/metrics.md
-
-bench-deps:
-	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update
-	$$([ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_PACKAGES)
 
 ## soak: the real daemon under 20,000 spawn and 5,000 forward connections of good,
 ## refused, reset and idle clients, plus bursts beyond a RateLimit; fails unless every
@@ -156,6 +192,9 @@ SYSCONFDIR  ?= /etc
 LIBDIR      ?= $(PREFIX)/lib/socketbridge
 SBINDIR     ?= $(PREFIX)/sbin
 DOCDIR      ?= $(PREFIX)/share/doc/socketbridge
+MANDIR      ?= $(PREFIX)/share/man
+# bash-completion loads completions from here (/usr/local/share too) on first use.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # Debian 12 keeps packaged units in /lib/systemd/system; a /usr/local install
 # uses /usr/local/lib/systemd/system, which systemd also reads.
 UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
@@ -182,15 +221,17 @@ $(PUBLISH)/socketbridge: $(SOURCES)
 
 ## test-native: the suite against the NativeAOT program (out/publish/socketbridge); the
 ## packaging tests, which build their own package, run in `make test` only
-test-native: $(PUBLISH)/socketbridge
+test-native: test-native-deps $(PUBLISH)/socketbridge
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge $(DOTNET) test $(TESTS) -c Release --nologo -v quiet \
 	    --filter "FullyQualifiedName!~SocketBridge.Tests.Packaging" --logger "console;verbosity=normal"
 
-## install: the program as $(PREFIX)/sbin/socketbridge, the units, and /etc/socketbridge
-## (an existing configuration is kept), and the Prometheus examples under $(DOCDIR)/examples;
-## honours DESTDIR
+## install: the program as $(PREFIX)/sbin/socketbridge, the units, the manual pages
+## socketbridge(8) and socketbridge.json(5), the bash completion, /etc/socketbridge
+## (an existing configuration is kept), and the Prometheus examples under
+## $(DOCDIR)/examples; honours DESTDIR
 install: $(PUBLISH)/socketbridge
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d
 	install -m 0755 $(PUBLISH)/socketbridge $(DESTDIR)$(SBINDIR)/socketbridge
 	sed 's:/usr/sbin/socketbridge:$(SBINDIR)/socketbridge:g' packaging/socketbridge.service \
@@ -202,6 +243,10 @@ install: $(PUBLISH)/socketbridge
 	install -d -m 0755 $(DESTDIR)$(DOCDIR)/examples/prometheus
 	install -m 0644 packaging/prometheus/socketbridge-scrape.yml packaging/prometheus/socketbridge-alerts.yml \
 	    packaging/prometheus/socketbridge-alerts.test.yml $(DESTDIR)$(DOCDIR)/examples/prometheus/
+	gzip -9n < docs/man/socketbridge.8 > $(DESTDIR)$(MANDIR)/man8/socketbridge.8.gz
+	gzip -9n < docs/man/socketbridge.json.5 > $(DESTDIR)$(MANDIR)/man5/socketbridge.json.5.gz
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/socketbridge.8.gz $(DESTDIR)$(MANDIR)/man5/socketbridge.json.5.gz
+	install -m 0644 packaging/bash-completion/socketbridge $(DESTDIR)$(BASHCOMPDIR)/socketbridge
 	test -e $(DESTDIR)$(SYSCONFDIR)/socketbridge/socketbridge.json || \
 	    install -m 0644 packaging/socketbridge.json $(DESTDIR)$(SYSCONFDIR)/socketbridge/socketbridge.json
 	test -e $(DESTDIR)$(SYSCONFDIR)/socketbridge/bridges.d/example.json.disabled || \
@@ -211,22 +256,32 @@ install: $(PUBLISH)/socketbridge
 ## $(PREFIX)/lib/socketbridge directory of versions before the native program)
 uninstall:
 	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
-	rm -f $(DESTDIR)$(SBINDIR)/socketbridge $(DESTDIR)$(UNITDIR)/socketbridge.service $(DESTDIR)$(UNITDIR)/socketbridge.socket
+	rm -f $(DESTDIR)$(SBINDIR)/socketbridge $(DESTDIR)$(UNITDIR)/socketbridge.service $(DESTDIR)$(UNITDIR)/socketbridge.socket \
+	    $(DESTDIR)$(MANDIR)/man8/socketbridge.8.gz $(DESTDIR)$(MANDIR)/man5/socketbridge.json.5.gz \
+	    $(DESTDIR)$(BASHCOMPDIR)/socketbridge
 
-## deb: out/socketbridge_$(DEB_VERSION)_$(DEB_ARCH).deb, built with dpkg-deb from an install into out/deb/root.
+## deb: out/socketbridge_$(DEB_VERSION)_$(DEB_ARCH).deb, built with dpkg-deb from an install into out/deb/root,
+## with Debian's copyright file (packaging/deb/copyright), a changelog of this version and the md5sums of
+## every file but the conffiles (which dpkg sums itself); lintian reports nothing on it.
 ## Depends is what dpkg-shlibdeps finds in the program: libc6 alone (libm is part of it);
 ## InvariantGlobalization spares libicu, and OpenSSL is loaded only for TLS, which is unused.
 deb: $(PUBLISH)/socketbridge
 	rm -rf $(OUT)/deb $(DEB)
 	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) \
 	    PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system \
-	    SBINDIR=/usr/sbin DOCDIR=/usr/share/doc/socketbridge
+	    SBINDIR=/usr/sbin DOCDIR=/usr/share/doc/socketbridge MANDIR=/usr/share/man \
+	    BASHCOMPDIR=/usr/share/bash-completion/completions
+	install -m 0644 packaging/deb/copyright $(DEB_ROOT)/usr/share/doc/socketbridge/copyright
+	sed 's/@VERSION@/$(DEB_VERSION)/' packaging/deb/changelog.in | gzip -9n > $(DEB_ROOT)/usr/share/doc/socketbridge/changelog.gz
+	chmod 0644 $(DEB_ROOT)/usr/share/doc/socketbridge/changelog.gz
 	install -d -m 0755 $(DEB_ROOT)/DEBIAN
 	sed -e 's/@VERSION@/$(DEB_VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
 	    -e "s/@INSTALLED_SIZE@/$$(du -sk $(DEB_ROOT) | cut -f1)/" \
 	    packaging/deb/control.in > $(DEB_ROOT)/DEBIAN/control
 	install -m 0644 packaging/deb/conffiles $(DEB_ROOT)/DEBIAN/conffiles
 	install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm $(DEB_ROOT)/DEBIAN/
+	cd $(DEB_ROOT) && find . -path ./DEBIAN -prune -o -path ./etc -prune -o -type f -printf '%P\0' | \
+	    LC_ALL=C sort -z | xargs -0 md5sum > DEBIAN/md5sums
 	dpkg-deb --root-owner-group $(DEB_COMPRESSION) --build $(DEB_ROOT) $(DEB)
 
 # ---------------------------------------------------------------------------
@@ -243,7 +298,7 @@ SCENARIOS   ?=
 UPGRADE_DEB_VERSION := $(DEB_VERSION)+upgrade1
 UPGRADE_DEB := $(OUT)/socketbridge_$(UPGRADE_DEB_VERSION)_$(DEB_ARCH).deb
 .PHONY: system-test
-system-test:
+system-test: system-test-deps
 	@python3 tests/system/run.py --preflight; status=$$?; \
 	    if [ $$status = 3 ]; then exit 0; elif [ $$status != 0 ]; then exit $$status; fi; \
 	    python3 tests/system/run.py --prepare-root & root=$$!; \

@@ -11,7 +11,6 @@ namespace SocketBridge.Configuration;
 internal sealed class ConfigurationLoader(IConfigurationResolver environment)
 {
     private static readonly string[] TopLevelKeys = ["SocketBridge", "Bridges"];
-    private static readonly string[] DaemonKeys = ["ControlSocket", "ShutdownTimeout", "LogLevel", "Metrics"];
 
     private static readonly JsonDocumentOptions JsonOptions = new()
     {
@@ -249,9 +248,9 @@ internal sealed class ConfigurationLoader(IConfigurationResolver environment)
 
         foreach (ConfigNode key in section.Children!.Values)
         {
-            if (!DaemonKeys.Contains(key.Name, StringComparer.Ordinal))
+            if (!DaemonKeys.Names.Contains(key.Name, StringComparer.Ordinal))
             {
-                errors.Add(key, KeySuggestion.ForUnknown(key.Name, DaemonKeys));
+                errors.Add(key, KeySuggestion.ForUnknown(key.Name, DaemonKeys.Names));
             }
         }
 

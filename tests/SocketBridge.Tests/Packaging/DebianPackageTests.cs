@@ -32,6 +32,27 @@ public sealed class DebianPackageTests(DebianPackage package)
     }
 
     [Fact]
+    public async Task The_package_holds_the_manual_pages_the_completion_and_the_copyright_and_changelog()
+    {
+        Dictionary<string, PackagedFile> files = PackagedFile.Parse((await Tools.RunOkAsync("dpkg-deb", "-c", package.Path)).Stdout);
+
+        foreach (string file in (string[])["./usr/share/man/man8/socketbridge.8.gz", "./usr/share/man/man5/socketbridge.json.5.gz",
+            "./usr/share/bash-completion/completions/socketbridge", "./usr/share/doc/socketbridge/copyright", "./usr/share/doc/socketbridge/changelog.gz"])
+        {
+            Assert.True(files.TryGetValue(file, out PackagedFile? packaged), $"{file} is in the package");
+            Assert.Equal("-rw-r--r--", packaged!.Mode);
+        }
+
+        // The pages are the checkout's, compressed; the changelog's entry is this version's.
+        Assert.Equal(File.ReadAllText(Path.Combine(Binary.RepositoryRoot, "docs/man/socketbridge.8")),
+            (await Tools.RunOkAsync("gzip", "-dc", Path.Combine(package.Root, "usr/share/man/man8/socketbridge.8.gz"))).Stdout);
+        string changelog = (await Tools.RunOkAsync("gzip", "-dc", Path.Combine(package.Root, "usr/share/doc/socketbridge/changelog.gz"))).Stdout;
+        Assert.StartsWith($"socketbridge ({package.Version}) ", changelog, StringComparison.Ordinal);
+        Assert.StartsWith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n",
+            File.ReadAllText(Path.Combine(package.Root, "usr/share/doc/socketbridge/copyright")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_control_fields_name_the_version_and_depend_on_the_C_library_only()
     {
         string fields = (await Tools.RunOkAsync("dpkg-deb", "-f", package.Path, "Package", "Version", "Architecture", "Depends", "Installed-Size")).Stdout;

@@ -45,12 +45,17 @@ public sealed class InstallTests(DebianPackage package)
         Assert.Equal("""{ "SocketBridge": { "LogLevel": "Debug" } }""", File.ReadAllText(config));
         Assert.True(File.Exists(Path.Combine(destdir, "etc/socketbridge/bridges.d/example.json.disabled")));
         Assert.False(Directory.Exists(Path.Combine(destdir, "usr/lib")), "nothing outside PREFIX but /etc");
+        string[] shared = ["usr/local/share/man/man8/socketbridge.8.gz", "usr/local/share/man/man5/socketbridge.json.5.gz",
+            "usr/local/share/bash-completion/completions/socketbridge"];
+        Assert.All(shared, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            File.GetUnixFileMode(Path.Combine(destdir, f))));
 
         CliResult uninstall = await package.MakeAsync("uninstall", $"DESTDIR={destdir}", "PREFIX=/usr/local");
 
         Assert.True(uninstall.ExitCode == 0, uninstall.ToString());
         Assert.False(Path.Exists(Path.Combine(destdir, "usr/local/sbin/socketbridge")));
         Assert.False(File.Exists(Path.Combine(destdir, "usr/local/lib/systemd/system/socketbridge.service")));
+        Assert.All(shared, f => Assert.False(File.Exists(Path.Combine(destdir, f)), $"{f} is removed"));
         Assert.Equal("""{ "SocketBridge": { "LogLevel": "Debug" } }""", File.ReadAllText(config));
     }
 

@@ -18,8 +18,10 @@ public sealed class SystemdUnitTests(DebianPackage package)
         File.WriteAllText(Path.Combine(units, "socketbridge.service"), service.Replace("/usr/sbin/socketbridge", program, StringComparison.Ordinal));
         File.Copy(Path.Combine(packaged, "socketbridge.socket"), Path.Combine(units, "socketbridge.socket"));
 
+        // verify also looks up the pages Documentation= names with man(1): in the package's own.
         CliResult verify = await Tools.RunAsync("systemd-analyze",
-            ["verify", Path.Combine(units, "socketbridge.service"), Path.Combine(units, "socketbridge.socket")]);
+            ["verify", Path.Combine(units, "socketbridge.service"), Path.Combine(units, "socketbridge.socket")],
+            environment: new Dictionary<string, string?> { ["MANPATH"] = Path.Combine(package.Root, "usr/share/man") });
 
         // Unknown keys and bad values are only warnings: any output at all is a failure.
         Assert.True(verify.ExitCode == 0 && verify.Stdout.Length == 0 && verify.Stderr.Length == 0, verify.ToString());
