@@ -141,13 +141,17 @@ internal static partial class DaemonRunner
         ILogger logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SocketBridge");
 
         ConfigurationReloader reloader = host.Services.GetRequiredService<ConfigurationReloader>();
-        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        using PosixSignalRegistration? hangup = WithSignals(logger, () => PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
             _ = ReloadOnSignalAsync(reloader, logger);
-        });
+        }));
         Reexecutor reexecutor = host.Services.GetRequiredService<Reexecutor>();
-        using var userSignals = new UserSignals(logger, controlSocket ? () => _ = Task.Run(reexecutor.ReexecOnSignalAsync) : null);
+        using UserSignals? userSignals = hangup is null ? null : WithSignals(logger, () => new UserSignals(logger, controlSocket ? () => _ = Task.Run(reexecutor.ReexecOnSignalAsync) : null));
+        if (userSignals is null)
+        {
+            return ExitCodes.Failure;
+        }
 
         try
         {
@@ -182,6 +186,26 @@ internal static partial class DaemonRunner
         TimeSpan left = shutdownTimeout - Stopwatch.GetElapsedTime(stopping);
         log.Close(left > MinimumLogFlush ? left : MinimumLogFlush);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Sets up signal handling, which takes descriptors of its own the first
+    /// time (a pipe): under an open-file limit already spent by the
+    /// framework-dependent build's assemblies, that is the start's clear
+    /// refusal, not an unhandled exception. Null when it failed (logged).
+    /// </summary>
+    private static T? WithSignals<T>(ILogger logger, Func<T> create)
+        where T : class
+    {
+        try
+        {
+            return create();
+        }
+        catch (Exception ex) when (ex is TypeInitializationException or IOException)
+        {
+            LogStartFailed(logger, $"the open-file limit ({Native.Posix.OpenFilesLimit()}) is too low to start (signal handling could not be set up: {ex.GetBaseException().Message}); raise LimitNOFILE (ulimit -n), or use the NativeAOT build (make publish)");
+            return null;
+        }
     }
 
     [LoggerMessage(EventId = LogEventIds.StartFailed, Level = LogLevel.Critical, Message = "cannot start: {Error}")]
