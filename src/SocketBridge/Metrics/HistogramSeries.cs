@@ -14,7 +14,7 @@ internal sealed class HistogramSeries
     private double _sum;
     private long _count;
 
-    public HistogramSeries(string instrument, KeyValuePair<string, string>[] labels, double[] bounds)
+    public HistogramSeries(string instrument, KeyValuePair<string, object?>[] labels, double[] bounds)
     {
         Instrument = instrument;
         Labels = labels;
@@ -24,7 +24,8 @@ internal sealed class HistogramSeries
 
     public string Instrument { get; }
 
-    public KeyValuePair<string, string>[] Labels { get; }
+    /// <summary>Its label names and values (strings), as the Meter's tags are.</summary>
+    public KeyValuePair<string, object?>[] Labels { get; }
 
     public void Record(double value)
     {

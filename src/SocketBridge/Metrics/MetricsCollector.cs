@@ -90,7 +90,7 @@ internal sealed class MetricsCollector : IDisposable
             return new HistogramHandover
             {
                 Instrument = series.Instrument,
-                Labels = [.. series.Labels.SelectMany(l => (string[])[l.Key, l.Value])],
+                Labels = [.. series.Labels.SelectMany(l => (string[])[l.Key, l.Value as string ?? string.Empty])],
                 Buckets = buckets,
                 Sum = sum,
                 Count = count,
@@ -188,7 +188,7 @@ internal sealed class MetricsCollector : IDisposable
             return;
         }
 
-        var labels = new KeyValuePair<string, string>[carried.Labels.Count / 2];
+        var labels = new KeyValuePair<string, object?>[carried.Labels.Count / 2];
         for (int i = 0; i < labels.Length; i++)
         {
             labels[i] = new(carried.Labels[2 * i], carried.Labels[(2 * i) + 1]);
@@ -197,15 +197,15 @@ internal sealed class MetricsCollector : IDisposable
         var series = new HistogramSeries(carried.Instrument, labels, Bounds(histogram));
         if (series.Seed(carried.Buckets, carried.Sum, carried.Count))
         {
-            _histograms[SeriesKey.Of(carried.Instrument, labels)] = series;
+            _histograms[SeriesKey.Of(carried.Instrument, (ReadOnlySpan<KeyValuePair<string, object?>>)labels)] = series;
         }
     }
 
     private static double[] Bounds(Histogram<double> histogram) => [.. histogram.Advice?.HistogramBucketBoundaries ?? []];
 
-    private static KeyValuePair<string, string>[] Copy(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private static KeyValuePair<string, object?>[] Copy(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var labels = new KeyValuePair<string, string>[tags.Length];
+        var labels = new KeyValuePair<string, object?>[tags.Length];
         for (int i = 0; i < tags.Length; i++)
         {
             labels[i] = new(tags[i].Key, tags[i].Value?.ToString() ?? string.Empty);
@@ -228,17 +228,6 @@ internal sealed class MetricsCollector : IDisposable
             2 => new(instrument, tags[0].Value as string, tags[1].Value as string),
             _ => new(instrument, tags[0].Value as string, Join(tags[1..])),
         };
-
-        public static SeriesKey Of(string instrument, KeyValuePair<string, string>[] labels)
-        {
-            var tags = new KeyValuePair<string, object?>[labels.Length];
-            for (int i = 0; i < labels.Length; i++)
-            {
-                tags[i] = new(labels[i].Key, labels[i].Value);
-            }
-
-            return Of(instrument, tags);
-        }
 
         private static string Join(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {

@@ -16,24 +16,20 @@ internal sealed class PrometheusTextWriter(ScrapeBuffer output)
 
     public void Sample(PrometheusFamily family, ReadOnlySpan<KeyValuePair<string, object?>> labels, long value)
     {
-        output.Write(family.Name);
-        Labels(labels);
-        output.Write(' ');
+        Series(family.Name, default, labels);
         output.Write(value);
         output.Write('\n');
     }
 
     public void Sample(PrometheusFamily family, ReadOnlySpan<KeyValuePair<string, object?>> labels, double value)
     {
-        output.Write(family.Name);
-        Labels(labels);
-        output.Write(' ');
+        Series(family.Name, default, labels);
         output.Write(value);
         output.Write('\n');
     }
 
     /// <summary>A histogram series: <paramref name="buckets"/> per bucket, not cumulative, the last above every bound.</summary>
-    public void Histogram(PrometheusFamily family, ReadOnlySpan<KeyValuePair<string, string>> labels, ReadOnlySpan<long> buckets, double sum, long count)
+    public void Histogram(PrometheusFamily family, ReadOnlySpan<KeyValuePair<string, object?>> labels, ReadOnlySpan<long> buckets, double sum, long count)
     {
         long cumulative = 0;
         for (int i = 0; i < buckets.Length; i++)
@@ -41,7 +37,7 @@ internal sealed class PrometheusTextWriter(ScrapeBuffer output)
             cumulative += buckets[i];
             output.Write(family.Name);
             output.Write("_bucket{"u8);
-            foreach (KeyValuePair<string, string> label in labels)
+            foreach (KeyValuePair<string, object?> label in labels)
             {
                 Label(label.Key, label.Value);
                 output.Write(',');
@@ -54,61 +50,39 @@ internal sealed class PrometheusTextWriter(ScrapeBuffer output)
             output.Write('\n');
         }
 
-        output.Write(family.Name);
-        output.Write("_sum"u8);
-        Labels(labels);
-        output.Write(' ');
+        Series(family.Name, "_sum"u8, labels);
         output.Write(sum);
         output.Write('\n');
-        output.Write(family.Name);
-        output.Write("_count"u8);
-        Labels(labels);
-        output.Write(' ');
+        Series(family.Name, "_count"u8, labels);
         output.Write(count);
         output.Write('\n');
     }
 
-    private void Labels(ReadOnlySpan<KeyValuePair<string, object?>> labels)
+    /// <summary>A series' name (with <paramref name="suffix"/>), its labels in braces if any, and the space before its value.</summary>
+    private void Series(ReadOnlySpan<byte> name, ReadOnlySpan<byte> suffix, ReadOnlySpan<KeyValuePair<string, object?>> labels)
     {
-        if (labels.Length == 0)
+        output.Write(name);
+        output.Write(suffix);
+        if (labels.Length > 0)
         {
-            return;
-        }
-
-        output.Write('{');
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (i > 0)
+            output.Write('{');
+            for (int i = 0; i < labels.Length; i++)
             {
-                output.Write(',');
+                if (i > 0)
+                {
+                    output.Write(',');
+                }
+
+                Label(labels[i].Key, labels[i].Value);
             }
 
-            Label(labels[i].Key, labels[i].Value as string ?? labels[i].Value?.ToString() ?? string.Empty);
+            output.Write('}');
         }
 
-        output.Write('}');
+        output.Write(' ');
     }
 
-    private void Labels(ReadOnlySpan<KeyValuePair<string, string>> labels)
-    {
-        if (labels.Length == 0)
-        {
-            return;
-        }
-
-        output.Write('{');
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (i > 0)
-            {
-                output.Write(',');
-            }
-
-            Label(labels[i].Key, labels[i].Value);
-        }
-
-        output.Write('}');
-    }
+    private void Label(string name, object? value) => Label(name, value as string ?? value?.ToString() ?? string.Empty);
 
     private void Label(string name, string value)
     {

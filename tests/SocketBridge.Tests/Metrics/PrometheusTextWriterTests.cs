@@ -60,7 +60,7 @@ public sealed class PrometheusTextWriterTests
     {
         using var meter = new System.Diagnostics.Metrics.Meter("t");
         PrometheusFamily family = PrometheusFamily.Of(meter.CreateHistogram("t.latency", "s", "h", null, new System.Diagnostics.Metrics.InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 1] }));
-        var series = new HistogramSeries("t.latency", [new("bridge", "b")], [0.1, 1]);
+        var series = new HistogramSeries("t.latency", [new("bridge", (object?)"b")], [0.1, 1]);
         foreach (double value in (double[])[0.05, 0.1, 0.5, 3])
         {
             series.Record(value);
@@ -68,7 +68,7 @@ public sealed class PrometheusTextWriterTests
 
         long[] buckets = new long[series.BucketCount];
         series.Read(buckets, out double sum, out long count);
-        string text = Write(w => w.Histogram(family, [new("bridge", "b")], buckets, sum, count));
+        string text = Write(w => w.Histogram(family, [new("bridge", (object?)"b")], buckets, sum, count));
 
         Assert.Equal(
             "t_latency_seconds_bucket{bridge=\"b\",le=\"0.1\"} 2\n"
