@@ -154,7 +154,7 @@ bench-reexec: $(PUBLISH)/socketbridge
 ## SocketBridge:Metrics off, on and scraped every second (bench/scrape.py), and off
 ## again (the noise), taking turns: spawn rate (ab) and relay throughput (iperf3),
 ## and the daemon's CPU time; requests, concurrency, rounds: BENCH_METRICS_ARGS;
-## two or three minutes; prints its table, writes no docs
+## three or four minutes; prints its table, writes no docs
 BENCH_METRICS_ARGS ?= 2000 4 15
 .PHONY: bench-metrics
 bench-metrics: bench-deps $(PUBLISH)/socketbridge

@@ -22,7 +22,8 @@
 #
 #   bench/metrics.sh [REQUESTS] [CONCURRENCY] [ROUNDS]     (default 2000 4 15)
 # Environment: SOCKETBRIDGE_BIN (default out/publish/socketbridge, the
-# NativeAOT build), BENCH_METRICS_SIZE (iperf3 -n syntax, default 1G),
+# NativeAOT build), BENCH_METRICS_SIZE (iperf3 -n syntax, default 4G: a
+# transfer of a second or more, whose rate varies less than a 1G one),
 # BENCH_METRICS_SLICES (default 2),
 # BENCH_METRICS_PORT_BASE (default 28841: the daemons' bridges at base,
 # base+1, base+10, base+11, base+20, base+21, the metrics endpoint at base+19,
@@ -32,7 +33,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 n=${1:-2000}; c=${2:-4}; rounds=${3:-15}
-size=${BENCH_METRICS_SIZE:-1G}
+size=${BENCH_METRICS_SIZE:-4G}
 slices=${BENCH_METRICS_SLICES:-2}
 base=${BENCH_METRICS_PORT_BASE:-28841}
 sb=${SOCKETBRIDGE_BIN:-$root/out/publish/socketbridge}
