@@ -20,11 +20,12 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 #
 # The suite's clients and real servers (each started by a test on a port of
 # its own, never as the package's service), gcc for the security tests'
-# attacker, promtool and prometheus for the metrics tests.
+# attacker, promtool, prometheus and curl for the metrics tests.
 SUITE_TOOLS := nc:netcat-openbsd socat:socat python3:python3 \
     /usr/lib/python3/dist-packages/systemd/daemon.py:python3-systemd ps:procps ss:iproute2 strace:strace \
     gcc:gcc lighttpd:lighttpd haproxy:haproxy nginx:nginx redis-server:redis-server redis-benchmark:redis-tools \
-    in.tftpd:tftpd-hpa tftp:tftp-hpa systemd-socket-activate:systemd promtool:prometheus prometheus:prometheus
+    in.tftpd:tftpd-hpa tftp:tftp-hpa systemd-socket-activate:systemd promtool:prometheus prometheus:prometheus \
+    curl:curl
 # NativeAOT links with gcc and strips with objcopy.
 NATIVE_TOOLS := gcc:gcc objcopy:binutils
 # The packaging tests (make test only): the package's checker, the units'
