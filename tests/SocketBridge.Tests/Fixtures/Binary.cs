@@ -3,7 +3,11 @@ namespace SocketBridge.Tests.Fixtures;
 /// <summary>The socketbridge executable under test: $SOCKETBRIDGE_BIN, else out/socketbridge of this checkout.</summary>
 public static class Binary
 {
-    public static string Path { get; } = Find();
+    // Lazy: the unit tests read RepositoryRoot (the documentation they check) on a
+    // clean checkout, where no out/socketbridge has been built yet.
+    private static readonly Lazy<string> Executable = new(Find);
+
+    public static string Path => Executable.Value;
 
     public static string RepositoryRoot { get; } = FindRoot();
 
