@@ -50,6 +50,7 @@ internal sealed class DescriptorReserve : IDisposable
 
     public DescriptorReserve()
     {
+        StartedWith = Posix.OpenFilesLimit();
         // The soft limit systemd gives services is 1024 (for select(2)); a
         // daemon that needs more raises it to the hard one (524288 under
         // systemd) itself. The framework-dependent build's runtime already
@@ -70,6 +71,16 @@ internal sealed class DescriptorReserve : IDisposable
 
     /// <summary>The soft RLIMIT_NOFILE as last read.</summary>
     public long Limit => Volatile.Read(ref _limit);
+
+    /// <summary>The soft RLIMIT_NOFILE the process was started with, before it was raised.</summary>
+    public long StartedWith { get; }
+
+    /// <summary>
+    /// About how many forwarded connections (two descriptors each: the
+    /// client's and the Target's) fit beside <paramref name="open"/>
+    /// descriptors, leaving the reserve.
+    /// </summary>
+    public long ForwardedRoom(int open) => Math.Max(0, (Limit - open - DaemonReserve - SharedReserve) / 2);
 
     /// <summary>
     /// For a connection a bridge with <paramref name="active"/> connections
@@ -174,7 +185,8 @@ internal sealed class DescriptorReserve : IDisposable
     /// could then fail to start a thread at any moment (the
     /// framework-dependent build aborts when it does).
     /// </summary>
-    public void EnsureHeadroom()
+    /// <returns>The descriptors open before any connection.</returns>
+    public int EnsureHeadroom()
     {
         EnsureCodeLoaded();
         int open = Directory.GetFiles("/proc/self/fd").Length;
@@ -186,6 +198,8 @@ internal sealed class DescriptorReserve : IDisposable
                 $"the open-file limit ({limit}) leaves {Math.Max(limit - open, 0)} descriptor(s) free: {open} are in use before any connection (the framework-dependent build holds two per loaded assembly), "
                 + $"and at least {DaemonReserve} must stay free for the daemon itself, {DaemonReserve + SharedReserve} for connections to be served; raise LimitNOFILE (ulimit -n), or use the NativeAOT build (make publish)");
         }
+
+        return open;
     }
 
     /// <summary>

@@ -90,6 +90,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
     private Task Start(CancellationToken cancellationToken)
     {
         _store.ReleaseUnclaimed(_options.Bridges);
+        int open;
         try
         {
             foreach (BridgeOptions options in _options.Bridges)
@@ -99,7 +100,7 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
                 _bridges = [.. _bridges, _factory.Create(options, endpoints, CountersFor(options))];
             }
 
-            _descriptors.EnsureHeadroom();
+            open = _descriptors.EnsureHeadroom();
         }
         catch
         {
@@ -141,6 +142,9 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
         }
 
         LogWarnings(_options);
+        ulong hard = Native.Posix.HardLimit(Native.ResourceKind.OpenFiles);
+        LogOpenFilesLimit(_logger, _descriptors.Limit, _descriptors.StartedWith, hard == Native.ResourceLimit.Infinity ? "unlimited" : hard.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _descriptors.ForwardedRoom(open), open, DescriptorReserve.DaemonReserve + DescriptorReserve.SharedReserve);
         LogStarted(_logger, _bridges.Length, string.Join(", ", _options.Files));
         return Task.CompletedTask;
     }
@@ -370,6 +374,10 @@ internal sealed partial class BridgeSupervisor : IHostedService, IDisposable
 
     [LoggerMessage(EventId = LogEventIds.Ready, Level = LogLevel.Information, Message = "socketbridge ready: {BridgeCount} bridge(s) from {Files}")]
     private static partial void LogStarted(ILogger logger, int bridgeCount, string files);
+
+    /// <summary>What the daemon can hold: the soft limit it raised (systemd starts services at 1024), and what that leaves for connections.</summary>
+    [LoggerMessage(EventId = LogEventIds.OpenFilesLimit, Level = LogLevel.Information, Message = "open-file limit {OpenFilesLimit} (started with {StartedWith}, hard limit {HardLimit}): room for about {ForwardedRoom} forwarded connections, two descriptors each, beside the {OpenFiles} open now and the last {DescriptorReserve} kept in reserve")]
+    private static partial void LogOpenFilesLimit(ILogger logger, long openFilesLimit, long startedWith, string hardLimit, long forwardedRoom, int openFiles, int descriptorReserve);
 
     [LoggerMessage(EventId = LogEventIds.Reloaded, Level = LogLevel.Information, Message = "reloaded: {BridgeCount} bridge(s) from {Files}; {Added} added, {Changed} changed, {Removed} removed, {Unchanged} unchanged")]
     private static partial void LogReloaded(ILogger logger, int bridgeCount, int added, int changed, int removed, int unchanged, string files);

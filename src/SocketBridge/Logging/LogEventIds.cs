@@ -43,6 +43,9 @@ internal static class LogEventIds
     public const int QueueingAtLimit = 31;
     public const int BelowLimit = 32;
 
+    /// <summary>At start: the open-file limit the daemon runs with, and about how many forwarded connections it allows.</summary>
+    public const int OpenFilesLimit = 33;
+
     // 40-49: FIFO sessions.
     public const int FifoChildExited = 40;
     public const int FifoChildKilled = 41;

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Globalization;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using SocketBridge.Tests.Fixtures;
 
 namespace SocketBridge.Tests.Bridges;
@@ -63,6 +65,32 @@ public sealed class OpenFilesLimitTests
         // Launched programs still get the conventional soft limit.
         Assert.Equal($"1024 {hard}\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, spawn)));
         await daemon.AssertResourcesReturnToBaselineAsync();
+    }
+
+    [Fact]
+    public async Task At_start_the_daemon_logs_the_open_file_limit_it_runs_with_and_about_how_many_forwarded_connections_that_allows()
+    {
+        using var dir = new TempDirectory();
+        await using Backend backend = Backend.Tcp(0, Backend.Echo);
+        string config = dir.Write("config.json", $$"""
+            { "Bridges": { "fw": { "Listen": "tcp:127.0.0.1:0", "Target": "tcp:127.0.0.1:{{backend.Port}}" } } }
+            """);
+        await using Daemon daemon = await Daemon.StartAsync(["run", "-c", config], dir, ownsDirectory: false, launcher: ["/usr/bin/prlimit", "--nofile=1024:4096"]);
+
+        string line = await daemon.WaitForLogAsync("open-file limit ");
+        Match m = Regex.Match(line, @"open-file limit (?<limit>\d+) \(started with (?<from>\d+), hard limit (?<hard>\d+)\): room for about (?<room>\d+) forwarded connections, two descriptors each, beside the (?<open>\d+) open now and the last 48 kept in reserve");
+        Assert.True(m.Success, line);
+        Assert.Equal("4096", m.Groups["limit"].Value);
+        Assert.Equal("4096", m.Groups["hard"].Value);
+        // The NativeAOT program raises the limit itself; in the framework-dependent
+        // build the runtime already did before the daemon's code ran.
+        Assert.Equal(File.Exists(Binary.Path + ".dll") ? "4096" : "1024", m.Groups["from"].Value);
+        int open = int.Parse(m.Groups["open"].Value, CultureInfo.InvariantCulture);
+        int now = ProcFs.OpenDescriptors(daemon.Pid).Length;
+        Assert.InRange(open, now - 8, now + 8);
+        Assert.Equal((4096 - open - 48) / 2, int.Parse(m.Groups["room"].Value, CultureInfo.InvariantCulture));
+        Assert.Single(daemon.Logs, l => l.Contains("open-file limit ", StringComparison.Ordinal));
+        Assert.True(Array.IndexOf(daemon.Logs, line) < Array.FindIndex(daemon.Logs, l => l.Contains("socketbridge ready", StringComparison.Ordinal)), "it comes before ready");
     }
 
     private static long HardLimit() => long.Parse(File.ReadAllLines("/proc/self/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal))
