@@ -210,9 +210,9 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         (int ceiling, string? shortage) = descriptors.Judge((int)socket.Handle, context.Counters.Active, _moreDescriptors);
         if (shortage is not null)
         {
-            EnterShortage(context, listener, shortage);
             context.Counters.CountRefused(RefusalReason.Descriptors);
-            Refuse(socket, peer, shortage, context);
+            socket.Dispose();
+            RefuseShort(context, listener, peer.Display, shortage);
             return;
         }
 
@@ -419,24 +419,41 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         }
 
         string reason = DescriptorReserve.Describe(shortage);
-        EnterShortage(context, listener, reason);
-        if (!refused)
+        if (refused)
         {
-            return false;
+            context.Counters.CountRefused(RefusalReason.Descriptors);
         }
 
-        context.Counters.CountRefused(RefusalReason.Descriptors);
-        Summarise("a client it had no descriptor to accept with", reason, context);
-        return true;
+        RefuseShort(context, listener, refused ? "a client it had no descriptor to accept with" : null, reason);
+        return refused;
     }
 
-    /// <summary>The first refusal for want of descriptors is an error entry of its own; the next ones are refusals like any.</summary>
-    private void EnterShortage(BridgeContext context, BoundListener listener, string reason)
+    /// <summary>
+    /// A refusal for want of descriptors (or, without <paramref name="peer"/>,
+    /// a client that could not even be refused yet). The first of a shortage
+    /// is logged as the shortage's error entry, which takes that second's
+    /// place among the bridge's refusal entries, the refusal being counted
+    /// in the next: a flood still logs one line a second. The next ones are
+    /// refusals like any.
+    /// </summary>
+    private void RefuseShort(BridgeContext context, BoundListener listener, string? peer, string reason)
     {
         Volatile.Write(ref _lastShortage, time.GetTimestamp());
-        if (Interlocked.Exchange(ref _short, 1) == 0)
+        if (Interlocked.Exchange(ref _short, 1) == 1)
         {
-            BridgeLog.DescriptorsShort(context.Logger, context.Options.Name, listener.Display, reason);
+            if (peer is not null)
+            {
+                Summarise(peer, reason, context);
+            }
+
+            return;
+        }
+
+        bool deferred = peer is not null && _refusals.Defer((context.Logger, peer, reason));
+        BridgeLog.DescriptorsShort(context.Logger, context.Options.Name, listener.Display, reason);
+        if (peer is not null && !deferred)
+        {
+            Summarise(peer, reason, context);
         }
     }
 
@@ -450,9 +467,8 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
         {
             // Its Target connection or stderr pair would have eaten into the reserve.
             string reason = $"{DescriptorReserve.Shortage(descriptors.Limit)}; {ex.Message}";
-            EnterShortage(context, connection.Listener, reason);
             context.Counters.CountRefused(RefusalReason.Descriptors);
-            Summarise(connection.Peer.Display, reason, context);
+            RefuseShort(context, connection.Listener, connection.Peer.Display, reason);
         }
         catch (Exception ex)
         {

@@ -56,6 +56,40 @@ internal sealed class LogSummary<TEvent> : IDisposable
         }
     }
 
+    /// <summary>
+    /// Counts <paramref name="event"/> as left out, for the next entry or the
+    /// flush to tell, and gives the period to an entry the caller logs about
+    /// the same flood instead (one that names its cause), so no entry of the
+    /// summary follows within the period. False once disposed: then the
+    /// caller logs the event itself.
+    /// </summary>
+    public bool Defer(TEvent @event)
+    {
+        long now = _time.GetTimestamp();
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            if (now >= _nextAllowed)
+            {
+                _nextAllowed = now + _period;
+            }
+
+            _suppressed++;
+            _last = @event;
+            if (!_armed)
+            {
+                _armed = true;
+                _timer.Change(_time.GetElapsedTime(now, _nextAllowed), Timeout.InfiniteTimeSpan);
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>Logs what is still counted, and stops.</summary>
     public void Dispose()
     {

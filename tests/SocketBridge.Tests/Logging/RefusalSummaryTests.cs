@@ -75,6 +75,18 @@ public sealed partial class RefusalSummaryTests
         Assert.Equal((10L, 10), await Wait.ForAsync(flushed.Task, "the flush after the period"));
     }
 
+    [Fact]
+    public async Task A_deferred_event_takes_the_period_and_is_counted_in_the_flush()
+    {
+        var flushed = new TaskCompletionSource<(long Count, int Last)>();
+        using var summary = new LogSummary<int>(TimeProvider.System, TimeSpan.FromMilliseconds(200), (count, last) => flushed.TrySetResult((count, last)));
+
+        Assert.True(summary.Defer(0));
+        Assert.False(summary.TryLog(1, out _));
+
+        Assert.Equal((2L, 1), await Wait.ForAsync(flushed.Task, "the flush after the period"));
+    }
+
     /// <summary>What the entries about the bridge count: 1 for a refusal, 1 + N with "N more", N for a flush.</summary>
     private static long LoggedRefusals(Daemon daemon)
     {
