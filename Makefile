@@ -1,4 +1,4 @@
-# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | bench-reexec | bench-sandbox | bench-metrics | soak | publish | install | deb | system-test
+# SocketBridge: make build | run | test | unit | lint | test-native | check | clean | bench | bench-reexec | cmax | bench-sandbox | bench-metrics | soak | publish | install | deb | system-test
 DOTNET      ?= dotnet
 CONFIG      ?= config/demo.json
 OUT         := out
@@ -101,13 +101,16 @@ clean:
 ## bench: forward mode against direct, systemd-socket-proxyd and socat, then spawn
 ## rate, start-up and idle memory against tcpserver, xinetd, systemd-socket-activate
 ## and socat, and what the sandbox keys cost a spawn bridge, then the time a re-exec
-## takes, then what the metrics cost; all measure the NativeAOT program; writes
-## docs/benchmarks.md (9 to 20 minutes)
+## takes, then what the metrics cost, then how many forwarded connections one bridge
+## holds (make cmax); all measure the NativeAOT program; writes docs/benchmarks.md
+## (9 to 20 minutes)
 BENCH_PORTS    := 28801 28802 28803 28804 28805 28806 28901 28906 28811 28812
 # The sandbox variants of the spawn bridge (bench/spawn-rate.sh, BENCH_SPAWN_PARTS) and their forward bridges.
 BENCH_SANDBOX_PORTS := 28801 28901 28821 28822 28823 28824 28825 28921 28922 28923 28924 28925 28831 28832 28833 28834 28835 28836
 # The three daemons of bench/metrics.sh, its metrics endpoint and its iperf3 -s.
 BENCH_METRICS_PORTS := 28841 28842 28851 28852 28860 28861 28862 28871
+# bench/cmax.py's echo server and bridge.
+BENCH_CMAX_PORTS := 28881 28882
 
 .PHONY: bench
 bench: bench-deps build $(PUBLISH)/socketbridge
@@ -123,9 +126,12 @@ bench: bench-deps build $(PUBLISH)/socketbridge
 	@echo "bench/metrics.sh: spawn rate and relay throughput with metrics off and on (scraped every second)"
 	@bench/wait-ports.sh $(BENCH_METRICS_PORTS)
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/metrics.sh $(BENCH_METRICS_ARGS) > $(OUT)/bench/metrics.md
-	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md $(OUT)/bench/reexec.md $(OUT)/bench/metrics.md > $(OUT)/bench/benchmarks.md
+	@echo "bench/cmax.py: as many forwarded connections through one bridge as the open-file limit allows"
+	@bench/wait-ports.sh $(BENCH_CMAX_PORTS)
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/cmax.py > $(OUT)/bench/cmax.md
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/report.sh $(OUT)/bench/forward.md $(OUT)/bench/spawn-rate.md $(OUT)/bench/reexec.md $(OUT)/bench/metrics.md $(OUT)/bench/cmax.md > $(OUT)/bench/benchmarks.md
 	@mv $(OUT)/bench/benchmarks.md docs/benchmarks.md
-	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; cat $(OUT)/bench/reexec.md; echo; cat $(OUT)/bench/metrics.md; echo; echo "written: docs/benchmarks.md"
+	@echo; cat $(OUT)/bench/forward.md; echo; cat $(OUT)/bench/spawn-rate.md; echo; cat $(OUT)/bench/reexec.md; echo; cat $(OUT)/bench/metrics.md; echo; cat $(OUT)/bench/cmax.md; echo; echo "written: docs/benchmarks.md"
 
 ## bench-sandbox: the sandbox part of make bench's spawn rate alone: the plain spawn
 ## bridge beside the same with every Limit*, Nice, UMask and NoNewPrivileges, with
@@ -150,6 +156,20 @@ bench-reexec: $(PUBLISH)/socketbridge
 	@mkdir -p $(OUT)/bench
 	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/reexec.py > $(OUT)/bench/reexec.md
 	@echo; cat $(OUT)/bench/reexec.md
+
+## cmax: the connections part of make bench alone: one forward bridge to an epoll echo
+## server holds as many connections as the daemon's open-file limit allows (its hard
+## limit, less the reserve: about 9,960 with 20,000), each from one of many loopback
+## addresses and each with a round trip; prints the number held, the daemon's RSS per
+## connection, its CPU time while they are idle, the time to open and to close them all
+## (about 20 s; BENCH_CMAX_IDLE, BENCH_CMAX_WINDOW, BENCH_CMAX_MAX, BENCH_CMAX_PORT_BASE)
+.PHONY: cmax
+cmax: $(PUBLISH)/socketbridge
+	@command -v gcc >/dev/null && command -v python3 >/dev/null || { echo "make cmax: needs gcc and python3" >&2; exit 1; }
+	@mkdir -p $(OUT)/bench
+	@bench/wait-ports.sh $(BENCH_CMAX_PORTS)
+	SOCKETBRIDGE_BIN=$(CURDIR)/$(PUBLISH)/socketbridge bench/cmax.py > $(OUT)/bench/cmax.md
+	@echo; cat $(OUT)/bench/cmax.md
 
 ## bench-metrics: the metrics part of make bench alone: the same daemon with
 ## SocketBridge:Metrics off, on and scraped every second (bench/scrape.py), and off

@@ -3,11 +3,12 @@
 # bench/spawn-rate.sh and (when given) bench/reexec.py and bench/metrics.sh, with
 # the machine and the versions they ran with.
 # SOCKETBRIDGE_BIN: the program measured (default: the NativeAOT out/publish/socketbridge).
-#   bench/report.sh FORWARD.md SPAWN.md [REEXEC.md [METRICS.md]] > docs/benchmarks.md
+#   bench/report.sh FORWARD.md SPAWN.md [REEXEC.md [METRICS.md [CMAX.md]]] > docs/benchmarks.md
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 forward=$1 spawn=$2 reexec=${3:-} metrics=${4:-}
+cmax=${5:-}
 sb=${SOCKETBRIDGE_BIN:-$root/out/publish/socketbridge}
 dotnet=${DOTNET:-dotnet}
 
@@ -176,4 +177,27 @@ with less noise than the rates.
 
 EOF
   cat "$metrics"
+fi
+if [[ -n $cmax ]]; then
+  cat <<EOF
+
+## Connections: as many through one forward bridge as the open-file limit allows
+
+bench/cmax.py (\`make cmax\` runs it alone): one forward bridge (\`LogLevel\`
+\`Warning\`, \`MaxConnections\` as high as the hard open-file limit) to
+bench/netbench.c's epoll echo server, a process of its own. The client, a
+third process, opens connections from many loopback addresses (1,000 from
+each of 127.0.0.2, 127.0.0.3, ...), 256 at a time, each sending a byte and
+waiting for its echo, until the daemon refuses one: the descriptors it may
+use are then all taken, two per connection, the last 48 below the limit
+being its reserve. Memory is VmRSS against a start warmed up with 50 short
+connections; CPU time is every thread's, while all the connections sit idle;
+after that, each carries a second round trip. Closing is timed until the
+daemon is back at the descriptors it had before. The kernel's memory is the
+machine's (Slab in /proc/meminfo, TCP buffers in /proc/net/sockstat) and
+counts the four sockets of a forwarded connection: client, daemon (two) and
+echo server.
+
+EOF
+  cat "$cmax"
 fi
