@@ -14,7 +14,10 @@ namespace SocketBridge.Metrics;
 /// instruments are read at each scrape and written as they come, straight
 /// into the scrape's buffer (<see cref="Scrape"/>): no copy of a label, no
 /// text in between. Exists only when <c>SocketBridge:Metrics</c> is set:
-/// without a listener, recording a histogram costs a branch.
+/// without a listener, recording a histogram costs a branch. A histogram
+/// series whose bridge is gone (removed by a reload, or moved to another
+/// mode) leaves the scrape with that bridge's counters: the bridges a scrape
+/// sees are those the accepted counter reports.
 /// </summary>
 internal sealed class MetricsCollector : IDisposable
 {
@@ -23,6 +26,9 @@ internal sealed class MetricsCollector : IDisposable
     /// <summary>The instruments in the order they were published, each as its family.</summary>
     private readonly List<(Instrument Instrument, PrometheusFamily Family)> _families = [];
     private readonly ConcurrentDictionary<SeriesKey, HistogramSeries> _histograms = new();
+
+    /// <summary>The (bridge, mode) label values the scrape under way has seen in the accepted counter.</summary>
+    private readonly HashSet<(string? Bridge, string? Mode)> _liveBridges = [];
 
     /// <summary>One scrape at a time: the observable instruments write into its writer.</summary>
     private readonly Lock _scraping = new();
@@ -48,7 +54,7 @@ internal sealed class MetricsCollector : IDisposable
             }
         };
         _listener.SetMeasurementEventCallback<double>(OnMeasurement);
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _writer?.Sample(Start(instrument), tags, value));
+        _listener.SetMeasurementEventCallback<long>(OnCount);
         _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => _writer?.Sample(Start(instrument), tags, (long)value));
         _listener.Start();
         foreach (HistogramHandover series in carried)
@@ -64,6 +70,7 @@ internal sealed class MetricsCollector : IDisposable
         {
             _writer = new PrometheusTextWriter(output);
             _written = null;
+            _liveBridges.Clear();
             try
             {
                 _listener.RecordObservableInstruments();
@@ -146,6 +153,14 @@ internal sealed class MetricsCollector : IDisposable
                 continue;
             }
 
+            if (!_liveBridges.Contains(BridgeOf(series.Labels)))
+            {
+                // Gone with its bridge; a connection it still drains may
+                // record into it again, and it leaves again at the next scrape.
+                _histograms.TryRemove(new KeyValuePair<SeriesKey, HistogramSeries>(SeriesKey.Of(series.Instrument, (ReadOnlySpan<KeyValuePair<string, object?>>)series.Labels), series));
+                continue;
+            }
+
             if (!headed)
             {
                 writer.Family(family);
@@ -161,6 +176,24 @@ internal sealed class MetricsCollector : IDisposable
             series.Read(buckets, out double sum, out long count);
             writer.Histogram(family, series.Labels, buckets, sum, count);
         }
+    }
+
+    private static (string? Bridge, string? Mode) BridgeOf(ReadOnlySpan<KeyValuePair<string, object?>> labels) =>
+        labels.Length >= 2 ? (labels[0].Value as string, labels[1].Value as string) : (null, null);
+
+    private void OnCount(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        if (_writer is null)
+        {
+            return;
+        }
+
+        if (instrument.Name == SocketBridgeMeter.AcceptedInstrument)
+        {
+            _liveBridges.Add(BridgeOf(tags));
+        }
+
+        _writer.Sample(Start(instrument), tags, value);
     }
 
     private void OnMeasurement(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)

@@ -18,6 +18,9 @@ internal sealed class SocketBridgeMeter : IDisposable
 {
     public const string Name = "SocketBridge";
 
+    /// <summary>Reports every bridge serving now, whatever its mode: the collector's list of live bridges.</summary>
+    public const string AcceptedInstrument = "socketbridge.connections.accepted";
+
     /// <summary>Launches take a few hundred microseconds; a slow one (a loaded machine, a big program) seconds.</summary>
     private static readonly double[] LaunchBounds = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -37,7 +40,7 @@ internal sealed class SocketBridgeMeter : IDisposable
             "socketbridge.connection.duration", "s", "Time from a connection's accept to its end", null,
             new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBounds });
 
-        _meter.CreateObservableCounter("socketbridge.connections.accepted", () => PerBridge(bridges(), t => t.Accepted), "{connection}", "Connections accepted and served");
+        _meter.CreateObservableCounter(AcceptedInstrument, () => PerBridge(bridges(), t => t.Accepted), "{connection}", "Connections accepted and served");
         _meter.CreateObservableCounter("socketbridge.connections.refused", () => Refusals(bridges()), "{connection}", "Connections accepted and closed unserved, by reason");
         _meter.CreateObservableGauge("socketbridge.connections.active", () => Active(bridges()), "{connection}", "Connections open now");
         _meter.CreateObservableCounter("socketbridge.programs.launched", () => PerBridge(bridges(), t => t.Launched), "{program}", "Programs started");

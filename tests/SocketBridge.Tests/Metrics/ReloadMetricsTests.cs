@@ -69,6 +69,14 @@ public sealed class ReloadMetricsTests
             {
                 MetricsScrape scrape = await metrics.ScrapeAsync();
                 scrapes++;
+
+                // A series missing from a scrape is stale to Prometheus (a removed
+                // bridge's): if it comes back, it is a new one.
+                var present = scrape.Samples.Select(s => s.Series).ToHashSet();
+                foreach (string gone in last.Keys.Where(k => !present.Contains(k)).ToList())
+                {
+                    last.Remove(gone);
+                }
                 foreach (MetricSample sample in scrape.Samples.Where(s => IsCounted(scrape, s.Name)))
                 {
                     if (last.TryGetValue(sample.Series, out double before) && sample.Value < before)
@@ -140,6 +148,10 @@ public sealed class ReloadMetricsTests
         Assert.True(spawned > 0, "morph accepted nothing while it spawned");
         Assert.True(firstForward.Accepted >= spawned, $"morph's forward series started at {firstForward.Accepted}, below the {spawned} its spawn series had reached");
         Assert.Null(final.Find("socketbridge_connections_accepted_total", ("bridge", "morph"), ("mode", "spawn")));
+
+        // Its spawn-mode histograms went with its spawn-mode counters.
+        Assert.DoesNotContain(final.Samples, s => s.Labels.GetValueOrDefault("bridge") == "morph" && s.Labels.GetValueOrDefault("mode") == "spawn");
+        Assert.Contains(final.Samples, s => s.Name == "socketbridge_connection_duration_seconds_count" && s.Labels.GetValueOrDefault("bridge") == "morph" && s.Labels.GetValueOrDefault("mode") == "forward");
         Assert.True(final.Value("socketbridge_connections_accepted_total", ("bridge", "morph"), ("mode", "forward")) > spawned);
     }
 
