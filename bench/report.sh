@@ -39,6 +39,7 @@ what it needs); the scripts and their parameters are in [bench/](../bench/):
 \`BENCH_RTT_SLICES\`, \`BENCH_CONNS\`, \`BENCH_CONN_WORKERS\`, \`BENCH_IDLE\`, \`BENCH_PEERS\` and \`BENCH_PORT_BASE\`
 from the environment; \`spawn-rate.sh\` takes the number of requests, the
 concurrency and the rounds as arguments, and \`BENCH_STARTUP_ROUNDS\`,
+\`BENCH_SPAWN_C2\`, \`BENCH_SPAWN_N2\`, \`BENCH_SPAWN_CEILING_N\`,
 \`BENCH_SPAWN_PORT_BASE\`, \`BENCH_SPAWN_PARTS\` and \`BENCH_SANDBOX_VARIANTS\`
 (\`make bench-sandbox\` runs its sandbox part alone); \`reexec.py\` takes \`BENCH_REEXEC_ROUNDS\`,
 \`BENCH_REEXEC_CONNS\` and \`BENCH_REEXEC_PORT_BASE\` (\`make bench-reexec\`
@@ -115,6 +116,14 @@ connection, \`instances\`, \`per_source\` and \`cps\` raised: xinetd's default
 EXEC:http-ok\`, all five listening at once. Within a round each launcher gets
 one \`ab\` run, in an order that rotates from round to round, so that a busy
 moment of the machine falls on all of them alike; the table gives medians.
+Then, in the same round, each gets one run at \`ab -c 32\` (fewer requests per
+run), in the same rotation. Issue 21 aims at 1.20× tcpserver at both.
+
+The native ceiling, in the same rounds: bench/spawnloop.c launches the same
+http-ok with \`vfork\` and \`execve\` and waits for it, with a socketpair
+holding the request as its fds 0 and 1, in one loop and in \`nproc\` loops at
+once. No launcher can go faster than that on this machine; the table gives
+socketbridge's rate as a fraction of it.
 
 Start-up is timed by bench/startup.py from just before the exec: for
 socketbridge, to \`READY=1\` on \`NOTIFY_SOCKET\` (what systemd waits for with

@@ -11,7 +11,13 @@
 #    rounds; within a round every launcher is measured once, in an order that
 #    rotates from round to round, so that noise from a busy machine falls on
 #    all of them alike, with half a second's pause after each. Medians, and
-#    the ratio to tcpserver.
+#    the ratio to tcpserver. Then the same at a second concurrency,
+#    ab -n REQUESTS2 -c CONCURRENCY2 (fewer requests: the run stays short),
+#    every launcher in the same rotation, in the same rounds.
+# 1b. The native ceiling, in the same rounds: bench/spawnloop.c launches
+#    http-ok with vfork and exec and waits for it, CEILING_N times, in one
+#    loop and in `nproc` loops at once; launches/s, and socketbridge's rate
+#    as a fraction of them.
 # 2. Start-up and idle memory: STARTUP_ROUNDS fresh starts of each launcher
 #    (bench/startup.py): socketbridge from exec to READY=1 on NOTIFY_SOCKET
 #    with three bridges, and from exec to its port accepting; the others from
@@ -32,6 +38,10 @@
 # out/publish/socketbridge, the NativeAOT build), SOCKETBRIDGE_JIT_BIN
 # (optional: the framework-dependent out/socketbridge, measured for start-up
 # and memory only), BENCH_STARTUP_ROUNDS (default 9), BENCH_SPAWN_PORT_BASE
+# BENCH_SPAWN_C2 (the second concurrency, default 32; 0 leaves it out),
+# BENCH_SPAWN_N2 (its requests per run, default 3000), BENCH_SPAWN_CEILING_N
+# (the native ceiling's launches per measurement, default 2000; 0 leaves it
+# out), BENCH_SPAWN_PORT_BASE
 # (default 28801, below the ephemeral range of 32768 and up, where a
 # client socket of an earlier round could hold a port; six ports from it,
 # five from it plus 20 for the sandbox variants, and each socketbridge's plus
@@ -43,6 +53,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 n=${1:-5000}; c=${2:-4}; rounds=${3:-5}
 startup_rounds=${BENCH_STARTUP_ROUNDS:-9}
+c2=${BENCH_SPAWN_C2:-32}; n2=${BENCH_SPAWN_N2:-3000}
+ceiling_n=${BENCH_SPAWN_CEILING_N:-2000}
 base=${BENCH_SPAWN_PORT_BASE:-28801}
 sb=${SOCKETBRIDGE_BIN:-$root/out/publish/socketbridge}
 sb_jit=${SOCKETBRIDGE_JIT_BIN:-}
@@ -69,6 +81,11 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 gcc -O2 -static -o "$progdir/http-ok" "$here/http-ok.c" 2>/dev/null || gcc -O2 -o "$progdir/http-ok" "$here/http-ok.c"
 prog=$progdir/http-ok
+part launchers || { c2=0; ceiling_n=0; }
+if (( ceiling_n > 0 )); then
+  gcc -O2 -o "$progdir/spawnloop" "$here/spawnloop.c"
+  cpus=$(nproc)
+fi
 
 # The launchers, by key: label, port, command.
 launchers=(sb tcpserver xinetd ssa socat)
@@ -182,26 +199,42 @@ done
 declare -A idle_rss idle_pss
 for k in "${keys[@]}"; do idle_rss[$k]=$(rss_kib "${pid[$k]}"); idle_pss[$k]=$(pss_kib "${pid[$k]}"); done
 
-declare -A rates failed
+declare -A rates rates2 failed failed2
 failures=0
+ceiling1=""; ceilingn=""
+# One ab run against KEY, its rate added to the array named RATES and its
+# failed requests to FAILED.
+ab_run() { # KEY REQUESTS CONCURRENCY RATES FAILED ROUND
+  local k=$1 n=$2 c=$3 rps complete bad
+  local -n into=$4 bad_into=$5
+  ab -r -q -n "$n" -c "$c" "http://127.0.0.1:${port[$k]}/" > "$work/ab.txt" 2>&1 || true
+  rps=$(awk '/^Requests per second:/ {print $4}' "$work/ab.txt")
+  complete=$(awk '/^Complete requests:/ {print $3}' "$work/ab.txt")
+  bad=$(awk '/^Failed requests:/ {f = $3} /^Non-2xx responses:/ {x = $3} END {print f + x}' "$work/ab.txt")
+  if [[ -z $rps || ${complete:-0} -ne $n ]]; then
+    echo "spawn-rate.sh: ab -c $c against ${label[$k]} did not complete $n requests:" >&2; tail -n 5 "$work/ab.txt" >&2
+    bad=$((n - ${complete:-0} + bad)); rps=${rps:-0}
+  fi
+  into[$k]+="$rps "; bad_into[$k]=$(( ${bad_into[$k]:-0} + bad ))
+  failures=$((failures + bad))
+  echo "  round $6/$rounds: ab -c $c: ${label[$k]}: $rps requests/s, $bad failed" >&2
+  # Every run starts from the same quiet: the kernel frees a network
+  # namespace later, in a worker (after the 2,000 of a PrivateNetwork run,
+  # about 0.1 s of its CPU), which would otherwise fall on the next run.
+  sleep 0.5
+}
 for r in $(seq "$rounds"); do
-  for k in $(rotate "$r" "${keys[@]}"); do
-    ab -r -q -n "$n" -c "$c" "http://127.0.0.1:${port[$k]}/" > "$work/ab.txt" 2>&1 || true
-    rps=$(awk '/^Requests per second:/ {print $4}' "$work/ab.txt")
-    complete=$(awk '/^Complete requests:/ {print $3}' "$work/ab.txt")
-    bad=$(awk '/^Failed requests:/ {f = $3} /^Non-2xx responses:/ {x = $3} END {print f + x}' "$work/ab.txt")
-    if [[ -z $rps || ${complete:-0} -ne $n ]]; then
-      echo "spawn-rate.sh: ab against ${label[$k]} did not complete $n requests:" >&2; tail -n 5 "$work/ab.txt" >&2
-      bad=$((n - ${complete:-0} + bad)); rps=${rps:-0}
-    fi
-    rates[$k]+="$rps "; failed[$k]=$(( ${failed[$k]:-0} + bad ))
-    failures=$((failures + bad))
-    echo "  round $r/$rounds: ${label[$k]}: $rps requests/s, $bad failed" >&2
-    # Every run starts from the same quiet: the kernel frees a network
-    # namespace later, in a worker (after the 2,000 of a PrivateNetwork run,
-    # about 0.1 s of its CPU), which would otherwise fall on the next run.
+  for k in $(rotate "$r" "${keys[@]}"); do ab_run "$k" "$n" "$c" rates failed "$r"; done
+  if (( c2 > 0 )); then
+    for k in $(rotate "$r" "${launchers[@]}"); do ab_run "$k" "$n2" "$c2" rates2 failed2 "$r"; done
+  fi
+  if (( ceiling_n > 0 )); then
+    # The ceiling in turns with the launchers, one loop and then nproc.
+    ceiling1+="$("$progdir/spawnloop" "$prog" "$ceiling_n" 1 || echo 0) "
+    ceilingn+="$("$progdir/spawnloop" "$prog" "$ceiling_n" "$cpus" || echo 0) "
+    echo "  round $r/$rounds: native ceiling: $(echo $ceiling1 | awk '{print $NF}') launches/s in one loop, $(echo $ceilingn | awk '{print $NF}') in $cpus" >&2
     sleep 0.5
-  done
+  fi
 done
 sleep 1
 declare -A after_rss
@@ -256,8 +289,9 @@ mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}' | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'; }
 verdict() { if awk -v v="$1" -v t="$2" "BEGIN {exit !(v $3 t)}"; then echo met; else echo "**missed**"; fi; }
 # Per round, the rate of KEY over that of BASE in the same round.
-per_round() { # KEY BASE
-  paste -d' ' <(echo ${rates[$1]} | tr ' ' '\n') <(echo ${rates[$2]} | tr ' ' '\n') | awk '$2 > 0 {print $1 / $2}'
+per_round() { # KEY BASE [RATES]
+  local -n of=${3:-rates}
+  paste -d' ' <(echo ${of[$1]} | tr ' ' '\n') <(echo ${of[$2]} | tr ' ' '\n') | awk '$2 > 0 {print $1 / $2}'
 }
 listed() { tr ' ' '\n' | awk 'NF {printf "%s%.2f", (n++) ? ", " : "", $1}'; }
 sbm=$(med "${rates[sb]}")
@@ -275,7 +309,37 @@ for k in "${launchers[@]}"; do
 done
 echo
 rr=$(echo "$round_ratios" | median)
-targets+=("| spawn rate ≥ 1.00× tcpserver -RHl0 (aim 1.20×) | $(ratio "$sbm" "$ts") of the medians; $(printf '%.2f×' "$rr") median of the per-round ratios | $(verdict "$sbm" "$ts" '>=') |")
+targets+=("| spawn rate at ab -c $c ≥ 1.20× tcpserver -RHl0 (issue 21) | $(ratio "$sbm" "$ts") of the medians; $(printf '%.2f×' "$rr") median of the per-round ratios | $(verdict "$sbm" "$(awk -v t="$ts" 'BEGIN {print 1.2 * t}')" '>=') |")
+if (( c2 > 0 )); then
+  ts2=$(med "${rates2[tcpserver]}"); sbm2=$(med "${rates2[sb]}")
+  round_ratios2=$(per_round sb tcpserver rates2)
+  echo "| spawn launcher (ab -n $n2 -c $c2, no keep-alive; median of $rounds) | requests/s | vs tcpserver | failed requests |"
+  echo "| --- | ---: | ---: | ---: |"
+  for k in "${launchers[@]}"; do
+    m=$(med "${rates2[$k]}")
+    f=${failed2[$k]}; [[ $f -ne 0 ]] && f="**$f**"
+    echo "| ${label[$k]} | $(fmt "$m") | $(ratio "$m" "$ts2") | $f |"
+  done
+  echo
+  targets+=("| spawn rate at ab -c $c2 ≥ 1.20× tcpserver -RHl0 (issue 21) | $(ratio "$sbm2" "$ts2") of the medians; $(printf '%.2f×' "$(echo "$round_ratios2" | median)") median of the per-round ratios | $(verdict "$sbm2" "$(awk -v t="$ts2" 'BEGIN {print 1.2 * t}')" '>=') |")
+fi
+if (( ceiling_n > 0 )); then
+  c1m=$(med "$ceiling1"); cnm=$(med "$ceilingn")
+  share() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
+  head="| native ceiling: bench/spawnloop.c, vfork + exec + wait of http-ok, $ceiling_n launches (median of $rounds) | launches/s | socketbridge at ab -c $c, as a fraction of it"
+  sep="| --- | ---: | ---:"
+  (( c2 > 0 )) && { head+=" | socketbridge at ab -c $c2, as a fraction of it"; sep+=" | ---:"; }
+  echo "$head |"; echo "$sep |"
+  row="| one loop | $(fmt "$c1m") | $(share "$sbm" "$c1m")"
+  (( c2 > 0 )) && row+=" | $(share "$sbm2" "$c1m")"
+  echo "$row |"
+  row="| $cpus loops at once (\`nproc\`) | $(fmt "$cnm") | $(share "$sbm" "$cnm")"
+  (( c2 > 0 )) && row+=" | $(share "$sbm2" "$cnm")"
+  echo "$row |"
+  echo
+  echo "The ceiling is what launching alone costs on this machine: each launch is a socketpair with the request already in it, vfork, execve of the same http-ok, waitpid and reading the reply, with no accept, no client and no daemon; tcpserver and socketbridge do all of that and more per connection, and ab shares the CPUs with them."
+  echo
+fi
 fi
 
 if part startup; then
@@ -332,6 +396,14 @@ echo "| measurement | every round, in order |"
 echo "| --- | --- |"
 for k in "${keys[@]}"; do echo "| ${label[$k]}, requests/s | $(echo ${rates[$k]} | sed 's/ /, /g') |"; done
 part launchers && echo "| socketbridge ÷ tcpserver, per round | $(echo $round_ratios | listed) |"
+if (( c2 > 0 )); then
+  for k in "${launchers[@]}"; do echo "| ${label[$k]} at ab -c $c2, requests/s | $(echo ${rates2[$k]} | sed 's/ /, /g') |"; done
+  echo "| socketbridge ÷ tcpserver at ab -c $c2, per round | $(echo $round_ratios2 | listed) |"
+fi
+if (( ceiling_n > 0 )); then
+  echo "| native ceiling, one loop, launches/s | $(echo $ceiling1 | sed 's/ /, /g') |"
+  echo "| native ceiling, $cpus loops, launches/s | $(echo $ceilingn | sed 's/ /, /g') |"
+fi
 for k in "${variants[@]}"; do echo "| ${label[$k]} ÷ plain, per round | $(per_round "$k" sb | listed) |"; done
 for k in "${st_keys[@]}"; do echo "| start-up $k, ms | $(echo ${st_ms[$k]} | sed 's/ /, /g') |"; done
 echo

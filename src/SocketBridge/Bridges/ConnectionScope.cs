@@ -5,19 +5,23 @@ namespace SocketBridge.Bridges;
 
 /// <summary>
 /// The fields of one connection (SPEC 6 names), carried as a logging scope
-/// so every entry about the connection has them.
+/// so every entry about the connection has them. Built when first read: most
+/// connections log nothing at the usual levels.
 /// </summary>
 internal sealed class ConnectionScope(string bridge, Connection connection) : IReadOnlyList<KeyValuePair<string, object>>
 {
-    private readonly KeyValuePair<string, object>[] _fields = Build(bridge, connection);
+    // Two threads reading it first may both build it: the same fields, and either will do.
+    private KeyValuePair<string, object>[]? _fields;
 
-    public int Count => _fields.Length;
+    public int Count => Fields.Length;
 
-    public KeyValuePair<string, object> this[int index] => _fields[index];
+    public KeyValuePair<string, object> this[int index] => Fields[index];
 
-    public IEnumerator<KeyValuePair<string, object>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, object>>)_fields).GetEnumerator();
+    private KeyValuePair<string, object>[] Fields => _fields ??= Build(bridge, connection);
 
-    IEnumerator IEnumerable.GetEnumerator() => _fields.GetEnumerator();
+    public IEnumerator<KeyValuePair<string, object>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, object>>)Fields).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => Fields.GetEnumerator();
 
     public override string ToString() => $"{bridge} {connection.Id}";
 

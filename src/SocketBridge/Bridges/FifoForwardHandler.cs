@@ -101,7 +101,10 @@ internal sealed class FifoForwardHandler(BridgeOptions bridge, ForwardOptions fo
         Socket socket = backend is null
             ? await TargetConnector.ConnectAsync(forward.Target, forward.TargetAddresses, forward.ConnectTimeout, engine, kill).ConfigureAwait(false)
             : await backend.ConnectAsync(kill).ConfigureAwait(false);
-        // Connected by the relay engine without blocking; a NetworkStream wants a blocking socket.
+        // Connected by the relay engine, non-blocking underneath, which .NET
+        // is not told of (StreamConnect): told now, it emulates the blocking
+        // calls a NetworkStream wants on it.
+        socket.Blocking = false;
         socket.Blocking = true;
         return (new NetworkStream(socket, ownsSocket: false), socket);
     }

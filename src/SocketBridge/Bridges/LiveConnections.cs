@@ -10,14 +10,14 @@ namespace SocketBridge.Bridges;
 /// </summary>
 internal sealed class LiveConnections
 {
-    private readonly ConcurrentDictionary<object, Func<IReadOnlyDictionary<string, RelayHandover>, CarriedDescriptors, ConnectionHandover?>> _entries = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<object, Entry> _entries = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>An accepted connection that came in on listener <paramref name="listenerIndex"/> of its bridge.</summary>
-    public void Add(Connection connection, int listenerIndex) =>
-        _entries[connection] = (relays, carried) => Describe(connection, listenerIndex, relays, carried);
+    /// <remarks>No delegate per connection: an entry is kept as long as the connection, idle or not.</remarks>
+    public void Add(Connection connection, int listenerIndex) => _entries[connection] = new Entry(listenerIndex, null);
 
     /// <summary>A connection the daemon holds no socket of (a program carried over serves it), described by <paramref name="capture"/>.</summary>
-    public void Add(object key, Func<CarriedDescriptors, ConnectionHandover> capture) => _entries[key] = (_, carried) => capture(carried);
+    public void Add(object key, Func<CarriedDescriptors, ConnectionHandover> capture) => _entries[key] = new Entry(-1, capture);
 
     public void Remove(object key) => _entries.TryRemove(key, out _);
 
@@ -32,9 +32,9 @@ internal sealed class LiveConnections
     public List<ConnectionHandover> Capture(IReadOnlyDictionary<string, RelayHandover> relays, CarriedDescriptors carried, ref int left)
     {
         var captured = new List<ConnectionHandover>();
-        foreach (Func<IReadOnlyDictionary<string, RelayHandover>, CarriedDescriptors, ConnectionHandover?> describe in _entries.Values)
+        foreach ((object key, Entry entry) in _entries)
         {
-            ConnectionHandover? handover = describe(relays, carried);
+            ConnectionHandover? handover = entry.Capture is { } capture ? capture(carried) : Describe((Connection)key, entry.Listener, relays, carried);
             if (handover is null)
             {
                 continue;
@@ -66,6 +66,9 @@ internal sealed class LiveConnections
             _ => null,
         };
     }
+
+    /// <summary>An accepted connection's listener; or how to describe a connection the daemon holds no socket of.</summary>
+    private readonly record struct Entry(int Listener, Func<CarriedDescriptors, ConnectionHandover>? Capture);
 
     /// <summary>A relay's descriptors, copied for the exec (its loop holds still, so they cannot close meanwhile).</summary>
     private static RelayHandover Carry(RelayHandover relay, CarriedDescriptors carried) => relay with

@@ -66,8 +66,9 @@ internal sealed class RelayEngine : ILivenessProbe, IDisposable
             return BufferedRelay.RunAsync(client, target, idleTimeout, abort);
         }
 
-        client.Blocking = false;
-        target.Blocking = false;
+        // Not Socket.Blocking: the loop's native calls are all these sockets see (Posix.SetNonBlocking).
+        Posix.SetNonBlocking(client.SafeHandle);
+        Posix.SetNonBlocking(target.SafeHandle);
         RelayLoop loop = NextLoop();
         var relay = new SpliceRelay(client, target, idleTimeout, descriptorCeiling == int.MaxValue ? _settings : _settings with { DescriptorCeiling = descriptorCeiling }, tag, resumed);
         relay.AbortWith(loop, abort);
@@ -126,7 +127,9 @@ internal sealed class RelayEngine : ILivenessProbe, IDisposable
     /// A stream socket connected to <paramref name="address"/>, or a
     /// SocketException saying why not; OperationCanceledException when
     /// <paramref name="cancellationToken"/> ends the wait. A Unix listener
-    /// whose queue is full is tried again until then.
+    /// whose queue is full is tried again until then. On Linux the socket is
+    /// non-blocking, though .NET is not told (StreamConnect): set
+    /// Socket.Blocking before .NET's own calls on it.
     /// </summary>
     public Task<Socket> ConnectAsync(EndPoint address, CancellationToken cancellationToken) =>
         ConnectAsync(address, SocketType.Stream, cancellationToken);

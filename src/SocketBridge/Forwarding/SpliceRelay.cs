@@ -35,6 +35,7 @@ internal sealed class SpliceRelay : LoopEntry
     private IRelayDirection? _down; // target to client
     private readonly RelayHandover? _resumed;
     private CancellationTokenRegistration _abort;
+    private RelayLoop? _loop;
 
     /// <param name="tag">What names the relay in a handover: its connection's id.</param>
     /// <param name="resumed">Where the relay stood in the previous image, for one carried over by a re-exec.</param>
@@ -54,12 +55,16 @@ internal sealed class SpliceRelay : LoopEntry
     public Task<RelayResult> Completion => _done.Task;
 
     /// <summary>Ends the relay when <paramref name="abort"/> is cancelled; call before registering.</summary>
-    public void AbortWith(RelayLoop loop, CancellationToken abort) =>
-        _abort = abort.UnsafeRegister(static (state, _) =>
+    public void AbortWith(RelayLoop loop, CancellationToken abort)
+    {
+        // The relay itself as the state: no (loop, relay) pair boxed and kept for each connection.
+        _loop = loop;
+        _abort = abort.UnsafeRegister(static state =>
         {
-            var (loop, relay) = ((RelayLoop, SpliceRelay))state!;
-            loop.Cancel(relay);
-        }, (loop, this));
+            var relay = (SpliceRelay)state!;
+            relay._loop!.Cancel(relay);
+        }, this);
+    }
 
     public override void Start(Epoll epoll, NativeBuffer scratch)
     {

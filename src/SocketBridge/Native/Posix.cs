@@ -218,6 +218,45 @@ internal static unsafe class Posix
         }
     }
 
+    /// <summary>
+    /// Sets O_NONBLOCK on a socket behind .NET's back, for one only the relay
+    /// loop's native calls use: Socket.Blocking = false would also give it
+    /// .NET's own event-loop state (a SocketAsyncContext and its locks, about
+    /// 230 bytes a socket, kept as long as the connection).
+    /// </summary>
+    public static void SetNonBlocking(SafeSocketHandle socket)
+    {
+        int rc = NativeMethods.SetNonBlocking(socket, 1);
+        if (rc < 0)
+        {
+            throw new NativeCallException("fcntl(F_SETFL)", "a relayed socket", -rc);
+        }
+    }
+
+    /// <summary>
+    /// One send(2) that never waits, on a socket .NET may take for a blocking
+    /// one (<see cref="SetNonBlocking"/>, StreamConnect): the count sent, or -errno.
+    /// </summary>
+    public static int SendNow(SafeSocketHandle socket, ReadOnlySpan<byte> bytes)
+    {
+        bool added = false;
+        socket.DangerousAddRef(ref added);
+        try
+        {
+            fixed (byte* p = bytes)
+            {
+                return NativeMethods.SendNonBlocking((int)socket.DangerousGetHandle(), p, bytes.Length);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>poll(2) for readability: true when a connection is pending on a listening socket, or a FIFO has bytes.</summary>
     public static bool WaitReadable(SafeHandle socket, TimeSpan timeout)
     {

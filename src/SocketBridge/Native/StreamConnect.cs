@@ -37,8 +37,12 @@ internal static unsafe class StreamConnect
 
         if (fd >= 0)
         {
-            // .NET takes a socket it is handed for a blocking one: say what it is.
-            socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true)) { Blocking = false };
+            // Non-blocking, though .NET takes it for a blocking one: a relay
+            // uses it through native calls only, and telling .NET (Blocking =
+            // false) would give it .NET's event-loop state, about 230 bytes
+            // for as long as the connection lasts. Whoever uses .NET's own
+            // calls on it sets Blocking = false first.
+            socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
         }
 
         return rc;
