@@ -284,7 +284,7 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
             var connection = new Connection(socket, context.Ids.Next(), peer, listener) { DescriptorCeiling = ceiling };
             // Registered before the gate is left: a re-exec then carries it over.
             context.Live.Add(connection, index);
-            _ = Task.Run(() => ServeAsync(connection, context));
+            _ = handler.StartsInline ? ServeAsync(connection, context) : Task.Run(() => ServeAsync(connection, context));
         }
         catch (SocketException)
         {
