@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using SocketBridge.Endpoints;
@@ -15,14 +16,20 @@ internal static class TargetConnector
     /// </summary>
     public static async Task<Socket> ConnectAsync(Endpoint target, IReadOnlyList<IPEndPoint> addresses, TimeSpan connectTimeout, RelayEngine engine, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(connectTimeout);
+        // One ConnectTimeout for all the addresses; no timer for a connect that needs no wait.
+        long start = Stopwatch.GetTimestamp();
         SocketException? last = null;
         foreach (EndPoint address in Addresses(target, addresses))
         {
             try
             {
-                Socket socket = await engine.ConnectAsync(address, Type(target), timeout.Token).ConfigureAwait(false);
+                TimeSpan left = connectTimeout - Stopwatch.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new OperationCanceledException();
+                }
+
+                Socket socket = await engine.ConnectAsync(address, Type(target), left, cancellationToken).ConfigureAwait(false);
                 try
                 {
                     Tune(socket);
