@@ -100,7 +100,11 @@ public sealed class SpawnMetricsTests
 
             Assert.Equal(string.Empty, await Clients.ExchangeAsync(open[0]));
             open.RemoveAt(0);
-            scrape = await metrics.ScrapeUntilAsync(s => s.Find("socketbridge_connection_duration_seconds_count", held) == 1, "the first connection's end");
+            // A connection's duration is recorded just before its slot is
+            // given back: a scrape in between sees it ended and still active.
+            scrape = await metrics.ScrapeUntilAsync(
+                s => s.Find("socketbridge_connection_duration_seconds_count", held) == 1 && s.Value("socketbridge_connections_active", held) < 3,
+                "the first connection's end");
             Assert.Equal(2, scrape.Value("socketbridge_connections_active", held));
         }
         finally
@@ -111,7 +115,9 @@ public sealed class SpawnMetricsTests
             }
         }
 
-        MetricsScrape last = await metrics.ScrapeUntilAsync(s => s.Find("socketbridge_connection_duration_seconds_count", held) == 3, "every connection's end");
+        MetricsScrape last = await metrics.ScrapeUntilAsync(
+            s => s.Find("socketbridge_connection_duration_seconds_count", held) == 3 && s.Value("socketbridge_connections_active", held) < 1,
+            "every connection's end");
         Assert.Equal(0, last.Value("socketbridge_connections_active", held));
         Assert.Equal(3, last.Value("socketbridge_programs_launched_total", held));
     }
