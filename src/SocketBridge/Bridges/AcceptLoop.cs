@@ -284,17 +284,9 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
             var connection = new Connection(socket, context.Ids.Next(), peer, listener) { DescriptorCeiling = ceiling };
             // Registered before the gate is left: a re-exec then carries it over.
             context.Live.Add(connection, index);
-            // A start that cannot block runs on the accepting thread; any
-            // other is served on the thread pool, as Task.Run would, but without
-            // the task Task.Run returns, which the connection would keep as long as it lasts.
-            if (handler.StartsInline)
-            {
-                _ = ServeAsync(connection, context);
-            }
-            else
-            {
-                ThreadPool.QueueUserWorkItem(static s => _ = s.Loop.ServeAsync(s.Connection, s.Context), (Loop: this, Connection: connection, Context: context), preferLocal: false);
-            }
+            // Served on the thread pool, as Task.Run would, but without the
+            // task Task.Run returns, which the connection would keep as long as it lasts.
+            ThreadPool.QueueUserWorkItem(static s => _ = s.Loop.ServeAsync(s.Connection, s.Context), (Loop: this, Connection: connection, Context: context), preferLocal: false);
         }
         catch (SocketException)
         {

@@ -31,14 +31,6 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
         return backend?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 
-    /// <summary>
-    /// To a socket Target with no on-demand backend to launch, a connection
-    /// starts with a non-blocking connect(2) (a local Target has answered by
-    /// its return) and the relay's registration: short enough for the
-    /// accepting thread (forwarded connections/s: see the commit).
-    /// </summary>
-    public bool StartsInline => backend is null && forward.Target is not FifoEndpoint;
-
     // Without an on-demand backend, no frame of its own: every awaiting
     // frame is kept as long as the connection, idle or not.
     public Task ServeAsync(Connection connection, CancellationToken stop, CancellationToken kill) =>
@@ -180,13 +172,7 @@ internal sealed class ForwardMode(BridgeOptions bridge, ForwardOptions forward, 
 
             // The relay's start and the connection's new phase are one step for a re-exec.
             Task<RelayResult> relaying;
-            if (!gate.TryEnter())
-            {
-                // A re-exec is under way. This may be the accepting thread, inside
-                // the gate itself (StartsInline): wait for it on another.
-                await Task.Run(gate.Enter, CancellationToken.None).ConfigureAwait(false);
-            }
-
+            gate.Enter();
             try
             {
                 relaying = engine.RelayAsync(connection.Socket, target, forward.IdleTimeout, kill, connection.DescriptorCeiling, connection.Id);

@@ -17,14 +17,6 @@ internal interface IConnectionHandler
     Task ServeAsync(Connection connection, CancellationToken stop, CancellationToken kill);
 
     /// <summary>
-    /// True when <see cref="ServeAsync"/> never blocks before its first wait
-    /// (and never calls <see cref="HandoverGate.Enter"/> there): the accept
-    /// loop then starts it on its own thread, inside the handover gate,
-    /// sparing a hand-off to the thread pool per connection.
-    /// </summary>
-    bool StartsInline => false;
-
-    /// <summary>
     /// Goes on serving a connection the daemon's previous image was serving
     /// (a re-exec): a relay or a program that <paramref name="handover"/>
     /// describes: a relay with <paramref name="connection"/> made of its

@@ -135,25 +135,14 @@ internal sealed class RelayEngine : ILivenessProbe, IDisposable
         ConnectAsync(address, SocketType.Stream, cancellationToken);
 
     /// <summary>The same with a socket of <paramref name="type"/>: Stream, or Seqpacket for a unix-seqpacket Target.</summary>
-    public Task<Socket> ConnectAsync(EndPoint address, SocketType type, CancellationToken cancellationToken) =>
-        ConnectAsync(address, type, Timeout.InfiniteTimeSpan, cancellationToken);
-
-    /// <summary>
-    /// The same, waiting at most <paramref name="timeout"/> for the connect
-    /// to finish (OperationCanceledException then, <paramref name="cancellationToken"/>
-    /// not cancelled). The timer starts only if there is a wait: a local
-    /// Target has usually answered before connect(2) returns.
-    /// </summary>
-    public async Task<Socket> ConnectAsync(EndPoint address, SocketType type, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<Socket> ConnectAsync(EndPoint address, SocketType type, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timer.CancelAfter(timeout);
             var socket = new Socket(address.AddressFamily, type, address.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
             try
             {
-                await socket.ConnectAsync(address, timer.Token).ConfigureAwait(false);
+                await socket.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
                 return socket;
             }
             catch
@@ -163,21 +152,38 @@ internal sealed class RelayEngine : ILivenessProbe, IDisposable
             }
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        int rc = StreamConnect.Start(address, type, out Socket? started);
-        if (rc == 0)
+        TimeSpan retry = FirstQueueRetry;
+        while (true)
         {
-            return started!;
-        }
+            cancellationToken.ThrowIfCancellationRequested();
+            int rc = StreamConnect.Start(address, type, out Socket? socket);
+            if (rc == StreamConnect.QueueFull)
+            {
+                await Task.Delay(retry, cancellationToken).ConfigureAwait(false);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastQueueRetry.Ticks));
+                continue;
+            }
 
-        if (started is null && rc != StreamConnect.QueueFull)
-        {
-            throw new ErrnoSocketException(-rc);
-        }
+            if (socket is null)
+            {
+                throw new ErrnoSocketException(-rc);
+            }
 
-        using CancellationTokenSource? limit = timeout == Timeout.InfiniteTimeSpan ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit?.CancelAfter(timeout);
-        return await WaitConnectAsync(address, type, rc, started, limit?.Token ?? cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (rc == StreamConnect.InProgress)
+                {
+                    await WaitConnectedAsync(socket, cancellationToken).ConfigureAwait(false);
+                }
+
+                return socket;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
     }
 
     /// <summary>
@@ -290,41 +296,6 @@ internal sealed class RelayEngine : ILivenessProbe, IDisposable
         foreach (RelayLoop loop in loops ?? [])
         {
             loop.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// Finishes a connect that <see cref="StreamConnect.Start"/> left in
-    /// progress (<paramref name="socket"/>), or starts it again while a Unix
-    /// listener's queue is full (<paramref name="rc"/> QueueFull, no socket).
-    /// </summary>
-    private async Task<Socket> WaitConnectAsync(EndPoint address, SocketType type, int rc, Socket? socket, CancellationToken cancellationToken)
-    {
-        TimeSpan retry = FirstQueueRetry;
-        while (rc == StreamConnect.QueueFull)
-        {
-            await Task.Delay(retry, cancellationToken).ConfigureAwait(false);
-            retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastQueueRetry.Ticks));
-            rc = StreamConnect.Start(address, type, out socket);
-            if (socket is null && rc != StreamConnect.QueueFull)
-            {
-                throw new ErrnoSocketException(-rc);
-            }
-        }
-
-        try
-        {
-            if (rc == StreamConnect.InProgress)
-            {
-                await WaitConnectedAsync(socket!, cancellationToken).ConfigureAwait(false);
-            }
-
-            return socket!;
-        }
-        catch
-        {
-            socket!.Dispose();
-            throw;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using SocketBridge.Endpoints;
@@ -16,20 +15,14 @@ internal static class TargetConnector
     /// </summary>
     public static async Task<Socket> ConnectAsync(Endpoint target, IReadOnlyList<IPEndPoint> addresses, TimeSpan connectTimeout, RelayEngine engine, CancellationToken cancellationToken)
     {
-        // One ConnectTimeout for all the addresses; no timer for a connect that needs no wait.
-        long start = Stopwatch.GetTimestamp();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(connectTimeout);
         SocketException? last = null;
         foreach (EndPoint address in Addresses(target, addresses))
         {
             try
             {
-                TimeSpan left = connectTimeout - Stopwatch.GetElapsedTime(start);
-                if (left <= TimeSpan.Zero)
-                {
-                    throw new OperationCanceledException();
-                }
-
-                Socket socket = await engine.ConnectAsync(address, Type(target), left, cancellationToken).ConfigureAwait(false);
+                Socket socket = await engine.ConnectAsync(address, Type(target), timeout.Token).ConfigureAwait(false);
                 try
                 {
                     Tune(socket);
