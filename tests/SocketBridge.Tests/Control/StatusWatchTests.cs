@@ -97,8 +97,10 @@ public sealed class StatusWatchTests
         int spawned = await daemon.PortOfAsync("spawned");
         int relayed = await daemon.PortOfAsync("relayed");
 
-        var start = new ProcessStartInfo(Binary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (string[])["status", "--watch", "--control", daemon.ControlSocket])
+        // SIGINT at its default, as in a terminal: a suite started in the background
+        // (make test &) passes it on ignored, and the program would keep it so.
+        var start = new ProcessStartInfo("/usr/bin/env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in (string[])["--default-signal=INT", Binary.Path, "status", "--watch", "--control", daemon.ControlSocket])
         {
             start.ArgumentList.Add(arg);
         }
