@@ -28,7 +28,7 @@ internal sealed class LogPipeline : IDisposable
     /// <summary>
     /// Stops the sinks taking entries and waits for each to write what it has
     /// queued, all within <paramref name="timeout"/>, and no longer than
-    /// <see cref="QueuedSink.StallLimit"/> for a sink that writes nothing.
+    /// <see cref="QueuedSink.StallLimit"/> for a sink stuck in one write.
     /// True when every queued entry was written.
     /// </summary>
     public bool Close(TimeSpan timeout)

@@ -29,7 +29,7 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
     /// </summary>
     public const long DefaultCapacityBytes = 4 * 1024 * 1024;
 
-    /// <summary>How long <see cref="Close"/> waits for a sink that writes nothing at all before leaving it behind.</summary>
+    /// <summary>How long <see cref="Close"/> waits for a sink stuck in one write before leaving it behind.</summary>
     public static readonly TimeSpan StallLimit = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
@@ -111,8 +111,8 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
 
     /// <summary>
     /// Stops taking entries and waits for the queued ones to be written, at
-    /// most <paramref name="timeout"/>, and less when the sink writes nothing
-    /// for <see cref="StallLimit"/>. False when entries were left unwritten.
+    /// most <paramref name="timeout"/>, and less when one write of the sink
+    /// does not return for <see cref="StallLimit"/>. False when entries were left unwritten.
     /// </summary>
     public bool Close(TimeSpan timeout)
     {
@@ -189,7 +189,7 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
     /// Waits, without closing, until everything queued before this call is
     /// written (a re-exec, which ends the thread with the image), at most
     /// until <paramref name="deadline"/> (a Stopwatch timestamp), less when
-    /// the sink writes nothing for <see cref="StallLimit"/>.
+    /// one write of the sink does not return for <see cref="StallLimit"/>.
     /// </summary>
     public bool WaitDrained(long deadline)
     {
