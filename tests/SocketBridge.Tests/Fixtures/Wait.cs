@@ -7,22 +7,8 @@ public static class Wait
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
-    public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var clock = Stopwatch.StartNew();
-        TimeSpan limit = timeout ?? DefaultTimeout;
-        int delay = 5;
-        while (!condition())
-        {
-            if (clock.Elapsed > limit)
-            {
-                throw new TimeoutException($"timed out after {limit.TotalSeconds:0.#} s waiting for {what}");
-            }
-
-            await Task.Delay(delay);
-            delay = Math.Min(delay * 2, 100);
-        }
-    }
+    public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        UntilAsync(() => Task.FromResult(condition()), what, timeout);
 
     /// <summary>
     /// As <see cref="UntilAsync(Func{bool}, string, TimeSpan?)"/>, for a
