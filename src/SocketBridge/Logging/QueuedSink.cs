@@ -57,6 +57,7 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
     private int _sinkDisposed;
     private long _reported; // the worker's: drops already written about
     private long _writingSince; // Stopwatch timestamp of the write in progress; 0 between writes
+    private int _tid; // the worker's kernel thread id, once it runs
     private long _enqueued; // under lock (_queue): entries ever queued
     private long _handled; // the worker's: entries ever taken and written (or failed)
 
@@ -168,6 +169,7 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
 
     private void Run()
     {
+        Volatile.Write(ref _tid, Native.Posix.CurrentThreadId);
         while (Take(out Pending pending, out bool idle))
         {
             long dropped = idle ? _counters.Dropped : pending.DroppedBefore;
@@ -262,15 +264,19 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
     /// <summary>
     /// Whether the sink is stuck: one write has been going on for
     /// <see cref="StallLimit"/> (counted from <paramref name="waitFrom"/> at the
-    /// earliest). A thread that is not writing is not stuck, only not yet
-    /// scheduled: on a loaded machine that can take longer than the stall
-    /// limit, and giving up then would lose the last entries, such as the
-    /// one line that says why the daemon could not start.
+    /// earliest) and the thread sleeps in it (a full pipe, a socket journald
+    /// does not read). A thread that is not writing, or that works or waits for
+    /// a CPU in its write (the first one compiles the formatter in the
+    /// framework-dependent build), is not stuck, only slow: on a loaded
+    /// machine that can take longer than the stall limit, and giving up then
+    /// would lose the last entries, such as the one line that says why the
+    /// daemon could not start.
     /// </summary>
     private bool Stalled(long now, long waitFrom)
     {
         long since = Volatile.Read(ref _writingSince);
-        return since != 0 && now - Math.Max(since, waitFrom) >= (long)(StallLimit.TotalSeconds * Stopwatch.Frequency);
+        return since != 0 && now - Math.Max(since, waitFrom) >= (long)(StallLimit.TotalSeconds * Stopwatch.Frequency)
+            && !Native.Posix.IsThreadRunnable(Volatile.Read(ref _tid));
     }
 
     private void Write(LogEvent logEvent, bool notice)

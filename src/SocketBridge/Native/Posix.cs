@@ -22,6 +22,29 @@ internal static unsafe class Posix
 
     public static uint EffectiveUid => NativeMethods.GetEUid();
 
+    /// <summary>The calling thread's kernel id, as /proc/self/task/ names it.</summary>
+    public static int CurrentThreadId => NativeMethods.GetTid();
+
+    /// <summary>
+    /// Whether thread <paramref name="tid"/> of this process is running or
+    /// waiting for a CPU (state R in /proc/self/task/TID/stat), as opposed to
+    /// sleeping in a call such as a write to a full pipe. False when it
+    /// cannot be read.
+    /// </summary>
+    public static bool IsThreadRunnable(int tid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
+            int end = stat.LastIndexOf(')');
+            return end >= 0 && end + 2 < stat.Length && stat[end + 2] == 'R';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Puts back SIGCHLD's default disposition and unblocks the signals the
     /// daemon handles, whatever its parent left (see sb_reset_inherited_signals).

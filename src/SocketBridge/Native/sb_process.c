@@ -338,6 +338,12 @@ int32_t sb_reset_inherited_signals(void)
     return rc == 0 ? 0 : -rc;
 }
 
+/* The calling thread's id (gettid(2)), as /proc/self/task/ names it. */
+int32_t sb_gettid(void)
+{
+    return (int32_t)syscall(SYS_gettid);
+}
+
 /*
  * The daemon's own signals back from SIG_IGN to SIG_DFL, before the runtime
  * registers its handlers: .NET leaves a signal that was ignored at start

@@ -124,6 +124,23 @@ public sealed class QueuedSinkTests
         Assert.Equal(20, written.Written);
     }
 
+    [Fact]
+    public void Closing_waits_for_a_sink_busy_in_a_long_write_as_for_one_waiting_for_a_CPU()
+    {
+        // A write that computes for 600 ms (as the first one compiles the formatter under
+        // load) is not a stuck consumer: the entries after it are written too.
+        var busy = new BusySink(TimeSpan.FromMilliseconds(600));
+        var counters = new LogSinkCounters("busy");
+        var queued = new QueuedSink(busy, counters);
+        for (int i = 0; i < 3; i++)
+        {
+            queued.Emit(Entry(i));
+        }
+
+        Assert.True(queued.Close(TimeSpan.FromSeconds(30)));
+        Assert.Equal(3, counters.Written);
+    }
+
     private static LogEvent Entry(int number) =>
         new(DateTimeOffset.Now, LogEventLevel.Information, null, Template, [new LogEventProperty("Number", new ScalarValue(number))]);
 
@@ -176,5 +193,23 @@ public sealed class QueuedSinkTests
     private sealed class SlowSink(TimeSpan delay) : ILogEventSink
     {
         public void Emit(LogEvent logEvent) => Thread.Sleep(delay);
+    }
+
+    /// <summary>Works without sleeping for <paramref name="first"/> on its first entry (the thread stays runnable).</summary>
+    private sealed class BusySink(TimeSpan first) : ILogEventSink
+    {
+        private int _entries;
+
+        public void Emit(LogEvent logEvent)
+        {
+            if (_entries++ == 0)
+            {
+                var clock = Stopwatch.StartNew();
+                while (clock.Elapsed < first)
+                {
+                    Thread.SpinWait(1000);
+                }
+            }
+        }
     }
 }
