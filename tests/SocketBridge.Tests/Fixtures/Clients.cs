@@ -22,8 +22,8 @@ public static class Clients
         return socket;
     }
 
-    /// <summary>Sends <paramref name="input"/>, half-closes, and reads until the server closes.</summary>
-    public static async Task<string> ExchangeAsync(Socket socket, string input = "")
+    /// <summary>Sends <paramref name="input"/>, half-closes, and reads until the server closes (within <paramref name="timeout"/>, 15 s by default).</summary>
+    public static async Task<string> ExchangeAsync(Socket socket, string input = "", TimeSpan? timeout = null)
     {
         using (socket)
         {
@@ -33,7 +33,7 @@ public static class Clients
             }
 
             socket.Shutdown(SocketShutdown.Send);
-            return await ReadToEndAsync(socket);
+            return await ReadToEndAsync(socket, timeout);
         }
     }
 

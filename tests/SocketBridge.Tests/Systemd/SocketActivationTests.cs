@@ -8,6 +8,13 @@ namespace SocketBridge.Tests.Systemd;
 /// <summary>The daemon itself socket-activated (SPEC 4, 7), by systemd-socket-activate.</summary>
 public sealed class SocketActivationTests
 {
+    /// <summary>
+    /// How long the first connection may wait: it is made before the daemon is
+    /// ready and waits in the passed socket's backlog for the whole start-up,
+    /// which the framework-dependent build takes seconds for on a loaded machine.
+    /// </summary>
+    private static readonly TimeSpan BeforeReady = TimeSpan.FromSeconds(60);
+
     [Fact]
     public async Task A_systemd_endpoint_serves_the_socket_passed_under_its_name()
     {
@@ -20,7 +27,7 @@ public sealed class SocketActivationTests
         await using Daemon daemon = await ActivateAsync(dir, [$"127.0.0.1:{port}"], "web");
 
         // systemd-socket-activate execs the daemon on the first connection, which must be served.
-        string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port));
+        string reply = await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), timeout: BeforeReady);
         await daemon.WaitReadyAsync();
 
         Assert.Equal($"served on 127.0.0.1:{port} as connection pid-match=yes\n", reply);
@@ -39,7 +46,7 @@ public sealed class SocketActivationTests
         await using Daemon daemon = await ActivateAsync(dir, [$"127.0.0.1:{port}"], names: null);
 
         // Binding would fail with EADDRINUSE: the passed socket already listens there.
-        Assert.Equal("adopted\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
+        Assert.Equal("adopted\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), timeout: BeforeReady));
         await daemon.WaitReadyAsync();
         await daemon.WaitForLogAsync($"adopt: listening on tcp:127.0.0.1:{port} (passed by systemd as");
     }
@@ -57,7 +64,7 @@ public sealed class SocketActivationTests
             """);
         await using Daemon daemon = await ActivateAsync(dir, [path, $"127.0.0.1:{port}"], "local:remote");
 
-        Assert.Equal("remote\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)));
+        Assert.Equal("remote\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), timeout: BeforeReady));
         await daemon.WaitReadyAsync();
         Assert.Equal($"{path}\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path)));
         FileStatus file = Posix.TryLStat(path)!.Value;
@@ -78,7 +85,7 @@ public sealed class SocketActivationTests
             """);
         await using Daemon daemon = await ActivateAsync(dir, [$"127.0.0.1:{named}", $"127.0.0.1:{byAddress}"], "web:other");
 
-        Assert.Equal($"inet {named}\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, named)));
+        Assert.Equal($"inet {named}\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, named), timeout: BeforeReady));
         await daemon.WaitReadyAsync();
         Assert.Equal($"inet {byAddress}\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, byAddress)));
         Assert.Equal($"unix {path}\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path)));
