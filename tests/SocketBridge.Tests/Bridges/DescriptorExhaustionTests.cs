@@ -122,7 +122,11 @@ public sealed partial class DescriptorExhaustionTests
             Assert.True(served is >= Room / 2 and <= Room + 8 && refused > 0, $"under a limit of {limit} (footprint {footprint}): {served} served, {refused} refused");
 
             // Three seconds more of flood, some 400 clients a second (paced, so as
-            // not to spend the machine's ports): each is closed at once, none served.
+            // not to spend the machine's ports): each is closed at once, none left
+            // waiting. A client is served only if the daemon found two descriptors
+            // free below its reserve meanwhile (seen once or twice in a loaded run,
+            // never more): it gets its echo, and ends.
+            int servedInFlood = 0;
             var flood = System.Diagnostics.Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
             {
@@ -130,10 +134,22 @@ public sealed partial class DescriptorExhaustionTests
                 while (flood.Elapsed < TimeSpan.FromSeconds(3) && await pace.WaitForNextTickAsync())
                 {
                     using Socket socket = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
-                    Assert.Equal(0, await Clients.DrainAsync(socket, TimeSpan.FromSeconds(10)));
-                    Interlocked.Increment(ref refused);
+                    string answer;
+                    try
+                    {
+                        await socket.SendAsync("x\n"u8.ToArray());
+                        answer = await Clients.ReadLineAsync(socket, TimeSpan.FromSeconds(10));
+                    }
+                    catch (SocketException)
+                    {
+                        answer = string.Empty; // reset: refused
+                    }
+
+                    Assert.True(answer is "" or "x", $"a flood client read {answer}");
+                    Interlocked.Increment(ref answer.Length == 0 ? ref refused : ref servedInFlood);
                 }
             })));
+            Assert.True(servedInFlood <= 2, $"{servedInFlood} clients served during the flood, {refused} refused");
 
             Assert.False(daemon.HasExited);
             await Wait.UntilAsync(() => LoggedRefusals(daemon) >= refused, $"entries counting {refused} refusals (so far {LoggedRefusals(daemon)})");
