@@ -38,6 +38,9 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
     /// <summary>When a connection was last refused for want of descriptors (a TimeProvider timestamp).</summary>
     private long _lastShortage;
 
+    // Serialises RefuseShort, so a shortage's first entry and its refusals keep to one line a second.
+    private readonly Lock _shortageGate = new();
+
     /// <summary>Refusals come in floods: at most one entry a second, saying how many were left out (the last second's too).</summary>
     private readonly Logging.LogSummary<(ILogger Logger, string Peer, string Reason)> _refusals = new(
         time,
@@ -441,21 +444,28 @@ internal sealed class AcceptLoop(IConnectionHandler handler, BridgeOptions bridg
     private void RefuseShort(BridgeContext context, BoundListener listener, string? peer, string reason)
     {
         Volatile.Write(ref _lastShortage, time.GetTimestamp());
-        if (Interlocked.Exchange(ref _short, 1) == 1)
+        // One at a time: the accepting thread and a connection's own (its Target
+        // connect short of descriptors) can both meet the shortage first, and
+        // the second must find the second's slot already taken by the first's
+        // entry, not log its refusal in between (two lines 3 ms apart, seen).
+        lock (_shortageGate)
         {
-            if (peer is not null)
+            if (Interlocked.Exchange(ref _short, 1) == 1)
+            {
+                if (peer is not null)
+                {
+                    Summarise(peer, reason, context);
+                }
+
+                return;
+            }
+
+            bool deferred = peer is not null && _refusals.Defer((context.Logger, peer, reason));
+            BridgeLog.DescriptorsShort(context.Logger, context.Options.Name, listener.Display, reason);
+            if (peer is not null && !deferred)
             {
                 Summarise(peer, reason, context);
             }
-
-            return;
-        }
-
-        bool deferred = peer is not null && _refusals.Defer((context.Logger, peer, reason));
-        BridgeLog.DescriptorsShort(context.Logger, context.Options.Name, listener.Display, reason);
-        if (peer is not null && !deferred)
-        {
-            Summarise(peer, reason, context);
         }
     }
 

@@ -141,6 +141,14 @@ internal static partial class DaemonRunner
         ILogger logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SocketBridge");
 
         ConfigurationReloader reloader = host.Services.GetRequiredService<ConfigurationReloader>();
+        // Before any handler of ours or of the host's lifetime is registered:
+        // the runtime keeps ignoring a signal that was ignored at start.
+        int[] ignored = Native.Posix.TakeBackDaemonSignals();
+        if (ignored.Length > 0)
+        {
+            LogSignalsTakenBack(logger, string.Join(", ", ignored.Select(Processes.SignalNames.Name)));
+        }
+
         using PosixSignalRegistration? hangup = WithSignals(logger, () => PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
@@ -223,6 +231,9 @@ internal static partial class DaemonRunner
             // SIGHUP while stopping: there is nothing left to reload.
         }
     }
+
+    [LoggerMessage(EventId = LogEventIds.SignalsTakenBack, Level = LogLevel.Information, Message = "started with {Signals} ignored (nohup, or the parent's choice): handled as always (SIGHUP reloads, SIGTERM stops, SIGUSR2 re-executes)")]
+    private static partial void LogSignalsTakenBack(ILogger logger, string signals);
 
     [LoggerMessage(EventId = LogEventIds.Hangup, Level = LogLevel.Information, Message = "SIGHUP: reloading the configuration")]
     private static partial void LogHangup(ILogger logger);

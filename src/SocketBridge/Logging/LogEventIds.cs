@@ -91,6 +91,7 @@ internal static class LogEventIds
     public const int Stopping = 88;
     public const int KilledLingering = 89;
     public const int Stopped = 90;
+    public const int SignalsTakenBack = 91;
 
     // 100-109: re-exec (socketbridge reexec, SIGUSR2) and what crosses it.
     public const int ReexecRequested = 100;

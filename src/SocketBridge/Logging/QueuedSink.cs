@@ -56,7 +56,7 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
     private bool _sleeping; // under lock (_queue): the thread waits without a deadline, so an entry must wake it
     private int _sinkDisposed;
     private long _reported; // the worker's: drops already written about
-    private long _lastWrite; // Stopwatch timestamp of the worker's last finished write
+    private long _writingSince; // Stopwatch timestamp of the write in progress; 0 between writes
     private long _enqueued; // under lock (_queue): entries ever queued
     private long _handled; // the worker's: entries ever taken and written (or failed)
 
@@ -72,7 +72,6 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
         _sinkProperty = new LogEventProperty("LogSink", new ScalarValue(counters.Sink));
         // As Serilog.Extensions.Logging gives an ILogger entry's EventId.
         _eventId = new LogEventProperty("EventId", new StructureValue([new LogEventProperty("Id", new ScalarValue(LogEventIds.EntriesDropped))]));
-        _lastWrite = Stopwatch.GetTimestamp();
         // Named so that /proc/PID/task/*/comm shows which log is stuck.
         _thread = new Thread(Run) { IsBackground = true, Name = $"sb-log-{counters.Sink}" };
         _thread.UnsafeStart();
@@ -135,12 +134,10 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
     public bool WaitWritten(long deadline)
     {
         long waitFrom = Stopwatch.GetTimestamp();
-        long stall = (long)(StallLimit.TotalSeconds * Stopwatch.Frequency);
         while (!_thread.Join(TimeSpan.FromMilliseconds(20)))
         {
             long now = Stopwatch.GetTimestamp();
-            long progress = Math.Max(Volatile.Read(ref _lastWrite), waitFrom);
-            if (now >= deadline || now - progress >= stall)
+            if (now >= deadline || Stalled(now, waitFrom))
             {
                 return false;
             }
@@ -202,12 +199,11 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
             target = _enqueued;
         }
 
-        long stall = (long)(StallLimit.TotalSeconds * Stopwatch.Frequency);
         long waitFrom = Stopwatch.GetTimestamp();
         while (Interlocked.Read(ref _handled) < target)
         {
             long now = Stopwatch.GetTimestamp();
-            if (now >= deadline || now - Math.Max(Volatile.Read(ref _lastWrite), waitFrom) >= stall)
+            if (now >= deadline || Stalled(now, waitFrom))
             {
                 return false;
             }
@@ -263,8 +259,23 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the sink is stuck: one write has been going on for
+    /// <see cref="StallLimit"/> (counted from <paramref name="waitFrom"/> at the
+    /// earliest). A thread that is not writing is not stuck, only not yet
+    /// scheduled: on a loaded machine that can take longer than the stall
+    /// limit, and giving up then would lose the last entries, such as the
+    /// one line that says why the daemon could not start.
+    /// </summary>
+    private bool Stalled(long now, long waitFrom)
+    {
+        long since = Volatile.Read(ref _writingSince);
+        return since != 0 && now - Math.Max(since, waitFrom) >= (long)(StallLimit.TotalSeconds * Stopwatch.Frequency);
+    }
+
     private void Write(LogEvent logEvent, bool notice)
     {
+        Volatile.Write(ref _writingSince, Stopwatch.GetTimestamp());
         try
         {
             _sink.Emit(logEvent);
@@ -283,7 +294,7 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
             // The notice itself could not be written: the count stays in socketbridge status.
         }
 
-        Volatile.Write(ref _lastWrite, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _writingSince, 0);
     }
 
     private LogEvent DroppedNotice(long count) => new(

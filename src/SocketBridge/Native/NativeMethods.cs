@@ -32,6 +32,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Helper, EntryPoint = "sb_reset_inherited_signals")]
     internal static partial int ResetInheritedSignals();
 
+    [LibraryImport(Helper, EntryPoint = "sb_take_back_daemon_signals")]
+    internal static partial int TakeBackDaemonSignals();
+
     [LibraryImport(Helper, EntryPoint = "sb_open_for_reading", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int OpenForReading(string path, out uint mode, out uint uid, out uint gid, out ulong dev, out ulong ino, out long size);
 

@@ -36,6 +36,23 @@ internal static unsafe class Posix
     }
 
     /// <summary>
+    /// SIGHUP, SIGTERM, SIGUSR1 and SIGUSR2 back to their default if the
+    /// daemon's parent left them ignored (nohup), so the handlers the daemon
+    /// registers next receive them (see sb_take_back_daemon_signals).
+    /// Returns the numbers of those that were ignored.
+    /// </summary>
+    public static int[] TakeBackDaemonSignals()
+    {
+        int ignored = NativeMethods.TakeBackDaemonSignals();
+        if (ignored < 0)
+        {
+            throw new NativeCallException("sigaction", "SIGHUP, SIGTERM, SIGUSR1 and SIGUSR2", -ignored);
+        }
+
+        return [.. Enumerable.Range(1, 31).Where(signal => (ignored & (1 << (signal - 1))) != 0)];
+    }
+
+    /// <summary>
     /// Opens <paramref name="path"/> for reading without blocking, even on a
     /// FIFO; returns what fstat says it is, so the caller can refuse it before
     /// reading.

@@ -339,6 +339,36 @@ int32_t sb_reset_inherited_signals(void)
 }
 
 /*
+ * The daemon's own signals back from SIG_IGN to SIG_DFL, before the runtime
+ * registers its handlers: .NET leaves a signal that was ignored at start
+ * ignored, so a daemon started under nohup(1), or by a supervisor that
+ * ignores SIGHUP or SIGTERM, would never reload on SIGHUP, stop on SIGTERM
+ * or re-execute on SIGUSR2. SIGINT and SIGQUIT keep theirs (see
+ * sb_reset_inherited_signals). Returns which of them were ignored, as a
+ * mask of 1 << (signal - 1), or -errno.
+ */
+int32_t sb_take_back_daemon_signals(void)
+{
+    static const int signals[] = { SIGHUP, SIGTERM, SIGUSR1, SIGUSR2 };
+    int32_t ignored = 0;
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction current;
+        if (sigaction(signals[i], NULL, &current) < 0)
+            return -errno;
+        if ((current.sa_flags & SA_SIGINFO) != 0 || current.sa_handler != SIG_IGN)
+            continue;
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigemptyset(&dfl.sa_mask);
+        if (sigaction(signals[i], &dfl, NULL) < 0)
+            return -errno;
+        ignored |= 1 << (signals[i] - 1);
+    }
+    return ignored;
+}
+
+/*
  * Waits until some child has exited without reaping it (WNOWAIT), so the
  * daemon can still signal its process group until it decides to reap.
  * Returns the pid, or -errno (-ECHILD when there are no children).

@@ -36,10 +36,10 @@ public sealed class LimitsPerSourceAndRateTests
         first.Shutdown(SocketShutdown.Send);
         await Clients.ReadToEndAsync(first);
         string? greeting = null;
-        await Wait.UntilAsync(() =>
+        await Wait.UntilAsync(async () =>
         {
-            using Socket again = Clients.ConnectTcpAsync(IPAddress.Loopback, port).GetAwaiter().GetResult();
-            greeting = Clients.ReadLineAsync(again).GetAwaiter().GetResult();
+            using Socket again = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
+            greeting = await Clients.ReadLineAsync(again);
             return greeting.Length > 0;
         }, "the noisy client to be served again once under its cap");
     }
@@ -61,7 +61,7 @@ public sealed class LimitsPerSourceAndRateTests
 
         // The bucket refills by itself: a client is served again.
         await Wait.UntilAsync(
-            () => Clients.ExchangeAsync(Clients.ConnectTcpAsync(IPAddress.Loopback, port).GetAwaiter().GetResult()).GetAwaiter().GetResult() == "ok\n",
+            async () => await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port)) == "ok\n",
             "service to resume once the rate falls",
             TimeSpan.FromSeconds(30));
     }

@@ -41,7 +41,7 @@ public sealed class OnLimitTests
         byte[] data = new byte[48 * 1024];
         new Random(15).NextBytes(data);
         Task<byte[]> echoed = SendAndReadBackAsync(third, data);
-        await Wait.UntilAsync(() => AcceptQueue(port) == 1, "the third client to wait in the listen backlog");
+        await Wait.UntilAsync(async () => await AcceptQueueAsync(port) == 1, "the third client to wait in the listen backlog");
         Assert.False(echoed.IsCompleted);
         JsonElement bridge = await StatusAsync(daemon);
         Assert.Equal(2, bridge.GetProperty("Active").GetInt32());
@@ -55,13 +55,13 @@ public sealed class OnLimitTests
         await Task.Delay(TimeSpan.FromSeconds(1));
         TimeSpan used = CpuTime(daemon.Pid) - cpu;
         Assert.True(used < TimeSpan.FromMilliseconds(150), $"the daemon used {used.TotalMilliseconds} ms of CPU in {window.ElapsedMilliseconds} ms while a client waited");
-        Assert.Equal(1, AcceptQueue(port));
+        Assert.Equal(1, await AcceptQueueAsync(port));
 
         // The first ends: the third is accepted and served at once, its bytes intact.
         first.Shutdown(SocketShutdown.Send);
         Assert.Equal(string.Empty, await Clients.ReadToEndAsync(first));
         Assert.Equal(data, await Wait.ForAsync(echoed, "the third client's bytes to come back"));
-        Assert.Equal(0, AcceptQueue(port));
+        Assert.Equal(0, await AcceptQueueAsync(port));
 
         bridge = await StatusAsync(daemon);
         Assert.Equal(3, bridge.GetProperty("Total").GetInt64());
@@ -148,7 +148,7 @@ public sealed class OnLimitTests
             if (port == forwardOne)
             {
                 // Forward: the client waits in the backlog, nothing refused.
-                await Wait.UntilAsync(() => AcceptQueue(port) == 1, "the forward bridge's second client to wait in the backlog");
+                await Wait.UntilAsync(async () => await AcceptQueueAsync(port) == 1, "the forward bridge's second client to wait in the backlog");
                 Task<byte[]> echoed = SendAndReadBackAsync(beyond, "waited\n"u8.ToArray());
                 held.Shutdown(SocketShutdown.Send);
                 Assert.Equal(string.Empty, await Clients.ReadToEndAsync(held));
@@ -219,9 +219,9 @@ public sealed class OnLimitTests
     }
 
     /// <summary>The connections waiting to be accepted on a TCP listener, as the kernel counts them (ss: Recv-Q of a listening socket).</summary>
-    private static int AcceptQueue(int port)
+    private static async Task<int> AcceptQueueAsync(int port)
     {
-        var (exit, stdout, stderr) = Clients.RunProgramAsync("ss", ["-Hltn", $"sport = :{port}"]).GetAwaiter().GetResult();
+        var (exit, stdout, stderr) = await Clients.RunProgramAsync("ss", ["-Hltn", $"sport = :{port}"]);
         Assert.True(exit == 0, stderr);
         string[] fields = stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return int.Parse(fields[1]);

@@ -50,8 +50,8 @@ public sealed partial class ReloadEndpointsTests
         string greeting = await Clients.ReadLineAsync(served);
         Assert.Matches("^pid [0-9]+ sockets 2 on fd 3$", greeting);
         using Socket queued = await Clients.ConnectTcpAsync(IPAddress.Loopback, kept);
-        await Wait.UntilAsync(() => Listening(kept).Queued == 1, "the second connection to wait in the accept queue");
-        long inode = Listening(kept).Inode;
+        await Wait.UntilAsync(async () => (await ListeningAsync(kept)).Queued == 1, "the second connection to wait in the accept queue");
+        long inode = (await ListeningAsync(kept)).Inode;
 
         dir.Write("config.json", Config($"[\"tcp:127.0.0.1:{added}\", \"tcp:127.0.0.1:{kept}\"]"));
         CliResult reload = await ReloadAsync(daemon);
@@ -59,7 +59,7 @@ public sealed partial class ReloadEndpointsTests
         Assert.Contains("1 changed", reload.Stdout);
 
         // The kept endpoint is the very same socket, its queue intact; the removed one is closed and its file gone.
-        Assert.Equal((1, inode), Listening(kept));
+        Assert.Equal((1, inode), (await ListeningAsync(kept)));
         Assert.Null(Posix.TryLStat(removed));
         await Assert.ThrowsAnyAsync<SocketException>(() => Clients.ConnectUnixAsync(removed));
         await daemon.WaitForLogAsync($"job: stopped listening on unix:{removed}");
@@ -96,7 +96,7 @@ public sealed partial class ReloadEndpointsTests
         await using Daemon daemon = await Daemon.StartAsync(Config($"[\"tcp:127.0.0.1:{kept}\", \"unix:{removed}\"]"), dir);
         using Socket open = await Clients.ConnectTcpAsync(IPAddress.Loopback, kept);
         Assert.Equal("before", await LineAsync(open, "before"));
-        long inode = Listening(kept).Inode;
+        long inode = (await ListeningAsync(kept)).Inode;
         FileStatus file = Posix.TryLStat(removed)!.Value;
 
         // An added endpoint that cannot be bound: nothing changes, not even the removal.
@@ -114,7 +114,7 @@ public sealed partial class ReloadEndpointsTests
         // The added endpoint serves at the first attempt; the removed one is gone; the kept socket is the same.
         Assert.Equal("added\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, added), "added\n"));
         Assert.Null(Posix.TryLStat(removed));
-        Assert.Equal(inode, Listening(kept).Inode);
+        Assert.Equal(inode, (await ListeningAsync(kept)).Inode);
         Assert.Equal("kept\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, kept), "kept\n"));
         Assert.Equal("after", await LineAsync(open, "after"));
     }
@@ -127,7 +127,7 @@ public sealed partial class ReloadEndpointsTests
             { "Bridges": { "grow": { "Listen": "tcp:127.0.0.1:0", "User": "root", "Exec": ["/bin/cat"] } } }
             """, dir);
         int kept = await daemon.PortOfAsync("grow");
-        long inode = Listening(kept).Inode;
+        long inode = (await ListeningAsync(kept)).Inode;
 
         dir.Write("config.json", $$"""
             { "Bridges": { "grow": { "Listen": ["tcp:127.0.0.1:0", "tcp:[::1]:0"], "User": "root", "Exec": ["/bin/cat"] } } }
@@ -138,7 +138,7 @@ public sealed partial class ReloadEndpointsTests
         Assert.Equal(kept, await daemon.PortOfAsync("grow", 1));
         int added = await daemon.PortOfAsync("grow", 2);
 
-        Assert.Equal(inode, Listening(kept).Inode);
+        Assert.Equal(inode, (await ListeningAsync(kept)).Inode);
         Assert.Equal("v6\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.IPv6Loopback, added), "v6\n"));
         Assert.Equal("v4\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, kept), "v4\n"));
     }
@@ -153,9 +153,9 @@ public sealed partial class ReloadEndpointsTests
     }
 
     /// <summary>What <c>ss</c> says of the socket listening on 127.0.0.1:<paramref name="port"/>: connections in its accept queue, and its inode.</summary>
-    private static (int Queued, long Inode) Listening(int port)
+    private static async Task<(int Queued, long Inode)> ListeningAsync(int port)
     {
-        var ss = Clients.RunProgramAsync("ss", ["-Hltne", $"sport = :{port}"]).GetAwaiter().GetResult();
+        var ss = await Clients.RunProgramAsync("ss", ["-Hltne", $"sport = :{port}"]);
         Match match = SsLine().Match(ss.Stdout);
         Assert.True(match.Success, $"ss shows no listener on port {port}: {ss.Stdout}{ss.Stderr}");
         return (int.Parse(match.Groups["queued"].Value), long.Parse(match.Groups["inode"].Value));

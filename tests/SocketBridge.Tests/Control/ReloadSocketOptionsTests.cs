@@ -84,7 +84,7 @@ public sealed class ReloadSocketOptionsTests
         Assert.True(applied.ExitCode == 0, applied.ToString());
 
         // One socket on the port, not the old one, and it has IP_FREEBIND.
-        await Wait.UntilAsync(() => ListeningAsync(port).GetAwaiter().GetResult().Count == 1, "the old socket to close");
+        await Wait.UntilAsync(async () => (await ListeningAsync(port)).Count == 1, "the old socket to close");
         Assert.NotEqual(inode, Assert.Single(await ListeningAsync(port)).Inode);
         JsonElement listener = Assert.Single(await AskListenerAsync(port));
         Assert.Equal((1, 1), (Option(listener, "freebind"), Option(listener, "reuseport")));

@@ -16,8 +16,8 @@ public sealed class StatusTests
         return JsonDocument.Parse(result.Stdout).RootElement.Clone();
     }
 
-    private static int Active(Daemon daemon) =>
-        Bridge(StatusJsonAsync(daemon.ControlSocket).GetAwaiter().GetResult(), "counted").GetProperty("Active").GetInt32();
+    private static async Task<int> ActiveAsync(Daemon daemon) =>
+        Bridge(await StatusJsonAsync(daemon.ControlSocket), "counted").GetProperty("Active").GetInt32();
 
     private static JsonElement Bridge(JsonElement status, string name) =>
         status.GetProperty("Bridges").EnumerateArray().Single(b => b.GetProperty("Name").GetString() == name);
@@ -37,7 +37,7 @@ public sealed class StatusTests
         for (int i = 0; i < 3; i++)
         {
             Assert.Equal("x\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "x\n"));
-            await Wait.UntilAsync(() => Active(daemon) == 0, "the connection to end");
+            await Wait.UntilAsync(async () => await ActiveAsync(daemon) == 0, "the connection to end");
         }
 
         using Socket first = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
@@ -50,7 +50,7 @@ public sealed class StatusTests
 
         JsonElement status = await StatusJsonAsync(daemon.ControlSocket);
         await Wait.UntilAsync(
-            () => (status = StatusJsonAsync(daemon.ControlSocket).GetAwaiter().GetResult()) is var s && Bridge(s, "counted").GetProperty("Total").GetInt64() == 5,
+            async () => (status = await StatusJsonAsync(daemon.ControlSocket)) is var s && Bridge(s, "counted").GetProperty("Total").GetInt64() == 5,
             "status to count five connections");
         JsonElement counted = Bridge(status, "counted");
         Assert.Equal($"tcp:127.0.0.1:{port}", counted.GetProperty("Listen").GetString());
@@ -77,7 +77,7 @@ public sealed class StatusTests
         // Connections that end leave the active count.
         first.Shutdown(SocketShutdown.Send);
         second.Shutdown(SocketShutdown.Send);
-        await Wait.UntilAsync(() => Active(daemon) == 0, "the active count to fall to 0");
+        await Wait.UntilAsync(async () => await ActiveAsync(daemon) == 0, "the active count to fall to 0");
     }
 
     [Fact]

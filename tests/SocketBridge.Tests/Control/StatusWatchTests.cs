@@ -63,7 +63,7 @@ public sealed class StatusWatchTests
 
         JsonElement counts = default;
         await Wait.UntilAsync(
-            () => (counts = BridgeAsync(daemon, "programs").GetAwaiter().GetResult().GetProperty("Counts")).GetProperty("Exits").GetProperty("status0").GetInt64() == 2
+            async () => (counts = (await BridgeAsync(daemon, "programs")).GetProperty("Counts")).GetProperty("Exits").GetProperty("status0").GetInt64() == 2
                 && counts.GetProperty("Exits").GetProperty("status_other").GetInt64() == 1
                 && counts.GetProperty("Refused").GetProperty("access").GetInt64() == 1,
             "status to count the three exits and the refusal");
@@ -77,7 +77,7 @@ public sealed class StatusWatchTests
 
         JsonElement relayCounts = default;
         await Wait.UntilAsync(
-            () => (relayCounts = BridgeAsync(daemon, "relay").GetAwaiter().GetResult().GetProperty("Counts")).GetProperty("ConnectFailures").GetInt64() == 2,
+            async () => (relayCounts = (await BridgeAsync(daemon, "relay")).GetProperty("Counts")).GetProperty("ConnectFailures").GetInt64() == 2,
             "status to count two connect failures");
         Assert.Equal(2, relayCounts.GetProperty("Accepted").GetInt64());
         Assert.Equal(0, relayCounts.GetProperty("BytesIn").GetInt64());
@@ -97,8 +97,10 @@ public sealed class StatusWatchTests
         int spawned = await daemon.PortOfAsync("spawned");
         int relayed = await daemon.PortOfAsync("relayed");
 
-        var start = new ProcessStartInfo(Binary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (string[])["status", "--watch", "--control", daemon.ControlSocket])
+        // SIGINT at its default, as in a terminal: a suite started in the background
+        // (make test &) passes it on ignored, and the program would keep it so.
+        var start = new ProcessStartInfo("/usr/bin/env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in (string[])["--default-signal=INT", Binary.Path, "status", "--watch", "--control", daemon.ControlSocket])
         {
             start.ArgumentList.Add(arg);
         }
@@ -132,13 +134,13 @@ public sealed class StatusWatchTests
             // Traffic while it watches: spawned connections, and 64 KiB echoed through the relay, until a frame shows rates for both.
             byte[] payload = new byte[64 * 1024];
             await Wait.UntilAsync(
-                () =>
+                async () =>
                 {
-                    Assert.Equal("x\n", Clients.ExchangeAsync(Clients.ConnectTcpAsync(IPAddress.Loopback, spawned).GetAwaiter().GetResult(), "x\n").GetAwaiter().GetResult());
-                    using Socket client = Clients.ConnectTcpAsync(IPAddress.Loopback, relayed).GetAwaiter().GetResult();
-                    client.Send(payload);
+                    Assert.Equal("x\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, spawned), "x\n"));
+                    using Socket client = await Clients.ConnectTcpAsync(IPAddress.Loopback, relayed);
+                    await client.SendAsync(payload);
                     client.Shutdown(SocketShutdown.Send);
-                    Assert.Equal(payload.Length, Clients.DrainAsync(client, Wait.DefaultTimeout).GetAwaiter().GetResult());
+                    Assert.Equal(payload.Length, await Clients.DrainAsync(client, Wait.DefaultTimeout));
                     return Rows(Frames(), "spawned").Any(r => Rate(r[7]) > 0) && Rows(Frames(), "relayed").Any(r => r[9] != "0" && r[9] != "-");
                 },
                 "a frame with accepted connections per second on the spawn bridge and bytes per second on the relay");

@@ -46,7 +46,7 @@ public sealed class SeveralEndpointsTests
             await daemon.WaitForLogAsync($"web: listening on {listen} (spawn");
         }
 
-        await Wait.UntilAsync(() => Bridge(Status(daemon), "web").GetProperty("Total").GetInt64() == 3, "status to count the three connections");
+        await Wait.UntilAsync(async () => Bridge(await StatusAsync(daemon), "web").GetProperty("Total").GetInt64() == 3, "status to count the three connections");
     }
 
     [Fact]
@@ -77,14 +77,14 @@ public sealed class SeveralEndpointsTests
             Assert.Equal(string.Empty, await Clients.ReadToEndAsync(fourth));
         }
 
-        JsonElement shared = Bridge(Status(daemon), "shared");
+        JsonElement shared = Bridge(await StatusAsync(daemon), "shared");
         Assert.Equal((2, 2L, 2L), (shared.GetProperty("Active").GetInt32(), shared.GetProperty("Total").GetInt64(), shared.GetProperty("Refused").GetInt64()));
         Assert.Contains("MaxConnections (2) reached", shared.GetProperty("LastError").GetString());
 
         // A slot freed on the TCP endpoint serves a client of the Unix one.
         onTcp.Shutdown(SocketShutdown.Send);
         Assert.Equal(string.Empty, await Clients.ReadToEndAsync(onTcp));
-        await Wait.UntilAsync(() => Bridge(Status(daemon), "shared").GetProperty("Active").GetInt32() == 1, "the TCP connection to end");
+        await Wait.UntilAsync(async () => Bridge(await StatusAsync(daemon), "shared").GetProperty("Active").GetInt32() == 1, "the TCP connection to end");
         Assert.Equal("after\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path), "after\n"));
         Assert.Equal("still\n", await Clients.ExchangeAsync(onUnix, "still\n"));
     }
@@ -111,7 +111,7 @@ public sealed class SeveralEndpointsTests
 
         // Two refusals, one per kind of client (the log summarises refusals that come within a second).
         await daemon.WaitForLogAsync("mixed: refused connection from 127.0.0.1:");
-        JsonElement mixed = Bridge(Status(daemon), "mixed");
+        JsonElement mixed = Bridge(await StatusAsync(daemon), "mixed");
         Assert.Equal((2L, 2L), (mixed.GetProperty("Refused").GetInt64(), mixed.GetProperty("Total").GetInt64()));
     }
 
@@ -129,7 +129,7 @@ public sealed class SeveralEndpointsTests
         Assert.Equal("over tcp\n", await Clients.ExchangeAsync(await Clients.ConnectTcpAsync(IPAddress.Loopback, port), "over tcp\n"));
         Assert.Equal("over unix\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path), "over unix\n"));
         Assert.Equal(2, backend.Accepted);
-        await Wait.UntilAsync(() => Bridge(Status(daemon), "fw").GetProperty("Total").GetInt64() == 2, "status to count both connections");
+        await Wait.UntilAsync(async () => Bridge(await StatusAsync(daemon), "fw").GetProperty("Total").GetInt64() == 2, "status to count both connections");
     }
 
     /// <summary>The environment the reporter program saw, for a connection made by <paramref name="connect"/>.</summary>
@@ -152,12 +152,12 @@ public sealed class SeveralEndpointsTests
             """, dir);
         int single = await daemon.PortOfAsync("single");
         Assert.Equal("x\n", await Clients.ExchangeAsync(await Clients.ConnectUnixAsync(path), "x\n"));
-        await Wait.UntilAsync(() => Bridge(Status(daemon), "multi").GetProperty("Active").GetInt32() == 0, "the connection to end");
+        await Wait.UntilAsync(async () => Bridge(await StatusAsync(daemon), "multi").GetProperty("Active").GetInt32() == 0, "the connection to end");
 
-        JsonElement multi = Bridge(Status(daemon), "multi");
+        JsonElement multi = Bridge(await StatusAsync(daemon), "multi");
         Assert.Equal([$"tcp:127.0.0.1:{v4}", $"tcp:[::1]:{v6}", $"unix:{path}"], multi.GetProperty("Endpoints").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal($"tcp:127.0.0.1:{v4}, tcp:[::1]:{v6}, unix:{path}", multi.GetProperty("Listen").GetString());
-        JsonElement one = Bridge(Status(daemon), "single");
+        JsonElement one = Bridge(await StatusAsync(daemon), "single");
         Assert.Equal([$"tcp:127.0.0.1:{single}"], one.GetProperty("Endpoints").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal($"tcp:127.0.0.1:{single}", one.GetProperty("Listen").GetString());
 
@@ -176,9 +176,9 @@ public sealed class SeveralEndpointsTests
         return await Clients.ReadLineAsync(socket);
     }
 
-    private static JsonElement Status(Daemon daemon)
+    private static async Task<JsonElement> StatusAsync(Daemon daemon)
     {
-        CliResult result = Fixtures.Cli.RunAsync("status", "--json", "--control", daemon.ControlSocket).GetAwaiter().GetResult();
+        CliResult result = await Fixtures.Cli.RunAsync("status", "--json", "--control", daemon.ControlSocket);
         Assert.True(result.ExitCode == 0, result.Stderr);
         return JsonDocument.Parse(result.Stdout).RootElement.Clone();
     }

@@ -312,7 +312,8 @@ public sealed class Daemon : IAsyncDisposable
                 + string.Join(", ", ProcFs.Children(_process.Id).Select(c => $"{c.Pid} ({c.State})")) + "; log so far:\n" + string.Join('\n', Logs));
         }
 
-        _process.WaitForExit();
+        // The rest of its output (awaited: a test thread is never blocked on it).
+        await _process.WaitForExitAsync();
         return _process.ExitCode;
     }
 
@@ -341,7 +342,7 @@ public sealed class Daemon : IAsyncDisposable
                 if (finished != _exited.Task)
                 {
                     _process.Kill(entireProcessTree: true);
-                    _process.WaitForExit();
+                    await _process.WaitForExitAsync();
                 }
             }
         }

@@ -154,9 +154,11 @@ public sealed class JournalTests
             }
         }
 
-        // Memory levels off after the first flood instead of growing with what the daemon carried (96 MiB).
+        // Memory levels off after the first flood instead of growing with what the daemon carried:
+        // two more floods would add 64 MiB; the bound leaves room for a garbage collection that
+        // lags behind on a loaded machine (18 MiB seen once at load 38).
         long rssAfterAll = ProcFs.ResidentBytes(daemon.Pid);
-        Assert.True(rssAfterAll - rssAfterFirst < 16L * 1024 * 1024, $"the daemon's memory kept growing: {rssAfterFirst / 1024 / 1024} MiB after one flood, {rssAfterAll / 1024 / 1024} MiB after three");
+        Assert.True(rssAfterAll - rssAfterFirst < 24L * 1024 * 1024, $"the daemon's memory kept growing: {rssAfterFirst / 1024 / 1024} MiB after one flood, {rssAfterAll / 1024 / 1024} MiB after three");
         Assert.True(rssAfterAll - rssBefore < 64L * 1024 * 1024, $"the daemon's memory grew from {rssBefore / 1024 / 1024} to {rssAfterAll / 1024 / 1024} MiB");
 
         // And it still serves.

@@ -84,7 +84,7 @@ public sealed class StalledLogTests
                 Assert.Equal("done\n", await Clients.ExchangeAsync(client));
             }
 
-            await Wait.UntilAsync(() => Dropped(LogStatusAsync(daemon, "journal").GetAwaiter().GetResult()) > 0, "status to count dropped journal entries");
+            await Wait.UntilAsync(async () => Dropped(await LogStatusAsync(daemon, "journal")) > 0, "status to count dropped journal entries");
         }
         finally
         {
@@ -95,15 +95,15 @@ public sealed class StalledLogTests
         // grace, its exit logged or counted) and the journal has caught up with the queue: the
         // quiet bridge's entries then meet an empty queue, however fast the flood was read.
         await Wait.UntilAsync(
-            () =>
+            async () =>
             {
-                if (BridgeActiveAsync(daemon, "jflood").GetAwaiter().GetResult() != 0)
+                if (await BridgeActiveAsync(daemon, "jflood") != 0)
                 {
                     return false;
                 }
 
-                JsonElement now = LogStatusAsync(daemon, "journal").GetAwaiter().GetResult();
-                List<Dictionary<string, string>> written = journal.EntriesAsync($"_PID={daemon.Pid}").GetAwaiter().GetResult();
+                JsonElement now = await LogStatusAsync(daemon, "journal");
+                List<Dictionary<string, string>> written = await journal.EntriesAsync($"_PID={daemon.Pid}");
                 return written.Count(e => !e.ContainsKey("DROPPED_ENTRIES")) == now.GetProperty("Written").GetInt64();
             },
             "the flood's connection to end and the journal to catch up");
@@ -123,10 +123,10 @@ public sealed class StalledLogTests
         JsonElement log = default;
         List<Dictionary<string, string>> entries = [];
         await Wait.UntilAsync(
-            () =>
+            async () =>
             {
-                log = LogStatusAsync(daemon, "journal").GetAwaiter().GetResult();
-                entries = journal.EntriesAsync($"_PID={daemon.Pid}").GetAwaiter().GetResult();
+                log = await LogStatusAsync(daemon, "journal");
+                entries = await journal.EntriesAsync($"_PID={daemon.Pid}");
                 return entries.Count(e => !e.ContainsKey("DROPPED_ENTRIES")) == log.GetProperty("Written").GetInt64()
                     && entries.Where(e => e.ContainsKey("DROPPED_ENTRIES")).Sum(e => long.Parse(e["DROPPED_ENTRIES"])) == Dropped(log);
             },

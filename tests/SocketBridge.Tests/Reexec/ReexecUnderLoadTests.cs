@@ -149,6 +149,9 @@ public sealed class ReexecUnderLoadTests
         Assert.Equal(pid, daemon.Pid);
         Assert.False(daemon.HasExited);
         Assert.Equal(Reexecs + 1, ReexecDriver.ReadyCount(daemon));
-        Assert.True(durations.Max() < TimeSpan.FromSeconds(10), $"re-execs took {string.Join(", ", durations.Select(d => $"{d.TotalMilliseconds:0} ms"))}");
+        // A bound against a re-exec that hangs, not a measurement (bench/reexec.py measures):
+        // each re-exec starts the program twice (its check, then the new image), and the
+        // framework-dependent build's start-up took up to 11.5 s at load 22.
+        Assert.True(durations.Max() < TimeSpan.FromSeconds(30), $"re-execs took {string.Join(", ", durations.Select(d => $"{d.TotalMilliseconds:0} ms"))}");
     }
 }

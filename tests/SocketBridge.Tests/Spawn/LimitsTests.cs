@@ -37,10 +37,10 @@ public sealed class LimitsTests
         await Clients.ReadToEndAsync(first);
         await daemon.WaitForLogAsync(l => l.Contains("limited ") && l.Contains("exited with status 0"), "the first connection's end");
         string? greeting = null;
-        await Wait.UntilAsync(() =>
+        await Wait.UntilAsync(async () =>
         {
-            using Socket fourth = Clients.ConnectTcpAsync(IPAddress.Loopback, port).GetAwaiter().GetResult();
-            greeting = Clients.ReadLineAsync(fourth).GetAwaiter().GetResult();
+            using Socket fourth = await Clients.ConnectTcpAsync(IPAddress.Loopback, port);
+            greeting = await Clients.ReadLineAsync(fourth);
             return greeting.StartsWith("hello", StringComparison.Ordinal);
         }, "a new client to be served once a slot is free");
     }

@@ -20,7 +20,7 @@ public sealed class UnreachableNotifySocketTests
 
         // No READY=1 can arrive: the bridge answering is the readiness.
         string? answer = null;
-        await Wait.UntilAsync(() => !daemon.HasExited && (answer = TryExchange(port)) is not null, "the bridge to answer");
+        await Wait.UntilAsync(async () => !daemon.HasExited && (answer = await TryExchangeAsync(port)) is not null, "the bridge to answer");
         Assert.Equal("pong\n", answer);
 
         // It keeps serving past the status updates and notifications that follow readiness.
@@ -40,13 +40,13 @@ public sealed class UnreachableNotifySocketTests
         Assert.Contains(daemon.Logs, l => l.Contains("stopped", StringComparison.Ordinal));
     }
 
-    private static string? TryExchange(int port)
+    private static async Task<string?> TryExchangeAsync(int port)
     {
         try
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
-            return Clients.ReadToEndAsync(socket).GetAwaiter().GetResult();
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+            return await Clients.ReadToEndAsync(socket);
         }
         catch (SocketException)
         {
