@@ -20,6 +20,10 @@ internal static partial class BridgeLog
     [LoggerMessage(EventId = LogEventIds.SocketOptionNote, Level = LogLevel.Warning, Message = "{Bridge}: {Listen}: {Note}")]
     public static partial void SocketOptionNote(ILogger logger, string bridge, string listen, string note);
 
+    /// <summary>Whether <see cref="ChildEnded"/> would write <paramref name="exit"/> (its levels): a caller can spare building its arguments.</summary>
+    public static bool ChildEndLogged(ILogger logger, ChildExit exit) =>
+        logger.IsEnabled(exit.RuntimeMaxSignal == 0 ? LogLevel.Information : LogLevel.Warning);
+
     /// <summary>A connection's program ended: one entry, with how it ended (and whether RuntimeMax ended it) and what it used.</summary>
     public static void ChildEnded(ILogger logger, string bridge, string connectionId, string peer, int childPid, ChildExit exit, long durationMs)
     {

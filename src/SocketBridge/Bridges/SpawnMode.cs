@@ -73,7 +73,7 @@ internal sealed class SpawnMode : IConnectionHandler
             _gate.Exit();
         }
 
-        await WaitAsync(run, connection.Id, connection.Peer.Display, connection.AcceptedAt, () => connection.Phase = ConnectionPhase.Ended, stop, kill).ConfigureAwait(false);
+        await WaitAsync(run, connection.Id, connection.Peer, null, connection.AcceptedAt, () => connection.Phase = ConnectionPhase.Ended, stop, kill).ConfigureAwait(false);
     }
 
     /// <summary>A program launched by the previous image (a re-exec) for a connection: watched on, its end logged with the connection's first id.</summary>
@@ -85,7 +85,7 @@ internal sealed class SpawnMode : IConnectionHandler
         live.Add(handover, carried => handover with { Program = run.Capture(carried) });
         try
         {
-            await WaitAsync(run, handover.Id, handover.Peer, handover.AcceptedAt, () => live.Remove(handover), stop, kill).ConfigureAwait(false);
+            await WaitAsync(run, handover.Id, null, handover.Peer, handover.AcceptedAt, () => live.Remove(handover), stop, kill).ConfigureAwait(false);
         }
         finally
         {
@@ -97,9 +97,11 @@ internal sealed class SpawnMode : IConnectionHandler
     /// Waits for the program's end and logs it. <paramref name="ended"/>
     /// takes the connection out of a re-exec's reach first, inside the
     /// gate: its end is logged by this image or, if a re-exec came first,
-    /// by the next one, never by both.
+    /// by the next one, never by both. The peer is <paramref name="peerInfo"/>
+    /// or, carried over, <paramref name="peer"/>: shown only when the end is
+    /// logged, as most ends are not at the usual levels (issue 21).
     /// </summary>
-    private async Task WaitAsync(ProgramRun run, string id, string peer, long acceptedAt, Action ended, CancellationToken stop, CancellationToken kill)
+    private async Task WaitAsync(ProgramRun run, string id, PeerInfo? peerInfo, string? peer, long acceptedAt, Action ended, CancellationToken stop, CancellationToken kill)
     {
         using (run)
         {
@@ -116,7 +118,10 @@ internal sealed class SpawnMode : IConnectionHandler
 
             long elapsed = (long)System.Diagnostics.Stopwatch.GetElapsedTime(acceptedAt).TotalMilliseconds;
             _tally.CountExit(exit.ExitStatus, exit.Signal);
-            BridgeLog.ChildEnded(_logger, _name, id, peer, run.Pid, exit, elapsed);
+            if (BridgeLog.ChildEndLogged(_logger, exit))
+            {
+                BridgeLog.ChildEnded(_logger, _name, id, peerInfo?.Display ?? peer ?? string.Empty, run.Pid, exit, elapsed);
+            }
         }
     }
 }

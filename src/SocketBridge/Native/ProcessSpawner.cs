@@ -97,14 +97,15 @@ internal static unsafe class ProcessSpawner
     {
         int strings = 1 + spec.Arguments.Count + spec.Environment.Count + (spec.WorkingDirectory is null ? 0 : 1);
         int bytes = Utf8Size(spec.Path) + Utf8Size(spec.WorkingDirectory);
-        foreach (string a in spec.Arguments)
+        // By index: a foreach over the interface would allocate an enumerator a launch.
+        for (int i = 0; i < spec.Arguments.Count; i++)
         {
-            bytes += Utf8Size(a);
+            bytes += Utf8Size(spec.Arguments[i]);
         }
 
-        foreach (string e in spec.Environment)
+        for (int i = 0; i < spec.Environment.Count; i++)
         {
-            bytes += Utf8Size(e);
+            bytes += Utf8Size(spec.Environment[i]);
         }
 
         if (spec.SetListenPid)

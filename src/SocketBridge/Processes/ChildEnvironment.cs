@@ -35,6 +35,9 @@ internal sealed class ChildEnvironment
 
     private readonly string[] _fixed;
 
+    /// <summary>The listener whose variables <see cref="ListenerVariables"/> formatted last, with them.</summary>
+    private volatile ListenerEntry? _lastListener;
+
     private ChildEnvironment(List<string> variables) => _fixed = [.. variables];
 
     /// <summary>Every launch's variables, in order; all of a backend's.</summary>
@@ -91,34 +94,44 @@ internal sealed class ChildEnvironment
     }
 
     /// <summary>Every variable of a program launched for one connection, without LISTEN_PID (set in the child itself).</summary>
-    public List<string> For(Connection connection)
+    public string[] For(Connection connection)
     {
-        var variables = new List<string>(_fixed.Length + 12);
-        variables.AddRange(_fixed);
-        variables.Add($"SOCKETBRIDGE_CONNECTION_ID={connection.Id}");
         PeerInfo peer = connection.Peer;
-        variables.Add($"PROTO={peer.Protocol}");
-        AddListenerVariables(variables, connection.Listener);
+        string[] listening = ListenerVariables(connection.Listener);
+        int count = _fixed.Length + 2 + listening.Length
+            + (peer.Remote is null ? 0 : 4) + (peer.Local is null ? 0 : 2) + (peer.Credentials is null ? 0 : 3);
+        // One array of the exact size, and each address and port formatted
+        // once: this runs for every connection (issue 21).
+        var variables = new string[count];
+        int n = 0;
+        _fixed.CopyTo(variables, 0);
+        n += _fixed.Length;
+        variables[n++] = "SOCKETBRIDGE_CONNECTION_ID=" + connection.Id;
+        variables[n++] = "PROTO=" + peer.Protocol;
+        listening.CopyTo(variables, n);
+        n += listening.Length;
 
         if (peer.Remote is { } remote)
         {
-            variables.Add($"REMOTE_ADDR={remote.Address}");
-            variables.Add(Invariant($"REMOTE_PORT={remote.Port}"));
-            variables.Add($"TCPREMOTEIP={remote.Address}");
-            variables.Add(Invariant($"TCPREMOTEPORT={remote.Port}"));
+            string address = remote.Address.ToString();
+            string port = remote.Port.ToString(CultureInfo.InvariantCulture);
+            variables[n++] = "REMOTE_ADDR=" + address;
+            variables[n++] = "REMOTE_PORT=" + port;
+            variables[n++] = "TCPREMOTEIP=" + address;
+            variables[n++] = "TCPREMOTEPORT=" + port;
         }
 
         if (peer.Local is { } local)
         {
-            variables.Add($"TCPLOCALIP={local.Address}");
-            variables.Add(Invariant($"TCPLOCALPORT={local.Port}"));
+            variables[n++] = "TCPLOCALIP=" + local.Address.ToString();
+            variables[n++] = "TCPLOCALPORT=" + local.Port.ToString(CultureInfo.InvariantCulture);
         }
 
         if (peer.Credentials is { } c)
         {
-            variables.Add(Invariant($"REMOTE_UID={c.Uid}"));
-            variables.Add(Invariant($"REMOTE_GID={c.Gid}"));
-            variables.Add(Invariant($"REMOTE_PID={c.Pid}"));
+            variables[n++] = Invariant($"REMOTE_UID={c.Uid}");
+            variables[n++] = Invariant($"REMOTE_GID={c.Gid}");
+            variables[n++] = Invariant($"REMOTE_PID={c.Pid}");
         }
 
         return variables;
@@ -149,6 +162,28 @@ internal sealed class ChildEnvironment
     }
 
     /// <summary>PORT and ADDR, or SOCKET_PATH: where the listening socket is.</summary>
+    /// <summary>
+    /// PORT and ADDR, or SOCKET_PATH, of <paramref name="listener"/>: the
+    /// same for each of its connections, so formatted once. The last
+    /// listener's, for a bridge has few and a connection most often comes
+    /// through the same one as the one before; two threads may both format
+    /// them, alike.
+    /// </summary>
+    private string[] ListenerVariables(BoundListener listener)
+    {
+        ListenerEntry? last = _lastListener;
+        if (last is not null && ReferenceEquals(last.Listener, listener))
+        {
+            return last.Variables;
+        }
+
+        var variables = new List<string>(2);
+        AddListenerVariables(variables, listener);
+        string[] formatted = [.. variables];
+        _lastListener = new ListenerEntry(listener, formatted);
+        return formatted;
+    }
+
     private static void AddListenerVariables(List<string> variables, BoundListener listener)
     {
         if (listener.LocalEndPoint is IPEndPoint listening)
@@ -165,4 +200,6 @@ internal sealed class ChildEnvironment
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private sealed record ListenerEntry(BoundListener Listener, string[] Variables);
 }

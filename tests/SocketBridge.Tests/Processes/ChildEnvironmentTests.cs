@@ -85,7 +85,7 @@ public sealed class ChildEnvironmentTests
         var peer = new PeerInfo { Remote = new IPEndPoint(IPAddress.Parse("192.0.2.7"), 40000), Local = new IPEndPoint(IPAddress.Loopback, port) };
         using var connection = new Connection(new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp), "c1", peer, listener);
 
-        List<string> variables = ChildEnvironment.ForConnection("web", ["LANG=C"]).For(connection);
+        string[] variables = ChildEnvironment.ForConnection("web", ["LANG=C"]).For(connection);
 
         Assert.Equal(
             [
@@ -116,6 +116,30 @@ public sealed class ChildEnvironmentTests
 
         Assert.Contains("FIFO_PATH", names);
         Assert.All(names, name => Assert.True(ReservedVariables.Names.Contains(name), $"{name} is not reserved"));
+    }
+
+    [Fact]
+    public void Connections_through_two_listeners_in_turn_each_get_their_own_listeners_PORT_and_ADDR()
+    {
+        // Each listener's variables are formatted once and kept: taking turns must not mix them up.
+        using Socket first = Bound(SocketType.Stream, ProtocolType.Tcp);
+        using Socket second = Bound(SocketType.Stream, ProtocolType.Tcp);
+        int firstPort = ((IPEndPoint)first.LocalEndPoint!).Port;
+        int secondPort = ((IPEndPoint)second.LocalEndPoint!).Port;
+        var listeners = new[] { new BoundListener(first, new TcpEndpoint("127.0.0.1", firstPort)), new BoundListener(second, new TcpEndpoint("127.0.0.1", secondPort)) };
+        ChildEnvironment environment = ChildEnvironment.ForConnection("web", []);
+
+        foreach (int i in new[] { 0, 0, 1, 0, 1, 1 })
+        {
+            var peer = new PeerInfo { Remote = new IPEndPoint(IPAddress.Parse("192.0.2.7"), 40000 + i) };
+            using var connection = new Connection(new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp), $"c{i}", peer, listeners[i]);
+
+            string[] variables = environment.For(connection);
+
+            int port = i == 0 ? firstPort : secondPort;
+            Assert.Equal(["PROTO=inet", $"PORT={port}", "ADDR=127.0.0.1", "REMOTE_ADDR=192.0.2.7", $"REMOTE_PORT={40000 + i}"], variables.Skip(environment.Fixed.Count + 1).Take(5));
+            Assert.DoesNotContain(variables, v => v.StartsWith("TCPLOCAL", StringComparison.Ordinal));
+        }
     }
 
     private static Socket Bound(SocketType type, ProtocolType protocol)
