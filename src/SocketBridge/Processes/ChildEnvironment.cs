@@ -161,7 +161,6 @@ internal sealed class ChildEnvironment
         return variables;
     }
 
-    /// <summary>PORT and ADDR, or SOCKET_PATH: where the listening socket is.</summary>
     /// <summary>
     /// PORT and ADDR, or SOCKET_PATH, of <paramref name="listener"/>: the
     /// same for each of its connections, so formatted once. The last
@@ -184,6 +183,7 @@ internal sealed class ChildEnvironment
         return formatted;
     }
 
+    /// <summary>PORT and ADDR, or SOCKET_PATH: where the listening socket is.</summary>
     private static void AddListenerVariables(List<string> variables, BoundListener listener)
     {
         if (listener.LocalEndPoint is IPEndPoint listening)
