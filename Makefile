@@ -34,7 +34,7 @@ PACKAGING_TOOLS := $(NATIVE_TOOLS) lintian:lintian systemd-analyze:systemd unsha
     groff:groff-base mandoc:mandoc
 TEST_TOOLS        := $(SUITE_TOOLS) $(PACKAGING_TOOLS)
 TEST_NATIVE_TOOLS := $(SUITE_TOOLS) $(NATIVE_TOOLS)
-BENCH_TOOLS       := $(NATIVE_TOOLS) iperf3:iperf3 socat:socat ab:apache2-utils tcpserver:ucspi-tcp xinetd:xinetd \
+BENCH_TOOLS       := $(NATIVE_TOOLS) iperf3:iperf3 socat:socat ab:apache2-utils /usr/bin/time:time tcpserver:ucspi-tcp xinetd:xinetd \
     python3:python3 /usr/include/stdio.h:libc6-dev bc:bc systemd-socket-activate:systemd \
     /lib/systemd/systemd-socket-proxyd:systemd
 # systemd-nspawn boots a real systemd in a container whose root debootstrap builds.

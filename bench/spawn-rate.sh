@@ -60,11 +60,11 @@ sb=${SOCKETBRIDGE_BIN:-$root/out/publish/socketbridge}
 sb_jit=${SOCKETBRIDGE_JIT_BIN:-}
 parts=" ${BENCH_SPAWN_PARTS:-launchers startup sandbox} "
 part() { [[ $parts == *" $1 "* ]]; }
-tools="ab gcc"
+tools="ab gcc /usr/bin/time"
 part launchers && tools+=" tcpserver xinetd socat systemd-socket-activate"
 part startup && tools+=" tcpserver xinetd socat systemd-socket-activate python3"
 for tool in $tools; do
-  command -v $tool >/dev/null || { echo "needs $tool (apt-get install apache2-utils ucspi-tcp xinetd systemd socat gcc python3)" >&2; exit 1; }
+  command -v $tool >/dev/null || { echo "needs $tool (apt-get install apache2-utils ucspi-tcp xinetd systemd socat gcc python3 time)" >&2; exit 1; }
 done
 [[ -x $sb ]] || { echo "no $sb: run 'make publish' first, or set SOCKETBRIDGE_BIN" >&2; exit 1; }
 
@@ -77,6 +77,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work" "$progdir"; }
 trap cleanup EXIT
 started=$(date +%s)
+hz=$(getconf CLK_TCK)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 gcc -O2 -static -o "$progdir/http-ok" "$here/http-ok.c" 2>/dev/null || gcc -O2 -o "$progdir/http-ok" "$here/http-ok.c"
@@ -204,10 +205,24 @@ failures=0
 ceiling1=""; ceilingn=""
 # One ab run against KEY, its rate added to the array named RATES and its
 # failed requests to FAILED.
+# Where the CPU goes, summed over the rounds per launcher and concurrency
+# (KEY:C): ab's user and system time (GNU time), and the launcher's own and
+# its reaped programs' (utime+stime and cutime+cstime in /proc/PID/stat,
+# clock ticks), with the connections they served.
+declare -A cpu_ab cpu_own cpu_prog cpu_conns
+ticks() { awk '{sub(/.*\) /, ""); print $12 + $13, $14 + $15}' "/proc/$1/stat"; }
 ab_run() { # KEY REQUESTS CONCURRENCY RATES FAILED ROUND
-  local k=$1 n=$2 c=$3 rps complete bad
+  local k=$1 n=$2 c=$3 rps complete bad own0 prog0 own1 prog1 abu abs
   local -n into=$4 bad_into=$5
-  ab -r -q -n "$n" -c "$c" "http://127.0.0.1:${port[$k]}/" > "$work/ab.txt" 2>&1 || true
+  read -r own0 prog0 < <(ticks "${pid[$k]}")
+  /usr/bin/time -f '%U %S' -o "$work/ab.time" ab -r -q -n "$n" -c "$c" "http://127.0.0.1:${port[$k]}/" > "$work/ab.txt" 2>&1 || true
+  sleep 0.2 # the last programs reaped
+  read -r own1 prog1 < <(ticks "${pid[$k]}")
+  read -r abu abs < <(tail -n 1 "$work/ab.time")
+  cpu_ab[$k:$c]=$(awk -v a="${cpu_ab[$k:$c]:-0}" -v u="$abu" -v s="$abs" 'BEGIN {print a + u + s}')
+  cpu_own[$k:$c]=$(awk -v a="${cpu_own[$k:$c]:-0}" -v d=$((own1 - own0)) -v hz="$hz" 'BEGIN {print a + d / hz}')
+  cpu_prog[$k:$c]=$(awk -v a="${cpu_prog[$k:$c]:-0}" -v d=$((prog1 - prog0)) -v hz="$hz" 'BEGIN {print a + d / hz}')
+  cpu_conns[$k:$c]=$(( ${cpu_conns[$k:$c]:-0} + n ))
   rps=$(awk '/^Requests per second:/ {print $4}' "$work/ab.txt")
   complete=$(awk '/^Complete requests:/ {print $3}' "$work/ab.txt")
   bad=$(awk '/^Failed requests:/ {f = $3} /^Non-2xx responses:/ {x = $3} END {print f + x}' "$work/ab.txt")
@@ -221,7 +236,7 @@ ab_run() { # KEY REQUESTS CONCURRENCY RATES FAILED ROUND
   # Every run starts from the same quiet: the kernel frees a network
   # namespace later, in a worker (after the 2,000 of a PrivateNetwork run,
   # about 0.1 s of its CPU), which would otherwise fall on the next run.
-  sleep 0.5
+  sleep 0.3
 }
 for r in $(seq "$rounds"); do
   for k in $(rotate "$r" "${keys[@]}"); do ab_run "$k" "$n" "$c" rates failed "$r"; done
@@ -323,6 +338,24 @@ if (( c2 > 0 )); then
   echo
   targets+=("| spawn rate at ab -c $c2 ≥ 1.20× tcpserver -RHl0 (issue 21) | $(ratio "$sbm2" "$ts2") of the medians; $(printf '%.2f×' "$(echo "$round_ratios2" | median)") median of the per-round ratios | $(verdict "$sbm2" "$(awk -v t="$ts2" 'BEGIN {print 1.2 * t}')" '>=') |")
 fi
+# Where the CPU goes at concurrency C: per connection, over all rounds.
+cpu_table() { # C
+  local c=$1 k conns a o p ts_total
+  per_conn() { awk -v t="$1" -v n="$2" 'BEGIN {printf "%.0f", (n > 0) ? 1e6 * t / n : 0}'; }
+  ts_total=$(awk -v a="${cpu_ab[tcpserver:$c]:-0}" -v o="${cpu_own[tcpserver:$c]:-0}" -v p="${cpu_prog[tcpserver:$c]:-0}" -v n="${cpu_conns[tcpserver:$c]:-0}" 'BEGIN {print (n > 0) ? 1e6 * (a + o + p) / n : 0}')
+  echo "| CPU per connection at ab -c $c, µs (all rounds) | ab, the client | the launcher | its programs | all three | if the launcher took no CPU: at most × tcpserver's rate |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  for k in "${launchers[@]}"; do
+    conns=${cpu_conns[$k:$c]:-0}
+    a=$(per_conn "${cpu_ab[$k:$c]:-0}" "$conns"); o=$(per_conn "${cpu_own[$k:$c]:-0}" "$conns"); p=$(per_conn "${cpu_prog[$k:$c]:-0}" "$conns")
+    echo "| ${label[$k]} | $a | $o | $p | $((a + o + p)) | $(awk -v t="$ts_total" -v f=$((a + p)) 'BEGIN {printf "%.2f×", (f > 0) ? t / f : 0}') |"
+  done
+  echo
+}
+cpu_table "$c"
+(( c2 > 0 )) && cpu_table "$c2"
+echo "CPU per connection: ab's user and system time (GNU time), and each launcher's own and its programs' (utime + stime and cutime + cstime from /proc/PID/stat, which count a program once the launcher has reaped it), summed over every round and divided by the connections; the kernel's network work falls on whichever of them was running. With all CPUs busy a launcher's rate can at most reach the CPUs' time over what the client and the programs take per connection: the last column is tcpserver's total over that floor, the highest ratio to tcpserver a launcher whose own work took no CPU at all could reach (the CPUs were not always all busy, so it is a guide, not a proof)."
+echo
 if (( ceiling_n > 0 )); then
   c1m=$(med "$ceiling1"); cnm=$(med "$ceilingn")
   share() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
