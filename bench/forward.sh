@@ -188,6 +188,17 @@ cpu_ns() {
   echo $((run + reaped * 1000000000 / $(getconf CLK_TCK)))
 }
 
+# User and system time of a relay, clock ticks ("USER SYSTEM"): PID and its
+# children, live (utime, stime) and reaped (cutime, cstime). How much of a
+# relay's CPU the kernel spends (TCP, splice) against its own code.
+cpu_split() {
+  [[ $1 == direct ]] && { echo "0 0"; return; }
+  local c procs=("$1")
+  for c in $(pgrep -P "$1" 2>/dev/null); do procs+=("$c"); done
+  for c in "${procs[@]}"; do cat /proc/"$c"/stat 2>/dev/null; done |
+    awk '{sub(/^.*\) /, ""); u += $12 + $14; s += $13 + $15} END {printf "%d %d\n", u, s}'
+}
+
 # ---- measurements: each sets $v (and $v2) ----
 m_tcp() { # PEER: iperf3 Gbit/s at the receiver
   local try out
@@ -277,10 +288,13 @@ for r in $(seq "$rounds"); do
   for k in $(seq "$tp_slices"); do
     rotated $((r + k))
     for peer in "${turn[@]}"; do
-      c0=$(cpu_ns "${pid_tcp[$peer]:-direct}")
+      c0=$(cpu_ns "${pid_tcp[$peer]:-direct}"); read -r u0 s0 < <(cpu_split "${pid_tcp[$peer]:-direct}")
       m_tcp "$peer"; record tcp "$peer" "$v"
-      c1=$(cpu_ns "${pid_tcp[$peer]:-direct}")
-      [[ $peer == direct ]] || record cpu_tcp "$peer" "$(bc -l <<<"($c1 - $c0) / 1000000 / ($bytes / 1073741824)")"
+      c1=$(cpu_ns "${pid_tcp[$peer]:-direct}"); read -r u1 s1 < <(cpu_split "${pid_tcp[$peer]:-direct}")
+      if [[ $peer != direct ]]; then
+        record cpu_tcp "$peer" "$(bc -l <<<"($c1 - $c0) / 1000000 / ($bytes / 1073741824)")"
+        record usr_tcp "$peer" $((u1 - u0)); record sys_tcp "$peer" $((s1 - s0))
+      fi
       log "round $r/$rounds slice $k/$tp_slices $peer: tcp->tcp $v Gbit/s"
     done
   done
@@ -379,6 +393,13 @@ latency("rtt50", "1-byte round trip, median (µs)")
 latency("rtt99", "1-byte round trip, p99 (µs)")
 rate("conn", f"short connections/s ({workers} clients)", 1.50)
 cpu("cpu_tcp", f"relay CPU time, tcp→tcp (ms per GiB)", 0.80)
+def kernel_share(label):
+    def share(p):
+        u, k = sum(data.get(("usr_tcp", p), [])), sum(data.get(("sys_tcp", p), []))
+        return None if p == "direct" or u + k == 0 else k / (u + k)
+    cells = ["—" if share(p) is None else f"{100 * share(p):.0f} %" for p in order]
+    rows.append((label, cells, "—", "— (the kernel's TCP and splice work is the same for any relay)"))
+kernel_share("of which in the kernel, tcp→tcp (system time over user + system, all transfers)")
 cpu("cpu_rtt", f"relay CPU time, round trips (ms per 10,000)")
 memory("rss", f"memory added, {idle} idle connections, RSS (MiB)", 1.5)
 memory("pss", f"memory added, {idle} idle connections, PSS (MiB)", None)
