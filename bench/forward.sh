@@ -41,14 +41,14 @@ sb=${SOCKETBRIDGE_BIN:-$root/out/socketbridge}
 proxyd=${PROXYD:-/lib/systemd/systemd-socket-proxyd}
 
 missing=()
-for tool in iperf3 socat gcc python3 systemd-socket-activate; do
+for tool in iperf3 socat gcc python3 systemd-socket-activate /usr/bin/time; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 [[ -x $proxyd ]] || missing+=("$proxyd")
 [[ -x $sb ]] || missing+=("$sb (make build)")
 if ((${#missing[@]})); then
   echo "bench/forward.sh: missing: ${missing[*]}" >&2
-  echo "  install with: make bench-deps  (apt-get install iperf3 socat gcc python3 systemd)" >&2
+  echo "  install with: make bench-deps  (apt-get install iperf3 socat gcc python3 systemd time)" >&2
   exit 1
 fi
 
@@ -122,7 +122,7 @@ done
 
 # ---- backends ----
 iperf3 -s -B 127.0.0.1 -p "$p_iperf" >"$work/iperf3-server.log" 2>&1 & started $!
-"$nb" echo "tcp:127.0.0.1:$p_echo" "$work/echo.count" >"$work/echo.log" 2>&1 & started $!
+"$nb" echo "tcp:127.0.0.1:$p_echo" "$work/echo.count" >"$work/echo.log" 2>&1 & started $!; echo_pid=$!
 "$nb" sink "unix:$sink" >"$work/sink.out" 2>"$work/sink.log" & started $!
 wait_listen "$p_iperf"; wait_listen "$p_echo"
 for _ in $(seq 100); do [[ -S $sink ]] && break; sleep 0.05; done
@@ -239,10 +239,15 @@ m_rtt() { # all peers at once (netbench rttmix): median and p99 of one slice eac
     i=$((i + 1))
   done <<<"$out"
 }
-m_conn() { # PEER: connections/s
-  local out
-  out=$("$nb" connrate "tcp:127.0.0.1:${p_rtt[$1]}" "$conns" "$workers") || fail "short connections through $1: $out (rate, errors)"
+m_conn() { # PEER: connections/s; and the CPU time per connection (µs) of the relay, the client and the echo server
+  local out r0 r1 e0 e1 cu cs
+  r0=$(cpu_ns "${pid_rtt[$1]:-direct}"); e0=$(cpu_ns "$echo_pid")
+  out=$(/usr/bin/time -f '%U %S' -o "$work/conn.time" "$nb" connrate "tcp:127.0.0.1:${p_rtt[$1]}" "$conns" "$workers") || fail "short connections through $1: $out (rate, errors)"
+  r1=$(cpu_ns "${pid_rtt[$1]:-direct}"); e1=$(cpu_ns "$echo_pid")
   v=${out% *}
+  read -r cu cs < <(tail -n 1 "$work/conn.time")
+  [[ $1 == direct ]] || record cpu_conn "$1" "$(bc -l <<<"($r1 - $r0) / 1000 / $conns")"
+  record cpu_conn_ends "$1" "$(bc -l <<<"($cu + $cs) * 1000000 / $conns + ($e1 - $e0) / 1000 / $conns")"
 }
 rss_kib() { # PID: VmRSS and Pss, KiB, summed over PID and its children
   local files=(/proc/"$1"/status) smaps=(/proc/"$1"/smaps_rollup) c
@@ -329,6 +334,7 @@ log "forward benchmark: $elapsed s"
 python3 - "$results" "$peers" "$rounds" "$size" "$rtt_count" "$conns" "$workers" "$idle" "$elapsed" "$load_start" "$load_end" "$rtt_slices" "$tp_slices" <<'PY'
 import statistics, sys
 path, peers, rounds, size, rtt_count, conns, workers, idle, elapsed, load_start, load_end, rtt_slices, tp_slices = sys.argv[1:]
+cpus = len(__import__("os").sched_getaffinity(0))
 peers = peers.split()
 data = {}
 for line in open(path):
@@ -400,6 +406,20 @@ def kernel_share(label):
     cells = ["—" if share(p) is None else f"{100 * share(p):.0f} %" for p in order]
     rows.append((label, cells, "—", "— (the kernel's TCP and splice work is the same for any relay)"))
 kernel_share("of which in the kernel, tcp→tcp (system time over user + system, all transfers)")
+cpu("cpu_conn", f"relay CPU time per short connection (µs)")
+def conn_floor():
+    # With every CPU busy, a rate can at most reach nproc CPU-seconds a second
+    # over the CPU time of one connection (client, echo server and relay).
+    px = med("conn", "proxyd")
+    def most(p, relay=True):
+        ends = med("cpu_conn_ends", p)
+        cpu = (ends or 0) + ((med("cpu_conn", p) or 0) if relay else 0)
+        return None if p == "direct" or not px or not ends else cpus * 1e6 / cpu / px
+    for label, relay in (("short connections: the most the CPUs allow at this CPU per connection (client, echo server, relay), × proxyd's rate", True),
+                         ("the same if the relay took no CPU", False)):
+        cells = ["—" if most(p, relay) is None else f"{most(p, relay):.2f}×" for p in order]
+        rows.append((label, cells, "—", "— (a guide: it assumes the work spreads over every CPU)"))
+conn_floor()
 cpu("cpu_rtt", f"relay CPU time, round trips (ms per 10,000)")
 memory("rss", f"memory added, {idle} idle connections, RSS (MiB)", 1.5)
 memory("pss", f"memory added, {idle} idle connections, PSS (MiB)", None)
@@ -423,7 +443,8 @@ print()
 print("| measurement | " + " | ".join(names[p] for p in order) + " |")
 print("| --- | " + " | ".join("---" for _ in order) + " |")
 for metric, label in (("tcp", "tcp→tcp Gbit/s"), ("unix", "tcp→unix Gbit/s"), ("rtt50", "round trip median µs"),
-                      ("rtt99", "round trip p99 µs"), ("conn", "connections/s"), ("cpu_tcp", "relay CPU ms per GiB tcp→tcp"),
+                      ("rtt99", "round trip p99 µs"), ("conn", "connections/s"), ("cpu_conn", "relay CPU µs per short connection"),
+                      ("cpu_conn_ends", "client and echo server CPU µs per short connection"), ("cpu_tcp", "relay CPU ms per GiB tcp→tcp"),
                       ("cpu_rtt", "relay CPU ms per 10,000 round trips"), ("rss", "RSS added MiB"), ("pss", "PSS added MiB")):
     print(f"| {label} | " + " | ".join(", ".join(f"{v:g}" for v in data.get((metric, p), [])) or "—" for p in order) + " |")
 print()

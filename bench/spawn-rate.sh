@@ -338,23 +338,25 @@ if (( c2 > 0 )); then
   echo
   targets+=("| spawn rate at ab -c $c2 ≥ 1.20× tcpserver -RHl0 (issue 21) | $(ratio "$sbm2" "$ts2") of the medians; $(printf '%.2f×' "$(echo "$round_ratios2" | median)") median of the per-round ratios | $(verdict "$sbm2" "$(awk -v t="$ts2" 'BEGIN {print 1.2 * t}')" '>=') |")
 fi
-# Where the CPU goes at concurrency C: per connection, over all rounds.
-cpu_table() { # C
-  local c=$1 k conns a o p ts_total
+# Where the CPU goes at concurrency C: per connection, over all rounds; and
+# the most the CPUs allow: with all of them busy, nproc CPU-seconds a second
+# over the CPU time a connection takes, as a multiple of tcpserver's rate.
+cpu_table() { # C TCPSERVER_RATE
+  local c=$1 ts_rate=$2 k conns a o p
   per_conn() { awk -v t="$1" -v n="$2" 'BEGIN {printf "%.0f", (n > 0) ? 1e6 * t / n : 0}'; }
-  ts_total=$(awk -v a="${cpu_ab[tcpserver:$c]:-0}" -v o="${cpu_own[tcpserver:$c]:-0}" -v p="${cpu_prog[tcpserver:$c]:-0}" -v n="${cpu_conns[tcpserver:$c]:-0}" 'BEGIN {print (n > 0) ? 1e6 * (a + o + p) / n : 0}')
-  echo "| CPU per connection at ab -c $c, µs (all rounds) | ab, the client | the launcher | its programs | all three | if the launcher took no CPU: at most × tcpserver's rate |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  most() { awk -v us="$1" -v r="$ts_rate" -v cpus="$(nproc)" 'BEGIN {printf "%.2f×", (us > 0 && r > 0) ? cpus * 1e6 / us / r : 0}'; }
+  echo "| CPU per connection at ab -c $c, µs (all rounds) | ab, the client | the launcher | its programs | all three | the most the CPUs allow, × tcpserver's rate | the same if the launcher took no CPU |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   for k in "${launchers[@]}"; do
     conns=${cpu_conns[$k:$c]:-0}
     a=$(per_conn "${cpu_ab[$k:$c]:-0}" "$conns"); o=$(per_conn "${cpu_own[$k:$c]:-0}" "$conns"); p=$(per_conn "${cpu_prog[$k:$c]:-0}" "$conns")
-    echo "| ${label[$k]} | $a | $o | $p | $((a + o + p)) | $(awk -v t="$ts_total" -v f=$((a + p)) 'BEGIN {printf "%.2f×", (f > 0) ? t / f : 0}') |"
+    echo "| ${label[$k]} | $a | $o | $p | $((a + o + p)) | $(most $((a + o + p))) | $(most $((a + p))) |"
   done
   echo
 }
-cpu_table "$c"
-(( c2 > 0 )) && cpu_table "$c2"
-echo "CPU per connection: ab's user and system time (GNU time), and each launcher's own and its programs' (utime + stime and cutime + cstime from /proc/PID/stat, which count a program once the launcher has reaped it), summed over every round and divided by the connections; the kernel's network work falls on whichever of them was running. With all CPUs busy a launcher's rate can at most reach the CPUs' time over what the client and the programs take per connection: the last column is tcpserver's total over that floor, the highest ratio to tcpserver a launcher whose own work took no CPU at all could reach (the CPUs were not always all busy, so it is a guide, not a proof)."
+cpu_table "$c" "$ts"
+(( c2 > 0 )) && cpu_table "$c2" "$ts2"
+echo "CPU per connection: ab's user and system time (GNU time), and each launcher's own and its programs' (utime + stime and cutime + cstime from /proc/PID/stat, which count a program once the launcher has reaped it), summed over every round and divided by the connections; the kernel's network work falls on whichever of them was running. The most the CPUs allow: $(nproc) CPU-seconds a second over a connection's CPU time, as a multiple of tcpserver's median rate at that concurrency; the last column is that bound for a launcher whose own work took no CPU at all, which no launcher can pass. A guide, not a proof: the bound assumes the work spreads over every CPU."
 echo
 if (( ceiling_n > 0 )); then
   c1m=$(med "$ceiling1"); cnm=$(med "$ceilingn")
