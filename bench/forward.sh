@@ -240,11 +240,12 @@ m_rtt() { # all peers at once (netbench rttmix): median and p99 of one slice eac
   done <<<"$out"
 }
 m_conn() { # PEER: connections/s; and the CPU time per connection (µs) of the relay, the client and the echo server
-  local out r0 r1 e0 e1 cu cs
-  r0=$(cpu_ns "${pid_rtt[$1]:-direct}"); e0=$(cpu_ns "$echo_pid")
+  local out r0 r1 e0 e1 cu cs u0 s0 u1 s1
+  r0=$(cpu_ns "${pid_rtt[$1]:-direct}"); e0=$(cpu_ns "$echo_pid"); read -r u0 s0 < <(cpu_split "${pid_rtt[$1]:-direct}")
   out=$(/usr/bin/time -f '%U %S' -o "$work/conn.time" "$nb" connrate "tcp:127.0.0.1:${p_rtt[$1]}" "$conns" "$workers") || fail "short connections through $1: $out (rate, errors)"
-  r1=$(cpu_ns "${pid_rtt[$1]:-direct}"); e1=$(cpu_ns "$echo_pid")
+  r1=$(cpu_ns "${pid_rtt[$1]:-direct}"); e1=$(cpu_ns "$echo_pid"); read -r u1 s1 < <(cpu_split "${pid_rtt[$1]:-direct}")
   v=${out% *}
+  [[ $1 == direct ]] || { record usr_conn "$1" $((u1 - u0)); record sys_conn "$1" $((s1 - s0)); }
   read -r cu cs < <(tail -n 1 "$work/conn.time")
   [[ $1 == direct ]] || record cpu_conn "$1" "$(bc -l <<<"($r1 - $r0) / 1000 / $conns")"
   record cpu_conn_ends "$1" "$(bc -l <<<"($cu + $cs) * 1000000 / $conns + ($e1 - $e0) / 1000 / $conns")"
@@ -411,12 +412,16 @@ def conn_floor():
     # With every CPU busy, a rate can at most reach nproc CPU-seconds a second
     # over the CPU time of one connection (client, echo server and relay).
     px = med("conn", "proxyd")
-    def most(p, relay=True):
+    def kernel(p): # the relay's system time over its user + system time, all rounds
+        u, k = sum(data.get(("usr_conn", p), [])), sum(data.get(("sys_conn", p), []))
+        return k / (u + k) if u + k else 1.0
+    def most(p, relay):
         ends = med("cpu_conn_ends", p)
-        cpu = (ends or 0) + ((med("cpu_conn", p) or 0) if relay else 0)
+        cpu = (ends or 0) + (med("cpu_conn", p) or 0) * relay(p)
         return None if p == "direct" or not px or not ends else cpus * 1e6 / cpu / px
-    for label, relay in (("short connections: the most the CPUs allow at this CPU per connection (client, echo server, relay), × proxyd's rate", True),
-                         ("the same if the relay took no CPU", False)):
+    for label, relay in (("short connections: the most the CPUs allow at this CPU per connection (client, echo server, relay), × proxyd's rate", lambda p: 1.0),
+                         ("the same if the relay's own code took no CPU (its time in the kernel only)", kernel),
+                         ("the same if the relay took no CPU at all", lambda p: 0.0)):
         cells = ["—" if most(p, relay) is None else f"{most(p, relay):.2f}×" for p in order]
         rows.append((label, cells, "—", "— (a guide: it assumes the work spreads over every CPU)"))
 conn_floor()

@@ -209,15 +209,16 @@ ceiling1=""; ceilingn=""
 # (KEY:C): ab's user and system time (GNU time), and the launcher's own and
 # its reaped programs' (utime+stime and cutime+cstime in /proc/PID/stat,
 # clock ticks), with the connections they served.
-declare -A cpu_ab cpu_own cpu_prog cpu_conns
-ticks() { awk '{sub(/.*\) /, ""); print $12 + $13, $14 + $15}' "/proc/$1/stat"; }
+declare -A cpu_ab cpu_own cpu_sys cpu_prog cpu_conns
+ticks() { awk '{sub(/.*\) /, ""); print $12 + $13, $14 + $15, $13}' "/proc/$1/stat"; }
 ab_run() { # KEY REQUESTS CONCURRENCY RATES FAILED ROUND
-  local k=$1 n=$2 c=$3 rps complete bad own0 prog0 own1 prog1 abu abs
+  local k=$1 n=$2 c=$3 rps complete bad own0 prog0 sys0 own1 prog1 sys1 abu abs
   local -n into=$4 bad_into=$5
-  read -r own0 prog0 < <(ticks "${pid[$k]}")
+  read -r own0 prog0 sys0 < <(ticks "${pid[$k]}")
   /usr/bin/time -f '%U %S' -o "$work/ab.time" ab -r -q -n "$n" -c "$c" "http://127.0.0.1:${port[$k]}/" > "$work/ab.txt" 2>&1 || true
   sleep 0.2 # the last programs reaped
-  read -r own1 prog1 < <(ticks "${pid[$k]}")
+  read -r own1 prog1 sys1 < <(ticks "${pid[$k]}")
+  cpu_sys[$k:$c]=$(awk -v a="${cpu_sys[$k:$c]:-0}" -v d=$((sys1 - sys0)) -v hz="$hz" 'BEGIN {print a + d / hz}')
   read -r abu abs < <(tail -n 1 "$work/ab.time")
   cpu_ab[$k:$c]=$(awk -v a="${cpu_ab[$k:$c]:-0}" -v u="$abu" -v s="$abs" 'BEGIN {print a + u + s}')
   cpu_own[$k:$c]=$(awk -v a="${cpu_own[$k:$c]:-0}" -v d=$((own1 - own0)) -v hz="$hz" 'BEGIN {print a + d / hz}')
@@ -342,15 +343,16 @@ fi
 # the most the CPUs allow: with all of them busy, nproc CPU-seconds a second
 # over the CPU time a connection takes, as a multiple of tcpserver's rate.
 cpu_table() { # C TCPSERVER_RATE
-  local c=$1 ts_rate=$2 k conns a o p
+  local c=$1 ts_rate=$2 k conns a o ks p
   per_conn() { awk -v t="$1" -v n="$2" 'BEGIN {printf "%.0f", (n > 0) ? 1e6 * t / n : 0}'; }
   most() { awk -v us="$1" -v r="$ts_rate" -v cpus="$(nproc)" 'BEGIN {printf "%.2f×", (us > 0 && r > 0) ? cpus * 1e6 / us / r : 0}'; }
-  echo "| CPU per connection at ab -c $c, µs (all rounds) | ab, the client | the launcher | its programs | all three | the most the CPUs allow, × tcpserver's rate | the same if the launcher took no CPU |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| CPU per connection at ab -c $c, µs (all rounds) | ab, the client | the launcher (of which in the kernel) | its programs | all three | the most the CPUs allow, × tcpserver's rate | the same if the launcher's own code took no CPU (its kernel time only) | the same if the launcher took no CPU at all |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for k in "${launchers[@]}"; do
     conns=${cpu_conns[$k:$c]:-0}
     a=$(per_conn "${cpu_ab[$k:$c]:-0}" "$conns"); o=$(per_conn "${cpu_own[$k:$c]:-0}" "$conns"); p=$(per_conn "${cpu_prog[$k:$c]:-0}" "$conns")
-    echo "| ${label[$k]} | $a | $o | $p | $((a + o + p)) | $(most $((a + o + p))) | $(most $((a + p))) |"
+    ks=$(per_conn "${cpu_sys[$k:$c]:-0}" "$conns")
+    echo "| ${label[$k]} | $a | $o ($ks) | $p | $((a + o + p)) | $(most $((a + o + p))) | $(most $((a + ks + p))) | $(most $((a + p))) |"
   done
   echo
 }
