@@ -96,7 +96,15 @@ than alone: the CPUs stay awake); each slice's median and p99 are the
 samples. Relay CPU time is the user and system time of every thread and
 process of the relay (from /proc/PID/task/*/schedstat, and for socat the
 children it reaped) while it did that work: less noisy than the rates, it
-says what each relay costs.
+says what each relay costs. How much of it the kernel spent comes from the
+relay's user and system time (clock ticks, so summed over every transfer).
+For the short connections the same split is made, with the CPU time of the
+client and of the echo server per connection; with all of them on the same
+CPUs, a relay can at most reach \`nproc\` CPU-seconds a second over what one
+connection costs in all, given as a multiple of systemd-socket-proxyd's
+rate: at the relay's cost, with its own code taking no CPU (its kernel
+time alone: connect, accept, send, shutdown, close, epoll, thread
+switches), and with the relay taking no CPU at all.
 
 EOF
 cat "$forward"
@@ -124,6 +132,17 @@ http-ok with \`vfork\` and \`execve\` and waits for it, with a socketpair
 holding the request as its fds 0 and 1, in one loop and in \`nproc\` loops at
 once. No launcher can go faster than that on this machine; the table gives
 socketbridge's rate as a fraction of it.
+
+Where the CPU goes, per connection and summed over the rounds: ab's user and
+system time, the launcher's own (and how much of it the kernel spent: a
+fork or vfork, accept, wait, close, and every switch between threads), and
+that of the programs it reaped. With \`ab\` and every program on the same
+CPUs, a launcher can at most reach \`nproc\` CPU-seconds a second over what
+one connection costs in all. The table gives that bound as a multiple of
+tcpserver's rate, at the launcher's cost, with its own code taking no CPU
+(its kernel time alone), and with the launcher taking no CPU at all: a
+target above the middle bound cannot be met on this machine by any change
+to the launcher's own code.
 
 Start-up is timed by bench/startup.py from just before the exec: for
 socketbridge, to \`READY=1\` on \`NOTIFY_SOCKET\` (what systemd waits for with
