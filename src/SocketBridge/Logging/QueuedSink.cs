@@ -134,11 +134,11 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
     /// <summary>Waits until the thread has written everything, the Stopwatch timestamp <paramref name="deadline"/>, or a stall.</summary>
     public bool WaitWritten(long deadline)
     {
-        long waitFrom = Stopwatch.GetTimestamp();
+        var progress = new WriteProgress(Stopwatch.GetTimestamp());
         while (!_thread.Join(TimeSpan.FromMilliseconds(20)))
         {
             long now = Stopwatch.GetTimestamp();
-            if (now >= deadline || Stalled(now, waitFrom))
+            if (now >= deadline || Stalled(now, ref progress))
             {
                 return false;
             }
@@ -201,11 +201,11 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
             target = _enqueued;
         }
 
-        long waitFrom = Stopwatch.GetTimestamp();
+        var progress = new WriteProgress(Stopwatch.GetTimestamp());
         while (Interlocked.Read(ref _handled) < target)
         {
             long now = Stopwatch.GetTimestamp();
-            if (now >= deadline || Stalled(now, waitFrom))
+            if (now >= deadline || Stalled(now, ref progress))
             {
                 return false;
             }
@@ -262,21 +262,35 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
     }
 
     /// <summary>
-    /// Whether the sink is stuck: one write has been going on for
-    /// <see cref="StallLimit"/> (counted from <paramref name="waitFrom"/> at the
-    /// earliest) and the thread sleeps in it (a full pipe, a socket journald
-    /// does not read). A thread that is not writing, or that works or waits for
-    /// a CPU in its write (the first one compiles the formatter in the
-    /// framework-dependent build), is not stuck, only slow: on a loaded
-    /// machine that can take longer than the stall limit, and giving up then
-    /// would lose the last entries, such as the one line that says why the
-    /// daemon could not start.
+    /// Whether the sink is stuck: one write is going on and for
+    /// <see cref="StallLimit"/> (counted from the start of the wait at the
+    /// earliest) the thread was never seen running or waiting for a CPU and
+    /// used no CPU time: it sleeps in the write (a full pipe, a socket
+    /// journald does not read). A thread that works or waits for a CPU in its
+    /// write (the first one compiles the formatter in the framework-dependent
+    /// build) is not stuck, only slow, even when one look finds it stopped a
+    /// moment for the garbage collector: on a loaded machine that can take
+    /// longer than the stall limit, and giving up then would lose the last
+    /// entries, such as the one line that says why the daemon could not start.
     /// </summary>
-    private bool Stalled(long now, long waitFrom)
+    private bool Stalled(long now, ref WriteProgress progress)
     {
         long since = Volatile.Read(ref _writingSince);
-        return since != 0 && now - Math.Max(since, waitFrom) >= (long)(StallLimit.TotalSeconds * Stopwatch.Frequency)
-            && !Native.Posix.IsThreadRunnable(Volatile.Read(ref _tid));
+        if (since == 0 || since != progress.WritingSince)
+        {
+            // Between writes, or a new one began: the thread moves on.
+            progress = progress with { WritingSince = since, SeenMoving = Math.Max(now, progress.SeenMoving) };
+            return false;
+        }
+
+        Native.ThreadActivity activity = Native.Posix.ReadThreadActivity(Volatile.Read(ref _tid));
+        if (activity.Runnable || activity.CpuTicks != progress.CpuTicks)
+        {
+            progress = progress with { CpuTicks = activity.CpuTicks, SeenMoving = now };
+            return false;
+        }
+
+        return now - progress.SeenMoving >= (long)(StallLimit.TotalSeconds * Stopwatch.Frequency);
     }
 
     private void Write(LogEvent logEvent, bool notice)
@@ -327,6 +341,12 @@ internal sealed class QueuedSink : ILogEventSink, IDisposable
 
         return logEvent.Exception is null ? size : size + 4096;
     }
+
+    /// <summary>
+    /// What one wait has seen of the thread: the write it was in (its start,
+    /// a Stopwatch timestamp), its CPU time, and when it last moved.
+    /// </summary>
+    private readonly record struct WriteProgress(long SeenMoving, long WritingSince = -1, long CpuTicks = -1);
 
     private readonly record struct Pending(LogEvent Event, long DroppedBefore, long Size);
 }

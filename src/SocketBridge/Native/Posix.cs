@@ -26,22 +26,33 @@ internal static unsafe class Posix
     public static int CurrentThreadId => NativeMethods.GetTid();
 
     /// <summary>
-    /// Whether thread <paramref name="tid"/> of this process is running or
-    /// waiting for a CPU (state R in /proc/self/task/TID/stat), as opposed to
-    /// sleeping in a call such as a write to a full pipe. False when it
-    /// cannot be read.
+    /// What thread <paramref name="tid"/> of this process is doing, from
+    /// /proc/self/task/TID/stat: whether it is running or waiting for a CPU
+    /// (state R), as opposed to sleeping in a call such as a write to a full
+    /// pipe, and the CPU time it has used so far, in clock ticks. Not
+    /// runnable with no CPU time when it cannot be read.
     /// </summary>
-    public static bool IsThreadRunnable(int tid)
+    public static ThreadActivity ReadThreadActivity(int tid)
     {
         try
         {
             string stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
             int end = stat.LastIndexOf(')');
-            return end >= 0 && end + 2 < stat.Length && stat[end + 2] == 'R';
+            if (end < 0 || end + 2 >= stat.Length)
+            {
+                return default;
+            }
+
+            // After the name: state, then ten fields, then utime and stime.
+            string[] fields = stat[(end + 2)..].Split(' ');
+            long ticks = fields.Length > 12 && long.TryParse(fields[11], out long user) && long.TryParse(fields[12], out long system)
+                ? user + system
+                : 0;
+            return new ThreadActivity(fields[0] == "R", ticks);
         }
         catch (IOException)
         {
-            return false;
+            return default;
         }
     }
 

@@ -141,6 +141,23 @@ public sealed class QueuedSinkTests
         Assert.Equal(3, counters.Written);
     }
 
+    [Fact]
+    public void Closing_waits_for_a_sink_that_computes_in_a_long_write_with_pauses_as_the_garbage_collector_makes()
+    {
+        // Stopped now and then (for the collector, or preempted), the thread is
+        // sometimes found asleep; it still uses CPU time, so it is not stuck.
+        var busy = new BusySink(TimeSpan.FromMilliseconds(900), pause: TimeSpan.FromMilliseconds(12));
+        var counters = new LogSinkCounters("pausing");
+        var queued = new QueuedSink(busy, counters);
+        for (int i = 0; i < 3; i++)
+        {
+            queued.Emit(Entry(i));
+        }
+
+        Assert.True(queued.Close(TimeSpan.FromSeconds(30)));
+        Assert.Equal(3, counters.Written);
+    }
+
     private static LogEvent Entry(int number) =>
         new(DateTimeOffset.Now, LogEventLevel.Information, null, Template, [new LogEventProperty("Number", new ScalarValue(number))]);
 
@@ -196,7 +213,11 @@ public sealed class QueuedSinkTests
     }
 
     /// <summary>Works without sleeping for <paramref name="first"/> on its first entry (the thread stays runnable).</summary>
-    private sealed class BusySink(TimeSpan first) : ILogEventSink
+    /// <summary>
+    /// A sink whose first write computes for <paramref name="first"/>, with a
+    /// sleep of <paramref name="pause"/> after every 6 ms of work if one is given.
+    /// </summary>
+    private sealed class BusySink(TimeSpan first, TimeSpan pause = default) : ILogEventSink
     {
         private int _entries;
 
@@ -205,9 +226,15 @@ public sealed class QueuedSinkTests
             if (_entries++ == 0)
             {
                 var clock = Stopwatch.StartNew();
+                var work = Stopwatch.StartNew();
                 while (clock.Elapsed < first)
                 {
                     Thread.SpinWait(1000);
+                    if (pause > TimeSpan.Zero && work.Elapsed >= TimeSpan.FromMilliseconds(6))
+                    {
+                        Thread.Sleep(pause);
+                        work.Restart();
+                    }
                 }
             }
         }
