@@ -71,10 +71,21 @@ public sealed class ReexecUnderLoadTests
                     // Bytes held in the relay: the client reads no further than
                     // this step, and sends until every buffer on the way is full.
                     transfer.Allow(step);
-                    await Wait.UntilAsync(
-                        () => transfer.Received >= step && transfer.SenderBlockedFor(TimeSpan.FromMilliseconds(100)),
-                        $"the transfer to stall at {step} bytes with bytes in flight (sent {transfer.Sent}, received {transfer.Received})",
-                        TimeSpan.FromSeconds(30));
+                    long sentBefore = transfer.Sent, receivedBefore = transfer.Received;
+                    try
+                    {
+                        await Wait.UntilAsync(
+                            () => transfer.Received >= step && transfer.SenderBlockedFor(TimeSpan.FromMilliseconds(100)),
+                            $"the transfer to stall at {step} bytes with bytes in flight (before re-exec {i}: sent {sentBefore}, received {receivedBefore})",
+                            TimeSpan.FromSeconds(30));
+                    }
+                    catch (TimeoutException timeout)
+                    {
+                        // Where it stood when the wait gave up, not only when it began.
+                        throw new TimeoutException($"{timeout.Message}; at the deadline: sent {transfer.Sent}, received {transfer.Received}, "
+                            + $"the client's send blocked for 100 ms: {transfer.SenderBlockedFor(TimeSpan.FromMilliseconds(100))}\n{Progress()}\n"
+                            + $"the log's last lines:\n{string.Join('\n', daemon.Logs.TakeLast(30))}", timeout);
+                    }
                 }
                 else
                 {
