@@ -208,7 +208,6 @@ public sealed class QueuedSinkTests
         public void Emit(LogEvent logEvent) => Thread.Sleep(delay);
     }
 
-    /// <summary>Works without sleeping for <paramref name="first"/> on its first entry (the thread stays runnable).</summary>
     /// <summary>
     /// A sink whose first write computes for <paramref name="first"/>, with a
     /// sleep of <paramref name="pause"/> after every 6 ms of work if one is given.
